@@ -1,0 +1,127 @@
+/* match.h: compiled phrase lists and the scanner that finds their phrases in text. */
+#pragma once
+
+/*
+ * The public contract of the phrase-list engine (agent/match/). It knows nothing of X11
+ * or the network; the agent, the server and vigil-wordlist link it.
+ *
+ * Text is UTF-8 (invalid bytes are treated as separators, never a crash). Before
+ * matching, text is normalised: Unicode case, compatibility/width and accent folding,
+ * Cyrillic/Greek look-alikes, zero-width characters, leetspeak digits and symbols,
+ * stretched letters, letters split by spaces or dots, and masking with '*'. Hits report
+ * byte offsets in the original text.
+ *
+ * Phrases are whole words: a phrase is reported when the character after its last
+ * letter arrives and is not a letter, or when the segment ends (match_scanner_end()).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct match_lists;   /* compiled lists: immutable, refcounted, safe to share across threads */
+struct match_scanner; /* the state of one stream of text: one thread at a time */
+struct match_errors;  /* diagnostics from loading, each "FILE:LINE: message" */
+
+struct match_hit {
+	const char *category; /* "self-harm"; owned by the lists */
+	int severity;         /* 1..5 */
+	const char *phrase;   /* the rule as written, e.g. "kill myself" or "meet & secret ~8" */
+	const char *rule;     /* "self-harm.txt:12" */
+	uint64_t start, end;  /* byte offsets in the text fed to this scanner, end exclusive */
+};
+
+/* Called for each hit; hit and its strings are valid during the call only
+ * (the strings for as long as the lists are referenced). */
+typedef void (*match_hit_fn)(const struct match_hit *hit, void *userdata);
+
+/* One phrase-list file held in memory (e.g. from a downloaded bundle). */
+struct match_file {
+	const char *name; /* "self-harm.txt"; used in diagnostics and by @include */
+	const char *text;
+	size_t len;
+};
+
+/* ---- loading ------------------------------------------------------------ */
+
+/*
+ * Compiles phrase lists from files or directories (a directory means all of its *.txt
+ * files, in name order; @include is resolved relative to the including file).
+ * Returns 0 and a new reference in *out, or a negative errno: -EINVAL when the lists
+ * have errors (each listed in *errs), -ENOENT/-EACCES/... when a path cannot be read
+ * (also described in *errs). *errs is always set (caller frees it with
+ * match_errors_free()); it may hold warnings even on success. *out is untouched on failure.
+ */
+int match_lists_load(const char *const *paths, size_t npaths, struct match_lists **out,
+		     struct match_errors **errs);
+
+/* As match_lists_load(), from files held in memory; @include names another of the files. */
+int match_lists_compile(const struct match_file *files, size_t nfiles, struct match_lists **out,
+			struct match_errors **errs);
+
+/* Reference counting; both accept NULL. unref returns NULL: lists = match_lists_unref(lists); */
+struct match_lists *match_lists_ref(struct match_lists *lists);
+struct match_lists *match_lists_unref(struct match_lists *lists);
+
+size_t match_errors_count(const struct match_errors *errs);
+/* The i-th message, "FILE:LINE: message"; owned by errs. */
+const char *match_errors_get(const struct match_errors *errs, size_t i);
+/* Non-zero when the i-th message is an error (lists refused), zero for a warning. */
+int match_errors_is_error(const struct match_errors *errs, size_t i);
+void match_errors_free(struct match_errors *errs);
+
+/* ---- what the lists hold ------------------------------------------------- */
+
+enum match_rule_kind {
+	MATCH_RULE_PHRASE,
+	MATCH_RULE_EXCLUSION, /* suppresses hits it covers */
+	MATCH_RULE_COMBO,     /* terms within N words */
+};
+
+struct match_rule_info {
+	enum match_rule_kind kind;
+	const char *category;
+	int severity;       /* 0 for exclusions */
+	const char *phrase; /* as written */
+	const char *rule;   /* "FILE:LINE" */
+};
+
+/* Calls fn for every rule, in file and line order. */
+void match_lists_foreach_rule(const struct match_lists *lists,
+			      void (*fn)(const struct match_rule_info *rule, void *userdata),
+			      void *userdata);
+
+struct match_stats {
+	size_t phrases, exclusions, combos;
+	size_t states;       /* automaton states */
+	size_t memory_bytes; /* bytes held by the compiled lists */
+	double compile_ms;   /* wall time of the compilation */
+};
+
+void match_lists_stats(const struct match_lists *lists, struct match_stats *stats);
+
+/* ---- scanning ----------------------------------------------------------- */
+
+/* A new stream over lists (takes its own reference). NULL on out-of-memory. */
+struct match_scanner *match_scanner_new(struct match_lists *lists);
+void match_scanner_free(struct match_scanner *sc);
+
+/*
+ * Feeds bytes of the stream: any amount, even one byte of a multi-byte character.
+ * Work is O(1) per byte and memory is bounded. Hits are reported through fn as soon as
+ * they are certain (a phrase's word has ended and no exclusion can still cover it).
+ */
+void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len,
+			match_hit_fn fn, void *userdata);
+
+/*
+ * Ends the current segment (end of a line, a focus change, Enter): reports what is
+ * still pending and starts matching afresh. Offsets keep counting.
+ */
+void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata);
+
+/* Bytes fed so far: the offset the next byte will have. */
+uint64_t match_scanner_offset(const struct match_scanner *sc);
+
+/* Scans one whole buffer; offsets are into text. */
+void match_scan(struct match_lists *lists, const char *text, size_t len, match_hit_fn fn,
+		void *userdata);
