@@ -2,17 +2,17 @@
 #pragma once
 
 /* Phrase lists */
-#define VIGIL_LIST_MAX_FILE_BYTES   (4u * 1024 * 1024) /* one phrase-list file */
-#define VIGIL_LIST_MAX_LINE_BYTES   1024u              /* one line of a phrase list */
-#define VIGIL_LIST_MAX_FILES        256u               /* files in one set, includes counted */
+#define VIGIL_LIST_MAX_FILE_BYTES    (4u * 1024 * 1024) /* one phrase-list file */
+#define VIGIL_LIST_MAX_LINE_BYTES    1024u              /* one line of a phrase list */
+#define VIGIL_LIST_MAX_FILES         256u               /* files in one set, includes counted */
 #define VIGIL_LIST_MAX_INCLUDE_DEPTH 8
-#define VIGIL_LIST_MAX_PHRASE_WORDS 8                  /* words in one phrase */
-#define VIGIL_LIST_MAX_PHRASE_CHARS 64                 /* letters in one phrase */
-#define VIGIL_LIST_MAX_RULES        100000u
-#define VIGIL_LIST_MAX_COMBO_TERMS  4
-#define VIGIL_LIST_MAX_COMBO_WINDOW 50                 /* words */
+#define VIGIL_LIST_MAX_PHRASE_WORDS  8  /* words in one phrase */
+#define VIGIL_LIST_MAX_PHRASE_CHARS  64 /* letters in one phrase */
+#define VIGIL_LIST_MAX_RULES         100000u
+#define VIGIL_LIST_MAX_COMBO_TERMS   4
+#define VIGIL_LIST_MAX_COMBO_WINDOW  50 /* words */
 
 /* Scanner */
-#define VIGIL_SCAN_HISTORY          1024u /* symbols remembered per stream (power of 2) */
-#define VIGIL_SCAN_MAX_PENDING      64u   /* hits held while an exclusion may still cover them */
-#define VIGIL_CONTEXT_MAX_CHARS     256u  /* characters of context around a hit */
+#define VIGIL_SCAN_HISTORY      1024u /* symbols remembered per stream (power of 2) */
+#define VIGIL_SCAN_MAX_PENDING  64u   /* hits held while an exclusion may still cover them */
+#define VIGIL_CONTEXT_MAX_CHARS 256u  /* characters of context around a hit */

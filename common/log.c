@@ -29,10 +29,10 @@ int log_level_parse(const char *name, enum log_level *level)
 		const char *name;
 		enum log_level level;
 	} names[] = {
-		{"error", LOG_LEVEL_ERROR},
-		{"warning", LOG_LEVEL_WARNING},
-		{"info", LOG_LEVEL_INFO},
-		{"debug", LOG_LEVEL_DEBUG},
+	    {"error", LOG_LEVEL_ERROR},
+	    {"warning", LOG_LEVEL_WARNING},
+	    {"info", LOG_LEVEL_INFO},
+	    {"debug", LOG_LEVEL_DEBUG},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(name, names[i].name) == 0) {

@@ -52,11 +52,11 @@ struct match_file {
  * match_errors_free()); it may hold warnings even on success. *out is untouched on failure.
  */
 int match_lists_load(const char *const *paths, size_t npaths, struct match_lists **out,
-		     struct match_errors **errs);
+                     struct match_errors **errs);
 
 /* As match_lists_load(), from files held in memory; @include names another of the files. */
 int match_lists_compile(const struct match_file *files, size_t nfiles, struct match_lists **out,
-			struct match_errors **errs);
+                        struct match_errors **errs);
 
 /* Reference counting; both accept NULL. unref returns NULL: lists = match_lists_unref(lists); */
 struct match_lists *match_lists_ref(struct match_lists *lists);
@@ -87,8 +87,8 @@ struct match_rule_info {
 
 /* Calls fn for every rule, in file and line order. */
 void match_lists_foreach_rule(const struct match_lists *lists,
-			      void (*fn)(const struct match_rule_info *rule, void *userdata),
-			      void *userdata);
+                              void (*fn)(const struct match_rule_info *rule, void *userdata),
+                              void *userdata);
 
 struct match_stats {
 	size_t phrases, exclusions, combos;
@@ -110,8 +110,8 @@ void match_scanner_free(struct match_scanner *sc);
  * Work is O(1) per byte and memory is bounded. Hits are reported through fn as soon as
  * they are certain (a phrase's word has ended and no exclusion can still cover it).
  */
-void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len,
-			match_hit_fn fn, void *userdata);
+void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
+                        void *userdata);
 
 /*
  * Ends the current segment (end of a line, a focus change, Enter): reports what is
@@ -124,4 +124,4 @@ uint64_t match_scanner_offset(const struct match_scanner *sc);
 
 /* Scans one whole buffer; offsets are into text. */
 void match_scan(struct match_lists *lists, const char *text, size_t len, match_hit_fn fn,
-		void *userdata);
+                void *userdata);

@@ -1,0 +1,20 @@
+/* lists.h: the compiled phrase lists behind struct match_lists (internal to agent/match). */
+#pragma once
+
+#include <stdatomic.h>
+
+#include "automaton.h"
+#include "match.h"
+#include "wordlist.h"
+
+struct match_lists {
+	atomic_int refs;
+	struct wl_set set;
+	struct automaton *am;
+	uint32_t *combo_index; /* per rule: its index among combinations, or UINT32_MAX */
+	size_t ncombos;
+	double compile_ms;
+};
+
+/* Fills hit with the rule's category, severity, phrase and rule name. */
+void lists_describe(const struct match_lists *lists, uint32_t rule, struct match_hit *hit);

@@ -1,0 +1,434 @@
+/* scanner.c: runs the compiled automaton over a stream of UTF-8 text and reports hits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/utf8.h>
+
+#include "limits.h"
+#include "lists.h"
+
+/*
+ * The scanner steps the DFA once per symbol (O(1) per byte) and remembers the last
+ * VIGIL_SCAN_HISTORY symbols with their byte offsets. When a DFA state's ready
+ * patterns are completed by a separator, the start of each match is found by running
+ * the NFA forward from the nearest word starts in that history. Hits wait in a short
+ * queue while an exclusion is partly matched, since it may still cover them.
+ */
+
+#define HIST     VIGIL_SCAN_HISTORY
+#define HMASK    (HIST - 1)
+#define SIM_MAX  256 /* NFA states followed when locating a match's start */
+#define NO_START UINT64_MAX
+
+struct span {
+	uint32_t pattern;
+	uint64_t start, end;   /* bytes */
+	uint64_t sstart, send; /* symbol indices */
+};
+
+struct term_seen {
+	bool valid;
+	struct span span;
+};
+
+struct match_scanner {
+	struct match_lists *lists;
+	const struct automaton *am;
+	uint32_t state;
+	uint64_t offset;
+	uint8_t u8[4];
+	uint8_t u8len, u8need;
+	uint64_t u8start;
+	uint64_t nsym, seg_start;
+	uint8_t hsym[HIST];
+	uint64_t hstart[HIST], hend[HIST];
+	struct span pend[VIGIL_SCAN_MAX_PENDING];
+	size_t npend;
+	struct term_seen *terms; /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS */
+	match_hit_fn fn;
+	void *userdata;
+};
+
+struct match_scanner *match_scanner_new(struct match_lists *lists)
+{
+	struct match_scanner *sc;
+
+	if (!lists)
+		return NULL;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	sc->terms = calloc(lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS + 1, sizeof(*sc->terms));
+	if (!sc->terms) {
+		free(sc);
+		return NULL;
+	}
+	sc->lists = match_lists_ref(lists);
+	sc->am = lists->am;
+	sc->state = sc->am->start;
+	return sc;
+}
+
+void match_scanner_free(struct match_scanner *sc)
+{
+	if (!sc)
+		return;
+	match_lists_unref(sc->lists);
+	free(sc->terms);
+	free(sc);
+}
+
+uint64_t match_scanner_offset(const struct match_scanner *sc)
+{
+	return sc->offset;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static bool is_boundary(uint8_t sym)
+{
+	return norm_boundary_mask & SYMBIT(sym);
+}
+
+static void report(struct match_scanner *sc, uint32_t rule, uint64_t start, uint64_t end)
+{
+	struct match_hit hit;
+
+	lists_describe(sc->lists, rule, &hit);
+	hit.start = start;
+	hit.end = end;
+	if (sc->fn)
+		sc->fn(&hit, sc->userdata);
+}
+
+/* Words whose first symbol lies in (from, to], plus one: the words a span touches. */
+static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to)
+{
+	size_t words = 1;
+
+	for (uint64_t k = from + 1; k <= to; k++)
+		if (!is_boundary(sc->hsym[k & HMASK]) && is_boundary(sc->hsym[(k - 1) & HMASK]))
+			words++;
+	return words;
+}
+
+/* A term of a combination was seen: report the combination when all terms are near. */
+static void combo_seen(struct match_scanner *sc, const struct span *s)
+{
+	const struct am_pattern *p = &sc->am->patterns[s->pattern];
+	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
+	struct term_seen *t =
+	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
+	uint64_t lo = s->sstart, hi = s->send, start = s->start, end = s->end;
+
+	t[p->term] = (struct term_seen){true, *s};
+	for (uint8_t i = 0; i < rule->nterms; i++) {
+		if (!t[i].valid)
+			return;
+		if (sc->nsym - t[i].span.sstart >= HIST) {
+			t[i].valid = false; /* too long ago to count the words between */
+			return;
+		}
+		if (t[i].span.sstart < lo) {
+			lo = t[i].span.sstart;
+			start = t[i].span.start;
+		}
+		if (t[i].span.send > hi) {
+			hi = t[i].span.send;
+			end = t[i].span.end;
+		}
+	}
+	if (words_between(sc, lo, hi) > rule->window)
+		return;
+	for (uint8_t i = 0; i < rule->nterms; i++)
+		t[i].valid = false;
+	report(sc, p->rule, start, end);
+}
+
+static void deliver(struct match_scanner *sc, const struct span *s)
+{
+	const struct am_pattern *p = &sc->am->patterns[s->pattern];
+
+	if (sc->lists->set.rules[p->rule].kind == MATCH_RULE_COMBO)
+		combo_seen(sc, s);
+	else
+		report(sc, p->rule, s->start, s->end);
+}
+
+static void release(struct match_scanner *sc)
+{
+	for (size_t i = 0; i < sc->npend; i++)
+		deliver(sc, &sc->pend[i]);
+	sc->npend = 0;
+}
+
+/* ---- where a match began ---------------------------------------------------- */
+
+static size_t sim_add(uint32_t *set, size_t n, uint32_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == x)
+			return n;
+	if (n < SIM_MAX)
+		set[n++] = x;
+	return n;
+}
+
+/* Runs the NFA from a word start at symbol i to symbol e; returns the states at e. */
+static size_t simulate(const struct match_scanner *sc, uint64_t i, uint64_t e, uint32_t *cur)
+{
+	const struct automaton *am = sc->am;
+	uint32_t next[SIM_MAX];
+	size_t n = 0;
+	symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
+
+	for (uint32_t k = am->edge_off[AM_ROOT]; k < am->edge_off[AM_ROOT + 1]; k++)
+		if (am->edges[k].mask & bit)
+			n = sim_add(cur, n, am->edges[k].to);
+	for (uint64_t j = i + 1; j <= e && n; j++) {
+		size_t m = 0;
+
+		bit = SYMBIT(sc->hsym[j & HMASK]);
+		for (size_t q = 0; q < n; q++)
+			for (uint32_t k = am->edge_off[cur[q]]; k < am->edge_off[cur[q] + 1]; k++)
+				if (am->edges[k].mask & bit)
+					m = sim_add(next, m, am->edges[k].to);
+		memcpy(cur, next, m * sizeof(*cur));
+		n = m;
+	}
+	return n;
+}
+
+static bool completes(const struct automaton *am, const uint32_t *set, size_t n, uint32_t pattern)
+{
+	for (size_t q = 0; q < n; q++)
+		for (uint32_t f = am->fin_off[set[q]]; f < am->fin_off[set[q] + 1]; f++)
+			if (am->fin[f] == pattern)
+				return true;
+	return false;
+}
+
+/*
+ * Finds the latest start of each of the n patterns whose matches end at symbol e.
+ * A start the history no longer holds becomes the oldest symbol it holds.
+ */
+static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
+                        uint64_t *starts)
+{
+	uint64_t lo = sc->seg_start, ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
+	size_t left = n;
+	uint32_t set[SIM_MAX];
+
+	if (lo < ring_lo)
+		lo = ring_lo;
+	for (size_t k = 0; k < n; k++)
+		starts[k] = NO_START;
+	for (uint64_t i = e + 1; i-- > lo && left;) {
+		symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
+		size_t m;
+
+		if (i > sc->seg_start && (i == lo || !is_boundary(sc->hsym[(i - 1) & HMASK])))
+			continue;
+		m = 0;
+		for (size_t k = 0; k < n; k++)
+			m |= starts[k] == NO_START && (sc->am->patterns[pats[k]].entry & bit);
+		if (!m)
+			continue;
+		m = simulate(sc, i, e, set);
+		for (size_t k = 0; k < n; k++) {
+			if (starts[k] == NO_START && completes(sc->am, set, m, pats[k])) {
+				starts[k] = i;
+				left--;
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (starts[k] == NO_START)
+			starts[k] = lo;
+}
+
+/* ---- completed matches -------------------------------------------------------- */
+
+static bool covers(const struct span *x, const struct span *h)
+{
+	return x->start <= h->start && h->end <= x->end;
+}
+
+static void hold(struct match_scanner *sc, const struct span *s)
+{
+	if (sc->npend == VIGIL_SCAN_MAX_PENDING) {
+		deliver(sc, &sc->pend[0]);
+		memmove(sc->pend, sc->pend + 1, (sc->npend - 1) * sizeof(sc->pend[0]));
+		sc->npend--;
+	}
+	sc->pend[sc->npend++] = *s;
+}
+
+/* The patterns ready in DFA state 'state' end at the symbol before index b. */
+static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
+{
+	const struct automaton *am = sc->am;
+	const uint32_t *pats = am->ready + am->ready_off[state];
+	size_t n = am->ready_off[state + 1] - am->ready_off[state];
+	uint64_t starts[64], e = b - 1;
+	struct span excl[64];
+	size_t nexcl = 0;
+
+	if (n > 64)
+		n = 64;
+	find_starts(sc, e, pats, n, starts);
+	for (size_t k = 0; k < n; k++) {
+		struct span s = {pats[k], sc->hstart[starts[k] & HMASK], sc->hend[e & HMASK],
+		                 starts[k], e};
+
+		if (!am->patterns[pats[k]].exclusion)
+			continue;
+		excl[nexcl++] = s;
+		for (size_t q = 0; q < sc->npend;) {
+			if (covers(&s, &sc->pend[q])) {
+				memmove(sc->pend + q, sc->pend + q + 1,
+				        (sc->npend - q - 1) * sizeof(sc->pend[0]));
+				sc->npend--;
+			} else {
+				q++;
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct span s = {pats[k], sc->hstart[starts[k] & HMASK], sc->hend[e & HMASK],
+		                 starts[k], e};
+		bool covered = false;
+
+		if (am->patterns[pats[k]].exclusion)
+			continue;
+		for (size_t q = 0; q < nexcl && !covered; q++)
+			covered = covers(&excl[q], &s);
+		if (!covered)
+			hold(sc, &s);
+	}
+}
+
+/* ---- feeding -------------------------------------------------------------- */
+
+static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, uint64_t end)
+{
+	const struct automaton *am = sc->am;
+	size_t h = sc->nsym & HMASK;
+	uint32_t t = am->trans[(size_t)sc->state * SYM_COUNT + sym];
+
+	sc->hsym[h] = sym;
+	sc->hstart[h] = start;
+	sc->hend[h] = end;
+	if (t & AM_EMIT)
+		emit(sc, sc->state, sc->nsym);
+	sc->nsym++;
+	sc->state = t & AM_STATE_MASK;
+	if (sc->npend && !am->excl_live[sc->state])
+		release(sc);
+}
+
+static void push_cp(struct match_scanner *sc, uint32_t cp, uint64_t start, uint64_t end)
+{
+	uint8_t syms[NORM_MAX_SYMBOLS];
+	int n = norm_map(cp, syms);
+
+	if (n < 0) {
+		syms[0] = SYM_SEP; /* no Unicode tables: still a boundary, never a crash */
+		n = 1;
+	}
+	for (int k = 0; k < n; k++)
+		push(sc, syms[k], start, end);
+}
+
+/* Ends a partial multi-byte sequence that cannot be completed: a separator. */
+static void utf8_abandon(struct match_scanner *sc)
+{
+	if (sc->u8need) {
+		push(sc, SYM_SEP, sc->u8start, sc->u8start + sc->u8len);
+		sc->u8need = sc->u8len = 0;
+	}
+}
+
+static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
+{
+	if (sc->u8need && !U8_IS_TRAIL(b))
+		utf8_abandon(sc);
+	if (!sc->u8need) {
+		if (b < 0x80) {
+			if (norm_ascii[b] != SYM_COUNT)
+				push(sc, norm_ascii[b], off, off + 1);
+			return;
+		}
+		if (!U8_IS_LEAD(b)) {
+			push(sc, SYM_SEP, off, off + 1);
+			return;
+		}
+		sc->u8need = (uint8_t)(U8_COUNT_TRAIL_BYTES(b) + 1);
+		sc->u8len = 0;
+		sc->u8start = off;
+	}
+	sc->u8[sc->u8len++] = b;
+	if (sc->u8len == sc->u8need) {
+		int32_t i = 0;
+		UChar32 c;
+
+		U8_NEXT(sc->u8, i, (int32_t)sc->u8len, c);
+		if (c < 0 || i != sc->u8len)
+			push(sc, SYM_SEP, sc->u8start, off + 1);
+		else
+			push_cp(sc, (uint32_t)c, sc->u8start, off + 1);
+		sc->u8need = sc->u8len = 0;
+	}
+}
+
+void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
+                        void *userdata)
+{
+	const uint8_t *p = (const uint8_t *)text;
+
+	sc->fn = fn;
+	sc->userdata = userdata;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = p[i];
+		uint64_t off = sc->offset++;
+
+		if (b < 0x80 && !sc->u8need) {
+			uint8_t sym = norm_ascii[b];
+
+			if (sym != SYM_COUNT)
+				push(sc, sym, off, off + 1);
+		} else {
+			utf8_byte(sc, b, off);
+		}
+	}
+}
+
+void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata)
+{
+	const struct automaton *am = sc->am;
+
+	sc->fn = fn;
+	sc->userdata = userdata;
+	utf8_abandon(sc);
+	if (am->ready_off[sc->state + 1] > am->ready_off[sc->state])
+		emit(sc, sc->state, sc->nsym);
+	/* a separator in the history, so that words are not joined across segments */
+	sc->hsym[sc->nsym & HMASK] = SYM_SEP;
+	sc->hstart[sc->nsym & HMASK] = sc->hend[sc->nsym & HMASK] = sc->offset;
+	sc->nsym++;
+	release(sc);
+	sc->state = am->start;
+	sc->seg_start = sc->nsym;
+}
+
+void match_scan(struct match_lists *lists, const char *text, size_t len, match_hit_fn fn,
+                void *userdata)
+{
+	struct match_scanner *sc = match_scanner_new(lists);
+
+	if (!sc)
+		return;
+	match_scanner_feed(sc, text, len, fn, userdata);
+	match_scanner_end(sc, fn, userdata);
+	match_scanner_free(sc);
+}

@@ -1,0 +1,62 @@
+/* wordlist.h: parses phrase-list files into rules, with FILE:LINE diagnostics. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "match.h"
+
+/* A phrase as the automaton needs it: words of symbol units (normalize.h). */
+struct wl_pattern {
+	uint8_t units[VIGIL_LIST_MAX_PHRASE_CHARS]; /* all words, concatenated */
+	uint8_t wlen[VIGIL_LIST_MAX_PHRASE_WORDS];  /* units per word */
+	uint8_t nwords;
+	uint8_t prefix; /* bit w: word w is a prefix ("suicid*") */
+};
+
+struct wl_rule {
+	enum match_rule_kind kind;
+	uint16_t category; /* index into wl_set.categories */
+	uint8_t severity;  /* 1..5; 0 for exclusions */
+	uint8_t nterms;    /* 1, or 2..4 for a combination */
+	uint8_t window;    /* combination: words */
+	struct wl_pattern terms[VIGIL_LIST_MAX_COMBO_TERMS];
+	char *phrase; /* as written */
+	char *rule;   /* "file.txt:12" */
+};
+
+struct wl_set {
+	struct wl_rule *rules;
+	size_t nrules, cap;
+	char **categories;
+	size_t ncategories;
+};
+
+/*
+ * Where the parser gets the text of a file: the top-level files, and @include'd
+ * names resolved against the including file's name. Returns 0 and a malloc'd
+ * text (caller frees) plus the resolved name, or a negative errno.
+ */
+struct wl_source {
+	int (*read)(void *ctx, const char *from, const char *name, char **resolved, char **text,
+	            size_t *len);
+	void *ctx;
+};
+
+/*
+ * Parses one top-level file (and its includes) into set, adding every problem to errs.
+ * Returns the number of errors found in it (0: clean).
+ */
+size_t wl_parse_file(struct wl_set *set, const struct wl_source *src, const char *name,
+                     struct match_errors *errs);
+
+/* Warns about rules listed twice in the same category. */
+void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs);
+
+/* Frees the rules and categories (not set itself). */
+void wl_set_clear(struct wl_set *set);
+
+/* Number of letters and digits in a pattern. */
+size_t wl_pattern_letters(const struct wl_pattern *p);
