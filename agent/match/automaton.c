@@ -307,8 +307,10 @@ static int build_edges(struct builder *b, struct automaton *am)
 	for (size_t i = 0; i < b->nnodes; i++) {
 		const struct node *n = &b->nodes[i];
 
-		if (n->kind != NK_SPLIT && n->kind != NK_ROOT && n->kind != NK_INWORD)
-			EDGE((uint32_t)i, node_accepts(n), (uint32_t)i); /* its own loop */
+		/* its own loop: stretched letters (not digits), separators, a prefix's tail */
+		if ((n->kind == NK_CONT && n->unit < SYM_DIGIT0) || n->kind == NK_SEPT ||
+		    n->kind == NK_GAP || n->kind == NK_TAIL)
+			EDGE((uint32_t)i, node_accepts(n), (uint32_t)i);
 		for (uint32_t k = kids_off[i]; k < kids_off[i + 1]; k++) {
 			uint32_t c = kids[k];
 
