@@ -1,0 +1,44 @@
+/* api.c: the route table of vigil-server and the health check. */
+#include <jansson.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "server-limits.h"
+#include "server.h"
+
+size_t api_routes(const struct server *srv, struct http_route *routes)
+{
+	const struct http_route table[] = {
+	    {"POST", "/api/v1/captures", srv->cfg->max_body, api_captures_post},
+	    {"POST", "/api/v1/enrol", SERVER_SMALL_BODY, api_enrol_post},
+	    {"POST", "/api/v1/heartbeat", SERVER_SMALL_BODY, api_heartbeat_post},
+	    {"GET", "/api/v1/wordlists", SERVER_SMALL_BODY, api_wordlists_get},
+	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put},
+	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete},
+	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get},
+	};
+	size_t n = sizeof(table) / sizeof(table[0]);
+
+	memcpy(routes, table, sizeof(table));
+	return n;
+}
+
+void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct server *srv = ctx;
+	int r = srv->store->ops->ping(srv->store);
+
+	if (r < 0) {
+		log_warning("healthz: database unavailable: %s", strerror(-r));
+		http_reply_error(resp, 503, NULL, "database unavailable");
+		return;
+	}
+	r = blobs_check(srv->blobs);
+	if (r < 0) {
+		log_warning("healthz: image store unavailable: %s", strerror(-r));
+		http_reply_error(resp, 503, NULL, "image store unavailable");
+		return;
+	}
+	http_reply_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}

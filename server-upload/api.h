@@ -1,0 +1,30 @@
+/* api.h: the HTTP endpoints of vigil-server (agent API and health check). */
+#pragma once
+
+#include "http.h"
+#include "store.h"
+
+struct server;
+
+/* Fills routes (at most API_MAX_ROUTES) for srv's settings; returns how many. */
+#define API_MAX_ROUTES 16
+size_t api_routes(const struct server *srv, struct http_route *routes);
+
+/* Handlers; ctx is the struct server. */
+void api_captures_post(void *ctx, struct http_request *req, struct http_response *resp);
+void api_enrol_post(void *ctx, struct http_request *req, struct http_response *resp);
+void api_heartbeat_post(void *ctx, struct http_request *req, struct http_response *resp);
+void api_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp);
+void api_wordlists_put(void *ctx, struct http_request *req, struct http_response *resp);
+void api_wordlists_delete(void *ctx, struct http_request *req, struct http_response *resp);
+void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp);
+
+/*
+ * The machine of the request's bearer token. Returns 0, or replies 401 (bad token) or
+ * 503 (storage down) into resp and returns -EPERM/-EIO.
+ */
+int api_auth_machine(struct server *srv, struct http_request *req, struct http_response *resp,
+                     struct store_machine *m);
+
+/* A technician's HTTP Basic credentials (Argon2id). Returns 0, or replies 401/503. */
+int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp);

@@ -1,0 +1,123 @@
+/* api_wordlists.c: the signed phrase-list bundle for agents, list edits for technicians. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "server.h"
+
+#define LISTS_PREFIX "/api/v1/wordlists/"
+
+/* True when the If-None-Match header names etag (or is "*"). */
+static int not_modified(struct http_request *req, const char *etag)
+{
+	const char *inm = http_request_header(req, "If-None-Match");
+
+	return inm && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);
+}
+
+void api_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct server *srv = ctx;
+	struct store_machine m;
+	struct bundle *b;
+	const char *body;
+	size_t len;
+
+	if (api_auth_machine(srv, req, resp, &m) < 0)
+		return;
+	b = wordlists_current(srv->lists);
+	if (!b) {
+		http_reply_error(resp, 503, NULL, "no valid phrase lists on the server yet");
+		return;
+	}
+	snprintf(resp->etag, sizeof(resp->etag), "%s", bundle_etag(b));
+	if (not_modified(req, bundle_etag(b))) {
+		resp->status = 304;
+	} else {
+		body = bundle_body(b, &len);
+		resp->body = malloc(len ? len : 1);
+		if (resp->body) {
+			memcpy(resp->body, body, len);
+			resp->len = len;
+			resp->status = 200;
+			resp->content_type = "application/json";
+		} else {
+			http_reply_error(resp, 503, NULL, "out of memory");
+		}
+	}
+	bundle_unref(b);
+}
+
+/* Answers the outcome of a technician's edit: 200 with the new version, or 400 with
+ * every FILE:LINE message. */
+static void reply_edit(struct server *srv, struct http_response *resp, const char *name, int r,
+                       struct bundle_msgs *msgs)
+{
+	json_t *list = json_array();
+	struct bundle *b;
+
+	for (size_t i = 0; list && i < msgs->n; i++)
+		json_array_append_new(list, json_string(msgs->v[i]));
+	if (r == 0) {
+		b = wordlists_current(srv->lists);
+		log_info("phrase list %s changed by a technician; serving version %s", name,
+		         b ? bundle_version(b) : "?");
+		http_reply_json(resp, 200,
+		                json_pack("{s:s, s:o}", "version", b ? bundle_version(b) : "",
+		                          "warnings", list));
+		bundle_unref(b);
+		return;
+	}
+	if (r == -EINVAL) {
+		log_warning(
+		    "phrase list %s refused (%zu errors); still serving the last good lists", name,
+		    msgs->errors);
+		http_reply_json(
+		    resp, 400,
+		    json_pack("{s:s, s:s, s:o}", "error",
+		              "phrase lists refused; the last good lists are still served", "field",
+		              name, "errors", list));
+		return;
+	}
+	json_decref(list);
+	if (r == -ENOENT)
+		http_reply_error(resp, 404, NULL, "no list file %s", name);
+	else
+		http_reply_error(resp, 503, NULL, "cannot change the lists: %s", strerror(-r));
+}
+
+static void edit(void *ctx, struct http_request *req, struct http_response *resp, int remove)
+{
+	struct server *srv = ctx;
+	const char *name = http_request_path(req) + strlen(LISTS_PREFIX);
+	struct bundle_msgs msgs = {0};
+	const char *body;
+	size_t len;
+	int r;
+
+	if (api_auth_technician(srv, req, resp) < 0)
+		return;
+	if (!bundle_name_ok(name)) {
+		http_reply_error(
+		    resp, 400, NULL,
+		    "list names are letters, digits, '.', '_', '-' ending .txt or .inc");
+		return;
+	}
+	body = http_request_body(req, &len);
+	r = wordlists_put(srv->lists, name, remove ? NULL : body, len, &msgs);
+	reply_edit(srv, resp, name, r, &msgs);
+	bundle_msgs_clear(&msgs);
+}
+
+void api_wordlists_put(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	edit(ctx, req, resp, 0);
+}
+
+void api_wordlists_delete(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	edit(ctx, req, resp, 1);
+}

@@ -1,0 +1,176 @@
+/* blobs.c: where screenshot PNGs live, one object per SHA-256, outside the database rows. */
+#include "blobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include <unistd.h>
+
+struct blobs_fs {
+	struct blobs base;
+	int dirfd;
+};
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Opens (creating 0700 if needed) the sub-directory "ab" of the object's hash. */
+static int open_subdir(struct blobs_fs *fs, const char *hex, int *out)
+{
+	char sub[3] = {hex[0], hex[1], '\0'};
+	int fd;
+
+	if (mkdirat(fs->dirfd, sub, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(fs->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*out = fd;
+	return 0;
+}
+
+static int fs_put(struct blobs *b, const char *hex, const void *data, size_t len)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+	char name[80], tmp[96];
+	int dfd = -1, fd, r;
+	unsigned int seq;
+
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%s.png", hex);
+	if ((r = open_subdir(fs, hex, &dfd)) < 0)
+		return r;
+	if (faccessat(dfd, name, F_OK, 0) == 0) {
+		close(dfd);
+		return 0; /* stored once: the name is the content's hash */
+	}
+	seq = randombytes_random();
+	snprintf(tmp, sizeof(tmp), ".%s.%d.%u.tmp", hex, (int)getpid(), seq);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		goto out_dir;
+	}
+	if ((r = write_all(fd, data, len)) < 0 || (fsync(fd) < 0 && (r = -errno))) {
+		close(fd);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	r = fsync(dfd) < 0 ? -errno : 0;
+	goto out_dir;
+out_unlink:
+	unlinkat(dfd, tmp, 0);
+out_dir:
+	close(dfd);
+	return r;
+}
+
+static int fs_get(struct blobs *b, const char *hex, void **data, size_t *len)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+	char path[96];
+	struct stat st;
+	void *buf;
+	int fd, r = 0;
+	size_t got = 0;
+
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%c%c/%s.png", hex[0], hex[1], hex);
+	fd = openat(fs->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, (char *)buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			r = n < 0 ? -errno : -EIO;
+			free(buf);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*data = buf;
+	*len = got;
+out:
+	close(fd);
+	return r;
+}
+
+static int fs_check(struct blobs *b)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+
+	return faccessat(fs->dirfd, ".", W_OK, AT_EACCESS) < 0 ? -errno : 0;
+}
+
+static void fs_free(struct blobs *b)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+
+	close(fs->dirfd);
+	free(fs);
+}
+
+static const struct blobs_ops fs_ops = {
+    .put = fs_put,
+    .get = fs_get,
+    .check = fs_check,
+    .free = fs_free,
+};
+
+int blobs_fs_open(const char *dir, struct blobs **out)
+{
+	struct blobs_fs *fs;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	fs->base.ops = &fs_ops;
+	fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs->dirfd < 0) {
+		int r = -errno;
+		free(fs);
+		return r;
+	}
+	*out = &fs->base;
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* blobs.h: where screenshot PNGs live, one object per SHA-256, outside the database rows. */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * An image store keyed by the hex SHA-256 of the content, so each image is stored once.
+ * The file-system back end below is the only one now; an object store (S3-compatible)
+ * plugs in by providing another struct blobs_ops.
+ */
+struct blobs;
+
+struct blobs_ops {
+	/* Makes the object durable under its hash. Returns 0 (also when already present) or
+	 * -errno; on success the object survives a crash. */
+	int (*put)(struct blobs *b, const char *sha256_hex, const void *data, size_t len);
+	/* Reads the object into a new malloc'd buffer (caller frees). -ENOENT when absent. */
+	int (*get)(struct blobs *b, const char *sha256_hex, void **data, size_t *len);
+	/* 0 when the store can take writes now, else -errno (for /healthz). */
+	int (*check)(struct blobs *b);
+	void (*free)(struct blobs *b);
+};
+
+struct blobs {
+	const struct blobs_ops *ops;
+};
+
+/*
+ * Opens the file-system store rooted at dir (created 0700 if missing): objects are
+ * dir/ab/abcdef….png, written to a temporary name, fsynced, renamed, directory fsynced.
+ * Returns 0 and *out, or -errno.
+ */
+int blobs_fs_open(const char *dir, struct blobs **out);
+
+static inline int blobs_put(struct blobs *b, const char *hex, const void *data, size_t len)
+{
+	return b->ops->put(b, hex, data, len);
+}
+
+static inline int blobs_get(struct blobs *b, const char *hex, void **data, size_t *len)
+{
+	return b->ops->get(b, hex, data, len);
+}
+
+static inline int blobs_check(struct blobs *b)
+{
+	return b->ops->check(b);
+}
+
+static inline void blobs_free(struct blobs *b)
+{
+	if (b)
+		b->ops->free(b);
+}

@@ -1,0 +1,376 @@
+/* capture_validate.c: the validator of an uploaded capture record (vigil.capture/1). */
+#include "capture_validate.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rfc3339.h"
+#include "server-limits.h"
+#include "token.h"
+
+static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct capture_error *err, const char *field,
+                                                      const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Unicode characters in valid UTF-8 (jansson has checked the encoding). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+enum text_kind {
+	TEXT_NAME, /* one line, no control characters */
+	TEXT_FREE, /* any characters (context, window title) */
+};
+
+/*
+ * Fetches obj[key] as a string of min..max characters. path is the field's full name for
+ * messages ("reason.phrase"). Returns 0 and sets *out, or fails.
+ */
+static int get_string(json_t *obj, const char *key, const char *path, size_t min, size_t max,
+                      enum text_kind kind, const char **out, struct capture_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+
+	if (!v)
+		return fail(err, path, "missing field %s", path);
+	if (!json_is_string(v))
+		return fail(err, path, "%s must be a string", path);
+	n = utf8_chars(json_string_value(v));
+	if (n < min)
+		return fail(err, path, "%s must not be empty", path);
+	if (n > max)
+		return fail(err, path, "%s is longer than %zu characters", path, max);
+	if (kind == TEXT_NAME && has_control(json_string_value(v)))
+		return fail(err, path, "%s contains control characters", path);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_int(json_t *obj, const char *key, const char *path, json_int_t min, json_int_t max,
+                   int *out, struct capture_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return fail(err, path, "missing field %s", path);
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return fail(err, path, "%s must be an integer from %lld to %lld", path,
+		            (long long)min, (long long)max);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int get_object(json_t *obj, const char *key, json_t **out, struct capture_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return fail(err, key, "missing field %s", key);
+	if (!json_is_object(v))
+		return fail(err, key, "%s must be an object", key);
+	*out = v;
+	return 0;
+}
+
+/* Copies the listed keys of src into a new object set as dst[name]. */
+static int keep(json_t *dst, const char *name, json_t *src, const char *const *keys)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(src, keys[i]);
+		if (v && json_object_set(o, keys[i], v) < 0)
+			goto fail;
+	}
+	if (json_object_set_new(dst, name, o) < 0)
+		return -ENOMEM;
+	return 0;
+fail:
+	json_decref(o);
+	return -ENOMEM;
+}
+
+static bool valid_uuid(const char *s)
+{
+	static const int dash[] = {8, 13, 18, 23};
+
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool want_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
+		char c = s[i];
+		bool hex =
+		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		if (want_dash ? c != '-' : !hex)
+			return false;
+	}
+	return true;
+}
+
+static bool valid_category(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+}
+
+static bool valid_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int check_top(json_t *root, struct capture *c, struct capture_error *err)
+{
+	static const char *const sources[] = {"typed", "window-title", "clipboard", "screen-text"};
+	const char *schema, *id, *time, *context;
+	int r;
+	bool known = false;
+
+	if ((r = get_string(root, "schema", "schema", 1, CAPTURE_MAX_NAME, TEXT_NAME, &schema,
+	                    err)))
+		return r;
+	if (strcmp(schema, "vigil.capture/1") != 0)
+		return fail(err, "schema", "schema must be \"vigil.capture/1\"");
+	if ((r = get_string(root, "id", "id", 1, 36, TEXT_NAME, &id, err)))
+		return r;
+	if (!valid_uuid(id))
+		return fail(err, "id", "id must be a UUID (8-4-4-4-12 hex digits)");
+	for (int i = 0; i < 37; i++)
+		c->id[i] = (id[i] >= 'A' && id[i] <= 'F') ? (char)(id[i] - 'A' + 'a') : id[i];
+	if ((r = get_string(root, "time", "time", 1, 40, TEXT_NAME, &time, err)))
+		return r;
+	if (rfc3339_parse(time, &c->time_ms) < 0)
+		return fail(err, "time", "time is not an RFC 3339 date-time with a time zone");
+	if ((r = get_string(root, "machine", "machine", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->machine,
+	                    err)) ||
+	    (r = get_string(root, "user", "user", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->user, err)) ||
+	    (r = get_string(root, "source", "source", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->source,
+	                    err)))
+		return r;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		known |= strcmp(c->source, sources[i]) == 0;
+	if (!known)
+		return fail(err, "source",
+		            "source must be one of typed, window-title, clipboard, screen-text");
+	return get_string(root, "context", "context", 0, VIGIL_CONTEXT_MAX_CHARS, TEXT_FREE,
+	                  &context, err);
+}
+
+static int check_reason(json_t *root, struct capture *c, struct capture_error *err)
+{
+	const char *s;
+	json_t *o;
+	int r;
+
+	if ((r = get_object(root, "reason", &o, err)))
+		return r;
+	if ((r = get_string(o, "category", "reason.category", 1, CAPTURE_MAX_NAME, TEXT_NAME,
+	                    &c->category, err)))
+		return r;
+	if (!valid_category(c->category))
+		return fail(err, "reason.category",
+		            "reason.category must be lower-case letters, digits and '-'");
+	if ((r = get_int(o, "severity", "reason.severity", 1, 5, &c->severity, err)) ||
+	    (r = get_string(o, "phrase", "reason.phrase", 1, CAPTURE_MAX_TEXT, TEXT_FREE, &s,
+	                    err)) ||
+	    (r = get_string(o, "matched", "reason.matched", 1, CAPTURE_MAX_TEXT, TEXT_FREE, &s,
+	                    err)) ||
+	    (r = get_string(o, "rule", "reason.rule", 1, CAPTURE_MAX_TEXT, TEXT_NAME, &s, err)))
+		return r;
+	return 0;
+}
+
+static int check_window_agent(json_t *root, struct capture_error *err)
+{
+	const char *s;
+	json_t *o;
+	int r;
+
+	if ((r = get_object(root, "window", &o, err)) ||
+	    (r = get_string(o, "title", "window.title", 0, CAPTURE_MAX_TITLE, TEXT_FREE, &s,
+	                    err)) ||
+	    (r = get_string(o, "app", "window.app", 0, CAPTURE_MAX_TEXT, TEXT_NAME, &s, err)))
+		return r;
+	if ((r = get_object(root, "agent", &o, err)) ||
+	    (r = get_string(o, "version", "agent.version", 1, CAPTURE_MAX_NAME, TEXT_NAME, &s,
+	                    err)) ||
+	    (r = get_string(o, "wordlists", "agent.wordlists", 0, 128, TEXT_NAME, &s, err)))
+		return r;
+	return 0;
+}
+
+/* Decodes screenshot.data into c->png and checks it is the PNG the record describes. */
+static int check_png(json_t *shot, const char *sha, struct capture *c, struct capture_error *err)
+{
+	json_t *data = json_object_get(shot, "data");
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[65];
+	const char *b64, *end;
+	size_t b64_len, max;
+
+	if (!data)
+		return fail(err, "screenshot.data", "missing field screenshot.data");
+	if (!json_is_string(data))
+		return fail(err, "screenshot.data", "screenshot.data must be a string");
+	b64 = json_string_value(data);
+	b64_len = json_string_length(data);
+	max = b64_len / 4 * 3 + 3;
+	if (max > CAPTURE_MAX_PNG_BYTES + 3)
+		return fail(err, "screenshot.data", "screenshot.data is larger than %u bytes",
+		            CAPTURE_MAX_PNG_BYTES);
+	c->png = malloc(max ? max : 1);
+	if (!c->png)
+		return -ENOMEM;
+	if (sodium_base642bin(c->png, max, b64, b64_len, NULL, &c->png_len, &end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != b64 + b64_len)
+		return fail(err, "screenshot.data", "screenshot.data is not valid base64");
+	if (c->png_len < 33 || memcmp(c->png, png_signature, 8) != 0 || be32(c->png + 8) != 13 ||
+	    memcmp(c->png + 12, "IHDR", 4) != 0)
+		return fail(err, "screenshot.data", "screenshot.data is not a PNG image");
+	if (be32(c->png + 16) != (uint32_t)c->width || be32(c->png + 20) != (uint32_t)c->height)
+		return fail(err,
+		            be32(c->png + 16) != (uint32_t)c->width ? "screenshot.width"
+		                                                    : "screenshot.height",
+		            "screenshot.width and screenshot.height (%dx%d) do not match the PNG "
+		            "(%ux%u)",
+		            c->width, c->height, be32(c->png + 16), be32(c->png + 20));
+	crypto_hash_sha256(digest, c->png, c->png_len);
+	hex_encode(digest, sizeof(digest), hex);
+	if (sodium_memcmp(hex, sha, 64) != 0)
+		return fail(err, "screenshot.sha256", "screenshot.sha256 does not match the image");
+	memcpy(c->sha256, hex, sizeof(hex));
+	return 0;
+}
+
+static int check_screenshot(json_t *root, struct capture *c, struct capture_error *err)
+{
+	const char *type, *sha;
+	json_t *o;
+	int r;
+
+	if ((r = get_object(root, "screenshot", &o, err)) ||
+	    (r = get_string(o, "type", "screenshot.type", 1, CAPTURE_MAX_NAME, TEXT_NAME, &type,
+	                    err)))
+		return r;
+	if (strcmp(type, "image/png") != 0)
+		return fail(err, "screenshot.type", "screenshot.type must be \"image/png\"");
+	if ((r = get_int(o, "width", "screenshot.width", 1, CAPTURE_MAX_DIMENSION, &c->width,
+	                 err)) ||
+	    (r = get_int(o, "height", "screenshot.height", 1, CAPTURE_MAX_DIMENSION, &c->height,
+	                 err)) ||
+	    (r = get_string(o, "sha256", "screenshot.sha256", 64, 64, TEXT_NAME, &sha, err)))
+		return r;
+	if (!valid_hex64(sha))
+		return fail(err, "screenshot.sha256",
+		            "screenshot.sha256 must be 64 lower-case hex digits");
+	return check_png(o, sha, c, err);
+}
+
+/* The record as stored: the known fields only, without screenshot.data. */
+static int make_record(json_t *root, struct capture *c)
+{
+	static const char *const top[] = {"schema", "time",    "machine", "user",
+	                                  "source", "context", NULL};
+	static const char *const reason[] = {"category", "severity", "phrase",
+	                                     "matched",  "rule",     NULL};
+	static const char *const window[] = {"title", "app", NULL};
+	static const char *const shot[] = {"type", "width", "height", "sha256", NULL};
+	static const char *const agent[] = {"version", "wordlists", NULL};
+	json_t *rec = json_object();
+	int r = -ENOMEM;
+
+	if (!rec || json_object_set_new(rec, "id", json_string(c->id)) < 0)
+		goto out;
+	for (size_t i = 0; top[i]; i++)
+		if (json_object_set(rec, top[i], json_object_get(root, top[i])) < 0)
+			goto out;
+	if (keep(rec, "reason", json_object_get(root, "reason"), reason) < 0 ||
+	    keep(rec, "window", json_object_get(root, "window"), window) < 0 ||
+	    keep(rec, "screenshot", json_object_get(root, "screenshot"), shot) < 0 ||
+	    keep(rec, "agent", json_object_get(root, "agent"), agent) < 0)
+		goto out;
+	c->record = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (c->record)
+		r = 0;
+out:
+	json_decref(rec);
+	return r;
+}
+
+int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err)
+{
+	struct capture *c;
+	json_error_t jerr;
+	json_t *root;
+	int r;
+
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return fail(err, "", "body is not JSON: %s (line %d, column %d)", jerr.text,
+		            jerr.line, jerr.column);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return fail(err, "", "body must be a JSON object");
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	c->json = root;
+	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
+	    (r = check_window_agent(root, err)) || (r = check_screenshot(root, c, err)) ||
+	    (r = make_record(root, c))) {
+		capture_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	json_decref(c->json);
+	free(c->png);
+	free(c->record);
+	free(c);
+}

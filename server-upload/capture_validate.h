@@ -1,0 +1,40 @@
+/* capture_validate.h: the validator of an uploaded capture record (vigil.capture/1). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A validated capture. Strings are owned by the capture. */
+struct capture {
+	char id[37];         /* lower-case UUID */
+	int64_t time_ms;     /* "time", milliseconds since the epoch */
+	const char *machine; /* as written in the record */
+	const char *user;
+	const char *source;   /* typed | window-title | clipboard | screen-text */
+	const char *category; /* reason.category */
+	int severity;         /* reason.severity, 1..5 */
+	int width, height;    /* screenshot size, equal to the PNG's IHDR */
+	char sha256[65];      /* lower-case hex of the PNG bytes */
+	unsigned char *png;   /* the decoded PNG */
+	size_t png_len;
+	char *record; /* compact JSON of the known fields, without screenshot.data */
+	void *json;   /* internal: keeps the strings above alive */
+};
+
+/* Why a record was refused: the field ("reason.severity", "" for the whole body) and a
+ * message that names it, ready for {"error": message}. */
+struct capture_error {
+	char field[48];
+	char message[192];
+};
+
+/*
+ * Validates body (len bytes, not NUL-terminated) as a vigil.capture/1 record: every
+ * field's presence, type, length and format, the RFC 3339 time, the base64 and the PNG
+ * (signature, IHDR width and height equal to the record's, SHA-256 equal). Unknown
+ * fields are ignored and not kept. Returns 0 and a new capture in *out (free with
+ * capture_free()), -EINVAL with *err filled, or -ENOMEM.
+ */
+int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err);
+
+void capture_free(struct capture *c);

@@ -1,0 +1,328 @@
+/* cli.c: the administration subcommands of vigil-server (schools, users, machines, export). */
+#include "cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "log.h"
+#include "rfc3339.h"
+#include "server.h"
+#include "token.h"
+
+struct args {
+	const char *school, *role, *since;
+	const char *pos[4];
+	int npos;
+};
+
+/* Splits a subcommand's arguments into --school/--role/--since and positionals. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		const char **slot = strcmp(argv[i], "--school") == 0  ? &a->school
+		                    : strcmp(argv[i], "--role") == 0  ? &a->role
+		                    : strcmp(argv[i], "--since") == 0 ? &a->since
+		                                                      : NULL;
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vigil-server: %s needs a value\n", argv[i]);
+				return -EINVAL;
+			}
+			*slot = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			fprintf(stderr, "vigil-server: unknown option %s\n", argv[i]);
+			return -EINVAL;
+		} else if (a->npos < 4) {
+			a->pos[a->npos++] = argv[i];
+		} else {
+			fprintf(stderr, "vigil-server: too many arguments\n");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int school_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 100)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
+			return 0;
+	return 1;
+}
+
+static int fail_errno(const char *what, int r)
+{
+	fprintf(stderr, "vigil-server: %s: %s\n", what, strerror(-r));
+	return 1;
+}
+
+static int cmd_school(struct server *srv, const struct args *a)
+{
+	char key[TOKEN_BUF], hash[TOKEN_HASH_BUF];
+	int r;
+
+	if (a->npos != 2 || !school_name_ok(a->pos[1]))
+		return 2;
+	if (strcmp(a->pos[0], "add") == 0) {
+		if ((r = token_new(key)) < 0)
+			return fail_errno("random", r);
+		token_hash(key, hash);
+		r = srv->store->ops->school_add(srv->store, a->pos[1], hash, rfc3339_now_ms());
+		if (r == -EEXIST) {
+			fprintf(stderr, "vigil-server: school \"%s\" exists already\n", a->pos[1]);
+			return 1;
+		}
+		if (r < 0)
+			return fail_errno("school add", r);
+		printf("%s\n", key);
+		sodium_memzero(key, sizeof(key));
+		return 0;
+	}
+	if (strcmp(a->pos[0], "revoke") == 0) {
+		r = srv->store->ops->school_revoke(srv->store, a->pos[1]);
+		if (r == -ENOENT) {
+			fprintf(stderr, "vigil-server: no school \"%s\"\n", a->pos[1]);
+			return 1;
+		}
+		return r < 0 ? fail_errno("school revoke", r) : 0;
+	}
+	return 2;
+}
+
+/* The password: the first line of stdin, 8 to 1024 bytes. */
+static int read_password(char *buf, size_t size)
+{
+	size_t n;
+
+	if (!fgets(buf, (int)size, stdin))
+		return -EINVAL;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return n < 8 ? -EINVAL : 0;
+}
+
+static int cmd_user(struct server *srv, const struct args *a)
+{
+	char pw[1025], hash[crypto_pwhash_STRBYTES];
+	int r;
+
+	if (a->npos != 2 || strcmp(a->pos[0], "add") != 0 || !a->role)
+		return 2;
+	if (strcmp(a->role, "moderator") != 0 && strcmp(a->role, "headteacher") != 0 &&
+	    strcmp(a->role, "technician") != 0) {
+		fprintf(stderr, "vigil-server: --role is moderator, headteacher or technician\n");
+		return 2;
+	}
+	if (!school_name_ok(a->pos[1])) {
+		fprintf(stderr, "vigil-server: bad login\n");
+		return 2;
+	}
+	if (read_password(pw, sizeof(pw)) < 0) {
+		fprintf(stderr,
+		        "vigil-server: give the password (8 characters or more) on stdin\n");
+		return 1;
+	}
+	r = crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	sodium_memzero(pw, sizeof(pw));
+	if (r != 0)
+		return fail_errno("password hash", -ENOMEM);
+	r = srv->store->ops->user_add(srv->store, a->pos[1], a->role, a->school, hash,
+	                              rfc3339_now_ms());
+	if (r == -EEXIST)
+		fprintf(stderr, "vigil-server: user \"%s\" exists already\n", a->pos[1]);
+	else if (r == -ENOENT)
+		fprintf(stderr, "vigil-server: no school \"%s\"\n", a->school);
+	else if (r < 0)
+		return fail_errno("user add", r);
+	return r < 0 ? 1 : 0;
+}
+
+static int cmd_machine(struct server *srv, const struct args *a)
+{
+	int r;
+
+	if (a->npos != 2 || strcmp(a->pos[0], "revoke") != 0)
+		return 2;
+	r = srv->store->ops->machine_revoke(srv->store, a->school, a->pos[1]);
+	if (r == -ENOENT)
+		fprintf(stderr, "vigil-server: no machine \"%s\"\n", a->pos[1]);
+	else if (r == -EEXIST)
+		fprintf(stderr,
+		        "vigil-server: machine \"%s\" is in several schools: give --school\n",
+		        a->pos[1]);
+	else if (r < 0)
+		return fail_errno("machine revoke", r);
+	return r < 0 ? 1 : 0;
+}
+
+struct machines_ctx {
+	int64_t now, offline_ms;
+};
+
+static int print_machine(const struct store_machine_info *m, void *ud)
+{
+	const struct machines_ctx *ctx = ud;
+	char seen[RFC3339_BUF] = "", enrolled[RFC3339_BUF];
+	const char *status;
+	json_t *o;
+	char *line;
+
+	rfc3339_format(m->enrolled_ms, enrolled, sizeof(enrolled));
+	if (m->last_seen_ms)
+		rfc3339_format(m->last_seen_ms, seen, sizeof(seen));
+	status = m->revoked                                     ? "revoked"
+	         : !m->last_seen_ms                             ? "never-seen"
+	         : ctx->now - m->last_seen_ms > ctx->offline_ms ? "offline"
+	                                                        : "online";
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I}", "school", m->school,
+	              "machine", m->name, "status", status, "enrolled", enrolled, "last_seen",
+	              m->last_seen_ms ? json_string(seen) : json_null(), "version",
+	              m->version ? m->version : "", "wordlists", m->wordlists ? m->wordlists : "",
+	              "spooled", (json_int_t)m->spooled, "dropped", (json_int_t)m->dropped);
+	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	printf("%s\n", line);
+	free(line);
+	return 0;
+}
+
+static int cmd_machines(struct server *srv, const struct args *a)
+{
+	struct machines_ctx ctx = {rfc3339_now_ms(), (int64_t)srv->cfg->offline_after * 1000};
+	int r;
+
+	if (a->npos != 0 && !(a->npos == 1 && strcmp(a->pos[0], "list") == 0))
+		return 2;
+	r = srv->store->ops->machines_list(srv->store, a->school, print_machine, &ctx);
+	return r < 0 ? fail_errno("machines", r) : 0;
+}
+
+static int print_capture(const struct store_export_row *row, void *ud)
+{
+	char received[RFC3339_BUF];
+	json_t *o = json_loads(row->record, 0, NULL);
+	char *line;
+
+	if (!o)
+		return -EBADMSG;
+	rfc3339_format(row->received_ms, received, sizeof(received));
+	json_object_set_new(o, "school", json_string(row->school));
+	json_object_set_new(o, "received", json_string(received));
+	json_object_set_new(o, "status", json_string(row->status));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	printf("%s\n", line);
+	free(line);
+	return 0;
+}
+
+static int cmd_export(struct server *srv, const struct args *a)
+{
+	int64_t since = 0;
+	int r;
+
+	if (a->npos != 0)
+		return 2;
+	if (a->since && rfc3339_parse(a->since, &since) < 0) {
+		fprintf(stderr, "vigil-server: --since \"%s\" is not an RFC 3339 time\n", a->since);
+		return 2;
+	}
+	r = srv->store->ops->export_captures(srv->store, since, a->school, print_capture, NULL);
+	if (fflush(stdout) != 0)
+		r = -errno;
+	return r < 0 ? fail_errno("export", r) : 0;
+}
+
+static int cmd_key(struct server *srv, const struct args *a)
+{
+	char key[SIGNKEY_B64_BUF];
+
+	if (a->npos != 1 || strcmp(a->pos[0], "show") != 0)
+		return 2;
+	signkey_public_b64(&srv->key, key);
+	printf("%s\n", key);
+	return 0;
+}
+
+static int cmd_lists(struct server *srv, const struct args *a)
+{
+	struct bundle_msgs msgs = {0};
+	struct bundle *b;
+	int r;
+
+	if (a->npos != 1 || strcmp(a->pos[0], "check") != 0)
+		return 2;
+	r = wordlists_reload(srv->lists, 1, &msgs);
+	for (size_t i = 0; i < msgs.n; i++)
+		printf("%s\n", msgs.v[i]);
+	bundle_msgs_clear(&msgs);
+	if (r < 0)
+		return 1;
+	b = wordlists_current(srv->lists);
+	printf("lists version %s (%zu files)\n", bundle_version(b), bundle_file_count(b));
+	bundle_unref(b);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct server *srv, const struct args *a);
+	const char *usage;
+} commands[] = {
+    {"school", cmd_school, "school add|revoke NAME"},
+    {"user", cmd_user, "user add --role moderator|headteacher|technician [--school NAME] LOGIN"},
+    {"machine", cmd_machine, "machine revoke [--school NAME] MACHINE"},
+    {"machines", cmd_machines, "machines [list] [--school NAME]"},
+    {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},
+    {"key", cmd_key, "key show"},
+    {"lists", cmd_lists, "lists check"},
+};
+
+int cli_is_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+int cli_run(const struct config *cfg, int argc, char **argv)
+{
+	struct server srv;
+	struct args a;
+	int status = 2;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (parse_args(argc - 1, argv + 1, &a) < 0) {
+			fprintf(stderr, "usage: vigil-server %s\n", commands[i].usage);
+			return 2;
+		}
+		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg) < 0)
+			return 1;
+		status = commands[i].fn(&srv, &a);
+		server_close(&srv);
+		if (status == 2)
+			fprintf(stderr, "usage: vigil-server %s\n", commands[i].usage);
+		return status;
+	}
+	fprintf(stderr, "vigil-server: unknown command \"%s\"\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,171 @@
+/* config.c: vigil-server settings from the configuration file and the command line. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "server-limits.h"
+
+void config_init(struct config *c)
+{
+	*c = (struct config){
+	    .listen = strdup("127.0.0.1:8080"),
+	    .database = strdup(""),
+	    .threads = SERVER_THREADS_DEFAULT,
+	    .max_connections = SERVER_CONNECTIONS_DEFAULT,
+	    .timeout = SERVER_TIMEOUT_DEFAULT,
+	    .max_body = SERVER_MAX_BODY_DEFAULT,
+	    .offline_after = SERVER_OFFLINE_DEFAULT,
+	    .lists_check = SERVER_LISTS_CHECK_DEFAULT,
+	    .log_level = LOG_LEVEL_INFO,
+	};
+}
+
+void config_clear(struct config *c)
+{
+	free(c->listen);
+	free(c->data);
+	free(c->database);
+	free(c->lists);
+	free(c->user);
+	free(c->tls_cert);
+	free(c->tls_key);
+	*c = (struct config){0};
+}
+
+static int set_string(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int set_uint(unsigned int *field, const char *key, const char *value, int64_t min,
+                    int64_t max, char *err, size_t errlen)
+{
+	int64_t v;
+
+	if (parse_int64(value, min, max, &v) < 0) {
+		snprintf(err, errlen, "%s: \"%s\" is not a number from %lld to %lld", key, value,
+		         (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	*field = (unsigned int)v;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (strcmp(key, "listen") == 0)
+		return set_string(&c->listen, value);
+	if (strcmp(key, "data") == 0)
+		return set_string(&c->data, value);
+	if (strcmp(key, "database") == 0)
+		return set_string(&c->database, value);
+	if (strcmp(key, "lists") == 0)
+		return set_string(&c->lists, value);
+	if (strcmp(key, "user") == 0)
+		return set_string(&c->user, value);
+	if (strcmp(key, "tls-cert") == 0)
+		return set_string(&c->tls_cert, value);
+	if (strcmp(key, "tls-key") == 0)
+		return set_string(&c->tls_key, value);
+	if (strcmp(key, "threads") == 0)
+		return set_uint(&c->threads, key, value, 1, 256, err, errlen);
+	if (strcmp(key, "max-connections") == 0)
+		return set_uint(&c->max_connections, key, value, 4, 100000, err, errlen);
+	if (strcmp(key, "timeout") == 0)
+		return set_uint(&c->timeout, key, value, 1, 3600, err, errlen);
+	if (strcmp(key, "offline-after") == 0)
+		return set_uint(&c->offline_after, key, value, 1, 365 * 86400, err, errlen);
+	if (strcmp(key, "lists-check-interval") == 0)
+		return set_uint(&c->lists_check, key, value, 1, 86400, err, errlen);
+	if (strcmp(key, "max-body") == 0) {
+		int64_t v;
+		if (parse_int64(value, 1024, 1024LL * 1024 * 1024, &v) < 0) {
+			snprintf(err, errlen,
+			         "max-body: \"%s\" is not a byte count from 1024 to 1 GiB", value);
+			return -EINVAL;
+		}
+		c->max_body = (size_t)v;
+		return 0;
+	}
+	if (strcmp(key, "log-level") == 0) {
+		if (log_level_parse(value, &c->log_level) < 0) {
+			snprintf(err, errlen,
+			         "log-level: \"%s\" is not error, warning, info or debug", value);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown setting \"%s\"", key);
+	return -ENOENT;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096], msg[256];
+	int lineno = 0, r = 0;
+
+	if (!f) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = trim(line), *eq;
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		r = config_set(c, trim(s), trim(eq + 1), msg, sizeof(msg));
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+int config_finish(struct config *c, char *err, size_t errlen)
+{
+	if (!c->data || !*c->data) {
+		snprintf(err, errlen, "no data directory: give --data DIR or \"data = DIR\"");
+		return -EINVAL;
+	}
+	if (!!c->tls_cert != !!c->tls_key) {
+		snprintf(err, errlen, "tls-cert and tls-key go together");
+		return -EINVAL;
+	}
+	if (!c->lists && asprintf(&c->lists, "%s/wordlists", c->data) < 0)
+		return -ENOMEM;
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* config.h: vigil-server settings from the configuration file and the command line. */
+#pragma once
+
+#include <stddef.h>
+
+#include "log.h"
+
+struct config {
+	char *listen;   /* "127.0.0.1:8443", "[::1]:8080", ":8080" */
+	char *data;     /* data directory: SQLite database, images, signing key */
+	char *database; /* "" for SQLite, or a postgresql:// URI */
+	char *lists;    /* phrase-list directory; default <data>/wordlists */
+	char *user;     /* system user to run as when started as root */
+	char *tls_cert; /* PEM files for native HTTPS; both or neither */
+	char *tls_key;
+	unsigned int threads;         /* HTTP worker threads */
+	unsigned int max_connections; /* concurrent connections */
+	unsigned int timeout;         /* seconds of silence before a connection is dropped */
+	size_t max_body;              /* bytes of a capture upload; 413 above */
+	unsigned int offline_after;   /* seconds without heartbeat: machine listed offline */
+	unsigned int lists_check;     /* seconds between looks at the lists directory */
+	enum log_level log_level;
+};
+
+/* Fills c with the defaults (no data directory). */
+void config_init(struct config *c);
+void config_clear(struct config *c);
+
+/*
+ * Sets one setting by its name in the file and on the command line ("listen",
+ * "max-body", …). Returns 0, -ENOENT for an unknown name, -EINVAL for a bad value (with a
+ * message in err).
+ */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+
+/*
+ * Reads "key = value" lines ('#' comments, blank lines) from path.
+ * Returns 0 or -errno with "FILE:LINE: message" in err.
+ */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Fills derived defaults (lists under data) and checks the whole; -EINVAL with err. */
+int config_finish(struct config *c, char *err, size_t errlen);

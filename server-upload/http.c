@@ -1,0 +1,441 @@
+/* http.c: the HTTP layer of vigil-server (libmicrohttpd): body caps, routing, replies. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse.h"
+#include "server-limits.h"
+
+/*
+ * libmicrohttpd parses the HTTP; this layer adds what Vigil needs around it. Each request
+ * gets a struct http_request when its headers are in; a body larger than the route's
+ * ceiling is answered 413 at once when Content-Length says so, or as soon as the
+ * received bytes pass the ceiling (the rest is read and dropped, then the connection is
+ * closed). All buffered bodies together stay under SERVER_BODY_BUDGET (503 above), so
+ * many large uploads at once cannot exhaust memory.
+ */
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_route *routes;
+	size_t nroutes;
+	void *ctx;
+	size_t max_body;
+};
+
+struct http_request {
+	struct MHD_Connection *conn;
+	struct http_server *server;
+	const struct http_route *route;
+	const char *method, *path;
+	char *body;
+	size_t len, cap, max;
+	int early_status; /* 413, 503 or 0 */
+	struct timespec start;
+};
+
+static size_t budget_used; /* bytes of bodies buffered, all connections (atomic) */
+
+static bool budget_take(size_t n)
+{
+	size_t now = __atomic_add_fetch(&budget_used, n, __ATOMIC_RELAXED);
+
+	if (now > SERVER_BODY_BUDGET) {
+		__atomic_sub_fetch(&budget_used, n, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+static void budget_give(size_t n)
+{
+	__atomic_sub_fetch(&budget_used, n, __ATOMIC_RELAXED);
+}
+
+static void request_free(struct http_request *r)
+{
+	if (!r)
+		return;
+	budget_give(r->cap);
+	free(r->body);
+	free(r);
+}
+
+const char *http_request_method(const struct http_request *req)
+{
+	return req->method;
+}
+
+const char *http_request_path(const struct http_request *req)
+{
+	return req->path;
+}
+
+const char *http_request_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_body(const struct http_request *req, size_t *len)
+{
+	*len = req->len;
+	return req->body ? req->body : "";
+}
+
+const char *http_parse_bearer(const char *v)
+{
+	size_t n;
+
+	if (!v || strncasecmp(v, "Bearer ", 7) != 0)
+		return NULL;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	n = strnlen(v, SERVER_MAX_BEARER + 1);
+	if (n == 0 || n > SERVER_MAX_BEARER)
+		return NULL;
+	return v;
+}
+
+const char *http_bearer(struct http_request *req)
+{
+	return http_parse_bearer(http_request_header(req, MHD_HTTP_HEADER_AUTHORIZATION));
+}
+
+void http_reply_json(struct http_response *resp, int status, json_t *obj)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	free(resp->body);
+	resp->body = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(obj);
+	if (!resp->body) {
+		resp->status = 500;
+		resp->body = strdup("{\"error\":\"out of memory\"}");
+	}
+	resp->len = resp->body ? strlen(resp->body) : 0;
+}
+
+void http_reply_error(struct http_response *resp, int status, const char *field, const char *fmt,
+                      ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s}", "error", msg);
+	if (o && field && *field)
+		json_object_set_new(o, "field", json_string(field));
+	http_reply_json(resp, status, o);
+}
+
+/* Finds the route for method and path; *path_known tells 405 from 404. */
+static const struct http_route *route_find(struct http_server *s, const char *method,
+                                           const char *path, bool *path_known)
+{
+	*path_known = false;
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct http_route *r = &s->routes[i];
+		size_t n = strlen(r->path);
+		bool match = r->path[n - 1] == '/' ? strncmp(path, r->path, n) == 0 && path[n]
+		                                   : strcmp(path, r->path) == 0;
+		if (!match)
+			continue;
+		*path_known = true;
+		if (strcmp(method, r->method) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static enum MHD_Result send_response(struct http_request *r, struct http_response *resp)
+{
+	struct MHD_Response *m;
+	enum MHD_Result ret;
+	struct timespec end;
+
+	m = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	if (!m) {
+		free(resp->body);
+		return MHD_NO;
+	}
+	resp->body = NULL;
+	if (resp->content_type)
+		MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (resp->etag[0])
+		MHD_add_response_header(m, MHD_HTTP_HEADER_ETAG, resp->etag);
+	if (resp->www_auth)
+		MHD_add_response_header(m, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_auth);
+	if (resp->status == 413 || r->early_status)
+		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(r->conn, (unsigned int)resp->status, m);
+	MHD_destroy_response(m);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	log_debug("%s %s: %d (%zu bytes in, %.1f ms)", r->method, r->path, resp->status, r->len,
+	          (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
+	              (double)(end.tv_nsec - r->start.tv_nsec) / 1e6);
+	return ret;
+}
+
+static enum MHD_Result reply_now(struct http_request *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result reply_now(struct http_request *r, int status, const char *fmt, ...)
+{
+	struct http_response resp = {0};
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_error(&resp, status, NULL, "%s", msg);
+	return send_response(r, &resp);
+}
+
+/* The first call for a request: headers are in, no body yet. */
+static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *conn,
+                                  const char *url, const char *method, void **con_cls)
+{
+	struct http_request *r = calloc(1, sizeof(*r));
+	const char *cl;
+	bool known;
+	int64_t length;
+
+	if (!r)
+		return MHD_NO;
+	*con_cls = r;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->conn = conn;
+	r->server = s;
+	r->method = method;
+	r->path = url;
+	r->route = route_find(s, method, url, &known);
+	if (!r->route)
+		return known ? reply_now(r, 405, "method %s not allowed here", method)
+		             : reply_now(r, 404, "no such endpoint");
+	r->max = r->route->max_body ? r->route->max_body : s->max_body;
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && parse_int64(cl, 0, INT64_MAX, &length) == 0 && (uint64_t)length > r->max) {
+		r->early_status = 413;
+		return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+	}
+	return MHD_YES;
+}
+
+/* Appends a piece of the body; past the ceiling the rest is dropped and 413 follows. */
+static void on_data(struct http_request *r, const char *data, size_t size)
+{
+	size_t want;
+	char *nb;
+
+	if (r->early_status)
+		return;
+	if (size > r->max - r->len) {
+		r->early_status = 413;
+		return;
+	}
+	if (r->len + size > r->cap) {
+		want = r->cap ? r->cap : 16384;
+		while (want < r->len + size)
+			want *= 2;
+		if (want > r->max)
+			want = r->max;
+		if (!budget_take(want - r->cap)) {
+			r->early_status = 503;
+			return;
+		}
+		nb = realloc(r->body, want);
+		if (!nb) {
+			budget_give(want - r->cap);
+			r->early_status = 503;
+			return;
+		}
+		r->body = nb;
+		r->cap = want;
+	}
+	memcpy(r->body + r->len, data, size);
+	r->len += size;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *con_cls;
+	struct http_response resp = {0};
+
+	if (!r)
+		return on_headers(s, conn, url, method, con_cls);
+	if (*upload_data_size) {
+		on_data(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->early_status == 413)
+		return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+	if (r->early_status == 503)
+		return reply_now(r, 503, "server busy; retry later");
+	r->route->fn(s->ctx, r, &resp);
+	if (!resp.status)
+		http_reply_error(&resp, 500, NULL, "internal error");
+	return send_response(r, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	request_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+}
+
+int http_start(const struct http_config *cfg, const struct http_route *routes, size_t nroutes,
+               void *ctx, struct http_server **out)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	unsigned int flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[12];
+	size_t n = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->routes = calloc(nroutes, sizeof(*routes));
+	if (!s->routes) {
+		free(s);
+		return -ENOMEM;
+	}
+	memcpy(s->routes, routes, nroutes * sizeof(*routes));
+	s->nroutes = nroutes;
+	s->ctx = ctx;
+	s->max_body = cfg->max_body;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, NULL};
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+	if (cfg->tls_cert_pem) {
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+		                                    (void *)cfg->tls_cert_pem};
+		opts[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	                             MHD_OPTION_END);
+	if (!s->daemon) {
+		free(s->routes);
+		free(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+void http_quiesce(struct http_server *s)
+{
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	free(s->routes);
+	free(s);
+}
+
+/* Splits "ADDR:PORT" / "[V6]:PORT" / ":PORT" into a socket address. */
+static int parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon = strrchr(spec, ':');
+	size_t hlen;
+	int port;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (!colon || parse_int(colon + 1, 0, 65535, &port) < 0)
+		return -EINVAL;
+	hlen = (size_t)(colon - spec);
+	if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
+		spec++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hlen == 0 || inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		if (hlen == 0)
+			in4->sin_addr.s_addr = htonl(INADDR_ANY);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int http_listen(const char *addr_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, r;
+
+	if ((r = parse_addr(addr_port, &ss, &len)) < 0)
+		return r;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 1024) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}

@@ -1,0 +1,75 @@
+/* http.h: the HTTP layer of vigil-server (libmicrohttpd): body caps, routing, replies. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct http_server;
+struct http_request; /* valid during the handler call only */
+
+struct http_response {
+	int status;
+	const char *content_type; /* static string */
+	char *body;               /* malloc'd, owned by the layer after the handler returns */
+	size_t len;
+	char etag[72];        /* sent as ETag when set */
+	const char *www_auth; /* sent as WWW-Authenticate when set (static) */
+};
+
+/* A handler fills resp; it runs on a worker thread, several at once. */
+typedef void (*http_handler_fn)(void *ctx, struct http_request *req, struct http_response *resp);
+
+struct http_route {
+	const char *method; /* "GET", "POST", … */
+	const char *path;   /* exact, or a prefix when it ends with '/' */
+	size_t max_body;    /* 0: the server's max_body */
+	http_handler_fn fn;
+};
+
+struct http_config {
+	int listen_fd;        /* a bound, listening socket (opened before dropping root) */
+	unsigned int threads; /* worker threads, each with its own epoll loop */
+	unsigned int max_connections;
+	unsigned int timeout; /* seconds of silence before a connection is closed */
+	size_t max_body;      /* default body ceiling: larger requests get 413 */
+	const char *tls_cert_pem, *tls_key_pem; /* NULL for plain HTTP */
+};
+
+/*
+ * Starts serving routes (copied, not the strings: they must outlive the server) with
+ * ctx passed to every handler. Returns 0 and *out, or -errno.
+ */
+int http_start(const struct http_config *cfg, const struct http_route *routes, size_t nroutes,
+               void *ctx, struct http_server **out);
+
+/* Stops accepting new connections; requests in progress go on. */
+void http_quiesce(struct http_server *s);
+
+/* Finishes the requests in progress (their handlers run to the end) and frees s. */
+void http_stop(struct http_server *s);
+
+/*
+ * Opens a listening TCP socket on "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080",
+ * ":8080" for all addresses). Returns the fd (O_CLOEXEC) or -errno.
+ */
+int http_listen(const char *addr_port);
+
+/* Request accessors. */
+const char *http_request_method(const struct http_request *req);
+const char *http_request_path(const struct http_request *req);
+const char *http_request_header(struct http_request *req, const char *name); /* NULL if absent */
+const char *http_request_body(const struct http_request *req, size_t *len);
+
+/*
+ * The Authorization: Bearer token of req when it is present and of a sane length,
+ * else NULL. Pure function of the header value, split out for the fuzzer.
+ */
+const char *http_bearer(struct http_request *req);
+const char *http_parse_bearer(const char *header_value);
+
+/* Reply helpers: body is JSON (jansson object, reference stolen). */
+struct json_t;
+void http_reply_json(struct http_response *resp, int status, struct json_t *obj);
+/* {"error": message, "field": field} (field omitted when NULL or ""). */
+void http_reply_error(struct http_response *resp, int status, const char *field, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));

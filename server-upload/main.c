@@ -1,0 +1,119 @@
+/* main.c: vigil-server's command line: settings, then the server or an admin command. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vigil-server [--config FILE] [--listen ADDR:PORT] [--data DIR]\n"
+	        "                    [--database postgresql://...] [--lists DIR] [--user NAME]\n"
+	        "                    [--SETTING VALUE ...] [COMMAND ...]\n"
+	        "Without a command, runs the server. Commands:\n"
+	        "  school add NAME              create a school, print its enrolment key\n"
+	        "  school revoke NAME           stop its key and all its machines\n"
+	        "  user add --role moderator|headteacher|technician [--school NAME] LOGIN\n"
+	        "                               create a web user (password on stdin)\n"
+	        "  machine revoke [--school NAME] MACHINE\n"
+	        "  machines [--school NAME]     machines as JSON lines (online/offline)\n"
+	        "  export [--since RFC3339] [--school NAME]\n"
+	        "                               stored captures as JSON lines\n"
+	        "  key show                     the public key that signs the phrase lists\n"
+	        "  lists check                  validate the phrase-list directory\n"
+	        "Settings (file \"key = value\" or --key VALUE): listen, data, database, lists,\n"
+	        "user, tls-cert, tls-key, threads, max-connections, timeout, max-body,\n"
+	        "offline-after, lists-check-interval, log-level.\n");
+}
+
+/* Applies --config first, then the other settings, leaving the command in argv[*first..]. */
+static int parse_settings(struct config *cfg, int argc, char **argv, int *first)
+{
+	char err[512];
+	int i, r;
+
+	for (i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 &&
+		    config_load(cfg, argv[i + 1], err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil-server: %s\n", err);
+			return -EINVAL;
+		}
+	}
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		char key[64];
+		const char *value, *eq;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 1;
+		}
+		if (strcmp(argv[i], "--foreground") == 0)
+			continue;
+		if (strncmp(argv[i], "--", 2) != 0 || strlen(argv[i]) > sizeof(key) + 2) {
+			fprintf(stderr, "vigil-server: unknown option %s\n", argv[i]);
+			return -EINVAL;
+		}
+		eq = strchr(argv[i], '=');
+		if (eq) {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i] - 2), argv[i] + 2);
+			value = eq + 1;
+		} else {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vigil-server: %s needs a value\n", argv[i]);
+				return -EINVAL;
+			}
+			snprintf(key, sizeof(key), "%s", argv[i] + 2);
+			value = argv[++i];
+		}
+		if (strcmp(key, "config") == 0)
+			continue;
+		r = config_set(cfg, key, value, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "vigil-server: --%s\n", err);
+			return r;
+		}
+	}
+	*first = i;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	int first = argc, r, status;
+
+	config_init(&cfg);
+	r = parse_settings(&cfg, argc, argv, &first);
+	if (r != 0) {
+		config_clear(&cfg);
+		return r > 0 ? 0 : 2;
+	}
+	log_setup("vigil-server", cfg.log_level);
+	if (sodium_init() < 0) {
+		log_error("libsodium cannot start");
+		return 1;
+	}
+	if (config_finish(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil-server: %s\n", err);
+		config_clear(&cfg);
+		return 2;
+	}
+	if (first < argc && strcmp(argv[first], "serve") != 0) {
+		if (!cli_is_command(argv[first])) {
+			fprintf(stderr, "vigil-server: unknown command \"%s\"\n", argv[first]);
+			usage(stderr);
+			status = 2;
+		} else {
+			status = cli_run(&cfg, argc - first, argv + first);
+		}
+	} else {
+		status = server_run(&cfg) < 0 ? 1 : 0;
+	}
+	config_clear(&cfg);
+	return status;
+}

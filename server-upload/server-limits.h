@@ -1,0 +1,25 @@
+/* server-limits.h: resource ceilings of vigil-server as named constants, in one place. */
+#pragma once
+
+#include "limits.h" /* common/limits.h: VIGIL_CONTEXT_MAX_CHARS and the list limits */
+
+/* HTTP */
+#define SERVER_MAX_BODY_DEFAULT    (16u * 1024 * 1024)  /* request body, answered 413 above */
+#define SERVER_SMALL_BODY          (16u * 1024)         /* enrol, heartbeat */
+#define SERVER_BODY_BUDGET         (512u * 1024 * 1024) /* all bodies buffered at once: 503 */
+#define SERVER_CONNECTIONS_DEFAULT 1024u
+#define SERVER_TIMEOUT_DEFAULT     30u /* seconds of silence before a connection is closed */
+#define SERVER_THREADS_DEFAULT     4u
+#define SERVER_MAX_BEARER          128u /* bytes of an Authorization header value */
+
+/* Capture record fields, in Unicode characters */
+#define CAPTURE_MAX_PNG_BYTES (12u * 1024 * 1024)
+#define CAPTURE_MAX_NAME      64u   /* machine, user, category, versions */
+#define CAPTURE_MAX_TEXT      256u  /* phrase, matched, rule */
+#define CAPTURE_MAX_TITLE     1024u /* window title */
+#define CAPTURE_MAX_DIMENSION 32768 /* screenshot width and height in pixels */
+
+/* Machines and phrase lists */
+#define SERVER_OFFLINE_DEFAULT     900u /* seconds without a heartbeat before "offline" */
+#define SERVER_LISTS_CHECK_DEFAULT 10u  /* seconds between looks at the lists directory */
+#define SERVER_MAX_LIST_UPLOAD     VIGIL_LIST_MAX_FILE_BYTES

@@ -1,0 +1,273 @@
+/* server.c: start-up (privileges, data), the signal loop and clean shutdown of vigil-server. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "http.h"
+#include "log.h"
+
+static int switch_user(uid_t uid, gid_t gid, const char *name)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		log_error("cannot switch to user %s: %s", name, strerror(errno));
+		return -EPERM;
+	}
+	if (uid != 0 && setuid(0) == 0) {
+		log_error("privileges could be regained after switching to %s; stopping", name);
+		return -EPERM;
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return 0;
+}
+
+int server_drop_privileges(const struct config *cfg, int admin)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (!cfg->user) {
+		/* An admin command acts as the owner of an existing data directory. */
+		if (admin && stat(cfg->data, &st) == 0 && st.st_uid != 0) {
+			pw = getpwuid(st.st_uid);
+			return switch_user(st.st_uid, st.st_gid, pw ? pw->pw_name : "data owner");
+		}
+		log_error("refusing to run as root: give --user NAME (a system user that owns %s)",
+		          cfg->data);
+		return -EPERM;
+	}
+	pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_error("no such user \"%s\"", cfg->user);
+		return -ENOENT;
+	}
+	if (pw->pw_uid == 0) {
+		log_error("refusing to run as root: --user %s is root", cfg->user);
+		return -EPERM;
+	}
+	/* The data directory belongs to the server's user. */
+	if (mkdir(cfg->data, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", cfg->data, strerror(errno));
+		return -errno;
+	}
+	if (stat(cfg->data, &st) == 0 && st.st_uid == 0 &&
+	    chown(cfg->data, pw->pw_uid, pw->pw_gid) < 0) {
+		log_error("cannot give %s to %s: %s", cfg->data, cfg->user, strerror(errno));
+		return -errno;
+	}
+	return switch_user(pw->pw_uid, pw->pw_gid, cfg->user);
+}
+
+int server_open(struct server *srv, const struct config *cfg)
+{
+	char err[512], path[4096];
+	int r;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->cfg = cfg;
+	umask(077);
+	if (mkdir(cfg->data, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create data directory %s: %s", cfg->data, strerror(errno));
+		return -errno;
+	}
+	r = store_open(cfg->database, cfg->data, cfg->threads + 1, &srv->store, err, sizeof(err));
+	if (r < 0) {
+		log_error("database: %s", err);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/images", cfg->data);
+	if ((r = blobs_fs_open(path, &srv->blobs)) < 0) {
+		log_error("image store %s: %s", path, strerror(-r));
+		goto fail;
+	}
+	if ((r = signkey_load(cfg->data, &srv->key)) < 0) {
+		log_error("signing key %s/signing.key: %s", cfg->data,
+		          r == -EBADMSG ? "wrong size, or readable by others (must be 0600)"
+		                        : strerror(-r));
+		goto fail;
+	}
+	if (mkdir(cfg->lists, 0755) < 0 && errno != EEXIST)
+		log_warning("cannot create lists directory %s: %s", cfg->lists, strerror(errno));
+	if ((r = wordlists_new(cfg->lists, &srv->key, &srv->lists)) < 0)
+		goto fail;
+	return 0;
+fail:
+	server_close(srv);
+	return r;
+}
+
+void server_close(struct server *srv)
+{
+	wordlists_free(srv->lists);
+	blobs_free(srv->blobs);
+	store_free(srv->store);
+	signkey_wipe(&srv->key);
+	memset(srv, 0, sizeof(*srv));
+}
+
+/* Reloads the lists when they changed; logs the outcome once per change. */
+static void reload_lists(struct server *srv, int force)
+{
+	struct bundle_msgs msgs = {0};
+	struct bundle *b;
+	int r = wordlists_reload(srv->lists, force, &msgs);
+
+	for (size_t i = 0; i < msgs.n; i++)
+		log_msg(r == -EINVAL ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING, "lists: %s", msgs.v[i]);
+	if (r == 1) {
+		b = wordlists_current(srv->lists);
+		log_info("lists: serving version %s (%zu files)", bundle_version(b),
+		         bundle_file_count(b));
+		bundle_unref(b);
+	} else if (r == -EINVAL) {
+		b = wordlists_current(srv->lists);
+		if (b)
+			log_error("lists: %s refused; still serving version %s", srv->cfg->lists,
+			          bundle_version(b));
+		else
+			log_error("lists: %s refused; no lists to serve yet", srv->cfg->lists);
+		bundle_unref(b);
+	} else if (r < 0) {
+		log_error("lists: %s: %s", srv->cfg->lists, strerror(-r));
+	}
+	bundle_msgs_clear(&msgs);
+}
+
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f) {
+		log_error("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = calloc(1, 65537);
+	if (buf)
+		len = fread(buf, 1, 65536, f);
+	fclose(f);
+	if (buf && len == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+static void log_listening(int fd, const struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?", key[SIGNKEY_B64_BUF];
+	int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			port = ntohs(in6->sin6_port);
+		}
+	}
+	signkey_public_b64(&srv->key, key);
+	log_info("listening on %s:%d (%s, %s); lists signed by key %s", host, port,
+	         srv->cfg->tls_cert ? "https" : "http",
+	         srv->cfg->database && *srv->cfg->database ? "PostgreSQL" : "SQLite", key);
+}
+
+/* Waits for signals: TERM/INT stop, HUP reloads the lists; looks at the lists meanwhile. */
+static void signal_loop(struct server *srv, const sigset_t *set)
+{
+	struct timespec tick = {.tv_sec = srv->cfg->lists_check};
+
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s: finishing requests in progress, then stopping",
+			         sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return;
+		}
+		reload_lists(srv, sig == SIGHUP);
+	}
+}
+
+int server_run(struct config *cfg)
+{
+	struct http_route routes[API_MAX_ROUTES];
+	struct http_server *http = NULL;
+	struct http_config hc = {0};
+	struct server srv;
+	char *cert = NULL, *key = NULL;
+	sigset_t set;
+	int fd, r;
+
+	if (cfg->tls_cert &&
+	    (!(cert = read_pem(cfg->tls_cert)) || !(key = read_pem(cfg->tls_key)))) {
+		r = -EINVAL;
+		goto out;
+	}
+	fd = http_listen(cfg->listen);
+	if (fd < 0) {
+		log_error("cannot listen on %s: %s", cfg->listen, strerror(-fd));
+		r = fd;
+		goto out;
+	}
+	if ((r = server_drop_privileges(cfg, 0)) < 0 || (r = server_open(&srv, cfg)) < 0) {
+		close(fd);
+		goto out;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	hc = (struct http_config){
+	    .listen_fd = fd,
+	    .threads = cfg->threads,
+	    .max_connections = cfg->max_connections,
+	    .timeout = cfg->timeout,
+	    .max_body = cfg->max_body,
+	    .tls_cert_pem = cert,
+	    .tls_key_pem = key,
+	};
+	r = http_start(&hc, routes, api_routes(&srv, routes), &srv, &http);
+	if (r < 0) {
+		log_error("cannot start the HTTP server on %s", cfg->listen);
+		close(fd);
+		server_close(&srv);
+		goto out;
+	}
+	log_listening(fd, &srv);
+	reload_lists(&srv, 1); /* agents get 503 for the lists until this is done */
+	signal_loop(&srv, &set);
+	http_quiesce(http);
+	http_stop(http);
+	server_close(&srv);
+	log_info("stopped");
+	r = 0;
+out:
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return r;
+}

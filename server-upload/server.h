@@ -1,0 +1,32 @@
+/* server.h: what the request handlers share: settings, storage, images, key, lists. */
+#pragma once
+
+#include "blobs.h"
+#include "config.h"
+#include "signkey.h"
+#include "store.h"
+#include "wordlists.h"
+
+struct server {
+	const struct config *cfg;
+	struct store *store;
+	struct blobs *blobs;
+	struct signkey key;
+	struct wordlists *lists;
+};
+
+/*
+ * Runs the server until SIGTERM or SIGINT: refuses root unless cfg->user is set (then
+ * binds, drops to that user and sets no_new_privs before opening any data), serves, and
+ * on the signal stops accepting, finishes the requests in progress and returns 0; -errno
+ * when it cannot start (logged).
+ */
+int server_run(struct config *cfg);
+
+/* Resolves cfg->user (or the data directory's owner, for admin commands run as root)
+ * and switches to it; returns 0 when not root. Logs why it refuses. */
+int server_drop_privileges(const struct config *cfg, int admin);
+
+/* Opens store, images, key and lists for cfg (after dropping privileges). Logs failures. */
+int server_open(struct server *srv, const struct config *cfg);
+void server_close(struct server *srv);

@@ -1,0 +1,114 @@
+/* store.h: the server's database (schools, machines, captures, users) behind one interface. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Two back ends implement struct store_ops: SQLite (store_sqlite.c, the default, a file
+ * under the data directory in WAL mode) and PostgreSQL (store_pg.c, libpq). Every
+ * operation is safe to call from several threads at once, returns 0 or a negative errno
+ * and never logs; store_open() brings the schema up to date with the embedded migrations.
+ * Times are milliseconds since the epoch. Keys and tokens are passed already hashed.
+ */
+struct store;
+
+/* The machine a bearer token belongs to. */
+struct store_machine {
+	int64_t school_id, machine_id;
+	char school[128];
+	char machine[128];
+};
+
+struct store_capture_row {
+	const char *id;
+	int64_t school_id, machine_id;
+	int64_t time_ms, received_ms;
+	const char *category;
+	int severity;
+	const char *source, *user, *image_sha256;
+	const char *record; /* JSON of the record without screenshot.data */
+};
+
+struct store_heartbeat {
+	const char *version, *wordlists;
+	int64_t spooled, dropped;
+	int64_t now_ms;
+};
+
+struct store_machine_info {
+	const char *school, *name, *version, *wordlists; /* version/wordlists may be NULL */
+	int64_t enrolled_ms, last_seen_ms;               /* last_seen_ms 0: never heard from */
+	int64_t spooled, dropped;
+	bool revoked;
+};
+
+struct store_export_row {
+	const char *record; /* JSON of the stored record */
+	const char *school;
+	int64_t received_ms;
+	const char *status;
+};
+
+/* Row callbacks return 0 to go on or a negative errno to stop (returned by the call). */
+typedef int (*store_machine_fn)(const struct store_machine_info *m, void *userdata);
+typedef int (*store_export_fn)(const struct store_export_row *row, void *userdata);
+
+enum store_insert {
+	STORE_INSERTED = 0,
+	STORE_DUPLICATE = 1, /* the same school already has this id */
+};
+
+struct store_ops {
+	/* -EEXIST when a school of that name exists. */
+	int (*school_add)(struct store *s, const char *name, const char *key_hash, int64_t now);
+	/* -ENOENT when unknown. Its key stops enrolling and its machines' tokens stop working. */
+	int (*school_revoke)(struct store *s, const char *name);
+	/* Registers (or re-registers, replacing the token) machine under the school whose
+	 * key hash this is. -EPERM when no school has it or the school is revoked. */
+	int (*enrol)(struct store *s, const char *key_hash, const char *machine,
+	             const char *token_hash, int64_t now);
+	/* -EPERM when no live machine of a live school has this token. */
+	int (*auth)(struct store *s, const char *token_hash, struct store_machine *out);
+	/* STORE_INSERTED, STORE_DUPLICATE, -EEXIST when another school has the id, -errno.
+	 * Returns only once the row is durable. */
+	int (*capture_insert)(struct store *s, const struct store_capture_row *row);
+	int (*heartbeat)(struct store *s, int64_t machine_id, const struct store_heartbeat *hb);
+	/* school NULL: any school (then -EEXIST when the name is ambiguous). -ENOENT. */
+	int (*machine_revoke)(struct store *s, const char *school, const char *machine);
+	int (*machines_list)(struct store *s, const char *school, store_machine_fn fn, void *ud);
+	/* Captures received at or after since_ms, of one school or all, oldest first. */
+	int (*export_captures)(struct store *s, int64_t since_ms, const char *school,
+	                       store_export_fn fn, void *ud);
+	/* school NULL for a user of every school. -EEXIST, -ENOENT (school). */
+	int (*user_add)(struct store *s, const char *login, const char *role, const char *school,
+	                const char *password_hash, int64_t now);
+	/* The Argon2id string and role of login (malloc'd, caller frees). -ENOENT. */
+	int (*user_get)(struct store *s, const char *login, char **password_hash, char **role);
+	/* 0 when a write could be done now. */
+	int (*ping)(struct store *s);
+	void (*free)(struct store *s);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/*
+ * Opens the database: url NULL or "" means SQLite at data_dir/vigil.db, otherwise a
+ * "postgresql://" or "postgres://" connection URI; pool is the number of connections a
+ * PostgreSQL store keeps. Applies pending migrations. Returns 0 and *out, or -errno with
+ * a message in err.
+ */
+int store_open(const char *url, const char *data_dir, unsigned int pool, struct store **out,
+               char *err, size_t errlen);
+
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
+int store_pg_open(const char *url, unsigned int pool, struct store **out, char *err, size_t errlen);
+
+static inline void store_free(struct store *s)
+{
+	if (s)
+		s->ops->free(s);
+}

@@ -1,0 +1,496 @@
+/* store_pg.c: the PostgreSQL storage back end (libpq, a small pool of connections). */
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrations.h"
+#include "store.h"
+
+/*
+ * A fixed pool of connections handed out under a mutex; a request thread takes one for
+ * one statement (or one transaction) and gives it back. A connection found broken is
+ * reset once and the statement retried, so a restarted database costs one slow request.
+ * Every statement commits on its own unless wrapped; PostgreSQL's synchronous_commit
+ * makes it durable before the call returns.
+ */
+struct store_pg {
+	struct store base;
+	PGconn **conns;
+	bool *busy;
+	unsigned int n;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+};
+
+#define INT_BUF 24
+
+static PGconn *acquire(struct store_pg *s, unsigned int *slot)
+{
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (unsigned int i = 0; i < s->n; i++) {
+			if (!s->busy[i]) {
+				s->busy[i] = true;
+				*slot = i;
+				pthread_mutex_unlock(&s->lock);
+				return s->conns[i];
+			}
+		}
+		pthread_cond_wait(&s->freed, &s->lock);
+	}
+}
+
+static void release(struct store_pg *s, unsigned int slot)
+{
+	pthread_mutex_lock(&s->lock);
+	s->busy[slot] = false;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int result_errno(const PGresult *res)
+{
+	const char *state;
+
+	if (!res)
+		return -ENOMEM;
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return 0;
+	default:
+		break;
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (!state)
+		return -EIO;
+	if (strcmp(state, "23505") == 0)
+		return -EEXIST;
+	if (strcmp(state, "23503") == 0)
+		return -ENOENT;
+	if (strncmp(state, "53", 2) == 0)
+		return -ENOSPC;
+	if (strncmp(state, "42501", 5) == 0)
+		return -EACCES;
+	return -EIO;
+}
+
+/* Runs one statement with text parameters on conn; resets a broken connection and
+ * retries once. Returns the result (caller PQclear()s) and its errno in *r. */
+static PGresult *exec_on(PGconn *conn, const char *sql, int n, const char *const *params, int *r)
+{
+	PGresult *res = NULL;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (PQstatus(conn) != CONNECTION_OK)
+			PQreset(conn);
+		res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+		*r = result_errno(res);
+		if (*r == 0 || PQstatus(conn) == CONNECTION_OK)
+			break;
+		PQclear(res);
+		res = NULL;
+		*r = -EIO;
+	}
+	return res;
+}
+
+/* As exec_on() with a pooled connection; for statements that stand alone. */
+static PGresult *exec(struct store_pg *s, const char *sql, int n, const char *const *params, int *r)
+{
+	unsigned int slot;
+	PGconn *conn = acquire(s, &slot);
+	PGresult *res = exec_on(conn, sql, n, params, r);
+
+	release(s, slot);
+	return res;
+}
+
+/* Runs a statement that returns nothing; affected rows in *rows if wanted. */
+static int command(struct store_pg *s, const char *sql, int n, const char *const *params,
+                   long *rows)
+{
+	int r;
+	PGresult *res = exec(s, sql, n, params, &r);
+
+	if (r == 0 && rows)
+		*rows = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return r;
+}
+
+static void fmt_i64(char buf[INT_BUF], int64_t v)
+{
+	snprintf(buf, INT_BUF, "%" PRId64, v);
+}
+
+static int pg_school_add(struct store *base, const char *name, const char *key_hash, int64_t now)
+{
+	char t[INT_BUF];
+	const char *p[] = {name, key_hash, t};
+
+	fmt_i64(t, now);
+	return command((struct store_pg *)base,
+	               "INSERT INTO schools (name, key_hash, created) VALUES ($1, $2, $3)", 3, p,
+	               NULL);
+}
+
+static int pg_school_revoke(struct store *base, const char *name)
+{
+	const char *p[] = {name};
+	long rows = 0;
+	int r = command((struct store_pg *)base,
+	                "UPDATE schools SET revoked = TRUE WHERE name = $1", 1, p, &rows);
+
+	return r < 0 ? r : rows == 0 ? -ENOENT : 0;
+}
+
+static int pg_enrol(struct store *base, const char *key_hash, const char *machine,
+                    const char *token_hash, int64_t now)
+{
+	char t[INT_BUF];
+	const char *p[] = {key_hash, machine, token_hash, t};
+	long rows = 0;
+	int r;
+
+	fmt_i64(t, now);
+	r = command((struct store_pg *)base,
+	            "INSERT INTO machines (school_id, name, token_hash, enrolled) "
+	            "SELECT id, $2, $3, $4 FROM schools WHERE key_hash = $1 AND NOT revoked "
+	            "ON CONFLICT (school_id, name) DO UPDATE SET token_hash = excluded.token_hash, "
+	            "revoked = FALSE, enrolled = excluded.enrolled",
+	            4, p, &rows);
+	return r < 0 ? r : rows == 0 ? -EPERM : 0;
+}
+
+static int pg_auth(struct store *base, const char *token_hash, struct store_machine *out)
+{
+	const char *p[] = {token_hash};
+	int r;
+	PGresult *res = exec((struct store_pg *)base,
+	                     "SELECT m.school_id, m.id, sc.name, m.name FROM machines m "
+	                     "JOIN schools sc ON sc.id = m.school_id "
+	                     "WHERE m.token_hash = $1 AND NOT m.revoked AND NOT sc.revoked",
+	                     1, p, &r);
+
+	if (r == 0 && PQntuples(res) != 1)
+		r = -EPERM;
+	if (r == 0) {
+		out->school_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		out->machine_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		snprintf(out->school, sizeof(out->school), "%s", PQgetvalue(res, 0, 2));
+		snprintf(out->machine, sizeof(out->machine), "%s", PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_capture_insert(struct store *base, const struct store_capture_row *c)
+{
+	struct store_pg *s = (struct store_pg *)base;
+	char school[INT_BUF], machine[INT_BUF], tm[INT_BUF], rcv[INT_BUF], sev[INT_BUF];
+	const char *p[] = {c->id,     c->category, sev,     c->source, c->user, c->image_sha256,
+	                   c->record, school,      machine, tm,        rcv};
+	int r;
+	PGresult *res;
+
+	fmt_i64(school, c->school_id);
+	fmt_i64(machine, c->machine_id);
+	fmt_i64(tm, c->time_ms);
+	fmt_i64(rcv, c->received_ms);
+	fmt_i64(sev, c->severity);
+	/* One statement: inserted, or the school that already holds the id. */
+	res = exec(
+	    s,
+	    "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
+	    "image_sha256, record, school_id, machine_id, time, received) VALUES "
+	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
+	    "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
+	    "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)",
+	    11, p, &r);
+	if (r == 0) {
+		if (PQntuples(res) != 1)
+			r = -EIO; /* the other insert has not committed yet: let the agent retry */
+		else if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
+			r = STORE_INSERTED;
+		else if (strtoll(PQgetvalue(res, 0, 1), NULL, 10) == c->school_id)
+			r = STORE_DUPLICATE;
+		else
+			r = -EEXIST;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_heartbeat(struct store *base, int64_t machine_id, const struct store_heartbeat *hb)
+{
+	char id[INT_BUF], now[INT_BUF], sp[INT_BUF], dr[INT_BUF];
+	const char *p[] = {id, now, hb->version, hb->wordlists, sp, dr};
+
+	fmt_i64(id, machine_id);
+	fmt_i64(now, hb->now_ms);
+	fmt_i64(sp, hb->spooled);
+	fmt_i64(dr, hb->dropped);
+	return command((struct store_pg *)base,
+	               "UPDATE machines SET last_seen = $2, version = $3, wordlists = $4, "
+	               "spooled = $5, dropped = $6 WHERE id = $1",
+	               6, p, NULL);
+}
+
+static int pg_machine_revoke(struct store *base, const char *school, const char *machine)
+{
+	const char *p[] = {machine, school};
+	int r;
+	long n;
+	PGresult *res =
+	    exec((struct store_pg *)base,
+	         "SELECT count(*) FROM machines m JOIN schools sc ON sc.id = m.school_id "
+	         "WHERE m.name = $1 AND ($2::text IS NULL OR sc.name = $2)",
+	         2, p, &r);
+
+	n = r == 0 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	if (r < 0)
+		return r;
+	if (n != 1)
+		return n == 0 ? -ENOENT : -EEXIST;
+	return command((struct store_pg *)base,
+	               "UPDATE machines SET revoked = TRUE WHERE name = $1 AND school_id IN "
+	               "(SELECT id FROM schools WHERE $2::text IS NULL OR name = $2)",
+	               2, p, NULL);
+}
+
+static const char *nullable(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static int pg_machines_list(struct store *base, const char *school, store_machine_fn fn, void *ud)
+{
+	const char *p[] = {school};
+	int r;
+	PGresult *res = exec((struct store_pg *)base,
+	                     "SELECT sc.name, m.name, m.version, m.wordlists, m.enrolled, "
+	                     "coalesce(m.last_seen, 0), coalesce(m.spooled, 0), "
+	                     "coalesce(m.dropped, 0), m.revoked OR sc.revoked FROM machines m "
+	                     "JOIN schools sc ON sc.id = m.school_id "
+	                     "WHERE $1::text IS NULL OR sc.name = $1 ORDER BY sc.name, m.name",
+	                     1, p, &r);
+
+	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
+		struct store_machine_info m = {
+		    .school = PQgetvalue(res, i, 0),
+		    .name = PQgetvalue(res, i, 1),
+		    .version = nullable(res, i, 2),
+		    .wordlists = nullable(res, i, 3),
+		    .enrolled_ms = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+		    .last_seen_ms = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+		    .spooled = strtoll(PQgetvalue(res, i, 6), NULL, 10),
+		    .dropped = strtoll(PQgetvalue(res, i, 7), NULL, 10),
+		    .revoked = PQgetvalue(res, i, 8)[0] == 't',
+		};
+		r = fn(&m, ud);
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_export(struct store *base, int64_t since_ms, const char *school, store_export_fn fn,
+                     void *ud)
+{
+	char since[INT_BUF];
+	const char *p[] = {since, school};
+	int r;
+	PGresult *res;
+
+	fmt_i64(since, since_ms);
+	res = exec((struct store_pg *)base,
+	           "SELECT c.record, sc.name, c.received, c.status FROM captures c "
+	           "JOIN schools sc ON sc.id = c.school_id "
+	           "WHERE c.received >= $1 AND ($2::text IS NULL OR sc.name = $2) "
+	           "ORDER BY c.received, c.id",
+	           2, p, &r);
+	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
+		struct store_export_row row = {
+		    .record = PQgetvalue(res, i, 0),
+		    .school = PQgetvalue(res, i, 1),
+		    .received_ms = strtoll(PQgetvalue(res, i, 2), NULL, 10),
+		    .status = PQgetvalue(res, i, 3),
+		};
+		r = fn(&row, ud);
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_user_add(struct store *base, const char *login, const char *role, const char *school,
+                       const char *password_hash, int64_t now)
+{
+	char t[INT_BUF];
+	const char *p[] = {login, role, school, password_hash, t};
+	long rows = 0;
+	int r;
+
+	fmt_i64(t, now);
+	r = command((struct store_pg *)base,
+	            "INSERT INTO users (login, role, school_id, password_hash, created) "
+	            "SELECT $1, $2, (SELECT id FROM schools WHERE name = $3), $4, $5 "
+	            "WHERE $3::text IS NULL OR EXISTS (SELECT 1 FROM schools WHERE name = $3)",
+	            5, p, &rows);
+	return r < 0 ? r : rows == 0 ? -ENOENT : 0;
+}
+
+static int pg_user_get(struct store *base, const char *login, char **hash, char **role)
+{
+	const char *p[] = {login};
+	int r;
+	PGresult *res = exec((struct store_pg *)base,
+	                     "SELECT password_hash, role FROM users WHERE login = $1", 1, p, &r);
+
+	if (r == 0 && PQntuples(res) != 1)
+		r = -ENOENT;
+	if (r == 0) {
+		char *h = strdup(PQgetvalue(res, 0, 0)), *ro = strdup(PQgetvalue(res, 0, 1));
+		if (h && ro) {
+			*hash = h;
+			*role = ro;
+		} else {
+			free(h);
+			free(ro);
+			r = -ENOMEM;
+		}
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_ping(struct store *base)
+{
+	return command((struct store_pg *)base, "SELECT 1 FROM schema_migrations LIMIT 1", 0, NULL,
+	               NULL);
+}
+
+static void pg_free(struct store *base)
+{
+	struct store_pg *s = (struct store_pg *)base;
+
+	for (unsigned int i = 0; s->conns && i < s->n; i++)
+		PQfinish(s->conns[i]);
+	free(s->conns);
+	free(s->busy);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->freed);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+    .school_add = pg_school_add,
+    .school_revoke = pg_school_revoke,
+    .enrol = pg_enrol,
+    .auth = pg_auth,
+    .capture_insert = pg_capture_insert,
+    .heartbeat = pg_heartbeat,
+    .machine_revoke = pg_machine_revoke,
+    .machines_list = pg_machines_list,
+    .export_captures = pg_export,
+    .user_add = pg_user_add,
+    .user_get = pg_user_get,
+    .ping = pg_ping,
+    .free = pg_free,
+};
+
+/* Runs sql on conn; on failure copies the server's message into err. */
+static int simple(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(conn, sql);
+	int r = result_errno(res);
+
+	if (r < 0)
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return r;
+}
+
+/* Applies the embedded migrations newer than the database's version, in one
+ * transaction under an advisory lock (several servers may start at once). */
+static int migrate(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult *res;
+	int current = 0, r;
+	char msg[512];
+
+	if ((r = simple(conn, "BEGIN", err, errlen)) < 0)
+		return r;
+	if ((r = simple(conn, "SELECT pg_advisory_xact_lock(7531594)", err, errlen)) < 0 ||
+	    (r = simple(
+	         conn,
+	         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+	         "name TEXT NOT NULL, applied BIGINT NOT NULL)",
+	         err, errlen)) < 0)
+		goto rollback;
+	res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+	if ((r = result_errno(res)) == 0)
+		current = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	for (size_t i = 0; r == 0 && i < migrations_pg_count; i++) {
+		const struct migration *m = &migrations_pg[i];
+		char version[INT_BUF];
+		const char *p[] = {version, m->name};
+		if (m->version <= current)
+			continue;
+		if ((r = simple(conn, m->sql, msg, sizeof(msg))) < 0) {
+			snprintf(err, errlen, "migration %s: %s", m->name, msg);
+			goto rollback;
+		}
+		fmt_i64(version, m->version);
+		res = PQexecParams(conn,
+		                   "INSERT INTO schema_migrations VALUES ($1, $2, "
+		                   "(extract(epoch FROM now()) * 1000)::bigint)",
+		                   2, NULL, p, NULL, NULL, 0);
+		r = result_errno(res);
+		PQclear(res);
+	}
+	if (r == 0 && (r = simple(conn, "COMMIT", err, errlen)) == 0)
+		return 0;
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	return r;
+}
+
+int store_pg_open(const char *url, unsigned int pool, struct store **out, char *err, size_t errlen)
+{
+	struct store_pg *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &pg_ops;
+	s->n = pool ? pool : 1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->freed, NULL);
+	s->conns = calloc(s->n, sizeof(*s->conns));
+	s->busy = calloc(s->n, sizeof(*s->busy));
+	if (!s->conns || !s->busy) {
+		pg_free(&s->base);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < s->n; i++) {
+		s->conns[i] = PQconnectdb(url);
+		if (!s->conns[i] || PQstatus(s->conns[i]) != CONNECTION_OK) {
+			snprintf(err, errlen, "PostgreSQL: %s",
+			         s->conns[i] ? PQerrorMessage(s->conns[i]) : "out of memory");
+			pg_free(&s->base);
+			return -ECONNREFUSED;
+		}
+	}
+	if ((r = migrate(s->conns[0], err, errlen)) < 0) {
+		pg_free(&s->base);
+		return r;
+	}
+	*out = &s->base;
+	return 0;
+}

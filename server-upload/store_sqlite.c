@@ -1,0 +1,546 @@
+/* store_sqlite.c: the SQLite storage back end (one file in WAL mode under the data dir). */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrations.h"
+#include "store.h"
+
+/*
+ * One connection serialised by a mutex: SQLite takes one writer at a time anyway, and
+ * every operation here is a single short statement or transaction. synchronous=FULL
+ * makes each commit durable before the call returns.
+ */
+struct store_sqlite {
+	struct store base;
+	sqlite3 *db;
+	pthread_mutex_t lock;
+};
+
+#define LOCKED(s)                                                                                  \
+	for (int once_ = (pthread_mutex_lock(&(s)->lock), 1); once_;                               \
+	     once_ = (pthread_mutex_unlock(&(s)->lock), 0))
+
+static int sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
+/* Prepares sql; the caller binds its parameters and steps it. */
+static int prepare(struct store_sqlite *s, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, st, NULL));
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Steps a statement that returns no rows and finalizes it. */
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+}
+
+static int exec(struct store_sqlite *s, const char *sql)
+{
+	return sqlite_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+static int sq_school_add(struct store *base, const char *name, const char *key_hash, int64_t now)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s, "INSERT INTO schools (name, key_hash, created) VALUES (?1, ?2, ?3)",
+		            &st);
+		if (r == 0) {
+			bind_text(st, 1, name);
+			bind_text(st, 2, key_hash);
+			sqlite3_bind_int64(st, 3, now);
+			r = run(st);
+		}
+	}
+	return r;
+}
+
+static int sq_school_revoke(struct store *base, const char *name)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s, "UPDATE schools SET revoked = 1 WHERE name = ?1", &st);
+		if (r == 0) {
+			bind_text(st, 1, name);
+			r = run(st);
+			if (r == 0 && sqlite3_changes(s->db) == 0)
+				r = -ENOENT;
+		}
+	}
+	return r;
+}
+
+static int sq_enrol(struct store *base, const char *key_hash, const char *machine,
+                    const char *token_hash, int64_t now)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(
+		    s,
+		    "INSERT INTO machines (school_id, name, token_hash, enrolled) "
+		    "SELECT id, ?2, ?3, ?4 FROM schools WHERE key_hash = ?1 AND revoked = 0 "
+		    "ON CONFLICT (school_id, name) DO UPDATE SET token_hash = excluded.token_hash, "
+		    "revoked = 0, enrolled = excluded.enrolled",
+		    &st);
+		if (r == 0) {
+			bind_text(st, 1, key_hash);
+			bind_text(st, 2, machine);
+			bind_text(st, 3, token_hash);
+			sqlite3_bind_int64(st, 4, now);
+			r = run(st);
+			if (r == 0 && sqlite3_changes(s->db) == 0)
+				r = -EPERM;
+		}
+	}
+	return r;
+}
+
+static void copy(char *dst, size_t size, const unsigned char *src)
+{
+	snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+static int sq_auth(struct store *base, const char *token_hash, struct store_machine *out)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	LOCKED(s)
+	{
+		r = prepare(s,
+		            "SELECT m.school_id, m.id, sc.name, m.name FROM machines m "
+		            "JOIN schools sc ON sc.id = m.school_id "
+		            "WHERE m.token_hash = ?1 AND m.revoked = 0 AND sc.revoked = 0",
+		            &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, token_hash);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			out->school_id = sqlite3_column_int64(st, 0);
+			out->machine_id = sqlite3_column_int64(st, 1);
+			copy(out->school, sizeof(out->school), sqlite3_column_text(st, 2));
+			copy(out->machine, sizeof(out->machine), sqlite3_column_text(st, 3));
+		} else {
+			r = rc == SQLITE_DONE ? -EPERM : sqlite_errno(rc);
+		}
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
+/* Who already has capture id: its school id, or -ENOENT. Lock held. */
+static int64_t owner_of(struct store_sqlite *s, const char *id)
+{
+	sqlite3_stmt *st;
+	int64_t school = -ENOENT;
+
+	if (prepare(s, "SELECT school_id FROM captures WHERE id = ?1", &st) != 0)
+		return -EIO;
+	bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		school = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return school;
+}
+
+static int sq_capture_insert(struct store *base, const struct store_capture_row *c)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s,
+		            "INSERT INTO captures (id, school_id, machine_id, time, received, "
+		            "category, severity, source, user_name, image_sha256, record) "
+		            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+		            "ON CONFLICT (id) DO NOTHING",
+		            &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, c->school_id);
+		sqlite3_bind_int64(st, 3, c->machine_id);
+		sqlite3_bind_int64(st, 4, c->time_ms);
+		sqlite3_bind_int64(st, 5, c->received_ms);
+		bind_text(st, 6, c->category);
+		sqlite3_bind_int(st, 7, c->severity);
+		bind_text(st, 8, c->source);
+		bind_text(st, 9, c->user);
+		bind_text(st, 10, c->image_sha256);
+		bind_text(st, 11, c->record);
+		r = run(st);
+		if (r == 0 && sqlite3_changes(s->db) == 0) {
+			int64_t owner = owner_of(s, c->id);
+			r = owner == c->school_id ? STORE_DUPLICATE
+			    : owner < 0           ? (int)owner
+			                          : -EEXIST;
+		}
+	}
+	return r;
+}
+
+static int sq_heartbeat(struct store *base, int64_t machine_id, const struct store_heartbeat *hb)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s,
+		            "UPDATE machines SET last_seen = ?2, version = ?3, wordlists = ?4, "
+		            "spooled = ?5, dropped = ?6 WHERE id = ?1",
+		            &st);
+		if (r != 0)
+			continue;
+		sqlite3_bind_int64(st, 1, machine_id);
+		sqlite3_bind_int64(st, 2, hb->now_ms);
+		bind_text(st, 3, hb->version);
+		bind_text(st, 4, hb->wordlists);
+		sqlite3_bind_int64(st, 5, hb->spooled);
+		sqlite3_bind_int64(st, 6, hb->dropped);
+		r = run(st);
+	}
+	return r;
+}
+
+static int sq_machine_revoke(struct store *base, const char *school, const char *machine)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r, n;
+
+	LOCKED(s)
+	{
+		r = prepare(
+		    s,
+		    "SELECT count(*) FROM machines m JOIN schools sc ON sc.id = m.school_id "
+		    "WHERE m.name = ?1 AND (?2 IS NULL OR sc.name = ?2)",
+		    &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, machine);
+		bind_text(st, 2, school);
+		n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (n != 1) {
+			r = n == 0 ? -ENOENT : n > 1 ? -EEXIST : -EIO;
+			continue;
+		}
+		r = prepare(s,
+		            "UPDATE machines SET revoked = 1 WHERE name = ?1 AND school_id IN "
+		            "(SELECT id FROM schools WHERE ?2 IS NULL OR name = ?2)",
+		            &st);
+		if (r == 0) {
+			bind_text(st, 1, machine);
+			bind_text(st, 2, school);
+			r = run(st);
+		}
+	}
+	return r;
+}
+
+static int sq_machines_list(struct store *base, const char *school, store_machine_fn fn, void *ud)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	LOCKED(s)
+	{
+		r = prepare(
+		    s,
+		    "SELECT sc.name, m.name, m.version, m.wordlists, m.enrolled, "
+		    "coalesce(m.last_seen, 0), coalesce(m.spooled, 0), coalesce(m.dropped, 0), "
+		    "m.revoked OR sc.revoked FROM machines m JOIN schools sc "
+		    "ON sc.id = m.school_id WHERE ?1 IS NULL OR sc.name = ?1 "
+		    "ORDER BY sc.name, m.name",
+		    &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, school);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && r == 0) {
+			struct store_machine_info m = {
+			    .school = (const char *)sqlite3_column_text(st, 0),
+			    .name = (const char *)sqlite3_column_text(st, 1),
+			    .version = (const char *)sqlite3_column_text(st, 2),
+			    .wordlists = (const char *)sqlite3_column_text(st, 3),
+			    .enrolled_ms = sqlite3_column_int64(st, 4),
+			    .last_seen_ms = sqlite3_column_int64(st, 5),
+			    .spooled = sqlite3_column_int64(st, 6),
+			    .dropped = sqlite3_column_int64(st, 7),
+			    .revoked = sqlite3_column_int(st, 8) != 0,
+			};
+			r = fn(&m, ud);
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sqlite_errno(rc);
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
+static int sq_export(struct store *base, int64_t since_ms, const char *school, store_export_fn fn,
+                     void *ud)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	LOCKED(s)
+	{
+		r = prepare(s,
+		            "SELECT c.record, sc.name, c.received, c.status FROM captures c "
+		            "JOIN schools sc ON sc.id = c.school_id "
+		            "WHERE c.received >= ?1 AND (?2 IS NULL OR sc.name = ?2) "
+		            "ORDER BY c.received, c.id",
+		            &st);
+		if (r != 0)
+			continue;
+		sqlite3_bind_int64(st, 1, since_ms);
+		bind_text(st, 2, school);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && r == 0) {
+			struct store_export_row row = {
+			    .record = (const char *)sqlite3_column_text(st, 0),
+			    .school = (const char *)sqlite3_column_text(st, 1),
+			    .received_ms = sqlite3_column_int64(st, 2),
+			    .status = (const char *)sqlite3_column_text(st, 3),
+			};
+			r = fn(&row, ud);
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sqlite_errno(rc);
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
+static int sq_user_add(struct store *base, const char *login, const char *role, const char *school,
+                       const char *password_hash, int64_t now)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s,
+		            "INSERT INTO users (login, role, school_id, password_hash, created) "
+		            "SELECT ?1, ?2, (SELECT id FROM schools WHERE name = ?3), ?4, ?5 "
+		            "WHERE ?3 IS NULL OR EXISTS (SELECT 1 FROM schools WHERE name = ?3)",
+		            &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, login);
+		bind_text(st, 2, role);
+		bind_text(st, 3, school);
+		bind_text(st, 4, password_hash);
+		sqlite3_bind_int64(st, 5, now);
+		r = run(st);
+		if (r == 0 && sqlite3_changes(s->db) == 0)
+			r = -ENOENT;
+	}
+	return r;
+}
+
+static int sq_user_get(struct store *base, const char *login, char **hash, char **role)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r;
+
+	LOCKED(s)
+	{
+		r = prepare(s, "SELECT password_hash, role FROM users WHERE login = ?1", &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, login);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			char *h = strdup((const char *)sqlite3_column_text(st, 0));
+			char *ro = strdup((const char *)sqlite3_column_text(st, 1));
+			if (h && ro) {
+				*hash = h;
+				*role = ro;
+			} else {
+				free(h);
+				free(ro);
+				r = -ENOMEM;
+			}
+		} else {
+			r = -ENOENT;
+		}
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
+static int sq_ping(struct store *base)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	int r;
+
+	LOCKED(s)
+	{
+		r = exec(s, "SELECT 1 FROM schema_migrations LIMIT 1");
+	}
+	return r;
+}
+
+static void sq_free(struct store *base)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .school_add = sq_school_add,
+    .school_revoke = sq_school_revoke,
+    .enrol = sq_enrol,
+    .auth = sq_auth,
+    .capture_insert = sq_capture_insert,
+    .heartbeat = sq_heartbeat,
+    .machine_revoke = sq_machine_revoke,
+    .machines_list = sq_machines_list,
+    .export_captures = sq_export,
+    .user_add = sq_user_add,
+    .user_get = sq_user_get,
+    .ping = sq_ping,
+    .free = sq_free,
+};
+
+/* Applies the embedded migrations newer than the database's version, each in a
+ * transaction. */
+static int migrate(struct store_sqlite *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int current = 0, r;
+
+	if ((r = exec(s, "BEGIN IMMEDIATE")) < 0)
+		goto fail;
+	if ((r = exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+	                 "KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)")) < 0)
+		goto rollback;
+	if ((r = prepare(s, "SELECT coalesce(max(version), 0) FROM schema_migrations", &st)) < 0)
+		goto rollback;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		current = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < migrations_sqlite_count; i++) {
+		const struct migration *m = &migrations_sqlite[i];
+		if (m->version <= current)
+			continue;
+		if ((r = exec(s, m->sql)) < 0) {
+			snprintf(err, errlen, "migration %s: %s", m->name, sqlite3_errmsg(s->db));
+			exec(s, "ROLLBACK");
+			return r;
+		}
+		if ((r = prepare(s,
+		                 "INSERT INTO schema_migrations VALUES (?1, ?2, "
+		                 "CAST(strftime('%s', 'now') AS INTEGER) * 1000)",
+		                 &st)) < 0)
+			goto rollback;
+		sqlite3_bind_int(st, 1, m->version);
+		bind_text(st, 2, m->name);
+		if ((r = run(st)) < 0)
+			goto rollback;
+	}
+	if ((r = exec(s, "COMMIT")) < 0)
+		goto rollback;
+	return 0;
+rollback:
+	exec(s, "ROLLBACK");
+fail:
+	snprintf(err, errlen, "schema migration: %s", sqlite3_errmsg(s->db));
+	return r;
+}
+
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store_sqlite *s = calloc(1, sizeof(*s));
+	int rc, r;
+
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &sqlite_ops;
+	pthread_mutex_init(&s->lock, NULL);
+	rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+		sq_free(&s->base);
+		return r;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if ((r = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
+	    (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+	    (r = exec(s, "PRAGMA foreign_keys = ON")) < 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		sq_free(&s->base);
+		return r;
+	}
+	if ((r = migrate(s, err, errlen)) < 0) {
+		sq_free(&s->base);
+		return r;
+	}
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* token.c: secret tokens (enrolment keys, machine tokens) and their stored hashes. */
+#include "token.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+
+int token_new(char buf[TOKEN_BUF])
+{
+	unsigned char raw[32];
+
+	if (sodium_init() < 0)
+		return -EIO;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(buf, TOKEN_BUF, raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+bool token_well_formed(const char *s)
+{
+	size_t n = strnlen(s, TOKEN_LEN + 1);
+
+	if (n != TOKEN_LEN)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+void hex_encode(const unsigned char *bin, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bin[i] >> 4];
+		out[2 * i + 1] = digits[bin[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void token_hash(const char *token, char out[TOKEN_HASH_BUF])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+	hex_encode(h, sizeof(h), out);
+}

@@ -1,0 +1,250 @@
+/* wordlists.c: the current phrase lists of the server: reload, technician edits, bundle. */
+#include "wordlists.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct wordlists {
+	char *dir;
+	const struct signkey *key;
+	pthread_mutex_t lock; /* one reload or edit at a time */
+	pthread_mutex_t current_lock;
+	struct bundle *current;
+	unsigned char seen[crypto_hash_sha256_BYTES]; /* fingerprint of the directory */
+	int have_seen;
+};
+
+int wordlists_new(const char *dir, const struct signkey *key, struct wordlists **out)
+{
+	struct wordlists *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->dir = strdup(dir))) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->key = key;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->current_lock, NULL);
+	*out = w;
+	return 0;
+}
+
+void wordlists_free(struct wordlists *w)
+{
+	if (!w)
+		return;
+	bundle_unref(w->current);
+	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->current_lock);
+	free(w->dir);
+	free(w);
+}
+
+struct bundle *wordlists_current(struct wordlists *w)
+{
+	struct bundle *b;
+
+	pthread_mutex_lock(&w->current_lock);
+	b = bundle_ref(w->current);
+	pthread_mutex_unlock(&w->current_lock);
+	return b;
+}
+
+static void serve(struct wordlists *w, struct bundle *b)
+{
+	struct bundle *old;
+
+	pthread_mutex_lock(&w->current_lock);
+	old = w->current;
+	w->current = b;
+	pthread_mutex_unlock(&w->current_lock);
+	bundle_unref(old);
+}
+
+/* A hash of the names, sizes, mtimes and inodes of the list files: cheap change test. */
+static void fingerprint(const char *dir, unsigned char out[crypto_hash_sha256_BYTES])
+{
+	crypto_hash_sha256_state st;
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	crypto_hash_sha256_init(&st);
+	for (int i = 0; i < n; i++) {
+		struct stat sb;
+		char path[4400];
+		if (bundle_name_ok(names[i]->d_name) &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+		        (int)sizeof(path) &&
+		    stat(path, &sb) == 0) {
+			long long v[4] = {(long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+			                  (long long)sb.st_mtim.tv_nsec, (long long)sb.st_ino};
+			crypto_hash_sha256_update(&st, (const unsigned char *)names[i]->d_name,
+			                          strlen(names[i]->d_name) + 1);
+			crypto_hash_sha256_update(&st, (const unsigned char *)v, sizeof(v));
+		}
+		free(names[i]);
+	}
+	free(names);
+	crypto_hash_sha256_final(&st, out);
+}
+
+int wordlists_reload(struct wordlists *w, int force, struct bundle_msgs *msgs)
+{
+	unsigned char fp[crypto_hash_sha256_BYTES];
+	struct bundle_file *files = NULL;
+	struct bundle *b = NULL;
+	size_t n = 0;
+	int r;
+
+	pthread_mutex_lock(&w->lock);
+	fingerprint(w->dir, fp);
+	if (!force && w->have_seen && memcmp(fp, w->seen, sizeof(fp)) == 0) {
+		pthread_mutex_unlock(&w->lock);
+		return 0;
+	}
+	/* Remember this state even when refused: the error is reported once per change. */
+	memcpy(w->seen, fp, sizeof(fp));
+	w->have_seen = 1;
+	r = bundle_read_dir(w->dir, &files, &n, msgs);
+	if (r == 0)
+		r = bundle_build(files, n, w->key, &b, msgs);
+	bundle_files_free(files, n);
+	if (r == 0) {
+		serve(w, b);
+		r = 1;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+/* Writes text as dir/name durably (temporary file, fsync, rename, fsync of dir). */
+static int write_list(const char *dir, const char *name, const char *text, size_t len)
+{
+	char tmp[4400], path[4400];
+	int fd, dfd, r = 0;
+	size_t off = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (off < len && r == 0) {
+		ssize_t k = write(fd, text + off, len - off);
+		if (k < 0 && errno != EINTR)
+			r = -errno;
+		else if (k > 0)
+			off += (size_t)k;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* files with name replaced by text (or removed when text is NULL); *found says whether
+ * name was there. */
+static int files_splice(struct bundle_file **files, size_t *n, const char *name, const char *text,
+                        size_t len, int *found)
+{
+	size_t i;
+	struct bundle_file *v;
+
+	*found = 0;
+	for (i = 0; i < *n && strcmp((*files)[i].name, name) != 0; i++)
+		;
+	*found = i < *n;
+	if (*found) {
+		free((*files)[i].text);
+		(*files)[i].text = NULL;
+		if (!text) {
+			free((*files)[i].name);
+			memmove(&(*files)[i], &(*files)[i + 1], (*n - i - 1) * sizeof(**files));
+			(*n)--;
+			return 0;
+		}
+	} else {
+		if (!text)
+			return 0;
+		v = realloc(*files, (*n + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*files = v;
+		v[*n] = (struct bundle_file){.name = strdup(name)};
+		if (!v[*n].name)
+			return -ENOMEM;
+		i = (*n)++;
+	}
+	(*files)[i].text = malloc(len + 1);
+	if (!(*files)[i].text)
+		return -ENOMEM;
+	memcpy((*files)[i].text, text, len);
+	(*files)[i].text[len] = '\0';
+	(*files)[i].len = len;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct bundle_file *)a)->name, ((const struct bundle_file *)b)->name);
+}
+
+int wordlists_put(struct wordlists *w, const char *name, const char *text, size_t len,
+                  struct bundle_msgs *msgs)
+{
+	struct bundle_file *files = NULL;
+	struct bundle *b = NULL;
+	size_t n = 0;
+	int r, found = 0;
+	char path[4400];
+
+	if (!bundle_name_ok(name))
+		return -EINVAL;
+	pthread_mutex_lock(&w->lock);
+	r = bundle_read_dir(w->dir, &files, &n, msgs);
+	if (r == 0)
+		r = files_splice(&files, &n, name, text, len, &found);
+	if (r == 0 && !text && !found)
+		r = -ENOENT;
+	if (r == 0) {
+		qsort(files, n, sizeof(*files), by_name);
+		r = bundle_build(files, n, w->key, &b, msgs);
+	}
+	if (r == 0) {
+		if (text) {
+			r = write_list(w->dir, name, text, len);
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+			r = unlink(path) < 0 ? -errno : 0;
+		}
+		if (r == 0) {
+			serve(w, b);
+			fingerprint(w->dir, w->seen);
+			w->have_seen = 1;
+		} else {
+			bundle_unref(b);
+		}
+	}
+	bundle_files_free(files, n);
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
