@@ -1,0 +1,26 @@
+/* agent-limits.h: resource ceilings and defaults of vigil-agent, as named constants. */
+#pragma once
+
+/* Typed text */
+#define AGENT_TYPED_KEEP_BYTES   768u /* typed bytes held per window (last few hundred chars) */
+#define AGENT_TYPED_MAX_WINDOWS  8u   /* windows with a typed segment held at once */
+#define AGENT_TYPED_REPORTED_MAX 32u  /* hits remembered per segment, to report each once */
+#define AGENT_IDLE_FLUSH_MS      1000 /* a pause this long reports a phrase at the end */
+
+/* Window titles and the clipboard */
+#define AGENT_TITLE_MAX_BYTES    1024u        /* a window title scanned */
+#define AGENT_APP_MAX_BYTES      128u         /* WM_CLASS class name */
+#define AGENT_TITLE_CACHE        32u          /* windows whose last scanned title is kept */
+#define AGENT_CLIP_DEFAULT_BYTES (64u * 1024) /* clipboard text scanned */
+#define AGENT_CLIP_MAX_BYTES     (4u * 1024 * 1024)
+#define AGENT_CLIP_TIMEOUT_MS    3000 /* owner that does not answer a conversion */
+
+/* Hits */
+#define AGENT_DEBOUNCE_DEFAULT_S 60   /* same rule, same window: one hit per interval */
+#define AGENT_DEBOUNCE_SLOTS     256u /* (rule, window) pairs remembered */
+#define AGENT_CONTEXT_MAX_CHARS  256u /* characters of context around a hit */
+
+/* Configuration */
+#define AGENT_CONFIG_MAX_BYTES (64u * 1024)
+#define AGENT_CONFIG_MAX_VALUE 1024u
+#define AGENT_MAX_SESSIONS     64u /* X sessions monitored at once */

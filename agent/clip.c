@@ -1,0 +1,221 @@
+/* clip.c: text copied to the CLIPBOARD selection, noticed through XFixes and fetched capped. */
+#include "clip.h"
+
+#include <X11/Xatom.h>
+#include <X11/extensions/Xfixes.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent-limits.h"
+#include "log.h"
+#include "xerr.h"
+
+enum clip_phase {
+	CLIP_IDLE,
+	CLIP_CONVERTING, /* asked the owner, waiting for SelectionNotify */
+	CLIP_INCR,       /* receiving an INCR transfer in chunks */
+};
+
+struct clip {
+	Display *dpy;
+	Window win; /* ours: the conversion lands in its property */
+	Atom clipboard, utf8_string, incr, prop;
+	int fixes_event_base;
+	size_t max_bytes;
+	enum clip_phase phase;
+	bool again;                  /* the owner changed during a transfer */
+	bool full;                   /* the cap is reached: further chunks are dropped */
+	unsigned long long deadline; /* ms, CLOCK_MONOTONIC */
+	char *buf;
+	size_t len;
+	clip_fn fn;
+	void *userdata;
+};
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+int clip_new(Display *dpy, size_t max_bytes, clip_fn fn, void *userdata, struct clip **out)
+{
+	int error_base;
+	struct clip *c;
+
+	if (!XFixesQueryExtension(dpy, &error_base, &error_base)) {
+		log_warning("clip: the X server has no XFIXES extension; the clipboard is not "
+		            "monitored");
+		return -ENOTSUP;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->buf = malloc(max_bytes + 1);
+	if (!c->buf) {
+		free(c);
+		return -ENOMEM;
+	}
+	XFixesQueryExtension(dpy, &c->fixes_event_base, &error_base);
+	c->dpy = dpy;
+	c->max_bytes = max_bytes;
+	c->fn = fn;
+	c->userdata = userdata;
+	c->clipboard = XInternAtom(dpy, "CLIPBOARD", False);
+	c->utf8_string = XInternAtom(dpy, "UTF8_STRING", False);
+	c->incr = XInternAtom(dpy, "INCR", False);
+	c->prop = XInternAtom(dpy, "VIGIL_CLIPBOARD", False);
+	c->win = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), -10, -10, 1, 1, 0, 0, 0);
+	XSelectInput(dpy, c->win, PropertyChangeMask);
+	XFixesSelectSelectionInput(dpy, DefaultRootWindow(dpy), c->clipboard,
+	                           XFixesSetSelectionOwnerNotifyMask);
+	*out = c;
+	return 0;
+}
+
+void clip_free(struct clip *c)
+{
+	if (!c)
+		return;
+	if (c->win)
+		XDestroyWindow(c->dpy, c->win);
+	explicit_bzero(c->buf, c->max_bytes + 1);
+	free(c->buf);
+	free(c);
+}
+
+static void request(struct clip *c, Time when)
+{
+	c->len = 0;
+	c->again = false;
+	c->full = false;
+	c->phase = CLIP_CONVERTING;
+	c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
+	XDeleteProperty(c->dpy, c->win, c->prop);
+	XConvertSelection(c->dpy, c->clipboard, c->utf8_string, c->prop, c->win, when);
+}
+
+/* Appends data up to the cap, cut on a character boundary. */
+static void append(struct clip *c, const unsigned char *data, size_t n)
+{
+	size_t room = c->max_bytes - c->len;
+
+	if (c->full)
+		return;
+	if (n > room) {
+		n = room;
+		while (n > 0 && (data[n] & 0xc0) == 0x80)
+			n--;
+		c->full = true;
+	}
+	memcpy(c->buf + c->len, data, n);
+	c->len += n;
+}
+
+static void finish(struct clip *c)
+{
+	bool again = c->again;
+
+	c->phase = CLIP_IDLE;
+	if (c->len > 0)
+		c->fn(c->buf, c->len, c->userdata);
+	explicit_bzero(c->buf, c->len);
+	c->len = 0;
+	if (again)
+		request(c, CurrentTime);
+}
+
+/* Reads (and deletes, which asks an INCR owner for the next chunk) our property. */
+static void read_property(struct clip *c)
+{
+	Atom type;
+	int format;
+	unsigned long n, after;
+	unsigned char *data = NULL;
+	long words = (long)(c->max_bytes / 4 + 1);
+
+	if (XGetWindowProperty(c->dpy, c->win, c->prop, 0, words, True, AnyPropertyType, &type,
+	                       &format, &n, &after, &data) != Success) {
+		c->phase = CLIP_IDLE;
+		return;
+	}
+	if (type == c->incr) {
+		/* The owner sends chunks; each deletion asks for the next one. */
+		c->phase = CLIP_INCR;
+		c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
+	} else if (c->phase == CLIP_INCR) {
+		if (data && format == 8 && n > 0) {
+			append(c, data, n);
+			c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
+		} else {
+			finish(c); /* a zero-length chunk ends the transfer */
+		}
+	} else {
+		if (data && format == 8 && type == c->utf8_string)
+			append(c, data, n);
+		finish(c);
+	}
+	if (data) {
+		explicit_bzero(data, n * (size_t)(format / 8));
+		XFree(data);
+	}
+}
+
+bool clip_handle_event(struct clip *c, XEvent *ev)
+{
+	if (ev->type == c->fixes_event_base + XFixesSelectionNotify) {
+		XFixesSelectionNotifyEvent *se = (XFixesSelectionNotifyEvent *)ev;
+
+		if (se->selection != c->clipboard)
+			return false;
+		if (se->owner == None)
+			return true;
+		if (c->phase != CLIP_IDLE)
+			c->again = true;
+		else
+			request(c, se->selection_timestamp);
+		return true;
+	}
+	if (ev->type == SelectionNotify && ev->xselection.requestor == c->win) {
+		if (c->phase != CLIP_CONVERTING)
+			return true;
+		if (ev->xselection.property == None) {
+			/* The owner has no text (an image, files): nothing to scan. */
+			c->phase = CLIP_IDLE;
+			if (c->again)
+				request(c, CurrentTime);
+			return true;
+		}
+		read_property(c);
+		return true;
+	}
+	if (ev->type == PropertyNotify && ev->xproperty.window == c->win) {
+		if (c->phase == CLIP_INCR && ev->xproperty.atom == c->prop &&
+		    ev->xproperty.state == PropertyNewValue)
+			read_property(c);
+		return true;
+	}
+	return false;
+}
+
+int clip_timeout_ms(const struct clip *c, unsigned long long now)
+{
+	if (c->phase == CLIP_IDLE)
+		return -1;
+	return c->deadline > now ? (int)(c->deadline - now) : 0;
+}
+
+void clip_tick(struct clip *c, unsigned long long now)
+{
+	if (c->phase == CLIP_IDLE || now < c->deadline)
+		return;
+	log_info("clip: the clipboard owner did not answer within %d ms; skipping this copy",
+	         AGENT_CLIP_TIMEOUT_MS);
+	/* Scan what arrived of a transfer cut short. */
+	c->again = false;
+	finish(c);
+}

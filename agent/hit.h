@@ -1,0 +1,39 @@
+/* hit.h: one detection (source, rule, matched text, context, window), handed to capture. */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+enum hit_source {
+	HIT_SOURCE_TYPED,
+	HIT_SOURCE_WINDOW_TITLE,
+	HIT_SOURCE_CLIPBOARD,
+	HIT_SOURCE_SCREEN_TEXT,
+};
+
+/* "typed", "window-title", "clipboard" or "screen-text" (the capture record's names). */
+const char *hit_source_name(enum hit_source source);
+
+/*
+ * A hit as the detector hands it over. All strings are valid for the duration of the
+ * hand-over call only; a consumer that keeps the hit copies what it needs.
+ * matched and context hold pupil text: they go to the capture record and nowhere else
+ * (never to a log).
+ */
+struct hit {
+	enum hit_source source;
+	const char *category;
+	int severity;
+	const char *phrase;  /* the rule as written */
+	const char *rule;    /* "self-harm.txt:12" */
+	const char *matched; /* the text that matched, as typed or shown */
+	const char *context; /* at most 256 characters around the hit, matched included */
+	const char *window_title;
+	const char *window_app;
+	unsigned long window_id;
+	struct timespec time; /* CLOCK_REALTIME when the hit was made */
+	uint64_t mono_ns;     /* CLOCK_MONOTONIC, for latency measurements */
+};
+
+/* Receives each hit; the place where capture (screenshot, record, spool) plugs in. */
+typedef void (*hit_sink_fn)(const struct hit *hit, void *userdata);

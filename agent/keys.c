@@ -1,0 +1,389 @@
+/* keys.c: keystrokes of one X display through XRecord, decoded with the real XKB layout. */
+#include "keys.h"
+
+#include <X11/XKBlib.h>
+#include <X11/Xlib-xcb.h>
+#include <X11/Xproto.h>
+#include <X11/extensions/record.h>
+#include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xkbcommon/xkbcommon-compose.h>
+#include <xkbcommon/xkbcommon-x11.h>
+
+#include "log.h"
+
+struct keys {
+	Display *ctrl; /* the caller's connection: keymap, XKB events */
+	Display *rec;  /* ours: XRecord data only */
+	XRecordContext rctx;
+	XRecordRange *range;
+	int xkb_event_base;
+	int32_t device_id;
+	struct xkb_context *xkb;
+	struct xkb_keymap *keymap;
+	struct xkb_state *state;
+	struct xkb_compose_table *compose_table;
+	struct xkb_compose_state *compose;
+	unsigned char down[32]; /* keycodes held: tells a repeat from a press */
+	keys_fn fn;
+	void *userdata;
+};
+
+static bool key_is_down(const struct keys *k, unsigned kc)
+{
+	return k->down[kc / 8] & (1u << (kc % 8));
+}
+
+static void key_set_down(struct keys *k, unsigned kc, bool down)
+{
+	if (down)
+		k->down[kc / 8] |= (unsigned char)(1u << (kc % 8));
+	else
+		k->down[kc / 8] &= (unsigned char)~(1u << (kc % 8));
+}
+
+/* Fetches the keymap and the current modifier state from the server. 0 or -EIO. */
+static int load_keymap(struct keys *k)
+{
+	xcb_connection_t *xc = XGetXCBConnection(k->ctrl);
+	struct xkb_keymap *keymap;
+	struct xkb_state *state;
+
+	keymap =
+	    xkb_x11_keymap_new_from_device(k->xkb, xc, k->device_id, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	if (!keymap)
+		return -EIO;
+	state = xkb_x11_state_new_from_device(keymap, xc, k->device_id);
+	if (!state) {
+		xkb_keymap_unref(keymap);
+		return -EIO;
+	}
+	xkb_state_unref(k->state);
+	xkb_keymap_unref(k->keymap);
+	k->keymap = keymap;
+	k->state = state;
+	memset(k->down, 0, sizeof(k->down));
+	if (k->compose)
+		xkb_compose_state_reset(k->compose);
+	return 0;
+}
+
+/* Dead keys and Compose sequences, as the user's locale defines them. Optional. */
+static void load_compose(struct keys *k)
+{
+	const char *locale = getenv("LC_ALL");
+
+	if (!locale || !*locale)
+		locale = getenv("LC_CTYPE");
+	if (!locale || !*locale)
+		locale = getenv("LANG");
+	if (!locale || !*locale || strcmp(locale, "C") == 0 || strcmp(locale, "POSIX") == 0)
+		locale = "en_US.UTF-8";
+	k->compose_table =
+	    xkb_compose_table_new_from_locale(k->xkb, locale, XKB_COMPOSE_COMPILE_NO_FLAGS);
+	if (!k->compose_table) {
+		log_info("keys: no Compose table for locale %s; dead keys are not combined",
+		         locale);
+		return;
+	}
+	k->compose = xkb_compose_state_new(k->compose_table, XKB_COMPOSE_STATE_NO_FLAGS);
+}
+
+static void emit(struct keys *k, enum text_edit edit)
+{
+	struct text_event ev = {.edit = edit};
+
+	k->fn(&ev, k->userdata);
+}
+
+static bool mod_active(struct keys *k, const char *name)
+{
+	return xkb_state_mod_name_is_active(k->state, name, XKB_STATE_MODS_EFFECTIVE) > 0;
+}
+
+/* Keys that edit or end the text rather than add to it. True when handled. */
+static bool edit_key(struct keys *k, xkb_keysym_t sym, bool ctrl, bool shift)
+{
+	switch (sym) {
+	case XKB_KEY_BackSpace:
+		emit(k, ctrl ? TEXT_DELETE_WORD : TEXT_BACKSPACE);
+		return true;
+	case XKB_KEY_Delete:
+	case XKB_KEY_KP_Delete:
+		emit(k, ctrl ? TEXT_BREAK : TEXT_DELETE);
+		return true;
+	case XKB_KEY_Left:
+	case XKB_KEY_KP_Left:
+		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_LEFT);
+		return true;
+	case XKB_KEY_Right:
+	case XKB_KEY_KP_Right:
+		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_RIGHT);
+		return true;
+	case XKB_KEY_Home:
+	case XKB_KEY_KP_Home:
+		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_HOME);
+		return true;
+	case XKB_KEY_End:
+	case XKB_KEY_KP_End:
+		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_END);
+		return true;
+	case XKB_KEY_Return:
+	case XKB_KEY_KP_Enter:
+	case XKB_KEY_ISO_Enter:
+	case XKB_KEY_Tab:
+	case XKB_KEY_KP_Tab:
+	case XKB_KEY_ISO_Left_Tab:
+	case XKB_KEY_Escape:
+	case XKB_KEY_Up:
+	case XKB_KEY_Down:
+	case XKB_KEY_KP_Up:
+	case XKB_KEY_KP_Down:
+	case XKB_KEY_Page_Up:
+	case XKB_KEY_Page_Down:
+	case XKB_KEY_KP_Page_Up:
+	case XKB_KEY_KP_Page_Down:
+		emit(k, TEXT_BREAK);
+		return true;
+	}
+	return false;
+}
+
+/* Runs the key through Compose. Returns false when the key is swallowed (a dead key or
+ * a sequence in progress); otherwise true, with composed text in ev when one finished. */
+static bool compose_key(struct keys *k, xkb_keysym_t sym, struct text_event *ev)
+{
+	if (!k->compose || xkb_compose_state_feed(k->compose, sym) != XKB_COMPOSE_FEED_ACCEPTED)
+		return true;
+	switch (xkb_compose_state_get_status(k->compose)) {
+	case XKB_COMPOSE_COMPOSING:
+		return false;
+	case XKB_COMPOSE_CANCELLED:
+		xkb_compose_state_reset(k->compose);
+		return false;
+	case XKB_COMPOSE_COMPOSED: {
+		int n = xkb_compose_state_get_utf8(k->compose, ev->text, sizeof(ev->text));
+
+		xkb_compose_state_reset(k->compose);
+		ev->len = n > 0 && (size_t)n < sizeof(ev->text) ? (size_t)n : 0;
+		return true;
+	}
+	case XKB_COMPOSE_NOTHING:
+		break;
+	}
+	return true;
+}
+
+static void drain_xkb_events(struct keys *k);
+
+static void key_press(struct keys *k, unsigned kc, bool repeat)
+{
+	struct text_event ev = {.edit = TEXT_INSERT};
+	xkb_keysym_t sym = xkb_state_key_get_one_sym(k->state, kc);
+	bool ctrl, alt, logo;
+	int n;
+
+	if (sym == XKB_KEY_NoSymbol) {
+		/* The keymap may have just changed (a tool binding a spare keycode): pick up
+		 * notifications sent before this key, then look again. */
+		drain_xkb_events(k);
+		sym = xkb_state_key_get_one_sym(k->state, kc);
+		if (sym == XKB_KEY_NoSymbol)
+			return;
+	}
+	if (!repeat)
+		xkb_state_update_key(k->state, kc, XKB_KEY_DOWN);
+	if ((sym >= XKB_KEY_Shift_L && sym <= XKB_KEY_Hyper_R) ||
+	    (sym >= XKB_KEY_ISO_Lock && sym <= XKB_KEY_ISO_Last_Group_Lock) ||
+	    sym == XKB_KEY_Mode_switch || sym == XKB_KEY_Num_Lock)
+		return; /* a modifier: it changes the state only */
+	ctrl = mod_active(k, XKB_MOD_NAME_CTRL);
+	alt = mod_active(k, XKB_MOD_NAME_ALT);
+	logo = mod_active(k, XKB_MOD_NAME_LOGO);
+	if (edit_key(k, sym, ctrl, mod_active(k, XKB_MOD_NAME_SHIFT)))
+		return;
+	n = xkb_state_key_get_utf8(k->state, kc, ev.text, sizeof(ev.text));
+	if (n <= 0 || (size_t)n >= sizeof(ev.text))
+		return; /* function keys and the like: the text is unchanged */
+	if (ctrl || alt || logo) {
+		emit(k, TEXT_BREAK); /* a shortcut: the text may have changed in any way */
+		return;
+	}
+	ev.len = (size_t)n;
+	if (!compose_key(k, sym, &ev) || ev.len == 0)
+		return;
+	if ((unsigned char)ev.text[0] < 0x20 || ev.text[0] == 0x7f)
+		return;
+	k->fn(&ev, k->userdata);
+}
+
+static void on_record(XPointer closure, XRecordInterceptData *data)
+{
+	struct keys *k = (struct keys *)closure;
+	const unsigned char *ev = data->data;
+
+	if (data->category == XRecordFromServer && ev && data->data_len >= 1 && k->state) {
+		unsigned type = ev[0] & 0x7f, detail = ev[1];
+
+		switch (type) {
+		case KeyPress:
+			key_press(k, detail, key_is_down(k, detail));
+			key_set_down(k, detail, true);
+			break;
+		case KeyRelease:
+			if (key_is_down(k, detail)) {
+				xkb_state_update_key(k->state, detail, XKB_KEY_UP);
+				key_set_down(k, detail, false);
+			}
+			break;
+		case ButtonPress:
+			/* Buttons 4-7 scroll; the others move the text cursor. */
+			if (detail < 4 || detail > 7)
+				emit(k, TEXT_BREAK);
+			break;
+		}
+	}
+	XRecordFreeData(data);
+}
+
+bool keys_handle_event(struct keys *k, XEvent *ev)
+{
+	XkbEvent *xe = (XkbEvent *)ev;
+
+	if (ev->type != k->xkb_event_base)
+		return false;
+	if (xe->any.xkb_type == XkbNewKeyboardNotify || xe->any.xkb_type == XkbMapNotify) {
+		if (load_keymap(k) < 0)
+			log_warning("keys: cannot reload the keymap after a layout change; keeping "
+			            "the previous one");
+		else
+			log_debug("keys: keyboard layout changed; keymap reloaded");
+	}
+	return true;
+}
+
+static void drain_xkb_events(struct keys *k)
+{
+	XEvent ev;
+
+	XSync(k->ctrl, False);
+	while (XCheckTypedEvent(k->ctrl, k->xkb_event_base, &ev))
+		keys_handle_event(k, &ev);
+}
+
+static int setup_xkb(struct keys *k)
+{
+	xcb_connection_t *xc = XGetXCBConnection(k->ctrl);
+	int opcode, error_base, major = XkbMajorVersion, minor = XkbMinorVersion;
+
+	if (!XkbQueryExtension(k->ctrl, &opcode, &k->xkb_event_base, &error_base, &major, &minor)) {
+		log_error("keys: the X server has no XKB extension");
+		return -ENOTSUP;
+	}
+	if (!xkb_x11_setup_xkb_extension(
+	        xc, XKB_X11_MIN_MAJOR_XKB_VERSION, XKB_X11_MIN_MINOR_XKB_VERSION,
+	        XKB_X11_SETUP_XKB_EXTENSION_NO_FLAGS, NULL, NULL, NULL, NULL)) {
+		log_error("keys: XKB %d.%d is too old for xkbcommon", major, minor);
+		return -ENOTSUP;
+	}
+	k->device_id = xkb_x11_get_core_keyboard_device_id(xc);
+	k->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	if (k->device_id < 0 || !k->xkb)
+		return -ENOMEM;
+	if (load_keymap(k) < 0) {
+		log_error("keys: cannot read the keymap of the core keyboard");
+		return -EIO;
+	}
+	load_compose(k);
+	XkbSelectEvents(k->ctrl, XkbUseCoreKbd, XkbNewKeyboardNotifyMask | XkbMapNotifyMask,
+	                XkbNewKeyboardNotifyMask | XkbMapNotifyMask);
+	return 0;
+}
+
+static int setup_record(struct keys *k, const char *display_name)
+{
+	XRecordClientSpec clients = XRecordAllClients;
+	int major, minor;
+
+	if (!XRecordQueryVersion(k->ctrl, &major, &minor)) {
+		log_error("keys: the X server has no RECORD extension; typed text cannot be "
+		          "monitored");
+		return -ENOTSUP;
+	}
+	k->rec = XOpenDisplay(display_name);
+	if (!k->rec) {
+		log_error("keys: cannot open a second connection to %s", display_name);
+		return -EIO;
+	}
+	k->range = XRecordAllocRange();
+	if (!k->range)
+		return -ENOMEM;
+	k->range->device_events.first = KeyPress;
+	k->range->device_events.last = ButtonPress;
+	k->rctx = XRecordCreateContext(k->ctrl, 0, &clients, 1, &k->range, 1);
+	if (!k->rctx) {
+		log_error("keys: cannot create a RECORD context");
+		return -EIO;
+	}
+	XSync(k->ctrl, False);
+	if (!XRecordEnableContextAsync(k->rec, k->rctx, on_record, (XPointer)k)) {
+		log_error("keys: cannot enable the RECORD context");
+		return -EIO;
+	}
+	return 0;
+}
+
+int keys_new(Display *ctrl, const char *display_name, keys_fn fn, void *userdata, struct keys **out)
+{
+	struct keys *k = calloc(1, sizeof(*k));
+	int r;
+
+	if (!k)
+		return -ENOMEM;
+	k->ctrl = ctrl;
+	k->fn = fn;
+	k->userdata = userdata;
+	r = setup_xkb(k);
+	if (r == 0)
+		r = setup_record(k, display_name);
+	if (r < 0) {
+		keys_free(k);
+		return r;
+	}
+	*out = k;
+	return 0;
+}
+
+void keys_free(struct keys *k)
+{
+	if (!k)
+		return;
+	if (k->rctx) {
+		XRecordDisableContext(k->ctrl, k->rctx);
+		XRecordFreeContext(k->ctrl, k->rctx);
+		XSync(k->ctrl, False);
+	}
+	if (k->rec)
+		XCloseDisplay(k->rec);
+	XFree(k->range);
+	xkb_compose_state_unref(k->compose);
+	xkb_compose_table_unref(k->compose_table);
+	xkb_state_unref(k->state);
+	xkb_keymap_unref(k->keymap);
+	xkb_context_unref(k->xkb);
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+}
+
+int keys_fd(const struct keys *k)
+{
+	return ConnectionNumber(k->rec);
+}
+
+int keys_dispatch(struct keys *k)
+{
+	XRecordProcessReplies(k->rec);
+	return 0;
+}

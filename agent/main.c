@@ -1,0 +1,447 @@
+/* main.c: vigil-agent: reads the settings, finds the X sessions and runs a monitor for each. */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent-limits.h"
+#include "config.h"
+#include "hitsout.h"
+#include "log.h"
+#include "monitor.h"
+#include "phrases.h"
+#include "session.h"
+
+/*
+ * The parent process only supervises: it loads the settings and the phrase lists, then
+ * keeps one monitor process per X display (the one named by --display, or each
+ * graphical X11 session logind knows of), restarting a monitor whose display went away
+ * with a growing delay and stopping the monitor of a session that ended. A monitor
+ * crash or a vanished display never takes the others down.
+ *
+ * Hits are handed over in the monitor process by hand_over(): this is where the capture
+ * step (screenshot, record, spool) plugs in.
+ */
+
+#define RETRY_MIN_S 1
+#define RETRY_MAX_S 30
+
+struct child {
+	bool wanted; /* the session exists */
+	struct session_info si;
+	pid_t pid;            /* 0 when not running */
+	int retry_s;          /* delay before the next start after a failure */
+	struct timespec next; /* not before this (CLOCK_MONOTONIC) */
+	bool warned;          /* "display not available" logged once */
+};
+
+struct agent {
+	struct agent_config cfg;
+	struct match_lists *lists;
+	struct hitsout *hitsout;
+	struct sessions *sessions; /* NULL with --display */
+	struct child children[AGENT_MAX_SESSIONS];
+	const char *user; /* in a monitor: whose session */
+	const char *display;
+	int sigfd;
+};
+
+static struct agent agent;
+
+/* Hands a hit over. Logs it without pupil text; --hits-out records it whole. */
+static void hand_over(const struct hit *hit, void *userdata)
+{
+	struct agent *a = userdata;
+
+	log_info("hit: %s severity %d rule %s source %s app %s user %s", hit->category,
+	         hit->severity, hit->rule, hit_source_name(hit->source),
+	         hit->window_app[0] ? hit->window_app : "-", a->user ? a->user : "-");
+	if (a->hitsout) {
+		int r = hitsout_write(a->hitsout, hit, a->user, a->display);
+
+		if (r < 0)
+			log_warning("hits-out: cannot write a hit: %s", strerror(-r));
+	}
+	/* The capture step (issue 5) takes the hit here. */
+}
+
+static int64_t ts_ms(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_ms(&ts);
+}
+
+/* In a new monitor process: drops to the configured system user after connecting. */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!user || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_error("run-as: no user %s", user);
+		return -ENOENT;
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		log_error("run-as %s: cannot drop privileges: %s", user, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void run_monitor(struct child *c)
+{
+	struct monitor_params p = {
+	    .display = c->si.display,
+	    .user = c->si.user,
+	    .cfg = &agent.cfg,
+	    .lists = agent.lists,
+	    .sink = hand_over,
+	    .userdata = &agent,
+	};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(agent.sigfd);
+	sessions_free(agent.sessions);
+	agent.sessions = NULL;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_DUMPABLE, 0); /* typed text in memory: no core files, no ptrace */
+	agent.user = c->si.user;
+	agent.display = c->si.display;
+	if (c->si.uid != 0 && session_use_cookie(&c->si) < 0)
+		log_debug("no X authority cookie found for %s on %s; trying without", c->si.user,
+		          c->si.display);
+	/* The monitor opens its connections first; run-as applies to what follows. */
+	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
+		_exit(MONITOR_EXIT_FAILED);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	_exit(monitor_run(&p));
+}
+
+static void start_child(struct child *c)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_error("cannot start a monitor for %s: %s", c->si.display, strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		run_monitor(c);
+	c->pid = pid;
+}
+
+static void schedule_retry(struct child *c)
+{
+	int64_t next = now_ms() + (int64_t)c->retry_s * 1000;
+
+	c->next.tv_sec = next / 1000;
+	c->next.tv_nsec = (next % 1000) * 1000000;
+	c->retry_s = c->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : c->retry_s * 2;
+}
+
+static void child_exited(struct child *c, int status)
+{
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+	c->pid = 0;
+	if (!c->wanted)
+		return;
+	if (code == MONITOR_EXIT_GONE) {
+		log_msg(c->warned ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+		        "display %s is not available; retrying (up to every %d s)", c->si.display,
+		        RETRY_MAX_S);
+		c->warned = true;
+	} else if (WIFSIGNALED(status)) {
+		log_error("monitor of %s killed by signal %d; restarting", c->si.display,
+		          WTERMSIG(status));
+	} else {
+		log_warning("monitor of %s exited with status %d; restarting", c->si.display, code);
+	}
+	schedule_retry(c);
+}
+
+static void reap(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+			if (agent.children[i].pid == pid)
+				child_exited(&agent.children[i], status);
+		}
+	}
+}
+
+/* Starts monitors that are due; returns the ms until the next one is due, or -1. */
+static int start_due(void)
+{
+	int64_t now = now_ms(), best = -1;
+
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		struct child *c = &agent.children[i];
+		int64_t due = ts_ms(&c->next);
+
+		if (!c->wanted || c->pid)
+			continue;
+		if (due <= now) {
+			start_child(c);
+			continue;
+		}
+		if (best < 0 || due - now < best)
+			best = due - now;
+	}
+	return (int)best;
+}
+
+static struct child *find_child(const char *id)
+{
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		if (agent.children[i].wanted && strcmp(agent.children[i].si.id, id) == 0)
+			return &agent.children[i];
+	}
+	return NULL;
+}
+
+static struct child *free_child(void)
+{
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		if (!agent.children[i].wanted && !agent.children[i].pid)
+			return &agent.children[i];
+	}
+	return NULL;
+}
+
+static void want_session(const struct session_info *si)
+{
+	struct child *c = find_child(si->id);
+
+	if (c)
+		return;
+	c = free_child();
+	if (!c) {
+		log_warning("more than %u X sessions; not monitoring %s", AGENT_MAX_SESSIONS,
+		            si->display);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->wanted = true;
+	c->si = *si;
+	c->retry_s = RETRY_MIN_S;
+	log_info("session %s: user %s on display %s", si->id, si->user, si->display);
+}
+
+/* Follows logind: new sessions get a monitor, ended ones lose theirs. */
+static void sync_sessions(void)
+{
+	struct session_info list[AGENT_MAX_SESSIONS];
+	size_t n = 0;
+	int r = sessions_list(agent.sessions, list, AGENT_MAX_SESSIONS, &n);
+
+	if (r < 0) {
+		log_warning("logind: cannot list sessions: %s; keeping the current monitors",
+		            strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		struct child *c = &agent.children[i];
+		bool found = false;
+
+		for (size_t j = 0; j < n && c->wanted; j++)
+			found |= strcmp(list[j].id, c->si.id) == 0;
+		if (c->wanted && !found) {
+			log_info("session %s of %s ended", c->si.id, c->si.user);
+			c->wanted = false;
+			if (c->pid)
+				kill(c->pid, SIGTERM);
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		want_session(&list[j]);
+}
+
+static int setup_sessions(void)
+{
+	struct session_info si;
+	int r;
+
+	if (agent.cfg.display) {
+		memset(&si, 0, sizeof(si));
+		snprintf(si.id, sizeof(si.id), "display");
+		snprintf(si.display, sizeof(si.display), "%s", agent.cfg.display);
+		snprintf(si.user, sizeof(si.user), "%s", agent.cfg.user ? agent.cfg.user : "");
+		want_session(&si);
+		return 0;
+	}
+	r = sessions_new(&agent.sessions);
+	if (r < 0) {
+		log_error("logind: cannot follow sessions: %s (use --display to monitor one "
+		          "display)",
+		          strerror(-r));
+		return r;
+	}
+	sync_sessions();
+	return 0;
+}
+
+static void stop_all(void)
+{
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		agent.children[i].wanted = false;
+		if (agent.children[i].pid)
+			kill(agent.children[i].pid, SIGTERM);
+	}
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		if (agent.children[i].pid)
+			waitpid(agent.children[i].pid, NULL, 0);
+	}
+}
+
+static void forward(int sig)
+{
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		if (agent.children[i].pid)
+			kill(agent.children[i].pid, sig);
+	}
+}
+
+/* Returns false when the agent should stop. */
+static bool handle_signals(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(agent.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap();
+			break;
+		case SIGHUP:
+			forward(SIGHUP); /* each monitor reloads its lists */
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+static int supervise(void)
+{
+	for (;;) {
+		struct pollfd fds[2] = {{agent.sigfd, POLLIN, 0}, {-1, POLLIN, 0}};
+		int timeout = start_due();
+
+		if (agent.sessions)
+			fds[1].fd = sessions_fd(agent.sessions);
+		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		if (fds[0].revents && !handle_signals())
+			return EXIT_SUCCESS;
+		if (fds[1].revents)
+			sync_sessions();
+	}
+}
+
+static int open_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	agent.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return agent.sigfd < 0 ? -errno : 0;
+}
+
+static int start(void)
+{
+	int r;
+
+	if (phrases_load(agent.cfg.lists, &agent.lists) < 0)
+		return -EINVAL;
+	if (agent.cfg.hits_out) {
+		r = hitsout_open(agent.cfg.hits_out, &agent.hitsout);
+		if (r < 0) {
+			log_error("hits-out %s: %s", agent.cfg.hits_out, strerror(-r));
+			return r;
+		}
+		log_warning("hits-out %s: hits are written with pupil text; a test and demo aid, "
+		            "not for production",
+		            agent.cfg.hits_out);
+	}
+	r = open_signals();
+	if (r < 0) {
+		log_error("signalfd: %s", strerror(-r));
+		return r;
+	}
+	if (!agent.cfg.foreground && daemon(0, 1) < 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		return -errno;
+	}
+	return setup_sessions();
+}
+
+int main(int argc, char **argv)
+{
+	char err[1024];
+	int r, status = EXIT_FAILURE;
+
+	log_setup("vigil-agent", LOG_LEVEL_INFO);
+	config_init(&agent.cfg);
+	r = config_parse_args(&agent.cfg, argc, argv, err, sizeof(err));
+	if (r == 1) {
+		config_free(&agent.cfg);
+		return EXIT_SUCCESS;
+	}
+	if (r == 0)
+		r = config_load(&agent.cfg, err, sizeof(err));
+	if (r == 0)
+		r = config_check(&agent.cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "vigil-agent: %s\n", err);
+		config_free(&agent.cfg);
+		return 2;
+	}
+	log_setup("vigil-agent", agent.cfg.log_level);
+	agent.sigfd = -1;
+	if (start() == 0) {
+		log_info("vigil-agent %s started", VIGIL_VERSION);
+		status = supervise();
+	}
+	stop_all();
+	log_info("vigil-agent stopped");
+	sessions_free(agent.sessions);
+	hitsout_close(agent.hitsout);
+	match_lists_unref(agent.lists);
+	config_free(&agent.cfg);
+	if (agent.sigfd >= 0)
+		close(agent.sigfd);
+	return status;
+}

@@ -1,0 +1,274 @@
+/* monitor.c: one X display watched: its connections, event loop and the detection stages. */
+#include "monitor.h"
+
+#include <X11/Xlib.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clip.h"
+#include "detect.h"
+#include "keys.h"
+#include "phrases.h"
+#include "log.h"
+#include "typed.h"
+#include "window.h"
+#include "xerr.h"
+
+struct monitor {
+	const struct monitor_params *p;
+	Display *dpy;
+	struct detect *detect;
+	struct typed *typed;
+	struct windows *windows;
+	struct keys *keys;
+	struct clip *clip;
+	int sigfd;
+};
+
+static const char *gone_display;
+
+static void display_gone(Display *dpy)
+{
+	log_warning("display %s went away; stopping its monitor", gone_display);
+	_exit(MONITOR_EXIT_GONE);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void current_window(struct monitor *m, struct detect_window *dw)
+{
+	const struct window_info *a = window_active(m->windows);
+
+	dw->id = a->id;
+	dw->title = a->title;
+	dw->app = a->app;
+}
+
+/* typed asks for the window of a segment; only the active one has a segment that matters. */
+static void window_lookup(unsigned long id, struct detect_window *dw, void *userdata)
+{
+	struct monitor *m = userdata;
+
+	current_window(m, dw);
+	if (dw->id != id) {
+		dw->id = id;
+		dw->title = "";
+		dw->app = "";
+	}
+}
+
+static void on_key(const struct text_event *ev, void *userdata)
+{
+	struct monitor *m = userdata;
+	const struct window_info *a = window_active(m->windows);
+
+	typed_input(m->typed, a->id, ev, mono_ns());
+}
+
+static void on_window(enum window_change change, Window old, const struct window_info *active,
+                      void *userdata)
+{
+	struct monitor *m = userdata;
+	struct detect_window dw = {active->id, active->title, active->app};
+
+	switch (change) {
+	case WINDOW_FOCUS:
+		log_debug("window: active window 0x%lx (%s)", (unsigned long)active->id,
+		          active->app[0] ? active->app : "no class");
+		if (old != None)
+			typed_end_segment(m->typed, old);
+		break;
+	case WINDOW_TITLE:
+		detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, active->title,
+		            strlen(active->title), &dw);
+		break;
+	}
+}
+
+static void on_clip(const char *text, size_t len, void *userdata)
+{
+	struct monitor *m = userdata;
+	struct detect_window dw;
+
+	current_window(m, &dw);
+	detect_scan(m->detect, HIT_SOURCE_CLIPBOARD, text, len, &dw);
+}
+
+static int open_sigfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int setup(struct monitor *m)
+{
+	const struct monitor_params *p = m->p;
+	int r;
+
+	m->detect = detect_new(p->cfg->debounce_seconds, p->sink, p->userdata);
+	if (!m->detect)
+		return -ENOMEM;
+	detect_set_lists(m->detect, p->lists);
+	m->typed = typed_new(m->detect, p->cfg->idle_flush_ms, window_lookup, m);
+	if (!m->typed)
+		return -ENOMEM;
+	m->windows = window_new(m->dpy, on_window, m);
+	if (!m->windows)
+		return -ENOMEM;
+	r = keys_new(m->dpy, p->display, on_key, m, &m->keys);
+	if (r < 0)
+		return r;
+	if (p->cfg->clipboard_max_bytes > 0) {
+		r = clip_new(m->dpy, (size_t)p->cfg->clipboard_max_bytes, on_clip, m, &m->clip);
+		if (r < 0 && r != -ENOTSUP)
+			return r;
+	}
+	return 0;
+}
+
+static void teardown(struct monitor *m)
+{
+	typed_free(m->typed); /* reports what is pending */
+	clip_free(m->clip);
+	keys_free(m->keys);
+	window_free(m->windows);
+	detect_free(m->detect);
+	if (m->sigfd >= 0)
+		close(m->sigfd);
+	if (m->dpy)
+		XCloseDisplay(m->dpy);
+}
+
+static void dispatch_x(struct monitor *m)
+{
+	XEvent ev;
+
+	while (XPending(m->dpy)) {
+		XNextEvent(m->dpy, &ev);
+		if (keys_handle_event(m->keys, &ev))
+			continue;
+		if (m->clip && clip_handle_event(m->clip, &ev))
+			continue;
+		window_handle_event(m->windows, &ev);
+	}
+}
+
+static int next_timeout(struct monitor *m)
+{
+	uint64_t now = mono_ns();
+	int t = typed_timeout_ms(m->typed, now);
+
+	if (m->clip) {
+		int c = clip_timeout_ms(m->clip, now / 1000000u);
+
+		if (c >= 0 && (t < 0 || c < t))
+			t = c;
+	}
+	return t;
+}
+
+static void reload_lists(struct monitor *m)
+{
+	struct match_lists *lists;
+
+	if (phrases_load(m->p->cfg->lists, &lists) < 0)
+		return; /* logged; the current lists stay */
+	detect_set_lists(m->detect, lists);
+	match_lists_unref(lists);
+	log_info("lists reloaded for display %s", m->p->display);
+}
+
+/* Returns true to go on, false after SIGTERM/SIGINT. */
+static bool handle_signals(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload_lists(m);
+		else
+			return false;
+	}
+	return true;
+}
+
+static int loop(struct monitor *m)
+{
+	for (;;) {
+		struct pollfd fds[3] = {
+		    {ConnectionNumber(m->dpy), POLLIN, 0},
+		    {keys_fd(m->keys), POLLIN, 0},
+		    {m->sigfd, POLLIN, 0},
+		};
+		uint64_t now;
+
+		dispatch_x(m);
+		keys_dispatch(m->keys);
+		dispatch_x(m); /* key handling may have read events while asking for the focus */
+		XFlush(m->dpy);
+		if (poll(fds, 3, next_timeout(m)) < 0 && errno != EINTR) {
+			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
+			return MONITOR_EXIT_FAILED;
+		}
+		if (fds[2].revents && !handle_signals(m))
+			return MONITOR_EXIT_STOPPED;
+		if (fds[0].revents & POLLIN)
+			dispatch_x(m);
+		if (fds[1].revents & POLLIN)
+			keys_dispatch(m->keys);
+		now = mono_ns();
+		typed_tick(m->typed, now);
+		if (m->clip)
+			clip_tick(m->clip, now / 1000000u);
+	}
+}
+
+int monitor_run(const struct monitor_params *p)
+{
+	struct monitor m = {.p = p, .sigfd = -1};
+	int r, status;
+
+	gone_display = p->display;
+	m.sigfd = open_sigfd();
+	if (m.sigfd < 0) {
+		log_error("monitor %s: signalfd: %s", p->display, strerror(-m.sigfd));
+		return MONITOR_EXIT_FAILED;
+	}
+	m.dpy = XOpenDisplay(p->display);
+	if (!m.dpy) {
+		log_info("cannot open display %s", p->display);
+		close(m.sigfd);
+		return MONITOR_EXIT_GONE;
+	}
+	xerr_install(display_gone);
+	r = setup(&m);
+	if (r < 0) {
+		log_error("monitor %s: setup failed: %s", p->display, strerror(-r));
+		teardown(&m);
+		return MONITOR_EXIT_FAILED;
+	}
+	log_info("monitoring display %s for user %s", p->display, p->user ? p->user : "?");
+	status = loop(&m);
+	teardown(&m);
+	log_info("stopped monitoring display %s", p->display);
+	return status;
+}

@@ -1,0 +1,30 @@
+/* monitor.h: one X display watched: its connections, event loop and the detection stages. */
+#pragma once
+
+#include "config.h"
+#include "hit.h"
+#include "match.h"
+
+/* Exit statuses of a monitor (it runs in a process of its own). */
+enum monitor_exit {
+	MONITOR_EXIT_STOPPED = 0, /* SIGTERM/SIGINT */
+	MONITOR_EXIT_FAILED = 1,  /* could not set up (logged) */
+	MONITOR_EXIT_GONE = 3,    /* the display could not be opened or went away */
+};
+
+struct monitor_params {
+	const char *display; /* ":0" */
+	const char *user;    /* whose session; for hits */
+	const struct agent_config *cfg;
+	struct match_lists *lists; /* the monitor takes its own reference */
+	hit_sink_fn sink;          /* hits are handed over here */
+	void *userdata;
+};
+
+/*
+ * Monitors p->display until SIGTERM/SIGINT (pending phrases are reported first) or
+ * until the display goes away. SIGHUP reloads the phrase lists from cfg->lists.
+ * Returns an enum monitor_exit value. Installs process-wide X error handlers and blocks
+ * SIGTERM, SIGINT and SIGHUP (read through a signalfd): meant for a process of its own.
+ */
+int monitor_run(const struct monitor_params *p);

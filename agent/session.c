@@ -1,0 +1,216 @@
+/* session.c: the graphical X11 sessions of this machine, from logind, as they come and go. */
+#include "session.h"
+
+#include <X11/Xauth.h>
+#include <X11/Xlib.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <systemd/sd-login.h>
+#include <unistd.h>
+
+#include "parse.h"
+
+struct sessions {
+	sd_login_monitor *mon;
+};
+
+int sessions_new(struct sessions **out)
+{
+	struct sessions *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = sd_login_monitor_new("session", &s->mon);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void sessions_free(struct sessions *s)
+{
+	if (!s)
+		return;
+	sd_login_monitor_unref(s->mon);
+	free(s);
+}
+
+int sessions_fd(const struct sessions *s)
+{
+	return sd_login_monitor_get_fd(s->mon);
+}
+
+static bool str_is(const char *got, const char *want)
+{
+	return got && strcmp(got, want) == 0;
+}
+
+/* Fills si for session id when it is a live graphical X11 user session. */
+static bool describe(const char *id, struct session_info *si)
+{
+	char *type = NULL, *klass = NULL, *state = NULL, *display = NULL;
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+	bool ok = false;
+	uid_t uid;
+
+	if (sd_session_get_type(id, &type) < 0 || !str_is(type, "x11") ||
+	    sd_session_get_class(id, &klass) < 0 || !str_is(klass, "user") ||
+	    sd_session_get_state(id, &state) < 0 || str_is(state, "closing") ||
+	    sd_session_get_display(id, &display) < 0 || !display || display[0] != ':' ||
+	    sd_session_get_uid(id, &uid) < 0)
+		goto out;
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res)
+		goto out;
+	memset(si, 0, sizeof(*si));
+	if ((size_t)snprintf(si->id, sizeof(si->id), "%s", id) >= sizeof(si->id) ||
+	    (size_t)snprintf(si->display, sizeof(si->display), "%s", display) >=
+	        sizeof(si->display) ||
+	    (size_t)snprintf(si->user, sizeof(si->user), "%s", pw.pw_name) >= sizeof(si->user))
+		goto out;
+	si->uid = uid;
+	si->gid = pw.pw_gid;
+	ok = true;
+out:
+	free(type);
+	free(klass);
+	free(state);
+	free(display);
+	return ok;
+}
+
+int sessions_list(struct sessions *s, struct session_info *out, size_t max, size_t *n)
+{
+	char **ids = NULL;
+	int count;
+
+	sd_login_monitor_flush(s->mon);
+	count = sd_get_sessions(&ids);
+	if (count < 0)
+		return count;
+	*n = 0;
+	for (int i = 0; i < count; i++) {
+		if (*n < max && describe(ids[i], &out[*n]))
+			(*n)++;
+		free(ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
+/* XAUTHORITY from the environment of pid, into out. */
+static bool pid_xauthority(pid_t pid, char *out, size_t outlen)
+{
+	char path[64], env[32768];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	env[n] = '\0';
+	for (char *p = env; p < env + n; p += strlen(p) + 1) {
+		if (strncmp(p, "XAUTHORITY=", 11) == 0)
+			return (size_t)snprintf(out, outlen, "%s", p + 11) < outlen;
+	}
+	return false;
+}
+
+/* XAUTHORITY of a process of the session (its X server's clients know it). */
+static bool session_xauthority(const struct session_info *si, char *out, size_t outlen)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	if (!proc)
+		return false;
+	while (!found && (de = readdir(proc))) {
+		char *sid = NULL;
+		int pid;
+
+		if (parse_int(de->d_name, 1, INT32_MAX, &pid) < 0)
+			continue;
+		if (sd_pid_get_session((pid_t)pid, &sid) >= 0 && strcmp(sid, si->id) == 0)
+			found = pid_xauthority((pid_t)pid, out, outlen);
+		free(sid);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* Finds the MIT-MAGIC-COOKIE-1 for display number in file; read with fsuid = the user. */
+static int read_cookie(const char *file, const char *number, char *cookie, size_t *len)
+{
+	static const char name[] = "MIT-MAGIC-COOKIE-1";
+	Xauth *a;
+	FILE *f = fopen(file, "re");
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (r < 0 && (a = XauReadAuth(f))) {
+		if (a->name_length == sizeof(name) - 1 &&
+		    memcmp(a->name, name, sizeof(name) - 1) == 0 &&
+		    a->number_length == strlen(number) &&
+		    memcmp(a->number, number, a->number_length) == 0 && a->data_length <= *len) {
+			memcpy(cookie, a->data, a->data_length);
+			*len = a->data_length;
+			r = 0;
+		}
+		explicit_bzero(a->data, a->data_length);
+		XauDisposeAuth(a);
+	}
+	fclose(f);
+	return r;
+}
+
+int session_use_cookie(const struct session_info *si)
+{
+	static char cookie[64]; /* Xlib keeps the pointer */
+	char file[512];
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+	const char *number = si->display + 1;
+	size_t len = sizeof(cookie);
+	uid_t old_uid;
+	gid_t old_gid;
+	int r = -ENOENT;
+	char *dot;
+	char num[16];
+
+	if ((size_t)snprintf(num, sizeof(num), "%s", number) >= sizeof(num))
+		return -EINVAL;
+	dot = strchr(num, '.');
+	if (dot)
+		*dot = '\0';
+	old_gid = (gid_t)setfsgid(si->gid);
+	old_uid = (uid_t)setfsuid(si->uid);
+	if (session_xauthority(si, file, sizeof(file)))
+		r = read_cookie(file, num, cookie, &len);
+	if (r < 0 && getpwuid_r(si->uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
+	    (size_t)snprintf(file, sizeof(file), "%s/.Xauthority", pw.pw_dir) < sizeof(file)) {
+		len = sizeof(cookie);
+		r = read_cookie(file, num, cookie, &len);
+	}
+	setfsuid(old_uid);
+	setfsgid(old_gid);
+	if (r < 0)
+		return r;
+	XSetAuthorization("MIT-MAGIC-COOKIE-1", 18, cookie, (int)len);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* session.h: the graphical X11 sessions of this machine, from logind, as they come and go. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct session_info {
+	char id[64];      /* logind session id */
+	char display[32]; /* ":0" */
+	char user[64];
+	uid_t uid;
+	gid_t gid;
+};
+
+struct sessions;
+
+/* Starts following logind. 0 and *out, or a negative errno (logged by the caller). */
+int sessions_new(struct sessions **out);
+void sessions_free(struct sessions *s);
+
+/* A file descriptor that becomes readable when sessions change. */
+int sessions_fd(const struct sessions *s);
+
+/*
+ * Acknowledges the change notification and lists the current X11 sessions of class
+ * "user" that are not closing (at most max). Returns 0 and *n, or a negative errno.
+ */
+int sessions_list(struct sessions *s, struct session_info *out, size_t max, size_t *n);
+
+/*
+ * Makes the next XOpenDisplay() of this process use the session user's X authority
+ * cookie: reads the user's Xauthority file (the XAUTHORITY of a process of the session,
+ * then ~/.Xauthority) with the user's file-system credentials and installs the cookie with
+ * XSetAuthorization(). Returns 0, or a negative errno when no cookie was found (the
+ * connection may still succeed through the server's host access list).
+ */
+int session_use_cookie(const struct session_info *si);

@@ -1,0 +1,46 @@
+/* typed.h: typed text rebuilt per window, edited and cut into segments, fed to the matcher. */
+#pragma once
+
+#include <stdint.h>
+
+#include "detect.h"
+#include "keys.h"
+
+/*
+ * Each window that is being typed into has a segment: the last few hundred bytes typed
+ * (AGENT_TYPED_KEEP_BYTES), a cursor, and a streaming scanner fed as keys arrive, so a
+ * phrase is found as soon as the key after it is typed. Backspace, Delete and the
+ * cursor keys edit the segment (the scanner is then rebuilt from the held text); Enter,
+ * Tab, Escape, a click, a focus change or a shortcut end it, and its text is wiped.
+ * After a pause (idle_flush_ms) the held text is scanned once as if the segment ended,
+ * so a phrase typed last is reported without waiting for the next key, while typing on
+ * after the pause still continues the same segment. A hit is reported once per segment
+ * (same rule, same matched text).
+ */
+struct typed;
+
+/* Fills *win for window id (title and app valid until the next call into the caller). */
+typedef void (*typed_window_fn)(unsigned long id, struct detect_window *win, void *userdata);
+
+/* NULL on out-of-memory. */
+struct typed *typed_new(struct detect *d, int idle_flush_ms, typed_window_fn window_fn,
+                        void *userdata);
+/* Ends every segment (reporting what is pending) and frees. */
+void typed_free(struct typed *t);
+
+/* Applies one decoded key to window's segment. now_ns is CLOCK_MONOTONIC. */
+void typed_input(struct typed *t, unsigned long window, const struct text_event *ev,
+                 uint64_t now_ns);
+
+/* Ends window's segment: reports what is pending and wipes the text. */
+void typed_end_segment(struct typed *t, unsigned long window);
+void typed_end_all(struct typed *t);
+
+/* Milliseconds until typed_tick() has work (an idle scan), or -1 for none. */
+int typed_timeout_ms(const struct typed *t, uint64_t now_ns);
+
+/* Runs the idle scans that are due. */
+void typed_tick(struct typed *t, uint64_t now_ns);
+
+/* Bytes of typed text held now, over all windows (for tests of the memory bound). */
+size_t typed_bytes_held(const struct typed *t);
