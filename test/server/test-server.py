@@ -1,0 +1,823 @@
+#!/usr/bin/env python3
+# test-server.py: integration tests of vigil-server. Starts the real server on a loopback
+# port (as an unprivileged user when run as root) and drives the agent API over HTTP:
+# ingest and validation, tokens and schools, body caps, slow clients, restarts and
+# SIGTERM, enrolment, heartbeats, the signed phrase-list bundle, list edits, export.
+# usage: test-server.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+import argparse
+import base64
+import copy
+import hashlib
+import http.client
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+import zlib
+
+SERVER = os.environ.get('VIGIL_SERVER', 'build/server-upload/vigil-server')
+VERIFY = os.environ.get('VIGIL_VERIFY_BUNDLE', 'build/test/server/verify-bundle')
+MAX_BODY = 1024 * 1024
+OFFLINE_AFTER = 2
+TIMEOUT = 3
+
+GOOD_LIST = '@category self-harm\n@severity 4\nkill myself = 5\nend my life\n'
+BAD_LIST = '@category bullying\n@severity 3\nloser\n@severity 9\nidiot\n'
+
+
+# ---- helpers --------------------------------------------------------------
+
+def png(width, height, noise=0, text=None):
+    """A valid PNG of width x height (RGB); noise > 0 adds that many random rows."""
+    def chunk(kind, data):
+        c = struct.pack('>I', len(data)) + kind + data
+        return c + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+    rows = []
+    for y in range(height):
+        row = os.urandom(width * 3) if y < noise else bytes(width * 3)
+        rows.append(b'\x00' + row)
+    out = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0))
+    if text:
+        out += chunk(b'tEXt', text)
+    out += chunk(b'IDAT', zlib.compress(b''.join(rows), 6)) + chunk(b'IEND', b'')
+    return out
+
+
+def record(image=None, **over):
+    image = image if image is not None else png(64, 32, noise=4)
+    rec = {
+        'schema': 'vigil.capture/1',
+        'id': str(uuid.uuid4()),
+        'time': '2026-11-23T09:14:03.120Z',
+        'machine': 'LAB1-PC07',
+        'user': 'jsmith',
+        'source': 'typed',
+        'reason': {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself',
+                   'matched': 'k1ll mys3lf', 'rule': 'self-harm.txt:12'},
+        'context': 'i just want to k1ll mys3lf tonight',
+        'window': {'title': 'Untitled Document 1 - LibreOffice Writer', 'app': 'libreoffice'},
+        'screenshot': {'type': 'image/png', 'width': struct.unpack('>I', image[16:20])[0],
+                       'height': struct.unpack('>I', image[20:24])[0],
+                       'sha256': hashlib.sha256(image).hexdigest(),
+                       'data': base64.b64encode(image).decode()},
+        'agent': {'version': '0.1.0', 'wordlists': 'abc'},
+    }
+    rec.update(over)
+    return rec
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def expect(resp, status, what):
+    if resp.status != status:
+        raise Failure('%s: expected %d, got %d %s' % (what, status, resp.status, resp.body[:300]))
+    return resp
+
+
+# ---- the server under test -----------------------------------------------
+
+class Server:
+    def __init__(self, database, lists_dir):
+        self.root = tempfile.mkdtemp(prefix='vigil-server-test-')
+        self.data = os.path.join(self.root, 'data')
+        self.lists = lists_dir
+        self.database = database
+        self.user = None
+        os.mkdir(self.data, 0o700)
+        if os.geteuid() == 0:
+            self.user = 'nobody'
+            pw = pwd.getpwnam(self.user)
+            for d in (self.root, self.data, self.lists):
+                os.chown(d, pw.pw_uid, pw.pw_gid)
+            os.chmod(self.root, 0o755)
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.root, 'server.log')
+
+    def base_args(self):
+        # The settings every command shares come from a configuration file.
+        conf = os.path.join(self.root, 'vigil-server.conf')
+        with open(conf, 'w') as f:
+            f.write('# test configuration\ndata = %s\nlists = %s\ndatabase = %s\n'
+                    'offline-after = %d\n' % (self.data, self.lists, self.database or '',
+                                             OFFLINE_AFTER))
+        return [SERVER, '--config', conf]
+
+    def admin(self, *args, stdin=None, check_ok=True):
+        p = subprocess.run(self.base_args() + list(args), input=stdin, capture_output=True,
+                           text=True, timeout=60)
+        if check_ok and p.returncode != 0:
+            raise Failure('vigil-server %s: exit %d: %s' % (' '.join(args), p.returncode, p.stderr))
+        return p
+
+    def start(self, extra=()):
+        args = self.base_args() + ['--listen', '127.0.0.1:0', '--max-body', str(MAX_BODY),
+                                   '--timeout', str(TIMEOUT),
+                                   '--lists-check-interval', '1', '--threads', '4',
+                                   '--log-level', 'debug'] + list(extra)
+        if self.user:
+            args += ['--user', self.user]
+        self.log = open(self.log_path, 'a')
+        self.log_start = os.path.getsize(self.log_path)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            text = self.log_text()
+            if 'listening on 127.0.0.1:' in text:
+                self.port = int(text.split('listening on 127.0.0.1:')[1].split()[0])
+                break
+            if self.proc.poll() is not None:
+                raise Failure('server exited %d: %s' % (self.proc.returncode, text))
+            time.sleep(0.05)
+        else:
+            raise Failure('server did not start: ' + self.log_text())
+        while time.time() < deadline:
+            if 'lists: ' in self.log_text():
+                return
+            time.sleep(0.05)
+
+    def log_text(self):
+        with open(self.log_path, errors='replace') as f:
+            f.seek(self.log_start)
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if not self.proc:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return code
+
+    def request(self, method, path, body=None, token=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
+        h = dict(headers or {})
+        if token:
+            h['Authorization'] = 'Bearer ' + token
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault('Content-Type', 'application/json')
+        elif isinstance(body, str):
+            body = body.encode()
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        conn.close()
+        return resp
+
+    def enrol(self, key, machine):
+        r = expect(self.request('POST', '/api/v1/enrol', {'key': key, 'machine': machine}),
+                   201, 'enrol ' + machine)
+        return r.json()['token']
+
+    def export(self, *args):
+        out = self.admin('export', *args).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def machines(self):
+        out = self.admin('machines').stdout
+        return {(m['school'], m['machine']): m for m in map(json.loads, out.splitlines())}
+
+    def cleanup(self):
+        self.stop(signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# ---- the tests -------------------------------------------------------------
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Ctx:
+    pass
+
+
+@test
+def health_and_routing(c):
+    r = expect(c.srv.request('GET', '/healthz'), 200, 'healthz')
+    check(r.json() == {'status': 'ok'}, 'healthz body')
+    expect(c.srv.request('GET', '/nope'), 404, 'unknown path')
+    r = expect(c.srv.request('GET', '/api/v1/captures'), 405, 'GET captures')
+    check('error' in r.json(), '405 has a JSON error')
+
+
+@test
+def enrolment(c):
+    c.key_a = c.srv.admin('school', 'add', 'Alpha Academy').stdout.strip()
+    c.key_b = c.srv.admin('school', 'add', 'Beta School').stdout.strip()
+    check(len(c.key_a) == 43 and c.key_a != c.key_b, 'enrolment keys look random')
+    p = c.srv.admin('school', 'add', 'Alpha Academy', check_ok=False)
+    check(p.returncode == 1 and 'exists' in p.stderr, 'duplicate school refused')
+    c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
+    c.tok_a2 = c.srv.enrol(c.key_a, 'LAB1-PC08')
+    c.tok_b = c.srv.enrol(c.key_b, 'B-PC01')
+    check(c.tok_a != c.tok_a2, 'each machine gets its own token')
+    bogus = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')
+    r = expect(c.srv.request('POST', '/api/v1/enrol', {'key': bogus, 'machine': 'X'}), 403,
+               'unknown key')
+    check('error' in r.json(), '403 has a JSON error')
+    expect(c.srv.request('POST', '/api/v1/enrol', {'key': 'short', 'machine': 'X'}), 403,
+           'malformed key')
+    expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_a}), 400, 'missing machine')
+    expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_a, 'machine': 'a b/c'}), 400,
+           'bad machine name')
+    expect(c.srv.request('POST', '/api/v1/enrol', 'not json'), 400, 'not JSON')
+    # Tokens and keys are stored hashed: neither appears in the database.
+    if not c.srv.database:
+        with open(os.path.join(c.srv.data, 'vigil.db'), 'rb') as f:
+            raw = f.read()
+        for wal in ('vigil.db-wal',):
+            p = os.path.join(c.srv.data, wal)
+            if os.path.exists(p):
+                raw += open(p, 'rb').read()
+        check(c.tok_a.encode() not in raw and c.key_a.encode() not in raw,
+              'token or key stored in clear')
+        check(hashlib.sha256(c.tok_a.encode()).hexdigest().encode() in raw,
+              'token hash stored')
+
+
+@test
+def store_and_duplicate(c):
+    image = png(320, 160, noise=160)
+    c.rec = record(image)
+    r = expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 201, 'store')
+    check(r.json() == {'id': c.rec['id']}, '201 body names the id')
+    r = expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 200, 'duplicate')
+    check(r.json()['id'] == c.rec['id'], '200 body names the id')
+    rows = [e for e in c.srv.export() if e['id'] == c.rec['id']]
+    check(len(rows) == 1, 'duplicate stored once (%d rows)' % len(rows))
+    sha = c.rec['screenshot']['sha256']
+    path = os.path.join(c.srv.data, 'images', sha[:2], sha + '.png')
+    check(os.path.exists(path), 'image stored under its sha256')
+    with open(path, 'rb') as f:
+        check(f.read() == image, 'image bytes identical')
+    # The same image in another capture is stored once on disk.
+    rec2 = record(image)
+    expect(c.srv.request('POST', '/api/v1/captures', rec2, token=c.tok_a2), 201, 'same image')
+    files = os.listdir(os.path.join(c.srv.data, 'images', sha[:2]))
+    check(files.count(sha + '.png') == 1 and not [f for f in files if f.endswith('.tmp')],
+          'one image file, no temporaries')
+    # Upper-case UUIDs are the same capture.
+    rec3 = copy.deepcopy(rec2)
+    rec3['id'] = rec2['id'].upper()
+    expect(c.srv.request('POST', '/api/v1/captures', rec3, token=c.tok_a2), 200, 'upper-case id')
+
+
+def drop(path):
+    def f(rec):
+        parts = path.split('.')
+        obj = rec
+        for p in parts[:-1]:
+            obj = obj[p]
+        del obj[parts[-1]]
+    return f
+
+
+def put(path, value):
+    def f(rec):
+        parts = path.split('.')
+        obj = rec
+        for p in parts[:-1]:
+            obj = obj[p]
+        obj[parts[-1]] = value
+    return f
+
+
+def swap_image(image, fix_sha=True, fix_size=False):
+    def f(rec):
+        rec['screenshot']['data'] = base64.b64encode(image).decode()
+        if fix_sha:
+            rec['screenshot']['sha256'] = hashlib.sha256(image).hexdigest()
+    return f
+
+
+REQUIRED = ['schema', 'id', 'time', 'machine', 'user', 'source', 'reason', 'reason.category',
+            'reason.severity', 'reason.phrase', 'reason.matched', 'reason.rule', 'context',
+            'window', 'window.title', 'window.app', 'screenshot', 'screenshot.type',
+            'screenshot.width', 'screenshot.height', 'screenshot.sha256', 'screenshot.data',
+            'agent', 'agent.version', 'agent.wordlists']
+
+INVALID = [('missing ' + f, drop(f), f) for f in REQUIRED] + [
+    ('schema wrong', put('schema', 'vigil.capture/2'), 'schema'),
+    ('id not a string', put('id', 12345), 'id'),
+    ('id not a UUID', put('id', 'not-a-uuid'), 'id'),
+    ('time month 13', put('time', '2026-13-01T00:00:00Z'), 'time'),
+    ('time 30 February', put('time', '2026-02-30T10:00:00Z'), 'time'),
+    ('time without zone', put('time', '2026-11-23T09:14:03'), 'time'),
+    ('time with a space', put('time', '2026-11-23 09:14:03Z'), 'time'),
+    ('time a number', put('time', 1700000000), 'time'),
+    ('machine a list', put('machine', ['a']), 'machine'),
+    ('machine empty', put('machine', ''), 'machine'),
+    ('machine too long', put('machine', 'M' * 65), 'machine'),
+    ('user with a newline', put('user', 'a\nb'), 'user'),
+    ('unknown source', put('source', 'keylogger'), 'source'),
+    ('reason a string', put('reason', 'x'), 'reason'),
+    ('severity a string', put('reason.severity', '5'), 'reason.severity'),
+    ('severity 9', put('reason.severity', 9), 'reason.severity'),
+    ('severity 0', put('reason.severity', 0), 'reason.severity'),
+    ('severity 2.5', put('reason.severity', 2.5), 'reason.severity'),
+    ('category upper case', put('reason.category', 'Self Harm'), 'reason.category'),
+    ('phrase too long', put('reason.phrase', 'p' * 257), 'reason.phrase'),
+    ('context over 256 characters', put('context', 'é' * 257), 'context'),
+    ('context a number', put('context', 5), 'context'),
+    ('window title too long', put('window.title', 't' * 1025), 'window.title'),
+    ('screenshot type gif', put('screenshot.type', 'image/gif'), 'screenshot.type'),
+    ('width a string', put('screenshot.width', '64'), 'screenshot.width'),
+    ('width negative', put('screenshot.width', -64), 'screenshot.width'),
+    ('sha256 not hex', put('screenshot.sha256', 'z' * 64), 'screenshot.sha256'),
+    ('sha256 short', put('screenshot.sha256', 'ab' * 31), 'screenshot.sha256'),
+    ('bad base64', put('screenshot.data', '!!!not base64!!!'), 'screenshot.data'),
+    ('base64 with junk after', put('screenshot.data',
+                                   base64.b64encode(png(64, 32)).decode() + '@@'),
+     'screenshot.data'),
+    ('not a PNG', swap_image(b'GIF89a' + b'\x00' * 100), 'screenshot.data'),
+    ('truncated PNG', swap_image(png(64, 32)[:20]), 'screenshot.data'),
+    ('PNG width differs', swap_image(png(65, 32)), 'screenshot.width'),
+    ('PNG height differs', swap_image(png(64, 31)), 'screenshot.height'),
+    ('sha256 mismatch', swap_image(png(64, 32), fix_sha=False), 'screenshot.sha256'),
+    ('agent version empty', put('agent.version', ''), 'agent.version'),
+]
+
+
+@test
+def invalid_records(c):
+    failures = []
+    for name, mutate, field in INVALID:
+        rec = record(png(64, 32, noise=2))
+        mutate(rec)
+        r = c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a)
+        try:
+            body = r.json()
+        except ValueError:
+            body = {}
+        if r.status != 400 or body.get('field') != field or field not in body.get('error', ''):
+            failures.append('%s: %d %s' % (name, r.status, r.body[:200]))
+    for name, raw in [('not JSON', b'{"schema": '), ('an array', b'[1,2]'),
+                      ('duplicate keys', b'{"id": "a", "id": "b"}'), ('empty body', b'')]:
+        r = c.srv.request('POST', '/api/v1/captures', raw, token=c.tok_a,
+                          headers={'Content-Type': 'application/json'})
+        if r.status != 400 or 'error' not in r.json():
+            failures.append('%s: %d %s' % (name, r.status, r.body[:200]))
+    check(not failures, 'invalid records not refused as expected:\n  ' + '\n  '.join(failures))
+    # The limits are inclusive: 256 characters of context (multi-byte) are fine.
+    expect(c.srv.request('POST', '/api/v1/captures', record(context='é' * 256), token=c.tok_a),
+           201, 'context of exactly 256 characters')
+    # Offsets and unknown fields are accepted and not stored.
+    rec = record(extra={'x': 1})
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'unknown field')
+    row = [e for e in c.srv.export() if e['id'] == rec['id']][0]
+    check('extra' not in row and 'data' not in row['screenshot'], 'stored record trimmed')
+    rec = record(time='2026-11-23T10:14:03+01:00', source='screen-text')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'offset time')
+
+
+@test
+def tokens(c):
+    rec = record()
+    r = expect(c.srv.request('POST', '/api/v1/captures', rec), 401, 'no token')
+    check(r.headers.get('www-authenticate', '').startswith('Bearer'), 'WWW-Authenticate')
+    bogus = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=bogus), 401, 'unknown token')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token='x' * 500), 401, 'long token')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, headers={'Authorization': 'Basic eDp5'}),
+           401, 'basic auth')
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {}, token=bogus), 401, 'heartbeat')
+    expect(c.srv.request('GET', '/api/v1/wordlists', token=bogus), 401, 'wordlists')
+    check(rec['id'] not in [e['id'] for e in c.srv.export()], 'refused capture not stored')
+
+
+@test
+def other_school(c):
+    # School B cannot overwrite or claim school A's capture by reusing its id.
+    rec = copy.deepcopy(c.rec)
+    rec['user'] = 'intruder'
+    r = expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_b), 409, 'foreign id')
+    check(r.json().get('field') == 'id', '409 names the id')
+    rows = [e for e in c.srv.export() if e['id'] == c.rec['id']]
+    check(len(rows) == 1 and rows[0]['school'] == 'Alpha Academy' and rows[0]['user'] == 'jsmith',
+          'school A capture untouched')
+    mine = record()
+    expect(c.srv.request('POST', '/api/v1/captures', mine, token=c.tok_b), 201, 'B stores')
+    b_rows = c.srv.export('--school', 'Beta School')
+    check([e['id'] for e in b_rows] == [mine['id']], 'B export holds only B captures')
+    check(all(e['school'] == 'Alpha Academy' for e in c.srv.export('--school', 'Alpha Academy')),
+          'A export holds only A captures')
+    # The school comes from the token, never from the body.
+    row = [e for e in c.srv.export() if e['id'] == mine['id']][0]
+    check(row['school'] == 'Beta School', 'school from the token')
+
+
+@test
+def oversized(c):
+    # Content-Length over the cap: 413 before the body is sent.
+    s = socket.create_connection(('127.0.0.1', c.srv.port), timeout=10)
+    s.sendall(b'POST /api/v1/captures HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+              b'Authorization: Bearer ' + c.tok_a.encode() + b'\r\n'
+              b'Content-Length: %d\r\n\r\n' % (MAX_BODY + 1))
+    head = s.recv(4096)
+    s.close()
+    check(head.startswith(b'HTTP/1.1 413'), 'oversized: %r' % head[:60])
+    check(b'"error"' in head, '413 has a JSON error')
+    # A client that sends it all anyway gets 413 too (or a closed connection, never 201).
+    big = b'{"pad":"' + b'a' * (MAX_BODY + 10) + b'"}'
+    try:
+        r = c.srv.request('POST', '/api/v1/captures', big, token=c.tok_a,
+                          headers={'Content-Type': 'application/json'})
+        check(r.status == 413, 'oversized sent whole: %d' % r.status)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    # Without Content-Length (chunked), the cap still holds.
+    conn = http.client.HTTPConnection('127.0.0.1', c.srv.port, timeout=30)
+    conn.putrequest('POST', '/api/v1/captures')
+    conn.putheader('Authorization', 'Bearer ' + c.tok_a)
+    conn.putheader('Transfer-Encoding', 'chunked')
+    conn.endheaders()
+    try:
+        for _ in range(20):
+            piece = b'x' * 65536
+            conn.send(b'%x\r\n' % len(piece) + piece + b'\r\n')
+        conn.send(b'0\r\n\r\n')
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    status = conn.getresponse().status
+    check(status == 413, 'chunked oversized: %d' % status)
+    # Small endpoints have small caps.
+    expect(c.srv.request('POST', '/api/v1/heartbeat', b'{' + b' ' * 20000 + b'}', token=c.tok_a),
+           413, 'oversized heartbeat')
+    expect(c.srv.request('GET', '/healthz'), 200, 'server fine after 413s')
+
+
+@test
+def slow_clients(c):
+    # Slow and partial clients hold connections; others are served meanwhile.
+    slow = []
+    for i in range(30):
+        s = socket.create_connection(('127.0.0.1', c.srv.port))
+        if i % 2:
+            s.sendall(b'POST /api/v1/captures HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n'
+                      b'Authorization: Bearer ' + c.tok_a.encode() + b'\r\n\r\n{"schema"')
+        else:
+            s.sendall(b'POST /api/v1/captures HTTP/1.1\r\nHo')
+        slow.append(s)
+    rec = record()
+    t0 = time.time()
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a, timeout=10), 201,
+           'capture while 30 clients stall')
+    elapsed = time.time() - t0
+    check(elapsed < TIMEOUT, 'served while slow clients wait (%.2f s)' % elapsed)
+    # The server drops connections that go silent for longer than its timeout.
+    slow[1].settimeout(TIMEOUT + 10)
+    t0 = time.time()
+    try:
+        data = slow[1].recv(100)
+    except ConnectionResetError:
+        data = b''
+    check(data == b'' or data.startswith(b'HTTP/1.1 408'), 'stalled client dropped: %r' % data[:40])
+    check(time.time() - t0 >= TIMEOUT - 1.5, 'dropped after the timeout, not at once')
+    for s in slow:
+        s.close()
+    check(len([e for e in c.srv.export() if e['id'] == rec['id']]) == 1, 'stored once')
+
+
+@test
+def heartbeats_and_offline(c):
+    r = c.srv.request('POST', '/api/v1/heartbeat',
+                      {'version': '0.1.0', 'wordlists': 'v1', 'spooled': 3, 'dropped': 1},
+                      token=c.tok_a)
+    expect(r, 204, 'heartbeat')
+    check(r.body == b'', '204 without a body')
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {'spooled': -1}, token=c.tok_a), 400,
+           'negative spooled')
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': 7}, token=c.tok_a), 400,
+           'version a number')
+    m = c.srv.machines()
+    pc7 = m[('Alpha Academy', 'LAB1-PC07')]
+    check(pc7['status'] == 'online' and pc7['version'] == '0.1.0' and pc7['spooled'] == 3
+          and pc7['dropped'] == 1 and pc7['wordlists'] == 'v1', 'heartbeat recorded: %s' % pc7)
+    check(m[('Alpha Academy', 'LAB1-PC08')]['status'] == 'never-seen', 'silent machine listed')
+    time.sleep(OFFLINE_AFTER + 0.5)
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=c.tok_b), 204,
+           'B heartbeat')
+    m = c.srv.machines()
+    check(m[('Alpha Academy', 'LAB1-PC07')]['status'] == 'offline',
+          'silent machine offline: %s' % m[('Alpha Academy', 'LAB1-PC07')])
+    check(m[('Beta School', 'B-PC01')]['status'] == 'online', 'B online')
+    check(m[('Alpha Academy', 'LAB1-PC07')]['version'] == '0.1.0',
+          "B's heartbeat did not touch A's machine")
+
+
+def verify(bundle_body, key):
+    p = subprocess.run([VERIFY, key], input=bundle_body, capture_output=True, timeout=30)
+    return p.returncode, p.stdout.decode().strip()
+
+
+@test
+def wordlists_bundle(c):
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    etag = r.headers.get('etag', '')
+    check(etag.startswith('"') and len(etag) == 34, 'ETag %r' % etag)
+    outer = r.json()
+    payload = json.loads(outer['payload'])
+    check(payload['format'] == 'vigil.wordlists/1' and outer['version'] == payload['version'],
+          'bundle format')
+    check([f['name'] for f in payload['files']] == ['self-harm.txt'] and
+          payload['files'][0]['text'] == GOOD_LIST, 'bundle carries the list files')
+    check(etag == '"%s"' % payload['version'], 'ETag is the version')
+    key = c.srv.admin('key', 'show').stdout.strip()
+    code, version = verify(r.body, key)
+    check(code == 0 and version == payload['version'], 'signature verifies with key show')
+    tampered = json.loads(r.body)
+    tampered['payload'] = tampered['payload'].replace('kill myself', 'kill yourself')
+    code, _ = verify(json.dumps(tampered).encode(), key)
+    check(code == 1, 'tampered payload does not verify')
+    other = base64.b64encode(os.urandom(32)).decode()
+    check(verify(r.body, other)[0] == 1, 'another key does not verify')
+    r2 = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a,
+                              headers={'If-None-Match': etag}), 304, 'If-None-Match')
+    check(r2.body == b'' and r2.headers.get('etag') == etag, '304 empty with ETag')
+    expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a,
+                         headers={'If-None-Match': '"0000"'}), 200, 'stale ETag')
+    c.etag = etag
+
+
+@test
+def lists_edit_refused(c):
+    # A technician saves a broken file in the lists directory: refused with FILE:LINE,
+    # the last good bundle is still served.
+    bad = os.path.join(c.srv.lists, 'bullying.txt')
+    with open(bad, 'w') as f:
+        f.write(BAD_LIST)
+    os.chmod(bad, 0o644)
+    c.srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while time.time() < deadline and 'refused; still serving' not in c.srv.log_text():
+        time.sleep(0.1)
+    log = c.srv.log_text()
+    check('bullying.txt:4:' in log, 'FILE:LINE error logged: %s' % log[-600:])
+    check('refused; still serving version ' + c.etag.strip('"') in log, 'last good kept')
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    check(r.headers['etag'] == c.etag, 'same bundle served after a bad edit')
+    p = c.srv.admin('lists', 'check', check_ok=False)
+    check(p.returncode == 1 and 'bullying.txt:4:' in p.stdout, 'lists check reports FILE:LINE')
+    # Fixing the file is noticed without a signal (lists-check-interval 1).
+    with open(bad, 'w') as f:
+        f.write(BAD_LIST.replace('@severity 9', '@severity 2'))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        r = c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a)
+        if r.headers['etag'] != c.etag:
+            break
+        time.sleep(0.2)
+    check(r.headers['etag'] != c.etag, 'fixed list served')
+    names = [f['name'] for f in json.loads(r.json()['payload'])['files']]
+    check(names == ['bullying.txt', 'self-harm.txt'], 'both files served: %s' % names)
+    os.unlink(bad)
+    c.srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        r = c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a)
+        if r.headers['etag'] == c.etag:
+            break
+        time.sleep(0.2)
+    check(r.headers['etag'] == c.etag, 'same content, same version')
+
+
+@test
+def lists_upload(c):
+    c.srv.admin('user', 'add', '--role', 'technician', 'tech', stdin='correct horse battery\n')
+    c.srv.admin('user', 'add', '--role', 'moderator', '--school', 'Alpha Academy', 'mod',
+                stdin='another password\n')
+    p = c.srv.admin('user', 'add', '--role', 'moderator', '--school', 'Nowhere', 'x',
+                    stdin='another password\n', check_ok=False)
+    check(p.returncode == 1, 'user of an unknown school refused')
+    auth = {'Authorization': 'Basic ' + base64.b64encode(b'tech:correct horse battery').decode()}
+    wrong = {'Authorization': 'Basic ' + base64.b64encode(b'tech:wrong').decode()}
+    mod = {'Authorization': 'Basic ' + base64.b64encode(b'mod:another password').decode()}
+    expect(c.srv.request('PUT', '/api/v1/wordlists/bullying.txt', GOOD_LIST, headers=wrong), 401,
+           'wrong password')
+    expect(c.srv.request('PUT', '/api/v1/wordlists/bullying.txt', GOOD_LIST, headers=mod), 401,
+           'moderator may not edit lists')
+    expect(c.srv.request('PUT', '/api/v1/wordlists/bullying.txt', GOOD_LIST, token=c.tok_a), 401,
+           'a machine may not edit lists')
+    r = expect(c.srv.request('PUT', '/api/v1/wordlists/bullying.txt', BAD_LIST, headers=auth), 400,
+               'bad list upload')
+    errs = r.json()['errors']
+    check(any(e.startswith('bullying.txt:4:') for e in errs), 'FILE:LINE in the answer: %s' % errs)
+    check(not os.path.exists(os.path.join(c.srv.lists, 'bullying.txt')), 'bad file not written')
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    check(r.headers['etag'] == c.etag, 'last good bundle after a bad upload')
+    good = BAD_LIST.replace('@severity 9', '@severity 2')
+    r = expect(c.srv.request('PUT', '/api/v1/wordlists/bullying.txt', good, headers=auth), 200,
+               'good upload')
+    version = r.json()['version']
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    check(r.headers['etag'] == '"%s"' % version, 'new bundle served')
+    with open(os.path.join(c.srv.lists, 'bullying.txt')) as f:
+        check(f.read() == good, 'upload written to the lists directory')
+    expect(c.srv.request('PUT', '/api/v1/wordlists/../etc.txt', good, headers=auth), 400,
+           'path in a list name')
+    r = expect(c.srv.request('DELETE', '/api/v1/wordlists/bullying.txt', headers=auth), 200,
+               'delete')
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    check(r.headers['etag'] == c.etag, 'back to the first lists')
+
+
+@test
+def export_output(c):
+    before = c.srv.export()
+    check(len(before) >= 5, 'captures exported')
+    for e in before:
+        check(set(e) >= {'schema', 'id', 'time', 'machine', 'user', 'source', 'reason',
+                         'context', 'window', 'screenshot', 'agent', 'school', 'received',
+                         'status'}, 'export fields: %s' % sorted(e))
+        check('data' not in e['screenshot'] and e['status'] == 'new', 'no image data, status')
+    a = [e for e in before if e['id'] == c.rec['id']][0]
+    want = copy.deepcopy(c.rec)
+    del want['screenshot']['data']
+    for k, v in want.items():
+        check(a[k] == v, 'export %s: %r != %r' % (k, a[k], v))
+    time.sleep(0.01)
+    cut = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(time.time() + 1)) + 'Z'
+    check(c.srv.export('--since', cut) == [], '--since in the future: nothing')
+    check(len(c.srv.export('--since', '2000-01-01T00:00:00Z')) == len(before), '--since past')
+    p = c.srv.admin('export', '--since', 'yesterday', check_ok=False)
+    check(p.returncode == 2 and 'RFC 3339' in p.stderr, 'bad --since refused')
+
+
+@test
+def revocation(c):
+    c.srv.admin('machine', 'revoke', '--school', 'Alpha Academy', 'LAB1-PC08')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a2), 401,
+           'revoked machine')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a), 201,
+           'other machine of the school still works')
+    check(c.srv.machines()[('Alpha Academy', 'LAB1-PC08')]['status'] == 'revoked',
+          'listed revoked')
+    c.srv.admin('school', 'revoke', 'Beta School')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_b), 401,
+           "revoked school's machine")
+    expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_b, 'machine': 'B-PC02'}), 403,
+           'revoked school key')
+    p = c.srv.admin('school', 'revoke', 'Nowhere', check_ok=False)
+    check(p.returncode == 1, 'unknown school')
+
+
+@test
+def restart_keeps_data(c):
+    before = c.srv.export()
+    code = c.srv.stop()
+    check(code == 0, 'clean exit on SIGTERM (%s)' % code)
+    check('stopped' in c.srv.log_text(), 'logged the stop')
+    c.srv.start()
+    check(c.srv.export() == before, 'captures kept across a restart')
+    expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 200,
+           'duplicate after restart')
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    check(r.headers['etag'] == c.etag, 'same bundle version after restart')
+
+
+@test
+def sigterm_loses_nothing(c):
+    # Uploads race a SIGTERM: every capture answered 201 is stored.
+    accepted, lock = [], threading.Lock()
+    stop = threading.Event()
+
+    def uploader():
+        while not stop.is_set():
+            rec = record(png(320, 100, noise=100))
+            try:
+                r = c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a, timeout=10)
+            except OSError:
+                return
+            if r.status == 201:
+                with lock:
+                    accepted.append(rec['id'])
+    threads = [threading.Thread(target=uploader) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    code = c.srv.stop()
+    stop.set()
+    for t in threads:
+        t.join()
+    check(code == 0, 'clean exit (%s)' % code)
+    check(len(accepted) > 10, 'uploads were running (%d)' % len(accepted))
+    c.srv.start()
+    stored = {e['id'] for e in c.srv.export()}
+    missing = [i for i in accepted if i not in stored]
+    check(not missing, '%d of %d accepted captures lost' % (len(missing), len(accepted)))
+
+
+@test
+def refuses_root(c):
+    if os.geteuid() != 0:
+        return
+    p = subprocess.run([SERVER, '--data', c.srv.data, '--listen', '127.0.0.1:0'],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode != 0 and 'refusing to run as root' in p.stderr, 'root refused: %s' % p.stderr)
+    out = subprocess.run(['ps', '-o', 'user=', '-p', str(c.srv.proc.pid)], capture_output=True,
+                         text=True).stdout.strip()
+    check(out == 'nobody', 'server runs as nobody, not %r' % out)
+
+
+# ---- main ------------------------------------------------------------------
+
+def pg_database(base_url):
+    """A fresh database for this run (dropped at the end): its URL and a cleanup."""
+    name = 'vigil_t_%d_%d' % (os.getpid(), int(time.time()))
+    psql = shutil.which('psql')
+    if not psql:
+        raise Failure('psql not found')
+    subprocess.run([psql, base_url, '-qc', 'CREATE DATABASE ' + name], check=True)
+    url = base_url.rsplit('/', 1)[0] + '/' + name
+
+    def cleanup():
+        subprocess.run([psql, base_url, '-qc', 'DROP DATABASE IF EXISTS %s WITH (FORCE)' % name],
+                       capture_output=True)
+    return url, cleanup
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
+    ap.add_argument('--only')
+    args = ap.parse_args()
+    database, cleanup_db = None, None
+    if args.backend == 'pg':
+        if not os.environ.get('VIGIL_TEST_PG'):
+            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
+            return 77
+        database, cleanup_db = pg_database(os.environ['VIGIL_TEST_PG'])
+    lists = tempfile.mkdtemp(prefix='vigil-lists-')
+    os.chmod(lists, 0o755)
+    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
+        f.write(GOOD_LIST)
+    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o644)
+    c = Ctx()
+    c.srv = Server(database, lists)
+    passed = failed = 0
+    try:
+        c.srv.start()
+        for t in TESTS:
+            if args.only and t.__name__ != args.only and t.__name__ not in ('enrolment',
+                                                                            'store_and_duplicate'):
+                continue
+            try:
+                t(c)
+                print('ok %s' % t.__name__)
+                passed += 1
+            except Exception as e:  # noqa: BLE001 (report every failure, go on)
+                failed += 1
+                print('FAIL %s: %s' % (t.__name__, e))
+                if not isinstance(e, Failure):
+                    traceback.print_exc()
+    finally:
+        if c.srv.proc and c.srv.proc.poll() is not None:
+            print('server exited early:\n' + c.srv.log_text()[-3000:])
+        elif failed:
+            print('server log (tail):\n' + c.srv.log_text()[-3000:])
+        c.srv.cleanup()
+        shutil.rmtree(lists, ignore_errors=True)
+        if cleanup_db:
+            cleanup_db()
+    print('%s: %d passed, %d failed' % (args.backend, passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
