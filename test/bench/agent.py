@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+# agent.py: vigil-agent's cost on a real X server: CPU and memory idle and while text is
+# typed at 20 keys/s, and keystroke-to-hit latency; with a bare XRecord listener as peer.
+# Usage: agent.py BUILD_ROOT SOURCE_ROOT   (VIGIL_BENCH_IDLE_S / VIGIL_BENCH_TYPE_S shorten it)
+import os
+import subprocess
+import sys
+import time
+
+SRC = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("VIGIL_SOURCE_ROOT", ".")
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("VIGIL_BUILD_ROOT", "build")
+sys.path.insert(0, os.path.join(SRC, "test", "x11"))
+from xenv import XEnv, Skip  # noqa: E402
+
+IDLE_S = float(os.environ.get("VIGIL_BENCH_IDLE_S", "60"))
+TYPE_S = float(os.environ.get("VIGIL_BENCH_TYPE_S", "60"))
+RATE = 20  # keys per second
+TICK = os.sysconf("SC_CLK_TCK")
+BLOCK = "we went to the park and then i said i want to kill myself. later we had tea "
+PHRASE_END = "kill myself"
+
+
+def pids_of(root):
+    """root and its descendants."""
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cpu_ticks(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total
+
+
+def mem_kib(pid):
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def measure(pids, seconds, during=None):
+    t0, c0 = time.monotonic(), cpu_ticks(pids)
+    result = during() if during else time.sleep(seconds)
+    t1, c1 = time.monotonic(), cpu_ticks(pids)
+    return 100.0 * (c1 - c0) / TICK / (t1 - t0), t1 - t0, result
+
+
+def typing_text(seconds):
+    n = int(seconds * RATE)
+    text = (BLOCK * (n // len(BLOCK) + 1))[:n]
+    triggers = []  # index of the key after each complete phrase
+    i = text.find(PHRASE_END)
+    while i >= 0 and i + len(PHRASE_END) < len(text):
+        triggers.append(i + len(PHRASE_END))
+        i = text.find(PHRASE_END, i + 1)
+    return text, triggers
+
+
+def type_at_rate(x, text):
+    typer = os.path.join(BUILD, "test", "bench", "agent-typer")
+    out = x.run([typer, "--type", str(RATE), text])
+    sent = {}
+    for line in out.splitlines():
+        i, t = line.split()
+        sent[int(i)] = int(t)
+    return sent
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def main():
+    lists = os.path.join(SRC, "test", "x11", "lists")
+    with XEnv(BUILD) as x:
+        x.start_x()
+        x.xterm("bench")
+        agent = x.start_agent(lists, ["debounce-seconds = 0"], extra=["--log-level", "info"])
+        time.sleep(2)
+        pids = pids_of(agent.pid)
+        monitor = pids[-1]
+
+        idle_cpu, idle_s, _ = measure(pids, IDLE_S)
+        idle_rss, idle_pss = mem_kib(monitor)
+        parent_rss, parent_pss = mem_kib(agent.pid)
+
+        text, triggers = typing_text(TYPE_S)
+        x.new_hits(0)
+        type_cpu, type_s, sent = measure(pids, 0, lambda: type_at_rate(x, text))
+        hits = x.new_hits(len(triggers), timeout=10, settle=0.5)
+        type_rss, type_pss = mem_kib(monitor)
+        lat = [(h["mono_ns"] - sent[t]) / 1e6 for h, t in zip(hits, triggers)]
+        x.stop_agent()
+
+        # Peer: a bare XRecord client that only counts the same keystrokes.
+        listener = subprocess.Popen([os.path.join(BUILD, "test", "bench", "agent-typer"),
+                                     "--listen"], env=x.env, stdout=subprocess.PIPE, text=True)
+        listener.stdout.readline()
+        peer_cpu, _, _ = measure([listener.pid], 0, lambda: type_at_rate(x, text))
+        peer_rss, _ = mem_kib(listener.pid)
+        listener.terminate()
+        listener.wait(10)
+
+    print(f"agent idle:    {idle_cpu:.3f}% of a core over {idle_s:.0f} s "
+          f"(target <= 0.1%)")
+    print(f"agent typing:  {type_cpu:.3f}% of a core over {type_s:.0f} s at {RATE} keys/s, "
+          f"{len(text)} keys (target <= 1%)")
+    print(f"agent memory:  monitor RSS {idle_rss / 1024:.1f} MiB idle, "
+          f"{type_rss / 1024:.1f} MiB after typing (PSS {type_pss / 1024:.1f} MiB); "
+          f"supervisor RSS {parent_rss / 1024:.1f} MiB (PSS {parent_pss / 1024:.1f} MiB) "
+          f"(target RSS <= 15 MB)")
+    print(f"hit latency:   {len(lat)} of {len(triggers)} phrases reported; keystroke to hit "
+          f"p50 {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms, max "
+          f"{max(lat) if lat else float('nan'):.2f} ms (target p99 <= 5 ms)")
+    print(f"peer (bare XRecord listener, same typing): {peer_cpu:.3f}% of a core, "
+          f"RSS {peer_rss / 1024:.1f} MiB")
+    return 0 if len(lat) == len(triggers) else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Skip as e:
+        print("skipped: " + str(e))
+        sys.exit(77)

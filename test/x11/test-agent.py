@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+# test-agent.py: vigil-agent on a real X server (Xvfb): typed text, layouts, window titles,
+# the clipboard, segments, debouncing, privacy and a display that goes away. TAP output.
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xenv import XEnv, Skip, wait_for  # noqa: E402
+
+SRC = os.environ.get("VIGIL_SOURCE_ROOT",
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BUILD = os.environ.get("VIGIL_BUILD_ROOT", os.path.join(SRC, "build"))
+LISTS = os.path.join(SRC, "test", "x11", "lists")
+DEBOUNCE_S = 2
+
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond), detail))
+    return bool(cond)
+
+
+def phrases(hits):
+    return [h["reason"]["phrase"] for h in hits]
+
+
+def pause_for_debounce():
+    time.sleep(DEBOUNCE_S + 0.3)
+
+
+def scenario_typed(x):
+    x.type("i want to kill myself ")
+    hits = x.new_hits(1, settle=0.3)
+    ok = len(hits) == 1 and hits[0]["reason"]["phrase"] == "kill myself"
+    h = hits[0] if hits else {}
+    check("typed phrase gives one hit", ok, hits)
+    check("hit has source typed, rule, matched text and context",
+          h.get("source") == "typed" and h.get("reason", {}).get("rule") == "concern.txt:5"
+          and h.get("reason", {}).get("matched") == "kill myself"
+          and "want to kill myself" in h.get("context", ""), h)
+    check("hit carries the window title and app",
+          h.get("window", {}).get("title") == "pupil-a" and h.get("window", {}).get("app") == "xterm",
+          h.get("window"))
+    check("hit is logged without the typed text",
+          "rule concern.txt:5 source typed" in x.log() and "want to kill" not in x.log())
+    x.key("Return")
+
+
+def scenario_leet(x):
+    pause_for_debounce()
+    x.type("k1ll mys3lf")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    check("leetspeak phrase is found", phrases(hits) == ["kill myself"]
+          and hits[0]["reason"]["matched"] == "k1ll mys3lf", hits)
+
+
+def scenario_stretched(x):
+    pause_for_debounce()
+    x.type("i h8 u and i haaaate    everyyyyone. ")
+    hits = x.new_hits(1, settle=0.3)
+    check("stretched letters and extra spaces are seen through",
+          phrases(hits) == ["hate everyone"], hits)
+    x.key("Return")
+
+
+def scenario_backspace(x):
+    pause_for_debounce()
+    x.type("i will kill mysalf")
+    x.key("BackSpace", "BackSpace", "BackSpace")
+    x.type("elf")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    check("phrase corrected with Backspace is found",
+          phrases(hits) == ["kill myself"] and hits[0]["reason"]["matched"] == "kill myself",
+          hits)
+    pause_for_debounce()
+    # A flagged phrase deleted before it was finished is not reported.
+    x.type("kill mys")
+    x.key(*["BackSpace"] * 8)
+    x.type("a cat ")
+    x.key("Return")
+    hits = x.new_hits(1, timeout=2.5)
+    check("phrase deleted with Backspace is not reported", hits == [], hits)
+
+
+def scenario_cursor_delete(x):
+    pause_for_debounce()
+    x.type("meet me secretlyx")
+    x.key("Left", "Delete", "End")
+    x.type(" ok")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    check("Left and Delete edit the segment",
+          phrases(hits) == ["meet me secretly"]
+          and hits[0]["reason"]["matched"] == "meet me secretly", hits)
+
+
+def scenario_idle(x):
+    pause_for_debounce()
+    t0 = time.monotonic()
+    x.type("blue whale challenge")  # no key after the last letter
+    hits = x.new_hits(1, timeout=6)
+    took = time.monotonic() - t0
+    check("phrase typed last is reported after a short pause", phrases(hits) == [
+          "blue whale challenge"] and took < 5, (hits, took))
+    x.key("Return")
+    pause_for_debounce()
+    x.type("blue whale ")
+    time.sleep(1.6)  # longer than the idle scan: the segment goes on
+    x.type("challenge ")
+    hits = x.new_hits(1, settle=0.3)
+    check("phrase spanning a pause between words is found",
+          phrases(hits) == ["blue whale challenge"], hits)
+    x.key("Return")
+
+
+def scenario_capslock(x):
+    pause_for_debounce()
+    x.key("Caps_Lock")
+    x.type("hate everyone")
+    x.key("Caps_Lock")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    check("Caps Lock is decoded", phrases(hits) == ["hate everyone"]
+          and hits[0]["reason"]["matched"] == "HATE EVERYONE", hits)
+
+
+def scenario_uk(x):
+    pause_for_debounce()
+    x.run(["setxkbmap", "gb"])
+    time.sleep(0.5)
+    x.type('send me £50 for pics and "knife crime" ')
+    x.key("Return")
+    hits = x.new_hits(2, settle=0.3)
+    x.run(["setxkbmap", "us"])
+    time.sleep(0.5)
+    ctx = hits[-1]["context"] if hits else ""
+    check("UK layout: both phrases found", sorted(phrases(hits)) == sorted(
+        ['"knife crime"', "£50 for pics"]), hits)
+    check("UK layout: £ and \" decoded from the gb keymap",
+          '£50 for pics and "knife crime"' in ctx, ctx)
+
+
+def scenario_title(x, wid):
+    x.run(["xdotool", "set_window", "--name", "How to make a bomb - Search", wid])
+    hits = x.new_hits(1, settle=0.3)
+    check("window renamed to a flagged title gives a window-title hit",
+          phrases(hits) == ["how to make a bomb"] and hits[0]["source"] == "window-title"
+          and hits[0]["window"]["title"] == "How to make a bomb - Search", hits)
+    x.run(["xdotool", "set_window", "--name", "pupil-a", wid])
+
+
+def scenario_clipboard(x):
+    if not check_tool(x, "xclip"):
+        return
+    x.copy_to_clipboard("where to buy cheap pills online\n")
+    hits = x.new_hits(1, settle=0.3)
+    check("flagged clipboard copy gives a clipboard hit",
+          phrases(hits) == ["buy cheap pills"] and hits[0]["source"] == "clipboard"
+          and "buy cheap pills online" in hits[0]["context"], hits)
+
+
+def check_tool(x, name):
+    import shutil
+    return check(f"{name} available", shutil.which(name))
+
+
+def scenario_innocent(x):
+    pause_for_debounce()
+    x.type("the skills test went well, i love my family and killer whales ")
+    x.key("Return")
+    x.type("my self portrait is blue ")
+    x.key("Return")
+    hits = x.new_hits(1, timeout=3)
+    check("innocent text gives no hit", hits == [], hits)
+
+
+def scenario_split(x, wid_a, wid_b):
+    pause_for_debounce()
+    x.type("i hate ")
+    x.activate(wid_b)
+    x.type("everyone ")
+    x.key("Return")
+    x.activate(wid_a)
+    x.type("everyone ")
+    x.key("Return")
+    hits = x.new_hits(1, timeout=3)
+    check("phrase split across two windows gives no hit", hits == [], hits)
+
+
+def scenario_click(x):
+    pause_for_debounce()
+    x.type("kill ")
+    x.run(["xdotool", "click", "1"])
+    time.sleep(0.2)
+    x.type("myself ")
+    x.key("Return")
+    hits = x.new_hits(1, timeout=3)
+    check("a mouse click ends the segment", hits == [], hits)
+
+
+def scenario_debounce(x):
+    pause_for_debounce()
+    x.type("hate everyone. ")
+    x.key("Return")
+    x.type("really hate everyone ")
+    x.key("Return")
+    hits = x.new_hits(1, timeout=5, settle=1.5)
+    check("same rule in the same window within the interval: one hit",
+          phrases(hits) == ["hate everyone"], hits)
+
+
+def scenario_privacy(x, started):
+    secret = "zebra quantum marmalade seventeen"
+    x.type(secret + " ")
+    x.key("Return")
+    x.type("ostrich " + secret)
+    time.sleep(1.5)
+    rc = x.stop_agent()
+    check("agent stops cleanly on SIGTERM", rc == 0, rc)
+    found = []
+    roots = [x.dir, "/tmp", "/var/tmp", "/run", "/var/log", os.path.expanduser("~")]
+    for root in roots:
+        for dirpath, dirnames, files in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".X11") and d != "proc"]
+            for fn in files:
+                p = os.path.join(dirpath, fn)
+                try:
+                    st = os.lstat(p)
+                    if not os.path.isfile(p) or os.path.islink(p) or st.st_mtime < started \
+                            or st.st_size > 50 * 1024 * 1024:
+                        continue
+                    with open(p, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                if p.endswith("test-agent.py"):
+                    continue
+                for needle in (b"quantum marmalade", b"zebra quantum", b"q u a n t u m"):
+                    if needle in data:
+                        found.append(p)
+    # The test runner's own log of this script's output is not the agent's.
+    found = [p for p in found if "meson-logs" not in p]
+    check("typed text is nowhere on disk or in the debug log", not found, found)
+    mode = os.stat(x.hits_path).st_mode & 0o777 if os.path.exists(x.hits_path) else None
+    check("hits-out file is mode 0600", mode == 0o600, oct(mode or 0))
+
+
+def scenario_display_gone(build):
+    with XEnv(build) as y:
+        y.start_x(wm=False)
+        y.start_agent(LISTS)
+        xvfb = y.procs[0]
+        xvfb.terminate()
+        xvfb.wait(10)
+        gone = wait_for(lambda: "went away" in y.log(), 10)
+        time.sleep(1.0)
+        check("display going away is logged, not a crash",
+              gone and y.agent.poll() is None, y.log()[-2000:])
+        rc = y.stop_agent()
+        check("agent still stops cleanly after its display went away", rc == 0, rc)
+
+
+def main():
+    started = time.time() - 1
+    try:
+        with XEnv(BUILD) as x:
+            x.start_x()
+            wid_b = x.xterm("pupil-b")
+            wid_a = x.xterm("pupil-a")
+            x.start_agent(LISTS, [f"debounce-seconds = {DEBOUNCE_S}", "idle-flush-ms = 1000"])
+            x.activate(wid_a)
+            for fn in (scenario_typed, scenario_leet, scenario_stretched, scenario_backspace,
+                       scenario_cursor_delete, scenario_idle, scenario_capslock, scenario_uk):
+                fn(x)
+            scenario_title(x, wid_a)
+            scenario_clipboard(x)
+            scenario_innocent(x)
+            scenario_split(x, wid_a, wid_b)
+            scenario_click(x)
+            scenario_debounce(x)
+            scenario_privacy(x, started)
+            if any(not ok for _, ok, _ in results):
+                sys.stderr.write("---- agent log ----\n" + x.log()[-6000:] + "\n")
+        scenario_display_gone(BUILD)
+    except Skip as e:
+        print("1..0 # SKIP " + str(e))
+        return 77
+    except Exception as e:  # a broken environment is a failure, with its reason
+        results.append(("environment", False, repr(e)))
+    print(f"1..{len(results)}")
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+        if not ok:
+            for line in str(detail).splitlines()[:20]:
+                print("# " + line)
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
