@@ -305,7 +305,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	size_t n;
@@ -338,7 +338,10 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	s->ctx = ctx;
 	s->max_body = cfg->max_body;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
+	if (cfg->listen_fd >= 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
+	else
+		flags |= MHD_USE_NO_LISTEN_SOCKET;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
@@ -362,6 +365,17 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	}
 	*out = s;
 	return 0;
+}
+
+int http_add_connection(struct http_server *s, int fd)
+{
+	struct sockaddr_in peer = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	return MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&peer, sizeof(peer)) ==
+	               MHD_YES
+	           ? 0
+	           : -EIO;
 }
 
 void http_quiesce(struct http_server *s)

@@ -42,6 +42,10 @@ struct http_config {
 int http_start(const struct http_config *cfg, const struct http_route *routes, size_t nroutes,
                void *ctx, struct http_server **out);
 
+/* Hands the server a connected socket (ownership passes to it). Returns 0 or -EIO.
+ * For the HTTP fuzzer, which feeds requests through a socketpair. */
+int http_add_connection(struct http_server *s, int fd);
+
 /* Stops accepting new connections; requests in progress go on. */
 void http_quiesce(struct http_server *s);
 
