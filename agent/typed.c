@@ -8,7 +8,7 @@
 #include "agent-limits.h"
 
 struct reported {
-	uint64_t key; /* hash of rule and matched bytes */
+	uint64_t key; /* hash of rule and span (segment offsets) */
 };
 
 struct segment {
@@ -91,7 +91,8 @@ static void on_hit(const struct match_hit *mh, void *userdata)
 	if (start > end)
 		start = end;
 	key = hash_bytes(1469598103934665603u, mh->rule, strlen(mh->rule));
-	key = hash_bytes(key, s->buf + start, end - start);
+	key = hash_bytes(key, &a, sizeof(a));
+	key = hash_bytes(key, &b, sizeof(b));
 	for (size_t i = 0; i < s->nreported; i++) {
 		if (s->reported[i].key == key)
 			return;

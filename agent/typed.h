@@ -14,8 +14,8 @@
  * Tab, Escape, a click, a focus change or a shortcut end it, and its text is wiped.
  * After a pause (idle_flush_ms) the held text is scanned once as if the segment ended,
  * so a phrase typed last is reported without waiting for the next key, while typing on
- * after the pause still continues the same segment. A hit is reported once per segment
- * (same rule, same matched text).
+ * after the pause still continues the same segment. Each hit (rule and position in the
+ * segment) is reported once, however often the scanner is rebuilt or the pause scan runs.
  */
 struct typed;
 

@@ -7,16 +7,15 @@ import subprocess
 import sys
 import time
 
-SRC = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("VIGIL_SOURCE_ROOT", ".")
-BUILD = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("VIGIL_BUILD_ROOT", "build")
+SRC = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("VIGIL_SOURCE_ROOT", "."))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("VIGIL_BUILD_ROOT", "build"))
 sys.path.insert(0, os.path.join(SRC, "test", "x11"))
 from xenv import XEnv, Skip  # noqa: E402
 
 IDLE_S = float(os.environ.get("VIGIL_BENCH_IDLE_S", "60"))
 TYPE_S = float(os.environ.get("VIGIL_BENCH_TYPE_S", "60"))
 RATE = 20  # keys per second
-TICK = os.sysconf("SC_CLK_TCK")
-BLOCK = "we went to the park and then i said i want to kill myself. later we had tea "
+BLOCK = "then i said i want to kill myself. we had tea "
 PHRASE_END = "kill myself"
 
 
@@ -35,13 +34,14 @@ def pids_of(root):
     return out
 
 
-def cpu_ticks(pids):
+def cpu_ns(pids):
+    """Time on a CPU of all threads of pids, in ns (schedstat: finer than clock ticks)."""
     total = 0
     for p in pids:
         try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[0])
         except OSError:
             pass
     return total
@@ -64,10 +64,10 @@ def mem_kib(pid):
 
 
 def measure(pids, seconds, during=None):
-    t0, c0 = time.monotonic(), cpu_ticks(pids)
+    t0, c0 = time.monotonic(), cpu_ns(pids)
     result = during() if during else time.sleep(seconds)
-    t1, c1 = time.monotonic(), cpu_ticks(pids)
-    return 100.0 * (c1 - c0) / TICK / (t1 - t0), t1 - t0, result
+    t1, c1 = time.monotonic(), cpu_ns(pids)
+    return 100.0 * (c1 - c0) / 1e9 / (t1 - t0), t1 - t0, result
 
 
 def typing_text(seconds):
