@@ -36,6 +36,7 @@ class XEnv:
     def __init__(self, build_root, workdir=None):
         need("Xvfb", "xdotool", "xterm", "xprop")
         self.build_root = build_root
+        self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="vigil-x11-")
         self.procs = []
         self.agent = None
@@ -196,6 +197,8 @@ class XEnv:
                 p.wait()
         if getattr(self, "log_file", None):
             self.log_file.close()
+        if self.own_dir and not os.environ.get("VIGIL_KEEP_TEST_DIR"):
+            shutil.rmtree(self.dir, ignore_errors=True)  # it holds test "pupil" text
 
     def __enter__(self):
         return self

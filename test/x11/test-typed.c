@@ -1,0 +1,255 @@
+/* test-typed.c: typed segments, edits, pause scans and hit context, without an X server. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-limits.h"
+#include "detect.h"
+#include "typed.h"
+
+#define NS 1000000000ull
+
+static char got[4096];
+static size_t got_len;
+static size_t max_context_chars;
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void sink(const struct hit *hit, void *userdata)
+{
+	size_t c = utf8_chars(hit->context);
+
+	if (c > max_context_chars)
+		max_context_chars = c;
+	got_len += (size_t)snprintf(got + got_len, sizeof(got) - got_len, "%s%s=%s",
+	                            got_len ? ";" : "", hit->phrase, hit->matched);
+}
+
+/*
+ * Keys as a string: characters insert, and
+ *   #  Backspace   ~  Delete   !  Ctrl+Backspace   <  Left   >  Right
+ *   ^  Home        $  End      |  segment end      %  a pause (idle scan)
+ *   @, &  type into window 1 or 2 from here on (no segment ends)
+ */
+static void play(struct typed *t, const char *keys, uint64_t *now)
+{
+	unsigned long window = 1;
+
+	for (const char *p = keys; *p; p++) {
+		struct text_event ev = {.edit = TEXT_INSERT};
+
+		*now += NS / 20;
+		switch (*p) {
+		case '#':
+			ev.edit = TEXT_BACKSPACE;
+			break;
+		case '~':
+			ev.edit = TEXT_DELETE;
+			break;
+		case '!':
+			ev.edit = TEXT_DELETE_WORD;
+			break;
+		case '<':
+			ev.edit = TEXT_LEFT;
+			break;
+		case '>':
+			ev.edit = TEXT_RIGHT;
+			break;
+		case '^':
+			ev.edit = TEXT_HOME;
+			break;
+		case '$':
+			ev.edit = TEXT_END;
+			break;
+		case '|':
+			ev.edit = TEXT_BREAK;
+			break;
+		case '%':
+			*now += 2 * NS;
+			typed_tick(t, *now);
+			continue;
+		case '@':
+		case '&':
+			window = *p == '@' ? 1 : 2;
+			continue;
+		default: {
+			size_t n = 1;
+
+			while ((p[n] & 0xc0) == 0x80)
+				n++;
+			memcpy(ev.text, p, n);
+			ev.len = n;
+			p += n - 1;
+		}
+		}
+		typed_input(t, window, &ev, *now);
+	}
+}
+
+static const struct {
+	const char *keys;
+	const char *want; /* phrase=matched;... in order of report */
+} rows[] = {
+    {"i want to kill myself ", "kill myself=kill myself"},
+    {"i want to k1ll mys3lf|", "kill myself=k1ll mys3lf"},
+    {"kiiiill myseeelf.", "kill myself=kiiiill myseeelf"},
+    {"kill mysalf###elf ", "kill myself=kill myself"},
+    {"kill mys########a cat ", ""},
+    {"meet me secretlyx<~$ ok|", "meet me secretly=meet me secretly"},
+    {"xmeet me secretly^~|", "meet me secretly=meet me secretly"},
+    {"hate everyone!|", ""},
+    {"hate everyone! kind|", ""},
+    {"blue whale challenge%", "blue whale challenge=blue whale challenge"},
+    {"blue whale %challenge ", "blue whale challenge=blue whale challenge"},
+    {"blue whale challenge%% more|", "blue whale challenge=blue whale challenge"},
+    {"@i hate &everyone @|", ""},
+    {"@i hate &nice @everyone|", "hate everyone=hate everyone"},
+    {"kill | myself ", ""},
+    {"the skills test went well ", ""},
+    {"hate everyone. hate everyone.", "hate everyone=hate everyone;hate everyone=hate everyone"},
+    {"I HATE EVERYONE|", "hate everyone=HATE EVERYONE"},
+    {"send me £50 for pics ", "£50 for pics=50 for pics"},
+};
+
+static int test_rows(struct match_lists *lists)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct detect *d = detect_new(0, sink, NULL);
+		struct typed *t;
+		uint64_t now = 1000 * NS;
+
+		detect_set_lists(d, lists);
+		t = typed_new(d, 1000, NULL, NULL);
+		got_len = 0;
+		got[0] = '\0';
+		play(t, rows[i].keys, &now);
+		typed_free(t);
+		detect_free(d);
+		if (strcmp(got, rows[i].want) != 0) {
+			printf("not ok: \"%s\": want \"%s\", got \"%s\"\n", rows[i].keys,
+			       rows[i].want, got);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+/* A long run of typing holds at most AGENT_TYPED_KEEP_BYTES and still finds phrases. */
+static int test_bounds(struct match_lists *lists)
+{
+	struct detect *d = detect_new(0, sink, NULL);
+	struct typed *t;
+	uint64_t now = 1000 * NS;
+	int failed = 0;
+
+	detect_set_lists(d, lists);
+	t = typed_new(d, 1000, NULL, NULL);
+	got_len = 0;
+	got[0] = '\0';
+	max_context_chars = 0;
+	for (int i = 0; i < 300; i++)
+		play(t, "a long day at school with friends ", &now);
+	play(t, "and i want to kill myself ", &now);
+	for (int i = 0; i < 300; i++)
+		play(t, "é", &now);
+	if (typed_bytes_held(t) > AGENT_TYPED_KEEP_BYTES) {
+		printf("not ok: %zu bytes held\n", typed_bytes_held(t));
+		failed++;
+	}
+	if (strcmp(got, "kill myself=kill myself") != 0 || max_context_chars > 256 ||
+	    max_context_chars < 200) {
+		printf("not ok: long typing: got \"%s\", context %zu chars\n", got,
+		       max_context_chars);
+		failed++;
+	}
+	typed_end_all(t);
+	if (typed_bytes_held(t) != 0) {
+		printf("not ok: segment text not wiped at the end\n");
+		failed++;
+	}
+	typed_free(t);
+	detect_free(d);
+	return failed;
+}
+
+static const struct {
+	const char *text;
+	size_t start, end, max;
+	const char *want;
+} ctx_rows[] = {
+    {"abcdefghij", 4, 6, 4, "defg"},
+    {"abcdefghij", 0, 2, 4, "abcd"},
+    {"abcdefghij", 8, 10, 4, "ghij"},
+    {"abcdefghij", 2, 9, 3, "cde"},
+    {"ab\ncd\x01", 0, 6, 10, "ab cd "},
+    {"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 3, 6, 1, "\xe2\x82\xac"},
+    {"ok\xff\xfeok", 0, 6, 10, "ok\xef\xbf\xbd\xef\xbf\xbdok"},
+};
+
+static int test_context(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(ctx_rows) / sizeof(ctx_rows[0]); i++) {
+		char out[64];
+
+		detect_context(ctx_rows[i].text, strlen(ctx_rows[i].text), ctx_rows[i].start,
+		               ctx_rows[i].end, ctx_rows[i].max, out, sizeof(out));
+		if (strcmp(out, ctx_rows[i].want) != 0) {
+			printf("not ok: context row %zu: want \"%s\", got \"%s\"\n", i,
+			       ctx_rows[i].want, out);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static int test_debounce(struct match_lists *lists)
+{
+	struct detect *d = detect_new(60, sink, NULL);
+	struct typed *t;
+	uint64_t now = 1000 * NS;
+	int failed = 0;
+
+	detect_set_lists(d, lists);
+	t = typed_new(d, 1000, NULL, NULL);
+	got_len = 0;
+	got[0] = '\0';
+	play(t, "hate everyone|hate everyone|@hate everyone|", &now);
+	play(t, "&hate everyone|", &now);
+	if (strcmp(got, "hate everyone=hate everyone;hate everyone=hate everyone") != 0) {
+		printf("not ok: debounce: got \"%s\"\n", got);
+		failed++;
+	}
+	typed_free(t);
+	detect_free(d);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "test/x11/lists";
+	struct match_lists *lists = NULL;
+	struct match_errors *errs = NULL;
+	int failed;
+
+	if (match_lists_load(&dir, 1, &lists, &errs) < 0) {
+		for (size_t i = 0; i < match_errors_count(errs); i++)
+			printf("%s\n", match_errors_get(errs, i));
+		return 1;
+	}
+	match_errors_free(errs);
+	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists);
+	match_lists_unref(lists);
+	printf("%s\n", failed ? "FAIL" : "ok");
+	return failed ? 1 : 0;
+}
