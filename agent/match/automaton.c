@@ -1,4 +1,4 @@
-/* automaton.c: compiles the patterns of all rules into one DFA over the symbol alphabet. */
+/* automaton.c: compiles the patterns of all rules into one NFA over the symbol alphabet. */
 #include "automaton.h"
 
 #include <errno.h>
@@ -22,16 +22,17 @@
 
 enum node_kind { NK_ROOT, NK_INWORD, NK_CONT, NK_SPLIT, NK_SEPT, NK_GAP, NK_TAIL };
 
-#define ROOT           AM_ROOT
-#define INWORD         AM_INWORD
-#define MAX_DFA_STATES (1u << 22)
+#define ROOT      AM_ROOT
+#define INWORD    AM_INWORD
+#define MAX_NODES (1u << 24)
 
 struct node {
 	uint32_t parent;
 	uint8_t kind;
 	uint8_t unit;
-	uint8_t first; /* CONT: first letter of its word */
-	uint8_t excl;  /* in the exclusion trie */
+	uint8_t first;   /* CONT: first letter of its word */
+	uint8_t excl;    /* in the exclusion trie */
+	uint8_t wordend; /* CONT: some word ends here */
 };
 
 struct feed {
@@ -123,7 +124,7 @@ static int64_t child(struct builder *b, uint32_t parent, uint8_t kind, uint8_t u
 		if (node_key(n->parent, n->kind, n->unit, n->excl) == k)
 			return b->hash[j] - 1;
 	}
-	if (b->nnodes >= MAX_DFA_STATES || grow(&b->nodes, &b->ncap, b->nnodes + 1, sizeof(*n)) < 0)
+	if (b->nnodes >= MAX_NODES || grow(&b->nodes, &b->ncap, b->nnodes + 1, sizeof(*n)) < 0)
 		return -ENOMEM;
 	n = &b->nodes[b->nnodes];
 	n->parent = parent;
@@ -131,6 +132,7 @@ static int64_t child(struct builder *b, uint32_t parent, uint8_t kind, uint8_t u
 	n->unit = unit;
 	n->first = kind == NK_CONT && b->nodes[parent].kind != NK_CONT;
 	n->excl = trie;
+	n->wordend = 0;
 	b->hash[j] = (uint32_t)b->nnodes + 1;
 	return (int64_t)b->nnodes++;
 }
@@ -179,6 +181,7 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 		TRY(cur);
 	}
 	*nends = 0;
+	b->nodes[cur].wordend = 1;
 	ends[(*nends)++] = (uint32_t)cur;
 	if (prefix) {
 		int64_t t = child(b, (uint32_t)cur, NK_TAIL, 0, trie);
@@ -197,6 +200,28 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 		}
 		ends[(*nends)++] = (uint32_t)s;
 	}
+	return 0;
+}
+
+/*
+ * A phrase of several words also matches with its words run together ("killmyself",
+ * as in a hashtag): one more word in the trie, written together only. Phrases with a
+ * prefix before their last word have no such form.
+ */
+static int add_joined(struct builder *b, const struct wl_pattern *p, uint32_t pid, uint8_t trie)
+{
+	uint8_t inner_prefix = (uint8_t)(p->prefix & ~(1u << (p->nwords - 1)));
+	uint32_t ends[3];
+	size_t nends, total = 0;
+
+	if (p->nwords < 2 || inner_prefix)
+		return 0;
+	for (uint8_t w = 0; w < p->nwords; w++)
+		total += p->wlen[w];
+	TRY(add_word(b, ROOT, p->units, total, p->prefix & (1u << (p->nwords - 1)), false, trie,
+	             ends, &nends));
+	for (size_t e = 0; e < nends; e++)
+		TRY(add_final(b, ends[e], pid));
 	return 0;
 }
 
@@ -234,7 +259,7 @@ static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t r
 	for (size_t e = 0; e < nends; e++)
 		TRY(add_final(b, ends[e], pid));
 	ap->entry = norm_accepts(p->units[0], true);
-	return 0;
+	return add_joined(b, p, pid, trie);
 }
 
 /* ---- NFA edges -------------------------------------------------------------- */
@@ -248,11 +273,26 @@ static symmask_t node_accepts(const struct node *n)
 		return norm_accepts(n->unit, true);
 	case NK_SEPT:
 	case NK_GAP:
-		return norm_boundary_mask;
+		return norm_sep_mask;
 	case NK_TAIL:
 		return norm_word_mask;
 	}
 	return 0;
+}
+
+/*
+ * A letter loops on itself (stretched letters) only where the next letter of some
+ * phrase differs or a word ends: "kill" loops on its second l, not its first, so that
+ * "kil", "kill" and "killll" each reach exactly one state.
+ */
+static bool stretches(const struct builder *b, size_t i, const uint32_t *kids, size_t nkids)
+{
+	if (b->nodes[i].wordend)
+		return true;
+	for (size_t k = 0; k < nkids; k++)
+		if (b->nodes[kids[k]].kind != NK_CONT || b->nodes[kids[k]].unit != b->nodes[i].unit)
+			return true;
+	return false;
 }
 
 struct tri {
@@ -308,8 +348,9 @@ static int build_edges(struct builder *b, struct automaton *am)
 		const struct node *n = &b->nodes[i];
 
 		/* its own loop: stretched letters (not digits), separators, a prefix's tail */
-		if ((n->kind == NK_CONT && n->unit < SYM_DIGIT0) || n->kind == NK_SEPT ||
-		    n->kind == NK_GAP || n->kind == NK_TAIL)
+		if ((n->kind == NK_CONT && n->unit < SYM_DIGIT0 &&
+		     stretches(b, i, kids + kids_off[i], kids_off[i + 1] - kids_off[i])) ||
+		    n->kind == NK_SEPT || n->kind == NK_GAP || n->kind == NK_TAIL)
 			EDGE((uint32_t)i, node_accepts(n), (uint32_t)i);
 		for (uint32_t k = kids_off[i]; k < kids_off[i + 1]; k++) {
 			uint32_t c = kids[k];
@@ -322,9 +363,7 @@ static int build_edges(struct builder *b, struct automaton *am)
 	for (size_t f = 0; f < b->nfeeds; f++) {
 		uint32_t from = b->feeds[f].from, gap = b->feeds[f].gap;
 
-		EDGE(from, norm_boundary_mask, gap);
-		for (uint32_t k = kids_off[gap]; k < kids_off[gap + 1]; k++) /* no separator */
-			EDGE(from, node_accepts(&b->nodes[kids[k]]), kids[k]);
+		EDGE(from, norm_sep_mask, gap);
 	}
 #undef EDGE
 	qsort(t, nt, sizeof(*t), edge_cmp);
@@ -357,259 +396,74 @@ out:
 	return r;
 }
 
-/* ---- subset construction -------------------------------------------------- */
+/* ---- finals and the step function --------------------------------------- */
 
-struct dfa_b {
-	const struct automaton *am;
-	const struct node *nodes;
-	uint32_t *pool; /* member lists of all DFA states */
-	size_t npool, poolcap;
-	uint32_t *soff; /* per DFA state: start in pool; soff[n] is the end */
-	size_t n, scap;
-	uint32_t *hash;
-	size_t hcap;
-	uint32_t *trans;
-	size_t tcap;
-	uint32_t *tmp;
-	uint32_t *mark;
-	uint32_t gen;
-};
-
-static uint64_t set_hash(const uint32_t *s, size_t n)
+static int build_finals(struct builder *b, struct automaton *am)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	uint32_t *fill = calloc(b->nnodes, sizeof(uint32_t));
 
-	for (size_t i = 0; i < n; i++)
-		h = mix(h ^ s[i]);
-	return h;
-}
-
-static int dfa_rehash(struct dfa_b *d, size_t cap)
-{
-	uint32_t *h = calloc(cap, sizeof(*h));
-
-	if (!h)
+	am->fin_off = calloc(b->nnodes + 1, sizeof(uint32_t));
+	am->fin = malloc((b->nfinals + 1) * sizeof(uint32_t));
+	am->excl = malloc(b->nnodes);
+	if (!fill || !am->fin_off || !am->fin || !am->excl) {
+		free(fill);
 		return -ENOMEM;
-	for (size_t i = 0; i < d->n; i++) {
-		size_t j = set_hash(d->pool + d->soff[i], d->soff[i + 1] - d->soff[i]) & (cap - 1);
-
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = (uint32_t)i + 1;
 	}
-	free(d->hash);
-	d->hash = h;
-	d->hcap = cap;
+	for (size_t f = 0; f < b->nfinals; f++)
+		am->fin_off[b->finals[f].node + 1]++;
+	for (size_t i = 0; i < b->nnodes; i++)
+		am->fin_off[i + 1] += am->fin_off[i];
+	for (size_t f = 0; f < b->nfinals; f++) {
+		uint32_t nd = b->finals[f].node;
+
+		am->fin[am->fin_off[nd] + fill[nd]++] = b->finals[f].pattern;
+	}
+	for (size_t i = 0; i < b->nnodes; i++)
+		am->excl[i] = b->nodes[i].excl;
+	free(fill);
+	am->memory_bytes += (b->nnodes + 1 + b->nfinals) * sizeof(uint32_t) + b->nnodes;
 	return 0;
 }
 
-/* The DFA state of a sorted member list, created on first use; -ENOMEM / -E2BIG. */
-static int64_t intern(struct dfa_b *d, const uint32_t *s, size_t n)
+static void sort_unique(uint32_t *v, size_t *n)
 {
-	size_t j;
+	size_t k = 0;
 
-	if (d->n * 2 >= d->hcap && dfa_rehash(d, d->hcap ? d->hcap * 2 : 4096) < 0)
-		return -ENOMEM;
-	for (j = set_hash(s, n) & (d->hcap - 1); d->hash[j]; j = (j + 1) & (d->hcap - 1)) {
-		uint32_t id = d->hash[j] - 1;
-		size_t len = d->soff[id + 1] - d->soff[id];
+	for (size_t i = 1; i < *n; i++) { /* insertion sort: sets are small */
+		uint32_t x = v[i];
+		size_t j = i;
 
-		if (len == n && memcmp(d->pool + d->soff[id], s, n * sizeof(*s)) == 0)
-			return id;
+		while (j && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
 	}
-	if (d->n >= MAX_DFA_STATES)
-		return -E2BIG;
-	if (grow(&d->pool, &d->poolcap, d->npool + n, sizeof(*d->pool)) < 0 ||
-	    grow(&d->soff, &d->scap, d->n + 2, sizeof(*d->soff)) < 0 ||
-	    grow(&d->trans, &d->tcap, (d->n + 1) * SYM_COUNT, sizeof(*d->trans)) < 0)
-		return -ENOMEM;
-	if (d->n == 0)
-		d->soff[0] = 0;
-	memcpy(d->pool + d->npool, s, n * sizeof(*s));
-	d->npool += n;
-	d->soff[d->n + 1] = (uint32_t)d->npool;
-	d->hash[j] = (uint32_t)d->n + 1;
-	return (int64_t)d->n++;
+	for (size_t i = 0; i < *n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*n = k;
 }
 
-static int u32_cmp(const void *a, const void *b)
+size_t automaton_step(const struct automaton *am, const uint32_t *members, size_t n, uint8_t sym,
+                      uint32_t *out)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The state reached from members[0..n) on sym. */
-static int64_t step(struct dfa_b *d, const uint32_t *members, size_t n, uint8_t sym)
-{
-	const struct automaton *am = d->am;
 	symmask_t bit = SYMBIT(sym);
 	size_t k = 0;
 
-	if (++d->gen == 0) {
-		memset(d->mark, 0, am->nnfa * sizeof(*d->mark));
-		d->gen = 1;
-	}
-#define ADD(x)                                                                                     \
-	do {                                                                                       \
-		if (d->mark[x] != d->gen) {                                                        \
-			d->mark[x] = d->gen;                                                       \
-			d->tmp[k++] = (x);                                                         \
-		}                                                                                  \
-	} while (0)
-	if (norm_boundary_mask & bit)
-		ADD(ROOT);
-	if (norm_word_mask & bit)
-		ADD(INWORD);
+	if (norm_sep_mask & bit)
+		out[k++] = AM_ROOT; /* phrases start after true separators only */
+	else if (norm_word_mask & bit)
+		out[k++] = AM_INWORD;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t m = members[i];
 
-		for (uint32_t e = am->edge_off[m]; e < am->edge_off[m + 1]; e++)
+		for (uint32_t e = am->edge_off[m]; e < am->edge_off[m + 1] && k < AM_MAX_SET; e++)
 			if (am->edges[e].mask & bit)
-				ADD(am->edges[e].to);
+				out[k++] = am->edges[e].to;
 	}
-#undef ADD
-	qsort(d->tmp, k, sizeof(*d->tmp), u32_cmp);
-	return intern(d, d->tmp, k);
-}
-
-static int build_dfa(struct builder *b, struct automaton *am)
-{
-	struct dfa_b d = {.am = am, .nodes = b->nodes};
-	uint32_t root_set[1] = {ROOT};
-	uint32_t basenext[SYM_COUNT], rootnext[SYM_COUNT];
-	int r = -ENOMEM;
-	int64_t id;
-
-	d.tmp = malloc(am->nnfa * sizeof(uint32_t));
-	d.mark = calloc(am->nnfa, sizeof(uint32_t));
-	if (!d.tmp || !d.mark)
-		goto out;
-	id = intern(&d, root_set, 1);
-	if (id < 0)
-		goto fail;
-	for (uint8_t s = 0; s < SYM_COUNT; s++) {
-		id = step(&d, NULL, 0, s);
-		if (id < 0)
-			goto fail;
-		basenext[s] = (uint32_t)id;
-		id = step(&d, root_set, 1, s);
-		if (id < 0)
-			goto fail;
-		rootnext[s] = (uint32_t)id;
-	}
-	for (size_t st = 0; st < d.n; st++) {
-		symmask_t interesting = 0;
-		bool has_root = false;
-
-		for (uint32_t i = d.soff[st]; i < d.soff[st + 1]; i++) {
-			uint32_t m = d.pool[i];
-
-			if (m == ROOT) {
-				has_root = true;
-				continue;
-			}
-			for (uint32_t e = am->edge_off[m]; e < am->edge_off[m + 1]; e++)
-				interesting |= am->edges[e].mask;
-		}
-		for (uint8_t s = 0; s < SYM_COUNT; s++) {
-			if (!(interesting & SYMBIT(s))) {
-				d.trans[st * SYM_COUNT + s] = has_root ? rootnext[s] : basenext[s];
-				continue;
-			}
-			id = step(&d, d.pool + d.soff[st], d.soff[st + 1] - d.soff[st], s);
-			if (id < 0)
-				goto fail;
-			d.trans[st * SYM_COUNT + s] = (uint32_t)id;
-		}
-	}
-	am->nstates = d.n;
-	am->trans = d.trans;
-	d.trans = NULL;
-	am->start = 0;
-	am->memory_bytes += am->nstates * SYM_COUNT * sizeof(uint32_t);
-
-	/* per-state ready lists and exclusion liveness */
-	{
-		uint32_t *fin_off = calloc(am->nnfa + 1, sizeof(uint32_t));
-		size_t nready = 0, cap = 0;
-
-		am->ready_off = calloc(am->nstates + 1, sizeof(uint32_t));
-		am->excl_live = calloc(am->nstates, 1);
-		if (!fin_off || !am->ready_off || !am->excl_live) {
-			free(fin_off);
-			goto out;
-		}
-		/* finals sorted by node */
-		for (size_t f = 0; f < b->nfinals; f++)
-			fin_off[b->finals[f].node + 1]++;
-		for (size_t i = 0; i < am->nnfa; i++)
-			fin_off[i + 1] += fin_off[i];
-		{
-			uint32_t *fin = malloc((b->nfinals + 1) * sizeof(uint32_t));
-			uint32_t *fill = calloc(am->nnfa, sizeof(uint32_t));
-
-			if (!fin || !fill) {
-				free(fin);
-				free(fill);
-				free(fin_off);
-				goto out;
-			}
-			for (size_t f = 0; f < b->nfinals; f++) {
-				uint32_t nd = b->finals[f].node;
-
-				fin[fin_off[nd] + fill[nd]++] = b->finals[f].pattern;
-			}
-			free(fill);
-			for (size_t st = 0; st < am->nstates; st++) {
-				size_t first = nready;
-
-				for (uint32_t i = d.soff[st]; i < d.soff[st + 1]; i++) {
-					uint32_t m = d.pool[i];
-
-					if (b->nodes[m].excl)
-						am->excl_live[st] = 1;
-					for (uint32_t f = fin_off[m]; f < fin_off[m + 1]; f++) {
-						bool dup = false;
-
-						for (size_t q = first; q < nready; q++)
-							dup |= am->ready[q] == fin[f];
-						if (dup)
-							continue;
-						if (grow(&am->ready, &cap, nready + 1,
-						         sizeof(uint32_t)) < 0) {
-							free(fin);
-							free(fin_off);
-							goto out;
-						}
-						am->ready[nready++] = fin[f];
-					}
-				}
-				am->ready_off[st + 1] = (uint32_t)nready;
-				if (nready > first)
-					for (uint8_t s = 0; s < SYM_COUNT; s++)
-						if (norm_boundary_mask & SYMBIT(s))
-							am->trans[st * SYM_COUNT + s] |= AM_EMIT;
-			}
-			am->fin_off = fin_off;
-			am->fin = fin;
-		}
-		am->memory_bytes += (am->nstates + 1) * sizeof(uint32_t) + am->nstates +
-		                    nready * sizeof(uint32_t) +
-		                    (am->nnfa + 1 + b->nfinals) * sizeof(uint32_t);
-	}
-	r = 0;
-	goto out;
-fail:
-	r = (int)id;
-out:
-	free(d.pool);
-	free(d.soff);
-	free(d.hash);
-	free(d.trans);
-	free(d.tmp);
-	free(d.mark);
-	return r;
+	sort_unique(out, &k);
+	return k;
 }
 
 /* ---- entry points ------------------------------------------------------------ */
@@ -638,7 +492,7 @@ int automaton_build(const struct wl_set *set, struct automaton **out)
 	r = build_edges(&b, am);
 	if (r < 0)
 		goto fail;
-	r = build_dfa(&b, am);
+	r = build_finals(&b, am);
 	if (r < 0)
 		goto fail;
 	am->patterns = b.patterns;
@@ -663,10 +517,7 @@ void automaton_free(struct automaton *am)
 {
 	if (!am)
 		return;
-	free(am->trans);
-	free(am->ready_off);
-	free(am->ready);
-	free(am->excl_live);
+	free(am->excl);
 	free(am->edge_off);
 	free(am->edges);
 	free(am->fin_off);

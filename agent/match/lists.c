@@ -328,7 +328,7 @@ void match_lists_stats(const struct match_lists *lists, struct match_stats *stat
 			break;
 		}
 	}
-	stats->states = lists->am->nstates;
+	stats->states = lists->am->nnfa;
 	stats->memory_bytes = lists->am->memory_bytes + lists->set.nrules * sizeof(struct wl_rule) +
 	                      lists->set.nrules * sizeof(uint32_t);
 	stats->compile_ms = lists->compile_ms;

@@ -9,6 +9,7 @@
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
+#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
 #define L(c) (SYM_A + ((c) - 'a'))
@@ -43,6 +44,7 @@ const uint8_t norm_ascii[128] = {
 	 SYMBIT(SYM_PLUS) | SYMBIT(SYM_EURO) | SYMBIT(SYM_MASK))
 
 const symmask_t norm_boundary_mask = LEET_PUNCT | SYMBIT(SYM_SEP);
+const symmask_t norm_sep_mask = SYMBIT(SYM_SEP);
 const symmask_t norm_word_mask =
     ((SYMBIT(SYM_DIGIT0 + 10) - 1) /* letters and digits */) | LEET_PUNCT | SYMBIT(SYM_OTHER);
 

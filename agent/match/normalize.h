@@ -37,6 +37,10 @@ typedef uint64_t symmask_t;
 
 /* Symbols after which a phrase may start / before which it may end. */
 extern const symmask_t norm_boundary_mask;
+/* Symbols that separate the words of a phrase or the letters of a split word: only
+ * true separators, never a leetspeak symbol that may be a letter (that ambiguity,
+ * repeated, would multiply the automaton's states). */
+extern const symmask_t norm_sep_mask;
 /* Symbols that continue a word. */
 extern const symmask_t norm_word_mask;
 

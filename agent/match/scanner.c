@@ -4,11 +4,13 @@
 
 #include <unicode/utf8.h>
 
+#include "dfa.h"
 #include "limits.h"
 #include "lists.h"
 
 /*
- * The scanner steps the DFA once per symbol (O(1) per byte) and remembers the last
+ * The scanner steps a lazily built DFA (dfa.h) once per symbol (O(1) per byte, bounded
+ * memory) and remembers the last
  * VIGIL_SCAN_HISTORY symbols with their byte offsets. When a DFA state's ready
  * patterns are completed by a separator, the start of each match is found by running
  * the NFA forward from the nearest word starts in that history. Hits wait in a short
@@ -34,6 +36,7 @@ struct term_seen {
 struct match_scanner {
 	struct match_lists *lists;
 	const struct automaton *am;
+	struct dfa *dfa;
 	uint32_t state;
 	uint64_t offset;
 	uint8_t u8[4];
@@ -63,9 +66,15 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 		free(sc);
 		return NULL;
 	}
+	sc->dfa = dfa_new(lists->am, VIGIL_SCAN_CACHE_STATES);
+	if (!sc->dfa) {
+		free(sc->terms);
+		free(sc);
+		return NULL;
+	}
 	sc->lists = match_lists_ref(lists);
 	sc->am = lists->am;
-	sc->state = sc->am->start;
+	sc->state = dfa_start(sc->dfa);
 	return sc;
 }
 
@@ -74,8 +83,23 @@ void match_scanner_free(struct match_scanner *sc)
 	if (!sc)
 		return;
 	match_lists_unref(sc->lists);
+	dfa_free(sc->dfa);
 	free(sc->terms);
 	free(sc);
+}
+
+void match_scanner_set_cache(struct match_scanner *sc, size_t max_states)
+{
+	dfa_set_max(sc->dfa, max_states);
+}
+
+void match_scanner_reset(struct match_scanner *sc)
+{
+	sc->state = dfa_start(sc->dfa);
+	sc->offset = sc->nsym = sc->seg_start = 0;
+	sc->u8need = sc->u8len = 0;
+	sc->npend = 0;
+	memset(sc->terms, 0, sc->lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS * sizeof(*sc->terms));
 }
 
 uint64_t match_scanner_offset(const struct match_scanner *sc)
@@ -88,6 +112,11 @@ uint64_t match_scanner_offset(const struct match_scanner *sc)
 static bool is_boundary(uint8_t sym)
 {
 	return norm_boundary_mask & SYMBIT(sym);
+}
+
+static bool is_sep(uint8_t sym)
+{
+	return norm_sep_mask & SYMBIT(sym);
 }
 
 static void report(struct match_scanner *sc, uint32_t rule, uint64_t start, uint64_t end)
@@ -227,7 +256,7 @@ static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32
 		symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
 		size_t m;
 
-		if (i > sc->seg_start && (i == lo || !is_boundary(sc->hsym[(i - 1) & HMASK])))
+		if (i > sc->seg_start && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK])))
 			continue;
 		m = 0;
 		for (size_t k = 0; k < n; k++)
@@ -268,8 +297,8 @@ static void hold(struct match_scanner *sc, const struct span *s)
 static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 {
 	const struct automaton *am = sc->am;
-	const uint32_t *pats = am->ready + am->ready_off[state];
-	size_t n = am->ready_off[state + 1] - am->ready_off[state];
+	size_t n;
+	const uint32_t *pats = dfa_ready(sc->dfa, state, &n);
 	uint64_t starts[64], e = b - 1;
 	struct span excl[64];
 	size_t nexcl = 0;
@@ -312,18 +341,17 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 
 static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, uint64_t end)
 {
-	const struct automaton *am = sc->am;
 	size_t h = sc->nsym & HMASK;
-	uint32_t t = am->trans[(size_t)sc->state * SYM_COUNT + sym];
+	uint32_t t = dfa_next(sc->dfa, &sc->state, sym);
 
 	sc->hsym[h] = sym;
 	sc->hstart[h] = start;
 	sc->hend[h] = end;
-	if (t & AM_EMIT)
+	if (t & DFA_EMIT)
 		emit(sc, sc->state, sc->nsym);
 	sc->nsym++;
-	sc->state = t & AM_STATE_MASK;
-	if (sc->npend && !am->excl_live[sc->state])
+	sc->state = dfa_target(t);
+	if (sc->npend && !dfa_excl_live(sc->dfa, sc->state))
 		release(sc);
 }
 
@@ -405,19 +433,20 @@ void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, 
 
 void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata)
 {
-	const struct automaton *am = sc->am;
+	size_t nready;
 
 	sc->fn = fn;
 	sc->userdata = userdata;
 	utf8_abandon(sc);
-	if (am->ready_off[sc->state + 1] > am->ready_off[sc->state])
+	dfa_ready(sc->dfa, sc->state, &nready);
+	if (nready)
 		emit(sc, sc->state, sc->nsym);
 	/* a separator in the history, so that words are not joined across segments */
 	sc->hsym[sc->nsym & HMASK] = SYM_SEP;
 	sc->hstart[sc->nsym & HMASK] = sc->hend[sc->nsym & HMASK] = sc->offset;
 	sc->nsym++;
 	release(sc);
-	sc->state = am->start;
+	sc->state = dfa_start(sc->dfa);
 	sc->seg_start = sc->nsym;
 }
 

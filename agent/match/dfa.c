@@ -1,0 +1,202 @@
+/* dfa.c: a bounded cache of DFA states, determinised on demand from the NFA, per scanner. */
+#include "dfa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FIRST_CAP 64
+
+static uint64_t set_hash(const uint32_t *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static int grow_u32(uint32_t **p, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : 256;
+	uint32_t *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * sizeof(*q));
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* Room for cap states: tables grow, ids stay valid. */
+static int resize(struct dfa *d, size_t cap)
+{
+	uint32_t *trans = realloc(d->trans, cap * SYM_COUNT * sizeof(uint32_t));
+	uint32_t *so, *ro;
+	uint8_t *ex;
+
+	if (!trans)
+		return -1;
+	d->trans = trans;
+	memset(trans + d->cap * SYM_COUNT, 0, (cap - d->cap) * SYM_COUNT * sizeof(uint32_t));
+	so = realloc(d->set_off, (cap + 1) * sizeof(uint32_t));
+	if (!so)
+		return -1;
+	d->set_off = so;
+	ro = realloc(d->ready_off, (cap + 1) * sizeof(uint32_t));
+	if (!ro)
+		return -1;
+	d->ready_off = ro;
+	ex = realloc(d->excl_live, cap);
+	if (!ex)
+		return -1;
+	d->excl_live = ex;
+	free(d->hash);
+	d->hcap = cap * 2;
+	d->hash = calloc(d->hcap, sizeof(uint32_t));
+	if (!d->hash)
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		size_t j = set_hash(d->sets + d->set_off[i], d->set_off[i + 1] - d->set_off[i]);
+
+		for (j &= d->hcap - 1; d->hash[j]; j = (j + 1) & (d->hcap - 1))
+			;
+		d->hash[j] = (uint32_t)i + 1;
+	}
+	d->cap = cap;
+	return 0;
+}
+
+static void flush(struct dfa *d)
+{
+	memset(d->trans, 0, d->n * SYM_COUNT * sizeof(uint32_t));
+	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
+	d->n = d->nsets = d->nready = 0;
+	d->flushes++;
+}
+
+/* The id of a sorted set, added when new; UINT32_MAX when the cache is full. */
+static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
+{
+	const struct automaton *am = d->am;
+	size_t j = set_hash(s, n) & (d->hcap - 1);
+	uint32_t id;
+
+	for (; d->hash[j]; j = (j + 1) & (d->hcap - 1)) {
+		id = d->hash[j] - 1;
+		if (d->set_off[id + 1] - d->set_off[id] == n &&
+		    memcmp(d->sets + d->set_off[id], s, n * sizeof(*s)) == 0)
+			return id;
+	}
+	if (d->n == d->cap &&
+	    (d->cap == d->max || resize(d, d->cap * 2 > d->max ? d->max : d->cap * 2) < 0))
+		return UINT32_MAX;
+	if (d->n == 0)
+		d->set_off[0] = d->ready_off[0] = 0;
+	if (grow_u32(&d->sets, &d->sets_cap, d->nsets + n) < 0)
+		return UINT32_MAX;
+	id = (uint32_t)d->n++;
+	memcpy(d->sets + d->nsets, s, n * sizeof(*s));
+	d->nsets += n;
+	d->set_off[id + 1] = (uint32_t)d->nsets;
+	d->excl_live[id] = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m = s[i];
+
+		d->excl_live[id] |= am->excl[m];
+		for (uint32_t f = am->fin_off[m]; f < am->fin_off[m + 1]; f++) {
+			bool dup = false;
+
+			for (size_t q = d->ready_off[id]; q < d->nready && !dup; q++)
+				dup = d->ready[q] == am->fin[f];
+			if (dup || grow_u32(&d->ready, &d->ready_cap, d->nready + 1) < 0)
+				continue;
+			d->ready[d->nready++] = am->fin[f];
+		}
+	}
+	d->ready_off[id + 1] = (uint32_t)d->nready;
+	/* the hash slot may have moved if the tables grew */
+	for (j = set_hash(s, n) & (d->hcap - 1); d->hash[j]; j = (j + 1) & (d->hcap - 1))
+		;
+	d->hash[j] = id + 1;
+	return id;
+}
+
+struct dfa *dfa_new(const struct automaton *am, size_t max_states)
+{
+	struct dfa *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->am = am;
+	d->max = max_states < FIRST_CAP ? FIRST_CAP : max_states;
+	if (resize(d, FIRST_CAP) < 0) {
+		dfa_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dfa_set_max(struct dfa *d, size_t max_states)
+{
+	d->max = max_states < d->cap ? d->cap : max_states;
+}
+
+void dfa_free(struct dfa *d)
+{
+	if (!d)
+		return;
+	free(d->trans);
+	free(d->set_off);
+	free(d->ready_off);
+	free(d->excl_live);
+	free(d->sets);
+	free(d->ready);
+	free(d->hash);
+	free(d);
+}
+
+uint32_t dfa_start(struct dfa *d)
+{
+	uint32_t root = AM_ROOT, id = intern(d, &root, 1);
+
+	if (id == UINT32_MAX) {
+		flush(d);
+		id = intern(d, &root, 1);
+	}
+	return id;
+}
+
+uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym)
+{
+	size_t n = d->set_off[*s + 1] - d->set_off[*s], m;
+	uint32_t to, t;
+	size_t nready;
+
+	memcpy(d->cur, d->sets + d->set_off[*s], n * sizeof(uint32_t));
+	m = automaton_step(d->am, d->cur, n, sym, d->next);
+	to = intern(d, d->next, m);
+	if (to == UINT32_MAX) {
+		/* full: start again with the two states in hand */
+		flush(d);
+		*s = intern(d, d->cur, n);
+		to = intern(d, d->next, m);
+	}
+	dfa_ready(d, *s, &nready);
+	t = (to + 1) | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
+	d->trans[(size_t)*s * SYM_COUNT + sym] = t;
+	return t;
+}
+
+size_t dfa_memory(const struct dfa *d)
+{
+	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint32_t) + 2 * sizeof(uint32_t) + 1) +
+	       (d->sets_cap + d->ready_cap + d->hcap) * sizeof(uint32_t);
+}

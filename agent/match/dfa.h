@@ -1,0 +1,75 @@
+/* dfa.h: a bounded cache of DFA states, determinised on demand from the NFA, per scanner. */
+#pragma once
+
+/*
+ * Each state is a set of NFA states. A transition is computed the first time it is
+ * taken and then costs one table read; ordinary text visits few states, so the cache
+ * stays small. When it reaches its ceiling it is emptied and refilled, so memory is
+ * bounded whatever the input. Not shared: one per scanner (one thread at a time).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "automaton.h"
+
+#define DFA_EMIT 0x80000000u /* transition flag: the source state's ready patterns complete */
+
+struct dfa {
+	uint32_t *trans; /* cap * SYM_COUNT; 0: not computed, else (next + 1) | DFA_EMIT */
+	/* the rest is private to dfa.c */
+	const struct automaton *am;
+	size_t n, cap, max;
+	uint32_t *set_off, *ready_off; /* per state, n + 1 entries */
+	uint8_t *excl_live;
+	uint32_t *sets, *ready;
+	size_t nsets, sets_cap, nready, ready_cap;
+	uint32_t *hash;
+	size_t hcap;
+	uint32_t cur[AM_MAX_SET], next[AM_MAX_SET];
+	size_t flushes;
+};
+
+/* A new cache that holds at most max_states states; NULL on out-of-memory. */
+struct dfa *dfa_new(const struct automaton *am, size_t max_states);
+void dfa_free(struct dfa *d);
+
+/* Changes the ceiling; a lower one than the states held takes effect at the next flush. */
+void dfa_set_max(struct dfa *d, size_t max_states);
+
+/* The state at the start of a segment: only the start state of the NFA. */
+uint32_t dfa_start(struct dfa *d);
+
+/* Computes the transition of *s on sym. May empty the cache, in which case *s is
+ * replaced by the new id of the same state. Returns the transition word. */
+uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym);
+
+/* The transition word of *s on sym (see DFA_EMIT); *s may be renumbered as in dfa_miss. */
+static inline uint32_t dfa_next(struct dfa *d, uint32_t *s, uint8_t sym)
+{
+	uint32_t t = d->trans[(size_t)*s * SYM_COUNT + sym];
+
+	return t ? t : dfa_miss(d, s, sym);
+}
+
+static inline uint32_t dfa_target(uint32_t t)
+{
+	return (t & ~DFA_EMIT) - 1;
+}
+
+/* Patterns whose match is complete in state s, waiting for a separator. */
+static inline const uint32_t *dfa_ready(const struct dfa *d, uint32_t s, size_t *n)
+{
+	*n = d->ready_off[s + 1] - d->ready_off[s];
+	return d->ready + d->ready_off[s];
+}
+
+/* Non-zero when an exclusion is partly matched in state s. */
+static inline bool dfa_excl_live(const struct dfa *d, uint32_t s)
+{
+	return d->excl_live[s];
+}
+
+/* Bytes the cache holds now. */
+size_t dfa_memory(const struct dfa *d);
