@@ -279,7 +279,8 @@ static int setup_xkb(struct keys *k)
 	int opcode, error_base, major = XkbMajorVersion, minor = XkbMinorVersion;
 
 	if (!XkbQueryExtension(k->ctrl, &opcode, &k->xkb_event_base, &error_base, &major, &minor)) {
-		log_error("keys: the X server has no XKB extension");
+		log_error("keys: the X server has no XKB extension; typed text is not monitored "
+		          "(window titles and the clipboard still are)");
 		return -ENOTSUP;
 	}
 	if (!xkb_x11_setup_xkb_extension(
@@ -308,8 +309,8 @@ static int setup_record(struct keys *k, const char *display_name)
 	int major, minor;
 
 	if (!XRecordQueryVersion(k->ctrl, &major, &minor)) {
-		log_error("keys: the X server has no RECORD extension; typed text cannot be "
-		          "monitored");
+		log_error("keys: the X server has no RECORD extension; typed text is not "
+		          "monitored (window titles and the clipboard still are)");
 		return -ENOTSUP;
 	}
 	k->rec = XOpenDisplay(display_name);

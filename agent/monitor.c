@@ -135,8 +135,8 @@ static int setup(struct monitor *m)
 	if (!m->windows)
 		return -ENOMEM;
 	r = keys_new(m->dpy, p->display, on_key, m, &m->keys);
-	if (r < 0)
-		return r;
+	if (r < 0 && r != -ENOTSUP)
+		return r; /* without RECORD or XKB (logged), titles and the clipboard go on */
 	if (p->cfg->clipboard_max_bytes > 0) {
 		r = clip_new(m->dpy, (size_t)p->cfg->clipboard_max_bytes, on_clip, m, &m->clip);
 		if (r < 0 && r != -ENOTSUP)
@@ -164,7 +164,7 @@ static void dispatch_x(struct monitor *m)
 
 	while (XPending(m->dpy)) {
 		XNextEvent(m->dpy, &ev);
-		if (keys_handle_event(m->keys, &ev))
+		if (m->keys && keys_handle_event(m->keys, &ev))
 			continue;
 		if (m->clip && clip_handle_event(m->clip, &ev))
 			continue;
@@ -216,13 +216,14 @@ static int loop(struct monitor *m)
 	for (;;) {
 		struct pollfd fds[3] = {
 		    {ConnectionNumber(m->dpy), POLLIN, 0},
-		    {keys_fd(m->keys), POLLIN, 0},
+		    {m->keys ? keys_fd(m->keys) : -1, POLLIN, 0},
 		    {m->sigfd, POLLIN, 0},
 		};
 		uint64_t now;
 
 		dispatch_x(m);
-		keys_dispatch(m->keys);
+		if (m->keys)
+			keys_dispatch(m->keys);
 		dispatch_x(m); /* key handling may have read events while asking for the focus */
 		XFlush(m->dpy);
 		if (poll(fds, 3, next_timeout(m)) < 0 && errno != EINTR) {
@@ -233,7 +234,7 @@ static int loop(struct monitor *m)
 			return MONITOR_EXIT_STOPPED;
 		if (fds[0].revents & POLLIN)
 			dispatch_x(m);
-		if (fds[1].revents & POLLIN)
+		if ((fds[1].revents & POLLIN) && m->keys)
 			keys_dispatch(m->keys);
 		now = mono_ns();
 		typed_tick(m->typed, now);

@@ -46,14 +46,17 @@ class XEnv:
         self.display = None
 
     # --- X server and windows -------------------------------------------------
-    def start_x(self, wm=True):
+    def start_x(self, wm=True, extra=(), number=None):
+        """Starts Xvfb (on a free display, or on :number again) and openbox."""
         r, w = os.pipe()
-        xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1024x768x24",
-             "-nolisten", "tcp", "-noreset"],
-            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        argv = ["Xvfb"] + ([f":{number}"] if number is not None else []) + [
+            "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp",
+            "-noreset"] + list(extra)
+        xvfb = subprocess.Popen(argv, pass_fds=(w,), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         os.close(w)
         self.procs.append(xvfb)
+        self.xvfb = xvfb
         num = b""
         end = time.monotonic() + 30
         while not num.endswith(b"\n") and time.monotonic() < end:
