@@ -203,28 +203,6 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 	return 0;
 }
 
-/*
- * A phrase of several words also matches with its words run together ("killmyself",
- * as in a hashtag): one more word in the trie, written together only. Phrases with a
- * prefix before their last word have no such form.
- */
-static int add_joined(struct builder *b, const struct wl_pattern *p, uint32_t pid, uint8_t trie)
-{
-	uint8_t inner_prefix = (uint8_t)(p->prefix & ~(1u << (p->nwords - 1)));
-	uint32_t ends[3];
-	size_t nends, total = 0;
-
-	if (p->nwords < 2 || inner_prefix)
-		return 0;
-	for (uint8_t w = 0; w < p->nwords; w++)
-		total += p->wlen[w];
-	TRY(add_word(b, ROOT, p->units, total, p->prefix & (1u << (p->nwords - 1)), false, trie,
-	             ends, &nends));
-	for (size_t e = 0; e < nends; e++)
-		TRY(add_final(b, ends[e], pid));
-	return 0;
-}
-
 static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t rule, uint8_t term,
                        bool excl)
 {
@@ -259,7 +237,7 @@ static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t r
 	for (size_t e = 0; e < nends; e++)
 		TRY(add_final(b, ends[e], pid));
 	ap->entry = norm_accepts(p->units[0], true);
-	return add_joined(b, p, pid, trie);
+	return 0;
 }
 
 /* ---- NFA edges -------------------------------------------------------------- */
@@ -295,102 +273,119 @@ static bool stretches(const struct builder *b, size_t i, const uint32_t *kids, s
 	return false;
 }
 
-struct tri {
-	uint32_t from;
-	struct am_edge e;
-};
-
-static int edge_cmp(const void *a, const void *b)
+static int feed_cmp(const void *a, const void *b)
 {
-	const struct tri *x = a, *y = b;
+	const struct feed *x = a, *y = b;
 
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
-	if (x->e.to != y->e.to)
-		return x->e.to < y->e.to ? -1 : 1;
+	return x->gap < y->gap ? -1 : x->gap > y->gap;
+}
+
+/* Children of every node, grouped by parent (counting sort). */
+static int build_kids(const struct builder *b, uint32_t **kids_off, uint32_t **kids)
+{
+	uint32_t *off = calloc(b->nnodes + 1, sizeof(uint32_t));
+	uint32_t *k = malloc(b->nnodes * sizeof(uint32_t));
+	uint32_t *fill = calloc(b->nnodes, sizeof(uint32_t));
+
+	if (!off || !k || !fill) {
+		free(off);
+		free(k);
+		free(fill);
+		return -ENOMEM;
+	}
+	for (size_t i = 2; i < b->nnodes; i++)
+		off[b->nodes[i].parent + 1]++;
+	for (size_t i = 0; i < b->nnodes; i++)
+		off[i + 1] += off[i];
+	for (size_t i = 2; i < b->nnodes; i++) {
+		uint32_t p = b->nodes[i].parent;
+
+		k[off[p] + fill[p]++] = (uint32_t)i;
+	}
+	free(fill);
+	*kids_off = off;
+	*kids = k;
 	return 0;
 }
 
-/* Builds the CSR edge arrays: parent -> child, feeders -> gap, feeders -> next words. */
+static bool has_loop(const struct builder *b, size_t i, const uint32_t *kids_off,
+                     const uint32_t *kids)
+{
+	const struct node *n = &b->nodes[i];
+
+	if (n->kind == NK_CONT)
+		return n->unit < SYM_DIGIT0 &&
+		       stretches(b, i, kids + kids_off[i], kids_off[i + 1] - kids_off[i]);
+	return n->kind == NK_SEPT || n->kind == NK_GAP || n->kind == NK_TAIL;
+}
+
+/*
+ * Builds the CSR edge arrays: its own loop, parent -> child, feeders -> gap, and
+ * feeders -> the next word's first letters (words written together). Two passes over
+ * the same walk: count, then fill, so no edge list needs sorting.
+ */
 static int build_edges(struct builder *b, struct automaton *am)
 {
-	struct tri *t = NULL;
-	size_t nt = 0, cap = 0;
-	uint32_t *kids_off = calloc(b->nnodes + 1, sizeof(uint32_t));
-	uint32_t *kids = malloc(b->nnodes * sizeof(uint32_t));
-	int r = -ENOMEM;
+	uint32_t *kids_off, *kids, *pos;
+	size_t ne = 0;
+	int r = build_kids(b, &kids_off, &kids);
 
-	if (!kids_off || !kids)
-		goto out;
-	for (size_t i = 2; i < b->nnodes; i++)
-		kids_off[b->nodes[i].parent + 1]++;
-	for (size_t i = 0; i < b->nnodes; i++)
-		kids_off[i + 1] += kids_off[i];
-	{
-		uint32_t *fill = calloc(b->nnodes, sizeof(uint32_t));
+	if (r < 0)
+		return r;
+	if (b->nfeeds) { /* the same feed is added by every phrase sharing it */
+		size_t k = 1;
 
-		if (!fill)
-			goto out;
-		for (size_t i = 2; i < b->nnodes; i++) {
-			uint32_t p = b->nodes[i].parent;
-
-			kids[kids_off[p] + fill[p]++] = (uint32_t)i;
-		}
-		free(fill);
+		qsort(b->feeds, b->nfeeds, sizeof(*b->feeds), feed_cmp);
+		for (size_t i = 1; i < b->nfeeds; i++)
+			if (feed_cmp(&b->feeds[i], &b->feeds[k - 1]) != 0)
+				b->feeds[k++] = b->feeds[i];
+		b->nfeeds = k;
 	}
-#define EDGE(f, m, to_)                                                                            \
-	do {                                                                                       \
-		if (grow(&t, &cap, nt + 1, sizeof(*t)) < 0)                                        \
-			goto out;                                                                  \
-		t[nt++] = (struct tri){(f), {(m), (to_)}};                                         \
-	} while (0)
-	for (size_t i = 0; i < b->nnodes; i++) {
-		const struct node *n = &b->nodes[i];
-
-		/* its own loop: stretched letters (not digits), separators, a prefix's tail */
-		if ((n->kind == NK_CONT && n->unit < SYM_DIGIT0 &&
-		     stretches(b, i, kids + kids_off[i], kids_off[i + 1] - kids_off[i])) ||
-		    n->kind == NK_SEPT || n->kind == NK_GAP || n->kind == NK_TAIL)
-			EDGE((uint32_t)i, node_accepts(n), (uint32_t)i);
-		for (uint32_t k = kids_off[i]; k < kids_off[i + 1]; k++) {
-			uint32_t c = kids[k];
-
-			if (b->nodes[c].kind == NK_GAP)
-				continue; /* reached through the feeds below */
-			EDGE((uint32_t)i, node_accepts(&b->nodes[c]), c);
-		}
-	}
-	for (size_t f = 0; f < b->nfeeds; f++) {
-		uint32_t from = b->feeds[f].from, gap = b->feeds[f].gap;
-
-		EDGE(from, norm_sep_mask, gap);
-	}
-#undef EDGE
-	qsort(t, nt, sizeof(*t), edge_cmp);
+	r = -ENOMEM;
 	am->edge_off = calloc(b->nnodes + 1, sizeof(uint32_t));
-	am->edges = malloc((nt ? nt : 1) * sizeof(struct am_edge));
-	if (!am->edge_off || !am->edges)
+	pos = calloc(b->nnodes + 1, sizeof(uint32_t));
+	if (!am->edge_off || !pos)
 		goto out;
-	{
-		size_t ne = 0;
-
-		for (size_t i = 0; i < nt; i++) {
-			if (ne && t[i].from == t[i - 1].from && t[i].e.to == t[i - 1].e.to) {
-				am->edges[ne - 1].mask |= t[i].e.mask; /* a feed seen twice */
-				continue;
-			}
-			am->edges[ne++] = t[i].e;
-			am->edge_off[t[i].from + 1]++;
+	for (int pass = 0; pass < 2; pass++) {
+#define EDGE(f, m, t)                                                                              \
+	do {                                                                                       \
+		if (pass)                                                                          \
+			am->edges[pos[f]++] = (struct am_edge){(m), (t)};                          \
+		else                                                                               \
+			am->edge_off[(f) + 1]++;                                                   \
+	} while (0)
+		for (size_t i = 0; i < b->nnodes; i++) {
+			if (has_loop(b, i, kids_off, kids))
+				EDGE(i, node_accepts(&b->nodes[i]), (uint32_t)i);
+			for (uint32_t k = kids_off[i]; k < kids_off[i + 1]; k++)
+				if (b->nodes[kids[k]].kind != NK_GAP) /* reached through feeds */
+					EDGE(i, node_accepts(&b->nodes[kids[k]]), kids[k]);
 		}
+		for (size_t f = 0; f < b->nfeeds; f++) {
+			uint32_t from = b->feeds[f].from, gap = b->feeds[f].gap;
+
+			EDGE(from, norm_sep_mask, gap);
+			for (uint32_t k = kids_off[gap]; k < kids_off[gap + 1]; k++)
+				EDGE(from, node_accepts(&b->nodes[kids[k]]), kids[k]);
+		}
+#undef EDGE
+		if (pass)
+			break;
 		for (size_t i = 0; i < b->nnodes; i++)
 			am->edge_off[i + 1] += am->edge_off[i];
-		am->memory_bytes += ne * sizeof(struct am_edge);
+		ne = am->edge_off[b->nnodes];
+		memcpy(pos, am->edge_off, (b->nnodes + 1) * sizeof(uint32_t));
+		am->edges = malloc((ne ? ne : 1) * sizeof(struct am_edge));
+		if (!am->edges)
+			goto out;
 	}
-	am->memory_bytes += (b->nnodes + 1) * sizeof(uint32_t);
+	am->memory_bytes += ne * sizeof(struct am_edge) + (b->nnodes + 1) * sizeof(uint32_t);
 	am->nnfa = b->nnodes;
 	r = 0;
 out:
-	free(t);
+	free(pos);
 	free(kids_off);
 	free(kids);
 	return r;
@@ -468,13 +463,34 @@ size_t automaton_step(const struct automaton *am, const uint32_t *members, size_
 
 /* ---- entry points ------------------------------------------------------------ */
 
+/* An upper bound of the trie's size, so its tables are sized once. */
+static size_t estimate_nodes(const struct wl_set *set)
+{
+	size_t n = 2;
+
+	for (size_t i = 0; i < set->nrules; i++)
+		for (uint8_t t = 0; t < set->rules[i].nterms; t++)
+			n += 3 * wl_pattern_letters(&set->rules[i].terms[t]) + 8;
+	return n;
+}
+
+static size_t pow2_above(size_t n)
+{
+	size_t p = 4096;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
 int automaton_build(const struct wl_set *set, struct automaton **out)
 {
 	struct builder b = {0};
 	struct automaton *am = calloc(1, sizeof(*am));
 	int r = -ENOMEM;
 
-	if (!am || grow(&b.nodes, &b.ncap, 2, sizeof(*b.nodes)) < 0)
+	if (!am || grow(&b.nodes, &b.ncap, estimate_nodes(set), sizeof(*b.nodes)) < 0 ||
+	    hash_rebuild(&b, pow2_above(2 * b.ncap)) < 0)
 		goto fail;
 	b.nodes[ROOT] = (struct node){.kind = NK_ROOT};
 	b.nodes[INWORD] = (struct node){.kind = NK_INWORD};

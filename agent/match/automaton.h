@@ -4,8 +4,8 @@
 /*
  * Each pattern becomes a path in a trie-shaped NFA: per word a contiguous path whose
  * letters may repeat (stretched letters) and a split path with separators between
- * single letters; separators between words; a tail for word prefixes; and the words
- * run together. A start state that is live only after a separator makes phrases whole
+ * single letters; separators (or none) between words; a tail for word prefixes. A
+ * start state that is live only after a separator makes phrases whole
  * words. Scanners determinise it lazily (dfa.h): the full DFA of thousands of phrases
  * with these evasions is far larger than the few states ordinary text visits.
  *
