@@ -65,8 +65,8 @@ static int load_keymap(struct keys *k)
 	k->keymap = keymap;
 	k->state = state;
 	memset(k->down, 0, sizeof(k->down));
-	if (k->compose)
-		xkb_compose_state_reset(k->compose);
+	/* A Compose sequence in progress survives: tools that type a keysym missing from
+	 * the layout bind it to a spare key just for that press. */
 	return 0;
 }
 
@@ -204,16 +204,20 @@ static void key_press(struct keys *k, unsigned kc, bool repeat)
 	logo = mod_active(k, XKB_MOD_NAME_LOGO);
 	if (edit_key(k, sym, ctrl, mod_active(k, XKB_MOD_NAME_SHIFT)))
 		return;
-	n = xkb_state_key_get_utf8(k->state, kc, ev.text, sizeof(ev.text));
-	if (n <= 0 || (size_t)n >= sizeof(ev.text))
-		return; /* function keys and the like: the text is unchanged */
 	if (ctrl || alt || logo) {
-		emit(k, TEXT_BREAK); /* a shortcut: the text may have changed in any way */
+		/* A shortcut: the text may have changed in any way. */
+		if (xkb_state_key_get_utf8(k->state, kc, NULL, 0) > 0)
+			emit(k, TEXT_BREAK);
 		return;
 	}
-	ev.len = (size_t)n;
-	if (!compose_key(k, sym, &ev) || ev.len == 0)
-		return;
+	if (!compose_key(k, sym, &ev))
+		return; /* a dead key, or a Compose sequence going on */
+	if (ev.len == 0) {
+		n = xkb_state_key_get_utf8(k->state, kc, ev.text, sizeof(ev.text));
+		if (n <= 0 || (size_t)n >= sizeof(ev.text))
+			return; /* function keys and the like: the text is unchanged */
+		ev.len = (size_t)n;
+	}
 	if ((unsigned char)ev.text[0] < 0x20 || ev.text[0] == 0x7f)
 		return;
 	k->fn(&ev, k->userdata);

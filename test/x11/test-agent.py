@@ -136,13 +136,38 @@ def scenario_uk(x):
     x.type('send me £50 for pics and "knife crime" ')
     x.key("Return")
     hits = x.new_hits(2, settle=0.3)
+    pause_for_debounce()
+    x.type("i hat")
+    x.key("ISO_Level3_Shift+4")  # AltGr+4 is the euro sign on a UK keyboard
+    x.type(" everyone ")
+    x.key("Return")
+    altgr = x.new_hits(1, settle=0.3)
     x.run(["setxkbmap", "us"])
     time.sleep(0.5)
+    check("UK layout: AltGr+4 decoded as the euro sign",
+          phrases(altgr) == ["hate everyone"] and altgr[0]["reason"]["matched"] == "hat€ everyone",
+          altgr)
     ctx = hits[-1]["context"] if hits else ""
     check("UK layout: both phrases found", sorted(phrases(hits)) == sorted(
         ['"knife crime"', "£50 for pics"]), hits)
     check("UK layout: £ and \" decoded from the gb keymap",
           '£50 for pics and "knife crime"' in ctx, ctx)
+
+
+def scenario_dead_keys(x):
+    pause_for_debounce()
+    x.run(["setxkbmap", "us", "-variant", "intl"])
+    time.sleep(0.5)
+    x.type("i hate ")
+    x.key("dead_acute", "e")
+    x.type("veryone ")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    x.run(["setxkbmap", "us"])
+    time.sleep(0.5)
+    check("dead keys are combined (US international: dead acute + e)",
+          phrases(hits) == ["hate everyone"] and hits[0]["reason"]["matched"] == "hate éveryone",
+          hits)
 
 
 def scenario_title(x, wid):
@@ -295,7 +320,8 @@ def main():
             x.start_agent(LISTS, [f"debounce-seconds = {DEBOUNCE_S}", "idle-flush-ms = 1000"])
             x.activate(wid_a)
             for fn in (scenario_typed, scenario_leet, scenario_stretched, scenario_backspace,
-                       scenario_cursor_delete, scenario_idle, scenario_capslock, scenario_uk):
+                       scenario_cursor_delete, scenario_idle, scenario_capslock, scenario_uk,
+                       scenario_dead_keys):
                 fn(x)
             scenario_title(x, wid_a)
             scenario_clipboard(x)
