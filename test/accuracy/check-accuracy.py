@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""check-accuracy.py: accuracy checks of the default phrase lists through vigil-wordlist.
+
+usage: check-accuracy.py VIGIL_WORDLIST LISTDIR CHECK [ARGS...]
+
+  labelled FILE.tsv MIN_RECALL MAX_FP  rows "expected<TAB>category<TAB>text" (expected is
+                                       hit or clean); recall >= MIN_RECALL over hit rows (a
+                                       hit of that category must be reported) and false
+                                       positives <= MAX_FP over clean rows (no hit at all)
+  benign FILE.txt MAX_RATE             lines with any hit / all lines <= MAX_RATE
+  lint                                 vigil-wordlist lint LISTDIR exits 0
+  rules MIN_RULES CATEGORY...          vigil-wordlist dump prints >= MIN_RULES rules and
+                                       every CATEGORY has rules (per `stats`)
+
+Prints the measured figures, and every miss or false positive on failure, so that a
+technician can see which text was wrongly caught or missed. Exits 0 on pass, 1 on fail.
+"""
+import json
+import subprocess
+import sys
+
+
+def run(cmd, stdin=None):
+    proc = subprocess.run(cmd, input=stdin, capture_output=True)
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+
+
+def scan(tool, lists, texts):
+    """Scans texts (one per line) and returns a list of hit lists, one per text."""
+    for t in texts:
+        if '\n' in t or '\r' in t:
+            sys.exit('check-accuracy: text contains a line break: %r' % t)
+    data = ''.join(t + '\n' for t in texts).encode('utf-8')
+    rc, out, err = run([tool, 'scan', '--lists', lists, '--json'], data)
+    if rc != 0:
+        sys.exit('check-accuracy: vigil-wordlist scan exited %d: %s' % (rc, err.strip()[:500]))
+    hits = [None] * len(texts)
+    for n, line in enumerate(out.splitlines(), 1):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        i = int(obj.get('line', n)) - 1
+        if not 0 <= i < len(texts):
+            sys.exit('check-accuracy: scan reported line %d of %d' % (i + 1, len(texts)))
+        hits[i] = obj.get('hits', [])
+    missing = [i + 1 for i, h in enumerate(hits) if h is None]
+    if missing:
+        sys.exit('check-accuracy: no output for %d lines (first: %d)' % (len(missing), missing[0]))
+    return hits
+
+
+def describe(hits):
+    return ', '.join('%s/%s "%s"' % (h.get('category'), h.get('severity'), h.get('phrase')) for h in hits)
+
+
+def check_labelled(tool, lists, path, min_recall, max_fp):
+    rows = []
+    with open(path, encoding='utf-8') as f:
+        for n, raw in enumerate(f, 1):
+            raw = raw.rstrip('\n')
+            if not raw or raw.startswith('#'):
+                continue
+            parts = raw.split('\t', 2)
+            if len(parts) != 3 or parts[0] not in ('hit', 'clean'):
+                sys.exit('%s:%d: expected "hit|clean<TAB>category<TAB>text"' % (path, n))
+            rows.append(tuple(parts))
+    hits = scan(tool, lists, [r[2] for r in rows])
+    total, found, clean, fps = {}, {}, 0, 0
+    problems = []
+    for (expected, category, text), h in zip(rows, hits):
+        if expected == 'hit':
+            total[category] = total.get(category, 0) + 1
+            if any(x.get('category') == category for x in h):
+                found[category] = found.get(category, 0) + 1
+            else:
+                problems.append('missed %s: %s  (got %s)' % (category, text, describe(h) or 'nothing'))
+        else:
+            clean += 1
+            if h:
+                fps += 1
+                problems.append('false positive: %s  (got %s)' % (text, describe(h)))
+    nhit = sum(total.values())
+    recall = sum(found.values()) / nhit if nhit else 0.0
+    fp_rate = fps / clean if clean else 0.0
+    for cat in sorted(total):
+        print('%-16s %4d/%-4d' % (cat, found.get(cat, 0), total[cat]))
+    print('%s: recall %.3f (%d/%d, need >= %.3f), false positives %.3f (%d/%d, need <= %.3f)'
+          % (path, recall, sum(found.values()), nhit, min_recall, fp_rate, fps, clean, max_fp))
+    ok = nhit > 0 and clean > 0 and recall >= min_recall and fp_rate <= max_fp
+    if problems:
+        print('\n'.join(problems))
+    return ok
+
+
+def check_benign(tool, lists, path, max_rate):
+    with open(path, encoding='utf-8') as f:
+        texts = [line.rstrip('\n') for line in f if line.strip()]
+    hits = scan(tool, lists, texts)
+    bad = [(t, h) for t, h in zip(texts, hits) if h]
+    rate = len(bad) / len(texts) if texts else 1.0
+    print('%s: %d of %d lines hit, rate %.4f (need <= %.4f)' % (path, len(bad), len(texts), rate, max_rate))
+    for t, h in bad:
+        print('hit in benign text: %s  (got %s)' % (t, describe(h)))
+    return bool(texts) and rate <= max_rate
+
+
+def check_lint(tool, lists):
+    rc, out, err = run([tool, 'lint', lists])
+    print((out + err).strip())
+    if rc != 0:
+        print('vigil-wordlist lint exited %d' % rc)
+    return rc == 0
+
+
+def check_rules(tool, lists, min_rules, categories):
+    rc, out, err = run([tool, 'dump', '--lists', lists])
+    if rc != 0:
+        rc, out, err = run([tool, 'dump', lists])
+    if rc != 0:
+        print('vigil-wordlist dump exited %d: %s' % (rc, err.strip()[:500]))
+        return False
+    nrules = len([l for l in out.splitlines() if l.strip()])
+    print('dump: %d rules (need >= %d)' % (nrules, min_rules))
+    rc, out, err = run([tool, 'stats', '--lists', lists])
+    if rc != 0:
+        print('vigil-wordlist stats exited %d: %s' % (rc, err.strip()[:500]))
+        return False
+    present = set()
+    for line in out.splitlines():
+        words = line.split()
+        if len(words) > 1 and words[1].isdigit() and any(int(w) for w in words[1:] if w.isdigit()):
+            present.add(words[0])
+    missing = [c for c in categories if c not in present]
+    if missing:
+        print('categories without rules: %s' % ', '.join(missing))
+    return nrules >= min_rules and not missing
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    tool, lists, check, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    if check == 'labelled' and len(args) == 3:
+        ok = check_labelled(tool, lists, args[0], float(args[1]), float(args[2]))
+    elif check == 'benign' and len(args) == 2:
+        ok = check_benign(tool, lists, args[0], float(args[1]))
+    elif check == 'lint' and not args:
+        ok = check_lint(tool, lists)
+    elif check == 'rules' and len(args) >= 1:
+        ok = check_rules(tool, lists, int(args[0]), args[1:])
+    else:
+        sys.exit(__doc__)
+    print('PASS' if ok else 'FAIL')
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == '__main__':
+    main()
