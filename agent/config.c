@@ -406,7 +406,14 @@ static bool is_loopback_host(const char *host, size_t len)
 		return true;
 	if (len == 5 && strncmp(host, "[::1]", 5) == 0)
 		return true;
-	return len >= 4 && strncmp(host, "127.", 4) == 0;
+	if (len < 4 || strncmp(host, "127.", 4) != 0)
+		return false;
+	/* An IPv4 literal, not a name that merely starts with "127.". */
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)host[i]) && host[i] != '.')
+			return false;
+	}
+	return true;
 }
 
 int config_check(const struct agent_config *cfg, char *err, size_t errlen)

@@ -1,0 +1,134 @@
+/* test-config.c: agent.conf parsing, flags overriding the file, and precise errors. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static const struct {
+	const char *file;
+	const char *want_err; /* substring of the error after "FILE:"; NULL: accepted */
+} rows[] = {
+    {"# comment\n\nserver = https://vigil.example.org\nlists=/tmp/l\n", NULL},
+    {"debounce-seconds = 5\nidle-flush-ms = 300\nclipboard-max-bytes = 0\n", NULL},
+    {"screen-text = ocr\nlog-level = debug\nrun-as = vigil\n", NULL},
+    {"server = https://a\nbogus = 1\n", ":2: unknown setting \"bogus\""},
+    {"debounce-seconds = soon\n", ":1: debounce-seconds: \"soon\" is not a number from 0 to 86400"},
+    {"idle-flush-ms = 5\n", ":1: idle-flush-ms: \"5\" is not a number from 50 to 60000"},
+    {"clipboard-max-bytes = 99999999\n", ":1: clipboard-max-bytes"},
+    {"screen-text = maybe\n", ":1: screen-text: unknown value \"maybe\""},
+    {"log-level = loud\n", ":1: log-level: unknown level \"loud\""},
+    {"\n\njust words\n", ":3: expected \"key = value\""},
+};
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+static int test_rows(const char *path)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct agent_config cfg;
+		char err[512] = "";
+		int r;
+
+		config_init(&cfg);
+		cfg.config_path = strdup(path);
+		write_file(path, rows[i].file);
+		r = config_load(&cfg, err, sizeof(err));
+		if (rows[i].want_err ? (r == 0 || !strstr(err, rows[i].want_err)) : r != 0) {
+			printf("not ok: row %zu: r=%d err \"%s\", want \"%s\"\n", i, r, err,
+			       rows[i].want_err ? rows[i].want_err : "(accepted)");
+			failed++;
+		}
+		config_free(&cfg);
+	}
+	return failed;
+}
+
+static int test_override(const char *path)
+{
+	char *argv[] = {"vigil-agent", "--config",    (char *)path, "--lists",
+	                "/flag/lists", "--log-level", "warning",    "--display",
+	                ":7",          "--user",      "pupil",      NULL};
+	struct agent_config cfg;
+	char err[512] = "";
+	int failed = 0;
+
+	write_file(path, "lists = /file/lists\nlog-level = debug\nspool = /file/spool\n"
+	                 "debounce-seconds = 9\n");
+	config_init(&cfg);
+	if (config_parse_args(&cfg, 11, argv, err, sizeof(err)) != 0 ||
+	    config_load(&cfg, err, sizeof(err)) != 0 || config_check(&cfg, err, sizeof(err)) != 0) {
+		printf("not ok: override: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (strcmp(cfg.lists, "/flag/lists") != 0 || cfg.log_level != LOG_LEVEL_WARNING ||
+	    strcmp(cfg.spool, "/file/spool") != 0 || cfg.debounce_seconds != 9 ||
+	    strcmp(cfg.display, ":7") != 0 || strcmp(cfg.user, "pupil") != 0) {
+		printf("not ok: flags do not override the file\n");
+		failed++;
+	}
+	config_free(&cfg);
+	return failed;
+}
+
+static const struct {
+	const char *server;
+	int ok;
+} servers[] = {
+    {"https://vigil.school.example", 1},
+    {"http://127.0.0.1:8080", 1},
+    {"http://localhost:8080/", 1},
+    {"http://[::1]:8080", 1},
+    {"http://vigil.school.example", 0},
+    {"http://127.0.0.1.evil.example", 0},
+    {"ftp://x", 0},
+    {"http://localhost.evil.example", 0},
+};
+
+static int test_servers(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct agent_config cfg;
+		char err[512] = "";
+		int r;
+
+		config_init(&cfg);
+		cfg.server = strdup(servers[i].server);
+		r = config_check(&cfg, err, sizeof(err));
+		if ((r == 0) != servers[i].ok) {
+			printf("not ok: server %s: r=%d %s\n", servers[i].server, r, err);
+			failed++;
+		}
+		config_free(&cfg);
+	}
+	return failed;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/vigil-test-config-XXXXXX";
+	int fd = mkstemp(path), failed;
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	failed = test_rows(path) + test_override(path) + test_servers();
+	unlink(path);
+	printf("%s\n", failed ? "FAIL" : "ok");
+	return failed ? 1 : 0;
+}
