@@ -34,15 +34,9 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	    .image_sha256 = c->sha256,
 	    .record = c->record,
 	};
-	int r = blobs_put(srv->blobs, c->sha256, c->png, c->png_len);
+	struct blob_item image = {c->sha256, c->png, c->png_len};
+	int r = committer_submit(srv->committer, &row, &image);
 
-	if (r < 0) {
-		log_error("capture %s: cannot store the image: %s; answering 503", c->id,
-		          strerror(-r));
-		http_reply_error(resp, 503, NULL, "cannot store the capture now; retry later");
-		return;
-	}
-	r = srv->store->ops->capture_insert(srv->store, &row);
 	switch (r) {
 	case STORE_INSERTED:
 		log_info("capture %s stored: school %s, machine %s, %s severity %d", c->id,
@@ -59,8 +53,7 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 		http_reply_error(resp, 409, "id", "id is already used by another capture");
 		break;
 	default:
-		log_error("capture %s: cannot store the row: %s; answering 503", c->id,
-		          strerror(-r));
+		log_error("capture %s: cannot store it: %s; answering 503", c->id, strerror(-r));
 		http_reply_error(resp, 503, NULL, "cannot store the capture now; retry later");
 	}
 }

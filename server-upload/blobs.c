@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,86 @@ out_dir:
 	return r;
 }
 
+/* Writes data to a new temporary file in dfd (not synced); its name goes to tmp. */
+static int write_temp(int dfd, const char *hex, const void *data, size_t len, char *tmp,
+                      size_t size)
+{
+	int fd, r;
+
+	snprintf(tmp, size, ".%s.%d.%u.tmp", hex, (int)getpid(), randombytes_random());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+struct staged {
+	int dfd;
+	char tmp[96], name[80];
+};
+
+/*
+ * Group commit: every new object is written to a temporary name, one syncfs() makes
+ * their data durable, then they are renamed to their final names and a second syncfs()
+ * makes the names durable. An object under its final name is therefore always whole,
+ * which is what lets put() trust an existing file.
+ */
+static int fs_put_many(struct blobs *b, const struct blob_item *items, size_t n)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+	struct staged *st = calloc(n ? n : 1, sizeof(*st));
+	size_t k = 0;
+	int r = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *hex = items[i].hex;
+		bool again = false;
+		if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64) {
+			r = -EINVAL;
+			break;
+		}
+		snprintf(st[k].name, sizeof(st[k].name), "%s.png", hex);
+		for (size_t j = 0; j < k; j++)
+			again |= strcmp(st[j].name, st[k].name) == 0;
+		if (again)
+			continue;
+		if ((r = open_subdir(fs, hex, &st[k].dfd)) < 0)
+			break;
+		if (faccessat(st[k].dfd, st[k].name, F_OK, 0) == 0) {
+			close(st[k].dfd);
+			continue;
+		}
+		r = write_temp(st[k].dfd, hex, items[i].data, items[i].len, st[k].tmp,
+		               sizeof(st[k].tmp));
+		if (r < 0) {
+			close(st[k].dfd);
+			break;
+		}
+		k++;
+	}
+	if (r == 0 && k > 0 && syncfs(fs->dirfd) < 0)
+		r = -errno;
+	for (size_t j = 0; j < k; j++) {
+		if (r == 0 && renameat(st[j].dfd, st[j].tmp, st[j].dfd, st[j].name) < 0)
+			r = -errno;
+		if (r < 0)
+			unlinkat(st[j].dfd, st[j].tmp, 0);
+	}
+	if (r == 0 && k > 0 && syncfs(fs->dirfd) < 0)
+		r = -errno;
+	for (size_t j = 0; j < k; j++)
+		close(st[j].dfd);
+	free(st);
+	return r;
+}
+
 static int fs_get(struct blobs *b, const char *hex, void **data, size_t *len)
 {
 	struct blobs_fs *fs = (struct blobs_fs *)b;
@@ -150,6 +231,7 @@ static void fs_free(struct blobs *b)
 
 static const struct blobs_ops fs_ops = {
     .put = fs_put,
+    .put_many = fs_put_many,
     .get = fs_get,
     .check = fs_check,
     .free = fs_free,

@@ -43,6 +43,7 @@ struct http_request {
 	const char *method, *path;
 	char *body;
 	size_t len, cap, max;
+	size_t expected;  /* Content-Length, 0 when not given */
 	int early_status; /* 413, 503 or 0 */
 	struct timespec start;
 };
@@ -231,9 +232,12 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 		             : reply_now(r, 404, "no such endpoint");
 	r->max = r->route->max_body ? r->route->max_body : s->max_body;
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && parse_int64(cl, 0, INT64_MAX, &length) == 0 && (uint64_t)length > r->max) {
-		r->early_status = 413;
-		return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+	if (cl && parse_int64(cl, 0, INT64_MAX, &length) == 0) {
+		if ((uint64_t)length > r->max) {
+			r->early_status = 413;
+			return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+		}
+		r->expected = (size_t)length;
 	}
 	return MHD_YES;
 }
@@ -251,7 +255,8 @@ static void on_data(struct http_request *r, const char *data, size_t size)
 		return;
 	}
 	if (r->len + size > r->cap) {
-		want = r->cap ? r->cap : 16384;
+		/* The announced length (already checked against the ceiling) in one go. */
+		want = r->cap ? r->cap : r->expected ? r->expected : 16384;
 		while (want < r->len + size)
 			want *= 2;
 		if (want > r->max)

@@ -105,6 +105,10 @@ int server_open(struct server *srv, const struct config *cfg)
 		log_warning("cannot create lists directory %s: %s", cfg->lists, strerror(errno));
 	if ((r = wordlists_new(cfg->lists, &srv->key, &srv->lists)) < 0)
 		goto fail;
+	if ((r = committer_new(srv->store, srv->blobs, &srv->committer)) < 0) {
+		log_error("cannot start the commit thread: %s", strerror(-r));
+		goto fail;
+	}
 	return 0;
 fail:
 	server_close(srv);
@@ -113,6 +117,7 @@ fail:
 
 void server_close(struct server *srv)
 {
+	committer_free(srv->committer);
 	wordlists_free(srv->lists);
 	blobs_free(srv->blobs);
 	store_free(srv->store);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "blobs.h"
+#include "committer.h"
 #include "config.h"
 #include "signkey.h"
 #include "store.h"
@@ -13,6 +14,7 @@ struct server {
 	struct blobs *blobs;
 	struct signkey key;
 	struct wordlists *lists;
+	struct committer *committer; /* group commit of uploads */
 };
 
 /*

@@ -74,6 +74,11 @@ struct store_ops {
 	/* STORE_INSERTED, STORE_DUPLICATE, -EEXIST when another school has the id, -errno.
 	 * Returns only once the row is durable. */
 	int (*capture_insert)(struct store *s, const struct store_capture_row *row);
+	/* Inserts rows in one transaction (one durable commit for all): results[i] gets
+	 * what capture_insert would return for row i. Returns 0, or -errno when the
+	 * transaction failed (then nothing is stored and results are unset). */
+	int (*capture_insert_many)(struct store *s, const struct store_capture_row *rows, size_t n,
+	                           int *results);
 	int (*heartbeat)(struct store *s, int64_t machine_id, const struct store_heartbeat *hb);
 	/* school NULL: any school (then -EEXIST when the name is ambiguous). -ENOENT. */
 	int (*machine_revoke)(struct store *s, const char *school, const char *machine);

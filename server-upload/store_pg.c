@@ -189,9 +189,9 @@ static int pg_auth(struct store *base, const char *token_hash, struct store_mach
 	return r;
 }
 
-static int pg_capture_insert(struct store *base, const struct store_capture_row *c)
+/* Inserts one capture row on conn: STORE_INSERTED, STORE_DUPLICATE, -EEXIST, -errno. */
+static int insert_row(PGconn *conn, const struct store_capture_row *c)
 {
-	struct store_pg *s = (struct store_pg *)base;
 	char school[INT_BUF], machine[INT_BUF], tm[INT_BUF], rcv[INT_BUF], sev[INT_BUF];
 	const char *p[] = {c->id,     c->category, sev,     c->source, c->user, c->image_sha256,
 	                   c->record, school,      machine, tm,        rcv};
@@ -204,14 +204,15 @@ static int pg_capture_insert(struct store *base, const struct store_capture_row 
 	fmt_i64(rcv, c->received_ms);
 	fmt_i64(sev, c->severity);
 	/* One statement: inserted, or the school that already holds the id. */
-	res = exec(
-	    s,
-	    "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
-	    "image_sha256, record, school_id, machine_id, time, received) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
-	    "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
-	    "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)",
-	    11, p, &r);
+	res =
+	    exec_on(conn,
+	            "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
+	            "image_sha256, record, school_id, machine_id, time, received) VALUES "
+	            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
+	            "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
+	            "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS "
+	            "(SELECT 1 FROM ins)",
+	            11, p, &r);
 	if (r == 0) {
 		if (PQntuples(res) != 1)
 			r = -EIO; /* the other insert has not committed yet: let the agent retry */
@@ -223,6 +224,39 @@ static int pg_capture_insert(struct store *base, const struct store_capture_row 
 			r = -EEXIST;
 	}
 	PQclear(res);
+	return r;
+}
+
+static int pg_capture_insert(struct store *base, const struct store_capture_row *c)
+{
+	struct store_pg *s = (struct store_pg *)base;
+	unsigned int slot;
+	PGconn *conn = acquire(s, &slot);
+	int r = insert_row(conn, c);
+
+	release(s, slot);
+	return r;
+}
+
+static int pg_capture_insert_many(struct store *base, const struct store_capture_row *rows,
+                                  size_t n, int *results)
+{
+	struct store_pg *s = (struct store_pg *)base;
+	unsigned int slot;
+	PGconn *conn = acquire(s, &slot);
+	int r;
+
+	PQclear(exec_on(conn, "BEGIN", 0, NULL, &r));
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		results[i] = insert_row(conn, &rows[i]);
+		if (results[i] < 0 && results[i] != -EEXIST)
+			r = results[i];
+	}
+	if (r == 0)
+		PQclear(exec_on(conn, "COMMIT", 0, NULL, &r));
+	if (r < 0)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	release(s, slot);
 	return r;
 }
 
@@ -393,6 +427,7 @@ static const struct store_ops pg_ops = {
     .enrol = pg_enrol,
     .auth = pg_auth,
     .capture_insert = pg_capture_insert,
+    .capture_insert_many = pg_capture_insert_many,
     .heartbeat = pg_heartbeat,
     .machine_revoke = pg_machine_revoke,
     .machines_list = pg_machines_list,

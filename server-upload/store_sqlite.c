@@ -195,40 +195,69 @@ static int64_t owner_of(struct store_sqlite *s, const char *id)
 	return school;
 }
 
+/* Inserts one capture row; lock held. STORE_INSERTED, STORE_DUPLICATE, -EEXIST, -errno. */
+static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
+{
+	sqlite3_stmt *st;
+	int64_t owner;
+	int r;
+
+	r = prepare(s,
+	            "INSERT INTO captures (id, school_id, machine_id, time, received, "
+	            "category, severity, source, user_name, image_sha256, record) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+	            "ON CONFLICT (id) DO NOTHING",
+	            &st);
+	if (r != 0)
+		return r;
+	bind_text(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->school_id);
+	sqlite3_bind_int64(st, 3, c->machine_id);
+	sqlite3_bind_int64(st, 4, c->time_ms);
+	sqlite3_bind_int64(st, 5, c->received_ms);
+	bind_text(st, 6, c->category);
+	sqlite3_bind_int(st, 7, c->severity);
+	bind_text(st, 8, c->source);
+	bind_text(st, 9, c->user);
+	bind_text(st, 10, c->image_sha256);
+	bind_text(st, 11, c->record);
+	r = run(st);
+	if (r < 0 || sqlite3_changes(s->db) > 0)
+		return r;
+	owner = owner_of(s, c->id);
+	return owner == c->school_id ? STORE_DUPLICATE : owner < 0 ? (int)owner : -EEXIST;
+}
+
 static int sq_capture_insert(struct store *base, const struct store_capture_row *c)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
-	sqlite3_stmt *st;
 	int r;
 
 	LOCKED(s)
 	{
-		r = prepare(s,
-		            "INSERT INTO captures (id, school_id, machine_id, time, received, "
-		            "category, severity, source, user_name, image_sha256, record) "
-		            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-		            "ON CONFLICT (id) DO NOTHING",
-		            &st);
-		if (r != 0)
-			continue;
-		bind_text(st, 1, c->id);
-		sqlite3_bind_int64(st, 2, c->school_id);
-		sqlite3_bind_int64(st, 3, c->machine_id);
-		sqlite3_bind_int64(st, 4, c->time_ms);
-		sqlite3_bind_int64(st, 5, c->received_ms);
-		bind_text(st, 6, c->category);
-		sqlite3_bind_int(st, 7, c->severity);
-		bind_text(st, 8, c->source);
-		bind_text(st, 9, c->user);
-		bind_text(st, 10, c->image_sha256);
-		bind_text(st, 11, c->record);
-		r = run(st);
-		if (r == 0 && sqlite3_changes(s->db) == 0) {
-			int64_t owner = owner_of(s, c->id);
-			r = owner == c->school_id ? STORE_DUPLICATE
-			    : owner < 0           ? (int)owner
-			                          : -EEXIST;
+		r = insert_row(s, c);
+	}
+	return r;
+}
+
+static int sq_capture_insert_many(struct store *base, const struct store_capture_row *rows,
+                                  size_t n, int *results)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	int r;
+
+	LOCKED(s)
+	{
+		r = exec(s, "BEGIN IMMEDIATE");
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			results[i] = insert_row(s, &rows[i]);
+			if (results[i] < 0 && results[i] != -EEXIST)
+				r = results[i];
 		}
+		if (r == 0)
+			r = exec(s, "COMMIT");
+		if (r < 0)
+			exec(s, "ROLLBACK");
 	}
 	return r;
 }
@@ -455,6 +484,7 @@ static const struct store_ops sqlite_ops = {
     .enrol = sq_enrol,
     .auth = sq_auth,
     .capture_insert = sq_capture_insert,
+    .capture_insert_many = sq_capture_insert_many,
     .heartbeat = sq_heartbeat,
     .machine_revoke = sq_machine_revoke,
     .machines_list = sq_machines_list,

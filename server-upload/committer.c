@@ -1,0 +1,147 @@
+/* committer.c: group commit of uploaded captures: images and rows made durable in batches. */
+#include "committer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+
+#define COMMIT_MAX_BATCH 64
+
+struct job {
+	const struct store_capture_row *row;
+	const struct blob_item *image;
+	int result;
+	bool done;
+	struct job *next;
+};
+
+struct committer {
+	struct store *store;
+	struct blobs *blobs;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct job *head, *tail;
+	bool stop;
+	pthread_t thread;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Stores one batch; sets each job's result. Lock not held. */
+static void commit_batch(struct committer *c, struct job **jobs, size_t n)
+{
+	struct store_capture_row rows[COMMIT_MAX_BATCH];
+	struct blob_item items[COMMIT_MAX_BATCH] = {{0}};
+	int results[COMMIT_MAX_BATCH];
+	double t0, t1;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		rows[i] = *jobs[i]->row;
+		items[i] = *jobs[i]->image;
+	}
+	t0 = now_ms();
+	r = blobs_put_many(c->blobs, items, n);
+	t1 = now_ms();
+	if (r == 0)
+		r = c->store->ops->capture_insert_many(c->store, rows, n, results);
+	log_debug("commit: %zu captures; images %.1f ms, rows %.1f ms", n, t1 - t0, now_ms() - t1);
+	for (size_t i = 0; i < n; i++)
+		jobs[i]->result = r < 0 ? r : results[i];
+}
+
+static void *run(void *arg)
+{
+	struct committer *c = arg;
+	struct job *batch[COMMIT_MAX_BATCH];
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->head && !c->stop)
+			pthread_cond_wait(&c->work, &c->lock);
+		if (!c->head)
+			break;
+		for (n = 0; c->head && n < COMMIT_MAX_BATCH; n++) {
+			batch[n] = c->head;
+			c->head = c->head->next;
+		}
+		if (!c->head)
+			c->tail = NULL;
+		pthread_mutex_unlock(&c->lock);
+		commit_batch(c, batch, n);
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = 0; i < n; i++)
+			batch[i]->done = true;
+		pthread_cond_broadcast(&c->done);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+int committer_new(struct store *store, struct blobs *blobs, struct committer **out)
+{
+	struct committer *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->store = store;
+	c->blobs = blobs;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_cond_init(&c->done, NULL);
+	r = pthread_create(&c->thread, NULL, run, c);
+	if (r != 0) {
+		pthread_mutex_destroy(&c->lock);
+		pthread_cond_destroy(&c->work);
+		pthread_cond_destroy(&c->done);
+		free(c);
+		return -r;
+	}
+	*out = c;
+	return 0;
+}
+
+int committer_submit(struct committer *c, const struct store_capture_row *row,
+                     const struct blob_item *image)
+{
+	struct job job = {.row = row, .image = image};
+
+	pthread_mutex_lock(&c->lock);
+	if (c->tail)
+		c->tail->next = &job;
+	else
+		c->head = &job;
+	c->tail = &job;
+	pthread_cond_signal(&c->work);
+	while (!job.done)
+		pthread_cond_wait(&c->done, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	return job.result;
+}
+
+void committer_free(struct committer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->work);
+	pthread_cond_destroy(&c->done);
+	free(c);
+}
