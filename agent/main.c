@@ -53,6 +53,7 @@ struct agent {
 	const char *user; /* in a monitor: whose session */
 	const char *display;
 	int sigfd;
+	bool said_no_sessions;
 };
 
 static struct agent agent;
@@ -279,6 +280,9 @@ static void sync_sessions(void)
 	}
 	for (size_t j = 0; j < n; j++)
 		want_session(&list[j]);
+	if (n == 0 && !agent.said_no_sessions)
+		log_info("logind: no graphical X11 session; waiting for a login");
+	agent.said_no_sessions = n == 0;
 }
 
 static int setup_sessions(void)

@@ -310,6 +310,61 @@ def scenario_no_record_then_gone(build):
         check("agent stops cleanly after its display came back", rc == 0, rc)
 
 
+LOGIND_SESSIONS = "/run/systemd/sessions"
+
+
+def logind_running():
+    r = subprocess.run(["pgrep", "-x", "systemd-logind"], capture_output=True)
+    return r.returncode == 0
+
+
+def scenario_logind(build):
+    """Sessions from logind's state files, read by the real sd-login: a new X11 session
+    gets a monitor, an ended one loses it, other session types are ignored. Only where no
+    logind runs (a container, CI) and /run/systemd is ours to write."""
+    name = "skip: sessions from logind"
+    if os.geteuid() != 0 or logind_running():
+        results.append((name + " # SKIP needs root and no running logind", True, ""))
+        return
+    os.makedirs(LOGIND_SESSIONS, exist_ok=True)
+    sid = f"vigiltest{os.getpid()}"
+    tty_sid = sid + "tty"
+    paths = [os.path.join(LOGIND_SESSIONS, n) for n in (sid, tty_sid)]
+
+    def write_session(path, typ, display):
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"UID=0\nUSER=root\nACTIVE=1\nSTATE=active\nREMOTE=0\nTYPE={typ}\n"
+                    f"CLASS=user\nDISPLAY={display}\nSEAT=seat0\n")
+        os.rename(tmp, path)
+
+    try:
+        with XEnv(build) as y:
+            y.start_x()
+            y.xterm("logind")
+            y.start_agent(LISTS, display=False, ready="vigil-agent 0.1.0 started")
+            write_session(paths[1], "tty", "")
+            write_session(paths[0], "x11", y.display)
+            ok = wait_for(lambda: "monitoring display " + y.display in y.log(), 30)
+            check("logind: a new X11 session gets a monitor", ok, y.log()[-1500:])
+            check("logind: a tty session is ignored", tty_sid not in y.log(), y.log()[-1500:])
+            y.type("i hate everyone ")
+            hits = y.new_hits(1)
+            check("logind: the session's typed text is monitored, attributed to its user",
+                  phrases(hits) == ["hate everyone"] and hits[0]["user"] == "root", hits)
+            os.unlink(paths[0])
+            ended = wait_for(lambda: f"session {sid} of root ended" in y.log()
+                             and "stopped monitoring display " + y.display in y.log(), 30)
+            check("logind: a logout stops that session's monitor", ended, y.log()[-1500:])
+            check("logind: the agent goes on after the logout", y.agent.poll() is None)
+            rc = y.stop_agent()
+            check("logind: agent stops cleanly", rc == 0, rc)
+    finally:
+        for p in paths:
+            if os.path.exists(p):
+                os.unlink(p)
+
+
 def main():
     started = time.time() - 1
     try:
@@ -333,6 +388,7 @@ def main():
             if any(not ok for _, ok, _ in results):
                 sys.stderr.write("---- agent log ----\n" + x.log()[-6000:] + "\n")
         scenario_no_record_then_gone(BUILD)
+        scenario_logind(BUILD)
     except Skip as e:
         print("1..0 # SKIP " + str(e))
         return 77
@@ -340,6 +396,9 @@ def main():
         results.append(("environment", False, repr(e)))
     print(f"1..{len(results)}")
     for i, (name, ok, detail) in enumerate(results, 1):
+        if name.startswith("skip: "):
+            print(f"ok {i} - {name[6:]}")
+            continue
         print(f"{'ok' if ok else 'not ok'} {i} - {name}")
         if not ok:
             for line in str(detail).splitlines()[:20]:

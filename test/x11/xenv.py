@@ -134,10 +134,12 @@ class XEnv:
             f.write("\n".join(lines) + "\n")
         return path
 
-    def start_agent(self, lists, config_lines=(), extra=()):
+    def start_agent(self, lists, config_lines=(), extra=(), display=True,
+                    ready="monitoring display"):
         agent = os.path.join(self.build_root, "agent", "vigil-agent")
         conf = self.write_config(list(config_lines))
-        argv = [agent, "--config", conf, "--display", self.display, "--user", "testpupil",
+        which = ["--display", self.display, "--user", "testpupil"] if display else []
+        argv = [agent, "--config", conf] + which + [
                 "--foreground", "--log-level", "debug", "--lists", lists,
                 "--hits-out", self.hits_path,
                 "--spool", os.path.join(self.dir, "spool"),
@@ -146,7 +148,7 @@ class XEnv:
         self.agent = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL,
                                       stdout=self.log_file, stderr=subprocess.STDOUT,
                                       cwd=self.dir)
-        ok = wait_for(lambda: "monitoring display" in self.log(), 30)
+        ok = wait_for(lambda: ready in self.log(), 30)
         if not ok:
             raise RuntimeError("agent did not start:\n" + self.log())
         time.sleep(0.3)
