@@ -9,7 +9,7 @@
 #define SERVER_BODY_BUDGET         (512u * 1024 * 1024) /* all bodies buffered at once: 503 */
 #define SERVER_CONNECTIONS_DEFAULT 1024u
 #define SERVER_TIMEOUT_DEFAULT     30u /* seconds of silence before a connection is closed */
-#define SERVER_THREADS_DEFAULT     4u
+#define SERVER_THREADS_DEFAULT     16u
 #define SERVER_MAX_BEARER          128u /* bytes of an Authorization header value */
 
 /* Capture record fields, in Unicode characters */

@@ -29,7 +29,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	user="--user nobody"
 fi
 conf="$work/vigil-server.conf"
-printf 'data = %s\nlists = %s\ndatabase = %s\nthreads = 16\nmax-connections = 4096\n' \
+printf 'data = %s\nlists = %s\ndatabase = %s\nmax-connections = 4096\n' \
 	"$work/data" "$work/lists" "$database" >"$conf"
 key=$("$server" --config "$conf" school add "Bench School")
 # shellcheck disable=SC2086
