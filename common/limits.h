@@ -13,8 +13,9 @@
 #define VIGIL_LIST_MAX_COMBO_WINDOW  50 /* words */
 
 /* Scanner */
-#define VIGIL_SCAN_HISTORY      1024u /* symbols remembered per stream (power of 2) */
-#define VIGIL_SCAN_MAX_PENDING  64u   /* hits held while an exclusion may still cover them */
-#define VIGIL_SCAN_CACHE_STATES 4096u /* DFA states a scanner caches by default (~0.8 MB at most)  \
-	                               */
-#define VIGIL_CONTEXT_MAX_CHARS 256u  /* characters of context around a hit */
+#define VIGIL_SCAN_HISTORY     1024u /* symbols remembered per stream (power of 2) */
+#define VIGIL_SCAN_MAX_PENDING 64u   /* hits held while an exclusion may still cover them */
+#define VIGIL_SCAN_CACHE_STATES                                                                    \
+	4096u                        /* DFA states a scanner caches by default (~0.8 MB at most)   \
+	                              */
+#define VIGIL_CONTEXT_MAX_CHARS 256u /* characters of context around a hit */
