@@ -34,12 +34,15 @@ static void sleep_until(uint64_t t)
 
 static KeyCode code_for(Display *dpy, char c)
 {
-	KeySym sym = c == ' ' ? XK_space : c == '.' ? XK_period : (KeySym)(unsigned char)c;
+	KeySym sym = c == ' '    ? XK_space
+	             : c == '.'  ? XK_period
+	             : c == '\n' ? XK_Return
+	                         : (KeySym)(unsigned char)c;
 
 	return XKeysymToKeycode(dpy, sym);
 }
 
-/* Types text (lowercase letters, spaces, dots) at rate keys per second; prints
+/* Types text (lowercase letters, spaces, dots, newlines as Return) at rate keys per second; prints
  * "INDEX MONO_NS" for each key press as it is sent. */
 static int type_text(Display *dpy, const char *text, int rate)
 {

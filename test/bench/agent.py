@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # agent.py: vigil-agent's cost on a real X server: CPU and memory idle and while text is
 # typed at 20 keys/s, and keystroke-to-hit latency; with a bare XRecord listener as peer.
-# Usage: agent.py BUILD_ROOT SOURCE_ROOT   (VIGIL_BENCH_IDLE_S / VIGIL_BENCH_TYPE_S shorten it)
+# Usage: agent.py BUILD_ROOT SOURCE_ROOT
+# (VIGIL_BENCH_IDLE_S, VIGIL_BENCH_TYPE_S and VIGIL_BENCH_LAT_S, seconds, shorten it)
 import os
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from xenv import XEnv, Skip  # noqa: E402
 
 IDLE_S = float(os.environ.get("VIGIL_BENCH_IDLE_S", "60"))
 TYPE_S = float(os.environ.get("VIGIL_BENCH_TYPE_S", "60"))
+LAT_S = float(os.environ.get("VIGIL_BENCH_LAT_S", "60"))
 RATE = 20  # keys per second
 BLOCK = "then i said i want to kill myself. we had tea "
+LAT_BLOCK = "kill myself. "  # the latency phase: a phrase every 13 keys
 PHRASE_END = "kill myself"
 
 
@@ -70,9 +73,10 @@ def measure(pids, seconds, during=None):
     return 100.0 * (c1 - c0) / 1e9 / (t1 - t0), t1 - t0, result
 
 
-def typing_text(seconds):
+def typing_text(seconds, block=BLOCK):
+    """About `seconds` of typing: Return (a fresh segment), then block repeated."""
     n = int(seconds * RATE)
-    text = (BLOCK * (n // len(BLOCK) + 1))[:n]
+    text = "\n" + (block * (n // len(block) + 1))[:n - 1]
     triggers = []  # index of the key after each complete phrase
     i = text.find(PHRASE_END)
     while i >= 0 and i + len(PHRASE_END) < len(text):
@@ -119,6 +123,14 @@ def main():
         hits = x.new_hits(len(triggers), timeout=10, settle=0.5)
         type_rss, type_pss = mem_kib(monitor)
         lat = [(h["mono_ns"] - sent[t]) / 1e6 for h, t in zip(hits, triggers)]
+        reported, expected = len(hits), len(triggers)
+
+        lat_text, lat_triggers = typing_text(LAT_S, LAT_BLOCK)
+        lat_sent = type_at_rate(x, lat_text)
+        lat_hits = x.new_hits(len(lat_triggers), timeout=10, settle=0.5)
+        lat += [(h["mono_ns"] - lat_sent[t]) / 1e6 for h, t in zip(lat_hits, lat_triggers)]
+        reported += len(lat_hits)
+        expected += len(lat_triggers)
         x.stop_agent()
 
         # Peer: a bare XRecord client that only counts the same keystrokes.
@@ -138,12 +150,12 @@ def main():
           f"{type_rss / 1024:.1f} MiB after typing (PSS {type_pss / 1024:.1f} MiB); "
           f"supervisor RSS {parent_rss / 1024:.1f} MiB (PSS {parent_pss / 1024:.1f} MiB) "
           f"(target RSS <= 15 MB)")
-    print(f"hit latency:   {len(lat)} of {len(triggers)} phrases reported; keystroke to hit "
-          f"p50 {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms, max "
-          f"{max(lat) if lat else float('nan'):.2f} ms (target p99 <= 5 ms)")
+    print(f"hit latency:   {reported} of {expected} phrases reported; keystroke to hit "
+          f"p50 {pct(lat, 50):.2f} ms, p90 {pct(lat, 90):.2f} ms, p99 {pct(lat, 99):.2f} ms, "
+          f"max {max(lat) if lat else float('nan'):.2f} ms (target p99 <= 5 ms)")
     print(f"peer (bare XRecord listener, same typing): {peer_cpu:.3f}% of a core, "
           f"RSS {peer_rss / 1024:.1f} MiB")
-    return 0 if len(lat) == len(triggers) else 1
+    return 0 if reported == expected else 1
 
 
 if __name__ == "__main__":
