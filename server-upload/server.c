@@ -18,6 +18,8 @@
 #include "api.h"
 #include "http.h"
 #include "log.h"
+#include "rfc3339.h"
+#include "watch.h"
 
 static int switch_user(uid_t uid, gid_t gid, const char *name)
 {
@@ -198,19 +200,45 @@ static void log_listening(int fd, const struct server *srv)
 	         srv->cfg->database && *srv->cfg->database ? "PostgreSQL" : "SQLite", key);
 }
 
-/* Waits for signals: TERM/INT stop, HUP reloads the lists; looks at the lists meanwhile. */
+/* Logs machines that went offline; at most every offline_after / 2 seconds (1..60). */
+static void sweep_machines(struct server *srv, struct watch *w, int64_t *last)
+{
+	int64_t now = rfc3339_now_ms(), every = srv->cfg->offline_after * 500LL;
+	int r;
+
+	if (every > 60000)
+		every = 60000;
+	if (now - *last < every)
+		return;
+	*last = now;
+	r = watch_sweep(w, srv->store, srv->cfg->offline_after, now);
+	if (r < 0)
+		log_warning("machines: cannot list them: %s", strerror(-r));
+}
+
+/* Waits for signals: TERM/INT stop, HUP reloads the lists; looks at the lists and the
+ * machines meanwhile. */
 static void signal_loop(struct server *srv, const sigset_t *set)
 {
-	struct timespec tick = {.tv_sec = srv->cfg->lists_check};
+	struct timespec tick = {.tv_sec = 1};
+	struct watch *w = watch_new();
+	int64_t last_sweep = 0, last_lists = rfc3339_now_ms();
 
 	for (;;) {
 		int sig = sigtimedwait(set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("%s: finishing requests in progress, then stopping",
 			         sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			watch_free(w);
 			return;
 		}
-		reload_lists(srv, sig == SIGHUP);
+		if (sig == SIGHUP ||
+		    rfc3339_now_ms() - last_lists >= (int64_t)srv->cfg->lists_check * 1000) {
+			reload_lists(srv, sig == SIGHUP);
+			last_lists = rfc3339_now_ms();
+		}
+		if (w)
+			sweep_machines(srv, w, &last_sweep);
 	}
 }
 

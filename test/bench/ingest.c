@@ -533,6 +533,9 @@ static void run_fleet(const struct opts *o, CURLM *m, char **tokens)
 
 	current_etag(o, tokens[0], etag, sizeof(etag));
 	snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+	/* The heartbeat names the version: the ETag without its quotes. */
+	memmove(etag, etag + (etag[0] == '"'), strlen(etag));
+	etag[strcspn(etag, "\"")] = '\0';
 	proc_sample(o->pid, &a);
 	t0 = now();
 	next_hb = t0;

@@ -2,12 +2,14 @@
  * socketpair into the real request handling (libmicrohttpd, body caps, routing, bearer
  * parsing, the API handlers on a SQLite store in a temporary directory). */
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -23,6 +25,19 @@ static struct http_server *http;
 static struct server srv;
 static struct config cfg;
 
+static char data_dir[64];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* The temporary data directory goes when the process ends. */
+static void cleanup(void)
+{
+	nftw(data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
 	static struct http_route routes[API_MAX_ROUTES];
@@ -37,6 +52,8 @@ static void setup(void)
 	log_setup("fuzz-http", LOG_LEVEL_ERROR);
 	if (!mkdtemp(tmpl))
 		abort();
+	snprintf(data_dir, sizeof(data_dir), "%s", tmpl);
+	atexit(cleanup);
 	config_init(&cfg);
 	if (config_set(&cfg, "data", tmpl, err, sizeof(err)) < 0 ||
 	    config_set(&cfg, "max-body", "65536", err, sizeof(err)) < 0 ||

@@ -539,6 +539,20 @@ def heartbeats_and_offline(c):
     check(m[('Beta School', 'B-PC01')]['status'] == 'online', 'B online')
     check(m[('Alpha Academy', 'LAB1-PC07')]['version'] == '0.1.0',
           "B's heartbeat did not touch A's machine")
+    # The server reports it in its log too, once.
+    deadline = time.time() + 5
+    while time.time() < deadline and 'machine Alpha Academy/LAB1-PC07: no heartbeat' not in \
+            c.srv.log_text():
+        time.sleep(0.2)
+    log = c.srv.log_text()
+    check(log.count('machine Alpha Academy/LAB1-PC07: no heartbeat') == 1, 'offline logged once')
+    check('Beta School/B-PC01: no heartbeat' not in log, 'online machine not reported')
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=c.tok_a), 204,
+           'A back')
+    deadline = time.time() + 5
+    while time.time() < deadline and 'LAB1-PC07: heard from again' not in c.srv.log_text():
+        time.sleep(0.2)
+    check('LAB1-PC07: heard from again' in c.srv.log_text(), 'return logged')
 
 
 def verify(bundle_body, key):
