@@ -518,6 +518,7 @@ int store_pg_open(const char *url, unsigned int pool, struct store **out, char *
 		if (!s->conns[i] || PQstatus(s->conns[i]) != CONNECTION_OK) {
 			snprintf(err, errlen, "PostgreSQL: %s",
 			         s->conns[i] ? PQerrorMessage(s->conns[i]) : "out of memory");
+			err[strcspn(err, "\n")] = '\0';
 			pg_free(&s->base);
 			return -ECONNREFUSED;
 		}
