@@ -34,8 +34,11 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	    .image_sha256 = c->sha256,
 	    .record = c->record,
 	};
-	struct blob_item image = {c->sha256, c->png, c->png_len};
-	int r = committer_submit(srv->committer, &row, &image);
+	struct blob_stage *image = NULL;
+	int r = srv->blobs->ops->stage(srv->blobs, c->sha256, c->png, c->png_len, &image);
+
+	if (r == 0)
+		r = committer_submit(srv->committer, &row, image);
 
 	switch (r) {
 	case STORE_INSERTED:

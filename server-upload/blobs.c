@@ -92,83 +92,94 @@ out_dir:
 	return r;
 }
 
-/* Writes data to a new temporary file in dfd (not synced); its name goes to tmp. */
-static int write_temp(int dfd, const char *hex, const void *data, size_t len, char *tmp,
-                      size_t size)
-{
-	int fd, r;
-
-	snprintf(tmp, size, ".%s.%d.%u.tmp", hex, (int)getpid(), randombytes_random());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	return r;
-}
-
-struct staged {
-	int dfd;
+struct blob_stage {
+	int dfd; /* the object's sub-directory */
 	char tmp[96], name[80];
 };
 
-/*
- * Group commit: every new object is written to a temporary name, one syncfs() makes
- * their data durable, then they are renamed to their final names and a second syncfs()
- * makes the names durable. An object under its final name is therefore always whole,
- * which is what lets put() trust an existing file.
- */
-static int fs_put_many(struct blobs *b, const struct blob_item *items, size_t n)
+static void stage_free(struct blob_stage *st)
+{
+	if (!st)
+		return;
+	close(st->dfd);
+	free(st);
+}
+
+static int fs_stage(struct blobs *b, const char *hex, const void *data, size_t len,
+                    struct blob_stage **out)
 {
 	struct blobs_fs *fs = (struct blobs_fs *)b;
-	struct staged *st = calloc(n ? n : 1, sizeof(*st));
-	size_t k = 0;
-	int r = 0;
+	struct blob_stage *st;
+	int fd, r;
 
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		const char *hex = items[i].hex;
-		bool again = false;
-		if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64) {
-			r = -EINVAL;
-			break;
-		}
-		snprintf(st[k].name, sizeof(st[k].name), "%s.png", hex);
-		for (size_t j = 0; j < k; j++)
-			again |= strcmp(st[j].name, st[k].name) == 0;
-		if (again)
-			continue;
-		if ((r = open_subdir(fs, hex, &st[k].dfd)) < 0)
-			break;
-		if (faccessat(st[k].dfd, st[k].name, F_OK, 0) == 0) {
-			close(st[k].dfd);
-			continue;
-		}
-		r = write_temp(st[k].dfd, hex, items[i].data, items[i].len, st[k].tmp,
-		               sizeof(st[k].tmp));
-		if (r < 0) {
-			close(st[k].dfd);
-			break;
-		}
-		k++;
+	snprintf(st->name, sizeof(st->name), "%s.png", hex);
+	if ((r = open_subdir(fs, hex, &st->dfd)) < 0) {
+		free(st);
+		return r;
 	}
-	if (r == 0 && k > 0 && syncfs(fs->dirfd) < 0)
+	if (faccessat(st->dfd, st->name, F_OK, 0) == 0) {
+		stage_free(st);
+		*out = NULL; /* stored once: the name is the content's hash */
+		return 0;
+	}
+	snprintf(st->tmp, sizeof(st->tmp), ".%s.%d.%u.tmp", hex, (int)getpid(),
+	         randombytes_random());
+	fd = openat(st->dfd, st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
 		r = -errno;
-	for (size_t j = 0; j < k; j++) {
-		if (r == 0 && renameat(st[j].dfd, st[j].tmp, st[j].dfd, st[j].name) < 0)
+		stage_free(st);
+		return r;
+	}
+	r = write_all(fd, data, len);
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(st->dfd, st->tmp, 0);
+		stage_free(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+static void fs_discard(struct blobs *b, struct blob_stage *st)
+{
+	if (!st)
+		return;
+	unlinkat(st->dfd, st->tmp, 0);
+	stage_free(st);
+}
+
+/* Renames every staged object, then fsyncs each directory once: the first fsync commits
+ * the file-system journal with all the renames, so the others cost little. */
+static int fs_publish(struct blobs *b, struct blob_stage **stages, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!stages[i])
+			continue;
+		if (r == 0 &&
+		    renameat(stages[i]->dfd, stages[i]->tmp, stages[i]->dfd, stages[i]->name) < 0)
 			r = -errno;
 		if (r < 0)
-			unlinkat(st[j].dfd, st[j].tmp, 0);
+			unlinkat(stages[i]->dfd, stages[i]->tmp, 0);
 	}
-	if (r == 0 && k > 0 && syncfs(fs->dirfd) < 0)
-		r = -errno;
-	for (size_t j = 0; j < k; j++)
-		close(st[j].dfd);
-	free(st);
+	for (size_t i = 0; i < n; i++) {
+		if (!stages[i])
+			continue;
+		if (r == 0 && fsync(stages[i]->dfd) < 0)
+			r = -errno;
+		stage_free(stages[i]);
+		stages[i] = NULL;
+	}
 	return r;
 }
 
@@ -231,7 +242,9 @@ static void fs_free(struct blobs *b)
 
 static const struct blobs_ops fs_ops = {
     .put = fs_put,
-    .put_many = fs_put_many,
+    .stage = fs_stage,
+    .publish = fs_publish,
+    .discard = fs_discard,
     .get = fs_get,
     .check = fs_check,
     .free = fs_free,

@@ -10,20 +10,25 @@
  */
 struct blobs;
 
-/* One object of a batch. */
-struct blob_item {
-	const char *hex; /* lower-case hex SHA-256 of data */
-	const void *data;
-	size_t len;
-};
+/* An object written but not yet visible under its name (see stage/publish). */
+struct blob_stage;
 
 struct blobs_ops {
 	/* Makes the object durable under its hash. Returns 0 (also when already present) or
 	 * -errno; on success the object survives a crash. */
 	int (*put)(struct blobs *b, const char *sha256_hex, const void *data, size_t len);
-	/* As put, for many objects with one flush of the storage for all of them (group
-	 * commit). 0 when every object is durable, else -errno and maybe none is. */
-	int (*put_many)(struct blobs *b, const struct blob_item *items, size_t n);
+	/*
+	 * put in two steps, so that many objects share one flush of their names (group
+	 * commit): stage writes the data durably where nobody sees it yet (several threads
+	 * at once); publish gives many staged objects their names and makes the names
+	 * durable together. publish frees the stages whatever it returns; discard frees a
+	 * stage that will not be published. stage sets *out to NULL when the object is
+	 * already stored.
+	 */
+	int (*stage)(struct blobs *b, const char *sha256_hex, const void *data, size_t len,
+	             struct blob_stage **out);
+	int (*publish)(struct blobs *b, struct blob_stage **stages, size_t n);
+	void (*discard)(struct blobs *b, struct blob_stage *stage);
 	/* Reads the object into a new malloc'd buffer (caller frees). -ENOENT when absent. */
 	int (*get)(struct blobs *b, const char *sha256_hex, void **data, size_t *len);
 	/* 0 when the store can take writes now, else -errno (for /healthz). */
@@ -38,7 +43,7 @@ struct blobs {
 /*
  * Opens the file-system store rooted at dir (created 0700 if missing): objects are
  * dir/ab/abcdef….png, written to a temporary name, fsynced, renamed, directory fsynced
- * (put_many: all written, one syncfs(), all renamed, one more syncfs()).
+ * (stage: written and fsynced; publish: all renamed, then each directory fsynced once).
  * Returns 0 and *out, or -errno.
  */
 int blobs_fs_open(const char *dir, struct blobs **out);
@@ -46,11 +51,6 @@ int blobs_fs_open(const char *dir, struct blobs **out);
 static inline int blobs_put(struct blobs *b, const char *hex, const void *data, size_t len)
 {
 	return b->ops->put(b, hex, data, len);
-}
-
-static inline int blobs_put_many(struct blobs *b, const struct blob_item *items, size_t n)
-{
-	return b->ops->put_many(b, items, n);
 }
 
 static inline int blobs_get(struct blobs *b, const char *hex, void **data, size_t *len)

@@ -13,7 +13,7 @@
 
 struct job {
 	const struct store_capture_row *row;
-	const struct blob_item *image;
+	struct blob_stage *image;
 	int result;
 	bool done;
 	struct job *next;
@@ -41,17 +41,17 @@ static double now_ms(void)
 static void commit_batch(struct committer *c, struct job **jobs, size_t n)
 {
 	struct store_capture_row rows[COMMIT_MAX_BATCH];
-	struct blob_item items[COMMIT_MAX_BATCH] = {{0}};
+	struct blob_stage *images[COMMIT_MAX_BATCH];
 	int results[COMMIT_MAX_BATCH];
 	double t0, t1;
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = *jobs[i]->row;
-		items[i] = *jobs[i]->image;
+		images[i] = jobs[i]->image;
 	}
 	t0 = now_ms();
-	r = blobs_put_many(c->blobs, items, n);
+	r = c->blobs->ops->publish(c->blobs, images, n);
 	t1 = now_ms();
 	if (r == 0)
 		r = c->store->ops->capture_insert_many(c->store, rows, n, results);
@@ -114,7 +114,7 @@ int committer_new(struct store *store, struct blobs *blobs, struct committer **o
 }
 
 int committer_submit(struct committer *c, const struct store_capture_row *row,
-                     const struct blob_item *image)
+                     struct blob_stage *image)
 {
 	struct job job = {.row = row, .image = image};
 

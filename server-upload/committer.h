@@ -5,11 +5,12 @@
 #include "store.h"
 
 /*
- * Request threads hand a capture (its row and its image) to one committer thread and
- * wait. The committer takes every capture waiting, writes all their images with one
- * flush of the file system (blobs put_many) and inserts all their rows in one database
- * transaction, then wakes the request threads. A flush costs the same for one capture
- * or fifty, so under load the cost per capture falls instead of the queue growing.
+ * Request threads write and fsync their image (blobs stage, in parallel), then hand the
+ * capture to one committer thread and wait. The committer takes every capture waiting,
+ * publishes all their images with one flush of their names and inserts all their rows
+ * in one database transaction, then wakes the request threads. A flush costs the same
+ * for one capture or fifty, so under load the cost per capture falls instead of the
+ * queue growing.
  */
 struct committer;
 
@@ -17,12 +18,13 @@ struct committer;
 int committer_new(struct store *store, struct blobs *blobs, struct committer **out);
 
 /*
- * Makes row (and its image) durable; blocks until done. Returns what
- * store capture_insert returns: STORE_INSERTED, STORE_DUPLICATE, -EEXIST (another
+ * Publishes the staged image (blobs stage; NULL when the image was stored already) and
+ * stores row; blocks until both are durable. Takes the stage whatever happens. Returns
+ * what store capture_insert returns: STORE_INSERTED, STORE_DUPLICATE, -EEXIST (another
  * school's id), or -errno when the image or the row could not be stored.
  */
 int committer_submit(struct committer *c, const struct store_capture_row *row,
-                     const struct blob_item *image);
+                     struct blob_stage *image);
 
 /* Finishes the captures already submitted, stops the thread and frees c (NULL ok). */
 void committer_free(struct committer *c);
