@@ -256,6 +256,7 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
                    const struct detect_window *win)
 {
 	char matched[CONTEXT_BYTES], context[CONTEXT_BYTES];
+	char title[AGENT_TITLE_MAX_BYTES * 3], app[AGENT_APP_MAX_BYTES * 3];
 	uint64_t mono = now_ns(CLOCK_MONOTONIC);
 	unsigned long window = win ? win->id : 0;
 	struct hit hit;
@@ -282,8 +283,13 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
 	hit.rule = mh->rule;
 	hit.matched = matched;
 	hit.context = context;
-	hit.window_title = win && win->title ? win->title : "";
-	hit.window_app = win && win->app ? win->app : "";
+	/* Titles come from other programs: made valid UTF-8 like the text. */
+	copy_clean(win && win->title ? win->title : "", 0,
+	           win && win->title ? strlen(win->title) : 0, title, 0, sizeof(title));
+	copy_clean(win && win->app ? win->app : "", 0, win && win->app ? strlen(win->app) : 0, app,
+	           0, sizeof(app));
+	hit.window_title = title;
+	hit.window_app = app;
 	hit.window_id = window;
 	clock_gettime(CLOCK_REALTIME, &hit.time);
 	hit.mono_ns = mono;

@@ -228,7 +228,8 @@ static void on_record(XPointer closure, XRecordInterceptData *data)
 	struct keys *k = (struct keys *)closure;
 	const unsigned char *ev = data->data;
 
-	if (data->category == XRecordFromServer && ev && data->data_len >= 1 && k->state) {
+	if (data->category == XRecordFromServer && ev && data->data_len * 4 >= sizeof(xEvent) &&
+	    k->state) {
 		unsigned type = ev[0] & 0x7f, detail = ev[1];
 
 		switch (type) {

@@ -330,6 +330,19 @@ static void forward(int sig)
 	}
 }
 
+/* New lists for monitors started from now on; on errors the current ones stay (logged). */
+static int reload_lists(void)
+{
+	struct match_lists *lists;
+	int r = phrases_load(agent.cfg.lists, &lists);
+
+	if (r < 0)
+		return r;
+	match_lists_unref(agent.lists);
+	agent.lists = lists;
+	return 0;
+}
+
 /* Returns false when the agent should stop. */
 static bool handle_signals(void)
 {
@@ -341,7 +354,8 @@ static bool handle_signals(void)
 			reap();
 			break;
 		case SIGHUP:
-			forward(SIGHUP); /* each monitor reloads its lists */
+			if (reload_lists() == 0)
+				forward(SIGHUP); /* each monitor reloads its own */
 			break;
 		default:
 			return false;

@@ -170,6 +170,35 @@ def scenario_dead_keys(x):
           hits)
 
 
+def scenario_autorepeat(x):
+    """A held key repeats (the server sends more presses of it before one release): the
+    repeated letters are in the text, as the application shows them, and the key is not
+    left held afterwards."""
+    if not check_tool(x, "xset"):
+        return
+    x.run(["xset", "r", "on"])
+    x.run(["xset", "r", "rate", "200", "30"])
+    pause_for_debounce()
+    x.type("i hat")
+    x.run(["xdotool", "keydown", "e"])
+    time.sleep(0.8)
+    x.run(["xdotool", "keyup", "e"])
+    x.type(" everyone ")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    m = hits[0]["reason"]["matched"] if hits else ""
+    check("a held letter repeats in the text, as the application shows it",
+          phrases(hits) == ["hate everyone"] and m.startswith("hateee") and m.endswith(" everyone"),
+          hits)
+    pause_for_debounce()
+    x.type("i hate everyone ")
+    x.key("Return")
+    hits = x.new_hits(1, settle=0.3)
+    check("after a held key the next keys decode normally",
+          phrases(hits) == ["hate everyone"] and hits[0]["reason"]["matched"] == "hate everyone",
+          hits)
+
+
 def scenario_title(x, wid):
     x.run(["xdotool", "set_window", "--name", "How to make a bomb - Search", wid])
     hits = x.new_hits(1, settle=0.3)
@@ -310,6 +339,44 @@ def scenario_no_record_then_gone(build):
         check("agent stops cleanly after its display came back", rc == 0, rc)
 
 
+def scenario_reload(build):
+    """SIGHUP swaps the phrase lists in a running agent; broken lists are refused and the
+    lists in use stay."""
+    import shutil
+    import signal
+    with XEnv(build) as y:
+        lists = os.path.join(y.dir, "lists")
+        os.makedirs(lists)
+        shutil.copy(os.path.join(LISTS, "concern.txt"), lists)
+        y.start_x()
+        y.xterm("reload")
+        y.start_agent(lists, ["debounce-seconds = 0"])
+        y.type("the purple otter dance ")
+        y.key("Return")
+        check("reload: a phrase not yet listed gives no hit", y.new_hits(1, timeout=2.5) == [])
+        with open(os.path.join(lists, "extra.txt"), "w") as f:
+            f.write("@category test-extra\npurple otter\n")
+        y.agent.send_signal(signal.SIGHUP)
+        ok = wait_for(lambda: "lists reloaded for display" in y.log(), 15)
+        y.type("the purple otter dance ")
+        y.key("Return")
+        hits = y.new_hits(1)
+        check("reload: SIGHUP brings in a new list", ok and phrases(hits) == ["purple otter"]
+              and hits[0]["reason"]["category"] == "test-extra", hits)
+        with open(os.path.join(lists, "broken.txt"), "w") as f:
+            f.write("@category test-broken\n@severity 9\nsome phrase\n")
+        y.agent.send_signal(signal.SIGHUP)
+        refused = wait_for(lambda: "broken.txt:2:" in y.log() and "refused" in y.log(), 15)
+        y.type("a purple otter again ")
+        y.key("Return")
+        hits = y.new_hits(1)
+        check("reload: broken lists are refused with FILE:LINE and the lists in use stay",
+              refused and phrases(hits) == ["purple otter"] and y.agent.poll() is None,
+              y.log()[-1500:])
+        check("reload: a refused list is logged once",
+              y.log().count("broken.txt:2:") == 1, y.log()[-1500:])
+
+
 LOGIND_SESSIONS = "/run/systemd/sessions"
 
 
@@ -376,7 +443,7 @@ def main():
             x.activate(wid_a)
             for fn in (scenario_typed, scenario_leet, scenario_stretched, scenario_backspace,
                        scenario_cursor_delete, scenario_idle, scenario_capslock, scenario_uk,
-                       scenario_dead_keys):
+                       scenario_dead_keys, scenario_autorepeat):
                 fn(x)
             scenario_title(x, wid_a)
             scenario_clipboard(x)
@@ -388,6 +455,7 @@ def main():
             if any(not ok for _, ok, _ in results):
                 sys.stderr.write("---- agent log ----\n" + x.log()[-6000:] + "\n")
         scenario_no_record_then_gone(BUILD)
+        scenario_reload(BUILD)
         scenario_logind(BUILD)
     except Skip as e:
         print("1..0 # SKIP " + str(e))
