@@ -155,6 +155,10 @@ def main():
           f"max {max(lat) if lat else float('nan'):.2f} ms (target p99 <= 5 ms)")
     print(f"peer (bare XRecord listener, same typing): {peer_cpu:.3f}% of a core, "
           f"RSS {peer_rss / 1024:.1f} MiB")
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print(f"machine: {os.cpu_count()} cores, load average {' '.join(load)} at the end "
+          f"(latency tails grow when other work competes for the cores)")
     return 0 if reported == expected else 1
 
 
