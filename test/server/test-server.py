@@ -758,6 +758,29 @@ def sigterm_loses_nothing(c):
 
 
 @test
+def cannot_store_503(c):
+    # The image store stops taking writes: 503 (the agent keeps the capture and retries),
+    # /healthz says so, nothing half-stored; once it recovers the retry is stored.
+    images = os.path.join(c.srv.data, 'images')
+    dirs = [images] + [os.path.join(images, d) for d in os.listdir(images)]
+    modes = {d: os.stat(d).st_mode & 0o777 for d in dirs}
+    rec = record(png(100, 50, noise=50))
+    for d in dirs:
+        os.chmod(d, 0o500)
+    try:
+        r = expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 503,
+                   'image store read-only')
+        check('error' in r.json(), '503 has a JSON error')
+        expect(c.srv.request('GET', '/healthz'), 503, 'healthz while read-only')
+    finally:
+        for d in dirs:
+            os.chmod(d, modes[d])
+    check(rec['id'] not in [e['id'] for e in c.srv.export()], 'no row without its image')
+    expect(c.srv.request('GET', '/healthz'), 200, 'healthz recovered')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'retry stored')
+
+
+@test
 def refuses_root(c):
     if os.geteuid() != 0:
         return
