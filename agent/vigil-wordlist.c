@@ -168,7 +168,7 @@ static int cmd_scan(struct match_lists *lists, bool json)
 		fprintf(stderr, "vigil-wordlist: out of memory\n");
 		return 2;
 	}
-	match_scanner_set_cache(sc, 65536);
+	match_scanner_set_cache(sc, 32766);
 	while ((n = fread(block, 1, sizeof(block), stdin)) > 0) {
 		for (size_t i = 0; i < n;) {
 			char *nl = memchr(block + i, '\n', n - i);

@@ -38,14 +38,14 @@ static int grow_u32(uint32_t **p, size_t *cap, size_t need)
 /* Room for cap states: tables grow, ids stay valid. */
 static int resize(struct dfa *d, size_t cap)
 {
-	uint32_t *trans = realloc(d->trans, cap * SYM_COUNT * sizeof(uint32_t));
+	uint16_t *trans = realloc(d->trans, cap * SYM_COUNT * sizeof(uint16_t));
 	uint32_t *so, *ro;
 	uint8_t *ex;
 
 	if (!trans)
 		return -1;
 	d->trans = trans;
-	memset(trans + d->cap * SYM_COUNT, 0, (cap - d->cap) * SYM_COUNT * sizeof(uint32_t));
+	memset(trans + d->cap * SYM_COUNT, 0, (cap - d->cap) * SYM_COUNT * sizeof(uint16_t));
 	so = realloc(d->set_off, (cap + 1) * sizeof(uint32_t));
 	if (!so)
 		return -1;
@@ -59,7 +59,8 @@ static int resize(struct dfa *d, size_t cap)
 		return -1;
 	d->excl_live = ex;
 	free(d->hash);
-	d->hcap = cap * 2;
+	for (d->hcap = 64; d->hcap < cap * 2;) /* a power of two: slots are masked */
+		d->hcap *= 2;
 	d->hash = calloc(d->hcap, sizeof(uint32_t));
 	if (!d->hash)
 		return -1;
@@ -76,7 +77,7 @@ static int resize(struct dfa *d, size_t cap)
 
 static void flush(struct dfa *d)
 {
-	memset(d->trans, 0, d->n * SYM_COUNT * sizeof(uint32_t));
+	memset(d->trans, 0, d->n * SYM_COUNT * sizeof(uint16_t));
 	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
 	d->n = d->nsets = d->nready = 0;
 	d->flushes++;
@@ -129,6 +130,13 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 	return id;
 }
 
+static size_t clamp_max(size_t max_states)
+{
+	if (max_states < FIRST_CAP)
+		return FIRST_CAP;
+	return max_states > DFA_MAX_STATES ? DFA_MAX_STATES : max_states;
+}
+
 struct dfa *dfa_new(const struct automaton *am, size_t max_states)
 {
 	struct dfa *d = calloc(1, sizeof(*d));
@@ -136,7 +144,7 @@ struct dfa *dfa_new(const struct automaton *am, size_t max_states)
 	if (!d)
 		return NULL;
 	d->am = am;
-	d->max = max_states < FIRST_CAP ? FIRST_CAP : max_states;
+	d->max = clamp_max(max_states);
 	if (resize(d, FIRST_CAP) < 0) {
 		dfa_free(d);
 		return NULL;
@@ -146,7 +154,7 @@ struct dfa *dfa_new(const struct automaton *am, size_t max_states)
 
 void dfa_set_max(struct dfa *d, size_t max_states)
 {
-	d->max = max_states < d->cap ? d->cap : max_states;
+	d->max = clamp_max(max_states) < d->cap ? d->cap : clamp_max(max_states);
 }
 
 void dfa_free(struct dfa *d)
@@ -191,12 +199,12 @@ uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym)
 	}
 	dfa_ready(d, *s, &nready);
 	t = (to + 1) | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
-	d->trans[(size_t)*s * SYM_COUNT + sym] = t;
+	d->trans[(size_t)*s * SYM_COUNT + sym] = (uint16_t)t;
 	return t;
 }
 
 size_t dfa_memory(const struct dfa *d)
 {
-	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint32_t) + 2 * sizeof(uint32_t) + 1) +
+	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint16_t) + 2 * sizeof(uint32_t) + 1) +
 	       (d->sets_cap + d->ready_cap + d->hcap) * sizeof(uint32_t);
 }

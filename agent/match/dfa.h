@@ -14,10 +14,11 @@
 
 #include "automaton.h"
 
-#define DFA_EMIT 0x80000000u /* transition flag: the source state's ready patterns complete */
+#define DFA_EMIT       0x8000u /* transition flag: the source state's ready patterns complete */
+#define DFA_MAX_STATES 0x7ffeu /* transitions are 16 bits: small tables stay in cache */
 
 struct dfa {
-	uint32_t *trans; /* cap * SYM_COUNT; 0: not computed, else (next + 1) | DFA_EMIT */
+	uint16_t *trans; /* cap * SYM_COUNT; 0: not computed, else (next + 1) | DFA_EMIT */
 	/* the rest is private to dfa.c */
 	const struct automaton *am;
 	size_t n, cap, max;
@@ -31,7 +32,8 @@ struct dfa {
 	size_t flushes;
 };
 
-/* A new cache that holds at most max_states states; NULL on out-of-memory. */
+/* A new cache that holds at most max_states states (at most DFA_MAX_STATES); NULL on
+ * out-of-memory. */
 struct dfa *dfa_new(const struct automaton *am, size_t max_states);
 void dfa_free(struct dfa *d);
 
@@ -55,7 +57,7 @@ static inline uint32_t dfa_next(struct dfa *d, uint32_t *s, uint8_t sym)
 
 static inline uint32_t dfa_target(uint32_t t)
 {
-	return (t & ~DFA_EMIT) - 1;
+	return (t & (DFA_EMIT - 1)) - 1;
 }
 
 /* Patterns whose match is complete in state s, waiting for a separator. */

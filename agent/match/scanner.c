@@ -44,7 +44,8 @@ struct match_scanner {
 	uint64_t u8start;
 	uint64_t nsym, seg_start;
 	uint8_t hsym[HIST];
-	uint64_t hstart[HIST], hend[HIST];
+	uint64_t hstart[HIST]; /* byte offset of each symbol's character */
+	uint8_t hlen[HIST];    /* and its length in bytes */
 	struct span pend[VIGIL_SCAN_MAX_PENDING];
 	size_t npend;
 	struct term_seen *terms; /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS */
@@ -307,8 +308,8 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		n = 64;
 	find_starts(sc, e, pats, n, starts);
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sc->hstart[starts[k] & HMASK], sc->hend[e & HMASK],
-		                 starts[k], e};
+		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
+		                 sc->hstart[e & HMASK] + sc->hlen[e & HMASK], starts[k], e};
 
 		if (!am->patterns[pats[k]].exclusion)
 			continue;
@@ -324,8 +325,8 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sc->hstart[starts[k] & HMASK], sc->hend[e & HMASK],
-		                 starts[k], e};
+		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
+		                 sc->hstart[e & HMASK] + sc->hlen[e & HMASK], starts[k], e};
 		bool covered = false;
 
 		if (am->patterns[pats[k]].exclusion)
@@ -346,7 +347,7 @@ static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, u
 
 	sc->hsym[h] = sym;
 	sc->hstart[h] = start;
-	sc->hend[h] = end;
+	sc->hlen[h] = (uint8_t)(end - start);
 	if (t & DFA_EMIT)
 		emit(sc, sc->state, sc->nsym);
 	sc->nsym++;
@@ -409,6 +410,46 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 	}
 }
 
+/*
+ * The hot loop: ASCII bytes whose transition is cached and reports nothing, with the
+ * scanner's state in registers. Returns how many bytes it consumed; the caller takes
+ * the next byte the slow way.
+ */
+static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
+{
+	const uint16_t *trans = sc->dfa->trans;
+	uint32_t state = sc->state;
+	uint64_t nsym = sc->nsym, off = sc->offset;
+	size_t i = 0;
+
+	if (sc->u8need || sc->npend)
+		return 0;
+	for (; i < len; i++) {
+		uint8_t b = p[i], sym;
+		uint32_t t;
+		size_t h;
+
+		if (b >= 0x80)
+			break;
+		sym = norm_ascii[b];
+		if (sym == SYM_COUNT)
+			continue;
+		t = trans[(size_t)state * SYM_COUNT + sym];
+		if (!t || (t & DFA_EMIT))
+			break;
+		h = nsym & HMASK;
+		sc->hsym[h] = sym;
+		sc->hstart[h] = off + i;
+		sc->hlen[h] = 1;
+		nsym++;
+		state = t - 1;
+	}
+	sc->state = state;
+	sc->nsym = nsym;
+	sc->offset = off + i;
+	return i;
+}
+
 void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
                         void *userdata)
 {
@@ -416,18 +457,10 @@ void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, 
 
 	sc->fn = fn;
 	sc->userdata = userdata;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t b = p[i];
-		uint64_t off = sc->offset++;
-
-		if (b < 0x80 && !sc->u8need) {
-			uint8_t sym = norm_ascii[b];
-
-			if (sym != SYM_COUNT)
-				push(sc, sym, off, off + 1);
-		} else {
-			utf8_byte(sc, b, off);
-		}
+	for (size_t i = 0; i < len;) {
+		i += feed_ascii(sc, p + i, len - i);
+		if (i < len)
+			utf8_byte(sc, p[i++], sc->offset++);
 	}
 }
 
@@ -443,7 +476,8 @@ void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata
 		emit(sc, sc->state, sc->nsym);
 	/* a separator in the history, so that words are not joined across segments */
 	sc->hsym[sc->nsym & HMASK] = SYM_SEP;
-	sc->hstart[sc->nsym & HMASK] = sc->hend[sc->nsym & HMASK] = sc->offset;
+	sc->hstart[sc->nsym & HMASK] = sc->offset;
+	sc->hlen[sc->nsym & HMASK] = 0;
 	sc->nsym++;
 	release(sc);
 	sc->state = dfa_start(sc->dfa);

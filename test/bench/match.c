@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 		size_t n = 0;
 		struct match_scanner *sc = match_scanner_new(lists);
 
-		match_scanner_set_cache(sc, 65536);
+		match_scanner_set_cache(sc, 32766);
 		t0 = now();
 		/* one segment per line, as vigil-wordlist scan does */
 		for (size_t off = 0; off < len;) {

@@ -236,6 +236,42 @@ static void test_threads(struct match_lists *lists)
 	}
 }
 
+/* A tiny cache is emptied and refilled many times; the hits must not change. */
+static void test_small_cache(struct match_lists *lists)
+{
+	static const char *const words[] = {
+	    "kill", "myself", "the",  "cocktail", "cocks",  "dying",         "to",   "see", "a",
+	    "k1ll", "$ex",    "meet", "up",       "secret", "s u i c i d e", "fuck", "1488"};
+	struct match_scanner *small = match_scanner_new(lists), *big = match_scanner_new(lists);
+	struct result a = {0}, b = {0};
+	unsigned seed = 1;
+	int mismatches = 0;
+
+	match_scanner_set_cache(small, 100); /* not a power of two, on purpose */
+	for (int line = 0; line < 2000; line++) {
+		char text[512];
+		size_t len = 0;
+
+		for (int w = 0; w < 12; w++) {
+			const char *word = words[(seed = seed * 1103515245 + 12345) % 17];
+
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s ", word);
+		}
+		a.len = b.len = 0;
+		a.buf[0] = b.buf[0] = 0;
+		match_scanner_reset(small);
+		match_scanner_reset(big);
+		match_scanner_feed(small, text, len, collect, &a);
+		match_scanner_end(small, collect, &a);
+		match_scanner_feed(big, text, len, collect, &b);
+		match_scanner_end(big, collect, &b);
+		mismatches += strcmp(a.buf, b.buf) != 0;
+	}
+	CHECK(mismatches == 0, "%d lines differ with a small cache", mismatches);
+	match_scanner_free(small);
+	match_scanner_free(big);
+}
+
 static void test_refcount(void)
 {
 	struct match_errors *errs = NULL;
@@ -277,6 +313,7 @@ int main(void)
 	test_nul_and_long(lists);
 	test_streaming(lists);
 	test_threads(lists);
+	test_small_cache(lists);
 	test_info(lists);
 	test_refcount();
 	match_lists_unref(lists);
