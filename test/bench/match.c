@@ -266,7 +266,7 @@ int main(int argc, char **argv)
 
 	printf("corpus: %.1f MB of generated school text, %zu phrases in the dump\n",
 	       (double)len / 1048576.0, p.n);
-	printf("lists: %zu phrases, %zu exclusions, %zu combinations; %zu DFA states\n", st.phrases,
+	printf("lists: %zu phrases, %zu exclusions, %zu combinations; %zu NFA states\n", st.phrases,
 	       st.exclusions, st.combos, st.states);
 	printf("compile: vigil %.1f ms, vectorscan %.1f ms\n", st.compile_ms, hs_ms);
 	printf("memory: vigil compiled lists %.1f MB (resident growth %.1f MB)\n",
