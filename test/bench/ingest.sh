@@ -1,6 +1,7 @@
 #!/bin/sh
 # ingest.sh: runs test/bench/ingest against a real vigil-server on loopback.
 # usage: ingest.sh VIGIL_SERVER INGEST WORDLISTS_DIR [--database URL] [ingest options...]
+# (--database: a PostgreSQL role that may create databases; the run uses a new one)
 # Starts the server (SQLite by default; as the system user nobody when run as root) on a
 # fresh data directory with the default phrase lists, creates a school, runs the load
 # generator with the server's pid, and stops the server with SIGTERM.
@@ -14,8 +15,17 @@ if [ "${1:-}" = "--database" ]; then
 fi
 work=$(mktemp -d)
 pid=""
+bench_db=""
+if [ -n "$database" ]; then
+	# A database of its own for this run, dropped at the end.
+	bench_db="vigil_bench_$$"
+	psql "$database" -qc "CREATE DATABASE $bench_db" >/dev/null
+	admin_url=$database
+	database="${database%/*}/$bench_db"
+fi
 cleanup() {
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$bench_db" ] && psql "$admin_url" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -49,7 +59,9 @@ for _ in $(seq 1 3000); do
 	sleep 0.1
 done
 grep -E 'lists: serving|refused' "$work/log" || true
-echo "vigil-server pid $pid on 127.0.0.1:$port, ${database:+PostgreSQL}${database:-SQLite}, $(nproc) cores"
+backend=SQLite
+[ -n "$database" ] && backend=PostgreSQL
+echo "vigil-server pid $pid on 127.0.0.1:$port, $backend, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$ingest" --url "http://127.0.0.1:$port" --key "$key" --pid "$pid" "$@"
 echo "images stored: $(find "$work/data/images" -name '*.png' | wc -l), $(du -sh "$work/data" | cut -f1) in the data directory"
 grep -E 'error|warning' "$work/log" | sort | uniq -c | sort -rn | head -5 || true
