@@ -143,8 +143,12 @@ static void read_property(struct clip *c)
 		c->phase = CLIP_IDLE;
 		return;
 	}
+	/* A partial read does not delete; an INCR owner waits for the deletion. */
+	if (after > 0)
+		XDeleteProperty(c->dpy, c->win, c->prop);
 	if (type == c->incr) {
 		/* The owner sends chunks; each deletion asks for the next one. */
+		log_debug("clip: the copy comes in chunks (INCR)");
 		c->phase = CLIP_INCR;
 		c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
 	} else if (c->phase == CLIP_INCR) {

@@ -87,7 +87,7 @@ def typing_text(seconds, block=BLOCK):
 
 def type_at_rate(x, text):
     typer = os.path.join(BUILD, "test", "bench", "agent-typer")
-    out = x.run([typer, "--type", str(RATE), text])
+    out = x.run([typer, "--type", str(RATE), text], timeout=len(text) / RATE + 60)
     sent = {}
     for line in out.splitlines():
         i, t = line.split()

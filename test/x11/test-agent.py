@@ -218,6 +218,22 @@ def scenario_clipboard(x):
           and "buy cheap pills online" in hits[0]["context"], hits)
 
 
+def scenario_clipboard_large(x):
+    """A large copy comes in INCR chunks; only the first clipboard-max-bytes are scanned."""
+    # About 5 MB: more than one request can carry, so the owner sends it in INCR chunks.
+    filler = "lorem ipsum dolor sit amet " * 200000
+    pause_for_debounce()
+    x.copy_to_clipboard("how to make a bomb " + filler)
+    hits = x.new_hits(1, settle=0.3)
+    check("large clipboard copy (INCR) is read and scanned",
+          phrases(hits) == ["how to make a bomb"] and hits[0]["source"] == "clipboard"
+          and "comes in chunks (INCR)" in x.log(), hits)
+    pause_for_debounce()  # so that debouncing cannot hide a hit
+    x.copy_to_clipboard(filler + " buy cheap pills")
+    hits = x.new_hits(1, timeout=4)
+    check("clipboard text beyond clipboard-max-bytes is not scanned", hits == [], hits)
+
+
 def check_tool(x, name):
     import shutil
     return check(f"{name} available", shutil.which(name))
@@ -447,6 +463,7 @@ def main():
                 fn(x)
             scenario_title(x, wid_a)
             scenario_clipboard(x)
+            scenario_clipboard_large(x)
             scenario_innocent(x)
             scenario_split(x, wid_a, wid_b)
             scenario_click(x)

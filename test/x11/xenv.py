@@ -84,9 +84,9 @@ class XEnv:
         self.procs.append(p)
         return p
 
-    def run(self, argv, check=True, input=None):
+    def run(self, argv, check=True, input=None, timeout=60):
         r = subprocess.run(argv, env=self.env, input=input, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=timeout)
         if check and r.returncode != 0:
             raise RuntimeError(f"{argv}: exit {r.returncode}: {r.stderr.strip()}")
         return r.stdout
