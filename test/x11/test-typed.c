@@ -235,6 +235,85 @@ static int test_debounce(struct match_lists *lists)
 	return failed;
 }
 
+static int valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80             ? 1
+		        : (*p & 0xe0) == 0xc0 ? 2
+		        : (*p & 0xf0) == 0xe0 ? 3
+		        : (*p & 0xf8) == 0xf0 ? 4
+		                              : 0;
+
+		if (n == 0)
+			return 0;
+		for (int i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		}
+		p += n;
+	}
+	return 1;
+}
+
+static int random_bad, random_hits;
+
+static void check_sink(const struct hit *hit, void *userdata)
+{
+	random_hits++;
+	if (utf8_chars(hit->context) > AGENT_CONTEXT_MAX_CHARS || !valid_utf8(hit->context) ||
+	    !valid_utf8(hit->matched) || !strstr(hit->context, hit->matched))
+		random_bad++;
+}
+
+/* Random keys (letters of the lists, multi-byte and invalid bytes, every edit) in random
+ * windows: the bounds hold and every hit's text is valid and inside its context. */
+static int test_random(struct match_lists *lists)
+{
+	static const char *const pieces[] = {
+	    "kill",         " ",    "myself", "hate", "everyone", "é",
+	    "\xe2\x82\xac", "\xff", "\xc3",   "1",    "$",        "."};
+	struct detect *d = detect_new(0, check_sink, NULL);
+	struct typed *t;
+	uint64_t now = 1000 * NS;
+	unsigned seed = 12345;
+
+	detect_set_lists(d, lists);
+	t = typed_new(d, 1000, NULL, NULL);
+	random_bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		struct text_event ev = {.edit = TEXT_INSERT};
+		unsigned r = rand_r(&seed);
+		unsigned long window = 1 + (r >> 8) % 3;
+
+		now += NS / 50;
+		if (r % 11 < 7) {
+			const char *piece = pieces[(r >> 4) % (sizeof(pieces) / sizeof(pieces[0]))];
+
+			ev.len = strlen(piece);
+			memcpy(ev.text, piece, ev.len);
+		} else {
+			ev.edit = (enum text_edit)(1 + (r >> 4) % 8);
+		}
+		if (r % 997 == 0) {
+			now += 2 * NS;
+			typed_tick(t, now);
+		}
+		typed_input(t, window, &ev, now);
+		if (typed_bytes_held(t) > 3 * AGENT_TYPED_KEEP_BYTES)
+			random_bad++;
+	}
+	typed_free(t);
+	detect_free(d);
+	if (random_bad || random_hits < 100) {
+		printf("not ok: random keys: %d bad hits or bounds, %d hits\n", random_bad,
+		       random_hits);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "test/x11/lists";
@@ -248,7 +327,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	match_errors_free(errs);
-	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists);
+	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists) +
+	         test_random(lists);
 	match_lists_unref(lists);
 	printf("%s\n", failed ? "FAIL" : "ok");
 	return failed ? 1 : 0;
