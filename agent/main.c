@@ -132,7 +132,7 @@ static void run_monitor(struct child *c)
 	if (c->si.uid != 0 && session_use_cookie(&c->si) < 0)
 		log_debug("no X authority cookie found for %s on %s; trying without", c->si.user,
 		          c->si.display);
-	/* The monitor opens its connections first; run-as applies to what follows. */
+	/* With the cookie in hand the X connections need no privilege: drop it now. */
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
