@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""test-debs.py: builds the .debs with packaging/build-debs and proves what they install.
+
+TAP output. Steps:
+  1. packaging/build-debs into a temporary directory;
+  2. lintian: any error (E:) fails, warnings and the rest are reported;
+  3. the packages' contents: programs, units, conffiles, default lists, manual pages,
+     owners and modes (dpkg-deb --contents);
+  4. systemd-analyze verify of both units in a root made of the extracted packages;
+  5. a throw-away Debian 12 root (debootstrap, cached between runs): the packages are
+     installed with apt exactly as docs/install.md says, so the maintainer scripts
+     run for real (system users, 0700 state and spool, statoverride, enabled units);
+     then the installed programs run there (vigil-wordlist scan with the default
+     lists, vigil-server school add / lists check, the server as its own user
+     answering /healthz, systemd-analyze verify of the installed units), a second
+     install as an upgrade, and remove/purge with what they keep.
+Step 5 needs root and a reachable Debian mirror; without them it is skipped, saying so.
+
+Environment: VIGIL_SOURCE_ROOT (the tree), VIGIL_PKG_CACHE (where the debootstrap base
+is kept, default /var/cache/vigil-test), VIGIL_DEBIAN_MIRROR (default: from apt's
+sources), VIGIL_PKG_KEEP=1 keeps the temporary directory.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SRC = os.environ.get("VIGIL_SOURCE_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+CACHE = os.environ.get("VIGIL_PKG_CACHE", "/var/cache/vigil-test")
+SUITE = "bookworm"
+
+n = 0
+failed = 0
+
+
+def tap(ok, name, detail=""):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+    print(f"{'ok' if ok else 'not ok'} {n} - {name}", flush=True)
+    if detail:
+        for line in str(detail).rstrip().splitlines():
+            print(f"# {line}", flush=True)
+    return ok
+
+
+def skip(name, why):
+    global n
+    n += 1
+    print(f"ok {n} - {name} # SKIP {why}", flush=True)
+
+
+def note(text):
+    for line in str(text).rstrip().splitlines():
+        print(f"# {line}", flush=True)
+
+
+def run(cmd, **kw):
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.STDOUT)
+    kw.setdefault("text", True)
+    return subprocess.run(cmd, **kw)
+
+
+def version():
+    with open(os.path.join(SRC, "meson.build")) as f:
+        return re.search(r"version:\s*'([^']+)'", f.read()).group(1)
+
+
+# --- 1. build ------------------------------------------------------------------------
+def build(tmp):
+    out = os.path.join(tmp, "debs")
+    t0 = time.monotonic()
+    r = run([os.path.join(SRC, "packaging", "build-debs"), "--build-dir",
+             os.path.join(tmp, "build-pkg"), out])
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    debs = {p: os.path.join(out, f"{p}_{version()}_{arch}.deb")
+            for p in ("vigil-agent", "vigil-server")}
+    ok = r.returncode == 0 and all(os.path.exists(d) for d in debs.values())
+    tap(ok, f"build-debs builds both packages ({time.monotonic() - t0:.0f} s)",
+        r.stdout if not ok else "\n".join(
+            f"{os.path.basename(d)}: {os.path.getsize(d)} bytes" for d in debs.values()))
+    return debs if ok else None
+
+
+# --- 2. lintian ----------------------------------------------------------------------
+def lintian(debs):
+    if not shutil.which("lintian"):
+        skip("lintian", "lintian is not installed (tools/deps/packaging.txt)")
+        return
+    r = run(["lintian", "--pedantic", "--display-info", "--show-overrides", *debs.values()])
+    lines = [l for l in r.stdout.splitlines() if re.match(r"^[EWIPXO]: ", l)]
+    errors = [l for l in lines if l.startswith("E: ")]
+    counts = {k: sum(1 for l in lines if l.startswith(k + ": ")) for k in "EWIPXO"}
+    summary = (f"lintian --pedantic: {counts['E']} errors, {counts['W']} warnings, "
+               f"{counts['I']} info, {counts['P']} pedantic, {counts['O']} overridden")
+    tap(not errors, "lintian reports no errors", "\n".join([summary] + lines))
+
+
+# --- 3. contents ---------------------------------------------------------------------
+def contents(deb):
+    """{path: (mode string, owner/group)} from dpkg-deb --contents."""
+    out = {}
+    for line in run(["dpkg-deb", "--contents", deb]).stdout.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 6:
+            continue
+        path = parts[5].split(" -> ")[0]
+        out[path.lstrip(".")] = (parts[0], parts[1])
+    return out
+
+
+def field(deb, name):
+    return run(["dpkg-deb", "--field", deb, name]).stdout.strip()
+
+
+def ctrl_file(deb, name):
+    r = run(["sh", "-c", 'dpkg-deb --ctrl-tarfile "$1" | tar -xOf - "./$2"', "-", deb, name],
+            stderr=subprocess.DEVNULL)
+    return r.stdout if r.returncode == 0 else ""
+
+
+EXPECT = {
+    "vigil-agent": {
+        "/usr/sbin/vigil-agent": "-rwxr-xr-x",
+        "/usr/bin/vigil-wordlist": "-rwxr-xr-x",
+        "/lib/systemd/system/vigil-agent.service": "-rw-r--r--",
+        "/etc/vigil/agent.conf": "-rw-------",
+        "/usr/share/vigil/wordlists/self-harm.txt": "-rw-r--r--",
+        "/usr/share/man/man8/vigil-agent.8.gz": "-rw-r--r--",
+        "/usr/share/man/man1/vigil-wordlist.1.gz": "-rw-r--r--",
+        "/usr/share/doc/vigil-agent/copyright": "-rw-r--r--",
+    },
+    "vigil-server": {
+        "/usr/bin/vigil-server": "-rwxr-xr-x",
+        "/lib/systemd/system/vigil-server.service": "-rw-r--r--",
+        "/etc/vigil/server.conf": "-rw-r--r--",
+        "/usr/share/vigil-server/wordlists/self-harm.txt": "-rw-r--r--",
+        "/usr/share/man/man8/vigil-server.8.gz": "-rw-r--r--",
+        "/usr/share/doc/vigil-server/copyright": "-rw-r--r--",
+    },
+}
+CONFFILES = {"vigil-agent": ["/etc/vigil/agent.conf"],
+             "vigil-server": ["/etc/vigil/server.conf"]}
+
+
+def check_contents(debs):
+    lists = sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, "wordlists", "*"))
+                   if p.endswith((".txt", ".inc")))
+    for pkg, deb in debs.items():
+        c = contents(deb)
+        bad = [f"{p}: {c.get(p, ('missing',))[0]} (want {m})" for p, m in EXPECT[pkg].items()
+               if c.get(p, ("",))[0] != m]
+        bad += [f"{p}: owner {o}" for p, (m, o) in c.items() if o != "root/root"]
+        bad += [f"{p}: {m} is writable by group or others" for p, (m, o) in c.items()
+                if not m.startswith("l") and (m[5] == "w" or m[8] == "w")]
+        tap(not bad, f"{pkg}: files, modes, owned by root", "\n".join(bad))
+        listdir = "/usr/share/vigil/wordlists/" if pkg == "vigil-agent" else \
+            "/usr/share/vigil-server/wordlists/"
+        got = sorted(p[len(listdir):] for p in c if p.startswith(listdir) and p != listdir)
+        tap(got == lists, f"{pkg}: all {len(lists)} default phrase lists in {listdir}",
+            f"got {got}\nwant {lists}" if got != lists else "")
+        conff = sorted(ctrl_file(deb, "conffiles").split())
+        tap(conff == CONFFILES[pkg], f"{pkg}: conffiles {conff}")
+        scripts = [s for s in ("postinst", "prerm", "postrm") if ctrl_file(deb, s)]
+        md5 = ctrl_file(deb, "md5sums")
+        tap(len(scripts) == 3 and re.search(r"^[0-9a-f]{32}  usr/s?bin/vigil-", md5, re.M),
+            f"{pkg}: maintainer scripts {scripts} and md5sums")
+        deps = field(deb, "Depends")
+        tap("adduser" in deps and "libc6" in deps,
+            f"{pkg}: Depends has the shared libraries and adduser", deps)
+
+
+# --- 4. unit verification in the extracted root --------------------------------------
+def verify_units(root, label, chroot=False):
+    if not shutil.which("systemd-analyze"):
+        skip(f"systemd-analyze verify ({label})", "systemd is not installed")
+        return
+    for unit in ("vigil-agent.service", "vigil-server.service"):
+        path = f"/lib/systemd/system/{unit}"
+        if chroot:
+            r = run(["chroot", root, "systemd-analyze", "verify", "--man=no", path])
+        else:
+            r = run(["systemd-analyze", "verify", "--man=no", f"--root={root}", path])
+        tap(r.returncode == 0 and not r.stdout.strip(),
+            f"systemd-analyze verify {unit} ({label})", r.stdout)
+
+
+def extracted_root(tmp, debs):
+    root = os.path.join(tmp, "extracted")
+    os.makedirs(root)
+    for deb in debs.values():
+        run(["dpkg-deb", "--extract", deb, root], check=True)
+    # What a Debian system around the units provides: the standard targets and kill.
+    for t in glob.glob("/lib/systemd/system/*.target"):
+        shutil.copy(t, os.path.join(root, "lib/systemd/system/"))
+    os.makedirs(os.path.join(root, "usr/bin"), exist_ok=True)
+    kill = shutil.which("kill") or "/usr/bin/kill"
+    if os.path.exists(kill):
+        shutil.copy(kill, os.path.join(root, "usr/bin/kill"))
+    return root
+
+
+def security_figures(root):
+    for unit in ("vigil-agent.service", "vigil-server.service"):
+        r = run(["systemd-analyze", "security", "--offline=true", f"--root={root}",
+                 f"/lib/systemd/system/{unit}"])
+        m = re.search(r"Overall exposure level for \S+: ([\d.]+ \S+)", r.stdout)
+        note(f"systemd-analyze security {unit}: exposure {m.group(1) if m else '?'}")
+
+
+# --- 5. a throw-away Debian root -----------------------------------------------------
+def mirror():
+    if os.environ.get("VIGIL_DEBIAN_MIRROR"):
+        return os.environ["VIGIL_DEBIAN_MIRROR"]
+    for path in glob.glob("/etc/apt/sources.list.d/*.sources") + ["/etc/apt/sources.list"]:
+        try:
+            text = open(path).read()
+        except OSError:
+            continue
+        for m in re.finditer(r"(?:URIs:|^deb)\s+(\S+/debian)/?\s", text, re.M):
+            return m.group(1)
+    return None
+
+
+def base_tarball():
+    """A cached minbase bookworm with systemd, made once a week."""
+    tar = os.path.join(CACHE, f"{SUITE}-minbase-systemd.tar")
+    if os.path.exists(tar) and time.time() - os.path.getmtime(tar) < 7 * 86400:
+        return tar, "cached"
+    url = mirror()
+    if not url or not shutil.which("debootstrap"):
+        return None, "no debootstrap or no Debian mirror in apt's sources"
+    os.makedirs(CACHE, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="base.", dir=CACHE)
+    try:
+        t0 = time.monotonic()
+        r = run(["debootstrap", "--variant=minbase", "--include=systemd,procps",
+                 SUITE, work, url])
+        if r.returncode != 0:
+            return None, "debootstrap failed:\n" + r.stdout[-2000:]
+        # the same sources as this machine, so that updated libraries resolve
+        src = "/etc/apt/sources.list.d/debian.sources"
+        if os.path.exists(src):
+            shutil.copy(src, os.path.join(work, "etc/apt/sources.list.d/debian.sources"))
+            open(os.path.join(work, "etc/apt/sources.list"), "w").close()
+        os.chmod(work, 0o755)
+        run(["tar", "-C", work, "-cf", tar + ".new", "."], check=True)
+        os.replace(tar + ".new", tar)
+        return tar, f"made by debootstrap in {time.monotonic() - t0:.0f} s"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class Chroot:
+    def __init__(self, root):
+        self.root = root
+
+    def sh(self, script, stdin=None):
+        """Runs script with sh in the chroot, in a private mount namespace with /proc."""
+        inner = ("mount -t proc proc \"$R/proc\" && mount --rbind /dev \"$R/dev\" && "
+                 "cp /etc/resolv.conf \"$R/etc/resolv.conf\" 2>/dev/null; "
+                 "exec chroot \"$R\" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "
+                 "DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 /bin/sh -c \"$S\"")
+        env = dict(os.environ, R=self.root, S=script)
+        return run(["unshare", "--mount", "--propagation", "private", "sh", "-c", inner],
+                   env=env, input=stdin)
+
+    def stat(self, path):
+        r = self.sh(f"stat -c '%a %U %G' {path}")
+        return r.stdout.strip() if r.returncode == 0 else "missing"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def server_runs(ch):
+    """The packaged server, started as the service starts it, answers /healthz."""
+    port = free_port()
+    proc = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         "mount -t proc proc \"$R/proc\" && exec chroot --userspec=vigil-server:vigil-server "
+         "\"$R\" /usr/bin/vigil-server --config /etc/vigil/server.conf "
+         f"--listen 127.0.0.1:{port}"],
+        env=dict(os.environ, R=ch.root), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    status, body = None, ""
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    status, body = r.status, r.read().decode()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    tap(status == 200 and proc.returncode == 0,
+        "vigil-server runs as vigil-server with the packaged config, answers /healthz, "
+        "stops cleanly on SIGTERM", f"status {status} {body}; exit {proc.returncode}\n{out}")
+
+
+INSTALL = ("apt-get -qq -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef "
+           "install -y --no-install-recommends /debs/vigil-agent.deb /debs/vigil-server.deb")
+
+
+def throwaway_install(tmp, debs):
+    if os.geteuid() != 0:
+        skip("install into a throw-away Debian root", "needs root (chroot)")
+        return
+    tar, how = base_tarball()
+    if not tar:
+        skip("install into a throw-away Debian root", how)
+        return
+    note(f"Debian {SUITE} base root: {how}")
+    root = os.path.join(tmp, "root")
+    os.makedirs(root)
+    run(["tar", "-C", root, "-xf", tar], check=True)
+    os.chmod(root, 0o755)  # the chroot's / must be searchable by the system users
+    os.makedirs(os.path.join(root, "debs"))
+    for pkg, deb in debs.items():
+        shutil.copy(deb, os.path.join(root, "debs", f"{pkg}.deb"))
+    ch = Chroot(root)
+
+    # A fleet install: agent.conf written first (0600), then the package; the local
+    # file is kept without a question (docs/install.md).
+    conf = ("server = https://vigil.test.example:8443\nenrol-key = TESTKEY\n"
+            "spool = /var/spool/vigil\nstate = /var/lib/vigil\nrun-as = vigil\n")
+    r = ch.sh("mkdir -p /etc/vigil && umask 077 && cat >/etc/vigil/agent.conf", stdin=conf)
+    t0 = time.monotonic()
+    r = ch.sh(f"apt-get -qq update && {INSTALL}")
+    if not tap(r.returncode == 0, f"apt installs both packages with their dependencies "
+               f"({time.monotonic() - t0:.0f} s)", r.stdout[-3000:] if r.returncode else ""):
+        return
+    r = ch.sh("cat /etc/vigil/agent.conf")
+    tap(r.stdout == conf, "a pre-written /etc/vigil/agent.conf is kept, without a question")
+    r = ch.sh("getent passwd vigil vigil-server")
+    users = [l.split(":") for l in r.stdout.splitlines()]
+    tap(len(users) == 2 and all(int(u[2]) < 1000 and u[6].endswith("nologin") for u in users),
+        "system users vigil and vigil-server (uid < 1000, no login shell)", r.stdout)
+    want = {
+        "/var/lib/vigil": "700 vigil vigil",
+        "/var/spool/vigil": "700 vigil vigil",
+        "/var/lib/vigil-server": "700 vigil-server vigil-server",
+        "/etc/vigil/agent.conf": "600 root root",
+        "/etc/vigil/server.conf": "640 root vigil-server",
+        "/usr/sbin/vigil-agent": "755 root root",
+    }
+    got = {p: ch.stat(p) for p in want}
+    tap(got == want, "postinst: owners and modes of state, spool, data and configuration",
+        "\n".join(f"{p}: {got[p]} (want {want[p]})" for p in want if got[p] != want[p]))
+    r = ch.sh("dpkg-query -W -f='${Conffiles}\\n' vigil-agent vigil-server")
+    tap("/etc/vigil/agent.conf" in r.stdout and "/etc/vigil/server.conf" in r.stdout,
+        "dpkg records both configuration files as conffiles", r.stdout)
+    r = ch.sh("ls /var/lib/vigil-server/wordlists/ && stat -c '%U' /var/lib/vigil-server/wordlists")
+    tap("self-harm.txt" in r.stdout and r.stdout.strip().endswith("vigil-server"),
+        "the server's phrase lists are seeded from the defaults", r.stdout)
+    r = ch.sh("ls /etc/systemd/system/multi-user.target.wants/")
+    tap("vigil-agent.service" in r.stdout and "vigil-server.service" in r.stdout,
+        "both units are enabled", r.stdout)
+    verify_units(root, "installed in the Debian root", chroot=True)
+
+    r = ch.sh("printf 'i just want to k1ll mys3lf\\nwe went to Scunthorpe\\n' | "
+              "vigil-wordlist scan --json")
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    tap(len(lines) == 2 and any(h["category"] == "self-harm" for h in lines[0]["hits"])
+        and not lines[1]["hits"],
+        "installed vigil-wordlist scan finds a phrase with the installed default lists",
+        r.stdout)
+    r = ch.sh("vigil-agent --version")
+    tap(r.returncode == 0 and version() in r.stdout, "installed vigil-agent runs", r.stdout)
+
+    r = ch.sh("vigil-server --config /etc/vigil/server.conf school add 'Test School' && "
+              "vigil-server --config /etc/vigil/server.conf lists check && "
+              "stat -c '%U %a' /var/lib/vigil-server/vigil.db")
+    tap(r.returncode == 0 and re.search(r"vigil-server 600\s*$", r.stdout),
+        "vigil-server school add and lists check as root act as vigil-server", r.stdout)
+    server_runs(ch)
+
+    # Upgrade path: the same packages again run prerm upgrade / postinst configure OLD.
+    r = ch.sh("echo '# local change' >>/etc/vigil/server.conf && "
+              "dpkg -i --force-confold /debs/vigil-agent.deb /debs/vigil-server.deb && "
+              "tail -1 /etc/vigil/server.conf")
+    tap(r.returncode == 0 and r.stdout.strip().endswith("# local change")
+        and ch.stat("/var/spool/vigil") == "700 vigil vigil"
+        and ch.stat("/etc/vigil/server.conf") == "640 root vigil-server",
+        "reinstall over itself (upgrade path) keeps local configuration and modes", r.stdout)
+
+    # Remove and purge: the token goes; a capture that was never uploaded stays.
+    ch.sh("echo '{}' >/var/spool/vigil/pending.json && echo token >/var/lib/vigil/token")
+    r = ch.sh("apt-get -qq purge -y vigil-agent vigil-server")
+    purge_out = r.stdout
+    gone = lambda p: ch.sh(f"test -e {p}").returncode != 0
+    tap(r.returncode == 0 and gone("/var/lib/vigil") and gone("/etc/vigil/agent.conf")
+        and not gone("/var/spool/vigil/pending.json") and "never uploaded" in purge_out,
+        "purge of vigil-agent removes the token and its conffile, keeps an unsent capture",
+        purge_out)
+    so = ch.sh("dpkg-statoverride --list").stdout
+    wants = ch.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
+    tap(not gone("/var/lib/vigil-server/vigil.db") and "server.conf" not in so
+        and "vigil" not in wants and gone("/etc/vigil/server.conf"),
+        "purge of vigil-server keeps its data, forgets its statoverride and its unit",
+        f"statoverrides: {so}\nwants: {wants}\n{purge_out}")
+
+
+def main():
+    print("TAP version 13", flush=True)
+    tmp = tempfile.mkdtemp(prefix="vigil-pkg.")
+    try:
+        debs = build(tmp)
+        if debs:
+            lintian(debs)
+            check_contents(debs)
+            root = extracted_root(tmp, debs)
+            verify_units(root, "extracted packages")
+            security_figures(root)
+            throwaway_install(tmp, debs)
+    finally:
+        if os.environ.get("VIGIL_PKG_KEEP"):
+            note(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"1..{n}", flush=True)
+    note(f"{n - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
