@@ -156,6 +156,10 @@ CONFFILES = {"vigil-agent": ["/etc/vigil/agent.conf"],
 def check_contents(debs):
     lists = sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, "wordlists", "*"))
                    if p.endswith((".txt", ".inc")))
+    with open(os.path.join(SRC, "packaging", "meson.build")) as f:
+        meson_lists = sorted(re.findall(r"'\.\./wordlists/([^']+)'", f.read()))
+    tap(meson_lists == lists, "packaging/meson.build installs every default phrase list",
+        f"listed {meson_lists}\nin wordlists/ {lists}" if meson_lists != lists else "")
     for pkg, deb in debs.items():
         c = contents(deb)
         bad = [f"{p}: {c.get(p, ('missing',))[0]} (want {m})" for p, m in EXPECT[pkg].items()
