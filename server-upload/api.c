@@ -10,18 +10,28 @@
 size_t api_routes(const struct server *srv, struct http_route *routes)
 {
 	const struct http_route table[] = {
-	    {"POST", "/api/v1/captures", srv->cfg->max_body, api_captures_post},
-	    {"POST", "/api/v1/enrol", SERVER_SMALL_BODY, api_enrol_post},
-	    {"POST", "/api/v1/heartbeat", SERVER_SMALL_BODY, api_heartbeat_post},
-	    {"GET", "/api/v1/wordlists", SERVER_SMALL_BODY, api_wordlists_get},
-	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put},
-	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete},
-	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get},
+	    {"POST", "/api/v1/captures", srv->cfg->max_body, api_captures_post, api_auth_early},
+	    {"POST", "/api/v1/enrol", SERVER_SMALL_BODY, api_enrol_post, NULL},
+	    {"POST", "/api/v1/heartbeat", SERVER_SMALL_BODY, api_heartbeat_post, api_auth_early},
+	    {"GET", "/api/v1/wordlists", SERVER_SMALL_BODY, api_wordlists_get, api_auth_early},
+	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put, NULL},
+	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete, NULL},
+	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get, NULL},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 
 	memcpy(routes, table, sizeof(table));
 	return n;
+}
+
+/* A machine's token is checked before its upload is read: a stranger cannot make the
+ * server buffer a body. The handler checks again (the token may be revoked meanwhile). */
+void api_auth_early(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct store_machine m;
+
+	if (api_auth_machine(ctx, req, resp, &m) == 0)
+		resp->www_auth = NULL;
 }
 
 void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp)

@@ -18,6 +18,8 @@ void api_wordlists_get(void *ctx, struct http_request *req, struct http_response
 void api_wordlists_put(void *ctx, struct http_request *req, struct http_response *resp);
 void api_wordlists_delete(void *ctx, struct http_request *req, struct http_response *resp);
 void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp);
+/* The early check of the machine routes: answers 401/503 before the body is read. */
+void api_auth_early(void *ctx, struct http_request *req, struct http_response *resp);
 
 /*
  * The machine of the request's bearer token. Returns 0, or replies 401 (bad token) or

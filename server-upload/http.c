@@ -231,6 +231,15 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 		return known ? reply_now(r, 405, "method %s not allowed here", method)
 		             : reply_now(r, 404, "no such endpoint");
 	r->max = r->route->max_body ? r->route->max_body : s->max_body;
+	if (r->route->early) {
+		struct http_response resp = {0};
+		r->route->early(s->ctx, r, &resp);
+		if (resp.status) {
+			r->early_status = resp.status;
+			return send_response(r, &resp);
+		}
+		free(resp.body);
+	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && parse_int64(cl, 0, INT64_MAX, &length) == 0) {
 		if ((uint64_t)length > r->max) {

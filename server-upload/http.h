@@ -24,6 +24,9 @@ struct http_route {
 	const char *path;   /* exact, or a prefix when it ends with '/' */
 	size_t max_body;    /* 0: the server's max_body */
 	http_handler_fn fn;
+	/* Optional: runs when the headers are in, before any of the body is read; when it
+	 * sets resp->status, that is the answer (e.g. 401) and the body is never read. */
+	http_handler_fn early;
 };
 
 struct http_config {

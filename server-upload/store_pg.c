@@ -496,6 +496,11 @@ rollback:
 	return r;
 }
 
+/* Notices ("relation ... already exists, skipping") are not errors: not for the log. */
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
 int store_pg_open(const char *url, unsigned int pool, struct store **out, char *err, size_t errlen)
 {
 	struct store_pg *s = calloc(1, sizeof(*s));
@@ -515,6 +520,8 @@ int store_pg_open(const char *url, unsigned int pool, struct store **out, char *
 	}
 	for (unsigned int i = 0; i < s->n; i++) {
 		s->conns[i] = PQconnectdb(url);
+		if (s->conns[i])
+			PQsetNoticeProcessor(s->conns[i], ignore_notice, NULL);
 		if (!s->conns[i] || PQstatus(s->conns[i]) != CONNECTION_OK) {
 			snprintf(err, errlen, "PostgreSQL: %s",
 			         s->conns[i] ? PQerrorMessage(s->conns[i]) : "out of memory");

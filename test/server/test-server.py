@@ -419,6 +419,13 @@ def tokens(c):
     expect(c.srv.request('POST', '/api/v1/heartbeat', {}, token=bogus), 401, 'heartbeat')
     expect(c.srv.request('GET', '/api/v1/wordlists', token=bogus), 401, 'wordlists')
     check(rec['id'] not in [e['id'] for e in c.srv.export()], 'refused capture not stored')
+    # A stranger's upload is refused before its body is read.
+    s = socket.create_connection(('127.0.0.1', c.srv.port), timeout=10)
+    s.sendall(b'POST /api/v1/captures HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ' +
+              bogus.encode() + b'\r\nContent-Length: %d\r\n\r\n' % (MAX_BODY - 1))
+    head = s.recv(4096)
+    s.close()
+    check(head.startswith(b'HTTP/1.1 401'), 'early 401: %r' % head[:40])
 
 
 @test
