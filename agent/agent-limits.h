@@ -24,3 +24,9 @@
 #define AGENT_CONFIG_MAX_BYTES (64u * 1024)
 #define AGENT_CONFIG_MAX_VALUE 1024u
 #define AGENT_MAX_SESSIONS     64u /* X sessions monitored at once */
+
+/* Captures */
+#define AGENT_CAPTURE_QUEUE     32u /* hits waiting for a screenshot */
+#define AGENT_CAPTURE_HELD      64u /* records held in memory while the spool refuses */
+#define AGENT_SPOOL_DEFAULT_MAX (256ull * 1024 * 1024) /* spool-max-bytes */
+#define AGENT_SPOOL_RETRY_MS    5000                   /* held records retried this often */

@@ -23,7 +23,9 @@ static const char usage_text[] =
     "usage: vigil-agent [--config FILE] [--display :N --user NAME] [--foreground]\n"
     "                   [--log-level error|warning|info|debug] [--server URL]\n"
     "                   [--enrol-key KEY] [--spool DIR] [--state DIR] [--lists DIR]\n"
-    "                   [--screen-text off|atspi|ocr|all] [--hits-out FILE]\n";
+    "                   [--screen-text off|atspi|ocr|all] [--hits-out FILE]\n"
+    "                   [--upload-user USER] [--server-key KEY] [--machine NAME]\n"
+    "                   [--inject FIFO]\n";
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -45,13 +47,19 @@ void config_init(struct agent_config *cfg)
 	cfg->debounce_seconds = AGENT_DEBOUNCE_DEFAULT_S;
 	cfg->idle_flush_ms = AGENT_IDLE_FLUSH_MS;
 	cfg->clipboard_max_bytes = AGENT_CLIP_DEFAULT_BYTES;
+	cfg->spool_max_bytes = (long long)AGENT_SPOOL_DEFAULT_MAX;
+	cfg->heartbeat_seconds = 60;
+	cfg->lists_poll_seconds = 600;
+	cfg->retry_max_seconds = 300;
+	cfg->spool_retry_ms = AGENT_SPOOL_RETRY_MS;
 }
 
 void config_free(struct agent_config *cfg)
 {
-	char **strs[] = {&cfg->config_path, &cfg->display,  &cfg->user,  &cfg->server,
-	                 &cfg->enrol_key,   &cfg->ca_file,  &cfg->spool, &cfg->state,
-	                 &cfg->lists,       &cfg->hits_out, &cfg->run_as};
+	char **strs[] = {&cfg->config_path, &cfg->display,    &cfg->user,    &cfg->server,
+	                 &cfg->enrol_key,   &cfg->ca_file,    &cfg->spool,   &cfg->state,
+	                 &cfg->lists,       &cfg->hits_out,   &cfg->run_as,  &cfg->upload_user,
+	                 &cfg->server_key,  &cfg->pinned_key, &cfg->machine, &cfg->inject};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		if (*strs[i] && strs[i] == &cfg->enrol_key)
@@ -114,6 +122,10 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 		OPT_LISTS,
 		OPT_SCREEN_TEXT,
 		OPT_HITS_OUT,
+		OPT_INJECT,
+		OPT_UPLOAD_USER,
+		OPT_SERVER_KEY,
+		OPT_MACHINE,
 		OPT_VERSION,
 	};
 	static const struct option opts[] = {
@@ -129,6 +141,10 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 	    {"lists", required_argument, NULL, OPT_LISTS},
 	    {"screen-text", required_argument, NULL, OPT_SCREEN_TEXT},
 	    {"hits-out", required_argument, NULL, OPT_HITS_OUT},
+	    {"inject", required_argument, NULL, OPT_INJECT},
+	    {"upload-user", required_argument, NULL, OPT_UPLOAD_USER},
+	    {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+	    {"machine", required_argument, NULL, OPT_MACHINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -190,6 +206,18 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 			break;
 		case OPT_HITS_OUT:
 			r = set_string(&cfg->hits_out, optarg);
+			break;
+		case OPT_INJECT:
+			r = set_string(&cfg->inject, optarg);
+			break;
+		case OPT_UPLOAD_USER:
+			r = set_string(&cfg->upload_user, optarg);
+			break;
+		case OPT_SERVER_KEY:
+			r = set_string(&cfg->server_key, optarg);
+			break;
+		case OPT_MACHINE:
+			r = set_string(&cfg->machine, optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -267,6 +295,10 @@ static int apply_setting(struct agent_config *cfg, const char *key, const char *
 	    {"lists", offsetof(struct agent_config, lists)},
 	    {"hits-out", offsetof(struct agent_config, hits_out)},
 	    {"run-as", offsetof(struct agent_config, run_as)},
+	    {"upload-user", offsetof(struct agent_config, upload_user)},
+	    {"server-key", offsetof(struct agent_config, server_key)},
+	    {"pinned-public-key", offsetof(struct agent_config, pinned_key)},
+	    {"machine", offsetof(struct agent_config, machine)},
 	};
 
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -305,6 +337,25 @@ static int apply_setting(struct agent_config *cfg, const char *key, const char *
 	if (strcmp(key, "clipboard-max-bytes") == 0)
 		return file_int(&cfg->clipboard_max_bytes, value, 0, (int)AGENT_CLIP_MAX_BYTES, key,
 		                msg, msglen);
+	if (strcmp(key, "heartbeat-seconds") == 0)
+		return file_int(&cfg->heartbeat_seconds, value, 1, 86400, key, msg, msglen);
+	if (strcmp(key, "lists-poll-seconds") == 0)
+		return file_int(&cfg->lists_poll_seconds, value, 1, 86400, key, msg, msglen);
+	if (strcmp(key, "retry-max-seconds") == 0)
+		return file_int(&cfg->retry_max_seconds, value, 1, 86400, key, msg, msglen);
+	if (strcmp(key, "spool-retry-ms") == 0)
+		return file_int(&cfg->spool_retry_ms, value, 100, 3600000, key, msg, msglen);
+	if (strcmp(key, "spool-max-bytes") == 0) {
+		int64_t v;
+
+		if (parse_int64(value, 4096, INT64_MAX / 2, &v) < 0) {
+			snprintf(msg, msglen, "%s: \"%s\" is not a number of bytes (4096 or more)",
+			         key, value);
+			return -EINVAL;
+		}
+		cfg->spool_max_bytes = v;
+		return 0;
+	}
 	snprintf(msg, msglen, "unknown setting \"%s\"", key);
 	return -EINVAL;
 }

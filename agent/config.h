@@ -32,12 +32,22 @@ struct agent_config {
 	char *state;     /* state = DIR */
 	char *lists;     /* lists = DIR: local phrase lists instead of the server's bundle */
 	enum screen_text screen_text;
-	char *hits_out;          /* hits-out = FILE: test/demo aid, holds pupil text */
-	char *run_as;            /* run-as = USER: system user the monitors drop to */
-	int debounce_seconds;    /* same rule, same window: one hit per interval */
-	int idle_flush_ms;       /* typing pause that reports a phrase at the segment end */
-	int clipboard_max_bytes; /* clipboard text scanned */
-	unsigned from_flags;     /* CONFIG_SET_* bits: given on the command line */
+	char *hits_out;            /* hits-out = FILE: test/demo aid, holds pupil text */
+	char *run_as;              /* run-as = USER: system user the monitors drop to */
+	int debounce_seconds;      /* same rule, same window: one hit per interval */
+	int idle_flush_ms;         /* typing pause that reports a phrase at the segment end */
+	int clipboard_max_bytes;   /* clipboard text scanned */
+	char *upload_user;         /* upload-user = USER: the uploader's system user */
+	char *server_key;          /* server-key = base64 Ed25519 key that signs the lists */
+	char *pinned_key;          /* pinned-public-key = curl pin (sha256//...) of the server */
+	char *machine;             /* machine = NAME in records (default: the host name) */
+	char *inject;              /* --inject FIFO: test aid, text lines scanned as typed */
+	long long spool_max_bytes; /* spool-max-bytes */
+	int heartbeat_seconds;     /* heartbeat-seconds */
+	int lists_poll_seconds;    /* lists-poll-seconds */
+	int retry_max_seconds;     /* retry-max-seconds: ceiling of the upload back-off */
+	int spool_retry_ms;        /* spool-retry-ms: held captures retried this often */
+	unsigned from_flags;       /* CONFIG_SET_* bits: given on the command line */
 };
 
 /* Fills cfg with the defaults. */

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <X11/Xlib.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +22,13 @@
 #include "log.h"
 #include "monitor.h"
 #include "phrases.h"
+#include "pipeline.h"
 #include "session.h"
+#include "upload.h"
+
+#define DEFAULT_SPOOL       "/var/spool/vigil"
+#define DEFAULT_STATE       "/var/lib/vigil"
+#define DEFAULT_UPLOAD_USER "vigil"
 
 /*
  * The parent process only supervises: it loads the settings and the phrase lists, then
@@ -28,8 +37,10 @@
  * with a growing delay and stopping the monitor of a session that ended. A monitor
  * crash or a vanished display never takes the others down.
  *
- * Hits are handed over in the monitor process by hand_over(): this is where the capture
- * step (screenshot, record, spool) plugs in.
+ * Hits are handed over in the monitor process by hand_over() to the capture pipeline
+ * (screenshot, record, spool; pipeline.c). With a server, the supervisor also keeps one
+ * uploader process (upload.c) running as the upload user; it tells the supervisor about
+ * new verified phrase lists through a pipe, and the supervisor passes SIGHUP on.
  */
 
 #define RETRY_MIN_S 1
@@ -54,6 +65,12 @@ struct agent {
 	const char *display;
 	int sigfd;
 	bool said_no_sessions;
+	char lists_version[64];
+	struct pipeline *pipeline; /* in a monitor */
+	pid_t uploader;            /* 0 when not running */
+	int notify[2];             /* uploader -> supervisor: new lists stored */
+	struct timespec uploader_next;
+	int uploader_retry_s;
 };
 
 static struct agent agent;
@@ -72,7 +89,26 @@ static void hand_over(const struct hit *hit, void *userdata)
 		if (r < 0)
 			log_warning("hits-out: cannot write a hit: %s", strerror(-r));
 	}
-	/* The capture step (issue 5) takes the hit here. */
+	if (a->pipeline)
+		pipeline_submit(a->pipeline, hit);
+}
+
+static void lists_changed(const char *version, void *userdata)
+{
+	struct agent *a = userdata;
+
+	snprintf(a->lists_version, sizeof(a->lists_version), "%s", version);
+	if (a->pipeline)
+		pipeline_set_wordlists(a->pipeline, version);
+}
+
+static void machine_name(char *out, size_t len)
+{
+	if (agent.cfg.machine)
+		snprintf(out, len, "%s", agent.cfg.machine);
+	else if (gethostname(out, len - 1) < 0)
+		snprintf(out, len, "unknown");
+	out[len - 1] = '\0';
 }
 
 static int64_t ts_ms(const struct timespec *ts)
@@ -117,12 +153,26 @@ static void run_monitor(struct child *c)
 	    .lists = agent.lists,
 	    .sink = hand_over,
 	    .userdata = &agent,
+	    .lists_version = agent.lists_version,
+	    .lists_changed = lists_changed,
+	};
+	char machine[256];
+	struct pipeline_params pp = {
+	    .display = c->si.display,
+	    .user = c->si.user,
+	    .machine = machine,
+	    .spool_dir = agent.cfg.spool,
+	    .spool_max_bytes = (uint64_t)agent.cfg.spool_max_bytes,
+	    .retry_ms = agent.cfg.spool_retry_ms,
 	};
 	sigset_t none;
+	int status;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(agent.sigfd);
+	close(agent.notify[0]);
+	close(agent.notify[1]);
 	sessions_free(agent.sessions);
 	agent.sessions = NULL;
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -136,7 +186,74 @@ static void run_monitor(struct child *c)
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	_exit(monitor_run(&p));
+	XInitThreads(); /* the capture worker has an X connection of its own */
+	machine_name(machine, sizeof(machine));
+	if (pipeline_new(&pp, &agent.pipeline) < 0)
+		log_error("monitor %s: cannot start the capture worker; hits are not captured",
+		          c->si.display);
+	else
+		pipeline_set_wordlists(agent.pipeline, agent.lists_version);
+	status = monitor_run(&p);
+	pipeline_free(agent.pipeline); /* finishes the captures in hand */
+	_exit(status);
+}
+
+/* In the uploader process: drops to the upload user, then never regains privilege. */
+static void run_uploader(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(agent.sigfd);
+	close(agent.notify[0]);
+	sessions_free(agent.sessions);
+	agent.sessions = NULL;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (drop_privileges(agent.cfg.upload_user) < 0)
+		_exit(EXIT_FAILURE);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(EXIT_FAILURE);
+	if (geteuid() == 0 && agent.cfg.upload_user) {
+		log_error("uploader: still root after dropping privileges; not uploading");
+		_exit(EXIT_FAILURE);
+	}
+	_exit(upload_run(&agent.cfg, agent.notify[1]));
+}
+
+static void start_uploader(void)
+{
+	pid_t pid;
+
+	if (!agent.cfg.server || agent.uploader)
+		return;
+	if (now_ms() < ts_ms(&agent.uploader_next))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_error("cannot start the uploader: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		run_uploader();
+	agent.uploader = pid;
+}
+
+static void uploader_exited(int status)
+{
+	int64_t next;
+
+	agent.uploader = 0;
+	log_warning("uploader exited (%s %d); restarting in %d s",
+	            WIFSIGNALED(status) ? "signal" : "status",
+	            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	            agent.uploader_retry_s);
+	next = now_ms() + (int64_t)agent.uploader_retry_s * 1000;
+	agent.uploader_next.tv_sec = next / 1000;
+	agent.uploader_next.tv_nsec = (next % 1000) * 1000000;
+	agent.uploader_retry_s =
+	    agent.uploader_retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : agent.uploader_retry_s * 2;
 }
 
 static void start_child(struct child *c)
@@ -188,6 +305,8 @@ static void reap(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == agent.uploader)
+			uploader_exited(status);
 		for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
 			if (agent.children[i].pid == pid)
 				child_exited(&agent.children[i], status);
@@ -199,6 +318,11 @@ static void reap(void)
 static int start_due(void)
 {
 	int64_t now = now_ms(), best = -1;
+
+	start_uploader();
+	if (agent.cfg.server && !agent.uploader)
+		best =
+		    ts_ms(&agent.uploader_next) - now > 0 ? ts_ms(&agent.uploader_next) - now : 0;
 
 	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
 		struct child *c = &agent.children[i];
@@ -311,6 +435,11 @@ static int setup_sessions(void)
 
 static void stop_all(void)
 {
+	if (agent.uploader) {
+		kill(agent.uploader, SIGTERM);
+		waitpid(agent.uploader, NULL, 0);
+		agent.uploader = 0;
+	}
 	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
 		agent.children[i].wanted = false;
 		if (agent.children[i].pid)
@@ -334,7 +463,8 @@ static void forward(int sig)
 static int reload_lists(void)
 {
 	struct match_lists *lists;
-	int r = phrases_load(agent.cfg.lists, &lists);
+	int r = phrases_load_config(&agent.cfg, &lists, agent.lists_version,
+	                            sizeof(agent.lists_version));
 
 	if (r < 0)
 		return r;
@@ -367,12 +497,13 @@ static bool handle_signals(void)
 static int supervise(void)
 {
 	for (;;) {
-		struct pollfd fds[2] = {{agent.sigfd, POLLIN, 0}, {-1, POLLIN, 0}};
+		struct pollfd fds[3] = {
+		    {agent.sigfd, POLLIN, 0}, {-1, POLLIN, 0}, {agent.notify[0], POLLIN, 0}};
 		int timeout = start_due();
 
 		if (agent.sessions)
 			fds[1].fd = sessions_fd(agent.sessions);
-		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+		if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
@@ -380,6 +511,15 @@ static int supervise(void)
 			return EXIT_SUCCESS;
 		if (fds[1].revents)
 			sync_sessions();
+		if (fds[2].revents & POLLIN) {
+			char buf[64];
+
+			while (read(agent.notify[0], buf, sizeof(buf)) > 0)
+				;
+			/* The uploader verified and stored new lists: every monitor takes them. */
+			if (reload_lists() == 0)
+				forward(SIGHUP);
+		}
 	}
 }
 
@@ -398,12 +538,78 @@ static int open_signals(void)
 	return agent.sigfd < 0 ? -errno : 0;
 }
 
+/*
+ * Creates dir (mode 0700) when missing and gives it to owner (the upload user): the
+ * uploader must read and delete spooled files and write its state; pupils get nothing.
+ */
+static int own_dir(const char *dir, const struct passwd *owner)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("%s: cannot create: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (geteuid() == 0 && owner && (st.st_uid != owner->pw_uid || st.st_gid != owner->pw_gid) &&
+	    chown(dir, owner->pw_uid, owner->pw_gid) < 0)
+		log_warning("%s: cannot give it to %s: %s", dir, owner->pw_name, strerror(errno));
+	if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0)
+		log_warning("%s: cannot set mode 0700: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int set_default(char **slot, const char *value)
+{
+	if (*slot)
+		return 0;
+	*slot = strdup(value);
+	return *slot ? 0 : -ENOMEM;
+}
+
+/* The spool and state directories, owned by the upload user. */
+static int prepare_dirs(void)
+{
+	struct passwd *owner = NULL;
+
+	if (set_default(&agent.cfg.spool, DEFAULT_SPOOL) < 0 ||
+	    set_default(&agent.cfg.state, DEFAULT_STATE) < 0 ||
+	    (geteuid() == 0 && set_default(&agent.cfg.upload_user, DEFAULT_UPLOAD_USER) < 0))
+		return -ENOMEM;
+	if (agent.cfg.upload_user && geteuid() == 0) {
+		owner = getpwnam(agent.cfg.upload_user);
+		if (!owner && agent.cfg.server) {
+			log_error("upload-user %s does not exist: captures are spooled but not "
+			          "uploaded (create it, or set upload-user)",
+			          agent.cfg.upload_user);
+			free(agent.cfg.server);
+			agent.cfg.server = NULL;
+		}
+	}
+	own_dir(agent.cfg.spool, owner);
+	own_dir(agent.cfg.state, owner);
+	return 0;
+}
+
 static int start(void)
 {
 	int r;
 
-	if (phrases_load(agent.cfg.lists, &agent.lists) < 0)
+	if (prepare_dirs() < 0)
+		return -ENOMEM;
+	if (phrases_load_config(&agent.cfg, &agent.lists, agent.lists_version,
+	                        sizeof(agent.lists_version)) < 0)
 		return -EINVAL;
+	if (pipe2(agent.notify, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	agent.uploader_retry_s = RETRY_MIN_S;
+	if (agent.cfg.inject)
+		log_warning("inject %s: lines written there are scanned as typed text; a test aid, "
+		            "not for production",
+		            agent.cfg.inject);
 	if (agent.cfg.hits_out) {
 		r = hitsout_open(agent.cfg.hits_out, &agent.hitsout);
 		if (r < 0) {
@@ -449,6 +655,7 @@ int main(int argc, char **argv)
 	}
 	log_setup("vigil-agent", agent.cfg.log_level);
 	agent.sigfd = -1;
+	agent.notify[0] = agent.notify[1] = -1;
 	if (start() == 0) {
 		log_info("vigil-agent %s started", VIGIL_VERSION);
 		status = supervise();

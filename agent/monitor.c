@@ -13,6 +13,7 @@
 
 #include "clip.h"
 #include "detect.h"
+#include "inject.h"
 #include "keys.h"
 #include "phrases.h"
 #include "log.h"
@@ -28,6 +29,7 @@ struct monitor {
 	struct windows *windows;
 	struct keys *keys;
 	struct clip *clip;
+	struct inject *inject;
 	int sigfd;
 };
 
@@ -106,6 +108,16 @@ static void on_clip(const char *text, size_t len, void *userdata)
 	detect_scan(m->detect, HIT_SOURCE_CLIPBOARD, text, len, &dw);
 }
 
+/* Test aid: a line from --inject is scanned as a typed segment of the active window. */
+static void on_inject(const char *line, size_t len, void *userdata)
+{
+	struct monitor *m = userdata;
+	struct detect_window dw;
+
+	current_window(m, &dw);
+	detect_scan(m->detect, HIT_SOURCE_TYPED, line, len, &dw);
+}
+
 static int open_sigfd(void)
 {
 	sigset_t set;
@@ -142,6 +154,13 @@ static int setup(struct monitor *m)
 		if (r < 0 && r != -ENOTSUP)
 			return r;
 	}
+	if (p->cfg->inject) {
+		r = inject_open(p->cfg->inject, on_inject, m, &m->inject);
+		if (r < 0) {
+			log_error("inject %s: %s", p->cfg->inject, strerror(-r));
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -149,6 +168,7 @@ static void teardown(struct monitor *m)
 {
 	typed_free(m->typed); /* reports what is pending */
 	clip_free(m->clip);
+	inject_free(m->inject);
 	keys_free(m->keys);
 	window_free(m->windows);
 	detect_free(m->detect);
@@ -189,12 +209,15 @@ static int next_timeout(struct monitor *m)
 static void reload_lists(struct monitor *m)
 {
 	struct match_lists *lists;
+	char version[64];
 
-	if (phrases_load(m->p->cfg->lists, &lists) < 0)
+	if (phrases_load_config(m->p->cfg, &lists, version, sizeof(version)) < 0)
 		return; /* logged; the current lists stay */
 	detect_set_lists(m->detect, lists);
 	match_lists_unref(lists);
-	log_info("lists reloaded for display %s", m->p->display);
+	if (m->p->lists_changed)
+		m->p->lists_changed(version, m->p->userdata);
+	log_info("lists %s in use on display %s", version, m->p->display);
 }
 
 /* Returns true to go on, false after SIGTERM/SIGINT. */
@@ -214,10 +237,11 @@ static bool handle_signals(struct monitor *m)
 static int loop(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 		    {ConnectionNumber(m->dpy), POLLIN, 0},
 		    {m->keys ? keys_fd(m->keys) : -1, POLLIN, 0},
 		    {m->sigfd, POLLIN, 0},
+		    {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
 		};
 		uint64_t now;
 
@@ -226,7 +250,7 @@ static int loop(struct monitor *m)
 			keys_dispatch(m->keys);
 		dispatch_x(m); /* key handling may have read events while asking for the focus */
 		XFlush(m->dpy);
-		if (poll(fds, 3, next_timeout(m)) < 0 && errno != EINTR) {
+		if (poll(fds, 4, next_timeout(m)) < 0 && errno != EINTR) {
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;
 		}
@@ -236,6 +260,8 @@ static int loop(struct monitor *m)
 			dispatch_x(m);
 		if ((fds[1].revents & POLLIN) && m->keys)
 			keys_dispatch(m->keys);
+		if (fds[3].revents & POLLIN)
+			inject_dispatch(m->inject);
 		now = mono_ns();
 		typed_tick(m->typed, now);
 		if (m->clip)

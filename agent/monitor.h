@@ -19,11 +19,15 @@ struct monitor_params {
 	struct match_lists *lists; /* the monitor takes its own reference */
 	hit_sink_fn sink;          /* hits are handed over here */
 	void *userdata;
+	const char *lists_version; /* the version of lists */
+	/* Called after the lists were reloaded (SIGHUP), with their version. May be NULL. */
+	void (*lists_changed)(const char *version, void *userdata);
 };
 
 /*
  * Monitors p->display until SIGTERM/SIGINT (pending phrases are reported first) or
- * until the display goes away. SIGHUP reloads the phrase lists from cfg->lists.
+ * until the display goes away. SIGHUP reloads the phrase lists (phrases_load_config()).
+ * With cfg->inject (a test aid), lines from that FIFO are scanned as typed text.
  * Returns an enum monitor_exit value. Installs process-wide X error handlers and blocks
  * SIGTERM, SIGINT and SIGHUP (read through a signalfd): meant for a process of its own.
  */

@@ -1,29 +1,144 @@
-/* phrases.c: the agent's phrase lists, compiled from a directory with problems logged. */
+/* phrases.c: the agent's phrase lists, compiled from a directory or a bundle, problems logged. */
 #include "phrases.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "bundle.h"
 #include "log.h"
+
+static void log_errors(struct match_errors *errs)
+{
+	for (size_t i = 0; i < match_errors_count(errs); i++)
+		log_msg(match_errors_is_error(errs, i) ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING, "%s",
+		        match_errors_get(errs, i));
+	match_errors_free(errs);
+}
+
+static void log_stats(const char *what, struct match_lists *lists)
+{
+	struct match_stats st;
+
+	match_lists_stats(lists, &st);
+	log_info("phrase lists %s: %zu phrases, %zu exclusions, %zu combinations, %zu KiB", what,
+	         st.phrases, st.exclusions, st.combos, st.memory_bytes / 1024);
+}
 
 int phrases_load(const char *dir, struct match_lists **out)
 {
 	const char *path = dir ? dir : AGENT_DEFAULT_LISTS;
 	struct match_errors *errs = NULL;
-	struct match_stats st;
 	int r;
 
 	r = match_lists_load(&path, 1, out, &errs);
-	for (size_t i = 0; i < match_errors_count(errs); i++)
-		log_msg(match_errors_is_error(errs, i) ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING, "%s",
-		        match_errors_get(errs, i));
-	match_errors_free(errs);
+	log_errors(errs);
 	if (r < 0) {
 		log_error("phrase lists %s refused (%s); keeping the lists in use, if any", path,
 		          strerror(-r));
 		return r;
 	}
-	match_lists_stats(*out, &st);
-	log_info("phrase lists %s: %zu phrases, %zu exclusions, %zu combinations, %zu KiB", path,
-	         st.phrases, st.exclusions, st.combos, st.memory_bytes / 1024);
+	log_stats(path, *out);
 	return 0;
+}
+
+int phrases_load_bundle(const char *body, size_t len, const char *server_key,
+                        struct match_lists **out, char *version, size_t vlen)
+{
+	unsigned char key[BUNDLE_KEY_BYTES];
+	struct match_errors *errs = NULL;
+	const struct match_file *files;
+	struct bundle *b;
+	char err[256], what[64];
+	size_t n;
+	int r;
+
+	if (!server_key || bundle_parse_key(server_key, key) < 0) {
+		log_error("server-key is not set or not a base64 Ed25519 key: the server's lists "
+		          "cannot be verified and are not used");
+		return -EINVAL;
+	}
+	r = bundle_verify(body, len, key, &b, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s; refused, the last good lists stay", err);
+		return r;
+	}
+	files = bundle_files(b, &n);
+	r = match_lists_compile(files, n, out, &errs);
+	log_errors(errs);
+	if (r < 0) {
+		log_error("bundle %s: lists refused (%s); the last good lists stay",
+		          bundle_version(b), strerror(-r));
+		bundle_free(b);
+		return r;
+	}
+	snprintf(version, vlen, "%s", bundle_version(b));
+	snprintf(what, sizeof(what), "bundle %s", bundle_version(b));
+	log_stats(what, *out);
+	bundle_free(b);
+	return 0;
+}
+
+/* Reads the stored bundle. 0 with a malloc'd body, or -errno (-ENOENT: none yet). */
+static int read_bundle(const char *state, char **body, size_t *len)
+{
+	char path[4096];
+	struct stat st;
+	ssize_t n;
+	char *buf;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", state, PHRASES_BUNDLE_FILE) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size > (off_t)BUNDLE_MAX_BYTES) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	buf[n] = '\0';
+	*body = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+int phrases_load_config(const struct agent_config *cfg, struct match_lists **out, char *version,
+                        size_t vlen)
+{
+	char *body;
+	size_t len;
+	int r;
+
+	if (!cfg->lists && cfg->state && cfg->server_key) {
+		r = read_bundle(cfg->state, &body, &len);
+		if (r == 0) {
+			r = phrases_load_bundle(body, len, cfg->server_key, out, version, vlen);
+			free(body);
+			if (r == 0)
+				return 0;
+		} else if (r != -ENOENT) {
+			log_error("%s/%s: %s; using the installed lists", cfg->state,
+			          PHRASES_BUNDLE_FILE, strerror(-r));
+		}
+	}
+	r = phrases_load(cfg->lists, out);
+	if (r == 0)
+		snprintf(version, vlen, "local");
+	return r;
 }

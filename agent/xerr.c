@@ -6,8 +6,8 @@
 
 #include "log.h"
 
-static int trap_depth;
-static int trapped;
+static _Thread_local int trap_depth; /* per thread: each thread has its own connection */
+static _Thread_local int trapped;
 static void (*gone_fn)(Display *dpy);
 static bool logged[256]; /* error codes already logged at warning level */
 

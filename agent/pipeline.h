@@ -1,0 +1,40 @@
+/* pipeline.h: hits in, spooled capture records out, on a worker thread off the detection path. */
+#pragma once
+
+#include <stdint.h>
+
+#include "hit.h"
+
+/*
+ * The detection thread hands each hit over with pipeline_submit(), which copies it into a
+ * small bounded queue and returns at once: typing never waits for a screenshot. A worker
+ * thread with an X connection of its own takes the screenshot (capture.c), builds the
+ * record (record.c) and spools it (spool.c). A record the spool cannot take (read-only
+ * or full file system) is held in memory and retried; problems are logged once, and
+ * again when they clear.
+ */
+struct pipeline;
+
+struct pipeline_params {
+	const char *display;   /* ":0" */
+	const char *user;      /* whose session */
+	const char *machine;   /* the machine name in records */
+	const char *spool_dir; /* where records go */
+	uint64_t spool_max_bytes;
+	int retry_ms; /* how often held records are retried */
+};
+
+/* Starts the worker (signals blocked in it). 0 or -errno. Strings are copied. */
+int pipeline_new(const struct pipeline_params *p, struct pipeline **out);
+
+/* Copies the hit into the queue; never blocks. A full queue drops its lowest severity. */
+void pipeline_submit(struct pipeline *pl, const struct hit *hit);
+
+/* The lists version recorded from now on (copied). */
+void pipeline_set_wordlists(struct pipeline *pl, const char *version);
+
+/*
+ * Finishes the queue (screenshots while the display lasts, then spooling; held records
+ * get one more try), stops the worker and frees. Accepts NULL.
+ */
+void pipeline_free(struct pipeline *pl);

@@ -1,0 +1,189 @@
+/* record.c: the vigil.capture/1 JSON record of one hit with its screenshot. */
+#include "record.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+int record_new_id(char id[RECORD_ID_LEN + 1])
+{
+	unsigned char b[16];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(id, RECORD_ID_LEN + 1,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	         b[15]);
+	return 0;
+}
+
+void record_format_time(const struct timespec *ts, char out[32])
+{
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03ldZ", ts->tv_nsec / 1000000);
+}
+
+/* Decodes one UTF-8 character at s (n bytes left). Returns its length, or 0 when invalid. */
+static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char *out,
+                         size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), o = 0, chars = 0;
+
+	while (n > 0 && chars < max_chars) {
+		uint32_t cp;
+		size_t len = utf8_char(p, n, &cp);
+		const char *put = (const char *)p;
+		size_t putlen = len;
+
+		if (len == 0) {
+			put = "\xef\xbf\xbd"; /* U+FFFD */
+			putlen = 3;
+			len = 1;
+		} else if (no_controls && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))) {
+			put = " ";
+			putlen = 1;
+		}
+		if (o + putlen + 1 > outlen)
+			break;
+		memcpy(out + o, put, putlen);
+		o += putlen;
+		p += len;
+		n -= len;
+		chars++;
+	}
+	if (outlen > 0)
+		out[o] = '\0';
+	return o;
+}
+
+/* A cleaned copy of s as a JSON string; def replaces an empty result. */
+static json_t *clean_string(const char *s, size_t max_chars, bool no_controls, const char *def)
+{
+	size_t cap = max_chars * 4 + 1;
+	char *buf = malloc(cap);
+	json_t *j;
+	size_t n;
+
+	if (!buf)
+		return NULL;
+	n = record_clean_text(s, max_chars, no_controls, buf, cap);
+	if (n == 0 && def)
+		j = json_string(def);
+	else
+		j = json_stringn(buf, n);
+	explicit_bzero(buf, n);
+	free(buf);
+	return j;
+}
+
+static json_t *screenshot_object(const struct record_image *image)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[crypto_hash_sha256_BYTES * 2 + 1];
+	size_t b64len = sodium_base64_encoded_len(image->len, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(b64len);
+	json_t *o;
+
+	if (!b64)
+		return NULL;
+	crypto_hash_sha256(digest, image->png, image->len);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	sodium_bin2base64(b64, b64len, image->png, image->len, sodium_base64_VARIANT_ORIGINAL);
+	o = json_pack("{s:s, s:i, s:i, s:s, s:s%}", "type", "image/png", "width", (int)image->width,
+	              "height", (int)image->height, "sha256", hex, "data", b64, b64len - 1);
+	free(b64);
+	return o;
+}
+
+int record_build(const struct hit *hit, const struct record_meta *meta,
+                 const struct record_image *image, const char *id, char **json, size_t *len)
+{
+	char when[32];
+	json_t *o, *shot;
+	char *text;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	record_format_time(&hit->time, when);
+	shot = screenshot_object(image);
+	if (!shot)
+		return -ENOMEM;
+	o = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:{s:o, s:i, s:o, s:o, s:o}, s:o, s:{s:o, s:o}, s:o, "
+	    "s:{s:o, s:o}}",
+	    "schema", "vigil.capture/1", "id", id, "time", when, "machine",
+	    clean_string(meta->machine, RECORD_MACHINE_MAX_CHARS, true, "unknown"), "user",
+	    clean_string(meta->user, RECORD_USER_MAX_CHARS, true, "unknown"), "source",
+	    hit_source_name(hit->source), "reason", "category",
+	    clean_string(hit->category, 64, true, "unknown"), "severity", hit->severity, "phrase",
+	    clean_string(hit->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "matched",
+	    clean_string(hit->matched, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
+	    clean_string(hit->rule, RECORD_RULE_MAX_CHARS, true, "?"), "context",
+	    clean_string(hit->context, RECORD_CONTEXT_MAX_CHARS, false, NULL), "window", "title",
+	    clean_string(hit->window_title, RECORD_TITLE_MAX_CHARS, false, NULL), "app",
+	    clean_string(hit->window_app, RECORD_APP_MAX_CHARS, true, NULL), "screenshot", shot,
+	    "agent", "version", clean_string(meta->version, RECORD_VERSION_MAX_CHARS, true, "?"),
+	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
+	if (!o)
+		return -EINVAL; /* json_pack released every "o" argument */
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	*json = text;
+	*len = strlen(text);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* record.h: the vigil.capture/1 JSON record of one hit with its screenshot. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "hit.h"
+
+/* Field ceilings of vigil.capture/1 (docs/api.md), in Unicode characters. */
+#define RECORD_MACHINE_MAX_CHARS 64u
+#define RECORD_USER_MAX_CHARS    64u
+#define RECORD_PHRASE_MAX_CHARS  256u
+#define RECORD_RULE_MAX_CHARS    256u
+#define RECORD_CONTEXT_MAX_CHARS 256u
+#define RECORD_TITLE_MAX_CHARS   1024u
+#define RECORD_APP_MAX_CHARS     256u
+#define RECORD_VERSION_MAX_CHARS 64u
+#define RECORD_LISTS_MAX_CHARS   128u
+#define RECORD_ID_LEN            36u /* 8-4-4-4-12 */
+
+/* What a record is made of besides the hit. */
+struct record_meta {
+	const char *machine;   /* host name or the configured name */
+	const char *user;      /* whose session; "unknown" when empty */
+	const char *version;   /* agent version */
+	const char *wordlists; /* version of the lists in use ("" when unknown) */
+};
+
+/* A PNG in memory. */
+struct record_image {
+	const unsigned char *png;
+	size_t len;
+	unsigned width, height;
+};
+
+/* Writes a random (getrandom) UUID version 4 into id (RECORD_ID_LEN + 1 bytes). 0 or -errno. */
+int record_new_id(char id[RECORD_ID_LEN + 1]);
+
+/* Formats ts (CLOCK_REALTIME) as RFC 3339 UTC with milliseconds: 2026-11-23T09:14:03.120Z. */
+void record_format_time(const struct timespec *ts, char out[32]);
+
+/*
+ * Copies into out (size outlen) at most max_chars UTF-8 characters of s, replacing each
+ * invalid byte with U+FFFD and, when no_controls, each control character with a space;
+ * never splits a character. Returns the bytes written (NUL excluded).
+ */
+size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char *out,
+                         size_t outlen);
+
+/*
+ * Builds the record of hit (its time, source, reason, context and window), meta and
+ * image, with the given id. Strings are cleaned and cut to the schema's limits; an empty
+ * user becomes "unknown", an empty machine "unknown". Returns 0 and a malloc'd,
+ * NUL-terminated JSON text in *json (caller frees; it holds pupil text: wipe before
+ * freeing) with its length in *len, or -ENOMEM / -EINVAL.
+ */
+int record_build(const struct hit *hit, const struct record_meta *meta,
+                 const struct record_image *image, const char *id, char **json, size_t *len);
