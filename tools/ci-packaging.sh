@@ -29,7 +29,7 @@ if [ $# -ge 1 ] && [ $status -eq 0 ]; then
 	packaging/build-debs "$1" || status=1
 fi
 passed=$(grep -c '^ok ' "$log")
-failed=$(grep -c '^not ok ' "$log")
+failed=$(grep '^not ok ' "$log" | grep -vc '# TODO')
 [ "$failed" -eq 0 ] || status=1
 echo "packaging: $passed passed, $failed failed"
 exit $status
