@@ -36,6 +36,7 @@ struct held {
 struct pipeline {
 	char *display, *user, *machine, *spool_dir;
 	int retry_ms;
+	uint64_t spool_max;
 	struct spool *spool;
 	Display *dpy;
 	struct capture *capture;
@@ -216,18 +217,12 @@ static void retry_held(struct pipeline *pl)
 	size_t n = pl->nheld;
 	struct held copy[AGENT_CAPTURE_HELD];
 
-	if (!pl->spool && spool_open(pl->spool_dir, 0, &pl->spool) < 0)
+	if (!pl->spool && spool_open(pl->spool_dir, pl->spool_max, &pl->spool) < 0)
 		return;
 	memcpy(copy, pl->held, n * sizeof(copy[0]));
 	pl->nheld = 0;
-	for (size_t i = 0; i < n; i++) {
-		int before = pl->last_err;
-
-		pl->last_err = -1; /* a new failure is logged at most once per round */
+	for (size_t i = 0; i < n; i++)
 		store(pl, copy[i].id, copy[i].severity, copy[i].time_ms, copy[i].json, copy[i].len);
-		if (pl->last_err == -1)
-			pl->last_err = before;
-	}
 	if (pl->nheld == 0 && n > 0) {
 		log_info("spool %s: writable again; %zu held capture(s) spooled", pl->spool_dir, n);
 		pl->last_err = 0;
@@ -360,6 +355,7 @@ int pipeline_new(const struct pipeline_params *p, struct pipeline **out)
 	pl->spool_dir = dup0(p->spool_dir);
 	pl->wordlists = dup0("");
 	pl->retry_ms = p->retry_ms > 0 ? p->retry_ms : 5000;
+	pl->spool_max = p->spool_max_bytes;
 	if (!pl->display || !pl->user || !pl->machine || !pl->spool_dir || !pl->wordlists) {
 		r = -ENOMEM;
 		goto fail;

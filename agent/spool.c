@@ -17,6 +17,8 @@
 #define SPOOL_MAX_RECORD (64u * 1024 * 1024) /* a record read back for upload */
 #define SPOOL_MAX_FILES  100000              /* entries listed at once */
 
+static int write_dropped(struct spool *s, uint64_t value);
+
 struct spool {
 	char *dir;
 	int dirfd;
@@ -43,6 +45,8 @@ int spool_open(const char *dir, uint64_t max_bytes, struct spool **out)
 	s->uid = st.st_uid;
 	s->gid = st.st_gid;
 	s->max_bytes = max_bytes;
+	if (faccessat(s->dirfd, "dropped", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		write_dropped(s, 0); /* best effort: a read-only spool has none */
 	*out = s;
 	return 0;
 }
@@ -252,7 +256,8 @@ static int make_room(struct spool *s, int sev, uint64_t need, bool one)
 	}
 	if (k == 0 || (!one && (used - freeable) + need > s->max_bytes)) {
 		free(v);
-		return -ENOBUFS;
+		/* An empty spool on a full file system: not the policy's doing. */
+		return one && n == 0 ? -ENOSPC : -ENOBUFS;
 	}
 	for (size_t i = 0; i < k; i++) {
 		if (unlinkat(s->dirfd, v[i].name, 0) == 0 || errno == ENOENT)
@@ -289,8 +294,12 @@ int spool_put(struct spool *s, const char *id, int severity, int64_t time_ms, co
 	while ((r = write_durably(s, tmp, name, data, len)) == -ENOSPC) {
 		int e = make_room(s, severity, 0, true);
 
+		if (e == -ENOBUFS) {
+			r = e; /* only higher severities left: this one is dropped */
+			break;
+		}
 		if (e <= 0)
-			break; /* nothing may go: -ENOSPC, kept in memory by the caller */
+			break; /* -ENOSPC: kept in memory by the caller, retried */
 		ev += e;
 	}
 out:
@@ -424,15 +433,33 @@ static uint64_t read_dropped(struct spool *s)
 	return (uint64_t)v;
 }
 
-int spool_add_dropped(struct spool *s, unsigned n)
+/*
+ * The counter is a fixed-width number rewritten in place: it needs no new blocks, so a
+ * drop can be counted on a full file system (the file is made when the spool opens).
+ */
+static int write_dropped(struct spool *s, uint64_t value)
 {
 	char buf[32];
+	int fd = openat(s->dirfd, "dropped", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	give(s, fd);
+	snprintf(buf, sizeof(buf), "%020" PRIu64 "\n", value);
+	if (pwrite(fd, buf, 21, 0) != 21 || fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int spool_add_dropped(struct spool *s, unsigned n)
+{
 	int lk = lock(s), r;
 
 	if (lk < 0)
 		return lk;
-	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", read_dropped(s) + n);
-	r = write_durably(s, ".tmp-dropped", "dropped", buf, strlen(buf));
+	r = write_dropped(s, read_dropped(s) + n);
 	unlock(lk);
 	return r;
 }

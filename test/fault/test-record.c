@@ -1,0 +1,190 @@
+/* test-record.c: vigil.capture/1 records: schema, field limits, UTF-8 cleaning, id and hash. */
+#include <jansson.h>
+#include <regex.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "tap.h"
+
+static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 1, 2, 3};
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static char *repeat(const char *unit, size_t times)
+{
+	size_t ul = strlen(unit);
+	char *s = malloc(ul * times + 1);
+
+	for (size_t i = 0; i < times; i++)
+		memcpy(s + i * ul, unit, ul);
+	s[ul * times] = '\0';
+	return s;
+}
+
+static json_t *build(const struct hit *hit, const struct record_meta *meta)
+{
+	struct record_image img = {png, sizeof(png), 1920, 1080};
+	char id[RECORD_ID_LEN + 1], *text;
+	size_t len;
+	json_t *j;
+
+	CHECK(record_new_id(id) == 0, "id");
+	CHECK(record_build(hit, meta, &img, id, &text, &len) == 0, "build");
+	CHECK(strlen(text) == len, "length");
+	j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	CHECK(j != NULL, "valid JSON: %s", text);
+	CHECK(strcmp(json_string_value(json_object_get(j, "id")), id) == 0, "id kept");
+	free(text);
+	return j;
+}
+
+static void test_schema(void)
+{
+	struct hit hit = {.source = HIT_SOURCE_CLIPBOARD,
+	                  .category = "self-harm",
+	                  .severity = 5,
+	                  .phrase = "kill myself",
+	                  .rule = "self-harm.txt:12",
+	                  .matched = "k1ll mys3lf",
+	                  .context = "i just want to k1ll mys3lf tonight",
+	                  .window_title = "Untitled - Writer",
+	                  .window_app = "libreoffice",
+	                  .time = {1795425243, 120999999}};
+	struct record_meta meta = {"LAB1-PC07", "jsmith", "0.1.0", "edc3f727"};
+	json_t *j = build(&hit, &meta), *shot;
+	unsigned char digest[32], decoded[64];
+	char hex[65];
+	size_t dlen = 0;
+	regex_t re;
+
+	CHECK(strcmp(json_string_value(json_object_get(j, "schema")), "vigil.capture/1") == 0,
+	      "schema");
+	CHECK(strcmp(json_string_value(json_object_get(j, "time")), "2026-11-23T09:14:03.120Z") ==
+	          0,
+	      "time RFC 3339 UTC ms: %s", json_string_value(json_object_get(j, "time")));
+	CHECK(strcmp(json_string_value(json_object_get(j, "source")), "clipboard") == 0, "source");
+	CHECK(json_integer_value(json_object_get(json_object_get(j, "reason"), "severity")) == 5,
+	      "severity");
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "reason"), "matched")),
+	             "k1ll mys3lf") == 0,
+	      "matched");
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "agent"), "wordlists")),
+	             "edc3f727") == 0,
+	      "wordlists");
+	regcomp(&re, "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+	        REG_EXTENDED | REG_NOSUB);
+	CHECK(regexec(&re, json_string_value(json_object_get(j, "id")), 0, NULL, 0) == 0,
+	      "UUID v4: %s", json_string_value(json_object_get(j, "id")));
+	regfree(&re);
+	shot = json_object_get(j, "screenshot");
+	crypto_hash_sha256(digest, png, sizeof(png));
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	CHECK(strcmp(json_string_value(json_object_get(shot, "sha256")), hex) == 0, "sha256");
+	CHECK(sodium_base642bin(decoded, sizeof(decoded),
+	                        json_string_value(json_object_get(shot, "data")),
+	                        strlen(json_string_value(json_object_get(shot, "data"))), NULL,
+	                        &dlen, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	          dlen == sizeof(png) && memcmp(decoded, png, dlen) == 0,
+	      "base64 of the PNG");
+	CHECK(json_integer_value(json_object_get(shot, "width")) == 1920 &&
+	          json_integer_value(json_object_get(shot, "height")) == 1080,
+	      "size");
+	json_decref(j);
+}
+
+/* Field limits, counted in characters: each row is a field, its input and its ceiling. */
+static void test_limits(void)
+{
+	char *ctx = repeat("é", 600), *title = repeat("ü", 3000), *user = repeat("u", 100),
+	     *phrase = repeat("p", 400);
+	struct hit hit = {.source = HIT_SOURCE_TYPED,
+	                  .category = "bullying",
+	                  .severity = 3,
+	                  .phrase = phrase,
+	                  .rule = "b.txt:1",
+	                  .matched = phrase,
+	                  .context = ctx,
+	                  .window_title = title,
+	                  .window_app = "x\ty",
+	                  .time = {0, 0}};
+	struct record_meta meta = {"", user, "0.1.0", ""};
+	json_t *j = build(&hit, &meta);
+	const struct {
+		const char *path[2];
+		size_t max;
+	} rows[] = {
+	    {{"context", NULL}, 256},    {{"window", "title"}, 1024},  {{"user", NULL}, 64},
+	    {{"reason", "phrase"}, 256}, {{"reason", "matched"}, 256},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		json_t *v = json_object_get(j, rows[i].path[0]);
+
+		if (rows[i].path[1])
+			v = json_object_get(v, rows[i].path[1]);
+		CHECK(utf8_chars(json_string_value(v)) == rows[i].max, "%s.%s: %zu chars",
+		      rows[i].path[0], rows[i].path[1] ? rows[i].path[1] : "",
+		      utf8_chars(json_string_value(v)));
+	}
+	CHECK(strcmp(json_string_value(json_object_get(j, "machine")), "unknown") == 0,
+	      "empty machine");
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "window"), "app")),
+	             "x y") == 0,
+	      "control characters in app replaced");
+	json_decref(j);
+	free(ctx);
+	free(title);
+	free(user);
+	free(phrase);
+}
+
+/* Cleaning: invalid UTF-8 and controls, never a split character. */
+static void test_clean(void)
+{
+	const struct {
+		const char *in;
+		size_t max;
+		bool no_controls;
+		const char *out;
+	} rows[] = {
+	    {"abc", 2, false, "ab"},
+	    {"a\xff"
+	     "b",
+	     10, false,
+	     "a\xef\xbf\xbd"
+	     "b"},
+	    {"\xc3\xa9\xc3\xa9", 1, false, "\xc3\xa9"},
+	    {"\xe2\x82", 10, false, "\xef\xbf\xbd\xef\xbf\xbd"}, /* truncated sequence */
+	    {"\xc0\xaf", 10, false, "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
+	    {"\xed\xa0\x80", 1, false, "\xef\xbf\xbd"},          /* surrogate */
+	    {"a\nb\x7f", 10, true, "a b "},
+	    {"a\nb", 10, false, "a\nb"},
+	    {"", 10, true, ""},
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		record_clean_text(rows[i].in, rows[i].max, rows[i].no_controls, out, sizeof(out));
+		CHECK(strcmp(out, rows[i].out) == 0, "row %zu", i);
+	}
+	/* A small buffer never gets half a character. */
+	record_clean_text("\xc3\xa9\xc3\xa9", 10, false, out, 4);
+	CHECK(strcmp(out, "\xc3\xa9") == 0, "buffer bound");
+}
+
+int main(void)
+{
+	test_schema();
+	test_limits();
+	test_clean();
+	TAP_EXIT();
+}
