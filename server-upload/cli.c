@@ -315,7 +315,7 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 			fprintf(stderr, "usage: vigil-server %s\n", commands[i].usage);
 			return 2;
 		}
-		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg) < 0)
+		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg, 1) < 0)
 			return 1;
 		status = commands[i].fn(&srv, &a);
 		server_close(&srv);

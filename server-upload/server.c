@@ -75,7 +75,7 @@ int server_drop_privileges(const struct config *cfg, int admin)
 	return switch_user(pw->pw_uid, pw->pw_gid, cfg->user);
 }
 
-int server_open(struct server *srv, const struct config *cfg)
+int server_open(struct server *srv, const struct config *cfg, unsigned int db_connections)
 {
 	char err[512], path[4096];
 	int r;
@@ -87,7 +87,7 @@ int server_open(struct server *srv, const struct config *cfg)
 		log_error("cannot create data directory %s: %s", cfg->data, strerror(errno));
 		return -errno;
 	}
-	r = store_open(cfg->database, cfg->data, cfg->threads + 1, &srv->store, err, sizeof(err));
+	r = store_open(cfg->database, cfg->data, db_connections, &srv->store, err, sizeof(err));
 	if (r < 0) {
 		log_error("database: %s", err);
 		return r;
@@ -263,7 +263,8 @@ int server_run(struct config *cfg)
 		r = fd;
 		goto out;
 	}
-	if ((r = server_drop_privileges(cfg, 0)) < 0 || (r = server_open(&srv, cfg)) < 0) {
+	if ((r = server_drop_privileges(cfg, 0)) < 0 ||
+	    (r = server_open(&srv, cfg, cfg->threads + 1)) < 0) {
 		close(fd);
 		goto out;
 	}

@@ -29,6 +29,7 @@ int server_run(struct config *cfg);
  * and switches to it; returns 0 when not root. Logs why it refuses. */
 int server_drop_privileges(const struct config *cfg, int admin);
 
-/* Opens store, images, key and lists for cfg (after dropping privileges). Logs failures. */
-int server_open(struct server *srv, const struct config *cfg);
+/* Opens store (with at most db_connections PostgreSQL connections), images, key and
+ * lists for cfg (after dropping privileges). Logs failures. */
+int server_open(struct server *srv, const struct config *cfg, unsigned int db_connections);
 void server_close(struct server *srv);

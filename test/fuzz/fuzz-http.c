@@ -57,7 +57,7 @@ static void setup(void)
 	config_init(&cfg);
 	if (config_set(&cfg, "data", tmpl, err, sizeof(err)) < 0 ||
 	    config_set(&cfg, "max-body", "65536", err, sizeof(err)) < 0 ||
-	    config_finish(&cfg, err, sizeof(err)) < 0 || server_open(&srv, &cfg) < 0)
+	    config_finish(&cfg, err, sizeof(err)) < 0 || server_open(&srv, &cfg, 2) < 0)
 		abort();
 	if (http_start(&hc, routes, api_routes(&srv, routes), &srv, &http) < 0)
 		abort();

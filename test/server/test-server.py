@@ -28,7 +28,7 @@ import zlib
 SERVER = os.environ.get('VIGIL_SERVER', 'build/server-upload/vigil-server')
 VERIFY = os.environ.get('VIGIL_VERIFY_BUNDLE', 'build/test/server/verify-bundle')
 MAX_BODY = 1024 * 1024
-OFFLINE_AFTER = 2
+OFFLINE_AFTER = 4
 TIMEOUT = 3
 
 GOOD_LIST = '@category self-harm\n@severity 4\nkill myself = 5\nend my life\n'
