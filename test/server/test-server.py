@@ -29,7 +29,7 @@ SERVER = os.environ.get('VIGIL_SERVER', 'build/server-upload/vigil-server')
 VERIFY = os.environ.get('VIGIL_VERIFY_BUNDLE', 'build/test/server/verify-bundle')
 MAX_BODY = 1024 * 1024
 OFFLINE_AFTER = 4
-TIMEOUT = 3
+TIMEOUT = 5
 
 GOOD_LIST = '@category self-harm\n@severity 4\nkill myself = 5\nend my life\n'
 BAD_LIST = '@category bullying\n@severity 3\nloser\n@severity 9\nidiot\n'
@@ -751,13 +751,13 @@ def sigterm_loses_nothing(c):
     threads = [threading.Thread(target=uploader) for _ in range(6)]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    time.sleep(2.0)
     code = c.srv.stop()
     stop.set()
     for t in threads:
         t.join()
     check(code == 0, 'clean exit (%s)' % code)
-    check(len(accepted) > 10, 'uploads were running (%d)' % len(accepted))
+    check(len(accepted) > 5, 'uploads were running (%d)' % len(accepted))
     c.srv.start()
     stored = {e['id'] for e in c.srv.export()}
     missing = [i for i in accepted if i not in stored]
