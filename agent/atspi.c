@@ -86,6 +86,17 @@ static uint64_t object_key(AtspiAccessible *obj)
 	return h;
 }
 
+/* The same text shown twice by one application (a paragraph and its text leaf, a label
+ * set again) is scanned once. */
+static uint64_t app_key(AtspiAccessible *obj)
+{
+	AtspiObject *o = ATSPI_OBJECT(obj);
+
+	if (o->app && o->app->bus_name)
+		return stq_hash(STQ_HASH_INIT, o->app->bus_name, strlen(o->app->bus_name));
+	return STQ_HASH_INIT;
+}
+
 /* The frame (top-level window) obj belongs to, with a new reference, or NULL. */
 static AtspiAccessible *frame_of(AtspiAccessible *obj)
 {
@@ -169,7 +180,7 @@ static void offer(struct atspi_src *s, AtspiAccessible *obj, char *text, struct 
 	clean_text(text, len);
 	if (blank(text))
 		return;
-	key = stq_hash(object_key(obj), text, len);
+	key = stq_hash(app_key(obj), text, len);
 	if (stq_seen(s->q, key))
 		return;
 	if (!w->title && !w->app)

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 /*
  * screentext-probe --display :N --lists DIR --hits-out FILE [--mode atspi|ocr|all]
- *                  [--ocr-interval-ms N] [--ocr-budget-pct N] [--debug]
+ *                  [--ocr-interval-ms N] [--ocr-budget-pct N] [--debug] [--show-text]
  * Runs until SIGTERM/SIGINT, then prints its counters as one JSON object on stdout.
  * Hits go through the agent's own detector (context, debounce) with source screen-text,
  * exactly as the monitor will hand them over.
@@ -30,6 +31,7 @@ struct probe {
 	struct hitsout *out;
 	const char *display;
 	unsigned long pieces;
+	bool show_text;
 };
 
 static void on_hit(const struct hit *hit, void *userdata)
@@ -49,6 +51,8 @@ static void on_piece(const struct screentext_piece *piece, void *userdata)
 	pr->pieces++;
 	log_debug("probe: %zu bytes of text via %s from \"%s\"", piece->len, piece->via,
 	          piece->app);
+	if (pr->show_text) /* test aid: the test's own sentences, never a pupil's */
+		fprintf(stderr, "probe: text: %.*s\n", (int)piece->len, piece->text);
 	detect_scan(pr->detect, HIT_SOURCE_SCREEN_TEXT, piece->text, piece->len, &dw);
 }
 
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 	                                     {"ocr-interval-ms", required_argument, NULL, 'i'},
 	                                     {"ocr-budget-pct", required_argument, NULL, 'b'},
 	                                     {"debug", no_argument, NULL, 'g'},
+	                                     {"show-text", no_argument, NULL, 't'},
 	                                     {NULL, 0, NULL, 0}};
 	struct probe pr = {0};
 	struct screentext_params sp = {.modes = SCREENTEXT_ATSPI};
@@ -152,6 +157,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bad number \"%s\"\n", optarg);
 				return 2;
 			}
+			break;
+		case 't':
+			pr.show_text = true;
 			break;
 		case 'g':
 			log_setup("screentext-probe", LOG_LEVEL_DEBUG);

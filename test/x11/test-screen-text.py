@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xenv import Skip, XEnv, wait_for  # noqa: E402
 
-PROBE, FIX = sys.argv[1], sys.argv[2]
+PROBE, FIX = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 LISTS = os.path.join(FIX, "lists")
 SYS_PY = "/usr/bin/python3"  # sees Debian's python3-gi
 
@@ -38,7 +38,7 @@ class Probe:
         self.log = open(self.log_path, "wb")
         self.p = subprocess.Popen(
             [PROBE, "--display", xe.display, "--lists", LISTS, "--hits-out", self.hits_path,
-             "--mode", mode, "--debug"] + list(extra),
+             "--mode", mode, "--debug", "--show-text"] + list(extra),
             env=xe.env, stdout=subprocess.PIPE, stderr=self.log)
         if not wait_for(lambda: "probe: ready" in self.text(), 20):
             raise RuntimeError("probe did not start:\n" + self.text())
@@ -156,10 +156,9 @@ def browser_pages(xe):
         pr = Probe(xe, "atspi")
         profile = tempfile.mkdtemp(prefix="chromium-", dir=xe.dir)
         p = chromium_page(xe, page, profile)
-        # the page's own sentence about chapter four shows the page was read
-        read = wait_for(lambda: any("chapter four" in ln for ln in pr.pieces("atspi"))
-                        or pr.hits() or len(pr.pieces("atspi", "chromium")) >= 4, 60, 0.5)
-        time.sleep(3)
+        # the page's last sentence shows the page was read (the probe's --show-text)
+        read = wait_for(lambda: "probe: text: Please read chapter four" in pr.text(), 90, 0.5)
+        time.sleep(2)
         hits = pr.hits()
         stop_browser(p)
         stats = pr.stop()
