@@ -299,7 +299,74 @@ def scenario_tmpfs(env):
     a.stop()
 
 
+def fetch_bundle(env, token):
+    c = http.client.HTTPConnection("127.0.0.1", env.srv.port, timeout=30)
+    c.request("GET", "/api/v1/wordlists", headers={"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+def scenario_lists(env):
+    pub = env.srv.admin("key", "show").strip()
+    a = env.new_agent()
+    with open(a.conf, "a") as f:
+        f.write("server-key = %s\n" % pub)
+    a.start()  # with --lists: enrols, does not poll
+    wait_for(lambda: os.path.exists(os.path.join(a.state, "token")), 20)
+    a.stop()
+    token = open(os.path.join(a.state, "token")).read().strip()
+    status, body = fetch_bundle(env, token)
+    bundle = os.path.join(a.state, "wordlists.bundle")
+    with open(bundle, "wb") as f:
+        f.write(body)
+    v1 = json.loads(body)["version"]
+    a.start(lists=False)
+    check("lists: the stored signed bundle is used at start",
+          ("lists %s in use" % v1) in a.log() or ("bundle %s" % v1) in a.log(), a.log()[-800:])
+    # A technician adds a phrase: the server re-signs, the agent fetches, verifies, swaps.
+    with open(os.path.join(env.srv.lists, "fault.txt"), "a") as f:
+        f.write("purple monkey dishwasher = 4\n")
+    ok = wait_for(lambda: "received and verified" in a.log(since_start=True)
+                  and "in use on display" in a.log(since_start=True), 30, 0.2)
+    v2 = json.loads(fetch_bundle(env, token)[1])["version"]
+    check("lists: new bundle fetched, verified and swapped into the monitor without restart",
+          ok and v2 != v1 and ("lists %s in use on display" % v2) in a.log(), a.log()[-1500:])
+    base = len(a.spooled_ids())
+    a.inject(["a purple monkey dishwasher here"])
+    wait_for(lambda: len(a.spooled_ids()) > base, 20)
+    new_id = a.spooled_ids()[-1] if len(a.spooled_ids()) > base else None
+    wait_for(lambda: new_id in server_ids(env.srv), 20)
+    rec = [r for r in env.srv.export() if r["id"] == new_id]
+    check("lists: the new phrase is caught and the record names the new lists version",
+          rec and rec[0]["reason"]["phrase"] == "purple monkey dishwasher"
+          and rec[0]["agent"]["wordlists"] == v2, rec)
+    # A tampered or unsigned bundle on disk is refused on reload; the lists in use stay.
+    good = open(bundle, "rb").read()
+    doc = json.loads(good)
+    doc["payload"] = doc["payload"].replace("purple monkey", "purple donkey")
+    with open(bundle, "w") as f:
+        json.dump(doc, f)
+    os.killpg(a.proc.pid, signal.SIGHUP)
+    wait_for(lambda: "does not verify" in a.log(since_start=True), 10)
+    check("lists: a tampered bundle is refused and logged",
+          "signature does not verify with the pinned server key" in a.log(since_start=True))
+    del doc["signature"]
+    with open(bundle, "w") as f:
+        json.dump(doc, f)
+    os.killpg(a.proc.pid, signal.SIGHUP)
+    wait_for(lambda: "unsigned" in a.log(since_start=True), 10)
+    check("lists: an unsigned bundle is refused and logged", "unsigned" in a.log(since_start=True))
+    base = len(a.spooled_ids())
+    a.inject(["purple monkey dishwasher again"])
+    check("lists: the last good lists stay in use",
+          wait_for(lambda: len(a.spooled_ids()) > base, 20) and a.proc.poll() is None)
+    a.stop()
+
+
 SCENARIOS = [
+    ("phrase-list updates", scenario_lists),
     ("server down while 100 hits happen", scenario_server_down),
     ("server killed mid-upload", scenario_server_killed),
     ("server answers 503", scenario_503),
