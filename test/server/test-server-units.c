@@ -1,0 +1,166 @@
+/* test-server-units.c: table-driven tests of vigil-server's small parsers (time, tokens,
+ * list names, bearer header, settings). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "http.h"
+#include "rfc3339.h"
+#include "token.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);                                \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static void test_rfc3339(void)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		int64_t ms;
+	} rows[] = {
+	    {"1970-01-01T00:00:00Z", 1, 0},
+	    {"2026-11-23T09:14:03.120Z", 1, 1795425243120},
+	    {"2026-11-23T10:14:03.120+01:00", 1, 1795425243120},
+	    {"2026-11-23T04:44:03.12-04:30", 1, 1795425243120},
+	    {"2026-11-23t09:14:03.120z", 1, 1795425243120},
+	    {"2026-11-23T09:14:03.120999999Z", 1, 1795425243120},
+	    {"2024-02-29T00:00:00Z", 1, 1709164800000},
+	    {"2016-12-31T23:59:60Z", 1, 1483228799000}, /* leap second read as :59 */
+	    /* errors */
+	    {"2026-11-23T09:14:03", 0, 0},             /* no zone */
+	    {"2026-11-23 09:14:03Z", 0, 0},            /* space */
+	    {"2026-13-01T00:00:00Z", 0, 0},            /* month */
+	    {"2026-02-29T00:00:00Z", 0, 0},            /* not a leap year */
+	    {"2026-04-31T00:00:00Z", 0, 0},            /* April has 30 days */
+	    {"2026-11-23T24:00:00Z", 0, 0},            /* hour */
+	    {"2026-11-23T09:60:00Z", 0, 0},            /* minute */
+	    {"2026-11-23T09:14:03.Z", 0, 0},           /* empty fraction */
+	    {"2026-11-23T09:14:03.1234567890Z", 0, 0}, /* ten digits */
+	    {"2026-11-23T09:14:03+1:00", 0, 0},        /* offset digits */
+	    {"2026-11-23T09:14:03+24:00", 0, 0},       /* offset hour */
+	    {"2026-11-23T09:14:03Zjunk", 0, 0},        /* trailing */
+	    {"1969-12-31T23:59:59Z", 0, 0},            /* before the epoch */
+	    {"", 0, 0},
+	    {"2026-11-2", 0, 0},
+	};
+	char buf[RFC3339_BUF];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t ms = -1;
+		int r = rfc3339_parse(rows[i].text, &ms);
+		CHECK((r == 0) == rows[i].ok, "rfc3339_parse(\"%s\") = %d", rows[i].text, r);
+		if (rows[i].ok)
+			CHECK(ms == rows[i].ms, "\"%s\" -> %lld, want %lld", rows[i].text,
+			      (long long)ms, (long long)rows[i].ms);
+		else
+			CHECK(ms == -1, "\"%s\": out-parameter changed on failure", rows[i].text);
+	}
+	CHECK(rfc3339_format(1795425243120, buf, sizeof(buf)) == 0 &&
+	          strcmp(buf, "2026-11-23T09:14:03.120Z") == 0,
+	      "format: %s", buf);
+	CHECK(rfc3339_format(0, buf, 10) == -ENOSPC, "format into a short buffer");
+}
+
+static void test_tokens(void)
+{
+	char a[TOKEN_BUF], b[TOKEN_BUF], h[TOKEN_HASH_BUF];
+
+	CHECK(token_new(a) == 0 && token_new(b) == 0, "token_new");
+	CHECK(strlen(a) == TOKEN_LEN && token_well_formed(a), "new token well formed: %s", a);
+	CHECK(strcmp(a, b) != 0, "two tokens differ");
+	CHECK(!token_well_formed("short"), "short token");
+	CHECK(!token_well_formed("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), "padding char");
+	CHECK(!token_well_formed("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "44 chars");
+	token_hash("abc", h);
+	CHECK(strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+	      "sha256(\"abc\") = %s", h);
+}
+
+static void test_list_names(void)
+{
+	static const struct {
+		const char *name;
+		int ok;
+	} rows[] = {
+	    {"self-harm.txt", 1},
+	    {"common-exclusions.inc", 1},
+	    {"a_b.2.txt", 1},
+	    {".hidden.txt", 0},
+	    {"../etc.txt", 0},
+	    {"a/b.txt", 0},
+	    {"x.md", 0},
+	    {".txt", 0},
+	    {"-rf.txt", 0},
+	    {"sp ace.txt", 0},
+	    {"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK(bundle_name_ok(rows[i].name) == rows[i].ok, "bundle_name_ok(\"%s\")",
+		      rows[i].name);
+}
+
+static void test_bearer(void)
+{
+	char long_value[300];
+
+	CHECK(http_parse_bearer(NULL) == NULL, "no header");
+	CHECK(http_parse_bearer("Basic eDp5") == NULL, "basic");
+	CHECK(http_parse_bearer("Bearer ") == NULL, "empty");
+	CHECK(strcmp(http_parse_bearer("Bearer abc") ?: "", "abc") == 0, "plain");
+	CHECK(strcmp(http_parse_bearer("bearer   abc") ?: "", "abc") == 0, "case, spaces");
+	memset(long_value, 'a', sizeof(long_value) - 1);
+	memcpy(long_value, "Bearer ", 7);
+	long_value[sizeof(long_value) - 1] = '\0';
+	CHECK(http_parse_bearer(long_value) == NULL, "over-long token");
+}
+
+static void test_config(void)
+{
+	struct config c;
+	char err[256];
+
+	config_init(&c);
+	CHECK(config_set(&c, "threads", "8", err, sizeof(err)) == 0 && c.threads == 8, "threads");
+	CHECK(config_set(&c, "threads", "0", err, sizeof(err)) == -EINVAL, "threads 0");
+	CHECK(config_set(&c, "threads", "8x", err, sizeof(err)) == -EINVAL && strstr(err, "8x"),
+	      "threads 8x: %s", err);
+	CHECK(config_set(&c, "max-body", "65536", err, sizeof(err)) == 0 && c.max_body == 65536,
+	      "max-body");
+	CHECK(config_set(&c, "max-body", "12", err, sizeof(err)) == -EINVAL, "max-body 12");
+	CHECK(config_set(&c, "log-level", "loud", err, sizeof(err)) == -EINVAL, "log-level");
+	CHECK(config_set(&c, "colour", "red", err, sizeof(err)) == -ENOENT, "unknown setting");
+	CHECK(config_finish(&c, err, sizeof(err)) == -EINVAL && strstr(err, "data"),
+	      "no data directory: %s", err);
+	CHECK(config_set(&c, "data", "/srv/vigil", err, sizeof(err)) == 0 &&
+	          config_finish(&c, err, sizeof(err)) == 0 &&
+	          strcmp(c.lists, "/srv/vigil/wordlists") == 0,
+	      "lists default under data");
+	CHECK(config_set(&c, "tls-cert", "/c.pem", err, sizeof(err)) == 0 &&
+	          config_finish(&c, err, sizeof(err)) == -EINVAL,
+	      "tls-cert without tls-key");
+	config_clear(&c);
+}
+
+int main(void)
+{
+	test_rfc3339();
+	test_tokens();
+	test_list_names();
+	test_bearer();
+	test_config();
+	printf("%s\n", failures ? "FAILED" : "all passed");
+	return failures != 0;
+}
