@@ -384,8 +384,13 @@ def agent_sees_typing(ch):
         "the installed agent with the packaged lists finds a phrase typed on an X display",
         out)
     vigil_uid = ch.sh("id -u vigil").stdout.strip()
-    tap(uids == [vigil_uid], "its display monitor runs as the vigil system user (run-as)",
-        f"monitor uids {uids}, vigil is {vigil_uid}")
+    tap(uids and all(u == vigil_uid for u in uids),
+        "its display monitor and uploader run as the vigil system user (run-as, upload-user)",
+        f"child uids {uids}, vigil is {vigil_uid}")
+    spooled = ch.sh("find /var/spool/vigil -type f -user vigil -perm 0600 | wc -l").stdout
+    tap("spooled" in out and int(spooled.strip() or 0) >= 1,
+        "the capture is spooled in the package's /var/spool/vigil, owned by vigil, 0600",
+        f"files: {spooled}")
 
 
 INSTALL = ("apt-get -qq -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef "
