@@ -3,6 +3,7 @@
 # down, killed mid-upload, answering 503; the agent SIGKILLed at random points; a spool on a
 # tiny tmpfs that fills up or turns read-only. Real vigil-server, Xvfb and vigil-agent
 # (hits made through its --inject test aid). TAP output.
+import datetime
 import http.client
 import http.server
 import json
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from capenv import Agent, Failure, Server, Xvfb, make_root, wait_for  # noqa: E402
 
 results = []
+FIGURES = []
 
 
 def check(name, cond, detail=""):
@@ -110,7 +112,20 @@ def scenario_server_down(env):
     check("server down: spooled files are complete records", spool_json_ok(a) is None)
     warned = [l for l in a.log().splitlines() if "warning:" in l and "back-off" in l]
     check("server down: unreachable logged once as a warning", len(warned) == 1, warned)
+    t0 = time.monotonic()
     env.srv.start()
+    wait_for(lambda: set(ids) <= set(server_ids(env.srv)), 90, 0.1)
+    dt = time.monotonic() - t0
+    size = sum(os.path.getsize(os.path.join(env.srv.data, "images", r["screenshot"]["sha256"][:2],
+                                            r["screenshot"]["sha256"] + ".png"))
+               for r in env.srv.export()) / max(1, len(ids))
+    def parse(t):
+        return datetime.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    rec = sorted(parse(r["received"]) for r in env.srv.export())
+    span = (rec[-1] - rec[0]).total_seconds() if len(rec) > 1 else 0
+    FIGURES.append("upload: %d captures received over %.2f s by the server (%.0f/s, one "
+                   "connection; PNG %.1f KiB each; %.1f s from server start incl. back-off)"
+                   % (len(rec), span, (len(rec) - 1) / span if span else 0, size / 1024, dt))
     all_arrive_once(env, ids, "server back")
     check("server back: logged as reachable again", "reachable again" in a.log())
     recs = env.srv.export()
@@ -395,6 +410,8 @@ def main():
             if env:
                 env.close()
     print("1..%d" % len(results))
+    for f in FIGURES:
+        print("# " + f)
     failed = 0
     for i, (name, ok, detail) in enumerate(results, 1):
         print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
