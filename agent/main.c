@@ -179,6 +179,7 @@ static void run_monitor(struct child *c)
 	prctl(PR_SET_DUMPABLE, 0); /* typed text in memory: no core files, no ptrace */
 	agent.user = c->si.user;
 	agent.display = c->si.display;
+	XInitThreads(); /* before any Xlib call: the capture worker has a connection of its own */
 	if (c->si.uid != 0 && session_use_cookie(&c->si) < 0)
 		log_debug("no X authority cookie found for %s on %s; trying without", c->si.user,
 		          c->si.display);
@@ -186,7 +187,6 @@ static void run_monitor(struct child *c)
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	XInitThreads(); /* the capture worker has an X connection of its own */
 	machine_name(machine, sizeof(machine));
 	if (pipeline_new(&pp, &agent.pipeline) < 0)
 		log_error("monitor %s: cannot start the capture worker; hits are not captured",

@@ -217,7 +217,7 @@ static void reload_lists(struct monitor *m)
 	match_lists_unref(lists);
 	if (m->p->lists_changed)
 		m->p->lists_changed(version, m->p->userdata);
-	log_info("lists %s in use on display %s", version, m->p->display);
+	log_info("lists reloaded for display %s: %s", m->p->display, version);
 }
 
 /* Returns true to go on, false after SIGTERM/SIGINT. */

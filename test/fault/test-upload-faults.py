@@ -339,15 +339,16 @@ def scenario_lists(env):
     v1 = json.loads(body)["version"]
     a.start(lists=False)
     check("lists: the stored signed bundle is used at start",
-          ("lists %s in use" % v1) in a.log() or ("bundle %s" % v1) in a.log(), a.log()[-800:])
+          ("phrase lists bundle %s" % v1) in a.log(), a.log()[-800:])
     # A technician adds a phrase: the server re-signs, the agent fetches, verifies, swaps.
     with open(os.path.join(env.srv.lists, "fault.txt"), "a") as f:
         f.write("purple monkey dishwasher = 4\n")
     ok = wait_for(lambda: "received and verified" in a.log(since_start=True)
-                  and "in use on display" in a.log(since_start=True), 30, 0.2)
+                  and "lists reloaded for display" in a.log(since_start=True), 30, 0.2)
     v2 = json.loads(fetch_bundle(env, token)[1])["version"]
     check("lists: new bundle fetched, verified and swapped into the monitor without restart",
-          ok and v2 != v1 and ("lists %s in use on display" % v2) in a.log(), a.log()[-1500:])
+          ok and v2 != v1 and ("lists reloaded for display %s: %s" % (a.display, v2)) in a.log(),
+          a.log()[-1500:])
     base = len(a.spooled_ids())
     a.inject(["a purple monkey dishwasher here"])
     wait_for(lambda: len(a.spooled_ids()) > base, 20)
