@@ -1,25 +1,165 @@
 #!/bin/bash
-# demo.sh: the demo, from a clean checkout on Debian 12.
-# What exists so far: the phrase-list engine. It builds Vigil and asks the technician's
-# question, "would this be caught?", of a few flagged and innocent sentences.
-# (The server, the agent on a virtual display and the web UI join the demo as they land.)
+# demo.sh: the demo, from a clean checkout on Debian 12 (as root, or a user with sudo).
+#
+# Builds Vigil, starts vigil-server on SQLite, a virtual X display (Xvfb) with a window
+# manager and a terminal window, and vigil-agent monitoring that display; types a few
+# flagged and innocent sentences with xdotool; waits until the captures have reached the
+# server and shows them, then prints the web address and a login.
+#
+#   tools/demo.sh                 run the demo; the server stays up until Ctrl-C
+#   tools/demo.sh --check         the same without waiting: exit 0 only when every
+#                                 flagged sentence, and no innocent one, reached the
+#                                 server as a capture (CI runs this)
+#   tools/demo.sh --build DIR     use an existing meson build directory, build nothing
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-tools/deps.sh
-[ -d build/meson-private ] || meson setup build >/dev/null
-meson compile -C build >/dev/null
 
-echo "== Would these be caught? (vigil-wordlist scan --lists wordlists)"
-build/agent/vigil-wordlist scan --lists wordlists <<'TEXT'
-i just want to k1ll mys3lf tonight
-I learned a new skill in science today
-don't tell your parents about our chats
-We made a fruit cocktail for the party
-how to get past the school filter
-s u i c i d e
-Scunthorpe United won the match on Saturday
-TEXT
+check=0
+build=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--check) check=1 ;;
+	--build) build=$2; shift ;;
+	*) echo "usage: $0 [--check] [--build DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$build" ]; then
+	build=build
+	tools/deps.sh
+	[ -d "$build/meson-private" ] || meson setup "$build" >/dev/null
+	meson compile -C "$build" >/dev/null
+fi
+build=$(cd "$build" && pwd)
+server_bin=$build/server-upload/vigil-server
+agent_bin=$build/agent/vigil-agent
+
+# Programs run as root need a system user for the network-facing parts.
+run_user=nobody
+[ "$(id -u)" -eq 0 ] || run_user=$(id -un)
+
+work=$(mktemp -d /tmp/vigil-demo.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n== %s\n' "$*"; }
+die() {
+	echo "demo: $*" >&2
+	for f in server agent xterm; do
+		[ -f "$work/$f.log" ] && { echo "--- $f log (last lines)" >&2; tail -15 "$work/$f.log" >&2; }
+	done
+	exit 1
+}
+wait_for() { # seconds, command...
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# --- the server ------------------------------------------------------------
+mkdir -m 700 "$work/data" "$work/spool" "$work/state"
+cp -r wordlists "$work/lists"
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R "$run_user:" "$work/data" "$work/lists" "$work/spool"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+server=("$server_bin" --data "$work/data" --lists "$work/lists")
+[ "$(id -u)" -eq 0 ] && server+=(--user "$run_user")
+url=http://127.0.0.1:$port
+
+say "Starting vigil-server on $url (SQLite in a temporary directory)"
+enrol_key=$("${server[@]}" school add "Oakridge Primary")
+server_key=$("${server[@]}" key show)
+password=$(head -c 9 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$password" | "${server[@]}" user add --role moderator moderator >/dev/null
+printf '%s\n' "$password" | "${server[@]}" user add --role headteacher --school "Oakridge Primary" head >/dev/null
+"${server[@]}" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+pids+=($!)
+wait_for 30 curl -fsS -o /dev/null "$url/healthz" 2>/dev/null || die "the server did not start"
+echo "school \"Oakridge Primary\" created; enrolment key $enrol_key"
+
+# --- a virtual display with a window -----------------------------------------
+say "Starting a virtual display with a terminal window"
+exec 3>"$work/display"
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+pids+=($!)
+exec 3>&-
+wait_for 30 test -s "$work/display" || die "Xvfb did not start"
+export DISPLAY=:$(head -1 "$work/display")
+openbox >/dev/null 2>&1 &
+pids+=($!)
+for attempt in 1 2 3; do
+	xterm -geometry 90x20+20+20 -fa Monospace -fs 13 -title "Homework notes" -e cat \
+		>>"$work/xterm.log" 2>&1 &
+	pids+=($!)
+	wait_for 15 xdotool search --name "Homework notes" >/dev/null 2>&1 && break
+	[ $attempt -lt 3 ] || die "the terminal window did not appear"
+done
+echo "display $DISPLAY"
+
+# --- the agent ------------------------------------------------------------
+say "Starting vigil-agent for pupil \"jsmith\" on machine LAB1-PC07"
+"$agent_bin" --display "$DISPLAY" --user jsmith --foreground --machine LAB1-PC07 \
+	--server "$url" --enrol-key "$enrol_key" --server-key "$server_key" \
+	--upload-user "$run_user" --spool "$work/spool" --state "$work/state" \
+	--lists "$work/lists" >"$work/agent.log" 2>&1 &
+pids+=($!)
+wait_for 30 grep -q "monitoring display" "$work/agent.log" || die "the agent did not start"
+sleep 1
+
+# --- a pupil types -------------------------------------------------------------
+flagged=(
+	"i just want to k1ll mys3lf tonight"
+	"dont tell your parents about our chats ok"
+	"where can i buy weed near me"
+)
+innocent=(
+	"I learned a new skill in science today"
+	"We made a fruit cocktail for the party in Scunthorpe"
+)
+say "Typing into the terminal window (xdotool)"
+win=$(xdotool search --name "Homework notes" | head -1)
+xdotool windowactivate --sync "$win" 2>/dev/null || xdotool windowfocus --sync "$win"
+for line in "${innocent[0]}" "${flagged[@]}" "${innocent[1]}"; do
+	echo "  typed: $line"
+	xdotool type --delay 40 "$line"
+	xdotool key Return
+	sleep 1.5
+done
+
+# --- the captures reach the server --------------------------------------------
+say "Waiting for the captures to reach the server"
+export_json() { "${server[@]}" export 2>/dev/null; }
+have_all() { [ "$(export_json | grep -c '"schema"')" -ge ${#flagged[@]} ]; }
+wait_for 90 have_all || die "only $(export_json | grep -c '"schema"') of ${#flagged[@]} captures arrived"
+sleep 2
+if [ $check -eq 1 ]; then
+	export_json | python3 tools/demo-captures.py --check \
+		"$(IFS='|'; echo "${flagged[*]}")" "$(IFS='|'; echo "${innocent[*]}")"
+	exit 0
+fi
+export_json | python3 tools/demo-captures.py
+
+say "The captures are waiting on the server"
+if curl -fsS -o /dev/null "$url/login" 2>/dev/null; then
+	echo "  web UI:   $url/captures"
+	echo "  log in as \"moderator\" (all schools) or \"head\" (Oakridge Primary), password $password"
+else
+	echo "  export:   ${server[*]} export"
+	echo "  (the moderation web UI is not built yet; the captures are listed above)"
+fi
+echo "  machines: ${server[*]} machines"
 echo
-echo "== The default lists"
-build/agent/vigil-wordlist stats --lists wordlists
+echo "Press Ctrl-C to stop the demo."
+while kill -0 "${pids[0]}" 2>/dev/null; do sleep 1; done
