@@ -35,10 +35,14 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	    .record = c->record,
 	};
 	struct blob_stage *image = NULL;
+	int64_t t0 = rfc3339_now_ms(), t1;
 	int r = srv->blobs->ops->stage(srv->blobs, c->sha256, c->png, c->png_len, &image);
 
+	t1 = rfc3339_now_ms();
 	if (r == 0)
 		r = committer_submit(srv->committer, &row, image);
+	log_debug("capture %s: image written in %lld ms, committed in %lld ms", c->id,
+	          (long long)(t1 - t0), (long long)(rfc3339_now_ms() - t1));
 
 	switch (r) {
 	case STORE_INSERTED:
