@@ -7,6 +7,7 @@
 #include <X11/Xutil.h>
 #include <X11/extensions/Xdamage.h>
 #include <X11/extensions/Xfixes.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -35,6 +36,7 @@ struct ocr_src {
 	bool started;
 	atomic_bool stop;
 	atomic_uint_fast64_t rounds, skipped, pieces;
+	atomic_uint_fast64_t spent_ns; /* CPU of the rounds (process-wide while they ran) */
 	/* thread state */
 	Display *dpy;
 	Damage damage;
@@ -338,6 +340,28 @@ static bool collect(struct ocr_src *s)
 	return n > 0;
 }
 
+/*
+ * Debian's Tesseract runs parallel sections with OpenMP, whose thread count is read from
+ * the environment when the library loads, before main(): set it for this thread instead,
+ * so that the OCR uses one core and the budget is of one core.
+ */
+static void one_openmp_thread(void)
+{
+	void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+
+	if (set_threads)
+		set_threads(1);
+}
+
+/* CPU time of the whole process in ns: a round's cost includes any helper threads. */
+static uint64_t process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void lower_priority(void)
 {
 	struct sched_param sp = {0};
@@ -352,6 +376,7 @@ static void *thread_main(void *arg)
 	uint64_t next = 0, interval = (uint64_t)s->p.interval_ms * 1000000u;
 
 	lower_priority();
+	one_openmp_thread();
 	while (!atomic_load(&s->stop)) {
 		uint64_t now = now_ns(), cpu0, cost;
 
@@ -363,9 +388,11 @@ static void *thread_main(void *arg)
 			next = now + interval;
 			continue;
 		}
-		cpu0 = stq_thread_cpu_ns();
+		/* the process's CPU over the round: an upper bound of the round's own cost */
+		cpu0 = process_cpu_ns();
 		round_run(s);
-		cost = stq_thread_cpu_ns() - cpu0;
+		cost = process_cpu_ns() - cpu0;
+		atomic_fetch_add(&s->spent_ns, cost);
 		atomic_fetch_add(&s->rounds, 1);
 		/* a round of cost C buys the next one no sooner than C / budget later */
 		uint64_t wait = cost * 100u / (uint64_t)s->p.budget_pct;
@@ -446,13 +473,7 @@ int ocr_src_start(struct stq *q, const struct ocr_params *p, struct ocr_src **ou
 void ocr_src_stats(struct ocr_src *s, uint64_t *cpu_ns, uint64_t *rounds, uint64_t *skipped,
                    uint64_t *pieces)
 {
-	clockid_t cid;
-	struct timespec ts;
-
-	*cpu_ns = 0;
-	if (s->started && pthread_getcpuclockid(s->thread, &cid) == 0 &&
-	    clock_gettime(cid, &ts) == 0)
-		*cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	*cpu_ns = atomic_load(&s->spent_ns);
 	*rounds = atomic_load(&s->rounds);
 	*skipped = atomic_load(&s->skipped);
 	*pieces = atomic_load(&s->pieces);

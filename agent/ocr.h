@@ -27,6 +27,7 @@ struct ocr_params {
  */
 int ocr_src_start(struct stq *q, const struct ocr_params *p, struct ocr_src **out);
 
+/* cpu_ns: CPU spent in OCR rounds (the process's, while they ran). */
 void ocr_src_stats(struct ocr_src *s, uint64_t *cpu_ns, uint64_t *rounds, uint64_t *skipped,
                    uint64_t *pieces);
 
