@@ -263,17 +263,19 @@ int server_run(struct config *cfg)
 		r = fd;
 		goto out;
 	}
-	if ((r = server_drop_privileges(cfg, 0)) < 0 ||
-	    (r = server_open(&srv, cfg, cfg->threads + 1)) < 0) {
-		close(fd);
-		goto out;
-	}
+	/* Blocked before any thread starts (server_open starts the commit thread), so the
+	 * threads inherit the mask and SIGTERM reaches signal_loop, never a worker. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((r = server_drop_privileges(cfg, 0)) < 0 ||
+	    (r = server_open(&srv, cfg, cfg->threads + 1)) < 0) {
+		close(fd);
+		goto out;
+	}
 	hc = (struct http_config){
 	    .listen_fd = fd,
 	    .threads = cfg->threads,
