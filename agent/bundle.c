@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "vigil-limits.h"
 
 struct bundle {
 	json_t *payload; /* owns the strings behind files */

@@ -16,6 +16,7 @@
 #include "inject.h"
 #include "keys.h"
 #include "phrases.h"
+#include "screentext.h"
 #include "log.h"
 #include "typed.h"
 #include "window.h"
@@ -30,6 +31,7 @@ struct monitor {
 	struct keys *keys;
 	struct clip *clip;
 	struct inject *inject;
+	struct screentext *screentext; /* viewed text (AT-SPI, OCR); NULL when off */
 	int sigfd;
 };
 
@@ -131,6 +133,33 @@ static int open_sigfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* A piece of viewed text from the screen-text sources, on the monitor's thread. */
+static void on_screen_text(const struct screentext_piece *piece, void *userdata)
+{
+	struct monitor *m = userdata;
+	struct detect_window dw = {piece->window, piece->title, piece->app};
+
+	detect_scan(m->detect, HIT_SOURCE_SCREEN_TEXT, piece->text, piece->len, &dw);
+}
+
+static void screen_text_start(struct monitor *m)
+{
+	const struct agent_config *cfg = m->p->cfg;
+	struct screentext_params sp = {
+	    .display = m->p->display,
+	    .modes = (unsigned)cfg->screen_text, /* the same bits as SCREENTEXT_* */
+	    .fn = on_screen_text,
+	    .userdata = m,
+	};
+
+	if (cfg->screen_text == SCREEN_TEXT_OFF)
+		return;
+	if (screentext_start(&sp, &m->screentext) < 0)
+		log_warning("screen-text (%s) not started on %s; typed text, titles and the "
+		            "clipboard go on",
+		            config_screen_text_name(cfg->screen_text), m->p->display);
+}
+
 static int setup(struct monitor *m)
 {
 	const struct monitor_params *p = m->p;
@@ -161,11 +190,13 @@ static int setup(struct monitor *m)
 			return r;
 		}
 	}
+	screen_text_start(m);
 	return 0;
 }
 
 static void teardown(struct monitor *m)
 {
+	screentext_stop(m->screentext);
 	typed_free(m->typed); /* reports what is pending */
 	clip_free(m->clip);
 	inject_free(m->inject);
@@ -237,11 +268,12 @@ static bool handle_signals(struct monitor *m)
 static int loop(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd fds[4] = {
+		struct pollfd fds[5] = {
 		    {ConnectionNumber(m->dpy), POLLIN, 0},
 		    {m->keys ? keys_fd(m->keys) : -1, POLLIN, 0},
 		    {m->sigfd, POLLIN, 0},
 		    {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
+		    {m->screentext ? screentext_fd(m->screentext) : -1, POLLIN, 0},
 		};
 		uint64_t now;
 
@@ -250,7 +282,7 @@ static int loop(struct monitor *m)
 			keys_dispatch(m->keys);
 		dispatch_x(m); /* key handling may have read events while asking for the focus */
 		XFlush(m->dpy);
-		if (poll(fds, 4, next_timeout(m)) < 0 && errno != EINTR) {
+		if (poll(fds, 5, next_timeout(m)) < 0 && errno != EINTR) {
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;
 		}
@@ -262,6 +294,8 @@ static int loop(struct monitor *m)
 			keys_dispatch(m->keys);
 		if (fds[3].revents & POLLIN)
 			inject_dispatch(m->inject);
+		if ((fds[4].revents & POLLIN) && m->screentext)
+			screentext_dispatch(m->screentext);
 		now = mono_ns();
 		typed_tick(m->typed, now);
 		if (m->clip)

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "vigil-limits.h"
 #include "match.h"
 #include "token.h"
 

@@ -1,7 +1,7 @@
 /* server-limits.h: resource ceilings of vigil-server as named constants, in one place. */
 #pragma once
 
-#include "limits.h" /* common/limits.h: VIGIL_CONTEXT_MAX_CHARS and the list limits */
+#include "vigil-limits.h" /* common/vigil-limits.h: VIGIL_CONTEXT_MAX_CHARS and the list limits */
 
 /* HTTP */
 #define SERVER_MAX_BODY_DEFAULT    (16u * 1024 * 1024)  /* request body, answered 413 above */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "errors.h"
-#include "limits.h"
+#include "vigil-limits.h"
 
 /* ---- sources: files on disk, or files in memory ---------------------------- */
 

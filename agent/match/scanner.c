@@ -5,7 +5,7 @@
 #include <unicode/utf8.h>
 
 #include "dfa.h"
-#include "limits.h"
+#include "vigil-limits.h"
 #include "lists.h"
 
 /*

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "vigil-limits.h"
 #include "match.h"
 
 /* A phrase as the automaton needs it: words of symbol units (normalize.h). */

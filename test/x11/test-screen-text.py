@@ -126,6 +126,33 @@ def gtk_label(xe):
           stats)
 
 
+def agent_gtk(xe):
+    """The real vigil-agent with --screen-text atspi: a flagged label is a screen-text hit."""
+    xe.start_agent(LISTS, extra=["--screen-text", "atspi"])
+    gtk = subprocess.Popen([SYS_PY, os.path.join(FIX, "gtk-show.py"), "--title", "Group chat"],
+                           env=xe.env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, text=True)
+    xe.procs.append(gtk)
+    time.sleep(2)
+    gtk.stdin.write("nobody would miss me if I kill myself\n")
+    gtk.stdin.flush()
+
+    def screen_hits():
+        try:
+            with open(xe.hits_path) as f:
+                return [h for h in map(json.loads, filter(str.strip, f))
+                        if h.get("source") == "screen-text"]
+        except FileNotFoundError:
+            return []
+    hits = wait_for(screen_hits, 20)
+    check("agent: --screen-text atspi turns a flagged GTK label into a screen-text hit",
+          len(hits) == 1 and hits[0]["window"]["title"] == "Group chat", json.dumps(hits) + "\n"
+          + xe.log())
+    gtk.stdin.close()
+    gtk.wait(10)
+    check("agent: stops cleanly with screen text on", xe.stop_agent() == 0, xe.log())
+
+
 def chromium_page(xe, page, profile):
     b = browser()
     argv = [b, "--force-renderer-accessibility", "--no-sandbox", "--disable-gpu",
@@ -245,7 +272,7 @@ def main():
         print(f"1..0 # SKIP {e}")
         return 0
     with xe:
-        for case in (gtk_label, browser_pages, ocr):
+        for case in (gtk_label, agent_gtk, browser_pages, ocr):
             try:
                 case(xe)
             except Exception as e:  # a broken case is a failure, the others still run

@@ -1,4 +1,4 @@
-/* limits.h: every resource ceiling of Vigil as a named constant, in one place. */
+/* vigil-limits.h: every resource ceiling of Vigil as a named constant, in one place. */
 #pragma once
 
 /* Phrase lists */
