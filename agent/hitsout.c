@@ -1,5 +1,6 @@
 /* hitsout.c: hits as JSON lines in a file, a test and demo aid that holds pupil text. */
 #include "hitsout.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,22 +41,6 @@ void hitsout_close(struct hitsout *h)
 	free(h);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int hitsout_write(struct hitsout *h, const struct hit *hit, const char *user, const char *display)
 {
 	char when[32];
@@ -88,7 +73,7 @@ int hitsout_write(struct hitsout *h, const struct hit *hit, const char *user, co
 		return -ENOMEM;
 	len = strlen(line);
 	line[len] = '\n'; /* json_dumps leaves room for nothing more: write the NUL's place */
-	r = write_all(h->fd, line, len + 1);
+	r = fileio_write_all(h->fd, line, len + 1);
 	explicit_bzero(line, len + 1);
 	free(line);
 	return r;

@@ -1,5 +1,6 @@
 /* spool.c: the durable on-disk queue of capture records waiting for upload. */
 #include "spool.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -186,22 +187,6 @@ int spool_list(struct spool *s, struct spool_entry **out)
 	return (int)n;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes name durably through a temporary file. 0 or -errno (nothing left behind). */
 static int write_durably(struct spool *s, const char *tmp, const char *name, const char *data,
                          size_t len)
@@ -212,7 +197,7 @@ static int write_durably(struct spool *s, const char *tmp, const char *name, con
 	if (fd < 0)
 		return -errno;
 	give(s, fd);
-	r = write_all(fd, data, len);
+	r = fileio_write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

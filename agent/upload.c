@@ -18,6 +18,7 @@
 #include "agent-limits.h"
 #include "bundle.h"
 #include "http.h"
+#include "fileio.h"
 #include "log.h"
 #include "match.h"
 #include "phrases.h"
@@ -76,45 +77,6 @@ static void reachable(struct uploader *u)
 	u->unreachable_said = false;
 	u->retry_ms = 0;
 	u->retry_at = 0;
-}
-
-static int write_file(const char *dir, const char *name, const char *data, size_t len)
-{
-	char tmp[4096], path[4096];
-	int fd, r = 0, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= (int)sizeof(tmp) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	while (len > 0 && r == 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-		}
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
 }
 
 static void load_token(struct uploader *u)
@@ -190,7 +152,7 @@ static bool enrol(struct uploader *u)
 	}
 	snprintf(u->token, sizeof(u->token), "%s", token);
 	json_decref(ans);
-	r = write_file(u->cfg->state, TOKEN_FILE, u->token, strlen(u->token));
+	r = fileio_write_durably(u->cfg->state, TOKEN_FILE, u->token, strlen(u->token), 0600);
 	if (r < 0)
 		log_error("state %s: cannot store the machine token: %s; enrolling again after a "
 		          "restart",
@@ -319,7 +281,8 @@ static void poll_lists(struct uploader *u)
 		                        sizeof(version));
 		if (r == 0) {
 			match_lists_unref(lists);
-			r = write_file(u->cfg->state, PHRASES_BUNDLE_FILE, resp.body, resp.len);
+			r = fileio_write_durably(u->cfg->state, PHRASES_BUNDLE_FILE, resp.body,
+			                         resp.len, 0600);
 			if (r < 0) {
 				log_error("state %s: cannot store lists %s: %s", u->cfg->state,
 				          version, strerror(-r));

@@ -1,5 +1,6 @@
 /* wordlists.c: the current phrase lists of the server: reload, technician edits, bundle. */
 #include "wordlists.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -124,43 +125,6 @@ int wordlists_reload(struct wordlists *w, int force, struct bundle_msgs *msgs)
 	return r;
 }
 
-/* Writes text as dir/name durably (temporary file, fsync, rename, fsync of dir). */
-static int write_list(const char *dir, const char *name, const char *text, size_t len)
-{
-	char tmp[4400], path[4400];
-	int fd, dfd, r = 0;
-	size_t off = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (off < len && r == 0) {
-		ssize_t k = write(fd, text + off, len - off);
-		if (k < 0 && errno != EINTR)
-			r = -errno;
-		else if (k > 0)
-			off += (size_t)k;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 /* files with name replaced by text (or removed when text is NULL); *found says whether
  * name was there. */
 static int files_splice(struct bundle_file **files, size_t *n, const char *name, const char *text,
@@ -231,7 +195,7 @@ int wordlists_put(struct wordlists *w, const char *name, const char *text, size_
 	}
 	if (r == 0) {
 		if (text) {
-			r = write_list(w->dir, name, text, len);
+			r = fileio_write_durably(w->dir, name, text, len, 0644);
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", w->dir, name);
 			r = unlink(path) < 0 ? -errno : 0;
