@@ -225,6 +225,17 @@ out:
 	return r;
 }
 
+static int fs_remove(struct blobs *b, const char *hex)
+{
+	struct blobs_fs *fs = (struct blobs_fs *)b;
+	char path[96];
+
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%c%c/%s.png", hex[0], hex[1], hex);
+	return unlinkat(fs->dirfd, path, 0) < 0 ? -errno : 0;
+}
+
 static int fs_check(struct blobs *b)
 {
 	struct blobs_fs *fs = (struct blobs_fs *)b;
@@ -246,6 +257,7 @@ static const struct blobs_ops fs_ops = {
     .publish = fs_publish,
     .discard = fs_discard,
     .get = fs_get,
+    .remove = fs_remove,
     .check = fs_check,
     .free = fs_free,
 };

@@ -31,6 +31,8 @@ struct blobs_ops {
 	void (*discard)(struct blobs *b, struct blob_stage *stage);
 	/* Reads the object into a new malloc'd buffer (caller frees). -ENOENT when absent. */
 	int (*get)(struct blobs *b, const char *sha256_hex, void **data, size_t *len);
+	/* Deletes the object (retention). 0, -ENOENT when absent, -errno. */
+	int (*remove)(struct blobs *b, const char *sha256_hex);
 	/* 0 when the store can take writes now, else -errno (for /healthz). */
 	int (*check)(struct blobs *b);
 	void (*free)(struct blobs *b);
@@ -56,6 +58,11 @@ static inline int blobs_put(struct blobs *b, const char *hex, const void *data, 
 static inline int blobs_get(struct blobs *b, const char *hex, void **data, size_t *len)
 {
 	return b->ops->get(b, hex, data, len);
+}
+
+static inline int blobs_remove(struct blobs *b, const char *hex)
+{
+	return b->ops->remove(b, hex);
 }
 
 static inline int blobs_check(struct blobs *b)

@@ -11,12 +11,14 @@
 
 #include "bundle.h"
 #include "log.h"
+#include "report.h"
+#include "retention.h"
 #include "rfc3339.h"
 #include "server.h"
 #include "token.h"
 
 struct args {
-	const char *school, *role, *since;
+	const char *school, *role, *since, *week, *out, *now;
 	const char *pos[4];
 	int npos;
 };
@@ -29,6 +31,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		const char **slot = strcmp(argv[i], "--school") == 0  ? &a->school
 		                    : strcmp(argv[i], "--role") == 0  ? &a->role
 		                    : strcmp(argv[i], "--since") == 0 ? &a->since
+		                    : strcmp(argv[i], "--week") == 0  ? &a->week
+		                    : strcmp(argv[i], "--out") == 0   ? &a->out
+		                    : strcmp(argv[i], "--now") == 0   ? &a->now
 		                                                      : NULL;
 		if (slot) {
 			if (i + 1 >= argc) {
@@ -280,6 +285,52 @@ static int cmd_lists(struct server *srv, const struct args *a)
 	return 0;
 }
 
+static int cmd_report(struct server *srv, const struct args *a)
+{
+	struct report *rep = NULL;
+	int r;
+
+	if (a->npos != 0 || !a->school || !a->week || !a->out)
+		return 2;
+	r = report_build(srv->store, a->school, a->week, &rep);
+	if (r == -ENOENT) {
+		fprintf(stderr, "vigil-server: no school \"%s\"\n", a->school);
+		return 1;
+	}
+	if (r == -EINVAL) {
+		fprintf(stderr, "vigil-server: --week \"%s\" is not an ISO week like 2026-W47\n",
+		        a->week);
+		return 2;
+	}
+	if (r == 0)
+		r = report_write_file(rep, srv->blobs, a->out);
+	report_free(rep);
+	if (r == -EINVAL) {
+		fprintf(stderr, "vigil-server: --out must end .html, .pdf or .csv\n");
+		return 2;
+	}
+	return r < 0 ? fail_errno(a->out, r) : 0;
+}
+
+static int cmd_retention(struct server *srv, const struct args *a)
+{
+	int64_t now = rfc3339_now_ms(), captures = 0, images = 0;
+	int r;
+
+	if (a->npos != 1 || strcmp(a->pos[0], "run") != 0)
+		return 2;
+	if (a->now && rfc3339_parse(a->now, &now) < 0) {
+		fprintf(stderr, "vigil-server: --now \"%s\" is not an RFC 3339 time\n", a->now);
+		return 2;
+	}
+	r = retention_run(srv, now, srv->cfg->retention_days, &captures, &images);
+	if (r < 0)
+		return fail_errno("retention", r);
+	printf("retention: %u days: deleted %lld captures and %lld images\n",
+	       srv->cfg->retention_days, (long long)captures, (long long)images);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct server *srv, const struct args *a);
@@ -292,6 +343,8 @@ static const struct {
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},
     {"key", cmd_key, "key show"},
     {"lists", cmd_lists, "lists check"},
+    {"report", cmd_report, "report --school NAME --week YYYY-Www --out FILE.html|.pdf|.csv"},
+    {"retention", cmd_retention, "retention run [--now RFC3339]"},
 };
 
 int cli_is_command(const char *name)

@@ -21,6 +21,7 @@ void config_init(struct config *c)
 	    .max_body = SERVER_MAX_BODY_DEFAULT,
 	    .offline_after = SERVER_OFFLINE_DEFAULT,
 	    .lists_check = SERVER_LISTS_CHECK_DEFAULT,
+	    .retention_days = CONFIG_RETENTION_DAYS_DEFAULT,
 	    .log_level = LOG_LEVEL_INFO,
 	};
 }
@@ -86,6 +87,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->timeout, key, value, 1, 3600, err, errlen);
 	if (strcmp(key, "offline-after") == 0)
 		return set_uint(&c->offline_after, key, value, 1, 365 * 86400, err, errlen);
+	if (strcmp(key, "retention-days") == 0)
+		return set_uint(&c->retention_days, key, value, 0, 36500, err, errlen);
 	if (strcmp(key, "lists-check-interval") == 0)
 		return set_uint(&c->lists_check, key, value, 1, 86400, err, errlen);
 	if (strcmp(key, "max-body") == 0) {

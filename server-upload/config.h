@@ -5,6 +5,9 @@
 
 #include "log.h"
 
+/* Days a capture is kept by default: a school year and a term of follow-up. */
+#define CONFIG_RETENTION_DAYS_DEFAULT 365u
+
 struct config {
 	char *listen;   /* "127.0.0.1:8443", "[::1]:8080", ":8080" */
 	char *data;     /* data directory: SQLite database, images, signing key */
@@ -19,6 +22,7 @@ struct config {
 	size_t max_body;              /* bytes of a capture upload; 413 above */
 	unsigned int offline_after;   /* seconds without heartbeat: machine listed offline */
 	unsigned int lists_check;     /* seconds between looks at the lists directory */
+	unsigned int retention_days;  /* captures older than this are deleted; 0: kept forever */
 	enum log_level log_level;
 };
 

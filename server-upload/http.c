@@ -96,6 +96,38 @@ const char *http_request_body(const struct http_request *req, size_t *len)
 	return req->body ? req->body : "";
 }
 
+const char *http_request_cookie(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_request_arg(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_request_peer(struct http_request *req, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	buf[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+		          (socklen_t)size);
+}
+
+bool http_request_tls(struct http_request *req)
+{
+	const union MHD_DaemonInfo *di =
+	    MHD_get_daemon_info(req->server->daemon, MHD_DAEMON_INFO_FLAGS);
+
+	return di && (di->flags & MHD_USE_TLS);
+}
+
 const char *http_parse_bearer(const char *v)
 {
 	size_t n;
@@ -183,6 +215,20 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 		MHD_add_response_header(m, MHD_HTTP_HEADER_ETAG, resp->etag);
 	if (resp->www_auth)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_auth);
+	if (resp->set_cookie[0])
+		MHD_add_response_header(m, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->location[0])
+		MHD_add_response_header(m, MHD_HTTP_HEADER_LOCATION, resp->location);
+	if (resp->content_type && strncmp(resp->content_type, "text/html", 9) == 0) {
+		/* Web pages: no inline script from anywhere but us, no framing, no caching. */
+		MHD_add_response_header(m, "Content-Security-Policy",
+		                        "default-src 'self'; img-src 'self' data:; "
+		                        "style-src 'self' 'unsafe-inline'; script-src 'self'; "
+		                        "frame-ancestors 'none'; form-action 'self'");
+		MHD_add_response_header(m, "X-Frame-Options", "DENY");
+		MHD_add_response_header(m, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
 	if (resp->status == 413 || r->early_status)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned int)resp->status, m);

@@ -14,6 +14,8 @@ struct http_response {
 	size_t len;
 	char etag[72];        /* sent as ETag when set */
 	const char *www_auth; /* sent as WWW-Authenticate when set (static) */
+	char set_cookie[256]; /* sent as Set-Cookie when set (web sessions) */
+	char location[512];   /* sent as Location when set (redirects after a form) */
 };
 
 /* A handler fills resp; it runs on a worker thread, several at once. */
@@ -66,6 +68,14 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);
 const char *http_request_header(struct http_request *req, const char *name); /* NULL if absent */
 const char *http_request_body(const struct http_request *req, size_t *len);
+/* A cookie's value, NULL if absent. */
+const char *http_request_cookie(struct http_request *req, const char *name);
+/* A query-string argument (decoded), NULL if absent. */
+const char *http_request_arg(struct http_request *req, const char *name);
+/* The peer's address as text ("127.0.0.1", "::1"), "" when unknown. */
+void http_request_peer(struct http_request *req, char *buf, size_t size);
+/* True when the connection is HTTPS (cookies get Secure). */
+bool http_request_tls(struct http_request *req);
 
 /*
  * The Authorization: Bearer token of req when it is present and of a sane length,

@@ -19,7 +19,9 @@
 #include "http.h"
 #include "log.h"
 #include "rfc3339.h"
+#include "retention.h"
 #include "watch.h"
+#include "web.h"
 
 static int switch_user(uid_t uid, gid_t gid, const char *name)
 {
@@ -216,13 +218,30 @@ static void sweep_machines(struct server *srv, struct watch *w, int64_t *last)
 		log_warning("machines: cannot list them: %s", strerror(-r));
 }
 
+/* Deletes captures past the retention period at start and every RETENTION_INTERVAL_S. */
+static void run_retention(struct server *srv, int64_t *last)
+{
+	int64_t now = rfc3339_now_ms(), captures = 0, images = 0;
+	int r;
+
+	if (now - *last < RETENTION_INTERVAL_S * 1000LL)
+		return;
+	*last = now;
+	r = retention_run(srv, now, srv->cfg->retention_days, &captures, &images);
+	if (r < 0)
+		log_warning("retention: %s; trying again in %d s", strerror(-r), RETENTION_INTERVAL_S);
+	else if (captures)
+		log_info("retention: deleted %lld captures older than %u days and %lld images",
+		         (long long)captures, srv->cfg->retention_days, (long long)images);
+}
+
 /* Waits for signals: TERM/INT stop, HUP reloads the lists; looks at the lists and the
  * machines meanwhile. */
 static void signal_loop(struct server *srv, const sigset_t *set)
 {
 	struct timespec tick = {.tv_sec = 1};
 	struct watch *w = watch_new();
-	int64_t last_sweep = 0, last_lists = rfc3339_now_ms();
+	int64_t last_sweep = 0, last_lists = rfc3339_now_ms(), last_retention = 0;
 
 	for (;;) {
 		int sig = sigtimedwait(set, NULL, &tick);
@@ -239,12 +258,14 @@ static void signal_loop(struct server *srv, const sigset_t *set)
 		}
 		if (w)
 			sweep_machines(srv, w, &last_sweep);
+		run_retention(srv, &last_retention);
 	}
 }
 
 int server_run(struct config *cfg)
 {
-	struct http_route routes[API_MAX_ROUTES];
+	struct http_route routes[API_MAX_ROUTES + WEB_MAX_ROUTES];
+	size_t nroutes;
 	struct http_server *http = NULL;
 	struct http_config hc = {0};
 	struct server srv;
@@ -285,7 +306,9 @@ int server_run(struct config *cfg)
 	    .tls_cert_pem = cert,
 	    .tls_key_pem = key,
 	};
-	r = http_start(&hc, routes, api_routes(&srv, routes), &srv, &http);
+	nroutes = api_routes(&srv, routes);
+	nroutes += web_routes(&srv, routes + nroutes);
+	r = http_start(&hc, routes, nroutes, &srv, &http);
 	if (r < 0) {
 		log_error("cannot start the HTTP server on %s", cfg->listen);
 		close(fd);

@@ -51,6 +51,20 @@ struct store_export_row {
 	const char *status;
 };
 
+/*
+ * A parameter of store_ops.query: text (NULL for SQL NULL) or a 64-bit integer. The web
+ * pages' storage (webstore.c) is written once on top of query() for both back ends.
+ */
+struct store_param {
+	const char *text;
+	int64_t i;
+	bool is_int;
+};
+
+/* A row of store_ops.query: ncols values as text (NULL for SQL NULL), valid during the
+ * call only. */
+typedef int (*store_row_fn)(const char *const *cols, int ncols, void *userdata);
+
 /* Row callbacks return 0 to go on or a negative errno to stop (returned by the call). */
 typedef int (*store_machine_fn)(const struct store_machine_info *m, void *userdata);
 typedef int (*store_export_fn)(const struct store_export_row *row, void *userdata);
@@ -91,6 +105,14 @@ struct store_ops {
 	                const char *password_hash, int64_t now);
 	/* The Argon2id string and role of login (malloc'd, caller frees). -ENOENT. */
 	int (*user_get)(struct store *s, const char *login, char **password_hash, char **role);
+	/*
+	 * Runs one SQL statement written in the dialect both back ends share, with
+	 * parameters $1..$n (np of them; cast where PostgreSQL cannot infer a type:
+	 * CAST($1 AS BIGINT)). fn (may be NULL) gets each row; *changes (may be NULL) the
+	 * rows a write touched. Returns 0, what fn returned, -EEXIST (constraint), -errno.
+	 */
+	int (*query)(struct store *s, const char *sql, const struct store_param *p, size_t np,
+	             store_row_fn fn, void *ud, int64_t *changes);
 	/* 0 when a write could be done now. */
 	int (*ping)(struct store *s);
 	void (*free)(struct store *s);

@@ -402,6 +402,43 @@ static int pg_user_get(struct store *base, const char *login, char **hash, char 
 	return r;
 }
 
+/* store_ops.query: parameters go as text; rows to fn after the connection is back. */
+static int pg_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
+                   store_row_fn fn, void *ud, int64_t *changes)
+{
+	char ints[32][INT_BUF];
+	const char *params[32], *cols[64];
+	PGresult *res;
+	int r, rows, n;
+
+	if (np > 32)
+		return -E2BIG;
+	for (size_t i = 0; i < np; i++) {
+		if (p[i].is_int) {
+			fmt_i64(ints[i], p[i].i);
+			params[i] = ints[i];
+		} else {
+			params[i] = p[i].text;
+		}
+	}
+	res = exec((struct store_pg *)base, sql, (int)np, params, &r);
+	if (r == 0) {
+		rows = PQntuples(res);
+		n = PQnfields(res);
+		if (n > 64)
+			n = 64;
+		for (int row = 0; fn && r == 0 && row < rows; row++) {
+			for (int c = 0; c < n; c++)
+				cols[c] = nullable(res, row, c);
+			r = fn(cols, n, ud);
+		}
+		if (r == 0 && changes)
+			*changes = strtol(PQcmdTuples(res), NULL, 10);
+	}
+	PQclear(res);
+	return r;
+}
+
 static int pg_ping(struct store *base)
 {
 	return command((struct store_pg *)base, "SELECT 1 FROM schema_migrations LIMIT 1", 0, NULL,
@@ -434,6 +471,7 @@ static const struct store_ops pg_ops = {
     .export_captures = pg_export,
     .user_add = pg_user_add,
     .user_get = pg_user_get,
+    .query = pg_query,
     .ping = pg_ping,
     .free = pg_free,
 };

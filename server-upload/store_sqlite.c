@@ -469,6 +469,57 @@ static int sq_ping(struct store *base)
 	return r;
 }
 
+/* Binds $1..$np by name (a statement may use each several times, in any order). */
+static void bind_params(sqlite3_stmt *st, const struct store_param *p, size_t np)
+{
+	char name[32];
+
+	for (size_t i = 0; i < np; i++) {
+		int idx;
+		snprintf(name, sizeof(name), "$%zu", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			continue;
+		if (p[i].is_int)
+			sqlite3_bind_int64(st, idx, p[i].i);
+		else
+			bind_text(st, idx, p[i].text);
+	}
+}
+
+/* store_ops.query: rows go to fn with the lock held (fn must not call the store). */
+static int sq_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
+                    store_row_fn fn, void *ud, int64_t *changes)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	const char *cols[64];
+	sqlite3_stmt *st;
+	int r, rc, n;
+
+	LOCKED(s)
+	{
+		r = prepare(s, sql, &st);
+		if (r != 0)
+			continue;
+		bind_params(st, p, np);
+		n = sqlite3_column_count(st);
+		if (n > 64)
+			n = 64;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int i = 0; i < n; i++)
+				cols[i] = (const char *)sqlite3_column_text(st, i);
+			if (fn && (r = fn(cols, n, ud)) != 0)
+				break;
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+		if (r == 0 && changes)
+			*changes = sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
 static void sq_free(struct store *base)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
@@ -491,6 +542,7 @@ static const struct store_ops sqlite_ops = {
     .export_captures = sq_export,
     .user_add = sq_user_add,
     .user_get = sq_user_get,
+    .query = sq_query,
     .ping = sq_ping,
     .free = sq_free,
 };

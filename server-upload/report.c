@@ -1,0 +1,276 @@
+/* report.c: the weekly headteacher report of one school: the figures from the store. */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "parse.h"
+#include "store.h"
+
+#define WEEK_MS (7LL * 86400 * 1000)
+
+int report_week_parse(const char *week, int64_t *start_ms)
+{
+	char ys[5], ws[3];
+	int year, wk;
+	struct tm tm = {0};
+	time_t jan4;
+	int64_t monday1;
+
+	if (strlen(week) != 8 || week[4] != '-' || week[5] != 'W')
+		return -EINVAL;
+	memcpy(ys, week, 4);
+	ys[4] = '\0';
+	memcpy(ws, week + 6, 2);
+	ws[2] = '\0';
+	if (parse_int(ys, 1970, 9999, &year) < 0 || parse_int(ws, 1, 53, &wk) < 0)
+		return -EINVAL;
+	tm.tm_year = year - 1900;
+	tm.tm_mday = 4; /* 4 January is always in week 1 */
+	jan4 = timegm(&tm);
+	gmtime_r(&jan4, &tm);
+	monday1 = ((int64_t)jan4 - (int64_t)((tm.tm_wday + 6) % 7) * 86400) * 1000;
+	*start_ms = monday1 + (int64_t)(wk - 1) * WEEK_MS;
+	{
+		char check[16];
+		report_week_label(*start_ms, check, sizeof(check));
+		if (strcmp(check, week) != 0) /* week 53 of a 52-week year */
+			return -EINVAL;
+	}
+	return 0;
+}
+
+void report_week_label(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%G-W%V", &tm) == 0)
+		snprintf(buf, size, "?");
+}
+
+struct build {
+	struct report *r;
+	int64_t *waits;
+	size_t nwaits, capwaits;
+	struct report_count *users, *machines;
+	size_t nusers, nmachines, capusers, capmachines;
+	int err;
+};
+
+static int64_t num(const char *s)
+{
+	int64_t v = 0;
+
+	if (s)
+		parse_int64(s, INT64_MIN, INT64_MAX, &v);
+	return v;
+}
+
+/* Adds one to name's counters in a growable list. */
+static int tally(struct report_count **v, size_t *n, size_t *cap, const char *name, bool concern)
+{
+	size_t i;
+
+	for (i = 0; i < *n && strcmp((*v)[i].name, name) != 0; i++)
+		;
+	if (i == *n) {
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct report_count *nv = realloc(*v, nc * sizeof(**v));
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = nc;
+		}
+		memset(&(*v)[i], 0, sizeof(**v));
+		snprintf((*v)[i].name, sizeof((*v)[i].name), "%s", name);
+		(*n)++;
+	}
+	(*v)[i].captures++;
+	(*v)[i].concerns += concern;
+	return 0;
+}
+
+static int add_confirmed(struct report *r, const char *const *c)
+{
+	struct report_item *it,
+	    *nv = realloc(r->confirmed, (size_t)(r->nconfirmed + 1) * sizeof(*nv));
+	json_t *rec;
+
+	if (!nv)
+		return -ENOMEM;
+	r->confirmed = nv;
+	it = &nv[r->nconfirmed++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->id, sizeof(it->id), "%s", c[0]);
+	it->time = num(c[1]);
+	snprintf(it->category, sizeof(it->category), "%s", c[2]);
+	it->severity = (int)num(c[3]);
+	snprintf(it->status, sizeof(it->status), "%s", c[4]);
+	snprintf(it->user, sizeof(it->user), "%s", c[5]);
+	snprintf(it->machine, sizeof(it->machine), "%s", c[6]);
+	snprintf(it->sha, sizeof(it->sha), "%s", c[7]);
+	it->hidden = (int)num(c[8]);
+	rec = json_loads(c[10] ? c[10] : "{}", 0, NULL);
+	it->context = strdup(json_string_value(json_object_get(rec, "context")) ?: "");
+	json_decref(rec);
+	return it->context ? 0 : -ENOMEM;
+}
+
+/* Columns: id, time, category, severity, status, user, machine, sha, hidden, decided, record. */
+static int build_row(const char *const *c, int n, void *ud)
+{
+	struct build *b = ud;
+	struct report *r = b->r;
+	int64_t t = num(c[1]), decided = num(c[9]);
+	int sev = (int)num(c[3]), wk, cat;
+	bool concern = strcmp(c[4], "concern") == 0 || strcmp(c[4], "escalated") == 0;
+
+	if (n < 11)
+		return -EIO;
+	wk = REPORT_WEEKS - 1 - (int)((r->start - t + WEEK_MS - 1) / WEEK_MS);
+	if (t >= r->start)
+		wk = REPORT_WEEKS - 1;
+	if (wk >= 0 && wk < REPORT_WEEKS) {
+		r->weekly[wk]++;
+		r->weekly_concerns[wk] += concern;
+	}
+	if (t < r->start || t >= r->end)
+		return 0;
+	r->total++;
+	r->concerns += concern;
+	r->false_positives += strcmp(c[4], "false-positive") == 0;
+	r->pending += strcmp(c[4], "new") == 0;
+	for (cat = 0; cat < r->ncats && strcmp(r->cats[cat], c[2]) != 0; cat++)
+		;
+	if (cat == r->ncats && r->ncats < REPORT_MAX_CATS)
+		snprintf(r->cats[r->ncats++], sizeof(r->cats[0]), "%s", c[2]);
+	if (cat < r->ncats && sev >= 1 && sev <= 5)
+		r->by_cat_sev[cat][sev]++;
+	if (tally(&b->users, &b->nusers, &b->capusers, c[5], concern) < 0 ||
+	    tally(&b->machines, &b->nmachines, &b->capmachines, c[6], concern) < 0)
+		return -ENOMEM;
+	if (decided) {
+		if (b->nwaits == b->capwaits) {
+			size_t nc = b->capwaits ? b->capwaits * 2 : 256;
+			int64_t *nv = realloc(b->waits, nc * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			b->waits = nv;
+			b->capwaits = nc;
+		}
+		b->waits[b->nwaits++] = decided > t ? decided - t : 0;
+	}
+	if (concern)
+		return add_confirmed(r, c);
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct report_count *x = a, *y = b;
+
+	if (x->concerns != y->concerns)
+		return x->concerns < y->concerns ? 1 : -1;
+	if (x->captures != y->captures)
+		return x->captures < y->captures ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int top(struct report_count *v, size_t n, struct report_count *out)
+{
+	size_t k = n < REPORT_TOP ? n : REPORT_TOP;
+
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_count);
+	memcpy(out, v, k * sizeof(*v));
+	return (int)k;
+}
+
+static int school_row(const char *const *c, int n, void *ud)
+{
+	if (n >= 1)
+		*(int64_t *)ud = num(c[0]);
+	return 0;
+}
+
+int report_build(struct store *s, const char *school, const char *week, struct report **out)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	struct build b = {.r = r};
+	struct store_param p[3];
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->school, sizeof(r->school), "%s", school);
+	snprintf(r->week, sizeof(r->week), "%s", week);
+	if ((ret = report_week_parse(week, &r->start)) < 0)
+		goto fail;
+	r->end = r->start + WEEK_MS;
+	for (int i = 0; i < REPORT_WEEKS; i++)
+		report_week_label(r->start - (int64_t)(REPORT_WEEKS - 1 - i) * WEEK_MS,
+		                  r->week_labels[i], sizeof(r->week_labels[i]));
+	p[0] = (struct store_param){.text = school};
+	ret = s->ops->query(s, "SELECT id FROM schools WHERE name = $1", p, 1, school_row,
+	                    &r->school_id, NULL);
+	if (ret == 0 && r->school_id == 0)
+		ret = -ENOENT;
+	if (ret < 0)
+		goto fail;
+	p[0] = (struct store_param){.i = r->school_id, .is_int = true};
+	p[1] = (struct store_param){.i = r->start - (REPORT_WEEKS - 1) * WEEK_MS, .is_int = true};
+	p[2] = (struct store_param){.i = r->end, .is_int = true};
+	ret = s->ops->query(
+	    s,
+	    "SELECT c.id, c.time, c.category, c.severity, c.status, c.user_name, "
+	    "m.name, c.image_sha256, c.image_hidden, c.decided, CASE WHEN c.status "
+	    "IN ('concern', 'escalated') AND c.time >= CAST($3 AS BIGINT) - 604800000 "
+	    "THEN c.record END FROM captures c JOIN machines m ON m.id = c.machine_id "
+	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
+	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
+	    p, 3, build_row, &b, NULL);
+	if (ret < 0)
+		goto fail;
+	r->nusers = top(b.users, b.nusers, r->users);
+	r->nmachines = top(b.machines, b.nmachines, r->machines);
+	r->decided = (long)b.nwaits;
+	if (b.nwaits) {
+		qsort(b.waits, b.nwaits, sizeof(*b.waits), cmp_i64);
+		r->median_minutes = (double)b.waits[(b.nwaits - 1) / 2] / 60000.0;
+		r->p90_minutes = (double)b.waits[(b.nwaits * 9 + 9) / 10 - 1] / 60000.0;
+	}
+	free(b.waits);
+	free(b.users);
+	free(b.machines);
+	*out = r;
+	return 0;
+fail:
+	free(b.waits);
+	free(b.users);
+	free(b.machines);
+	report_free(r);
+	return ret;
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nconfirmed; i++)
+		free(r->confirmed[i].context);
+	free(r->confirmed);
+	free(r);
+}

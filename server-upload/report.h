@@ -1,0 +1,65 @@
+/* report.h: the weekly headteacher report of one school: data, and HTML, SVG, CSV and PDF. */
+#pragma once
+
+#include <stdint.h>
+
+#include "html.h"
+
+struct store;
+struct blobs;
+
+#define REPORT_WEEKS    12 /* the chart: this week and the 11 before */
+#define REPORT_MAX_CATS 32
+#define REPORT_TOP      10
+
+struct report_count {
+	char name[128];
+	long captures, concerns;
+};
+
+struct report_item {
+	char id[40], category[80], user[128], machine[128], sha[72], status[24];
+	char *context; /* malloc'd */
+	int severity, hidden;
+	int64_t time;
+};
+
+struct report {
+	char school[128], week[16];
+	int64_t school_id, start, end; /* the week: [start, end) ms, Monday 00:00 UTC */
+	char cats[REPORT_MAX_CATS][80];
+	long by_cat_sev[REPORT_MAX_CATS][6]; /* [category][severity 1..5] */
+	int ncats;
+	char week_labels[REPORT_WEEKS][16];
+	long weekly[REPORT_WEEKS], weekly_concerns[REPORT_WEEKS]; /* oldest first */
+	long total, concerns, false_positives, pending;
+	struct report_count users[REPORT_TOP], machines[REPORT_TOP];
+	int nusers, nmachines;
+	struct report_item *confirmed;
+	int nconfirmed;
+	long decided;
+	double median_minutes, p90_minutes; /* capture time to first decision */
+};
+
+/* "2026-W47" → Monday 00:00 UTC of that ISO week in ms. 0 or -EINVAL. */
+int report_week_parse(const char *week, int64_t *start_ms);
+/* The ISO week ("2026-W47") of a time. */
+void report_week_label(int64_t ms, char *buf, size_t size);
+
+/* Builds the report of school for week. 0, -ENOENT (no such school), -EINVAL (bad week),
+ * -errno. *out is the caller's (report_free()). */
+int report_build(struct store *s, const char *school, const char *week, struct report **out);
+void report_free(struct report *r);
+
+/* A whole HTML page; images from blobs inline as data: URIs, or (blobs NULL) linked to
+ * /captures/<id>/image. */
+void report_html(const struct report *r, struct blobs *blobs, struct html *h, bool page);
+/* The 12-week chart as an <svg> element. */
+void report_svg(const struct report *r, struct html *h);
+/* CSV: school,week,category,severity,captures */
+void report_csv(const struct report *r, struct html *h);
+/* PDF (cairo) into a malloc'd buffer. 0 or -errno. */
+int report_pdf(const struct report *r, struct blobs *blobs, char **out, size_t *len);
+
+/* Writes the report to path by its extension (.html, .pdf, .csv). 0, -EINVAL, -errno. */
+int report_write_file(const struct report *r, struct blobs *blobs, const char *path);

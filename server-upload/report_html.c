@@ -1,0 +1,259 @@
+/* report_html.c: the weekly report as an HTML page and as CSV, and writing it to a file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blobs.h"
+#include "report.h"
+
+static void minutes(struct html *h, double m)
+{
+	if (m < 120)
+		html_fmt(h, "%.0f min", m);
+	else if (m < 48 * 60)
+		html_fmt(h, "%.1f h", m / 60);
+	else
+		html_fmt(h, "%.1f days", m / 1440);
+}
+
+static void thumbnail(struct html *h, const struct report_item *it, struct blobs *blobs)
+{
+	void *png;
+	size_t len, cap;
+	char *b64;
+
+	if (it->hidden) {
+		html_raw(h, "<em>image hidden (referred)</em>");
+		return;
+	}
+	if (!blobs) {
+		html_raw(h, "<a href=\"/captures/");
+		html_url(h, it->id);
+		html_raw(
+		    h, "\"><img class=\"thumb\" alt=\"screenshot\" width=\"240\" src=\"/captures/");
+		html_url(h, it->id);
+		html_raw(h, "/image\"></a>");
+		return;
+	}
+	if (blobs_get(blobs, it->sha, &png, &len) < 0) {
+		html_raw(h, "<em>image not available</em>");
+		return;
+	}
+	cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(cap);
+	if (b64) {
+		sodium_bin2base64(b64, cap, png, len, sodium_base64_VARIANT_ORIGINAL);
+		html_raw(h, "<img class=\"thumb\" alt=\"screenshot\" width=\"240\" "
+		            "src=\"data:image/png;base64,");
+		html_raw(h, b64);
+		html_raw(h, "\">");
+	}
+	free(b64);
+	free(png);
+}
+
+static void counts_table(const struct report *r, struct html *h)
+{
+	long col[6] = {0};
+
+	html_raw(h, "<h2>Captures by category and severity</h2><table id=\"counts\"><thead><tr>"
+	            "<th>Category</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th>"
+	            "<th>Total</th></tr></thead><tbody>");
+	for (int c = 0; c < r->ncats; c++) {
+		long sum = 0;
+		html_raw(h, "<tr><th>");
+		html_text(h, r->cats[c]);
+		html_raw(h, "</th>");
+		for (int s = 1; s <= 5; s++) {
+			html_fmt(h, "<td>%ld</td>", r->by_cat_sev[c][s]);
+			sum += r->by_cat_sev[c][s];
+			col[s] += r->by_cat_sev[c][s];
+		}
+		html_fmt(h, "<td>%ld</td></tr>", sum);
+	}
+	html_raw(h, "</tbody><tfoot><tr><th>All</th>");
+	for (int s = 1; s <= 5; s++)
+		html_fmt(h, "<td>%ld</td>", col[s]);
+	html_fmt(h, "<td id=\"total\">%ld</td></tr></tfoot></table>", r->total);
+}
+
+static void top_table(struct html *h, const char *title, const char *id,
+                      const struct report_count *v, int n)
+{
+	html_raw(h, "<div class=\"top\"><h3>");
+	html_raw(h, title);
+	html_raw(h, "</h3><table id=\"");
+	html_raw(h, id);
+	html_raw(h, "\"><tr><th>Name</th><th>Concerns</th><th>Captures</th></tr>");
+	for (int i = 0; i < n; i++) {
+		html_raw(h, "<tr><td>");
+		html_text(h, v[i].name);
+		html_fmt(h, "</td><td>%ld</td><td>%ld</td></tr>", v[i].concerns, v[i].captures);
+	}
+	html_raw(h, "</table></div>");
+}
+
+void report_html(const struct report *r, struct blobs *blobs, struct html *h, bool page)
+{
+	if (page) {
+		html_raw(h,
+		         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+		html_text(h, r->school);
+		html_raw(h, " – weekly safeguarding report ");
+		html_text(h, r->week);
+		html_raw(h,
+		         "</title><style>body{font:14px/1.4 sans-serif;margin:2em}"
+		         "table{border-collapse:collapse}th,td{padding:.2em .6em;border-bottom:1px "
+		         "solid #ccc;text-align:left}</style></head><body>");
+	}
+	html_raw(h, "<article class=\"report\"><h1>Weekly safeguarding report: ");
+	html_text(h, r->school);
+	html_raw(h, ", week ");
+	html_text(h, r->week);
+	html_raw(h, "</h1><p class=\"muted\">For the headteacher and the designated safeguarding "
+	            "lead. Captures are what the monitoring flagged; only moderated concerns are "
+	            "incidents. Times are UTC.</p>");
+	html_fmt(h,
+	         "<p id=\"summary\"><strong>%ld</strong> captures this week: <strong>%ld</strong> "
+	         "confirmed or escalated concerns, %ld false positives, %ld not yet moderated.</p>",
+	         r->total, r->concerns, r->false_positives, r->pending);
+	counts_table(r, h);
+	html_raw(h, "<h2>The last 12 weeks</h2>");
+	report_svg(r, h);
+	html_raw(h, "<h2>Users and machines with most concerns</h2>");
+	top_table(h, "Users", "top-users", r->users, r->nusers);
+	top_table(h, "Machines", "top-machines", r->machines, r->nmachines);
+	html_raw(h, "<h2>Moderation times</h2><p id=\"moderation\">");
+	if (r->decided) {
+		html_fmt(h, "%ld captures decided; from capture to first decision: median ",
+		         r->decided);
+		minutes(h, r->median_minutes);
+		html_raw(h, ", 90th percentile ");
+		minutes(h, r->p90_minutes);
+		html_raw(h, ".");
+	} else {
+		html_raw(h, "No capture of this week has been decided yet.");
+	}
+	html_raw(h, "</p><h2>Confirmed concerns</h2>");
+	if (!r->nconfirmed)
+		html_raw(h, "<p>None this week.</p>");
+	html_raw(h, "<table id=\"confirmed\">");
+	for (int i = 0; i < r->nconfirmed; i++) {
+		const struct report_item *it = &r->confirmed[i];
+		char when[40];
+		time_t t = (time_t)(it->time / 1000);
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%a %d %b %H:%M", &tm))
+			when[0] = '\0';
+		html_raw(h, "<tr><td>");
+		thumbnail(h, it, blobs);
+		html_raw(h, "</td><td><strong>");
+		html_text(h, it->category);
+		html_fmt(h, "</strong> (severity %d, ", it->severity);
+		html_text(h, it->status);
+		html_raw(h, ")<br>");
+		html_text(h, when);
+		html_raw(h, " · ");
+		html_text(h, it->machine);
+		html_raw(h, " · ");
+		html_text(h, it->user);
+		html_raw(h, "<br><q>");
+		html_text(h, it->context);
+		html_raw(h, "</q></td></tr>");
+	}
+	html_raw(h, "</table></article>");
+	if (page)
+		html_raw(h, "</body></html>\n");
+}
+
+/* A CSV field: quoted, with quotes doubled (names may hold commas). */
+static void csv_field(struct html *h, const char *s)
+{
+	html_raw(h, "\"");
+	for (; *s; s++)
+		html_rawn(h, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+	html_raw(h, "\"");
+}
+
+void report_csv(const struct report *r, struct html *h)
+{
+	html_raw(h, "school,week,category,severity,captures\r\n");
+	for (int c = 0; c < r->ncats; c++) {
+		for (int s = 1; s <= 5; s++) {
+			if (!r->by_cat_sev[c][s])
+				continue;
+			csv_field(h, r->school);
+			html_raw(h, ",");
+			csv_field(h, r->week);
+			html_raw(h, ",");
+			csv_field(h, r->cats[c]);
+			html_fmt(h, ",%d,%ld\r\n", s, r->by_cat_sev[c][s]);
+		}
+	}
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t off = 0;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int report_write_file(const struct report *r, struct blobs *blobs, const char *path)
+{
+	struct html h;
+	char *data;
+	size_t len = 0;
+	int ret;
+
+	if (ends_with(path, ".pdf")) {
+		if ((ret = report_pdf(r, blobs, &data, &len)) < 0)
+			return ret;
+		ret = write_file(path, data, len);
+		free(data);
+		return ret;
+	}
+	html_init(&h);
+	if (ends_with(path, ".html") || ends_with(path, ".htm"))
+		report_html(r, blobs, &h, true);
+	else if (ends_with(path, ".csv"))
+		report_csv(r, &h);
+	else
+		return -EINVAL;
+	data = html_take(&h, &len);
+	if (!data)
+		return -ENOMEM;
+	ret = write_file(path, data, len);
+	free(data);
+	return ret;
+}

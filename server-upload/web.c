@@ -1,0 +1,217 @@
+/* web.c: the web UI's route table, page layout, shared helpers and the audit log writer. */
+#include "web.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "server-limits.h"
+#include "server.h"
+
+size_t web_routes(const struct server *srv, struct http_route *routes)
+{
+	const struct http_route table[] = {
+	    {"GET", "/login", SERVER_SMALL_BODY, web_login_get, NULL},
+	    {"POST", "/login", SERVER_SMALL_BODY, web_login_post, NULL},
+	    {"POST", "/logout", SERVER_SMALL_BODY, web_logout_post, NULL},
+	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL},
+	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL},
+	    {"GET", "/captures/", SERVER_SMALL_BODY, web_capture_get, NULL},
+	    {"POST", "/captures/", SERVER_SMALL_BODY, web_capture_post, NULL},
+	    {"GET", "/reports/", SERVER_SMALL_BODY, web_reports_get, NULL},
+	    {"GET", "/wordlists", SERVER_SMALL_BODY, web_wordlists_get, NULL},
+	    {"POST", "/wordlists", SERVER_MAX_LIST_UPLOAD * 3 + 4096, web_wordlists_post, NULL},
+	    {"GET", "/machines", SERVER_SMALL_BODY, web_machines_get, NULL},
+	    {"GET", "/audit", SERVER_SMALL_BODY, web_audit_get, NULL},
+	};
+	size_t n = sizeof(table) / sizeof(table[0]);
+
+	(void)srv;
+	memcpy(routes, table, sizeof(table));
+	return n;
+}
+
+static const char style[] =
+    "<style>"
+    "body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}"
+    "nav{background:#233;padding:.5em 1em}nav a,nav button{color:#fff;margin-right:1em;"
+    "background:none;border:0;font:inherit;cursor:pointer;text-decoration:underline}"
+    "nav form{display:inline}main{padding:1em 1.5em;max-width:80em}"
+    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;"
+    "border-bottom:1px solid #ddd;vertical-align:top}tr.sel,tr:focus-within{background:#ffe}"
+    ".sev5{color:#a00;font-weight:bold}.sev4{color:#c40}mark{background:#ff0}"
+    ".error{color:#a00}.ok{color:#070}label{display:block;margin:.3em 0}"
+    "form.filters label{display:inline-block;margin-right:.6em}"
+    "#zoom{display:none}#zoom+label img{max-width:100%;cursor:zoom-in;border:1px solid #999}"
+    "#zoom:checked+label img{max-width:none;cursor:zoom-out}"
+    ".actions form{display:inline-block;margin:.3em .6em .3em 0;vertical-align:top}"
+    "kbd{border:1px solid #999;border-radius:3px;padding:0 .3em;font-size:.85em}"
+    "pre{white-space:pre-wrap}.muted{color:#666}"
+    "</style>";
+
+void web_page_start(struct html *h, const struct web_ctx *w, const char *title)
+{
+	html_raw(h, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+	            "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+	html_text(h, title);
+	html_raw(h, " – Vigil</title>");
+	html_raw(h, style);
+	html_raw(h, "<script src=\"/static/web.js\" defer></script></head><body><nav>");
+	if (w && w->u.id) {
+		if (w->u.role != WEB_TECHNICIAN)
+			html_raw(
+			    h, "<a href=\"/captures\">Captures</a><a href=\"/reports/\">Reports</a>"
+			       "<a href=\"/audit\">Audit log</a>");
+		if (w->u.role == WEB_TECHNICIAN)
+			html_raw(h, "<a href=\"/wordlists\">Phrase lists</a>");
+		if (w->u.role != WEB_HEADTEACHER)
+			html_raw(h, "<a href=\"/machines\">Machines</a>");
+		html_raw(h, "<form method=\"post\" action=\"/logout\">");
+		web_csrf_field(h, w);
+		html_raw(h, "<button type=\"submit\">Sign out ");
+		html_text(h, w->u.login);
+		html_raw(h, "</button></form>");
+	} else {
+		html_raw(h, "<a href=\"/login\">Vigil</a>");
+	}
+	html_raw(h, "</nav><main>");
+}
+
+void web_page_end(struct html *h)
+{
+	html_raw(h, "</main></body></html>\n");
+}
+
+void web_csrf_field(struct html *h, const struct web_ctx *w)
+{
+	html_raw(h, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(h, w->u.csrf);
+	html_raw(h, "\">");
+}
+
+void web_send_raw(struct http_response *resp, int status, const char *type, char *body, size_t len)
+{
+	free(resp->body);
+	resp->body = body;
+	resp->len = len;
+	resp->status = status;
+	resp->content_type = type;
+}
+
+void web_send(struct web_ctx *w, struct html *h, int status)
+{
+	size_t len = 0;
+	char *body = html_take(h, &len);
+
+	if (!body) {
+		log_warning("web: page for %s too large or out of memory",
+		            http_request_path(w->req));
+		http_reply_error(w->resp, 503, NULL, "page too large");
+		return;
+	}
+	web_send_raw(w->resp, status, "text/html; charset=utf-8", body, len);
+}
+
+void web_redirect(struct http_response *resp, const char *location)
+{
+	snprintf(resp->location, sizeof(resp->location), "%s", location);
+	web_send_raw(resp, 303, "text/plain; charset=utf-8", strdup("See other\n"), 10);
+}
+
+void web_error(struct web_ctx *w, int status, const char *message)
+{
+	struct html h;
+
+	html_init(&h);
+	web_page_start(&h, w->u.id ? w : NULL, "Error");
+	html_raw(&h, "<h1>Sorry</h1><p class=\"error\">");
+	html_text(&h, message);
+	html_raw(&h, "</p>");
+	web_page_end(&h);
+	web_send(w, &h, status);
+}
+
+void web_not_found(struct web_ctx *w)
+{
+	web_error(w, 404, "There is nothing here, or you may not see it.");
+}
+
+const char *web_arg(const struct web_ctx *w, const char *name)
+{
+	const char *v = http_request_arg(w->req, name);
+
+	return v ? v : "";
+}
+
+bool web_sees_school(const struct web_ctx *w, int64_t school_id)
+{
+	return w->u.school_id == 0 || w->u.school_id == school_id;
+}
+
+void web_time(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, size, "?");
+}
+
+int web_audit(struct server *srv, const char *login, int64_t school_id, const char *action,
+              const char *capture_id, const char *detail)
+{
+	struct timespec ts;
+	struct store_param p[6];
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p[0] = (struct store_param){.i = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	                            .is_int = true};
+	p[1] = (struct store_param){.text = login};
+	p[2] = school_id ? (struct store_param){.i = school_id, .is_int = true}
+	                 : (struct store_param){.text = NULL};
+	p[3] = (struct store_param){.text = action};
+	p[4] = (struct store_param){.text = capture_id};
+	p[5] = (struct store_param){.text = detail ? detail : ""};
+	r = srv->store->ops->query(srv->store,
+	                           "INSERT INTO audit (time, login, school_id, action, capture_id, "
+	                           "detail) VALUES ($1, $2, CAST($3 AS BIGINT), $4, $5, $6)",
+	                           p, 6, NULL, NULL, NULL);
+	if (r < 0)
+		log_error("audit: cannot record %s by %s: %s", action, login, strerror(-r));
+	return r;
+}
+
+/* Keyboard shortcuts: j/k move through the queue (or to the next/previous capture), Enter
+ * opens; on a capture c confirms, f false positive (focus the reason), e escalates, n
+ * focuses the note. Keys typed into a field are left alone. */
+static const char script[] =
+    "document.addEventListener('keydown',function(ev){\n"
+    " var t=ev.target;if(ev.ctrlKey||ev.metaKey||ev.altKey)return;\n"
+    " if(t&&(t.tagName==='INPUT'||t.tagName==='TEXTAREA'||t.tagName==='SELECT'))return;\n"
+    " var rows=[].slice.call(document.querySelectorAll('a.cap'));\n"
+    " var cur=rows.indexOf(document.activeElement);\n"
+    " function go(id){var a=document.getElementById(id);if(a){location.href=a.href;}}\n"
+    " function sub(id){var f=document.getElementById(id);if(f){f.submit();}}\n"
+    " function foc(id){var f=document.getElementById(id);if(f){f.focus();ev.preventDefault();}}\n"
+    " switch(ev.key){\n"
+    " case 'j':if(rows.length){rows[Math.min(cur+1,rows.length-1)].focus();}else "
+    "go('next');break;\n"
+    " case 'k':if(rows.length){rows[Math.max(cur-1,0)].focus();}else go('prev');break;\n"
+    " case 'c':sub('act-concern');break;\n"
+    " case 'e':sub('act-escalate');break;\n"
+    " case 'f':foc('fp-reason');break;\n"
+    " case 'n':foc('note-text');break;\n"
+    " }\n"
+    "});\n";
+
+void web_script_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	(void)ctx;
+	(void)req;
+	web_send_raw(resp, 200, "text/javascript; charset=utf-8", strdup(script),
+	             sizeof(script) - 1);
+}

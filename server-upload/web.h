@@ -1,0 +1,98 @@
+/* web.h: what the web pages share: routes, the signed-in user, forms, CSRF, layout, audit. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "html.h"
+#include "http.h"
+#include "token.h"
+
+struct server;
+
+#define WEB_MAX_ROUTES 20
+
+/* Roles, as a mask for web_begin(). */
+enum web_role {
+	WEB_MODERATOR = 1,
+	WEB_HEADTEACHER = 2,
+	WEB_TECHNICIAN = 4,
+	WEB_ANY = 7,
+};
+
+struct web_user {
+	int64_t id;
+	char login[128];
+	enum web_role role;
+	int64_t school_id; /* 0: every school */
+	char school[128];  /* "" for every school */
+	char csrf[TOKEN_BUF];
+};
+
+#define WEB_MAX_FIELDS 16
+
+/* One request of a signed-in user. */
+struct web_ctx {
+	struct server *srv;
+	struct http_request *req;
+	struct http_response *resp;
+	struct web_user u;
+	int64_t now;
+	char *form; /* decoded copy of a POST body */
+	const char *names[WEB_MAX_FIELDS], *values[WEB_MAX_FIELDS];
+	int nfields;
+};
+
+/* Fills routes (at most WEB_MAX_ROUTES); returns how many. */
+size_t web_routes(const struct server *srv, struct http_route *routes);
+
+/*
+ * Starts a page for a user whose role is in roles. Returns 0 with w filled, or answers
+ * (redirect to /login without a session, 404 for a role that may not see the page, 403
+ * for a POST without the session's CSRF token, 503) and returns -1. For POST the form
+ * is parsed. Call web_end() in every case.
+ */
+int web_begin(void *ctx, struct http_request *req, struct http_response *resp, unsigned int roles,
+              struct web_ctx *w);
+void web_end(struct web_ctx *w);
+
+/* A form field of a POST (decoded), NULL when absent. */
+const char *web_field(const struct web_ctx *w, const char *name);
+/* A query-string argument, "" when absent. */
+const char *web_arg(const struct web_ctx *w, const char *name);
+
+/* Whether the user may see captures and reports of school_id. */
+bool web_sees_school(const struct web_ctx *w, int64_t school_id);
+
+/* Page layout: head, navigation for the role, then the caller's body, then the end. */
+void web_page_start(struct html *h, const struct web_ctx *w, const char *title);
+void web_page_end(struct html *h);
+/* The hidden CSRF field of a form. */
+void web_csrf_field(struct html *h, const struct web_ctx *w);
+/* Sends h as the page with status (takes the buffer). */
+void web_send(struct web_ctx *w, struct html *h, int status);
+void web_send_raw(struct http_response *resp, int status, const char *type, char *body, size_t len);
+void web_redirect(struct http_response *resp, const char *location);
+void web_not_found(struct web_ctx *w);
+void web_error(struct web_ctx *w, int status, const char *message);
+
+/* Appends a row to the audit log (school_id 0: none). Returns 0 or -errno (logged). */
+int web_audit(struct server *srv, const char *login, int64_t school_id, const char *action,
+              const char *capture_id, const char *detail);
+
+/* Formats ms since the epoch as "YYYY-MM-DD HH:MM" UTC. */
+void web_time(int64_t ms, char *buf, size_t size);
+
+/* Page handlers (web_*.c). */
+void web_login_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_login_post(void *ctx, struct http_request *req, struct http_response *resp);
+void web_logout_post(void *ctx, struct http_request *req, struct http_response *resp);
+void web_script_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_captures_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_capture_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_capture_post(void *ctx, struct http_request *req, struct http_response *resp);
+void web_reports_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_wordlists_post(void *ctx, struct http_request *req, struct http_response *resp);
+void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_audit_get(void *ctx, struct http_request *req, struct http_response *resp);

@@ -1,0 +1,359 @@
+/* web_auth.c: web sign-in: sessions in hashed cookies, CSRF tokens, login rate limits. */
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parse.h"
+#include "rfc3339.h"
+#include "server.h"
+#include "web.h"
+
+/*
+ * A session is 32 random bytes in the cookie "vigil_session" (HttpOnly, SameSite=Strict,
+ * Secure over TLS); the database holds only its SHA-256, the user and a per-session CSRF
+ * token that every form carries and every POST must echo. Signing in always makes a new
+ * session (a cookie planted before sign-in is never promoted). Failed sign-ins are
+ * counted in memory per login and per address: WEB_LOGIN_FAILS_* within
+ * WEB_LOGIN_WINDOW_MS lock that login or address out (429) until the window passes.
+ */
+#define WEB_SESSION_MS        (8LL * 3600 * 1000)
+#define WEB_LOGIN_WINDOW_MS   (15LL * 60 * 1000)
+#define WEB_LOGIN_FAILS_LOGIN 5
+#define WEB_LOGIN_FAILS_PEER  20
+#define WEB_LIMIT_SLOTS       1024
+#define COOKIE                "vigil_session"
+
+struct fail_slot {
+	char key[160]; /* "l:LOGIN" or "a:ADDRESS" */
+	int64_t start;
+	int count;
+};
+
+static struct fail_slot fails[WEB_LIMIT_SLOTS];
+static pthread_mutex_t fails_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot of key (lock held), reusing an expired or the oldest one. */
+static struct fail_slot *fail_find(const char *key, int64_t now, bool create)
+{
+	struct fail_slot *oldest = &fails[0];
+
+	for (size_t i = 0; i < WEB_LIMIT_SLOTS; i++) {
+		struct fail_slot *f = &fails[i];
+		if (f->key[0] && strcmp(f->key, key) == 0) {
+			if (now - f->start > WEB_LOGIN_WINDOW_MS)
+				f->count = 0, f->start = now;
+			return f;
+		}
+		if (f->start < oldest->start)
+			oldest = f;
+	}
+	if (!create)
+		return NULL;
+	snprintf(oldest->key, sizeof(oldest->key), "%s", key);
+	oldest->start = now;
+	oldest->count = 0;
+	return oldest;
+}
+
+static bool limited(const char *key, int max, int64_t now)
+{
+	struct fail_slot *f;
+	bool r;
+
+	pthread_mutex_lock(&fails_lock);
+	f = fail_find(key, now, false);
+	r = f && f->count >= max;
+	pthread_mutex_unlock(&fails_lock);
+	return r;
+}
+
+static void count_fail(const char *key, int64_t now)
+{
+	pthread_mutex_lock(&fails_lock);
+	fail_find(key, now, true)->count++;
+	pthread_mutex_unlock(&fails_lock);
+}
+
+/* The session cookie's value, or NULL. */
+static const char *session_cookie(struct http_request *req)
+{
+	const char *v = http_request_cookie(req, COOKIE);
+
+	return v && token_well_formed(v) ? v : NULL;
+}
+
+struct user_row {
+	struct web_user *u;
+	char *hash;
+	int found;
+};
+
+static int user_row(const char *const *c, int n, void *ud)
+{
+	struct user_row *r = ud;
+	int64_t v;
+
+	if (n < 6)
+		return -EIO;
+	r->found = 1;
+	parse_int64(c[0], 0, INT64_MAX, &r->u->id);
+	snprintf(r->u->login, sizeof(r->u->login), "%s", c[1]);
+	r->u->role = strcmp(c[2], "moderator") == 0     ? WEB_MODERATOR
+	             : strcmp(c[2], "headteacher") == 0 ? WEB_HEADTEACHER
+	                                                : WEB_TECHNICIAN;
+	r->u->school_id = c[3] && parse_int64(c[3], 0, INT64_MAX, &v) == 0 ? v : 0;
+	snprintf(r->u->school, sizeof(r->u->school), "%s", c[4] ? c[4] : "");
+	if (c[5] && !(r->hash = strdup(c[5])))
+		return -ENOMEM;
+	if (n > 6 && c[6])
+		snprintf(r->u->csrf, sizeof(r->u->csrf), "%s", c[6]);
+	return 0;
+}
+
+#define USER_COLS "SELECT u.id, u.login, u.role, u.school_id, sc.name, u.password_hash"
+#define USER_FROM " FROM users u LEFT JOIN schools sc ON sc.id = u.school_id"
+
+/* The user of a live session cookie: 0, -ENOENT, -errno. */
+static int session_user(struct server *srv, const char *cookie, int64_t now, struct web_user *u)
+{
+	char hash[TOKEN_HASH_BUF];
+	struct user_row row = {.u = u};
+	struct store_param p[2] = {{.text = hash}, {.i = now, .is_int = true}};
+	int r;
+
+	token_hash(cookie, hash);
+	r = srv->store->ops->query(srv->store,
+	                           USER_COLS
+	                           ", s.csrf FROM sessions s JOIN users u ON u.id = "
+	                           "s.user_id LEFT JOIN schools sc ON sc.id = u.school_id "
+	                           "WHERE s.id_hash = $1 AND s.expires > $2",
+	                           p, 2, user_row, &row, NULL);
+	free(row.hash);
+	return r < 0 ? r : row.found ? 0 : -ENOENT;
+}
+
+/* Splits an application/x-www-form-urlencoded body into w's fields. */
+static int parse_form(struct web_ctx *w)
+{
+	size_t len;
+	const char *body = http_request_body(w->req, &len);
+	char *p, *end;
+
+	w->form = malloc(len + 1);
+	if (!w->form)
+		return -ENOMEM;
+	memcpy(w->form, body, len);
+	w->form[len] = '\0';
+	for (p = w->form; *p && w->nfields < WEB_MAX_FIELDS; p = end) {
+		char *eq, *amp = strchr(p, '&');
+		end = amp ? amp + 1 : p + strlen(p);
+		if (amp)
+			*amp = '\0';
+		for (char *q = p; *q; q++)
+			if (*q == '+')
+				*q = ' ';
+		eq = strchr(p, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		MHD_http_unescape(p);
+		MHD_http_unescape(eq + 1);
+		w->names[w->nfields] = p;
+		w->values[w->nfields++] = eq + 1;
+	}
+	return 0;
+}
+
+const char *web_field(const struct web_ctx *w, const char *name)
+{
+	for (int i = 0; i < w->nfields; i++)
+		if (strcmp(w->names[i], name) == 0)
+			return w->values[i];
+	return NULL;
+}
+
+int web_begin(void *ctx, struct http_request *req, struct http_response *resp, unsigned int roles,
+              struct web_ctx *w)
+{
+	const char *cookie = session_cookie(req), *tok;
+	int r;
+
+	*w = (struct web_ctx){.srv = ctx, .req = req, .resp = resp, .now = rfc3339_now_ms()};
+	r = cookie ? session_user(w->srv, cookie, w->now, &w->u) : -ENOENT;
+	if (r == -ENOENT) {
+		web_redirect(resp, "/login");
+		return -1;
+	}
+	if (r < 0) {
+		web_error(w, 503, "The database is not available; try again shortly.");
+		return -1;
+	}
+	if (strcmp(http_request_method(req), "POST") == 0) {
+		if (parse_form(w) < 0) {
+			web_error(w, 503, "Out of memory.");
+			return -1;
+		}
+		tok = web_field(w, "csrf");
+		if (!tok || strlen(tok) != strlen(w->u.csrf) ||
+		    sodium_memcmp(tok, w->u.csrf, strlen(tok)) != 0) {
+			web_error(w, 403,
+			          "This form has expired or did not come from Vigil; go "
+			          "back, reload the page and try again.");
+			return -1;
+		}
+	}
+	if (!(w->u.role & roles)) {
+		web_not_found(w);
+		return -1;
+	}
+	return 0;
+}
+
+void web_end(struct web_ctx *w)
+{
+	free(w->form);
+	w->form = NULL;
+}
+
+static void login_page(struct web_ctx *w, int status, const char *message)
+{
+	struct html h;
+
+	html_init(&h);
+	web_page_start(&h, NULL, "Sign in");
+	html_raw(&h, "<h1>Sign in to Vigil</h1>");
+	if (message) {
+		html_raw(&h, "<p class=\"error\" role=\"alert\">");
+		html_text(&h, message);
+		html_raw(&h, "</p>");
+	}
+	html_raw(&h, "<form method=\"post\" action=\"/login\" class=\"login\">"
+	             "<label>Login <input name=\"login\" autocomplete=\"username\" required "
+	             "autofocus></label>"
+	             "<label>Password <input name=\"password\" type=\"password\" "
+	             "autocomplete=\"current-password\" required></label>"
+	             "<button type=\"submit\">Sign in</button></form>");
+	web_page_end(&h);
+	web_send(w, &h, status);
+}
+
+void web_login_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_ctx w = {.srv = ctx, .req = req, .resp = resp};
+
+	login_page(&w, 200, NULL);
+}
+
+/* Makes a new session for u and sets its cookie. */
+static int session_start(struct web_ctx *w, const struct web_user *u)
+{
+	char id[TOKEN_BUF], hash[TOKEN_HASH_BUF], csrf[TOKEN_BUF];
+	struct store_param p[5];
+	int r;
+
+	if (token_new(id) < 0 || token_new(csrf) < 0)
+		return -EIO;
+	token_hash(id, hash);
+	p[0] = (struct store_param){.text = hash};
+	p[1] = (struct store_param){.i = u->id, .is_int = true};
+	p[2] = (struct store_param){.text = csrf};
+	p[3] = (struct store_param){.i = w->now, .is_int = true};
+	p[4] = (struct store_param){.i = w->now + WEB_SESSION_MS, .is_int = true};
+	r = w->srv->store->ops->query(w->srv->store,
+	                              "INSERT INTO sessions (id_hash, user_id, csrf, created, "
+	                              "expires) VALUES ($1, $2, $3, $4, $5)",
+	                              p, 5, NULL, NULL, NULL);
+	if (r == 0)
+		snprintf(w->resp->set_cookie, sizeof(w->resp->set_cookie),
+		         COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", id,
+		         WEB_SESSION_MS / 1000, http_request_tls(w->req) ? "; Secure" : "");
+	sodium_memzero(id, sizeof(id));
+	return r;
+}
+
+static int check_password(struct web_ctx *w, const char *login, const char *password,
+                          struct web_user *u)
+{
+	struct user_row row = {.u = u};
+	struct store_param p = {.text = login};
+	int r;
+
+	r = w->srv->store->ops->query(w->srv->store, USER_COLS USER_FROM " WHERE u.login = $1", &p,
+	                              1, user_row, &row, NULL);
+	if (r == 0 && !row.found)
+		r = -EPERM;
+	if (r == 0 && crypto_pwhash_str_verify(row.hash, password, strlen(password)) != 0)
+		r = -EPERM;
+	free(row.hash);
+	return r;
+}
+
+void web_login_post(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_ctx w = {.srv = ctx, .req = req, .resp = resp, .now = rfc3339_now_ms()};
+	char peer[64], kl[160], kp[80];
+	const char *login, *password;
+	struct web_user u = {0};
+	int r;
+
+	if (parse_form(&w) < 0) {
+		web_error(&w, 503, "Out of memory.");
+		return;
+	}
+	login = web_field(&w, "login");
+	password = web_field(&w, "password");
+	http_request_peer(req, peer, sizeof(peer));
+	snprintf(kl, sizeof(kl), "l:%.150s", login ? login : "");
+	snprintf(kp, sizeof(kp), "a:%s", peer);
+	if (limited(kl, WEB_LOGIN_FAILS_LOGIN, w.now) || limited(kp, WEB_LOGIN_FAILS_PEER, w.now)) {
+		log_warning("web: sign-in refused for a while (too many failures) for a login "
+		            "from %s",
+		            peer);
+		login_page(&w, 429, "Too many failed sign-ins. Wait 15 minutes and try again.");
+		goto out;
+	}
+	if (!login || !password || !*login || strlen(login) > 100 || strlen(password) > 1024) {
+		login_page(&w, 400, "Give your login and password.");
+		goto out;
+	}
+	r = check_password(&w, login, password, &u);
+	if (r == -EPERM) {
+		count_fail(kl, w.now);
+		count_fail(kp, w.now);
+		login_page(&w, 401, "Wrong login or password.");
+		goto out;
+	}
+	if (r < 0 || (r = session_start(&w, &u)) < 0) {
+		web_error(&w, 503, "The database is not available; try again shortly.");
+		goto out;
+	}
+	web_audit(w.srv, u.login, u.school_id, "sign-in", NULL, peer);
+	web_redirect(resp, u.role == WEB_TECHNICIAN ? "/wordlists" : "/captures");
+out:
+	if (w.form)
+		sodium_memzero(w.form, strlen(w.form));
+	web_end(&w);
+}
+
+void web_logout_post(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_ctx w;
+	char hash[TOKEN_HASH_BUF];
+	struct store_param p = {.text = hash};
+
+	if (web_begin(ctx, req, resp, WEB_ANY, &w) == 0) {
+		token_hash(session_cookie(req), hash);
+		w.srv->store->ops->query(w.srv->store, "DELETE FROM sessions WHERE id_hash = $1",
+		                         &p, 1, NULL, NULL, NULL);
+		web_audit(w.srv, w.u.login, w.u.school_id, "sign-out", NULL, "");
+		snprintf(resp->set_cookie, sizeof(resp->set_cookie),
+		         COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+		web_redirect(resp, "/login");
+	}
+	web_end(&w);
+}

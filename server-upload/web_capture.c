@@ -1,0 +1,453 @@
+/* web_capture.c: one capture (/captures/<id>): screenshot, context, actions, history, image. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "parse.h"
+#include "server.h"
+#include "web.h"
+
+#define PREFIX "/captures/"
+
+struct capture {
+	char id[40], school[128], machine[128], category[80], source[24], user[128];
+	char status[24], status_by[128], sha[80];
+	int64_t school_id, time, received, status_time;
+	int severity, hidden;
+	json_t *record;
+	bool found;
+};
+
+static void cp(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int64_t num(const char *s)
+{
+	int64_t v = 0;
+
+	if (s)
+		parse_int64(s, INT64_MIN, INT64_MAX, &v);
+	return v;
+}
+
+static int capture_row(const char *const *c, int n, void *ud)
+{
+	struct capture *k = ud;
+
+	if (n < 16)
+		return -EIO;
+	cp(k->id, sizeof(k->id), c[0]);
+	k->school_id = num(c[1]);
+	cp(k->school, sizeof(k->school), c[2]);
+	cp(k->machine, sizeof(k->machine), c[3]);
+	k->time = num(c[4]);
+	k->received = num(c[5]);
+	cp(k->category, sizeof(k->category), c[6]);
+	k->severity = (int)num(c[7]);
+	cp(k->source, sizeof(k->source), c[8]);
+	cp(k->user, sizeof(k->user), c[9]);
+	cp(k->status, sizeof(k->status), c[10]);
+	k->record = json_loads(c[11] ? c[11] : "{}", 0, NULL);
+	k->hidden = (int)num(c[12]);
+	cp(k->status_by, sizeof(k->status_by), c[13]);
+	k->status_time = num(c[14]);
+	cp(k->sha, sizeof(k->sha), c[15]);
+	k->found = true;
+	return 0;
+}
+
+/* Loads capture id when the user may see it: 0, -ENOENT (absent or not theirs), -errno. */
+static int capture_load(struct web_ctx *w, const char *id, struct capture *k)
+{
+	struct store_param p = {.text = id};
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	r = w->srv->store->ops->query(
+	    w->srv->store,
+	    "SELECT c.id, c.school_id, sc.name, m.name, c.time, c.received, c.category, "
+	    "c.severity, c.source, c.user_name, c.status, c.record, c.image_hidden, c.status_by, "
+	    "c.status_time, c.image_sha256 FROM captures c JOIN schools sc ON sc.id = c.school_id "
+	    "JOIN machines m ON m.id = c.machine_id WHERE c.id = $1",
+	    &p, 1, capture_row, k, NULL);
+	if (r < 0)
+		return r;
+	if (!k->found || !web_sees_school(w, k->school_id)) {
+		json_decref(k->record);
+		k->record = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static const char *rec_str(json_t *rec, const char *a, const char *b)
+{
+	json_t *v = json_object_get(rec, a);
+
+	if (b)
+		v = json_object_get(v, b);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* The context with the matched text marked; every piece escaped. */
+static void context_marked(struct html *h, const char *context, const char *matched)
+{
+	const char *at = NULL;
+	size_t mlen = strlen(matched);
+
+	if (mlen) {
+		at = strstr(context, matched);
+		for (const char *p = context; !at && *p; p++)
+			if (strncasecmp(p, matched, mlen) == 0)
+				at = p;
+	}
+	if (!at) {
+		html_text(h, context);
+		return;
+	}
+	html_textn(h, context, (size_t)(at - context));
+	html_raw(h, "<mark>");
+	html_textn(h, at, mlen);
+	html_raw(h, "</mark>");
+	html_text(h, at + mlen);
+}
+
+static void field(struct html *h, const char *name, const char *value)
+{
+	html_raw(h, "<tr><th>");
+	html_raw(h, name);
+	html_raw(h, "</th><td>");
+	html_text(h, value);
+	html_raw(h, "</td></tr>");
+}
+
+static int event_row(const char *const *c, int n, void *ud)
+{
+	struct html *h = ud;
+	char when[32];
+
+	if (n < 4)
+		return -EIO;
+	web_time(num(c[0]), when, sizeof(when));
+	html_raw(h, "<li>");
+	html_text(h, when);
+	html_raw(h, " <strong>");
+	html_text(h, c[1]);
+	html_raw(h, "</strong>: ");
+	html_text(h, c[2]);
+	if (c[3] && *c[3]) {
+		html_raw(h, " — ");
+		html_text(h, c[3]);
+	}
+	html_raw(h, "</li>");
+	return 0;
+}
+
+static int neighbour_row(const char *const *c, int n, void *ud)
+{
+	if (n >= 1 && c[0])
+		cp(ud, 40, c[0]);
+	return 0;
+}
+
+/* The next (dir > 0) or previous new capture in queue order, in the user's scope. */
+static void neighbour(struct web_ctx *w, const struct capture *k, int dir, char out[40])
+{
+	struct store_param p[3] = {{.i = k->severity, .is_int = true},
+	                           {.i = k->time, .is_int = true},
+	                           {.i = w->u.school_id, .is_int = true}};
+	const char *next =
+	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
+	    "school_id = CAST($3 AS BIGINT)) AND (severity < CAST($1 AS BIGINT) OR (severity = "
+	    "CAST($1 AS BIGINT) AND time > CAST($2 AS BIGINT))) ORDER BY severity DESC, time ASC "
+	    "LIMIT 1";
+	const char *prev =
+	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
+	    "school_id = CAST($3 AS BIGINT)) AND (severity > CAST($1 AS BIGINT) OR (severity = "
+	    "CAST($1 AS BIGINT) AND time < CAST($2 AS BIGINT))) ORDER BY severity ASC, time DESC "
+	    "LIMIT 1";
+
+	out[0] = '\0';
+	w->srv->store->ops->query(w->srv->store, dir > 0 ? next : prev, p, 3, neighbour_row, out,
+	                          NULL);
+}
+
+static void action_form(struct html *h, const struct web_ctx *w, const struct capture *k,
+                        const char *action, const char *form_id, const char *label,
+                        const char *text_field)
+{
+	html_raw(h, "<form method=\"post\" id=\"");
+	html_raw(h, form_id);
+	html_raw(h, "\" action=\"/captures/");
+	html_url(h, k->id);
+	html_raw(h, "/action\">");
+	web_csrf_field(h, w);
+	html_raw(h, "<input type=\"hidden\" name=\"action\" value=\"");
+	html_raw(h, action);
+	html_raw(h, "\">");
+	if (text_field)
+		html_raw(h, text_field);
+	html_raw(h, "<button type=\"submit\">");
+	html_raw(h, label);
+	html_raw(h, "</button></form>");
+}
+
+static void capture_actions(struct html *h, const struct web_ctx *w, const struct capture *k)
+{
+	html_raw(h, "<h2>Decide</h2><div class=\"actions\">");
+	action_form(h, w, k, "concern", "act-concern", "Confirm as concern <kbd>c</kbd>", NULL);
+	action_form(h, w, k, "escalate", "act-escalate", "Escalate to the DSL <kbd>e</kbd>", NULL);
+	action_form(h, w, k, "false-positive", "act-fp", "False positive <kbd>f</kbd>",
+	            "<label>Reason <input id=\"fp-reason\" name=\"text\" required "
+	            "maxlength=\"1000\"></label>");
+	action_form(h, w, k, "note", "act-note", "Add note <kbd>n</kbd>",
+	            "<label>Note <textarea id=\"note-text\" name=\"text\" rows=\"2\" cols=\"40\" "
+	            "required maxlength=\"4000\"></textarea></label>");
+	if (!k->hidden)
+		action_form(h, w, k, "hide-image", "act-hide",
+		            "Hide image (possible child abuse material)",
+		            "<label>Referral (who was told, reference) <input name=\"text\" "
+		            "required maxlength=\"1000\"></label>");
+	html_raw(h, "</div>");
+}
+
+static void capture_page(struct web_ctx *w, struct capture *k)
+{
+	json_t *rec = k->record;
+	char when[32], recv[32], next[40], prev[40], status_time[32];
+	struct store_param p = {.text = k->id};
+	struct html h;
+
+	web_time(k->time, when, sizeof(when));
+	web_time(k->received, recv, sizeof(recv));
+	neighbour(w, k, 1, next);
+	neighbour(w, k, -1, prev);
+	html_init(&h);
+	web_page_start(&h, w, "Capture");
+	html_raw(&h, "<h1>");
+	html_text(&h, k->category);
+	html_fmt(&h, " <span class=\"sev%d\">severity %d</span></h1>", k->severity, k->severity);
+	html_raw(&h, "<p>");
+	if (prev[0]) {
+		html_raw(&h, "<a id=\"prev\" href=\"/captures/");
+		html_url(&h, prev);
+		html_raw(&h, "\">← previous <kbd>k</kbd></a> ");
+	}
+	if (next[0]) {
+		html_raw(&h, "<a id=\"next\" href=\"/captures/");
+		html_url(&h, next);
+		html_raw(&h, "\">next <kbd>j</kbd> →</a>");
+	}
+	html_raw(&h, " <a href=\"/captures\">queue</a></p>");
+	html_raw(&h, "<p>Context: <q id=\"context\">");
+	context_marked(&h, rec_str(rec, "context", NULL), rec_str(rec, "reason", "matched"));
+	html_raw(&h, "</q></p><table class=\"meta\">");
+	html_raw(&h, "<tr><th>Status</th><td id=\"status\">");
+	html_text(&h, k->status);
+	if (k->status_by[0]) {
+		web_time(k->status_time, status_time, sizeof(status_time));
+		html_raw(&h, " (");
+		html_text(&h, k->status_by);
+		html_raw(&h, ", ");
+		html_text(&h, status_time);
+		html_raw(&h, ")");
+	}
+	html_raw(&h, "</td></tr>");
+	field(&h, "Window title", rec_str(rec, "window", "title"));
+	field(&h, "Application", rec_str(rec, "window", "app"));
+	field(&h, "Phrase", rec_str(rec, "reason", "phrase"));
+	field(&h, "Matched", rec_str(rec, "reason", "matched"));
+	field(&h, "Rule", rec_str(rec, "reason", "rule"));
+	field(&h, "Source", k->source);
+	field(&h, "Time (UTC)", when);
+	field(&h, "Received (UTC)", recv);
+	field(&h, "School", k->school);
+	field(&h, "Machine", k->machine);
+	field(&h, "User", k->user);
+	html_raw(&h, "</table>");
+	capture_actions(&h, w, k);
+	html_raw(&h, "<h2>Screenshot</h2>");
+	if (k->hidden) {
+		html_raw(&h, "<p id=\"image-hidden\">The image is hidden (possible child abuse "
+		             "material; referred). It cannot be viewed.</p>");
+	} else {
+		html_raw(&h,
+		         "<input type=\"checkbox\" id=\"zoom\"><label for=\"zoom\" title=\"Click "
+		         "to zoom\"><img alt=\"screenshot\" src=\"/captures/");
+		html_url(&h, k->id);
+		html_raw(&h, "/image\"></label>");
+	}
+	html_raw(&h, "<h2>History</h2><ul id=\"history\">");
+	w->srv->store->ops->query(w->srv->store,
+	                          "SELECT time, login, action, text FROM capture_events WHERE "
+	                          "capture_id = $1 ORDER BY time, id",
+	                          &p, 1, event_row, &h, NULL);
+	html_raw(&h, "</ul>");
+	web_page_end(&h);
+	web_send(w, &h, 200);
+}
+
+static void image(struct web_ctx *w, const struct capture *k)
+{
+	void *data;
+	size_t len;
+	int r;
+
+	if (k->hidden) {
+		web_error(w, 410, "This image is hidden and cannot be viewed.");
+		return;
+	}
+	r = blobs_get(w->srv->blobs, k->sha, &data, &len);
+	if (r < 0) {
+		web_error(w, r == -ENOENT ? 404 : 503, "The image is not available.");
+		return;
+	}
+	web_send_raw(w->resp, 200, "image/png", data, len);
+}
+
+/* Splits "/captures/<id>[/tail]" into id and tail ("" when none). */
+static int split_path(const char *path, char id[40], const char **tail)
+{
+	const char *p = path + strlen(PREFIX), *slash = strchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+	if (n == 0 || n > 36 || strspn(p, "0123456789abcdef-") < n)
+		return -EINVAL;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	*tail = slash ? slash : "";
+	return 0;
+}
+
+void web_capture_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_ctx w;
+	struct capture k = {0};
+	const char *tail;
+	char id[40];
+	int r;
+
+	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
+		goto out;
+	if (split_path(http_request_path(req), id, &tail) < 0 ||
+	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0)) {
+		web_not_found(&w);
+		goto out;
+	}
+	r = capture_load(&w, id, &k);
+	if (r == -ENOENT) {
+		web_not_found(&w);
+		goto out;
+	}
+	if (r < 0) {
+		web_error(&w, 503, "The database is not available; try again shortly.");
+		goto out;
+	}
+	if (*tail) {
+		image(&w, &k);
+	} else {
+		web_audit(w.srv, w.u.login, k.school_id, "view", k.id, "");
+		capture_page(&w, &k);
+	}
+out:
+	json_decref(k.record);
+	web_end(&w);
+}
+
+/* Applies a decision or a note; returns 0 or -errno. */
+static int decide(struct web_ctx *w, const struct capture *k, const char *action,
+                  const char *status, const char *text)
+{
+	struct store_param p[5] = {{.text = k->id},
+	                           {.text = status},
+	                           {.text = w->u.login},
+	                           {.i = w->now, .is_int = true},
+	                           {.text = text}};
+	struct store *s = w->srv->store;
+	int r = 0;
+
+	if (status)
+		r = s->ops->query(
+		    s,
+		    "UPDATE captures SET status = $2, status_by = $3, status_time = "
+		    "CAST($4 AS BIGINT), decided = COALESCE(decided, CAST($4 AS BIGINT)) "
+		    "WHERE id = $1",
+		    p, 4, NULL, NULL, NULL);
+	if (r == 0 && strcmp(action, "hide-image") == 0)
+		r = s->ops->query(
+		    s,
+		    "UPDATE captures SET image_hidden = 1 WHERE image_sha256 = (SELECT "
+		    "image_sha256 FROM captures WHERE id = $1)",
+		    p, 1, NULL, NULL, NULL);
+	if (r == 0) {
+		p[1] = (struct store_param){.text = action};
+		r = s->ops->query(
+		    s,
+		    "INSERT INTO capture_events (capture_id, time, login, action, text) "
+		    "VALUES ($1, CAST($4 AS BIGINT), $3, $2, $5)",
+		    p, 5, NULL, NULL, NULL);
+	}
+	if (r == 0)
+		r = web_audit(w->srv, w->u.login, k->school_id, action, k->id, text);
+	return r;
+}
+
+void web_capture_post(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_ctx w;
+	struct capture k = {0};
+	const char *tail, *action, *text, *status;
+	char id[40], back[80];
+	int r;
+
+	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
+		goto out;
+	if (split_path(http_request_path(req), id, &tail) < 0 || strcmp(tail, "/action") != 0 ||
+	    (r = capture_load(&w, id, &k)) == -ENOENT) {
+		web_not_found(&w);
+		goto out;
+	}
+	if (r < 0) {
+		web_error(&w, 503, "The database is not available; try again shortly.");
+		goto out;
+	}
+	action = web_field(&w, "action");
+	text = web_field(&w, "text");
+	text = text ? text : "";
+	status = !action                                 ? NULL
+	         : strcmp(action, "concern") == 0        ? "concern"
+	         : strcmp(action, "escalate") == 0       ? "escalated"
+	         : strcmp(action, "false-positive") == 0 ? "false-positive"
+	                                                 : NULL;
+	if (!action ||
+	    (!status && strcmp(action, "note") != 0 && strcmp(action, "hide-image") != 0)) {
+		web_error(&w, 400, "Unknown action.");
+		goto out;
+	}
+	if ((!status || strcmp(status, "false-positive") == 0) && (!*text || strlen(text) > 4000)) {
+		web_error(&w, 400, "Give a reason or note (up to 4000 characters).");
+		goto out;
+	}
+	r = decide(&w, &k, action, status, text);
+	if (r < 0) {
+		log_warning("web: %s of capture %s by %s failed: %s", action, k.id, w.u.login,
+		            strerror(-r));
+		web_error(&w, 503, "The decision could not be stored; try again.");
+		goto out;
+	}
+	if (strcmp(action, "hide-image") == 0)
+		log_warning(
+		    "capture %s: image hidden by %s (possible child abuse material referred)", k.id,
+		    w.u.login);
+	snprintf(back, sizeof(back), "/captures/%s", k.id);
+	web_redirect(resp, back);
+out:
+	json_decref(k.record);
+	web_end(&w);
+}

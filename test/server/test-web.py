@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+# test-web.py: the web UI of vigil-server over HTTP against the real server: sign-in and
+# session cookies, session fixation, CSRF, login rate limits, what each role may see,
+# stored XSS rendered inert, moderation actions and the audit log, hidden images, the
+# weekly report (HTML, CSV, PDF, and the CLI), the technicians' pages, retention.
+# usage: test-web.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+import argparse
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location('server_test', os.path.join(HERE, 'test-server.py'))
+st = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(st)
+check, expect, Failure, png, record = st.check, st.expect, st.Failure, st.png, st.record
+
+PASSWORD = 'correct horse battery'
+XSS_CONTEXT = 'i just want to k1ll mys3lf <script>alert(1)</script>'
+XSS_TITLE = '"><img src=x onerror=alert(2)> <svg onload=alert(3)>'
+
+
+class Web:
+    """A browser-like client: one cookie jar, form posts."""
+
+    def __init__(self, srv):
+        self.srv, self.cookie = srv, None
+
+    def req(self, method, path, form=None, headers=None):
+        h = dict(headers or {})
+        if self.cookie:
+            h['Cookie'] = 'vigil_session=' + self.cookie
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            h['Content-Type'] = 'application/x-www-form-urlencoded'
+        r = self.srv.request(method, path, body=body, headers=h)
+        r.text = r.body.decode('utf-8', 'replace')
+        return r
+
+    def login(self, login, password=PASSWORD, status=303):
+        r = expect(self.req('POST', '/login', {'login': login, 'password': password}), status,
+                   'login ' + login)
+        if status == 303:
+            m = re.match(r'vigil_session=([A-Za-z0-9_-]{43});', r.headers.get('set-cookie', ''))
+            check(m, 'session cookie set: %r' % r.headers.get('set-cookie'))
+            self.cookie = m.group(1)
+        return r
+
+    def csrf(self, path):
+        r = expect(self.req('GET', path), 200, 'GET ' + path)
+        m = re.search(r'name="csrf" value="([^"]+)"', r.text)
+        check(m, 'a CSRF field on ' + path)
+        return m.group(1)
+
+
+def post_capture(c, token, **over):
+    rec = record(image=over.pop('image', None), **over)
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=token), 201, 'upload')
+    return rec
+
+
+def setup(c):
+    c.key_a = c.srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+    c.key_b = c.srv.admin('school', 'add', 'Lakeside').stdout.strip()
+    c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
+    c.tok_b = c.srv.enrol(c.key_b, 'B-PC01')
+    for login, role, school in (('mod', 'moderator', None), ('head-a', 'headteacher', 'Oakridge Primary'),
+                                ('tech', 'technician', None), ('victim', 'moderator', None)):
+        args = ['user', 'add', '--role', role] + (['--school', school] if school else []) + [login]
+        c.srv.admin(*args, stdin=PASSWORD + '\n')
+    c.a1 = post_capture(c, c.tok_a, time='2026-11-23T09:14:03.120Z')
+    c.a2 = post_capture(c, c.tok_a, time='2026-11-24T10:00:00Z',
+                        reason={'category': 'bullying', 'severity': 3, 'phrase': 'loser',
+                                'matched': 'loser', 'rule': 'bullying.txt:3'},
+                        context='you are such a loser', user='amy')
+    c.xss = post_capture(c, c.tok_a, time='2026-11-25T11:00:00Z', context=XSS_CONTEXT,
+                         window={'title': XSS_TITLE, 'app': '<b>app</b>'}, user='<i>u</i>')
+    c.b1 = post_capture(c, c.tok_b, time='2026-11-23T12:00:00Z')
+
+
+@st.test
+def cookies_and_fixation(c):
+    w = Web(c.srv)
+    r = expect(w.req('GET', '/captures'), 303, 'queue without a session')
+    check(r.headers.get('location') == '/login', 'redirect to /login')
+    expect(w.req('POST', '/login', {'login': 'mod', 'password': 'wrong password'}), 401,
+           'wrong password')
+    planted = 'A' * 43
+    w.cookie = planted
+    r = w.login('mod')
+    sc = r.headers['set-cookie']
+    for flag in ('HttpOnly', 'SameSite=Strict', 'Path=/'):
+        check(flag in sc, 'cookie has ' + flag + ': ' + sc)
+    check('Secure' not in sc, 'no Secure flag over plain HTTP')
+    check(w.cookie != planted, 'a new session id at sign-in (no fixation)')
+    other = Web(c.srv)
+    other.cookie = planted
+    expect(other.req('GET', '/captures'), 303, 'the planted cookie is not a session')
+    r = expect(w.req('GET', '/captures'), 200, 'queue after sign-in')
+    check("script-src 'self'" in r.headers.get('content-security-policy', ''), 'CSP header')
+    csrf = w.csrf('/captures')
+    expect(w.req('POST', '/logout', {'csrf': csrf}), 303, 'logout')
+    expect(w.req('GET', '/captures'), 303, 'the session is gone after logout')
+    c.mod = Web(c.srv)
+    c.mod.login('mod')
+
+
+@st.test
+def csrf_refused(c):
+    path = '/captures/%s/action' % c.a2['id']
+    expect(c.mod.req('POST', path, {'action': 'concern'}), 403, 'POST without a CSRF token')
+    expect(c.mod.req('POST', path, {'action': 'concern', 'csrf': 'x' * 43}), 403,
+           'POST with a wrong CSRF token')
+    st_ = [e for e in c.srv.export() if e['id'] == c.a2['id']][0]['status']
+    check(st_ == 'new', 'status unchanged after refused POSTs: ' + st_)
+    csrf = c.mod.csrf('/captures/' + c.a2['id'])
+    expect(c.mod.req('POST', path, {'action': 'concern', 'csrf': csrf}), 303, 'POST with token')
+    st_ = [e for e in c.srv.export() if e['id'] == c.a2['id']][0]['status']
+    check(st_ == 'concern', 'status changed: ' + st_)
+    expect(c.mod.req('POST', path, {'action': 'false-positive', 'csrf': csrf}), 400,
+           'false positive needs a reason')
+
+
+@st.test
+def rate_limit(c):
+    w = Web(c.srv)
+    for i in range(5):
+        expect(w.req('POST', '/login', {'login': 'victim', 'password': 'guess%d' % i}), 401,
+               'failure %d' % i)
+    r = w.req('POST', '/login', {'login': 'victim', 'password': PASSWORD})
+    check(r.status == 429, 'the 6th sign-in (even right) is refused with 429, got %d' % r.status)
+    w.login('mod')  # another login from the same address still works
+
+
+@st.test
+def roles_and_scope(c):
+    h = Web(c.srv)
+    h.login('head-a')
+    r = expect(h.req('GET', '/captures?status=all'), 200, 'headteacher queue')
+    check(c.a1['id'] in r.text and c.b1['id'] not in r.text, 'headteacher sees only own school')
+    for path in ('/captures/' + c.b1['id'], '/captures/' + c.b1['id'] + '/image',
+                 '/captures/00000000-0000-4000-8000-000000000000', '/reports/Lakeside/2026-W48',
+                 '/wordlists', '/machines'):
+        expect(h.req('GET', path), 404, 'headteacher: ' + path)
+    expect(h.req('GET', '/captures/' + c.a1['id']), 200, 'own capture')
+    r = expect(h.req('GET', '/captures/' + c.a1['id'] + '/image'), 200, 'own image')
+    check(r.body.startswith(b'\x89PNG'), 'the image is the PNG')
+    t = Web(c.srv)
+    t.login('tech')
+    expect(t.req('GET', '/captures'), 404, 'technician may not see the queue')
+    expect(t.req('GET', '/captures/' + c.a1['id']), 404, 'technician may not see a capture')
+    expect(t.req('GET', '/machines'), 200, 'technician machines')
+    r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'moderator queue')
+    check(c.a1['id'] in r.text and c.b1['id'] in r.text, 'moderator sees every school')
+    r = expect(c.mod.req('GET', '/captures?school=Lakeside&status=all'), 200, 'filter')
+    check(c.b1['id'] in r.text and c.a1['id'] not in r.text, 'school filter')
+    r = expect(c.mod.req('GET', '/captures?category=bullying&status=all'), 200, 'filter')
+    check(c.a2['id'] in r.text and c.a1['id'] not in r.text, 'category filter')
+    c.head = h
+
+
+@st.test
+def xss_escaped(c):
+    r = expect(c.mod.req('GET', '/captures/' + c.xss['id']), 200, 'XSS capture page')
+    for raw in ('<script>alert', '<img src=x', '<svg onload', '<b>app', '<i>u'):
+        check(raw not in r.text, 'raw payload %r not in the page' % raw)
+    for esc in ('&lt;script&gt;alert(1)&lt;/script&gt;', '&quot;&gt;&lt;img src=x onerror=alert(2)&gt;',
+                '&lt;b&gt;app&lt;/b&gt;'):
+        check(esc in r.text, 'escaped %r in the page' % esc)
+    check('<mark>k1ll mys3lf</mark>' in r.text, 'the hit is highlighted')
+    r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
+    check('<i>u</i>' not in r.text and '&lt;i&gt;u&lt;/i&gt;' in r.text, 'queue escapes users')
+
+
+@st.test
+def actions_and_audit(c):
+    cid = c.a1['id']
+    csrf = c.head.csrf('/captures/' + cid)
+    expect(c.head.req('POST', '/captures/%s/action' % cid,
+                      {'csrf': csrf, 'action': 'note', 'text': 'spoke to <class> teacher'}), 303, 'note')
+    expect(c.head.req('POST', '/captures/%s/action' % cid,
+                      {'csrf': csrf, 'action': 'escalate'}), 303, 'escalate')
+    r = expect(c.head.req('GET', '/captures/' + cid), 200, 'capture page')
+    check('escalated (head-a' in r.text, 'status shows who')
+    check('spoke to &lt;class&gt; teacher' in r.text, 'the note, escaped, in the history')
+    r = expect(c.head.req('GET', '/audit'), 200, 'audit page (headteacher)')
+    check('escalate' in r.text and 'view' in r.text and cid in r.text, 'audit rows')
+    check('Lakeside' not in r.text, 'headteacher audit is scoped to own school')
+    r = expect(c.mod.req('GET', '/audit?capture=' + cid), 200, 'audit page (moderator)')
+    check(r.text.count('head-a') >= 3, 'moderator sees the headteacher\'s views and actions')
+    # hide the image: gone for everyone, recorded
+    csrf = c.mod.csrf('/captures/' + c.b1['id'])
+    expect(c.mod.req('POST', '/captures/%s/action' % c.b1['id'],
+                     {'csrf': csrf, 'action': 'hide-image', 'text': 'referred to police, ref 42'}),
+           303, 'hide image')
+    expect(c.mod.req('GET', '/captures/%s/image' % c.b1['id']), 410, 'hidden image')
+    r = expect(c.mod.req('GET', '/audit?capture=' + c.b1['id']), 200, 'audit')
+    check('hide-image' in r.text and 'ref 42' in r.text, 'referral in the audit log')
+
+
+@st.test
+def weekly_report(c):
+    r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48'), 200, 'report page')
+    check('<svg id="chart"' in r.text, 'SVG chart')
+    check(re.search(r'id="total">3<', r.text), 'three captures this week in the counts')
+    r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48?format=csv'), 200, 'CSV')
+    rows = [l.split(',') for l in r.text.strip().splitlines()[1:]]
+    total = sum(int(x[4]) for x in rows)
+    check(total == 3, 'CSV counts sum to 3: %r' % rows)
+    check(['"Oakridge Primary"', '"2026-W48"', '"bullying"', '3', '1'] in rows, 'bullying row')
+    r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48?format=pdf'), 200, 'PDF')
+    check(r.body.startswith(b'%PDF-'), 'a PDF')
+    out = os.path.join(c.srv.root, 'r.csv')
+    c.srv.admin('report', '--school', 'Oakridge Primary', '--week', '2026-W48', '--out', out)
+    with open(out) as f:
+        check(sum(int(l.split(',')[4]) for l in f.read().strip().splitlines()[1:]) == 3, 'CLI CSV')
+    pdf = os.path.join(c.srv.root, 'r.pdf')
+    c.srv.admin('report', '--school', 'Oakridge Primary', '--week', '2026-W48', '--out', pdf)
+    if shutil.which('pdfinfo'):
+        info = subprocess.run(['pdfinfo', pdf], capture_output=True, text=True).stdout
+        check(re.search(r'Pages:\s+[1-9]', info), 'pdfinfo: ' + info)
+    p = c.srv.admin('report', '--school', 'Nowhere', '--week', '2026-W48', '--out', out,
+                    check_ok=False)
+    check(p.returncode == 1, 'unknown school refused')
+
+
+@st.test
+def technician_pages(c):
+    t = Web(c.srv)
+    t.login('tech')
+    csrf = t.csrf('/wordlists')
+    r = expect(t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'scan',
+                                            'text': 'I want to kill myself'}), 200, 'scan')
+    check('<mark>kill myself</mark>' in r.text, 'would be caught: ' + r.text[-800:])
+    r = t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'save', 'file': 'bullying.txt',
+                                     'text': st.BAD_LIST})
+    check(r.status == 400 and 'bullying.txt:4' in r.text, 'lint error by line: %d' % r.status)
+    check(not os.path.exists(os.path.join(c.srv.lists, 'bullying.txt')), 'refused file not written')
+    r = expect(t.req('GET', '/wordlists'), 200, 'wordlists')
+    check('self-harm.txt:12' in r.text, 'per-rule counts list the rule')
+
+
+@st.test
+def retention(c):
+    old_img = png(40, 20, noise=3)
+    old = post_capture(c, c.tok_a, time='2020-01-06T10:00:00Z', image=old_img)
+    sha = old['screenshot']['sha256']
+    path = os.path.join(c.srv.data, 'images', sha[:2], sha + '.png')
+    check(os.path.exists(path), 'image stored')
+    p = c.srv.admin('--retention-days', '365', 'retention', 'run')
+    check('deleted 1 captures and 1 images' in p.stdout, p.stdout)
+    ids = {e['id'] for e in c.srv.export()}
+    check(old['id'] not in ids and c.a1['id'] in ids, 'old capture deleted, recent kept')
+    check(not os.path.exists(path), 'its image deleted')
+    check(os.path.exists(os.path.join(c.srv.data, 'images', c.a1['screenshot']['sha256'][:2])),
+          'other images kept')
+    r = expect(c.mod.req('GET', '/audit'), 200, 'audit')
+    check('deleted 1 captures older than 365 days' in r.text, 'retention in the audit log')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
+    args = ap.parse_args()
+    database, cleanup_db = None, None
+    if args.backend == 'pg':
+        if not os.environ.get('VIGIL_TEST_PG'):
+            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
+            return 77
+        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
+    lists = tempfile.mkdtemp(prefix='vigil-lists-')
+    os.chmod(lists, 0o777)
+    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
+        f.write(st.GOOD_LIST)
+    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
+    c = st.Ctx()
+    c.srv = st.Server(database, lists)
+    passed = failed = 0
+    try:
+        c.srv.start()
+        setup(c)
+        for t in st.TESTS:
+            if t.__module__ != __name__:
+                continue
+            try:
+                t(c)
+                print('ok %s' % t.__name__)
+                passed += 1
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                print('FAIL %s: %s' % (t.__name__, e))
+                if not isinstance(e, Failure):
+                    traceback.print_exc()
+    finally:
+        if failed:
+            print('server log (tail):\n' + c.srv.log_text()[-3000:])
+        c.srv.cleanup()
+        shutil.rmtree(lists, ignore_errors=True)
+        if cleanup_db:
+            cleanup_db()
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
