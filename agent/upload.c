@@ -317,7 +317,10 @@ static void machine_name(struct uploader *u)
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
 			*p = '-';
 	}
-	snprintf(u->machine, sizeof(u->machine), "%s", host[0] ? host : "unknown");
+	/* host was cut to 64 bytes above, so this never truncates */
+	if ((size_t)snprintf(u->machine, sizeof(u->machine), "%s", host[0] ? host : "unknown") >=
+	    sizeof(u->machine))
+		log_warning("uploader: machine name cut to %zu bytes", sizeof(u->machine) - 1);
 }
 
 static int next_timeout(struct uploader *u, int64_t now)
