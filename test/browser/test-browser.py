@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# test-browser.py: the web UI in real headless Chromium. Starts vigil-server on loopback
+# with a temporary data directory, two schools whose captures come through the real API,
+# and a user of each role; installs playwright-core (npm ci, no browser download) when
+# missing, then runs web.mjs and checks the PDF it saved with pdfinfo.
+import json
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    'server_test', os.path.join(HERE, '..', 'server', 'test-server.py'))
+st = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(st)
+
+PASSWORD = 'correct horse battery'
+
+
+def ensure_playwright():
+    if os.path.isdir(os.path.join(HERE, 'node_modules', 'playwright-core')):
+        return True
+    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD='1')
+    p = subprocess.run(['npm', 'ci', '--no-audit', '--no-fund'], cwd=HERE, env=env,
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        print('npm ci failed: ' + p.stderr[-2000:])
+    return p.returncode == 0
+
+
+def post(srv, token, **over):
+    rec = st.record(**over)
+    st.expect(srv.request('POST', '/api/v1/captures', rec, token=token), 201, 'upload')
+    return rec['id']
+
+
+def main():
+    if not os.path.exists('/usr/bin/chromium') or not shutil.which('node'):
+        print('no /usr/bin/chromium or node: skipping')
+        return 77
+    if not ensure_playwright():
+        return 1
+    lists = tempfile.mkdtemp(prefix='vigil-lists-')
+    os.chmod(lists, 0o777)
+    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
+        f.write(st.GOOD_LIST)
+    srv = st.Server(None, lists)
+    try:
+        srv.start()
+        key_a = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+        key_b = srv.admin('school', 'add', 'Lakeside').stdout.strip()
+        tok_a, tok_b = srv.enrol(key_a, 'LAB1-PC07'), srv.enrol(key_b, 'B-PC01')
+        for login, role, school in (('mod', 'moderator', None),
+                                    ('head-a', 'headteacher', 'Oakridge Primary'),
+                                    ('tech', 'technician', None)):
+            srv.admin('user', 'add', '--role', role, *(['--school', school] if school else []),
+                      login, stdin=PASSWORD + '\n')
+        triage = post(srv, tok_a, time='2026-11-23T09:14:03.120Z')
+        post(srv, tok_a, time='2026-11-24T10:00:00Z', user='amy',
+             reason={'category': 'bullying', 'severity': 3, 'phrase': 'loser',
+                     'matched': 'loser', 'rule': 'bullying.txt:3'}, context='you are a loser')
+        xss = post(srv, tok_a, time='2026-11-25T11:00:00Z',
+                   context='i just want to k1ll mys3lf <script>alert(1)</script>',
+                   window={'title': '"><img src=x onerror=alert(2)>', 'app': '<svg onload=alert(3)>'},
+                   machine='"><img src=x onerror=alert(4)>', user='<img src=x onerror=alert(5)>')
+        b = post(srv, tok_b, time='2026-11-23T12:00:00Z')
+        pdf_out = os.path.join(srv.root, 'report.pdf')
+        cfg = {'url': 'http://127.0.0.1:%d' % srv.port, 'password': PASSWORD,
+               'new_count': 4, 'xss_id': xss, 'triage_id': triage, 'b_id': b,
+               'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 3,
+               'pdf_out': pdf_out}
+        env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
+        p = subprocess.run(['node', os.path.join(HERE, 'web.mjs')], env=env, cwd=HERE,
+                           capture_output=True, text=True, timeout=240)
+        print(p.stdout + p.stderr[-3000:])
+        if p.returncode != 0:
+            print('server log (tail):\n' + srv.log_text()[-2000:])
+            return 1
+        if shutil.which('pdfinfo'):
+            info = subprocess.run(['pdfinfo', pdf_out], capture_output=True, text=True)
+            print(info.stdout)
+            if info.returncode != 0 or 'Pages:' not in info.stdout:
+                print('FAIL: pdfinfo does not accept the PDF')
+                return 1
+        return 0
+    finally:
+        srv.cleanup()
+        shutil.rmtree(lists, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
