@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+# web.py: figures of the web UI on a real vigil-server with N captures (default 10,000)
+# uploaded through the API: the moderation queue page, a capture page, the weekly report
+# as HTML, CSV and PDF (web), and `vigil-server report` (CLI). Prints milliseconds.
+# usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
+import concurrent.futures
+import importlib.util
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    'server_test', os.path.join(HERE, '..', 'server', 'test-server.py'))
+st = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(st)
+
+
+def timed(fn, reps):
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return statistics.median(out), max(out)
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    lists = tempfile.mkdtemp(prefix='vigil-lists-')
+    os.chmod(lists, 0o777)
+    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
+        f.write(st.GOOD_LIST)
+    srv = st.Server(None, lists)
+    try:
+        srv.start()
+        key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+        toks = [srv.enrol(key, 'PC%02d' % i) for i in range(20)]
+        srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin='benchpassword\n')
+        images = [st.png(64, 32, noise=2) for _ in range(50)]
+        cats = ['self-harm', 'bullying', 'grooming', 'drugs', 'extremism']
+        random.seed(1)
+
+        def upload(i):
+            day = 1 + i % 84
+            t = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(1756684800 + day * 86400 + i % 80000))
+            rec = st.record(image=images[i % 50], time=t, user='pupil%03d' % (i % 300),
+                            reason={'category': cats[i % 5], 'severity': 1 + i % 5,
+                                    'phrase': 'p', 'matched': 'p', 'rule': '%s.txt:%d' % (cats[i % 5], i % 40)})
+            r = srv.request('POST', '/api/v1/captures', rec, token=toks[i % 20])
+            assert r.status == 201, r.body
+
+        t0 = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            list(ex.map(upload, range(n)))
+        print('uploaded %d captures in %.1f s' % (n, time.perf_counter() - t0))
+        r = srv.request('POST', '/login', 'login=mod&password=benchpassword',
+                        headers={'Content-Type': 'application/x-www-form-urlencoded'})
+        cookie = 'vigil_session=' + re.match(r'vigil_session=([^;]+)', r.headers['set-cookie']).group(1)
+
+        def get(path):
+            r = srv.request('GET', path, headers={'Cookie': cookie})
+            assert r.status == 200, (path, r.status)
+            return r
+
+        first = re.search(r'href="/captures/([0-9a-f-]{36})"', get('/captures').body.decode()).group(1)
+        week = time.strftime('%G-W%V', time.gmtime(1756684800 + 60 * 86400))
+        rep = '/reports/%s/%s' % (urllib.parse.quote('Oakridge Primary'), week)
+        for name, path in (('queue page (100 of %d new)' % n, '/captures'),
+                           ('queue filtered by user', '/captures?user=pupil007&status=all'),
+                           ('capture page', '/captures/' + first),
+                           ('weekly report HTML', rep), ('weekly report CSV', rep + '?format=csv'),
+                           ('weekly report PDF', rep + '?format=pdf')):
+            med, mx = timed(lambda: get(path), 10)
+            print('%-32s median %7.1f ms  max %7.1f ms' % (name, med, mx))
+        out = os.path.join(srv.root, 'r.pdf')
+        med, mx = timed(lambda: srv.admin('report', '--school', 'Oakridge Primary', '--week',
+                                          week, '--out', out), 3)
+        print('%-32s median %7.1f ms  max %7.1f ms' % ('CLI report PDF (process)', med, mx))
+        print('load average: %.2f %.2f %.2f' % os.getloadavg())
+    finally:
+        srv.cleanup()
+        shutil.rmtree(lists, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
