@@ -3,7 +3,15 @@
 # Idempotent; needs root (or sudo) only when something is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-want=$(cat "$here"/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n\n' | grep -v '^$' | sort -u)
+# A line is a package, optionally followed by "?COMMAND": not needed when COMMAND is
+# already on PATH (npm comes with a nodejs that is not Debian's on some machines).
+want=$(cat "$here"/deps/*.txt | sed 's/#.*//' | awk 'NF { print $1 (NF > 1 ? " " $2 : "") }' |
+	sort -u | while read -r pkg cmd; do
+		case "$cmd" in
+		\?*) command -v "${cmd#?}" >/dev/null 2>&1 && continue ;;
+		esac
+		echo "$pkg"
+	done)
 missing=""
 for p in $want; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
