@@ -229,7 +229,8 @@ static void run_retention(struct server *srv, int64_t *last)
 	*last = now;
 	r = retention_run(srv, now, srv->cfg->retention_days, &captures, &images);
 	if (r < 0)
-		log_warning("retention: %s; trying again in %d s", strerror(-r), RETENTION_INTERVAL_S);
+		log_warning("retention: %s; trying again in %d s", strerror(-r),
+		            RETENTION_INTERVAL_S);
 	else if (captures)
 		log_info("retention: deleted %lld captures older than %u days and %lld images",
 		         (long long)captures, srv->cfg->retention_days, (long long)images);

@@ -404,7 +404,7 @@ static int pg_user_get(struct store *base, const char *login, char **hash, char 
 
 /* store_ops.query: parameters go as text; rows to fn after the connection is back. */
 static int pg_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
-                   store_row_fn fn, void *ud, int64_t *changes)
+                    store_row_fn fn, void *ud, int64_t *changes)
 {
 	char ints[32][INT_BUF];
 	const char *params[32], *cols[64];
