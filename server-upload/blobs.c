@@ -1,5 +1,6 @@
 /* blobs.c: where screenshot PNGs live, one object per SHA-256, outside the database rows. */
 #include "blobs.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,23 +16,6 @@ struct blobs_fs {
 	struct blobs base;
 	int dirfd;
 };
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Opens (creating 0700 if needed) the sub-directory "ab" of the object's hash. */
 static int open_subdir(struct blobs_fs *fs, const char *hex, int *out)
@@ -71,7 +55,7 @@ static int fs_put(struct blobs *b, const char *hex, const void *data, size_t len
 		r = -errno;
 		goto out_dir;
 	}
-	if ((r = write_all(fd, data, len)) < 0 || (fsync(fd) < 0 && (r = -errno))) {
+	if ((r = fileio_write_all(fd, data, len)) < 0 || (fsync(fd) < 0 && (r = -errno))) {
 		close(fd);
 		goto out_unlink;
 	}
@@ -135,7 +119,7 @@ static int fs_stage(struct blobs *b, const char *hex, const void *data, size_t l
 		stage_free(st);
 		return r;
 	}
-	r = write_all(fd, data, len);
+	r = fileio_write_all(fd, data, len);
 	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
