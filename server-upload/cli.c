@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "bundle.h"
 #include "log.h"
 #include "report.h"
@@ -336,7 +337,7 @@ static const struct {
 	int (*fn)(struct server *srv, const struct args *a);
 	const char *usage;
 } commands[] = {
-    {"school", cmd_school, "school add|revoke NAME"},
+    {"school", cmd_school, "school add|revoke NAME | school alerts NAME [options]"},
     {"user", cmd_user, "user add --role moderator|headteacher|technician [--school NAME] LOGIN"},
     {"machine", cmd_machine, "machine revoke [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
@@ -349,6 +350,8 @@ static const struct {
 
 int cli_is_command(const char *name)
 {
+	if (strcmp(name, "alerts") == 0)
+		return 1;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return 1;
@@ -361,6 +364,10 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 	struct args a;
 	int status = 2;
 
+	if (strcmp(argv[0], "alerts") == 0)
+		return alerts_cli(cfg, argc - 1, argv + 1);
+	if (strcmp(argv[0], "school") == 0 && argc > 1 && strcmp(argv[1], "alerts") == 0)
+		return alerts_cli(cfg, argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

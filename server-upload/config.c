@@ -23,6 +23,8 @@ void config_init(struct config *c)
 	    .lists_check = SERVER_LISTS_CHECK_DEFAULT,
 	    .retention_days = CONFIG_RETENTION_DAYS_DEFAULT,
 	    .log_level = LOG_LEVEL_INFO,
+	    .alert_poll = 1,
+	    .offline_alarm = 1800,
 	};
 }
 
@@ -35,6 +37,10 @@ void config_clear(struct config *c)
 	free(c->user);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->smtp_url);
+	free(c->smtp_from);
+	free(c->smtp_credentials);
+	free(c->public_url);
 	*c = (struct config){0};
 }
 
@@ -91,6 +97,18 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->retention_days, key, value, 0, 36500, err, errlen);
 	if (strcmp(key, "lists-check-interval") == 0)
 		return set_uint(&c->lists_check, key, value, 1, 86400, err, errlen);
+	if (strcmp(key, "smtp-url") == 0)
+		return set_string(&c->smtp_url, value);
+	if (strcmp(key, "smtp-from") == 0)
+		return set_string(&c->smtp_from, value);
+	if (strcmp(key, "smtp-credentials") == 0)
+		return set_string(&c->smtp_credentials, value);
+	if (strcmp(key, "public-url") == 0)
+		return set_string(&c->public_url, value);
+	if (strcmp(key, "alert-poll") == 0)
+		return set_uint(&c->alert_poll, key, value, 1, 60, err, errlen);
+	if (strcmp(key, "offline-alarm-after") == 0)
+		return set_uint(&c->offline_alarm, key, value, 60, 7 * 86400, err, errlen);
 	if (strcmp(key, "max-body") == 0) {
 		int64_t v;
 		if (parse_int64(value, 1024, 1024LL * 1024 * 1024, &v) < 0) {
@@ -166,6 +184,16 @@ int config_finish(struct config *c, char *err, size_t errlen)
 	}
 	if (!!c->tls_cert != !!c->tls_key) {
 		snprintf(err, errlen, "tls-cert and tls-key go together");
+		return -EINVAL;
+	}
+	if (c->smtp_url && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
+		snprintf(err, errlen, "smtp-url: \"%s\" is not smtp://HOST:PORT or smtps://",
+		         c->smtp_url);
+		return -EINVAL;
+	}
+	if (c->smtp_url && !c->smtp_from) {
+		snprintf(err, errlen, "smtp-url needs smtp-from");
 		return -EINVAL;
 	}
 	if (!c->lists && asprintf(&c->lists, "%s/wordlists", c->data) < 0)

@@ -24,6 +24,13 @@ struct config {
 	unsigned int lists_check;     /* seconds between looks at the lists directory */
 	unsigned int retention_days;  /* captures older than this are deleted; 0: kept forever */
 	enum log_level log_level;
+	/* Urgent alerts (alerts.h, docs/alerts.md). */
+	char *smtp_url;             /* smtp://host:port or smtps://; NULL: no e-mail */
+	char *smtp_from;            /* envelope and From: address */
+	char *smtp_credentials;     /* 0600 file "user:password" (first line); NULL: none */
+	char *public_url;           /* base of links in alerts, e.g. https://vigil.school.example */
+	unsigned int alert_poll;    /* seconds between looks at the alert outbox */
+	unsigned int offline_alarm; /* seconds of silence in school hours before the alarm */
 };
 
 /* Fills c with the defaults (no data directory). */

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "rfc3339.h"
+#include "alerts.h"
 #include "retention.h"
 #include "watch.h"
 #include "web.h"
@@ -268,6 +269,7 @@ int server_run(struct config *cfg)
 	struct http_route routes[API_MAX_ROUTES + WEB_MAX_ROUTES];
 	size_t nroutes;
 	struct http_server *http = NULL;
+	struct alerts *alerts = NULL;
 	struct http_config hc = {0};
 	struct server srv;
 	char *cert = NULL, *key = NULL;
@@ -317,10 +319,13 @@ int server_run(struct config *cfg)
 		goto out;
 	}
 	log_listening(fd, &srv);
+	if ((r = alerts_start(&srv, &alerts)) < 0)
+		log_error("alerts: cannot start the worker: %s", strerror(-r));
 	reload_lists(&srv, 1); /* agents get 503 for the lists until this is done */
 	signal_loop(&srv, &set);
 	http_quiesce(http);
 	http_stop(http);
+	alerts_stop(alerts);
 	server_close(&srv);
 	log_info("stopped");
 	r = 0;

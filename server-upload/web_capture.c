@@ -217,6 +217,32 @@ static void capture_actions(struct html *h, const struct web_ctx *w, const struc
 	html_raw(h, "</div>");
 }
 
+/* One outbox row of the capture (alerts.h): who was alerted, how and when. */
+static int alert_row(const char *const *c, int n, void *ud)
+{
+	struct html *h = ud;
+	char when[32] = "";
+	int64_t ms = 0;
+
+	if (n != 6)
+		return 0;
+	html_raw(h, "<tr><td>");
+	html_text(h, c[0]);
+	html_raw(h, "</td><td>");
+	html_text(h, c[1]);
+	html_raw(h, "</td><td class=\"alert-status\">");
+	html_text(h, c[2]);
+	html_fmt(h, " (attempt %s)", c[3] ? c[3] : "0");
+	html_raw(h, "</td><td>");
+	if (c[4] && parse_int64(c[4], 0, INT64_MAX, &ms) == 0)
+		web_time(ms, when, sizeof(when));
+	html_text(h, when);
+	html_raw(h, "</td><td>");
+	html_text(h, c[5]);
+	html_raw(h, "</td></tr>");
+	return 0;
+}
+
 static void capture_page(struct web_ctx *w, struct capture *k)
 {
 	json_t *rec = k->record;
@@ -283,6 +309,13 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 		html_url(&h, k->id);
 		html_raw(&h, "/image\"></label>");
 	}
+	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
+	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th></tr>");
+	w->srv->store->ops->query(w->srv->store,
+	                          "SELECT target, channel, status, attempts, sent, last_error "
+	                          "FROM alerts WHERE capture_id = $1 ORDER BY id",
+	                          &p, 1, alert_row, &h, NULL);
+	html_raw(&h, "</table>");
 	html_raw(&h, "<h2>History</h2><ul id=\"history\">");
 	w->srv->store->ops->query(w->srv->store,
 	                          "SELECT time, login, action, text FROM capture_events WHERE "

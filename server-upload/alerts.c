@@ -1,0 +1,284 @@
+/* alerts.c: the alert outbox worker: claims due rows, sends them, records the outcome. */
+#include "alerts.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parse.h"
+#include "rfc3339.h"
+#include "server.h"
+#include "web.h"
+
+#define BATCH 32
+
+struct alerts {
+	struct server *srv;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+};
+
+struct due {
+	int64_t id, school_id, attempts, severity, time_ms;
+	char *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
+};
+
+struct due_list {
+	struct due v[BATCH];
+	size_t n;
+};
+
+static int64_t num(const char *s)
+{
+	int64_t v = 0;
+
+	if (s)
+		parse_int64(s, INT64_MIN, INT64_MAX, &v);
+	return v;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int due_row(const char *const *c, int n, void *ud)
+{
+	struct due_list *l = ud;
+	struct due *d;
+
+	if (n != 12 || l->n >= BATCH)
+		return 0;
+	d = &l->v[l->n++];
+	*d = (struct due){.id = num(c[0]),
+	                  .channel = dup_or_null(c[1]),
+	                  .target = dup_or_null(c[2]),
+	                  .capture_id = dup_or_null(c[3]),
+	                  .attempts = num(c[4]),
+	                  .category = dup_or_null(c[5]),
+	                  .severity = num(c[6]),
+	                  .school = dup_or_null(c[7]),
+	                  .machine = dup_or_null(c[8]),
+	                  .time_ms = num(c[9]),
+	                  .school_id = num(c[11]),
+	                  .secret_file = dup_or_null(c[10])};
+	return 0;
+}
+
+static void due_free(struct due *d)
+{
+	free(d->channel);
+	free(d->target);
+	free(d->capture_id);
+	free(d->category);
+	free(d->school);
+	free(d->machine);
+	free(d->secret_file);
+}
+
+/* Copies s without control characters (header safety: names come from agents). */
+static void clean(char *dst, size_t size, const char *s)
+{
+	size_t i = 0;
+
+	for (; s && *s && i + 1 < size; s++)
+		dst[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	dst[i] = '\0';
+}
+
+/* The message: what happened and where, never who or what was typed (docs/alerts.md). */
+static int send_one(struct server *srv, const struct due *d, char *err, size_t errlen)
+{
+	const struct config *cfg = srv->cfg;
+	char when[40], cat[128], school[160], machine[160], link[1024], subject[512], mid[96];
+	char *body = NULL, *json;
+	json_t *o;
+	int r;
+
+	rfc3339_format(d->time_ms, when, sizeof(when));
+	clean(cat, sizeof(cat), d->category);
+	clean(school, sizeof(school), d->school);
+	clean(machine, sizeof(machine), d->machine);
+	snprintf(link, sizeof(link), "%s/captures/%s", cfg->public_url ? cfg->public_url : "",
+	         d->capture_id);
+	if (strcmp(d->channel, "webhook") == 0) {
+		o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "event", "capture",
+		              "alert", (json_int_t)d->id, "category", cat, "severity",
+		              (json_int_t)d->severity, "school", school, "machine", machine, "time",
+		              when, "link", link);
+		json = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(o);
+		if (!json) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		r = alerts_webhook_post(d->target, d->secret_file, json, err, errlen);
+		free(json);
+		return r;
+	}
+	snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s", cat,
+	         (long long)d->severity, school);
+	snprintf(mid, sizeof(mid), "<vigil-alert-%lld-%s@vigil>", (long long)d->id, d->capture_id);
+	if (asprintf(&body,
+	             "Vigil stored a capture at or above this school's alert threshold.\r\n\r\n"
+	             "Category: %s\r\nSeverity: %lld\r\nSchool:   %s\r\nMachine:  %s\r\n"
+	             "Time:     %s\r\n\r\nOpen the capture (sign-in required):\r\n%s\r\n\r\n"
+	             "This message holds no pupil name, text or screenshot by design.\r\n",
+	             cat, (long long)d->severity, school, machine, when, link) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = alerts_smtp_send(cfg, d->target, subject, body, mid, err, errlen);
+	free(body);
+	return r;
+}
+
+static int64_t backoff_ms(int64_t attempts)
+{
+	int64_t ms = 5000;
+
+	for (int64_t i = 1; i < attempts && ms < 600000; i++)
+		ms *= 2;
+	return ms < 600000 ? ms : 600000;
+}
+
+int alerts_deliver(struct server *srv, int64_t now)
+{
+	struct store *st = srv->store;
+	struct due_list l = {.n = 0};
+	struct store_param p[4];
+	int sent = 0, r;
+
+	p[0] = (struct store_param){.i = now, .is_int = true};
+	p[1] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
+	r = st->ops->query(
+	    st,
+	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
+	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id "
+	    "FROM alerts a JOIN captures c ON c.id = a.capture_id "
+	    "JOIN schools s ON s.id = a.school_id "
+	    "JOIN machines m ON m.id = c.machine_id "
+	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "
+	    "WHERE (a.status = 'pending' AND a.next_try <= CAST($1 AS BIGINT)) "
+	    "OR (a.status = 'sending' AND a.claimed < CAST($2 AS BIGINT)) "
+	    "ORDER BY a.id LIMIT 32",
+	    p, 2, due_row, &l, NULL);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l.n; i++) {
+		struct due *d = &l.v[i];
+		char err[256] = "", detail[512];
+		int64_t changes = 0;
+		int64_t attempt = d->attempts + 1;
+
+		/* Claim: one server sends it even when several look at once. */
+		p[0] = (struct store_param){.i = now, .is_int = true};
+		p[1] = (struct store_param){.i = d->id, .is_int = true};
+		p[2] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
+		r = st->ops->query(
+		    st,
+		    "UPDATE alerts SET status = 'sending', claimed = CAST($1 AS BIGINT), "
+		    "attempts = attempts + 1 WHERE id = CAST($2 AS BIGINT) AND "
+		    "(status = 'pending' OR (status = 'sending' AND "
+		    "claimed < CAST($3 AS BIGINT)))",
+		    p, 3, NULL, NULL, &changes);
+		if (r < 0 || changes != 1) {
+			due_free(d);
+			continue;
+		}
+		r = send_one(srv, d, err, sizeof(err));
+		now = rfc3339_now_ms();
+		p[0] = (struct store_param){.i = now, .is_int = true};
+		if (r == 0) {
+			st->ops->query(
+			    st,
+			    "UPDATE alerts SET status = 'sent', sent = CAST($1 AS BIGINT), "
+			    "last_error = '' WHERE id = CAST($2 AS BIGINT)",
+			    p, 2, NULL, NULL, NULL);
+			snprintf(detail, sizeof(detail), "%s to %s", d->channel, d->target);
+			sent++;
+		} else {
+			bool give_up = attempt >= ALERTS_MAX_ATTEMPTS;
+			p[2] = (struct store_param){.i = now + backoff_ms(attempt), .is_int = true};
+			p[3] = (struct store_param){.text = err};
+			st->ops->query(
+			    st,
+			    give_up ? "UPDATE alerts SET status = 'failed', last_error = $4 "
+			              "WHERE id = CAST($2 AS BIGINT) AND "
+			              "CAST($1 AS BIGINT) > 0 AND CAST($3 AS BIGINT) > 0"
+			            : "UPDATE alerts SET status = 'pending', last_error = $4, "
+			              "next_try = CAST($3 AS BIGINT) WHERE id = CAST($2 AS "
+			              "BIGINT) AND CAST($1 AS BIGINT) > 0",
+			    p, 4, NULL, NULL, NULL);
+			snprintf(detail, sizeof(detail), "%s to %s, attempt %lld%s: %s", d->channel,
+			         d->target, (long long)attempt, give_up ? " (giving up)" : "", err);
+			log_warning("alert %lld: %s", (long long)d->id, detail);
+		}
+		web_audit(srv, "system", d->school_id, r == 0 ? "alert-sent" : "alert-failed",
+		          d->capture_id, detail);
+		due_free(d);
+	}
+	return sent;
+}
+
+static void *worker(void *arg)
+{
+	struct alerts *a = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->stop) {
+		pthread_mutex_unlock(&a->lock);
+		int r = alerts_deliver(a->srv, rfc3339_now_ms());
+		if (r < 0)
+			log_warning("alerts: cannot read the outbox: %s", strerror(-r));
+		pthread_mutex_lock(&a->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += a->srv->cfg->alert_poll;
+		if (!a->stop)
+			pthread_cond_timedwait(&a->cond, &a->lock, &until);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int alerts_start(struct server *srv, struct alerts **out)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	a->srv = srv;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	if ((r = pthread_create(&a->thread, NULL, worker, a)) != 0) {
+		free(a);
+		return -r;
+	}
+	*out = a;
+	return 0;
+}
+
+void alerts_stop(struct alerts *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a);
+}

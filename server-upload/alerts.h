@@ -1,0 +1,41 @@
+/* alerts.h: urgent alerts: the outbox worker, e-mail and webhook delivery, the CLI. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct server;
+struct alerts;
+
+/*
+ * The outbox (table alerts, docs/alerts.md) is filled by a database trigger in the
+ * transaction that stores a capture, so an accepted capture always has its alert rows.
+ * The worker claims a due row (status "sending", attempts + 1), sends it, and marks it
+ * "sent"; a failure puts it back as "pending" with a later next_try (5 s doubling, at
+ * most 10 min) until ALERTS_MAX_ATTEMPTS, then "failed". A row left "sending" by a
+ * server that died is taken up again after ALERTS_RECLAIM_MS.
+ */
+#define ALERTS_MAX_ATTEMPTS 12
+#define ALERTS_RECLAIM_MS   (5 * 60 * 1000LL)
+
+/* Starts the worker thread (looks at the outbox every cfg->alert_poll seconds). */
+int alerts_start(struct server *srv, struct alerts **out);
+/* Stops the thread after the message in progress and frees a (NULL ok). */
+void alerts_stop(struct alerts *a);
+
+/* One pass: sends what is due at now. Returns the number sent or -errno. */
+int alerts_deliver(struct server *srv, int64_t now);
+
+/* Sends one e-mail through cfg->smtp_url. Returns 0 or -errno with a message in err. */
+int alerts_smtp_send(const struct config *cfg, const char *to, const char *subject,
+                     const char *body, const char *message_id, char *err, size_t errlen);
+
+/* POSTs json to url with X-Vigil-Signature: sha256=<hex HMAC-SHA256 of the body> keyed
+ * by the first line of secret_file (0600; NULL: unsigned). 0 on a 2xx answer. */
+int alerts_webhook_post(const char *url, const char *secret_file, const char *json, char *err,
+                        size_t errlen);
+
+/* "school alerts NAME [--contact ADDR]... ..." and "alerts tick": exit status. */
+int alerts_cli(const struct config *cfg, int argc, char **argv);

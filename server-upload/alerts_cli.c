@@ -1,0 +1,228 @@
+/* alerts_cli.c: "vigil-server school alerts NAME ..." (per-school alert settings) and
+ * "vigil-server alerts tick" (one pass of the outbox, for cron-less checks and tests). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "parse.h"
+#include "rfc3339.h"
+#include "server.h"
+
+#define MAX_CONTACTS 16
+
+struct settings {
+	const char *school, *webhook, *secret, *technician;
+	const char *contacts[MAX_CONTACTS], *escalate[MAX_CONTACTS];
+	int ncontacts, nescalate;
+	int64_t threshold, ack_minutes, start, end;
+};
+
+static int address_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strlen(s) > 254)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '<' || *s == '>' || *s == ',')
+			return 0;
+	return 1;
+}
+
+/* "08:00-16:30" as minutes after midnight. */
+static int parse_hours(const char *s, int64_t *start, int64_t *end)
+{
+	unsigned int h1, m1, h2, m2;
+	char tail;
+
+	if (sscanf(s, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) != 4 || h1 > 23 || m1 > 59 ||
+	    h2 > 24 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
+		return -EINVAL;
+	*start = h1 * 60 + m1;
+	*end = h2 * 60 + m2;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct settings *st)
+{
+	*st = (struct settings){.threshold = 5, .ack_minutes = 15, .start = 480, .end = 990};
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (o[0] != '-') {
+			if (st->school)
+				return -EINVAL;
+			st->school = o;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "vigil-server: %s needs a value\n", o);
+			return -EINVAL;
+		}
+		i++;
+		if (strcmp(o, "--contact") == 0 || strcmp(o, "--escalate") == 0 ||
+		    strcmp(o, "--technician") == 0) {
+			if (!address_ok(v)) {
+				fprintf(stderr,
+				        "vigil-server: %s \"%s\" is not an e-mail address\n", o, v);
+				return -EINVAL;
+			}
+			if (o[2] == 't')
+				st->technician = v;
+			else if (o[2] == 'c' && st->ncontacts < MAX_CONTACTS)
+				st->contacts[st->ncontacts++] = v;
+			else if (o[2] == 'e' && st->nescalate < MAX_CONTACTS)
+				st->escalate[st->nescalate++] = v;
+			else
+				return -E2BIG;
+		} else if (strcmp(o, "--threshold") == 0) {
+			if (parse_int64(v, 1, 5, &st->threshold) < 0) {
+				fprintf(stderr, "vigil-server: --threshold is 1 to 5\n");
+				return -EINVAL;
+			}
+		} else if (strcmp(o, "--ack-minutes") == 0) {
+			if (parse_int64(v, 1, 24 * 60, &st->ack_minutes) < 0) {
+				fprintf(stderr, "vigil-server: --ack-minutes is 1 to 1440\n");
+				return -EINVAL;
+			}
+		} else if (strcmp(o, "--hours") == 0) {
+			if (parse_hours(v, &st->start, &st->end) < 0) {
+				fprintf(stderr, "vigil-server: --hours is HH:MM-HH:MM\n");
+				return -EINVAL;
+			}
+		} else if (strcmp(o, "--webhook") == 0) {
+			if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+				fprintf(stderr, "vigil-server: --webhook is an http(s) URL\n");
+				return -EINVAL;
+			}
+			st->webhook = v;
+		} else if (strcmp(o, "--webhook-secret-file") == 0) {
+			st->secret = v;
+		} else {
+			fprintf(stderr, "vigil-server: unknown option %s\n", o);
+			return -EINVAL;
+		}
+	}
+	if (!st->school)
+		return -EINVAL;
+	if (st->secret && !st->webhook) {
+		fprintf(stderr, "vigil-server: --webhook-secret-file needs --webhook\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int id_row(const char *const *c, int n, void *ud)
+{
+	if (n == 1 && c[0])
+		parse_int64(c[0], 1, INT64_MAX, ud);
+	return 0;
+}
+
+/* Replaces the school's settings and contacts (one statement at a time; the CLI is the
+ * only writer of these tables). */
+static int save(struct server *srv, const struct settings *st)
+{
+	struct store *s = srv->store;
+	struct store_param p[8];
+	char abs_secret[PATH_MAX];
+	int64_t school = 0;
+	int r;
+
+	p[0] = (struct store_param){.text = st->school};
+	if ((r = s->ops->query(s, "SELECT id FROM schools WHERE name = $1", p, 1, id_row, &school,
+	                       NULL)) < 0)
+		return r;
+	if (!school) {
+		fprintf(stderr, "vigil-server: no school \"%s\"\n", st->school);
+		return -ENOENT;
+	}
+	if (st->secret && !realpath(st->secret, abs_secret)) {
+		fprintf(stderr, "vigil-server: %s: %s\n", st->secret, strerror(errno));
+		return -ENOENT;
+	}
+	p[0] = (struct store_param){.i = school, .is_int = true};
+	if ((r = s->ops->query(s, "DELETE FROM alert_contacts WHERE school_id = CAST($1 AS BIGINT)",
+	                       p, 1, NULL, NULL, NULL)) < 0 ||
+	    (r = s->ops->query(s, "DELETE FROM alert_settings WHERE school_id = CAST($1 AS BIGINT)",
+	                       p, 1, NULL, NULL, NULL)) < 0)
+		return r;
+	p[1] = (struct store_param){.i = st->threshold, .is_int = true};
+	p[2] = (struct store_param){.i = st->start, .is_int = true};
+	p[3] = (struct store_param){.i = st->end, .is_int = true};
+	p[4] = (struct store_param){.i = st->ack_minutes, .is_int = true};
+	p[5] = (struct store_param){.text = st->webhook};
+	p[6] = (struct store_param){.text = st->secret ? abs_secret : NULL};
+	p[7] = (struct store_param){.text = st->technician};
+	if ((r = s->ops->query(
+	         s,
+	         "INSERT INTO alert_settings (school_id, threshold, hours_start, "
+	         "hours_end, ack_minutes, webhook, webhook_secret_file, technician) "
+	         "VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+	         "CAST($4 AS BIGINT), CAST($5 AS BIGINT), $6, $7, $8)",
+	         p, 8, NULL, NULL, NULL)) < 0)
+		return r;
+	for (int k = 0; k < 2; k++) {
+		int n = k ? st->nescalate : st->ncontacts;
+		for (int i = 0; i < n; i++) {
+			p[1] = (struct store_param){.i = i, .is_int = true};
+			p[2] = (struct store_param){.text = k ? st->escalate[i] : st->contacts[i]};
+			p[3] = (struct store_param){.text = k ? "escalate" : "contact"};
+			if ((r = s->ops->query(
+			         s,
+			         "INSERT INTO alert_contacts (school_id, position, address, "
+			         "kind) VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), "
+			         "$3, $4)",
+			         p, 4, NULL, NULL, NULL)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int alerts_cli(const struct config *cfg, int argc, char **argv)
+{
+	struct settings st;
+	struct server srv;
+	int64_t now = rfc3339_now_ms();
+	int r;
+
+	if (argc >= 1 && strcmp(argv[0], "tick") == 0) {
+		if (argc == 3 && strcmp(argv[1], "--now") == 0) {
+			if (rfc3339_parse(argv[2], &now) < 0) {
+				fprintf(stderr, "vigil-server: --now \"%s\" is not RFC 3339\n",
+				        argv[2]);
+				return 2;
+			}
+		} else if (argc != 1) {
+			fprintf(stderr, "usage: vigil-server alerts tick [--now RFC3339]\n");
+			return 2;
+		}
+		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg, 1) < 0)
+			return 1;
+		r = alerts_deliver(&srv, now);
+		server_close(&srv);
+		if (r < 0) {
+			fprintf(stderr, "vigil-server: alerts: %s\n", strerror(-r));
+			return 1;
+		}
+		printf("alerts: sent %d\n", r);
+		return 0;
+	}
+	if (parse(argc, argv, &st) < 0) {
+		fprintf(stderr, "usage: vigil-server school alerts NAME [--contact ADDR]... "
+		                "[--escalate ADDR]... [--technician ADDR] [--threshold 1-5] "
+		                "[--hours HH:MM-HH:MM] [--ack-minutes N] [--webhook URL "
+		                "[--webhook-secret-file FILE]]\n");
+		return 2;
+	}
+	if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg, 1) < 0)
+		return 1;
+	r = save(&srv, &st);
+	server_close(&srv);
+	if (r < 0 && r != -ENOENT)
+		fprintf(stderr, "vigil-server: school alerts: %s\n", strerror(-r));
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,133 @@
+/* alerts_smtp.c: alert e-mail through libcurl's SMTP client (STARTTLS required unless the
+ * server is on loopback). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts.h"
+
+struct reader {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
+{
+	struct reader *r = ud;
+	size_t len = size * n < r->left ? size * n : r->left;
+
+	memcpy(buf, r->p, len);
+	r->p += len;
+	r->left -= len;
+	return len;
+}
+
+/* True when the host of url is 127.0.0.0/8, ::1 or localhost. */
+static int loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0 ||
+	       strncmp(h, "localhost", 9) == 0;
+}
+
+/* Reads "user:password" from a file only its owner can read. */
+static int read_credentials(const char *path, char *buf, size_t size, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "smtp-credentials %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EACCES;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "smtp-credentials %s: readable by others (chmod 600)", path);
+		close(fd);
+		return -EACCES;
+	}
+	f = fdopen(fd, "r");
+	if (!f || !fgets(buf, (int)size, f) || !strchr(buf, ':')) {
+		snprintf(err, errlen, "smtp-credentials %s: expected USER:PASSWORD", path);
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		return -EINVAL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+int alerts_smtp_send(const struct config *cfg, const char *to, const char *subject,
+                     const char *body, const char *message_id, char *err, size_t errlen)
+{
+	char cred[512] = "", date[64], *msg = NULL, *colon;
+	struct curl_slist *rcpt = NULL;
+	struct reader rd;
+	struct tm tm;
+	time_t t = time(NULL);
+	CURL *c;
+	CURLcode rc;
+	int r = 0, n;
+
+	if (!cfg->smtp_url) {
+		snprintf(err, errlen, "no smtp-url configured");
+		return -ENOTCONN;
+	}
+	if (cfg->smtp_credentials &&
+	    (r = read_credentials(cfg->smtp_credentials, cred, sizeof(cred), err, errlen)) < 0)
+		return r;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	n = asprintf(&msg,
+	             "Date: %s\r\nFrom: %s\r\nTo: %s\r\nMessage-ID: %s\r\nSubject: %s\r\n"
+	             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	             "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
+	             date, cfg->smtp_from, to, message_id, subject, body);
+	if (n < 0 || !(c = curl_easy_init())) {
+		if (n >= 0)
+			free(msg);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rd = (struct reader){msg, (size_t)n};
+	rcpt = curl_slist_append(NULL, to);
+	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, cfg->smtp_from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_USE_SSL,
+	                 loopback(cfg->smtp_url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+	if (cred[0] && (colon = strchr(cred, ':'))) {
+		*colon = '\0';
+		curl_easy_setopt(c, CURLOPT_USERNAME, cred);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, colon + 1);
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+		r = -EIO;
+	}
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	memset(cred, 0, sizeof(cred));
+	free(msg);
+	return r;
+}
