@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "token.h"
 #include "web.h"
 
 #define BATCH 32
@@ -28,7 +30,7 @@ struct alerts {
 
 struct due {
 	int64_t id, school_id, attempts, severity, time_ms;
-	char *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
+	char *kind, *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
 };
 
 struct due_list {
@@ -55,7 +57,7 @@ static int due_row(const char *const *c, int n, void *ud)
 	struct due_list *l = ud;
 	struct due *d;
 
-	if (n != 12 || l->n >= BATCH)
+	if (n != 13 || l->n >= BATCH)
 		return 0;
 	d = &l->v[l->n++];
 	*d = (struct due){.id = num(c[0]),
@@ -69,12 +71,14 @@ static int due_row(const char *const *c, int n, void *ud)
 	                  .machine = dup_or_null(c[8]),
 	                  .time_ms = num(c[9]),
 	                  .school_id = num(c[11]),
-	                  .secret_file = dup_or_null(c[10])};
+	                  .secret_file = dup_or_null(c[10]),
+	                  .kind = dup_or_null(c[12])};
 	return 0;
 }
 
 static void due_free(struct due *d)
 {
+	free(d->kind);
 	free(d->channel);
 	free(d->target);
 	free(d->capture_id);
@@ -108,7 +112,7 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 	clean(school, sizeof(school), d->school);
 	clean(machine, sizeof(machine), d->machine);
 	snprintf(link, sizeof(link), "%s/captures/%s", cfg->public_url ? cfg->public_url : "",
-	         d->capture_id);
+	         d->capture_id ? d->capture_id : "");
 	if (strcmp(d->channel, "webhook") == 0) {
 		o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "event", "capture",
 		              "alert", (json_int_t)d->id, "category", cat, "severity",
@@ -124,15 +128,56 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		free(json);
 		return r;
 	}
-	snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s", cat,
-	         (long long)d->severity, school);
-	snprintf(mid, sizeof(mid), "<vigil-alert-%lld-%s@vigil>", (long long)d->id, d->capture_id);
-	if (asprintf(&body,
-	             "Vigil stored a capture at or above this school's alert threshold.\r\n\r\n"
-	             "Category: %s\r\nSeverity: %lld\r\nSchool:   %s\r\nMachine:  %s\r\n"
-	             "Time:     %s\r\n\r\nOpen the capture (sign-in required):\r\n%s\r\n\r\n"
-	             "This message holds no pupil name, text or screenshot by design.\r\n",
-	             cat, (long long)d->severity, school, machine, when, link) < 0) {
+	snprintf(mid, sizeof(mid), "<vigil-alert-%lld@vigil>", (long long)d->id);
+	if (d->kind && strcmp(d->kind, "offline") == 0) {
+		snprintf(subject, sizeof(subject), "[Vigil] Machine offline: %s at %s", machine,
+		         school);
+		if (asprintf(&body,
+		             "The Vigil agent on %s (%s) has sent no heartbeat for more than %u "
+		             "minutes during school hours.\r\nIt may be switched off, "
+		             "disconnected or the agent stopped. You will not be told again "
+		             "until it has been heard from.\r\n",
+		             machine, school, cfg->offline_alarm / 60) < 0)
+			body = NULL;
+	} else {
+		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200];
+		struct store_param q[2];
+		/* A fresh secret per message for the one-click acknowledgement. */
+		if ((r = token_new(tok)) < 0) {
+			snprintf(err, errlen, "random: %s", strerror(-r));
+			return r;
+		}
+		token_hash(tok, hash);
+		q[0] = (struct store_param){.text = hash};
+		q[1] = (struct store_param){.i = d->id, .is_int = true};
+		if ((r = srv->store->ops->query(srv->store,
+		                                "UPDATE alerts SET ack_token = $1 WHERE id = "
+		                                "CAST($2 AS BIGINT)",
+		                                q, 2, NULL, NULL, NULL)) < 0) {
+			snprintf(err, errlen, "database: %s", strerror(-r));
+			return r;
+		}
+		snprintf(ack, sizeof(ack), "%s/alerts/ack?a=%lld&t=%s",
+		         cfg->public_url ? cfg->public_url : "", (long long)d->id, tok);
+		snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s%s", cat,
+		         (long long)d->severity, school,
+		         d->kind && strcmp(d->kind, "escalation") == 0 ? " (escalated)" : "");
+		if (asprintf(
+		        &body,
+		        "Vigil stored a capture at or above this school's alert threshold.\r\n"
+		        "%s\r\n"
+		        "Category: %s\r\nSeverity: %lld\r\nSchool:   %s\r\nMachine:  %s\r\n"
+		        "Time:     %s\r\n\r\nOpen the capture (sign-in required):\r\n%s\r\n\r\n"
+		        "Acknowledge (one click; stops escalation):\r\n%s\r\n\r\n"
+		        "This message holds no pupil name, text or screenshot by design.\r\n",
+		        d->kind && strcmp(d->kind, "escalation") == 0
+		            ? "Nobody has acknowledged it yet: it is escalated to you.\r\n"
+		            : "",
+		        cat, (long long)d->severity, school, machine, when, link, ack) < 0)
+			body = NULL;
+		sodium_memzero(tok, sizeof(tok));
+	}
+	if (!body) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -157,15 +202,19 @@ int alerts_deliver(struct server *srv, int64_t now)
 	struct store_param p[4];
 	int sent = 0, r;
 
+	if ((r = alerts_escalate(srv, now)) < 0)
+		log_warning("alerts: escalation: %s", strerror(-r));
+	if ((r = alerts_offline(srv, now)) < 0)
+		log_warning("alerts: offline alarms: %s", strerror(-r));
 	p[0] = (struct store_param){.i = now, .is_int = true};
 	p[1] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
 	r = st->ops->query(
 	    st,
 	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
-	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id "
-	    "FROM alerts a JOIN captures c ON c.id = a.capture_id "
+	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind "
+	    "FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
 	    "JOIN schools s ON s.id = a.school_id "
-	    "JOIN machines m ON m.id = c.machine_id "
+	    "JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
 	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "
 	    "WHERE (a.status = 'pending' AND a.next_try <= CAST($1 AS BIGINT)) "
 	    "OR (a.status = 'sending' AND a.claimed < CAST($2 AS BIGINT)) "

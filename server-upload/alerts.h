@@ -39,3 +39,21 @@ int alerts_webhook_post(const char *url, const char *secret_file, const char *js
 
 /* "school alerts NAME [--contact ADDR]... ..." and "alerts tick": exit status. */
 int alerts_cli(const struct config *cfg, int argc, char **argv);
+
+/* Acknowledges every alert of a capture for by (a login or the contact's address); the
+ * audit log records it. Returns the rows acknowledged (0: already) or -errno. */
+int alerts_ack_capture(struct server *srv, const char *capture_id, const char *by,
+                       int64_t school_id);
+
+/* The one-click acknowledgement pages (GET shows a button, POST acknowledges). */
+#define ALERTS_MAX_ROUTES 2
+struct http_route;
+size_t alerts_routes(struct http_route *routes);
+
+/* Escalation of unacknowledged alerts and the offline alarm, as of now (alerts_escalate.c);
+ * run by alerts_deliver. Returns 0 or -errno. */
+int alerts_escalate(struct server *srv, int64_t now);
+int alerts_offline(struct server *srv, int64_t now);
+
+/* True when now falls in school hours (minutes after local midnight, Monday to Friday). */
+int alerts_in_hours(int64_t now, int64_t start_min, int64_t end_min);

@@ -266,7 +266,7 @@ static void signal_loop(struct server *srv, const sigset_t *set)
 
 int server_run(struct config *cfg)
 {
-	struct http_route routes[API_MAX_ROUTES + WEB_MAX_ROUTES];
+	struct http_route routes[API_MAX_ROUTES + WEB_MAX_ROUTES + ALERTS_MAX_ROUTES];
 	size_t nroutes;
 	struct http_server *http = NULL;
 	struct alerts *alerts = NULL;
@@ -311,6 +311,7 @@ int server_run(struct config *cfg)
 	};
 	nroutes = api_routes(&srv, routes);
 	nroutes += web_routes(&srv, routes + nroutes);
+	nroutes += alerts_routes(routes + nroutes);
 	r = http_start(&hc, routes, nroutes, &srv, &http);
 	if (r < 0) {
 		log_error("cannot start the HTTP server on %s", cfg->listen);

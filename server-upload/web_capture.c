@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alerts.h"
 #include "log.h"
 #include "parse.h"
 #include "server.h"
@@ -218,13 +219,19 @@ static void capture_actions(struct html *h, const struct web_ctx *w, const struc
 }
 
 /* One outbox row of the capture (alerts.h): who was alerted, how and when. */
+struct alert_rows {
+	struct html *h;
+	int unacked;
+};
+
 static int alert_row(const char *const *c, int n, void *ud)
 {
-	struct html *h = ud;
+	struct alert_rows *ar = ud;
+	struct html *h = ar->h;
 	char when[32] = "";
 	int64_t ms = 0;
 
-	if (n != 6)
+	if (n != 8)
 		return 0;
 	html_raw(h, "<tr><td>");
 	html_text(h, c[0]);
@@ -239,6 +246,15 @@ static int alert_row(const char *const *c, int n, void *ud)
 	html_text(h, when);
 	html_raw(h, "</td><td>");
 	html_text(h, c[5]);
+	html_raw(h, "</td><td class=\"alert-ack\">");
+	if (c[6] && parse_int64(c[6], 0, INT64_MAX, &ms) == 0) {
+		web_time(ms, when, sizeof(when));
+		html_text(h, c[7]);
+		html_raw(h, ", ");
+		html_text(h, when);
+	} else {
+		ar->unacked++;
+	}
 	html_raw(h, "</td></tr>");
 	return 0;
 }
@@ -249,6 +265,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	char when[32], recv[32], next[40], prev[40], status_time[32];
 	struct store_param p = {.text = k->id};
 	struct html h;
+	struct alert_rows ar = {&h, 0};
 
 	web_time(k->time, when, sizeof(when));
 	web_time(k->received, recv, sizeof(recv));
@@ -310,12 +327,15 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 		html_raw(&h, "/image\"></label>");
 	}
 	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
-	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th></tr>");
+	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th>"
+	             "<th>Acknowledged</th></tr>");
 	w->srv->store->ops->query(w->srv->store,
-	                          "SELECT target, channel, status, attempts, sent, last_error "
-	                          "FROM alerts WHERE capture_id = $1 ORDER BY id",
-	                          &p, 1, alert_row, &h, NULL);
+	                          "SELECT target, channel, status, attempts, sent, last_error, "
+	                          "acked, acked_by FROM alerts WHERE capture_id = $1 ORDER BY id",
+	                          &p, 1, alert_row, &ar, NULL);
 	html_raw(&h, "</table>");
+	if (ar.unacked)
+		action_form(&h, w, k, "ack-alert", "act-ack", "Acknowledge the alert", NULL);
 	html_raw(&h, "<h2>History</h2><ul id=\"history\">");
 	w->srv->store->ops->query(w->srv->store,
 	                          "SELECT time, login, action, text FROM capture_events WHERE "
@@ -451,6 +471,15 @@ void web_capture_post(void *ctx, struct http_request *req, struct http_response 
 		goto out;
 	}
 	action = web_field(&w, "action");
+	if (action && strcmp(action, "ack-alert") == 0) {
+		if ((r = alerts_ack_capture(w.srv, k.id, w.u.login, k.school_id)) < 0) {
+			web_error(&w, 503, "The acknowledgement could not be stored; try again.");
+			goto out;
+		}
+		snprintf(back, sizeof(back), "/captures/%s", k.id);
+		web_redirect(resp, back);
+		goto out;
+	}
 	text = web_field(&w, "text");
 	text = text ? text : "";
 	status = !action                                 ? NULL

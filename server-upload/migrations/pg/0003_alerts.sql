@@ -61,5 +61,6 @@ CREATE TRIGGER captures_alert AFTER INSERT ON captures
 	FOR EACH ROW EXECUTE FUNCTION captures_alert();
 CREATE TABLE machine_alarms (
 	machine_id BIGINT PRIMARY KEY,
-	raised BIGINT NOT NULL                     -- when the offline alarm went out
+	raised BIGINT NOT NULL,                    -- when the offline alarm went out
+	seen BIGINT NOT NULL                       -- machines.last_seen then: a later one clears it
 );

@@ -57,5 +57,6 @@ BEGIN
 END;
 CREATE TABLE machine_alarms (
 	machine_id INTEGER PRIMARY KEY,
-	raised INTEGER NOT NULL                     -- when the offline alarm went out
+	raised INTEGER NOT NULL,                    -- when the offline alarm went out
+	seen INTEGER NOT NULL                       -- machines.last_seen then: a later one clears it
 );
