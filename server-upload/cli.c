@@ -11,6 +11,7 @@
 
 #include "alerts.h"
 #include "bundle.h"
+#include "pupil.h"
 #include "log.h"
 #include "report.h"
 #include "retention.h"
@@ -332,6 +333,32 @@ static int cmd_retention(struct server *srv, const struct args *a)
 	return 0;
 }
 
+/* Subject access and erasure (docs/privacy.md). */
+static int cmd_pupil(struct server *srv, const struct args *a)
+{
+	int64_t n = 0, images = 0;
+	int r;
+
+	if (a->npos != 2 || !a->school || !*a->pos[1])
+		return 2;
+	if (strcmp(a->pos[0], "export") == 0) {
+		r = pupil_export(srv, a->school, a->pos[1], stdout, &n);
+		if (r < 0)
+			return fail_errno("pupil export", r);
+		fprintf(stderr, "pupil export: %lld captures\n", (long long)n);
+		return 0;
+	}
+	if (strcmp(a->pos[0], "delete") == 0) {
+		r = pupil_delete(srv, a->school, a->pos[1], &n, &images);
+		if (r < 0)
+			return fail_errno("pupil delete", r);
+		printf("pupil delete: %lld captures and %lld images erased\n", (long long)n,
+		       (long long)images);
+		return 0;
+	}
+	return 2;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct server *srv, const struct args *a);
@@ -346,6 +373,7 @@ static const struct {
     {"lists", cmd_lists, "lists check"},
     {"report", cmd_report, "report --school NAME --week YYYY-Www --out FILE.html|.pdf|.csv"},
     {"retention", cmd_retention, "retention run [--now RFC3339]"},
+    {"pupil", cmd_pupil, "pupil export|delete --school NAME USER"},
 };
 
 int cli_is_command(const char *name)

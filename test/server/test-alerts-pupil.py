@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# test-alerts-pupil.py: subject access and erasure for one pupil:
+# "vigil-server pupil export --school NAME USER" gives every capture of that pupil as JSON
+# lines with the screenshot's bytes; "pupil delete" leaves no row, image or log line of
+# the pupil (the data directory, the database and the server log are searched), and
+# another pupil's captures stay.
+# usage: test-alerts-pupil.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+import argparse
+import base64
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import traceback
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+st = load('server_test', 'test-server.py')
+ta = load('alerts_test', 'test-alerts.py')
+check, expect, Failure = st.check, st.expect, st.Failure
+
+PUPIL = 'zq-pupil-4471'
+OTHER = 'other-pupil-9'
+
+
+def grep_tree(root, needle):
+    hits = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            if needle in f:
+                hits.append(p)
+                continue
+            try:
+                with open(p, 'rb') as fh:
+                    if needle.encode() in fh.read():
+                        hits.append(p)
+            except OSError:
+                pass
+    return hits
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
+    args = ap.parse_args()
+    database, cleanup_db = None, None
+    if args.backend == 'pg':
+        if not os.environ.get('VIGIL_TEST_PG'):
+            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
+            return 77
+        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
+    lists = tempfile.mkdtemp(prefix='vigil-lists-')
+    os.chmod(lists, 0o777)
+    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
+        f.write(st.GOOD_LIST)
+    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
+    srv = st.Server(database, lists)
+    failed = 0
+    try:
+        key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+        srv.start()
+        token = srv.enrol(key, 'LAB1-PC07')
+        mine = [ta.upload(srv, token, user=PUPIL, time='2026-11-2%dT09:00:00Z' % i)
+                for i in range(3, 6)]
+        other = ta.upload(srv, token, user=OTHER)
+        # A moderator's note naming the pupil (kept in the history and the audit log).
+        ta.capture_page(srv, mine[0]['id'])
+        page = ta.capture_page(srv, mine[0]['id'])
+        csrf = re.search(r'id="act-note".*?name="csrf" value="([^"]+)"', page, re.S).group(1)
+        expect(srv.request('POST', '/captures/%s/action' % mine[0]['id'],
+                           body=urllib.parse.urlencode({'action': 'note', 'csrf': csrf,
+                                                        'text': 'spoke to %s' % PUPIL}),
+                           headers={'Cookie': ta._session['cookie'],
+                                    'Content-Type': 'application/x-www-form-urlencoded'}),
+               303, 'note')
+        srv.stop()
+
+        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
+        lines = [json.loads(x) for x in out.splitlines()]
+        check(sorted(x['id'] for x in lines) == sorted(r['id'] for r in mine),
+              'export: every capture of the pupil, no other: %d lines' % len(lines))
+        for x, r in zip(sorted(lines, key=lambda x: x['id']), sorted(mine, key=lambda r: r['id'])):
+            img = base64.b64decode(x['screenshot']['data'])
+            check(hashlib.sha256(img).hexdigest() == r['screenshot']['sha256'],
+                  'export carries the screenshot')
+            check(x['context'] == r['context'] and x['user'] == PUPIL, 'export carries the record')
+        print('ok pupil export: %d captures with images' % len(lines))
+
+        if args.backend == 'sqlite':
+            check(grep_tree(srv.data, PUPIL), 'the search finds the pupil before the delete')
+        res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', PUPIL).stdout
+        check('3 captures and 3 images' in res, 'delete counts: %r' % res)
+        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
+        check(out.strip() == '', 'nothing left to export')
+        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', OTHER).stdout
+        check(len(out.splitlines()) == 1, 'the other pupil stays')
+        for r in mine:
+            for needle in (r['id'], r['screenshot']['sha256']):
+                check(not grep_tree(srv.data, needle), 'no trace of %s in the data dir: %s'
+                      % (needle, grep_tree(srv.data, needle)))
+        check(not grep_tree(srv.data, PUPIL), 'pupil name not in the data dir: %s'
+              % grep_tree(srv.data, PUPIL))
+        check(PUPIL not in srv.log_text(), 'pupil name not in the server log')
+        if args.backend == 'sqlite':
+            import sqlite3
+            db = sqlite3.connect(os.path.join(srv.data, 'vigil.db'))
+            dump = '\n'.join(db.iterdump())
+            db.close()
+            check(PUPIL not in dump and mine[0]['id'] not in dump, 'not in the database dump')
+            check(other['id'] in dump, 'the dump does hold the other capture')
+        else:
+            import subprocess
+            dump = subprocess.run(['pg_dump', database], capture_output=True, text=True)
+            if dump.returncode == 0:
+                check(PUPIL not in dump.stdout and mine[0]['id'] not in dump.stdout,
+                      'not in pg_dump')
+                check(other['id'] in dump.stdout, 'pg_dump holds the other capture')
+        print('ok pupil delete: no row, image or log line remains')
+    except Exception as e:  # noqa: BLE001
+        failed = 1
+        print('FAIL: %s' % e)
+        traceback.print_exc()
+        print('server log (tail):\n' + srv.log_text()[-3000:])
+    finally:
+        srv.stop()
+        srv.cleanup()
+        shutil.rmtree(lists, ignore_errors=True)
+        if cleanup_db:
+            cleanup_db()
+    return failed
+
+
+if __name__ == '__main__':
+    sys.exit(main())
