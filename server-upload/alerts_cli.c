@@ -1,5 +1,6 @@
 /* alerts_cli.c: "vigil-server school alerts NAME ..." (per-school alert settings) and
  * "vigil-server alerts tick" (one pass of the outbox, for cron-less checks and tests). */
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -189,6 +190,26 @@ int alerts_cli(const struct config *cfg, int argc, char **argv)
 	int64_t now = rfc3339_now_ms();
 	int r;
 
+	if (argc >= 1 && strcmp(argv[0], "test") == 0) {
+		char err[256] = "";
+		/* A test message: checks smtp-url, STARTTLS and credentials without a capture. */
+		if (argc != 2 || !address_ok(argv[1])) {
+			fprintf(stderr, "usage: vigil-server alerts test ADDRESS\n");
+			return 2;
+		}
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		r = alerts_smtp_send(
+		    cfg, argv[1], "[Vigil] Test message",
+		    "This is a test of Vigil's alert e-mail. Nothing happened.\r\n",
+		    "<vigil-test@vigil>", err, sizeof(err));
+		curl_global_cleanup();
+		if (r < 0) {
+			fprintf(stderr, "vigil-server: alerts test: %s\n", err);
+			return 1;
+		}
+		printf("alerts test: sent to %s\n", argv[1]);
+		return 0;
+	}
 	if (argc >= 1 && strcmp(argv[0], "tick") == 0) {
 		if (argc == 3 && strcmp(argv[1], "--now") == 0) {
 			if (rfc3339_parse(argv[2], &now) < 0) {

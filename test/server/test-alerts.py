@@ -47,20 +47,21 @@ def free_port():
 class Smtp:
     """aiosmtpd writing every message into a maildir."""
 
-    def __init__(self, root):
-        self.dir = os.path.join(root, 'maildir')
+    def __init__(self, root, host='127.0.0.1', name='maildir'):
+        self.dir = os.path.join(root, name)
+        self.host = host
         self.port = free_port()
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(['/usr/bin/python3', '-m', 'aiosmtpd', '-n', '-l',
-                                      '127.0.0.1:%d' % self.port, '-c',
+                                      '%s:%d' % (self.host, self.port), '-c',
                                       'aiosmtpd.handlers.Mailbox', self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
+                socket.create_connection((self.host, self.port), timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.05)
@@ -96,6 +97,46 @@ class Hooks:
         self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def outward_address():
+    """This machine's non-loopback IPv4 address, or None (no packet is sent)."""
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(('192.0.2.1', 9))
+        addr = s.getsockname()[0]
+        s.close()
+        return None if addr.startswith('127.') else addr
+    except OSError:
+        return None
+
+
+def starttls_required(srv):
+    """alerts test: plain SMTP is fine on loopback, refused elsewhere (no STARTTLS)."""
+    smtp = Smtp(srv.root, name='maildir-test')
+    smtp.start()
+    try:
+        r = srv.admin('--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
+                      'vigil@school.example', 'alerts', 'test', 'it@school.example')
+        check('sent' in r.stdout and len(smtp.messages()) == 1, 'test message on loopback')
+    finally:
+        smtp.stop()
+    addr = outward_address()
+    if not addr:
+        print('no non-loopback address: STARTTLS refusal not checked')
+        return
+    smtp = Smtp(srv.root, host=addr, name='maildir-remote')
+    smtp.start()
+    try:
+        r = srv.admin('--smtp-url', 'smtp://%s:%d' % (addr, smtp.port), '--smtp-from',
+                      'vigil@school.example', 'alerts', 'test', 'it@school.example',
+                      check_ok=False)
+        check(r.returncode == 1 and not smtp.messages(),
+              'a server without STARTTLS off loopback is refused: %d %s' % (r.returncode,
+                                                                           r.stderr))
+        print('ok STARTTLS required off loopback (%s)' % r.stderr.strip())
+    finally:
+        smtp.stop()
 
 
 def wait_for(fn, timeout, what):
@@ -153,6 +194,7 @@ def main():
     try:
         smtp.start()
         key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+        starttls_required(srv)
         cmd = ['school', 'alerts', 'Oakridge Primary', '--threshold', '5',
                '--hours', '08:00-16:30', '--webhook', 'http://127.0.0.1:%d/hook' % hooks.port,
                '--webhook-secret-file', secret]
