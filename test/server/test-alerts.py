@@ -81,14 +81,21 @@ class Smtp:
 
 class Hooks:
     def __init__(self):
-        self.got = []
+        self.got = []      # (headers, body) of the requests answered 204
+        self.refused = 0   # answered 500 (fail_next of them)
+        self.fail_next = 0
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                outer.got.append((dict(self.headers), body))
-                self.send_response(204)
+                if outer.fail_next > 0:
+                    outer.fail_next -= 1
+                    outer.refused += 1
+                    self.send_response(500)
+                else:
+                    outer.got.append((dict(self.headers), body))
+                    self.send_response(204)
                 self.end_headers()
 
             def log_message(self, *a):
@@ -207,7 +214,9 @@ def main():
         srv.start(extra)
         token = srv.enrol(key, 'LAB1-PC07')
 
-        # Severity 5: one e-mail per contact and one signed webhook, within 60 s.
+        # Severity 5: one e-mail per contact and one signed webhook, within 60 s; the
+        # webhook receiver fails the first try (HTTP 500): retried.
+        hooks.fail_next = 1
         t0 = time.time()
         rec = upload(srv, token)
         msgs = wait_for(lambda: len(for_capture(smtp.messages(), rec['id'])) >= 2 and
@@ -218,7 +227,8 @@ def main():
         mine = for_capture(smtp.messages(), rec['id'])
         check(sorted(m['To'] for m in mine) == sorted(CONTACTS),
               'one e-mail per contact: %r' % [m['To'] for m in mine])
-        check(len(hooks.got) == 1, 'one webhook, got %d' % len(hooks.got))
+        check(len(hooks.got) == 1 and hooks.refused == 1,
+              'one webhook after one refused try, got %d/%d' % (len(hooks.got), hooks.refused))
         headers, body = hook[0]
         want = 'sha256=' + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         check(headers.get('X-Vigil-Signature') == want, 'webhook signature verifies')

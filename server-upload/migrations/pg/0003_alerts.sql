@@ -59,6 +59,15 @@ END;
 $$;
 CREATE TRIGGER captures_alert AFTER INSERT ON captures
 	FOR EACH ROW EXECUTE FUNCTION captures_alert();
+-- A capture deleted (retention, erasure) takes its outbox rows with it.
+CREATE FUNCTION captures_alert_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM alerts WHERE capture_id = OLD.id;
+	RETURN NULL;
+END;
+$$;
+CREATE TRIGGER captures_alert_delete AFTER DELETE ON captures
+	FOR EACH ROW EXECUTE FUNCTION captures_alert_delete();
 CREATE TABLE machine_alarms (
 	machine_id BIGINT PRIMARY KEY,
 	raised BIGINT NOT NULL,                    -- when the offline alarm went out

@@ -55,6 +55,11 @@ BEGIN
 	WHERE s.school_id = NEW.school_id AND s.webhook IS NOT NULL
 	  AND NEW.severity >= s.threshold;
 END;
+-- A capture deleted (retention, erasure) takes its outbox rows with it.
+CREATE TRIGGER captures_alert_delete AFTER DELETE ON captures
+BEGIN
+	DELETE FROM alerts WHERE capture_id = OLD.id;
+END;
 CREATE TABLE machine_alarms (
 	machine_id INTEGER PRIMARY KEY,
 	raised INTEGER NOT NULL,                    -- when the offline alarm went out
