@@ -26,9 +26,21 @@ static void usage(FILE *f)
 	        "                               stored captures as JSON lines\n"
 	        "  key show                     the public key that signs the phrase lists\n"
 	        "  lists check                  validate the phrase-list directory\n"
+	        "  report --school NAME --week YYYY-Www --out FILE.html|FILE.pdf|FILE.csv\n"
+	        "                               a school's weekly report\n"
+	        "  retention run [--now RFC3339] delete captures older than retention-days\n"
+	        "  school alerts NAME [--contact ADDR ...] [--escalate ADDR ...]\n"
+	        "                [--technician ADDR] [--threshold N] [--hours HH:MM-HH:MM]\n"
+	        "                [--ack-minutes N] [--webhook URL --webhook-secret-file FILE]\n"
+	        "                               urgent alerts of a school (docs/alerts.md)\n"
+	        "  alerts test ADDRESS          send a test e-mail with these settings\n"
+	        "  alerts tick [--now RFC3339]  run escalation and offline alarms once\n"
+	        "  pupil export|delete --school NAME USER\n"
+	        "                               subject access and erasure (docs/privacy.md)\n"
 	        "Settings (file \"key = value\" or --key VALUE): listen, data, database, lists,\n"
 	        "user, tls-cert, tls-key, threads, max-connections, timeout, max-body,\n"
-	        "offline-after, lists-check-interval, log-level.\n");
+	        "offline-after, lists-check-interval, retention-days, smtp-url, smtp-from,\n"
+	        "smtp-credentials, public-url, alert-poll, offline-alarm-after, log-level.\n");
 }
 
 /* Applies --config first, then the other settings, leaving the command in argv[*first..]. */
