@@ -1,4 +1,4 @@
-/* lists.h: the compiled phrase lists behind struct match_lists (internal to agent/match). */
+/* lists.h: the compiled phrase lists behind struct match_lists (internal to match/). */
 #pragma once
 
 #include <stdatomic.h>

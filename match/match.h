@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The public contract of the phrase-list engine (agent/match/). It knows nothing of X11
+ * The public contract of the phrase-list engine (match/). It knows nothing of X11
  * or the network; the agent, the server and vigil-wordlist link it.
  *
  * Text is UTF-8 (invalid bytes are treated as separators, never a crash). Before
