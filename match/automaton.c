@@ -218,6 +218,7 @@ static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t r
 	ap->rule = rule;
 	ap->term = term;
 	ap->exclusion = excl;
+	ap->pat = p;
 	for (uint8_t w = 0; w < p->nwords; w++) {
 		const uint8_t *u = p->units + off;
 		size_t n = p->wlen[w];

@@ -32,7 +32,8 @@ struct am_pattern {
 	uint32_t rule; /* index into the rule set */
 	uint8_t term;  /* term of a combination, else 0 */
 	bool exclusion;
-	symmask_t entry; /* symbols that may begin it */
+	symmask_t entry;              /* symbols that may begin it */
+	const struct wl_pattern *pat; /* in the rule set the automaton was built from */
 };
 
 struct automaton {

@@ -7,6 +7,7 @@
 #include "dfa.h"
 #include "vigil-limits.h"
 #include "lists.h"
+#include "strict.h"
 
 /*
  * The scanner steps a lazily built DFA (dfa.h) once per symbol (O(1) per byte, bounded
@@ -284,6 +285,17 @@ static bool covers(const struct span *x, const struct span *h)
 	return x->start <= h->start && h->end <= x->end;
 }
 
+/* The match of s read strictly (strict.h): no doubled letter taken for a stretched one. */
+static bool strict_ok(const struct match_scanner *sc, const struct span *s)
+{
+	uint8_t syms[HIST];
+	size_t n = 0;
+
+	for (uint64_t i = s->sstart; i <= s->send && n < HIST; i++)
+		syms[n++] = sc->hsym[i & HMASK];
+	return strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+}
+
 static void hold(struct match_scanner *sc, const struct span *s)
 {
 	if (sc->npend == VIGIL_SCAN_MAX_PENDING) {
@@ -333,7 +345,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 			continue;
 		for (size_t q = 0; q < nexcl && !covered; q++)
 			covered = covers(&excl[q], &s);
-		if (!covered)
+		if (!covered && strict_ok(sc, &s))
 			hold(sc, &s);
 	}
 }
