@@ -11,6 +11,7 @@
 
 #include "parse.h"
 #include "server.h"
+#include "thumb.h"
 #include "web.h"
 
 #define MAX_IDS 100000
@@ -168,7 +169,8 @@ int pupil_delete(struct server *srv, const char *school, const char *user, int64
 		int64_t left = 1;
 		r = s->ops->query(s, "SELECT COUNT(*) FROM captures WHERE image_sha256 = $1", &q, 1,
 		                  count_row, &left, NULL);
-		if (r == 0 && left == 0 && blobs_remove(srv->blobs, l.sha[i]) == 0)
+		if (r == 0 && left == 0 && thumb_forget(srv->blobs, l.sha[i]) == 0 &&
+		    blobs_remove(srv->blobs, l.sha[i]) == 0)
 			(*images)++;
 	}
 	/* Audit entries that name the pupil in their text (notes quoted into the detail). */

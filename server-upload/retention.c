@@ -8,6 +8,7 @@
 
 #include "parse.h"
 #include "server.h"
+#include "thumb.h"
 #include "web.h"
 
 #define BATCH 500
@@ -66,7 +67,8 @@ static int64_t batch(struct server *srv, int64_t cutoff, int64_t *images)
 		left = -1;
 		r = s->ops->query(s, "SELECT COUNT(*) FROM captures WHERE image_sha256 = $1", q + 1,
 		                  1, count_row, &left, NULL);
-		if (r == 0 && left == 0 && blobs_remove(srv->blobs, shas.v[i]) == 0)
+		if (r == 0 && left == 0 && thumb_forget(srv->blobs, shas.v[i]) == 0 &&
+		    blobs_remove(srv->blobs, shas.v[i]) == 0)
 			(*images)++;
 	}
 	free(shas.v);

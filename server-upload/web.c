@@ -19,6 +19,7 @@ size_t web_routes(const struct server *srv, struct http_route *routes)
 	    {"POST", "/logout", SERVER_SMALL_BODY, web_logout_post, NULL},
 	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL},
 	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL},
+	    {"POST", "/captures", SERVER_SMALL_BODY, web_captures_post, NULL},
 	    {"GET", "/captures/", SERVER_SMALL_BODY, web_capture_get, NULL},
 	    {"POST", "/captures/", SERVER_SMALL_BODY, web_capture_post, NULL},
 	    {"GET", "/reports/", SERVER_SMALL_BODY, web_reports_get, NULL},
@@ -26,6 +27,7 @@ size_t web_routes(const struct server *srv, struct http_route *routes)
 	    {"POST", "/wordlists", SERVER_MAX_LIST_UPLOAD * 3 + 4096, web_wordlists_post, NULL},
 	    {"GET", "/machines", SERVER_SMALL_BODY, web_machines_get, NULL},
 	    {"GET", "/audit", SERVER_SMALL_BODY, web_audit_get, NULL},
+	    {"GET", "/pupils/", SERVER_SMALL_BODY, web_pupil_get, NULL},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 
@@ -149,6 +151,17 @@ const char *web_arg(const struct web_ctx *w, const char *name)
 bool web_sees_school(const struct web_ctx *w, int64_t school_id)
 {
 	return w->u.school_id == 0 || w->u.school_id == school_id;
+}
+
+void web_pupil_link(struct html *h, const char *school, const char *user)
+{
+	html_raw(h, "<a class=\"pupil\" href=\"/pupils/");
+	html_url(h, school);
+	html_raw(h, "/");
+	html_url(h, user);
+	html_raw(h, "\">");
+	html_text(h, user);
+	html_raw(h, "</a>");
 }
 
 void web_time(int64_t ms, char *buf, size_t size)

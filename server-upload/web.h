@@ -29,7 +29,7 @@ struct web_user {
 	char csrf[TOKEN_BUF];
 };
 
-#define WEB_MAX_FIELDS 16
+#define WEB_MAX_FIELDS 128 /* the queue's bulk form: a page of ids and a reason */
 
 /* One request of a signed-in user. */
 struct web_ctx {
@@ -80,6 +80,23 @@ void web_error(struct web_ctx *w, int status, const char *message);
 int web_audit(struct server *srv, const char *login, int64_t school_id, const char *action,
               const char *capture_id, const char *detail);
 
+/* A capture record's context with every hit marked (<mark>), and the list of its hits
+ * ("hits", or the reason of a record without), all escaped (web_hits.c). */
+struct json_t;
+void web_context_marked(struct html *h, struct json_t *record);
+void web_hits_list(struct html *h, struct json_t *record);
+
+/*
+ * Records a decision (status "concern", "escalated", "false-positive"; NULL for a note or
+ * hide-image) with text on capture id of school_id by the signed-in user: status, history
+ * and audit. The caller has checked the user may see the capture. 0 or -errno.
+ */
+int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
+               const char *status, const char *text);
+
+/* A link to a pupil's timeline (/pupils/<school>/<user>) showing the user name. */
+void web_pupil_link(struct html *h, const char *school, const char *user);
+
 /* Formats ms since the epoch as "YYYY-MM-DD HH:MM" UTC. */
 void web_time(int64_t ms, char *buf, size_t size);
 
@@ -89,6 +106,7 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 void web_logout_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_script_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_captures_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_captures_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_capture_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_capture_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_reports_get(void *ctx, struct http_request *req, struct http_response *resp);
@@ -96,3 +114,4 @@ void web_wordlists_get(void *ctx, struct http_request *req, struct http_response
 void web_wordlists_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_audit_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_pupil_get(void *ctx, struct http_request *req, struct http_response *resp);

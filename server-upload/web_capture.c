@@ -10,6 +10,7 @@
 #include "log.h"
 #include "parse.h"
 #include "server.h"
+#include "thumb.h"
 #include "web.h"
 
 #define PREFIX "/captures/"
@@ -94,29 +95,6 @@ static const char *rec_str(json_t *rec, const char *a, const char *b)
 	if (b)
 		v = json_object_get(v, b);
 	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-/* The context with the matched text marked; every piece escaped. */
-static void context_marked(struct html *h, const char *context, const char *matched)
-{
-	const char *at = NULL;
-	size_t mlen = strlen(matched);
-
-	if (mlen) {
-		at = strstr(context, matched);
-		for (const char *p = context; !at && *p; p++)
-			if (strncasecmp(p, matched, mlen) == 0)
-				at = p;
-	}
-	if (!at) {
-		html_text(h, context);
-		return;
-	}
-	html_textn(h, context, (size_t)(at - context));
-	html_raw(h, "<mark>");
-	html_textn(h, at, mlen);
-	html_raw(h, "</mark>");
-	html_text(h, at + mlen);
 }
 
 static void field(struct html *h, const char *name, const char *value)
@@ -289,8 +267,10 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	}
 	html_raw(&h, " <a href=\"/captures\">queue</a></p>");
 	html_raw(&h, "<p>Context: <q id=\"context\">");
-	context_marked(&h, rec_str(rec, "context", NULL), rec_str(rec, "reason", "matched"));
-	html_raw(&h, "</q></p><table class=\"meta\">");
+	web_context_marked(&h, rec);
+	html_raw(&h, "</q></p><h2>Hits</h2>");
+	web_hits_list(&h, rec);
+	html_raw(&h, "<table class=\"meta\">");
 	html_raw(&h, "<tr><th>Status</th><td id=\"status\">");
 	html_text(&h, k->status);
 	if (k->status_by[0]) {
@@ -312,7 +292,9 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	field(&h, "Received (UTC)", recv);
 	field(&h, "School", k->school);
 	field(&h, "Machine", k->machine);
-	field(&h, "User", k->user);
+	html_raw(&h, "<tr><th>User</th><td id=\"user\">");
+	web_pupil_link(&h, k->school, k->user);
+	html_raw(&h, " (timeline)</td></tr>");
 	html_raw(&h, "</table>");
 	capture_actions(&h, w, k);
 	html_raw(&h, "<h2>Screenshot</h2>");
@@ -364,6 +346,26 @@ static void image(struct web_ctx *w, const struct capture *k)
 	web_send_raw(w->resp, 200, "image/png", data, len);
 }
 
+/* The thumbnail for the queue: never for a hidden image (404, as if there were none). */
+static void thumbnail(struct web_ctx *w, const struct capture *k)
+{
+	void *data;
+	size_t len;
+	int r;
+
+	if (k->hidden) {
+		web_not_found(w);
+		return;
+	}
+	r = thumb_get(w->srv->blobs, k->sha, &data, &len);
+	if (r < 0) {
+		web_error(w, r == -ENOENT || r == -EINVAL || r == -ENOTSUP ? 404 : 503,
+		          "The thumbnail is not available.");
+		return;
+	}
+	web_send_raw(w->resp, 200, "image/png", data, len);
+}
+
 /* Splits "/captures/<id>[/tail]" into id and tail ("" when none). */
 static int split_path(const char *path, char id[40], const char **tail)
 {
@@ -389,7 +391,7 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
 		goto out;
 	if (split_path(http_request_path(req), id, &tail) < 0 ||
-	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0)) {
+	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0)) {
 		web_not_found(&w);
 		goto out;
 	}
@@ -402,7 +404,9 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	if (*tail) {
+	if (strcmp(tail, "/thumb") == 0) {
+		thumbnail(&w, &k);
+	} else if (*tail) {
 		image(&w, &k);
 	} else {
 		web_audit(w.srv, w.u.login, k.school_id, "view", k.id, "");
@@ -413,11 +417,10 @@ out:
 	web_end(&w);
 }
 
-/* Applies a decision or a note; returns 0 or -errno. */
-static int decide(struct web_ctx *w, const struct capture *k, const char *action,
-                  const char *status, const char *text)
+int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
+               const char *status, const char *text)
 {
-	struct store_param p[5] = {{.text = k->id},
+	struct store_param p[5] = {{.text = id},
 	                           {.text = status},
 	                           {.text = w->u.login},
 	                           {.i = w->now, .is_int = true},
@@ -447,7 +450,7 @@ static int decide(struct web_ctx *w, const struct capture *k, const char *action
 		    p, 5, NULL, NULL, NULL);
 	}
 	if (r == 0)
-		r = web_audit(w->srv, w->u.login, k->school_id, action, k->id, text);
+		r = web_audit(w->srv, w->u.login, school_id, action, id, text);
 	return r;
 }
 
@@ -496,13 +499,16 @@ void web_capture_post(void *ctx, struct http_request *req, struct http_response 
 		web_error(&w, 400, "Give a reason or note (up to 4000 characters).");
 		goto out;
 	}
-	r = decide(&w, &k, action, status, text);
+	r = web_decide(&w, k.id, k.school_id, action, status, text);
 	if (r < 0) {
 		log_warning("web: %s of capture %s by %s failed: %s", action, k.id, w.u.login,
 		            strerror(-r));
 		web_error(&w, 503, "The decision could not be stored; try again.");
 		goto out;
 	}
+	if (strcmp(action, "hide-image") == 0 && thumb_forget(w.srv->blobs, k.sha) < 0)
+		log_warning("capture %s: the thumbnail of the hidden image could not be removed",
+		            k.id);
 	if (strcmp(action, "hide-image") == 0)
 		log_warning(
 		    "capture %s: image hidden by %s (possible child abuse material referred)", k.id,

@@ -1,58 +1,18 @@
 /* web_captures.c: the moderation queue (/captures): new captures by severity, with filters. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
 #include "rfc3339.h"
+#include "log.h"
 #include "server.h"
+#include "store_moderation.h"
 #include "web.h"
 
 #define QUEUE_PAGE 100
-
-struct sql {
-	char text[2048];
-	size_t len;
-	struct store_param p[16];
-	size_t np;
-	bool err;
-};
-
-static void sql_add(struct sql *q, const char *s)
-{
-	int n = snprintf(q->text + q->len, sizeof(q->text) - q->len, "%s", s);
-
-	if (n < 0 || (size_t)n >= sizeof(q->text) - q->len)
-		q->err = true;
-	else
-		q->len += (size_t)n;
-}
-
-/* Appends " AND <column> = $k" (cast when is_int) for a parameter. */
-static void sql_where(struct sql *q, const char *column, const char *op, struct store_param p)
-{
-	char buf[160];
-
-	if (q->np >= 16) {
-		q->err = true;
-		return;
-	}
-	q->p[q->np++] = p;
-	snprintf(buf, sizeof(buf), p.is_int ? " AND %s %s CAST($%zu AS BIGINT)" : " AND %s %s $%zu",
-	         column, op, q->np);
-	sql_add(q, buf);
-}
-
-static struct store_param text_param(const char *s)
-{
-	return (struct store_param){.text = s};
-}
-
-static struct store_param int_param(int64_t v)
-{
-	return (struct store_param){.i = v, .is_int = true};
-}
 
 /* A "YYYY-MM-DD" date as ms at 00:00 UTC; -1 when empty or malformed. */
 static int64_t date_ms(const char *d)
@@ -71,38 +31,56 @@ struct queue {
 	int rows;
 };
 
-static int queue_row(const char *const *c, int n, void *ud)
+/* The thumbnail cell: the picture, or why there is none. */
+static void thumb_cell(struct html *h, const struct store_capture_brief *c)
+{
+	html_raw(h, "<td class=\"thumb\">");
+	if (c->image_hidden) {
+		html_raw(h, "<span class=\"muted\">hidden</span>");
+	} else {
+		html_raw(h, "<img loading=\"lazy\" alt=\"\" src=\"/captures/");
+		html_url(h, c->id);
+		html_raw(h, "/thumb\">");
+	}
+	html_raw(h, "</td>");
+}
+
+static int queue_row(const struct store_capture_brief *c, void *ud)
 {
 	struct queue *q = ud;
 	struct html *h = q->h;
+	json_t *rec;
 	char when[32];
-	int64_t t = 0;
 
-	if (n < 8)
-		return -EIO;
 	if (++q->rows > QUEUE_PAGE)
 		return 0; /* one more than a page: there is a next page */
-	parse_int64(c[3], INT64_MIN, INT64_MAX, &t);
-	web_time(t, when, sizeof(when));
-	html_raw(h, "<tr><td class=\"sev");
-	html_text(h, c[5]);
+	web_time(c->time_ms, when, sizeof(when));
+	rec = json_loads(c->record, 0, NULL);
+	html_raw(h, "<tr><td><input type=\"checkbox\" name=\"id\" form=\"bulk\" value=\"");
+	html_text(h, c->id);
+	html_fmt(h, "\" aria-label=\"select\"></td><td class=\"sev sev%d\">%d</td>", c->severity,
+	         c->severity);
+	thumb_cell(h, c);
+	html_raw(h, "<td><a class=\"cap\" href=\"/captures/");
+	html_url(h, c->id);
 	html_raw(h, "\">");
-	html_text(h, c[5]);
-	html_raw(h, "</td><td><a class=\"cap\" href=\"/captures/");
-	html_url(h, c[0]);
-	html_raw(h, "\">");
-	html_text(h, c[4]);
-	html_raw(h, "</a></td><td>");
+	html_text(h, c->category);
+	html_raw(h, "</a><q class=\"context\">");
+	web_context_marked(h, rec);
+	html_raw(h, "</q>");
+	web_hits_list(h, rec);
+	html_raw(h, "</td><td>");
 	html_text(h, when);
 	html_raw(h, "</td><td>");
-	html_text(h, c[1]);
+	html_text(h, c->school);
 	html_raw(h, "</td><td>");
-	html_text(h, c[2]);
+	html_text(h, c->machine);
 	html_raw(h, "</td><td>");
-	html_text(h, c[6]);
-	html_raw(h, "</td><td>");
-	html_text(h, c[7]);
+	web_pupil_link(h, c->school, c->user);
+	html_raw(h, "</td><td class=\"status\">");
+	html_text(h, c->status);
 	html_raw(h, "</td></tr>");
+	json_decref(rec);
 	return 0;
 }
 
@@ -147,68 +125,64 @@ static void filter_form(struct html *h, const struct web_ctx *w, const char *sta
 	html_raw(h, "<button type=\"submit\">Filter</button></form>");
 }
 
-/* The WHERE clause of the queue from the user's scope and the query string. */
-static void queue_filters(const struct web_ctx *w, struct sql *q, const char *status)
+/* The queue's filters from the user's scope and the query string. */
+static void queue_filters(const struct web_ctx *w, struct store_queue_filter *f, const char *status)
 {
-	const char *v;
 	int64_t n;
 
-	if (w->u.school_id)
-		sql_where(q, "c.school_id", "=", int_param(w->u.school_id));
-	if (*(v = web_arg(w, "school")))
-		sql_where(q, "sc.name", "=", text_param(v));
-	if (*(v = web_arg(w, "category")))
-		sql_where(q, "c.category", "=", text_param(v));
+	f->school_id = w->u.school_id;
+	f->school = web_arg(w, "school");
+	f->category = web_arg(w, "category");
 	if (parse_int64(web_arg(w, "severity"), 1, 5, &n) == 0)
-		sql_where(q, "c.severity", "=", int_param(n));
-	if (strcmp(status, "all") != 0)
-		sql_where(q, "c.status", "=", text_param(status));
-	if (*(v = web_arg(w, "user")))
-		sql_where(q, "c.user_name", "=", text_param(v));
-	if (*(v = web_arg(w, "machine")))
-		sql_where(q, "m.name", "=", text_param(v));
+		f->severity = (int)n;
+	f->status = strcmp(status, "all") != 0 ? status : NULL;
+	f->user = web_arg(w, "user");
+	f->machine = web_arg(w, "machine");
 	if ((n = date_ms(web_arg(w, "from"))) >= 0)
-		sql_where(q, "c.time", ">=", int_param(n));
+		f->from_ms = n > 0 ? n : 1;
 	if ((n = date_ms(web_arg(w, "to"))) >= 0)
-		sql_where(q, "c.time", "<", int_param(n + 86400000));
+		f->to_ms = n + 86400000;
+}
+
+/* The bulk form: the rows' check boxes point at it (form="bulk"). */
+static void bulk_form(struct html *h, const struct web_ctx *w)
+{
+	html_raw(h, "<form id=\"bulk\" class=\"filters\" method=\"post\" action=\"/captures\">");
+	web_csrf_field(h, w);
+	html_raw(h, "<input type=\"hidden\" name=\"action\" value=\"false-positive\">"
+	            "<label>Selected rows: false positive, because <input id=\"bulk-reason\" "
+	            "name=\"text\" required maxlength=\"1000\" size=\"40\"></label> "
+	            "<button type=\"submit\" id=\"bulk-fp\">Mark false positive</button></form>");
 }
 
 void web_captures_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
+	struct store_queue_filter f = {.limit = QUEUE_PAGE + 1};
 	struct web_ctx w;
-	struct sql q = {0};
 	struct html h;
 	struct queue qu;
 	const char *status;
 	int64_t page = 0;
-	char buf[64];
 	int r;
 
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
 		goto out;
 	status = *web_arg(&w, "status") ? web_arg(&w, "status") : "new";
 	parse_int64(web_arg(&w, "page"), 0, 100000, &page);
-	sql_add(&q, "SELECT c.id, sc.name, m.name, c.time, c.category, c.severity, c.user_name, "
-	            "c.status FROM captures c JOIN schools sc ON sc.id = c.school_id "
-	            "JOIN machines m ON m.id = c.machine_id WHERE 1 = 1");
-	queue_filters(&w, &q, status);
-	snprintf(buf, sizeof(buf), " ORDER BY c.severity DESC, c.time ASC LIMIT %d OFFSET %lld",
-	         QUEUE_PAGE + 1, (long long)page * QUEUE_PAGE);
-	sql_add(&q, buf);
-	if (q.err) {
-		web_error(&w, 400, "Too many filters.");
-		goto out;
-	}
+	queue_filters(&w, &f, status);
+	f.offset = page * QUEUE_PAGE;
 	html_init(&h);
 	qu = (struct queue){.h = &h};
 	web_page_start(&h, &w, "Captures");
 	html_raw(&h, "<h1>Captures</h1>");
 	filter_form(&h, &w, status);
+	bulk_form(&h, &w);
 	html_raw(&h, "<p class=\"muted\">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> "
-	             "opens.</p><table id=\"queue\"><thead><tr><th>Sev.</th><th>Category</th>"
-	             "<th>Time (UTC)</th><th>School</th><th>Machine</th><th>User</th>"
-	             "<th>Status</th></tr></thead><tbody>");
-	r = w.srv->store->ops->query(w.srv->store, q.text, q.p, q.np, queue_row, &qu, NULL);
+	             "opens.</p><table id=\"queue\"><thead><tr><th></th><th>Sev.</th>"
+	             "<th>Screen</th><th>Category, context and hits</th><th>Time (UTC)</th>"
+	             "<th>School</th><th>Machine</th><th>User</th><th>Status</th></tr></thead>"
+	             "<tbody>");
+	r = store_queue_list(w.srv->store, &f, queue_row, &qu);
 	if (r < 0) {
 		html_free(&h);
 		web_error(&w, 503, "The database is not available; try again shortly.");
@@ -224,6 +198,61 @@ void web_captures_get(void *ctx, struct http_request *req, struct http_response 
 		         QUEUE_PAGE, (long long)page + 1);
 	web_page_end(&h);
 	web_send(&w, &h, 200);
+out:
+	web_end(&w);
+}
+
+struct bulk_target {
+	int64_t school_id;
+	bool found;
+};
+
+static int bulk_capture(const struct store_capture_brief *c, void *ud)
+{
+	struct bulk_target *t = ud;
+
+	t->school_id = c->school_id;
+	t->found = true;
+	return 0;
+}
+
+/* POST /captures: the selected rows marked false positive with one reason, each audited. */
+void web_captures_post(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	const char *action, *text;
+	struct web_ctx w;
+	int done = 0, r = 0;
+
+	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
+		goto out;
+	action = web_field(&w, "action");
+	text = web_field(&w, "text");
+	if (!action || strcmp(action, "false-positive") != 0) {
+		web_error(&w, 400, "Unknown action.");
+		goto out;
+	}
+	if (!text || !*text || strlen(text) > 4000) {
+		web_error(&w, 400, "Give a reason (up to 4000 characters).");
+		goto out;
+	}
+	for (int i = 0; i < w.nfields && r == 0; i++) {
+		struct bulk_target t = {0};
+		if (strcmp(w.names[i], "id") != 0)
+			continue;
+		r = store_capture_brief_get(w.srv->store, w.values[i], bulk_capture, &t);
+		if (r < 0 || !t.found || !web_sees_school(&w, t.school_id))
+			continue; /* gone, or not the user's: nothing to do, nothing to tell */
+		if ((r = web_decide(&w, w.values[i], t.school_id, action, "false-positive",
+		                    text)) == 0)
+			done++;
+	}
+	if (r < 0) {
+		log_warning("web: bulk false positive by %s stopped after %d: %s", w.u.login, done,
+		            strerror(-r));
+		web_error(&w, 503, "Not every decision could be stored; try again.");
+		goto out;
+	}
+	web_redirect(resp, "/captures");
 out:
 	web_end(&w);
 }

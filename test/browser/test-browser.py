@@ -67,10 +67,21 @@ def main():
                    window={'title': '"><img src=x onerror=alert(2)>', 'app': '<svg onload=alert(3)>'},
                    machine='"><img src=x onerror=alert(4)>', user='<img src=x onerror=alert(5)>')
         b = post(srv, tok_b, time='2026-11-23T12:00:00Z')
+        # For the thumbnails, bulk triage and the pupil's timeline.
+        hide = post(srv, tok_a, time='2026-11-24T08:00:00Z', user='cat')
+        bulk1 = post(srv, tok_a, time='2026-11-24T12:00:00Z', user='amy',
+                     reason={'category': 'bullying', 'severity': 2, 'phrase': 'nobody likes you',
+                             'matched': 'nobody likes you', 'rule': 'bullying.txt:7'},
+                     context='honestly nobody likes you at all')
+        bulk2 = post(srv, tok_a, time='2026-11-24T13:00:00Z', user='ben',
+                     reason={'category': 'bullying', 'severity': 2, 'phrase': 'loser',
+                             'matched': 'loser', 'rule': 'bullying.txt:3'},
+                     context='what a loser that was')
         pdf_out = os.path.join(srv.root, 'report.pdf')
         cfg = {'url': 'http://127.0.0.1:%d' % srv.port, 'password': PASSWORD,
-               'new_count': 4, 'xss_id': xss, 'triage_id': triage, 'b_id': b,
-               'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 3,
+               'new_count': 7, 'xss_id': xss, 'hide_id': hide, 'bulk_ids': [bulk1, bulk2],
+               'pupil': 'amy', 'pupil_count': 2, 'school_b': 'Lakeside', 'b_user': st.record()['user'], 'triage_id': triage, 'b_id': b,
+               'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 6,
                'pdf_out': pdf_out}
         env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
         p = subprocess.run(['node', os.path.join(HERE, 'web.mjs')], env=env, cwd=HERE,

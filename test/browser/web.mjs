@@ -49,10 +49,61 @@ try {
 	check(mod.page.url().endsWith('/captures'), 'moderator lands on the queue: ' + mod.page.url());
 	const rows = await mod.page.locator('#queue tbody tr').count();
 	check(rows === cfg.new_count, `queue shows ${cfg.new_count} new captures, got ${rows}`);
-	const firstSev = await mod.page.locator('#queue tbody tr td').first().innerText();
+	const firstSev = await mod.page.locator('#queue tbody tr td.sev').first().innerText();
 	check(firstSev === '5', 'highest severity first: ' + firstSev);
-	if (shots) await mod.page.screenshot({ path: path.join(shots, 'queue.png') });
+	check((await mod.page.locator('#queue mark').first().innerText()) === 'k1ll mys3lf',
+	      'the hit is marked in the context');
+	check(await mod.page.locator('#queue li.hit').count() >= rows, 'every row lists its hits');
 	console.log('ok moderator queue');
+
+	// Thumbnails: one per row, decoded by the browser; none for a hidden image.
+	const thumbs = mod.page.locator('#queue img[src$="/thumb"]');
+	check(await thumbs.count() === rows, 'a thumbnail per row');
+	await mod.page.waitForFunction(() => [...document.querySelectorAll('#queue img')]
+		.every(i => i.complete && i.naturalWidth > 0), null, { timeout: 10000 });
+	const th = await mod.ctx.request.get(base + '/captures/' + cfg.hide_id + '/thumb');
+	check(th.status() === 200 && th.headers()['content-type'] === 'image/png', 'thumbnail served');
+	if (shots) await mod.page.screenshot({ path: path.join(shots, 'queue.png') });
+	await mod.page.goto(base + '/captures/' + cfg.hide_id);
+	await mod.page.fill('#act-hide input[name=text]', 'reported to CEOP, ref 123');
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#act-hide button')]);
+	await mod.page.goto(base + '/captures?status=all');
+	const hiddenRow = mod.page.locator('#queue tr', { has: mod.page.locator(`input[value="${cfg.hide_id}"]`) });
+	check(await hiddenRow.locator('img').count() === 0, 'no thumbnail for a hidden image');
+	check((await hiddenRow.locator('td.thumb').innerText()) === 'hidden', 'row says hidden');
+	check(await status(mod.page, base + '/captures/' + cfg.hide_id + '/thumb') === 404, 'hidden thumbnail 404');
+	console.log('ok thumbnails');
+
+	// Bulk triage: two rows selected, one reason, one audit row each.
+	await mod.page.goto(base + '/captures');
+	for (const id of cfg.bulk_ids) await mod.page.check(`input[name=id][value="${id}"]`);
+	await mod.page.fill('#bulk-reason', 'playground banter in a drama lesson');
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#bulk-fp')]);
+	const after = await mod.page.locator('#queue tbody tr').count();
+	check(after === rows - 2, `bulk rows left the queue: ${after}`);
+	for (const id of cfg.bulk_ids) {
+		await mod.page.goto(base + '/audit?capture=' + id);
+		const a = await mod.page.locator('#audit').innerText();
+		check(a.includes('false-positive') && a.includes('playground banter'), 'bulk audit row: ' + a);
+		await mod.page.goto(base + '/captures/' + id);
+		check((await mod.page.locator('#status').innerText()).startsWith('false-positive (mod'), 'bulk status');
+	}
+	console.log('ok bulk false positive');
+
+	// A pupil's timeline: linked from the capture, every capture of the pupil, audited.
+	await mod.page.goto(base + '/captures/' + cfg.bulk_ids[0]);
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#user a.pupil')]);
+	check(decodeURIComponent(mod.page.url()).endsWith('/pupils/' + cfg.school_a + '/' + cfg.pupil), 'timeline link: ' + mod.page.url());
+	const trows = await mod.page.locator('#timeline tbody tr').count();
+	check(trows === cfg.pupil_count, `timeline rows ${cfg.pupil_count}: ${trows}`);
+	const ttext = await mod.page.locator('#timeline').innerText();
+	check(ttext.includes('false-positive (mod)') && ttext.includes('nobody likes you'), 'timeline decisions: ' + ttext);
+	check(await mod.page.locator('svg#pupil-chart rect.seg').count() >= 1, 'chart by week and category');
+	if (shots) await mod.page.screenshot({ path: path.join(shots, 'pupil.png'), fullPage: true });
+	await mod.page.goto(base + '/audit');
+	check((await mod.page.locator('#audit').innerText()).includes('pupil-view'), 'timeline view audited');
+	check(await status(mod.page, base + '/pupils/' + encodeURIComponent(cfg.school_a) + '/nobody') === 404, 'unknown pupil 404');
+	console.log('ok pupil timeline');
 
 	await mod.page.goto(base + '/captures/' + cfg.xss_id);
 	const ctxText = await mod.page.locator('#context').innerText();
@@ -93,6 +144,10 @@ try {
 	check(await status(head.page, base + '/captures/' + cfg.b_id + '/image') === 404, 'B image 404');
 	check(await status(head.page, base + '/wordlists') === 404, 'wordlists 404 for headteacher');
 	check(await status(head.page, base + '/captures/' + cfg.triage_id) === 200, 'own capture 200');
+	check(await status(head.page, base + '/pupils/' + encodeURIComponent(cfg.school_b) + '/' + cfg.b_user) === 404, 'B pupil 404');
+	check(await status(mod.page, base + '/pupils/' + encodeURIComponent(cfg.school_b) + '/' + cfg.b_user) === 200, 'B pupil 200 for a moderator of every school');
+	check(await status(head.page, base + '/captures/' + cfg.b_id + '/thumb') === 404, 'B thumbnail 404');
+	check(await status(head.page, base + '/pupils/' + encodeURIComponent(cfg.school_a) + '/' + cfg.pupil) === 200, 'own pupil 200');
 	console.log('ok headteacher scope');
 
 	// The weekly report: counts and the SVG chart; the PDF export.

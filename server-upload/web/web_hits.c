@@ -1,0 +1,105 @@
+/* web_hits.c: a capture's hits on a page: the context with every hit marked, and the list. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "web.h"
+
+#define MAX_MARKS 16
+
+struct span {
+	size_t start, end;
+};
+
+/* Every hit of the record: its "hits" array, or the reason alone for a record without. */
+static size_t hits_of(json_t *rec, json_t **out, size_t max)
+{
+	json_t *hits = json_object_get(rec, "hits"), *reason = json_object_get(rec, "reason");
+	size_t n = 0, i;
+	json_t *v;
+
+	if (json_is_array(hits) && json_array_size(hits) > 0) {
+		json_array_foreach(hits, i, v)
+		{
+			if (json_is_object(v) && n < max)
+				out[n++] = v;
+		}
+		return n;
+	}
+	if (json_is_object(reason) && max)
+		out[n++] = reason;
+	return n;
+}
+
+/* Where matched first occurs in context (exactly, else ignoring ASCII case). */
+static const char *find(const char *context, const char *matched)
+{
+	size_t mlen = strlen(matched);
+	const char *at;
+
+	if (!mlen)
+		return NULL;
+	if ((at = strstr(context, matched)))
+		return at;
+	for (const char *p = context; *p; p++)
+		if (strncasecmp(p, matched, mlen) == 0)
+			return p;
+	return NULL;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void web_context_marked(struct html *h, json_t *rec)
+{
+	const char *context = json_string_value(json_object_get(rec, "context"));
+	json_t *hits[MAX_MARKS];
+	struct span s[MAX_MARKS];
+	size_t nh = hits_of(rec, hits, MAX_MARKS), ns = 0, at = 0;
+
+	if (!context)
+		return;
+	for (size_t i = 0; i < nh; i++) {
+		const char *m = json_string_value(json_object_get(hits[i], "matched"));
+		const char *p = m ? find(context, m) : NULL;
+		if (p)
+			s[ns++] =
+			    (struct span){(size_t)(p - context), (size_t)(p - context) + strlen(m)};
+	}
+	qsort(s, ns, sizeof(*s), cmp_span);
+	for (size_t i = 0; i < ns;) {
+		size_t start = s[i].start, end = s[i].end;
+		for (i++; i < ns && s[i].start < end; i++) /* overlapping hits: one mark */
+			end = s[i].end > end ? s[i].end : end;
+		html_textn(h, context + at, start - at);
+		html_raw(h, "<mark>");
+		html_textn(h, context + start, end - start);
+		html_raw(h, "</mark>");
+		at = end;
+	}
+	html_text(h, context + at);
+}
+
+void web_hits_list(struct html *h, json_t *rec)
+{
+	json_t *hits[MAX_MARKS];
+	size_t n = hits_of(rec, hits, MAX_MARKS);
+
+	html_raw(h, "<ul class=\"hits\">");
+	for (size_t i = 0; i < n; i++) {
+		json_t *sev = json_object_get(hits[i], "severity");
+		html_raw(h, "<li class=\"hit\">");
+		html_text(h, json_string_value(json_object_get(hits[i], "category")));
+		if (json_is_integer(sev))
+			html_fmt(h, " %lld", (long long)json_integer_value(sev));
+		html_raw(h, ": ");
+		html_text(h, json_string_value(json_object_get(hits[i], "phrase")));
+		html_raw(h, "</li>");
+	}
+	html_raw(h, "</ul>");
+}

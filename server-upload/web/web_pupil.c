@@ -1,0 +1,333 @@
+/* web_pupil.c: one pupil's timeline (/pupils/<school>/<user>): captures, chart, decisions, notes.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "server.h"
+#include "store_moderation.h"
+#include "web.h"
+
+#define PREFIX       "/pupils/"
+#define PUPIL_MAX    1000 /* captures shown; older ones are in the export */
+#define CHART_WEEKS  12
+#define CHART_CATS   8 /* categories with a colour of their own; the rest are "other" */
+#define WEEK_MS      (7LL * 86400 * 1000)
+#define CONTEXT_SHOW 160 /* bytes of context in a row */
+
+struct pupil_capture {
+	char id[40], category[80], source[24], status[24], machine[128];
+	char context[CONTEXT_SHOW + 4];
+	int severity;
+	int64_t time;
+};
+
+struct pupil_event {
+	char capture_id[40], login[128], action[24];
+	char *text;
+	int64_t time;
+};
+
+struct pupil {
+	int64_t school_id;
+	struct pupil_capture *caps;
+	size_t ncaps;
+	struct pupil_event *events;
+	size_t nevents, capevents;
+};
+
+static void pupil_free(struct pupil *p)
+{
+	for (size_t i = 0; i < p->nevents; i++)
+		free(p->events[i].text);
+	free(p->events);
+	free(p->caps);
+}
+
+/* The first CONTEXT_SHOW bytes of the record's context, cut at a character boundary. */
+static void context_of(const char *record, char *out, size_t size)
+{
+	json_t *rec = json_loads(record, 0, NULL);
+	const char *c = json_string_value(json_object_get(rec, "context"));
+	size_t n = c ? strlen(c) : 0;
+
+	if (n > CONTEXT_SHOW) {
+		n = CONTEXT_SHOW;
+		while (n && ((unsigned char)c[n] & 0xc0) == 0x80)
+			n--;
+	}
+	snprintf(out, size, "%.*s%s", (int)n, c ? c : "", c && c[n] ? "…" : "");
+	json_decref(rec);
+}
+
+static int capture_cb(const struct store_capture_brief *b, void *ud)
+{
+	struct pupil *p = ud;
+	struct pupil_capture *c;
+
+	if (p->ncaps >= PUPIL_MAX)
+		return 0;
+	c = &p->caps[p->ncaps++];
+	snprintf(c->id, sizeof(c->id), "%s", b->id);
+	snprintf(c->category, sizeof(c->category), "%s", b->category);
+	snprintf(c->source, sizeof(c->source), "%s", b->source);
+	snprintf(c->status, sizeof(c->status), "%s", b->status);
+	snprintf(c->machine, sizeof(c->machine), "%s", b->machine);
+	context_of(b->record, c->context, sizeof(c->context));
+	c->severity = b->severity;
+	c->time = b->time_ms;
+	return 0;
+}
+
+static int event_cb(const struct store_capture_event *e, void *ud)
+{
+	struct pupil *p = ud;
+	struct pupil_event *v;
+
+	if (p->nevents == p->capevents) {
+		size_t cap = p->capevents ? p->capevents * 2 : 64;
+		struct pupil_event *nv = realloc(p->events, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		p->events = nv;
+		p->capevents = cap;
+	}
+	v = &p->events[p->nevents];
+	if (!(v->text = strdup(e->text)))
+		return -ENOMEM;
+	p->nevents++;
+	snprintf(v->capture_id, sizeof(v->capture_id), "%s", e->capture_id);
+	snprintf(v->login, sizeof(v->login), "%s", e->login);
+	snprintf(v->action, sizeof(v->action), "%s", e->action);
+	v->time = e->time_ms;
+	return 0;
+}
+
+/* The chart's categories: the most frequent CHART_CATS (by first appearance on a tie). */
+static int chart_cats(const struct pupil *p, const char *cats[CHART_CATS])
+{
+	int n = 0;
+
+	for (size_t i = 0; i < p->ncaps && n < CHART_CATS; i++) {
+		int k = 0;
+		while (k < n && strcmp(cats[k], p->caps[i].category) != 0)
+			k++;
+		if (k == n)
+			cats[n++] = p->caps[i].category;
+	}
+	return n;
+}
+
+/* Captures per week (the last CHART_WEEKS, ending with now's week) and category, stacked. */
+static void chart(struct html *h, const struct pupil *p, int64_t now)
+{
+	static const char *const colours[CHART_CATS + 1] = {"#a33", "#36a", "#d80", "#393", "#839",
+	                                                    "#0aa", "#a63", "#666", "#bbb"};
+	const char *cats[CHART_CATS];
+	int ncats = chart_cats(p, cats);
+	long count[CHART_WEEKS][CHART_CATS + 1] = {{0}}, max = 1;
+	int64_t start;
+	char label[16];
+
+	report_week_parse("1970-W01", &start); /* any Monday: weeks are counted from it */
+	start += (now - start) / WEEK_MS * WEEK_MS - (CHART_WEEKS - 1) * WEEK_MS;
+	for (size_t i = 0; i < p->ncaps; i++) {
+		int64_t wk = p->caps[i].time >= start ? (p->caps[i].time - start) / WEEK_MS : -1;
+		int k = 0;
+		if (wk < 0 || wk >= CHART_WEEKS)
+			continue;
+		while (k < ncats && strcmp(cats[k], p->caps[i].category) != 0)
+			k++;
+		count[wk][k]++;
+	}
+	for (int wk = 0; wk < CHART_WEEKS; wk++) {
+		long sum = 0;
+		for (int k = 0; k <= CHART_CATS; k++)
+			sum += count[wk][k];
+		max = sum > max ? sum : max;
+	}
+	html_raw(h, "<svg id=\"pupil-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" "
+	            "height=\"190\" viewBox=\"0 0 600 190\" role=\"img\" aria-label=\"Captures "
+	            "per week and category, the last 12 weeks\" font-family=\"sans-serif\" "
+	            "font-size=\"11\"><line x1=\"30\" y1=\"150\" x2=\"590\" y2=\"150\" "
+	            "stroke=\"#333\"/>");
+	html_fmt(h, "<text x=\"26\" y=\"24\" text-anchor=\"end\">%ld</text>", max);
+	for (int wk = 0; wk < CHART_WEEKS; wk++) {
+		double x = 34 + wk * 46.0, y = 150;
+		report_week_label(start + wk * WEEK_MS, label, sizeof(label));
+		for (int k = 0; k <= CHART_CATS; k++) {
+			double hgt = 126.0 * (double)count[wk][k] / (double)max;
+			if (!count[wk][k])
+				continue;
+			y -= hgt;
+			html_fmt(h,
+			         "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"40\" "
+			         "height=\"%.1f\" fill=\"%s\"><title>",
+			         x, y, hgt, colours[k]);
+			html_text(h, label);
+			html_raw(h, ", ");
+			html_text(h, k < ncats ? cats[k] : "other");
+			html_fmt(h, ": %ld</title></rect>", count[wk][k]);
+		}
+		html_fmt(h, "<text x=\"%.1f\" y=\"164\" text-anchor=\"middle\">W%s</text>", x + 20,
+		         label + 6);
+	}
+	for (int k = 0; k < ncats; k++) {
+		html_fmt(h,
+		         "<rect x=\"%d\" y=\"174\" width=\"10\" height=\"10\" fill=\"%s\"/><text "
+		         "x=\"%d\" y=\"183\">",
+		         34 + k * 70, colours[k], 48 + k * 70);
+		html_text(h, cats[k]);
+		html_raw(h, "</text>");
+	}
+	html_raw(h, "</svg>");
+}
+
+/* The decisions (not notes) on capture id, oldest first, as "action (login)" items. */
+static void decisions(struct html *h, const struct pupil *p, const char *id)
+{
+	bool any = false;
+
+	for (size_t i = p->nevents; i-- > 0;) {
+		const struct pupil_event *e = &p->events[i];
+		if (strcmp(e->capture_id, id) != 0 || strcmp(e->action, "note") == 0)
+			continue;
+		html_raw(h, any ? "; " : "");
+		html_text(h, e->action);
+		html_raw(h, " (");
+		html_text(h, e->login);
+		html_raw(h, ")");
+		any = true;
+	}
+}
+
+static void timeline(struct html *h, const struct pupil *p)
+{
+	char when[32];
+
+	html_raw(h, "<table id=\"timeline\"><thead><tr><th>Time (UTC)</th><th>Category</th>"
+	            "<th>Sev.</th><th>Source</th><th>Machine</th><th>Context</th><th>Status</th>"
+	            "<th>Decisions</th></tr></thead><tbody>");
+	for (size_t i = 0; i < p->ncaps; i++) {
+		const struct pupil_capture *c = &p->caps[i];
+		web_time(c->time, when, sizeof(when));
+		html_raw(h, "<tr><td><a class=\"cap\" href=\"/captures/");
+		html_url(h, c->id);
+		html_raw(h, "\">");
+		html_text(h, when);
+		html_raw(h, "</a></td><td>");
+		html_text(h, c->category);
+		html_fmt(h, "</td><td class=\"sev%d\">%d</td><td>", c->severity, c->severity);
+		html_text(h, c->source);
+		html_raw(h, "</td><td>");
+		html_text(h, c->machine);
+		html_raw(h, "</td><td>");
+		html_text(h, c->context);
+		html_raw(h, "</td><td>");
+		html_text(h, c->status);
+		html_raw(h, "</td><td>");
+		decisions(h, p, c->id);
+		html_raw(h, "</td></tr>");
+	}
+	html_raw(h, "</tbody></table>");
+}
+
+static void notes(struct html *h, const struct pupil *p)
+{
+	char when[32];
+	bool any = false;
+
+	html_raw(h, "<h2>Notes</h2><ul id=\"notes\">");
+	for (size_t i = 0; i < p->nevents; i++) {
+		const struct pupil_event *e = &p->events[i];
+		if (strcmp(e->action, "note") != 0)
+			continue;
+		web_time(e->time, when, sizeof(when));
+		html_raw(h, "<li>");
+		html_text(h, when);
+		html_raw(h, " <strong>");
+		html_text(h, e->login);
+		html_raw(h, "</strong> on <a href=\"/captures/");
+		html_url(h, e->capture_id);
+		html_raw(h, "\">the capture</a>: ");
+		html_text(h, e->text);
+		html_raw(h, "</li>");
+		any = true;
+	}
+	html_raw(h, "</ul>");
+	if (!any)
+		html_raw(h, "<p class=\"muted\">No notes yet: add them on a capture.</p>");
+}
+
+static void pupil_page(struct web_ctx *w, const struct pupil *p, const char *school,
+                       const char *user)
+{
+	struct html h;
+
+	html_init(&h);
+	web_page_start(&h, w, "Pupil");
+	html_raw(&h, "<h1>Pupil <span id=\"pupil\">");
+	html_text(&h, user);
+	html_raw(&h, "</span> at ");
+	html_text(&h, school);
+	html_fmt(&h, "</h1><p>%zu capture%s%s, newest first.</p>", p->ncaps,
+	         p->ncaps == 1 ? "" : "s", p->ncaps >= PUPIL_MAX ? " (the most recent)" : "");
+	chart(&h, p, w->now);
+	timeline(&h, p);
+	notes(&h, p);
+	web_page_end(&h);
+	web_send(w, &h, 200);
+}
+
+/* Splits "/pupils/<school>/<user>" (already decoded) into its two names. */
+static int split_path(const char *path, char *school, size_t ssize, char *user, size_t usize)
+{
+	const char *p = path + strlen(PREFIX), *slash = strchr(p, '/');
+
+	if (!slash || slash == p || !slash[1] || strchr(slash + 1, '/') ||
+	    (size_t)(slash - p) >= ssize || strlen(slash + 1) >= usize)
+		return -EINVAL;
+	snprintf(school, ssize, "%.*s", (int)(slash - p), p);
+	snprintf(user, usize, "%s", slash + 1);
+	return 0;
+}
+
+void web_pupil_get(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct pupil p = {0};
+	char school[128], user[128];
+	struct web_ctx w;
+	int r;
+
+	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
+		goto out;
+	if (split_path(http_request_path(req), school, sizeof(school), user, sizeof(user)) < 0 ||
+	    store_school_lookup(w.srv->store, school, &p.school_id) < 0 ||
+	    !web_sees_school(&w, p.school_id)) {
+		web_not_found(&w);
+		goto out;
+	}
+	if (!(p.caps = calloc(PUPIL_MAX, sizeof(*p.caps)))) {
+		web_error(&w, 503, "Out of memory; try again shortly.");
+		goto out;
+	}
+	r = store_pupil_captures(w.srv->store, p.school_id, user, PUPIL_MAX, capture_cb, &p);
+	if (r == 0)
+		r = store_pupil_events(w.srv->store, p.school_id, user, event_cb, &p);
+	if (r < 0) {
+		web_error(&w, 503, "The database is not available; try again shortly.");
+		goto out;
+	}
+	if (p.ncaps == 0) {
+		web_not_found(&w);
+		goto out;
+	}
+	web_audit(w.srv, w.u.login, p.school_id, "pupil-view", NULL, user);
+	pupil_page(&w, &p, school, user);
+out:
+	pupil_free(&p);
+	web_end(&w);
+}
