@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "serve.h"
 #include "server.h"
 
 static void usage(FILE *f)

@@ -17,14 +17,6 @@ struct server {
 	struct committer *committer; /* group commit of uploads */
 };
 
-/*
- * Runs the server until SIGTERM or SIGINT: refuses root unless cfg->user is set (then
- * binds, drops to that user and sets no_new_privs before opening any data), serves, and
- * on the signal stops accepting, finishes the requests in progress and returns 0; -errno
- * when it cannot start (logged).
- */
-int server_run(struct config *cfg);
-
 /* Resolves cfg->user (or the data directory's owner, for admin commands run as root)
  * and switches to it; returns 0 when not root. Logs why it refuses. */
 int server_drop_privileges(const struct config *cfg, int admin);

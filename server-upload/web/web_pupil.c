@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "report.h"
 #include "server.h"
 #include "store_moderation.h"
@@ -325,7 +326,7 @@ void web_pupil_get(void *ctx, struct http_request *req, struct http_response *re
 		web_not_found(&w);
 		goto out;
 	}
-	web_audit(w.srv, w.u.login, p.school_id, "pupil-view", NULL, user);
+	audit_record(w.srv->store, w.u.login, p.school_id, "pupil-view", NULL, user);
 	pupil_page(&w, &p, school, user);
 out:
 	pupil_free(&p);

@@ -1,4 +1,4 @@
-/* web.h: what the web pages share: routes, the signed-in user, forms, CSRF, layout, audit. */
+/* web.h: what the web pages share: routes, the signed-in user, forms, CSRF, layout. */
 #pragma once
 
 #include <stdbool.h>
@@ -75,10 +75,6 @@ void web_send_raw(struct http_response *resp, int status, const char *type, char
 void web_redirect(struct http_response *resp, const char *location);
 void web_not_found(struct web_ctx *w);
 void web_error(struct web_ctx *w, int status, const char *message);
-
-/* Appends a row to the audit log (school_id 0: none). Returns 0 or -errno (logged). */
-int web_audit(struct server *srv, const char *login, int64_t school_id, const char *action,
-              const char *capture_id, const char *detail);
 
 /* A capture record's context with every hit marked (<mark>), and the list of its hits
  * ("hits", or the reason of a record without), all escaped (web_hits.c). */

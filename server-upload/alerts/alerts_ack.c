@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "html.h"
 #include "http.h"
 #include "log.h"
@@ -13,7 +14,6 @@
 #include "rfc3339.h"
 #include "server.h"
 #include "token.h"
-#include "web.h"
 
 struct found {
 	char capture[64], target[256];
@@ -48,7 +48,7 @@ int alerts_ack_capture(struct server *srv, const char *capture_id, const char *b
 	                           "WHERE capture_id = $3 AND acked IS NULL",
 	                           p, 3, NULL, NULL, &changes);
 	if (r == 0 && changes > 0)
-		web_audit(srv, by, school_id, "alert-acknowledged", capture_id, "");
+		audit_record(srv->store, by, school_id, "alert-acknowledged", capture_id, "");
 	return r < 0 ? r : (int)changes;
 }
 

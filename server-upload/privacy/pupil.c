@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "parse.h"
 #include "server.h"
 #include "thumb.h"
-#include "web.h"
 
 #define MAX_IDS 100000
 
@@ -184,7 +184,7 @@ int pupil_delete(struct server *srv, const char *school, const char *user, int64
 	if (r == 0 && l.n) {
 		snprintf(detail, sizeof(detail), "erasure request: %lld captures, %lld images",
 		         (long long)*captures, (long long)*images);
-		web_audit(srv, "admin", l.school_id, "pupil-erased", NULL, detail);
+		audit_record(srv->store, "admin", l.school_id, "pupil-erased", NULL, detail);
 	}
 	/* SQLite keeps deleted rows in free pages and the WAL until they are overwritten. */
 	if (r == 0 && (!srv->cfg->database || !*srv->cfg->database)) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "parse.h"
 #include "rfc3339.h"
@@ -332,7 +333,7 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	web_audit(w.srv, u.login, u.school_id, "sign-in", NULL, peer);
+	audit_record(w.srv->store, u.login, u.school_id, "sign-in", NULL, peer);
 	web_redirect(resp, u.role == WEB_TECHNICIAN ? "/wordlists" : "/captures");
 out:
 	if (w.form)
@@ -350,7 +351,7 @@ void web_logout_post(void *ctx, struct http_request *req, struct http_response *
 		token_hash(session_cookie(req), hash);
 		w.srv->store->ops->query(w.srv->store, "DELETE FROM sessions WHERE id_hash = $1",
 		                         &p, 1, NULL, NULL, NULL);
-		web_audit(w.srv, w.u.login, w.u.school_id, "sign-out", NULL, "");
+		audit_record(w.srv->store, w.u.login, w.u.school_id, "sign-out", NULL, "");
 		snprintf(resp->set_cookie, sizeof(resp->set_cookie),
 		         COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 		web_redirect(resp, "/login");

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
 #include "token.h"
-#include "web.h"
 
 #define BATCH 32
 
@@ -271,8 +271,8 @@ int alerts_deliver(struct server *srv, int64_t now)
 			         d->target, (long long)attempt, give_up ? " (giving up)" : "", err);
 			log_warning("alert %lld: %s", (long long)d->id, detail);
 		}
-		web_audit(srv, "system", d->school_id, r == 0 ? "alert-sent" : "alert-failed",
-		          d->capture_id, detail);
+		audit_record(srv->store, "system", d->school_id,
+		             r == 0 ? "alert-sent" : "alert-failed", d->capture_id, detail);
 		due_free(d);
 	}
 	return sent;

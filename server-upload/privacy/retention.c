@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "parse.h"
 #include "server.h"
 #include "thumb.h"
-#include "web.h"
 
 #define BATCH 500
 
@@ -97,7 +97,7 @@ int retention_run(struct server *srv, int64_t now_ms, unsigned int days, int64_t
 		snprintf(detail, sizeof(detail),
 		         "deleted %lld captures older than %u days and %lld images",
 		         (long long)total, days, (long long)imgs);
-		web_audit(srv, "system", 0, "retention", NULL, detail);
+		audit_record(srv->store, "system", 0, "retention", NULL, detail);
 	}
 	if (captures)
 		*captures = total;

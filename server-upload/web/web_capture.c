@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "log.h"
 #include "parse.h"
 #include "server.h"
@@ -409,7 +410,7 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	} else if (*tail) {
 		image(&w, &k);
 	} else {
-		web_audit(w.srv, w.u.login, k.school_id, "view", k.id, "");
+		audit_record(w.srv->store, w.u.login, k.school_id, "view", k.id, "");
 		capture_page(&w, &k);
 	}
 out:
@@ -450,7 +451,7 @@ int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char 
 		    p, 5, NULL, NULL, NULL);
 	}
 	if (r == 0)
-		r = web_audit(w->srv, w->u.login, school_id, action, id, text);
+		r = audit_record(w->srv->store, w->u.login, school_id, action, id, text);
 	return r;
 }
 

@@ -7,10 +7,10 @@
 #include <time.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "log.h"
 #include "parse.h"
 #include "server.h"
-#include "web.h"
 
 #define MAX_ROWS 64
 
@@ -138,7 +138,7 @@ int alerts_escalate(struct server *srv, int64_t now)
 			         "unacknowledged: escalated to the moderators");
 		}
 		if (rc == 0) {
-			web_audit(srv, "system", school, "alert-escalated", c[0], detail);
+			audit_record(srv->store, "system", school, "alert-escalated", c[0], detail);
 			log_warning("alert for capture %s %s", c[0], detail);
 		}
 		free(next);
@@ -168,7 +168,8 @@ int alerts_offline(struct server *srv, int64_t now)
 		        st, "DELETE FROM machine_alarms WHERE machine_id = CAST($1 AS BIGINT)", p,
 		        1, NULL, NULL, NULL) == 0) {
 			snprintf(detail, sizeof(detail), "%s: heartbeats again", r.v[i].c[2]);
-			web_audit(srv, "system", num(r.v[i].c[1]), "offline-cleared", NULL, detail);
+			audit_record(srv->store, "system", num(r.v[i].c[1]), "offline-cleared",
+			             NULL, detail);
 		}
 	}
 	rows_free(&r);
@@ -216,7 +217,8 @@ int alerts_offline(struct server *srv, int64_t now)
 		if (rc == 0) {
 			snprintf(detail, sizeof(detail), "%s silent in school hours: %s told", c[2],
 			         c[3]);
-			web_audit(srv, "system", num(c[1]), "offline-alarm", NULL, detail);
+			audit_record(srv->store, "system", num(c[1]), "offline-alarm", NULL,
+			             detail);
 		}
 	}
 	rows_free(&r);

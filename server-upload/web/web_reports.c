@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "report.h"
 #include "server.h"
@@ -120,7 +121,7 @@ void web_reports_get(void *ctx, struct http_request *req, struct http_response *
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	web_audit(w.srv, w.u.login, r->school_id, "report", NULL, r->week);
+	audit_record(w.srv->store, w.u.login, r->school_id, "report", NULL, r->week);
 	send_report(&w, r);
 out:
 	report_free(r);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "bundle.h"
 #include "log.h"
 #include "match.h"
@@ -255,7 +256,7 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 	r = wordlists_put(w.srv->lists, file, text, strlen(text), &msgs);
 	if (r == 0) {
 		snprintf(outcome, sizeof(outcome), "Saved %s; the new lists are served.", file);
-		web_audit(w.srv, w.u.login, w.u.school_id, "wordlist-save", NULL, file);
+		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-save", NULL, file);
 		log_info("phrase list %s changed by %s on the web", file, w.u.login);
 	} else {
 		snprintf(outcome, sizeof(outcome),
@@ -263,7 +264,8 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 		                        "still served."
 		                      : "Could not save %s.",
 		         file);
-		web_audit(w.srv, w.u.login, w.u.school_id, "wordlist-refused", NULL, file);
+		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-refused", NULL,
+		             file);
 	}
 	page(&w, r == 0 ? 200 : r == -EINVAL ? 400 : 503, file, NULL, &msgs, outcome);
 out:
