@@ -12,6 +12,7 @@
 
 #include "agent-limits.h"
 #include "parse.h"
+#include "urlhost.h"
 
 /* Bits of from_flags for settings that are not strings (a string flag is simply set). */
 enum {
@@ -451,43 +452,24 @@ out:
 	return r;
 }
 
-static bool is_loopback_host(const char *host, size_t len)
-{
-	if (len == 9 && strncmp(host, "localhost", 9) == 0)
-		return true;
-	if (len == 5 && strncmp(host, "[::1]", 5) == 0)
-		return true;
-	if (len < 4 || strncmp(host, "127.", 4) != 0)
-		return false;
-	/* An IPv4 literal, not a name that merely starts with "127.". */
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)host[i]) && host[i] != '.')
-			return false;
-	}
-	return true;
-}
-
 int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 {
 	if (cfg->server) {
 		const char *s = cfg->server;
+		char scheme[16], host[256];
 
-		if (strncmp(s, "http://", 7) == 0) {
-			const char *host = s + 7;
-			size_t hl = strcspn(host, ":/");
-
-			if (host[0] == '[')
-				hl = strcspn(host, "]") + 1;
-			if (!is_loopback_host(host, hl)) {
-				seterr(
-				    err, errlen,
-				    "server \"%s\": plain http:// is accepted only for a loopback "
-				    "address; use https://",
-				    s);
-				return -EINVAL;
-			}
-		} else if (strncmp(s, "https://", 8) != 0) {
+		/* The host libcurl will connect to, not a prefix of the text: in
+		 * "http://127.0.0.1:x@example.invalid/" it is example.invalid. */
+		if (url_split(s, scheme, sizeof(scheme), host, sizeof(host)) < 0 ||
+		    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 			seterr(err, errlen, "server \"%s\": expected an https:// URL", s);
+			return -EINVAL;
+		}
+		if (strcmp(scheme, "http") == 0 && !url_host_is_loopback(host)) {
+			seterr(err, errlen,
+			       "server \"%s\": plain http:// is accepted only for a loopback "
+			       "address (host \"%s\"); use https://",
+			       s, host);
 			return -EINVAL;
 		}
 	}

@@ -1,7 +1,9 @@
 /* config.c: vigil-server settings from the configuration file and the command line. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,11 @@ void config_init(struct config *c)
 	    .log_level = LOG_LEVEL_INFO,
 	    .alert_poll = 1,
 	    .offline_alarm = 1800,
+	    .max_image_side = SERVER_IMAGE_SIDE_DEFAULT,
+	    .max_image_mpixels = SERVER_IMAGE_MPIXELS_DEFAULT,
+	    .max_conn_per_addr = SERVER_CONN_PER_ADDR_DEFAULT,
+	    .max_inflight_per_addr = SERVER_INFLIGHT_PER_ADDR_DEFAULT,
+	    .max_inflight_per_machine = SERVER_INFLIGHT_PER_MACHINE_DEFAULT,
 	};
 }
 
@@ -41,6 +48,7 @@ void config_clear(struct config *c)
 	free(c->smtp_from);
 	free(c->smtp_credentials);
 	free(c->public_url);
+	free(c->trusted_proxy);
 	*c = (struct config){0};
 }
 
@@ -67,6 +75,48 @@ static int set_uint(unsigned int *field, const char *key, const char *value, int
 	}
 	*field = (unsigned int)v;
 	return 0;
+}
+
+static int set_bool(bool *field, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
+		*field = true;
+		return 0;
+	}
+	if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+		*field = false;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: \"%s\" is not yes or no", key, value);
+	return -EINVAL;
+}
+
+static int set_bytes(size_t *field, const char *key, const char *value, int64_t min, int64_t max,
+                     char *err, size_t errlen)
+{
+	int64_t v;
+
+	if (parse_int64(value, min, max, &v) < 0) {
+		snprintf(err, errlen, "%s: \"%s\" is not a byte count from %lld to %lld", key,
+		         value, (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	*field = (size_t)v;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address, written as http_request_peer() writes peers. */
+static int set_address(char **field, const char *key, const char *value, char *err, size_t errlen)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char text[INET6_ADDRSTRLEN];
+	int af = strchr(value, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, value, buf) != 1 || !inet_ntop(af, buf, text, sizeof(text))) {
+		snprintf(err, errlen, "%s: \"%s\" is not an IP address", key, value);
+		return -EINVAL;
+	}
+	return set_string(field, text);
 }
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
@@ -109,6 +159,25 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->alert_poll, key, value, 1, 60, err, errlen);
 	if (strcmp(key, "offline-alarm-after") == 0)
 		return set_uint(&c->offline_alarm, key, value, 60, 7 * 86400, err, errlen);
+	if (strcmp(key, "webhook-allow-private") == 0)
+		return set_bool(&c->webhook_allow_private, key, value, err, errlen);
+	if (strcmp(key, "cookie-secure") == 0)
+		return set_bool(&c->cookie_secure, key, value, err, errlen);
+	if (strcmp(key, "trusted-proxy") == 0)
+		return set_address(&c->trusted_proxy, key, value, err, errlen);
+	if (strcmp(key, "max-image-side") == 0)
+		return set_uint(&c->max_image_side, key, value, 16, CAPTURE_MAX_DIMENSION, err,
+		                errlen);
+	if (strcmp(key, "max-image-megapixels") == 0)
+		return set_uint(&c->max_image_mpixels, key, value, 1, 1024, err, errlen);
+	if (strcmp(key, "max-connections-per-address") == 0)
+		return set_uint(&c->max_conn_per_addr, key, value, 1, 100000, err, errlen);
+	if (strcmp(key, "max-inflight-per-address") == 0)
+		return set_bytes(&c->max_inflight_per_addr, key, value, 65536, 1LL << 32, err,
+		                 errlen);
+	if (strcmp(key, "max-inflight-per-machine") == 0)
+		return set_bytes(&c->max_inflight_per_machine, key, value, 65536, 1LL << 32, err,
+		                 errlen);
 	if (strcmp(key, "max-body") == 0) {
 		int64_t v;
 		if (parse_int64(value, 1024, 1024LL * 1024 * 1024, &v) < 0) {

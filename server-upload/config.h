@@ -1,6 +1,7 @@
 /* config.h: vigil-server settings from the configuration file and the command line. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -31,6 +32,15 @@ struct config {
 	char *public_url;           /* base of links in alerts, e.g. https://vigil.school.example */
 	unsigned int alert_poll;    /* seconds between looks at the alert outbox */
 	unsigned int offline_alarm; /* seconds of silence in school hours before the alarm */
+	bool webhook_allow_private; /* webhooks may reach loopback/private/link-local hosts */
+	/* Hardening (docs/server.md "Limits"). */
+	char *trusted_proxy;             /* address whose X-Forwarded-For is believed; NULL: none */
+	bool cookie_secure;              /* Secure cookies although TLS ends at a proxy */
+	unsigned int max_image_side;     /* pixels on a side of a screenshot; 400 above */
+	unsigned int max_image_mpixels;  /* megapixels of a screenshot; 400 above */
+	unsigned int max_conn_per_addr;  /* connections from one address at once */
+	size_t max_inflight_per_addr;    /* body bytes buffered for one address at once */
+	size_t max_inflight_per_machine; /* capture bytes buffered for one machine at once */
 };
 
 /* Fills c with the defaults (no data directory). */

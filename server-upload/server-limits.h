@@ -11,13 +11,23 @@
 #define SERVER_TIMEOUT_DEFAULT     30u /* seconds of silence before a connection is closed */
 #define SERVER_THREADS_DEFAULT     16u
 #define SERVER_MAX_BEARER          128u /* bytes of an Authorization header value */
+/* Bodies are reserved from budgets as their bytes arrive, after the route's early check
+ * (authentication): captures have their own budget so that small unauthenticated
+ * requests cannot starve them, and one address or machine cannot take a whole budget. */
+#define SERVER_CAPTURE_BUDGET               (384u * 1024 * 1024) /* capture uploads: 503 */
+#define SERVER_OTHER_BUDGET                 (64u * 1024 * 1024)  /* every other body: 503 */
+#define SERVER_CONN_PER_ADDR_DEFAULT        64u /* connections from one address at once */
+#define SERVER_INFLIGHT_PER_ADDR_DEFAULT    (64u * 1024 * 1024) /* body bytes, one address */
+#define SERVER_INFLIGHT_PER_MACHINE_DEFAULT (48u * 1024 * 1024) /* capture bytes, one machine */
 
 /* Capture record fields, in Unicode characters */
-#define CAPTURE_MAX_PNG_BYTES (12u * 1024 * 1024)
-#define CAPTURE_MAX_NAME      64u   /* machine, user, category, versions */
-#define CAPTURE_MAX_TEXT      256u  /* phrase, matched, rule */
-#define CAPTURE_MAX_TITLE     1024u /* window title */
-#define CAPTURE_MAX_DIMENSION 32768 /* screenshot width and height in pixels */
+#define CAPTURE_MAX_PNG_BYTES        (12u * 1024 * 1024)
+#define CAPTURE_MAX_NAME             64u   /* machine, user, category, versions */
+#define CAPTURE_MAX_TEXT             256u  /* phrase, matched, rule */
+#define CAPTURE_MAX_TITLE            1024u /* window title */
+#define CAPTURE_MAX_DIMENSION        32768 /* screenshot width and height in pixels */
+#define SERVER_IMAGE_SIDE_DEFAULT    8192u /* max-image-side: pixels on a side */
+#define SERVER_IMAGE_MPIXELS_DEFAULT 40u   /* max-image-megapixels: width x height / 10^6 */
 
 /* Machines and phrase lists */
 #define SERVER_OFFLINE_DEFAULT     900u /* seconds without a heartbeat before "offline" */

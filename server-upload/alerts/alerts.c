@@ -102,7 +102,7 @@ static void clean(char *dst, size_t size, const char *s)
 static int send_one(struct server *srv, const struct due *d, char *err, size_t errlen)
 {
 	const struct config *cfg = srv->cfg;
-	char when[40], cat[128], school[160], machine[160], link[1024], subject[512], mid[96];
+	char when[40], cat[128], school[160], machine[160], link[1024], subject[512], mid[384];
 	char *body = NULL, *json;
 	json_t *o;
 	int r;
@@ -124,11 +124,12 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		r = alerts_webhook_post(d->target, d->secret_file, json, err, errlen);
+		r = alerts_webhook_post(d->target, d->secret_file, json, cfg->webhook_allow_private,
+		                        err, errlen);
 		free(json);
 		return r;
 	}
-	snprintf(mid, sizeof(mid), "<vigil-alert-%lld@vigil>", (long long)d->id);
+	alerts_message_id(cfg, (long long)d->id, mid, sizeof(mid));
 	if (d->kind && strcmp(d->kind, "offline") == 0) {
 		snprintf(subject, sizeof(subject), "[Vigil] Machine offline: %s at %s", machine,
 		         school);

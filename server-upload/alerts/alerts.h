@@ -1,6 +1,7 @@
 /* alerts.h: urgent alerts: the outbox worker, e-mail and webhook delivery, the CLI. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +34,14 @@ int alerts_smtp_send(const struct config *cfg, const char *to, const char *subje
                      const char *body, const char *message_id, char *err, size_t errlen);
 
 /* POSTs json to url with X-Vigil-Signature: sha256=<hex HMAC-SHA256 of the body> keyed
- * by the first line of secret_file (0600; NULL: unsigned). 0 on a 2xx answer. */
-int alerts_webhook_post(const char *url, const char *secret_file, const char *json, char *err,
-                        size_t errlen);
+ * by the first line of secret_file (0600; NULL: unsigned). 0 on a 2xx answer; -EACCES
+ * when the host is a loopback, link-local or private address and !allow_private. */
+int alerts_webhook_post(const char *url, const char *secret_file, const char *json,
+                        bool allow_private, char *err, size_t errlen);
+
+/* A Message-ID no other message has: "<vigil-alert-ID.RANDOM@HOST>", HOST the host of
+ * cfg->public_url (else of smtp-from's domain, else "vigil.invalid"). */
+void alerts_message_id(const struct config *cfg, long long id, char *buf, size_t size);
 
 /* "school alerts NAME [--contact ADDR]... ..." and "alerts tick": exit status. */
 int alerts_cli(const struct config *cfg, int argc, char **argv);

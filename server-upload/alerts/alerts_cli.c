@@ -197,11 +197,13 @@ int alerts_cli(const struct config *cfg, int argc, char **argv)
 			fprintf(stderr, "usage: vigil-server alerts test ADDRESS\n");
 			return 2;
 		}
+		char mid[384];
 		curl_global_init(CURL_GLOBAL_DEFAULT);
+		alerts_message_id(cfg, 0, mid, sizeof(mid));
 		r = alerts_smtp_send(
 		    cfg, argv[1], "[Vigil] Test message",
-		    "This is a test of Vigil's alert e-mail. Nothing happened.\r\n",
-		    "<vigil-test@vigil>", err, sizeof(err));
+		    "This is a test of Vigil's alert e-mail. Nothing happened.\r\n", mid, err,
+		    sizeof(err));
 		curl_global_cleanup();
 		if (r < 0) {
 			fprintf(stderr, "vigil-server: alerts test: %s\n", err);

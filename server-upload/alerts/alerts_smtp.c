@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "urlhost.h"
 
 struct reader {
 	const char *p;
@@ -26,16 +28,6 @@ static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
 	r->p += len;
 	r->left -= len;
 	return len;
-}
-
-/* True when the host of url is 127.0.0.0/8, ::1 or localhost. */
-static int loopback(const char *url)
-{
-	const char *h = strstr(url, "://");
-
-	h = h ? h + 3 : url;
-	return strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0 ||
-	       strncmp(h, "localhost", 9) == 0;
 }
 
 /* Reads "user:password" from a file only its owner can read. */
@@ -114,7 +106,8 @@ int alerts_smtp_send(const struct config *cfg, const char *to, const char *subje
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_USE_SSL,
-	                 loopback(cfg->smtp_url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+	                 url_is_loopback(cfg->smtp_url) ? (long)CURLUSESSL_TRY
+	                                                : (long)CURLUSESSL_ALL);
 	if (cred[0] && (colon = strchr(cred, ':'))) {
 		*colon = '\0';
 		curl_easy_setopt(c, CURLOPT_USERNAME, cred);
@@ -130,4 +123,22 @@ int alerts_smtp_send(const struct config *cfg, const char *to, const char *subje
 	memset(cred, 0, sizeof(cred));
 	free(msg);
 	return r;
+}
+
+void alerts_message_id(const struct config *cfg, long long id, char *buf, size_t size)
+{
+	unsigned char rnd[12];
+	char hex[sizeof(rnd) * 2 + 1], scheme[16], host[256] = "";
+	const char *at = cfg->smtp_from ? strrchr(cfg->smtp_from, '@') : NULL;
+
+	/* A database restarts its ids and several servers share them; the random part and
+	 * the host keep every message's id unique, so no mail system drops one as seen. */
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	if (!cfg->public_url ||
+	    url_split(cfg->public_url, scheme, sizeof(scheme), host, sizeof(host)) < 0 ||
+	    strchr(host, ':'))
+		snprintf(host, sizeof(host), "%s", at && at[1] ? at + 1 : "vigil.invalid");
+	host[strcspn(host, "<>\r\n \t")] = '\0';
+	snprintf(buf, size, "<vigil-alert-%lld.%s@%s>", id, hex, host[0] ? host : "vigil.invalid");
 }

@@ -1,14 +1,18 @@
 /* alerts_webhook.c: alert webhooks: a JSON POST signed with HMAC-SHA256 (libsodium). */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alerts.h"
+#include "urlhost.h"
 
 static size_t discard(char *buf, size_t size, size_t n, void *ud)
 {
@@ -46,9 +50,34 @@ static int read_key(const char *path, char *buf, size_t size, char *err, size_t 
 	return buf[0] ? 0 : -EINVAL;
 }
 
-int alerts_webhook_post(const char *url, const char *secret_file, const char *json, char *err,
-                        size_t errlen)
+/* Refuses, at connection time, an address the webhook may not reach (after DNS, so a
+ * name that resolves to 169.254.169.254 is refused as well as the literal). */
+struct guard {
+	bool allow_private;
+	bool refused;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
+	struct guard *g = ud;
+	const void *in = a->family == AF_INET6
+	                     ? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
+	                     : (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+
+	(void)purpose;
+	if (!g->allow_private && url_addr_is_private(&a->addr)) {
+		g->refused = true;
+		inet_ntop(a->family, in, g->addr, sizeof(g->addr));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+int alerts_webhook_post(const char *url, const char *secret_file, const char *json,
+                        bool allow_private, char *err, size_t errlen)
+{
+	struct guard g = {.allow_private = allow_private};
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char key[1024], hex[sizeof(mac) * 2 + 1], sig[sizeof(hex) + 40];
 	crypto_auth_hmacsha256_state st;
@@ -89,8 +118,17 @@ int alerts_webhook_post(const char *url, const char *secret_file, const char *js
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &g);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*"); /* the address checked is the one reached */
 	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
+	if (g.refused) {
+		snprintf(err, errlen,
+		         "webhook: %s is a loopback, link-local or private address (set "
+		         "webhook-allow-private to allow it)",
+		         g.addr);
+		r = -EACCES;
+	} else if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		r = -EIO;
 	} else {

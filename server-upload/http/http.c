@@ -228,8 +228,11 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 		                        "frame-ancestors 'none'; form-action 'self'");
 		MHD_add_response_header(m, "X-Frame-Options", "DENY");
 		MHD_add_response_header(m, "Referrer-Policy", "no-referrer");
-		MHD_add_response_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	}
+	/* Every answer, images, CSV and PDF included: never sniffed into another type,
+	 * never kept by a browser or a proxy (pupils' data on a shared computer). */
+	MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (resp->status == 413 || r->early_status)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned int)resp->status, m);

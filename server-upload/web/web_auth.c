@@ -272,7 +272,8 @@ static int session_start(struct web_ctx *w, const struct web_user *u)
 	if (r == 0)
 		snprintf(w->resp->set_cookie, sizeof(w->resp->set_cookie),
 		         COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", id,
-		         WEB_SESSION_MS / 1000, http_request_tls(w->req) ? "; Secure" : "");
+		         WEB_SESSION_MS / 1000,
+		         http_request_tls(w->req) || w->srv->cfg->cookie_secure ? "; Secure" : "");
 	sodium_memzero(id, sizeof(id));
 	return r;
 }

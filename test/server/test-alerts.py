@@ -14,6 +14,7 @@ import json
 import mailbox
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -195,8 +196,10 @@ def main():
     if srv.user:
         pw = pwd.getpwnam(srv.user)
         os.chown(secret, pw.pw_uid, pw.pw_gid)
+    # The webhook receiver is on loopback: allowed here, refused by default (below).
     extra = ['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
-             'vigil@school.example', '--public-url', 'https://vigil.school.example']
+             'vigil@school.example', '--public-url', 'https://vigil.school.example',
+             '--webhook-allow-private', 'yes']
     failed = 0
     try:
         smtp.start()
@@ -243,6 +246,14 @@ def main():
         check('self-harm' in m and 'Severity: 5' in m and 'LAB1-PC07' in m and
               'https://vigil.school.example/captures/' + rec['id'] in m, 'e-mail fields')
         print('ok severity-5 alert: e-mails in %.2f s (upload to delivery)' % latency)
+        # Message-IDs: unique across databases and servers (a random part and the host of
+        # public-url), so no mail system drops an alert as one it has seen.
+        ids = [m['Message-ID'] for m in smtp.messages()]
+        for mid in ids:
+            check(re.match(r'^<vigil-alert-\d+\.[0-9a-f]{24}@vigil\.school\.example>$', mid or ''),
+                  'Message-ID with a random part and the public-url host: %r' % mid)
+        check(len(set(ids)) == len(ids), 'Message-IDs unique: %r' % ids)
+        print('ok Message-IDs unique: %s' % ids[0])
 
         # Severity 3: nothing.
         before, hooks_before = len(smtp.messages()), len(hooks.got)
@@ -281,6 +292,21 @@ def main():
                  'alerts after SMTP returns')
         check(audit_has(srv, database, 'alert-sent', rec['id']), 'alert-sent audited')
         print('ok SMTP down: retried, audited, shown, delivered when back')
+
+        # Without webhook-allow-private a webhook to a loopback, link-local (cloud
+        # metadata) or private address is refused before connecting, and says why.
+        srv.stop()
+        key2 = srv.admin('school', 'add', 'Lakeside').stdout.strip()
+        srv.admin('school', 'alerts', 'Lakeside', '--threshold', '5', '--webhook',
+                  'http://127.0.0.1:%d/hook' % hooks.port)
+        srv.start(extra[:-2])
+        token2 = srv.enrol(key2, 'LK-PC01')
+        got = len(hooks.got) + hooks.refused
+        rec = upload(srv, token2)
+        wait_for(lambda: 'private address' in capture_page(srv, rec['id']), 30,
+                 'the refused webhook on the capture page')
+        check(len(hooks.got) + hooks.refused == got, 'nothing reached the private address')
+        print('ok webhook to a private address refused without webhook-allow-private')
     except Exception as e:  # noqa: BLE001
         failed = 1
         print('FAIL: %s' % e)

@@ -10,6 +10,10 @@
 #include "http.h"
 #include "rfc3339.h"
 #include "token.h"
+#include "urlhost.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 static int failures;
 
@@ -152,6 +156,87 @@ static void test_config(void)
 	          config_finish(&c, err, sizeof(err)) == -EINVAL,
 	      "tls-cert without tls-key");
 	config_clear(&c);
+	config_init(&c);
+	CHECK(config_set(&c, "trusted-proxy", "127.0.0.1", err, sizeof(err)) == 0 &&
+	          strcmp(c.trusted_proxy, "127.0.0.1") == 0,
+	      "trusted-proxy");
+	CHECK(config_set(&c, "trusted-proxy", "0:0::1", err, sizeof(err)) == 0 &&
+	          strcmp(c.trusted_proxy, "::1") == 0,
+	      "trusted-proxy written as peers are: %s", c.trusted_proxy);
+	CHECK(config_set(&c, "trusted-proxy", "proxy.example", err, sizeof(err)) == -EINVAL,
+	      "trusted-proxy must be an address");
+	CHECK(!c.cookie_secure && config_set(&c, "cookie-secure", "yes", err, sizeof(err)) == 0 &&
+	          c.cookie_secure,
+	      "cookie-secure");
+	CHECK(config_set(&c, "webhook-allow-private", "maybe", err, sizeof(err)) == -EINVAL,
+	      "webhook-allow-private maybe");
+	CHECK(c.max_image_side == 8192 && c.max_image_mpixels == 40, "pixel ceilings default");
+	CHECK(config_set(&c, "max-image-side", "40000", err, sizeof(err)) == -EINVAL,
+	      "max-image-side above the record's limit");
+	config_clear(&c);
+}
+
+/* Hosts as libcurl parses them, not as a prefix of the text. */
+static void test_urlhost(void)
+{
+	static const struct {
+		const char *url;
+		int loopback;
+	} rows[] = {
+	    {"smtp://127.0.0.1:25", 1},
+	    {"smtp://localhost:2525", 1},
+	    {"smtp://LOCALHOST", 1},
+	    {"smtp://[::1]:25", 1},
+	    {"smtp://127.255.0.9", 1},
+	    {"smtp://localhost.evil:25", 0},
+	    {"smtp://127.evil", 0},
+	    {"smtp://127.0.0.1.evil.example", 0},
+	    {"http://127.0.0.1:x@example.invalid/", 0},
+	    {"smtp://[::1].evil", 0},
+	    {"smtps://mail.school.example:465", 0},
+	    {"not a url", 0},
+	};
+	static const struct {
+		const char *addr;
+		int private;
+	} addrs[] = {
+	    {"169.254.169.254", 1},
+	    {"127.0.0.1", 1},
+	    {"10.1.2.3", 1},
+	    {"172.16.0.1", 1},
+	    {"172.31.255.1", 1},
+	    {"192.168.1.1", 1},
+	    {"100.64.0.1", 1},
+	    {"0.0.0.0", 1},
+	    {"224.0.0.1", 1},
+	    {"::1", 1},
+	    {"fe80::1", 1},
+	    {"fd00::1", 1},
+	    {"::ffff:169.254.169.254", 1},
+	    {"172.32.0.1", 0},
+	    {"8.8.8.8", 0},
+	    {"2001:db8::1", 0},
+	};
+	char scheme[16], host[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK(url_is_loopback(rows[i].url) == (bool)rows[i].loopback, "loopback %s",
+		      rows[i].url);
+	CHECK(url_split("http://127.0.0.1:x@example.invalid/", scheme, sizeof(scheme), host,
+	                sizeof(host)) == 0 &&
+	          strcmp(host, "example.invalid") == 0 && strcmp(scheme, "http") == 0,
+	      "host after user info: %s", host);
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct sockaddr_in in4 = {.sin_family = AF_INET};
+		struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+		const struct sockaddr *sa = (const struct sockaddr *)&in4;
+		if (inet_pton(AF_INET, addrs[i].addr, &in4.sin_addr) != 1) {
+			inet_pton(AF_INET6, addrs[i].addr, &in6.sin6_addr);
+			sa = (const struct sockaddr *)&in6;
+		}
+		CHECK(url_addr_is_private(sa) == (bool)addrs[i].private, "private %s",
+		      addrs[i].addr);
+	}
 }
 
 int main(void)
@@ -161,6 +246,7 @@ int main(void)
 	test_list_names();
 	test_bearer();
 	test_config();
+	test_urlhost();
 	printf("%s\n", failures ? "FAILED" : "all passed");
 	return failures != 0;
 }

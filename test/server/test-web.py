@@ -232,6 +232,21 @@ def weekly_report(c):
 
 
 @st.test
+def headers_on_every_answer(c):
+    # nosniff and no-store on pages, images, CSV, PDF, JSON and errors alike.
+    base = '/reports/Oakridge%20Primary/2026-W48'
+    for path, who in (('/captures/' + c.a1['id'] + '/image', c.head), (base + '?format=csv', c.head),
+                      (base + '?format=pdf', c.head), ('/captures', c.mod), ('/login', Web(c.srv)),
+                      ('/api/v1/nope', c.mod), ('/captures/' + c.b1['id'], c.head)):
+        r = who.req('GET', path)
+        check(r.headers.get('x-content-type-options') == 'nosniff',
+              'nosniff on %s (%d): %r' % (path, r.status, r.headers))
+        check('no-store' in r.headers.get('cache-control', ''), 'no-store on %s' % path)
+    r = c.srv.request('GET', '/healthz')
+    check(r.headers.get('x-content-type-options') == 'nosniff', 'nosniff on /healthz')
+
+
+@st.test
 def technician_pages(c):
     t = Web(c.srv)
     t.login('tech')

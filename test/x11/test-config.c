@@ -96,6 +96,14 @@ static const struct {
     {"http://127.0.0.1.evil.example", 0},
     {"ftp://x", 0},
     {"http://localhost.evil.example", 0},
+    {"http://127.0.0.1:x@example.invalid/", 0},
+    {"http://127.0.0.1:8080@example.invalid/", 0},
+    {"http://localhost@example.invalid:80/", 0},
+    {"http://127.evil/", 0},
+    {"http://[::1]@example.invalid/", 0},
+    {"HTTPS://vigil.school.example/", 1},
+    {"http://127.1.2.3/", 1},
+    {"https://", 0},
 };
 
 static int test_servers(void)
