@@ -1,5 +1,7 @@
 /* api_captures.c: POST /api/v1/captures: validate, store image and row, then answer. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +67,36 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	}
 }
 
+/* A small PNG can declare a huge image (a decompression bomb for whoever decodes it):
+ * screenshots over the configured ceilings are refused with 400. */
+static bool too_many_pixels(const struct config *cfg, const struct capture *c,
+                            struct http_response *resp)
+{
+	uint64_t pixels = (uint64_t)c->width * (uint64_t)c->height;
+	uint64_t max = (uint64_t)cfg->max_image_mpixels * 1000000u;
+
+	if ((unsigned int)c->width > cfg->max_image_side) {
+		http_reply_error(resp, 400, "screenshot.width",
+		                 "screenshot.width %d is over the server's ceiling of %u pixels",
+		                 c->width, cfg->max_image_side);
+		return true;
+	}
+	if ((unsigned int)c->height > cfg->max_image_side) {
+		http_reply_error(resp, 400, "screenshot.height",
+		                 "screenshot.height %d is over the server's ceiling of %u pixels",
+		                 c->height, cfg->max_image_side);
+		return true;
+	}
+	if (pixels > max) {
+		http_reply_error(resp, 400, "screenshot.width",
+		                 "screenshot.width x screenshot.height (%dx%d) is over the "
+		                 "server's ceiling of %u megapixels",
+		                 c->width, c->height, cfg->max_image_mpixels);
+		return true;
+	}
+	return false;
+}
+
 void api_captures_post(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct server *srv = ctx;
@@ -90,6 +122,12 @@ void api_captures_post(void *ctx, struct http_request *req, struct http_response
 	}
 	if (r < 0) {
 		http_reply_error(resp, 503, NULL, "out of memory; retry later");
+		return;
+	}
+	if (too_many_pixels(srv->cfg, c, resp)) {
+		log_info("capture from %s/%s refused: %dx%d pixels is over the ceiling", m.school,
+		         m.machine, c->width, c->height);
+		capture_free(c);
 		return;
 	}
 	store_capture(srv, &m, c, resp);

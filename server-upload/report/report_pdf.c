@@ -2,12 +2,14 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "blobs.h"
+#include "pngimage.h"
 #include "report.h"
 
 #define PAGE_W 595.0 /* A4 in points */
@@ -81,49 +83,44 @@ static void chart(struct pdf *p, const struct report *r)
 	p->y += h + 24;
 }
 
-struct png_src {
-	const unsigned char *data;
-	size_t len, off;
-};
-
-static cairo_status_t on_read(void *closure, unsigned char *data, unsigned int len)
-{
-	struct png_src *s = closure;
-
-	if (len > s->len - s->off)
-		return CAIRO_STATUS_READ_ERROR;
-	memcpy(data, s->data + s->off, len);
-	s->off += len;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 /* Draws the capture's PNG scaled to 160 points wide; returns the height used. */
 static double thumb(struct pdf *p, const struct report_item *it, struct blobs *blobs)
 {
-	struct png_src src = {0};
+	struct pngimage *im = NULL;
 	cairo_surface_t *img;
 	void *data;
+	size_t len;
 	double scale, hgt = 0;
 
-	if (it->hidden || !blobs || blobs_get(blobs, it->sha, &data, &src.len) < 0)
+	if (it->hidden || !blobs || blobs_get(blobs, it->sha, &data, &len) < 0)
 		return 0;
-	src.data = data;
-	img = cairo_image_surface_create_from_png_stream(on_read, &src);
-	if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS &&
-	    cairo_image_surface_get_width(img) > 0) {
-		scale = 160.0 / cairo_image_surface_get_width(img);
-		hgt = cairo_image_surface_get_height(img) * scale;
-		if (hgt > 120)
-			scale *= 120 / hgt, hgt = 120;
-		need(p, hgt + 4);
-		cairo_save(p->cr);
-		cairo_translate(p->cr, MARGIN, p->y);
-		cairo_scale(p->cr, scale, scale);
-		cairo_set_source_surface(p->cr, img, 0, 0);
-		cairo_paint(p->cr);
-		cairo_restore(p->cr);
+	/* Decoded within libpng's limits at twice the size drawn, never the whole image. */
+	if (pngimage_decode_fit(data, len, 320, 240, &im) == 0) {
+		img =
+		    cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)im->width, (int)im->height);
+		if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+			unsigned char *px = cairo_image_surface_get_data(img);
+			int stride = cairo_image_surface_get_stride(img);
+			cairo_surface_flush(img);
+			for (uint32_t y = 0; y < im->height; y++)
+				memcpy(px + (size_t)y * stride, im->pixels + (size_t)y * im->width,
+				       (size_t)im->width * 4);
+			cairo_surface_mark_dirty(img);
+			scale = 160.0 / im->width;
+			hgt = im->height * scale;
+			if (hgt > 120)
+				scale *= 120 / hgt, hgt = 120;
+			need(p, hgt + 4);
+			cairo_save(p->cr);
+			cairo_translate(p->cr, MARGIN, p->y);
+			cairo_scale(p->cr, scale, scale);
+			cairo_set_source_surface(p->cr, img, 0, 0);
+			cairo_paint(p->cr);
+			cairo_restore(p->cr);
+		}
+		cairo_surface_destroy(img);
+		pngimage_free(im);
 	}
-	cairo_surface_destroy(img);
 	free(data);
 	return hgt;
 }
