@@ -118,15 +118,28 @@ static void on_hit(const struct match_hit *hit, void *userdata)
 			json_object_set_new(
 			    h, "matched",
 			    json_stringn_nocheck(sl->text + hit->start, hit->end - hit->start));
-		if (h)
+		if (h) {
+			json_t *rules = json_array();
+
+			json_array_append_new(rules, json_string(hit->rule));
+			if (hit->context_rule)
+				json_array_append_new(rules, json_string(hit->context_rule));
+			json_object_set_new(h, "rules", rules);
+			json_object_set_new(h, "base_severity", json_integer(hit->base_severity));
+			json_object_set_new(h, "pattern", json_string(hit->pattern));
+			if (hit->context)
+				json_object_set_new(h, "context", json_string(hit->context));
 			json_array_append_new(sl->hits, h);
+		}
 		return;
 	}
 	printf("line %lu: %s (severity %d) \"%s\" [%s] at %llu-%llu", sl->lineno, hit->category,
-	       hit->severity, hit->phrase, hit->rule, (unsigned long long)hit->start,
+	       hit->severity, hit->pattern, hit->rule, (unsigned long long)hit->start,
 	       (unsigned long long)hit->end);
 	if (sl->text && hit->end <= sl->len)
 		printf(": \"%.*s\"", (int)(hit->end - hit->start), sl->text + hit->start);
+	if (hit->context)
+		printf(" (%s [%s])", hit->context, hit->context_rule);
 	putchar('\n');
 	json_array_append_new(sl->hits, json_true());
 }
@@ -229,24 +242,17 @@ static const char *kind_name(enum match_rule_kind k)
 {
 	return k == MATCH_RULE_PHRASE      ? "phrase"
 	       : k == MATCH_RULE_EXCLUSION ? "exclusion"
+	       : k == MATCH_RULE_CONTEXT   ? "context"
 	                                   : "combo";
 }
 
-static void dump_rule(const struct match_rule_info *r, void *userdata)
+/* Plain text for other tools: lower case, single spaces, no prefix marks. */
+static void dump_plain(const char *phrase)
 {
-	const bool *verbose = userdata;
 	char buf[1100];
 	size_t k = 0;
 
-	if (*verbose) {
-		printf("%s\t%d\t%s\t%s\t%s\n", r->category, r->severity, kind_name(r->kind),
-		       r->rule, r->phrase);
-		return;
-	}
-	if (r->kind != MATCH_RULE_PHRASE)
-		return;
-	/* plain text for other tools: lower case, single spaces, no prefix marks */
-	for (const char *p = r->phrase; *p && k < sizeof(buf) - 1; p++) {
+	for (const char *p = phrase; *p && k < sizeof(buf) - 1; p++) {
 		char c = *p;
 
 		if (c == '*' && (p[1] == 0 || p[1] == ' '))
@@ -258,6 +264,31 @@ static void dump_rule(const struct match_rule_info *r, void *userdata)
 	while (k && buf[k - 1] == ' ')
 		k--;
 	printf("%.*s\n", (int)k, buf);
+}
+
+/* A rule, with its word classes expanded: one line per phrase it stands for. */
+static void dump_rule(const struct match_rule_info *r, void *userdata)
+{
+	const bool *verbose = userdata;
+
+	if (*verbose) {
+		printf("%s\t%d\t%s\t%s\t%s", r->category, r->severity, kind_name(r->kind), r->rule,
+		       r->phrase);
+		if (r->ncontexts)
+			printf("\t(%zu context clause%s)", r->ncontexts,
+			       r->ncontexts == 1 ? "" : "s");
+		putchar('\n');
+		for (size_t i = 0; i < r->nexpanded; i++)
+			printf("%s\t%d\t%s\t%s\t  = %s\n", r->category, r->severity,
+			       kind_name(r->kind), r->rule, r->expanded[i]);
+		return;
+	}
+	if (r->kind != MATCH_RULE_PHRASE)
+		return;
+	if (!r->nexpanded)
+		dump_plain(r->phrase);
+	for (size_t i = 0; i < r->nexpanded; i++)
+		dump_plain(r->expanded[i]);
 }
 
 struct tally {
@@ -276,6 +307,8 @@ static void tally_rule(const struct match_rule_info *r, void *userdata)
 	struct tallies *ts = userdata;
 	size_t i;
 
+	if (r->kind == MATCH_RULE_CONTEXT)
+		return;
 	for (i = 0; i < ts->n; i++)
 		if (strcmp(ts->t[i].category, r->category) == 0)
 			break;
@@ -328,8 +361,9 @@ static int cmd_stats(const char *dir)
 		for (int s = 1; s <= 5; s++)
 			total += t->by_sev[s];
 	}
-	printf("rules: %zu phrases, %zu exclusions, %zu combinations (%zu with a severity)\n",
-	       st.phrases, st.exclusions, st.combos, total);
+	printf("rules: %zu phrases, %zu exclusions, %zu combinations (%zu with a severity), %zu "
+	       "context cues\n",
+	       st.phrases, st.exclusions, st.combos, total, st.cues);
 	printf("automaton: %zu states, %.1f MB\n", st.states, (double)st.memory_bytes / 1048576.0);
 	printf("compile: %.1f ms, resident growth %.1f MB\n", st.compile_ms,
 	       (double)(after - before) / 1024.0);

@@ -204,7 +204,7 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 }
 
 static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t rule, uint8_t term,
-                       bool excl)
+                       bool excl, const char *text)
 {
 	uint32_t pid = (uint32_t)b->npatterns, ends[3], from = ROOT;
 	size_t nends = 0, off = 0, letters = wl_pattern_letters(p);
@@ -219,6 +219,7 @@ static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t r
 	ap->term = term;
 	ap->exclusion = excl;
 	ap->pat = p;
+	ap->text = text;
 	for (uint8_t w = 0; w < p->nwords; w++) {
 		const uint8_t *u = p->units + off;
 		size_t n = p->wlen[w];
@@ -469,9 +470,12 @@ static size_t estimate_nodes(const struct wl_set *set)
 {
 	size_t n = 2;
 
-	for (size_t i = 0; i < set->nrules; i++)
+	for (size_t i = 0; i < set->nrules; i++) {
 		for (uint8_t t = 0; t < set->rules[i].nterms; t++)
 			n += 3 * wl_pattern_letters(&set->rules[i].terms[t]) + 8;
+		for (size_t a = 0; a < set->rules[i].nalts; a++)
+			n += 3 * wl_pattern_letters(&set->rules[i].alts[a].pat) + 8;
+	}
 	return n;
 }
 
@@ -499,9 +503,18 @@ int automaton_build(const struct wl_set *set, struct automaton **out)
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct wl_rule *rule = &set->rules[i];
 
+		bool excl = rule->kind == MATCH_RULE_EXCLUSION;
+
 		for (uint8_t t = 0; t < rule->nterms; t++) {
-			r = add_pattern(&b, &rule->terms[t], (uint32_t)i, t,
-			                rule->kind == MATCH_RULE_EXCLUSION);
+			r = add_pattern(&b, &rule->terms[t], (uint32_t)i, t, excl,
+			                rule->nxtexts && rule->nterms == 1 ? rule->xtexts[0]
+			                                                   : NULL);
+			if (r < 0)
+				goto fail;
+		}
+		for (size_t a = 0; a < rule->nalts; a++) {
+			r = add_pattern(&b, &rule->alts[a].pat, (uint32_t)i, rule->alts[a].term,
+			                excl, rule->alts[a].text);
 			if (r < 0)
 				goto fail;
 		}

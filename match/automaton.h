@@ -34,6 +34,7 @@ struct am_pattern {
 	bool exclusion;
 	symmask_t entry;              /* symbols that may begin it */
 	const struct wl_pattern *pat; /* in the rule set the automaton was built from */
+	const char *text;             /* the phrase a word class expanded to, or NULL */
 };
 
 struct automaton {

@@ -140,8 +140,33 @@ static void lists_free(struct match_lists *l)
 		return;
 	automaton_free(l->am);
 	free(l->combo_index);
+	free(l->emoji);
 	wl_set_clear(&l->set);
 	free(l);
+}
+
+static int emoji_cmp(const void *a, const void *b)
+{
+	const struct lists_emoji *x = a, *y = b;
+
+	return x->cp < y->cp ? -1 : x->cp > y->cp;
+}
+
+uint32_t lists_emoji_cue(const struct match_lists *lists, uint32_t cp)
+{
+	size_t lo = 0, hi = lists->nemoji;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lists->emoji[mid].cp == cp)
+			return lists->emoji[mid].rule;
+		if (lists->emoji[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return UINT32_MAX;
 }
 
 /* Builds the automaton of a parsed set; takes over set. */
@@ -161,6 +186,7 @@ static int finish(struct wl_set *set, double t0, struct match_lists **out,
 		return -EINVAL;
 	}
 	wl_check_duplicates(set, errs);
+	wl_check_classes(set, errs);
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		wl_set_clear(set);
@@ -176,6 +202,19 @@ static int finish(struct wl_set *set, double t0, struct match_lists **out,
 	for (size_t i = 0; i < l->set.nrules; i++)
 		l->combo_index[i] =
 		    l->set.rules[i].kind == MATCH_RULE_COMBO ? (uint32_t)l->ncombos++ : UINT32_MAX;
+	for (size_t i = 0; i < l->set.nrules; i++)
+		l->nemoji += l->set.rules[i].emoji != 0;
+	l->emoji = malloc((l->nemoji + 1) * sizeof(*l->emoji));
+	if (!l->emoji) {
+		lists_free(l);
+		return -ENOMEM;
+	}
+	l->nemoji = 0;
+	for (size_t i = 0; i < l->set.nrules; i++)
+		if (l->set.rules[i].emoji)
+			l->emoji[l->nemoji++] =
+			    (struct lists_emoji){l->set.rules[i].emoji, (uint32_t)i};
+	qsort(l->emoji, l->nemoji, sizeof(*l->emoji), emoji_cmp);
 	r = automaton_build(&l->set, &l->am);
 	if (r < 0) {
 		errors_add(errs, true, "the lists could not be compiled: %s", strerror(-r));
@@ -290,8 +329,12 @@ void lists_describe(const struct match_lists *lists, uint32_t rule, struct match
 
 	hit->category = lists->set.categories[r->category];
 	hit->severity = r->severity;
+	hit->base_severity = r->severity;
 	hit->phrase = r->phrase;
+	hit->pattern = r->phrase;
 	hit->rule = r->rule;
+	hit->context = NULL;
+	hit->context_rule = NULL;
 }
 
 void match_lists_foreach_rule(const struct match_lists *lists,
@@ -302,10 +345,14 @@ void match_lists_foreach_rule(const struct match_lists *lists,
 		const struct wl_rule *r = &lists->set.rules[i];
 		struct match_rule_info info = {
 		    .kind = r->kind,
-		    .category = lists->set.categories[r->category],
+		    .category = r->kind == MATCH_RULE_CONTEXT ? lists->set.contexts[r->context]
+		                                              : lists->set.categories[r->category],
 		    .severity = r->severity,
 		    .phrase = r->phrase,
 		    .rule = r->rule,
+		    .expanded = (const char *const *)r->xtexts,
+		    .nexpanded = r->nxtexts,
+		    .ncontexts = r->nwhen,
 		};
 
 		fn(&info, userdata);
@@ -325,6 +372,9 @@ void match_lists_stats(const struct match_lists *lists, struct match_stats *stat
 			break;
 		case MATCH_RULE_COMBO:
 			stats->combos++;
+			break;
+		case MATCH_RULE_CONTEXT:
+			stats->cues++;
 			break;
 		}
 	}

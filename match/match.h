@@ -13,6 +13,9 @@
  *
  * Phrases are whole words: a phrase is reported when the character after its last
  * letter arrives and is not a letter, or when the segment ends (match_scanner_end()).
+ * A hit whose rule can be lowered by a context cue after it ("i want to die lol") waits
+ * until that many further words have been seen, or the segment ends; hits are reported
+ * in the order their phrases completed.
  */
 
 #include <stddef.h>
@@ -28,6 +31,13 @@ struct match_hit {
 	const char *phrase;   /* the rule as written, e.g. "kill myself" or "meet & secret ~8" */
 	const char *rule;     /* "self-harm.txt:12" */
 	uint64_t start, end;  /* byte offsets in the text fed to this scanner, end exclusive */
+	/* What made the hit and what changed it: */
+	int base_severity;   /* the rule's severity; severity is lower when context lowered it */
+	const char *pattern; /* the phrase with its word classes expanded ("kill all the gays");
+	                        the same as phrase for a rule without word classes */
+	const char *context; /* NULL, or what lowered the severity (valid during the call only):
+	                        "severity 5 → 2: 'lol' 1 word after" */
+	const char *context_rule; /* NULL, or the "FILE:LINE" of the @when that lowered it */
 };
 
 /* Called for each hit; hit and its strings are valid during the call only
@@ -75,14 +85,19 @@ enum match_rule_kind {
 	MATCH_RULE_PHRASE,
 	MATCH_RULE_EXCLUSION, /* suppresses hits it covers */
 	MATCH_RULE_COMBO,     /* terms within N words */
+	MATCH_RULE_CONTEXT, /* a cue of a context (@context): lowers nearby hits, never reported */
 };
 
 struct match_rule_info {
 	enum match_rule_kind kind;
-	const char *category;
-	int severity;       /* 0 for exclusions */
-	const char *phrase; /* as written */
-	const char *rule;   /* "FILE:LINE" */
+	const char *category; /* for MATCH_RULE_CONTEXT: the context's name */
+	int severity;         /* 0 for exclusions and cues */
+	const char *phrase;   /* as written */
+	const char *rule;     /* "FILE:LINE" */
+	/* a rule with word classes: the phrase of each expansion ("kill all the gays", …) */
+	const char *const *expanded;
+	size_t nexpanded;
+	size_t ncontexts; /* how many @when clauses lower its hits */
 };
 
 /* Calls fn for every rule, in file and line order. */
@@ -92,6 +107,7 @@ void match_lists_foreach_rule(const struct match_lists *lists,
 
 struct match_stats {
 	size_t phrases, exclusions, combos;
+	size_t cues;         /* context cues (@context) */
 	size_t states;       /* NFA states (scanners build DFA states from them lazily) */
 	size_t memory_bytes; /* bytes held by the compiled lists */
 	double compile_ms;   /* wall time of the compilation */

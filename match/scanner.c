@@ -1,4 +1,5 @@
 /* scanner.c: runs the compiled automaton over a stream of UTF-8 text and reports hits. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,27 @@ struct term_seen {
 	struct span span;
 };
 
+#define CUES 32 /* context cues remembered per stream */
+
+struct cue {
+	uint32_t rule;
+	uint64_t sstart, send; /* symbol indices; an emoji is one separator */
+	bool emoji;
+};
+
+/* A hit waiting for context that may still come after it, or being reported. */
+struct waiting {
+	uint32_t rule;
+	const char *text; /* word class expansion, or NULL */
+	uint64_t start, end, sstart, send;
+	int severity;      /* after context so far; 0: dropped */
+	int words_left;    /* word starts still to see before it is certain */
+	uint32_t cue;      /* the cue that lowered it, or UINT32_MAX */
+	int16_t when;      /* its clause among the rule's */
+	uint16_t distance; /* words */
+	uint8_t dir;       /* WL_BEFORE, WL_AFTER, or both (the cue overlaps the hit) */
+};
+
 struct match_scanner {
 	struct match_lists *lists;
 	const struct automaton *am;
@@ -50,6 +72,11 @@ struct match_scanner {
 	struct span pend[VIGIL_SCAN_MAX_PENDING];
 	size_t npend;
 	struct term_seen *terms; /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS */
+	struct cue cues[CUES];   /* ring of the latest context cues */
+	uint64_t ncues;
+	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
+	size_t nwait;
+	char why[256]; /* the context explanation of the hit being reported */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -101,6 +128,8 @@ void match_scanner_reset(struct match_scanner *sc)
 	sc->offset = sc->nsym = sc->seg_start = 0;
 	sc->u8need = sc->u8len = 0;
 	sc->npend = 0;
+	sc->nwait = 0;
+	sc->ncues = 0;
 	memset(sc->terms, 0, sc->lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS * sizeof(*sc->terms));
 }
 
@@ -121,17 +150,6 @@ static bool is_sep(uint8_t sym)
 	return norm_sep_mask & SYMBIT(sym);
 }
 
-static void report(struct match_scanner *sc, uint32_t rule, uint64_t start, uint64_t end)
-{
-	struct match_hit hit;
-
-	lists_describe(sc->lists, rule, &hit);
-	hit.start = start;
-	hit.end = end;
-	if (sc->fn)
-		sc->fn(&hit, sc->userdata);
-}
-
 /* Words whose first symbol lies in (from, to], plus one: the words a span touches. */
 static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to)
 {
@@ -141,6 +159,136 @@ static size_t words_between(const struct match_scanner *sc, uint64_t from, uint6
 		if (!is_boundary(sc->hsym[k & HMASK]) && is_boundary(sc->hsym[(k - 1) & HMASK]))
 			words++;
 	return words;
+}
+
+/* ---- context ---------------------------------------------------------------- */
+
+static bool in_history(const struct match_scanner *sc, uint64_t sym)
+{
+	return sc->nsym - sym < HIST - 1;
+}
+
+/* Lowers w by cue c when one of its rule's clauses says so. */
+static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct cue *c)
+{
+	const struct wl_set *set = &sc->lists->set;
+	const struct wl_rule *r = &set->rules[w->rule];
+	const struct wl_rule *cr = &set->rules[c->rule];
+	uint8_t floor = set->floor[r->category], dir;
+	size_t d;
+
+	if (!in_history(sc, c->sstart) || !in_history(sc, w->sstart))
+		return;
+	if (c->send < w->sstart) {
+		dir = WL_BEFORE;
+		d = words_between(sc, c->send, w->sstart) - 1;
+	} else if (c->sstart > w->send) {
+		dir = WL_AFTER;
+		d = words_between(sc, w->send, c->sstart) - (c->emoji ? 0 : 1);
+	} else {
+		dir = WL_WITHIN;
+		d = 0;
+	}
+	for (uint8_t i = 0; i < r->nwhen; i++) {
+		const struct wl_when *wh = &r->when[i];
+		int sev = wh->severity < floor ? floor : wh->severity;
+
+		if (wh->context != cr->context || !(wh->dir & dir) || d > wh->window ||
+		    sev >= w->severity)
+			continue;
+		w->severity = sev;
+		w->cue = c->rule;
+		w->when = (int16_t)i;
+		w->distance = (uint16_t)d;
+		w->dir = dir;
+	}
+}
+
+/* Reports w (unless context dropped it). */
+static void output(struct match_scanner *sc, const struct waiting *w)
+{
+	const struct wl_set *set = &sc->lists->set;
+	struct match_hit hit;
+
+	if (w->severity == 0 || !sc->fn)
+		return;
+	lists_describe(sc->lists, w->rule, &hit);
+	hit.start = w->start;
+	hit.end = w->end;
+	if (w->text)
+		hit.pattern = w->text;
+	if (w->cue != UINT32_MAX) {
+		const struct wl_when *wh = &set->rules[w->rule].when[w->when];
+
+		hit.severity = w->severity;
+		snprintf(sc->why, sizeof(sc->why), "severity %d \u2192 %d: '%s' %s",
+		         hit.base_severity, w->severity, set->rules[w->cue].phrase,
+		         w->dir == WL_BEFORE  ? "before it"
+		         : w->dir == WL_AFTER ? "after it"
+		                              : "around it");
+		if (w->dir != WL_WITHIN) {
+			char *p = strrchr(sc->why, '\'');
+
+			snprintf(p + 1, sizeof(sc->why) - (size_t)(p + 1 - sc->why),
+			         " %u word%s %s", w->distance, w->distance == 1 ? "" : "s",
+			         w->dir == WL_BEFORE ? "before" : "after");
+		}
+		hit.context = sc->why;
+		hit.context_rule = wh->rule;
+	}
+	sc->fn(&hit, sc->userdata);
+}
+
+/* Reports the waiting hits at the front of the queue that are certain (all: every one). */
+static void flush_waiting(struct match_scanner *sc, bool all)
+{
+	size_t k = 0;
+
+	while (k < sc->nwait && (all || sc->wait[k].words_left <= 0 || sc->wait[k].severity == 0))
+		output(sc, &sc->wait[k++]);
+	memmove(sc->wait, sc->wait + k, (sc->nwait - k) * sizeof(sc->wait[0]));
+	sc->nwait -= k;
+}
+
+/* A cue of a context was seen: remembered for later hits, applied to waiting ones. */
+static void cue_seen(struct match_scanner *sc, uint32_t rule, uint64_t sstart, uint64_t send,
+                     bool emoji)
+{
+	struct cue *c = &sc->cues[sc->ncues++ % CUES];
+
+	*c = (struct cue){rule, sstart, send, emoji};
+	for (size_t i = 0; i < sc->nwait; i++)
+		apply_cue(sc, &sc->wait[i], c);
+}
+
+/* A new word started: waiting hits come nearer to being certain. */
+static void word_started(struct match_scanner *sc)
+{
+	for (size_t i = 0; i < sc->nwait; i++)
+		sc->wait[i].words_left--;
+	flush_waiting(sc, false);
+}
+
+static void report(struct match_scanner *sc, uint32_t rule, const char *text, uint64_t start,
+                   uint64_t end, uint64_t sstart, uint64_t send)
+{
+	const struct wl_rule *r = &sc->lists->set.rules[rule];
+	struct waiting w = {rule,        text, start,      end, sstart, send,
+	                    r->severity, 0,    UINT32_MAX, 0,   0,      0};
+	uint64_t first = sc->ncues > CUES ? sc->ncues - CUES : 0;
+
+	for (uint8_t i = 0; i < r->nwhen; i++)
+		if ((r->when[i].dir & WL_AFTER) && r->when[i].window + 2 > w.words_left)
+			w.words_left = r->when[i].window + 2;
+	for (uint64_t i = first; i < sc->ncues && r->nwhen; i++)
+		apply_cue(sc, &w, &sc->cues[i % CUES]);
+	if (!sc->nwait && (w.words_left == 0 || w.severity == 0)) {
+		output(sc, &w);
+		return;
+	}
+	if (sc->nwait == VIGIL_SCAN_MAX_PENDING)
+		flush_waiting(sc, true);
+	sc->wait[sc->nwait++] = w;
 }
 
 /* A term of a combination was seen: report the combination when all terms are near. */
@@ -173,17 +321,21 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 		return;
 	for (uint8_t i = 0; i < rule->nterms; i++)
 		t[i].valid = false;
-	report(sc, p->rule, start, end);
+	report(sc, p->rule, NULL, start, end, lo, hi);
 }
 
 static void deliver(struct match_scanner *sc, const struct span *s)
 {
 	const struct am_pattern *p = &sc->am->patterns[s->pattern];
 
-	if (sc->lists->set.rules[p->rule].kind == MATCH_RULE_COMBO)
+	enum match_rule_kind kind = sc->lists->set.rules[p->rule].kind;
+
+	if (kind == MATCH_RULE_COMBO)
 		combo_seen(sc, s);
+	else if (kind == MATCH_RULE_CONTEXT)
+		cue_seen(sc, p->rule, s->sstart, s->send, false);
 	else
-		report(sc, p->rule, s->start, s->end);
+		report(sc, p->rule, p->text, s->start, s->end, s->sstart, s->send);
 }
 
 static void release(struct match_scanner *sc)
@@ -357,6 +509,10 @@ static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, u
 	size_t h = sc->nsym & HMASK;
 	uint32_t t = dfa_next(sc->dfa, &sc->state, sym);
 
+	if (sc->nwait && !is_boundary(sym) && sc->nsym > 0 &&
+	    is_boundary(sc->hsym[(h - 1) & HMASK]))
+		word_started(sc);
+
 	sc->hsym[h] = sym;
 	sc->hstart[h] = start;
 	sc->hlen[h] = (uint8_t)(end - start);
@@ -379,6 +535,12 @@ static void push_cp(struct match_scanner *sc, uint32_t cp, uint64_t start, uint6
 	}
 	for (int k = 0; k < n; k++)
 		push(sc, syms[k], start, end);
+	if (cp >= 0x2000 && sc->lists->nemoji) {
+		uint32_t rule = lists_emoji_cue(sc->lists, cp);
+
+		if (rule != UINT32_MAX)
+			cue_seen(sc, rule, sc->nsym - 1, sc->nsym - 1, true);
+	}
 }
 
 /* Ends a partial multi-byte sequence that cannot be completed: a separator. */
@@ -434,7 +596,7 @@ static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 	uint64_t nsym = sc->nsym, off = sc->offset;
 	size_t i = 0;
 
-	if (sc->u8need || sc->npend)
+	if (sc->u8need || sc->npend || sc->nwait)
 		return 0;
 	for (; i < len; i++) {
 		uint8_t b = p[i], sym;
@@ -492,6 +654,7 @@ void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata
 	sc->hlen[sc->nsym & HMASK] = 0;
 	sc->nsym++;
 	release(sc);
+	flush_waiting(sc, true);
 	sc->state = dfa_start(sc->dfa);
 	sc->seg_start = sc->nsym;
 }

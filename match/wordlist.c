@@ -9,12 +9,14 @@
 
 #include <unicode/utf8.h>
 
+#include "classes.h"
 #include "errors.h"
 #include "normalize.h"
 #include "parse.h"
 
-#define DEFAULT_SEVERITY 3
-#define MAX_CATEGORY_LEN 32
+#define DEFAULT_SEVERITY    3
+#define MAX_CATEGORY_LEN    32
+#define VIGIL_LIST_MAX_WHEN 8 /* @when clauses on one rule */
 
 /* What holds while one file is parsed. */
 struct parse_ctx {
@@ -27,6 +29,8 @@ struct parse_ctx {
 	int severity;
 	int depth;
 	size_t nerrors;
+	struct wl_when when[VIGIL_LIST_MAX_WHEN]; /* @when lines in force */
+	size_t nwhen;
 	const char *stack[VIGIL_LIST_MAX_INCLUDE_DEPTH + 1]; /* include chain, for cycles */
 };
 
@@ -216,25 +220,205 @@ static const char *combo_parse(const char *s, size_t len, struct wl_rule *r, cha
 	return NULL;
 }
 
+/* Remembers "file:line" of a directive; returns it (owned by the set), or NULL when this
+ * very line was read before (a file included twice) or on out-of-memory (*seen false). */
+static const char *origin_add(struct parse_ctx *pc, unsigned line, bool *seen)
+{
+	struct wl_set *set = pc->set;
+	char *o = NULL, **v;
+
+	*seen = false;
+	if (asprintf(&o, "%s:%u", pc->base, line) < 0)
+		return NULL;
+	for (size_t i = 0; i < set->norigins; i++) {
+		if (strcmp(set->origins[i], o) == 0) {
+			free(o);
+			*seen = true;
+			return set->origins[i];
+		}
+	}
+	v = realloc(set->origins, (set->norigins + 1) * sizeof(*v));
+	if (!v) {
+		free(o);
+		return NULL;
+	}
+	set->origins = v;
+	v[set->norigins++] = o;
+	return o;
+}
+
+static int context_find(const struct wl_set *set, const char *name, size_t len)
+{
+	for (size_t i = 0; i < set->ncontexts; i++)
+		if (strlen(set->contexts[i]) == len && memcmp(set->contexts[i], name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Parses a context clause "NAME before|after|within N -> S|drop" into w. Returns NULL
+ * or a message (in msg).
+ */
+static const char *when_parse(struct parse_ctx *pc, const char *s, size_t len, struct wl_when *w,
+                              char *msg, size_t msgsz)
+{
+	char buf[128], *tok[6], *save = NULL;
+	int n = 0, window, sev = 0, ctx;
+	uint8_t floor = pc->category >= 0 ? pc->set->floor[pc->category] : 0;
+
+	if (len >= sizeof(buf))
+		return "context clause too long";
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == 6)
+			break;
+		tok[n++] = t;
+	}
+	if (n != 5 || strcmp(tok[3], "->") != 0)
+		return "expected CONTEXT before|after|within N -> SEVERITY|drop, as in "
+		       "\"joke within 4 -> 2\"";
+	ctx = context_find(pc->set, tok[0], strlen(tok[0]));
+	if (ctx < 0) {
+		snprintf(msg, msgsz,
+		         "unknown context \"%.32s\" (define it first: @context %.32s: …)", tok[0],
+		         tok[0]);
+		return msg;
+	}
+	if (strcmp(tok[1], "before") == 0)
+		w->dir = WL_BEFORE;
+	else if (strcmp(tok[1], "after") == 0)
+		w->dir = WL_AFTER;
+	else if (strcmp(tok[1], "within") == 0)
+		w->dir = WL_WITHIN;
+	else
+		return "expected before, after or within after the context's name";
+	if (parse_int(tok[2], 1, VIGIL_LIST_MAX_COMBO_WINDOW, &window) < 0) {
+		snprintf(msg, msgsz, "bad number of words \"%.16s\" (expected 1-%d)", tok[2],
+		         VIGIL_LIST_MAX_COMBO_WINDOW);
+		return msg;
+	}
+	if (strcmp(tok[4], "drop") != 0 && parse_int(tok[4], 1, 5, &sev) < 0) {
+		snprintf(msg, msgsz, "unknown severity \"%.16s\" (expected 1-5 or drop)", tok[4]);
+		return msg;
+	}
+	if (sev < floor) {
+		snprintf(msg, msgsz,
+		         "%s has @floor %u: context may lower its hits to %u at the least, not %s "
+		         "(a fixed idiom is an exclusion)",
+		         pc->set->categories[pc->category], floor, floor, tok[4]);
+		return msg;
+	}
+	w->context = (uint16_t)ctx;
+	w->window = (uint8_t)window;
+	w->severity = (uint8_t)sev;
+	return NULL;
+}
+
+static void rule_free(struct wl_rule *r)
+{
+	free(r->phrase);
+	free(r->rule);
+	free(r->alts);
+	free(r->when);
+	class_free_texts(r->xtexts, r->nxtexts);
+}
+
+/* Parses one text of a rule (classes expanded) into terms; NULL or a message. */
+static const char *terms_parse(enum match_rule_kind kind, const char *s, size_t len,
+                               struct wl_rule *r, char *msg, size_t msgsz)
+{
+	if (kind == MATCH_RULE_COMBO)
+		return combo_parse(s, len, r, msg, msgsz);
+	r->nterms = 1;
+	return pattern_parse(s, len, &r->terms[0]);
+}
+
+/* Adds the terms of tmp to r as alternatives, unless r has them already. */
+static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *text)
+{
+	for (uint8_t t = 0; t < tmp->nterms; t++) {
+		bool dup = memcmp(&r->terms[t], &tmp->terms[t], sizeof(tmp->terms[t])) == 0;
+		struct wl_alt *v;
+
+		for (size_t a = 0; a < r->nalts && !dup; a++)
+			dup = r->alts[a].term == t &&
+			      memcmp(&r->alts[a].pat, &tmp->terms[t], sizeof(tmp->terms[t])) == 0;
+		if (dup)
+			continue;
+		v = realloc(r->alts, (r->nalts + 1) * sizeof(*v));
+		if (!v)
+			return -1;
+		r->alts = v;
+		v[r->nalts++] = (struct wl_alt){t, tmp->terms[t], tmp->nterms == 1 ? text : NULL};
+	}
+	return 0;
+}
+
 static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t len)
 {
 	enum match_rule_kind kind = MATCH_RULE_PHRASE;
-	const char *eq;
+	const char *eq, *semi;
 	int severity = pc->severity;
 	struct wl_rule *r;
-	const char *err;
+	const char *err = NULL;
 	char msg[256];
+	struct wl_when when[VIGIL_LIST_MAX_WHEN];
+	size_t nwhen = 0, ntexts = 0;
+	char **texts = NULL;
 
 	if (pc->category < 0) {
 		perr(pc, line, "%s:%u: a rule before @category (start the file with @category ID)",
 		     pc->name, line);
 		return;
 	}
+	memcpy(when, pc->when, pc->nwhen * sizeof(when[0]));
+	nwhen = pc->nwhen;
+	semi = memchr(s, ';', len);
+	if (semi) { /* "PHRASE = 5 ; joke within 4 -> 2 ; …" */
+		const char *c = semi + 1, *end = s + len;
+		const char *where;
+		bool seen;
+
+		where = origin_add(pc, line, &seen);
+		if (!where) {
+			perr(pc, line, "%s:%u: out of memory", pc->name, line);
+			return;
+		}
+		while (c < end) {
+			const char *next = memchr(c, ';', (size_t)(end - c));
+			const char *t = c;
+			size_t tl = (size_t)((next ? next : end) - c);
+
+			trim(&t, &tl);
+			if (nwhen == VIGIL_LIST_MAX_WHEN) {
+				perr(pc, line, "%s:%u: too many context clauses (at most %d)",
+				     pc->name, line, VIGIL_LIST_MAX_WHEN);
+				return;
+			}
+			err = when_parse(pc, t, tl, &when[nwhen], msg, sizeof(msg));
+			if (err) {
+				perr(pc, line, "%s:%u: \"%.*s\": %s", pc->name, line,
+				     (int)(tl < 80 ? tl : 80), t, err);
+				return;
+			}
+			when[nwhen++].rule = where;
+			c = next ? next + 1 : end;
+		}
+		len = (size_t)(semi - s);
+		trim(&s, &len);
+	}
 	if (*s == '!') {
 		kind = MATCH_RULE_EXCLUSION;
 		s++;
 		len--;
 		trim(&s, &len);
+		if (nwhen > pc->nwhen) {
+			perr(pc, line, "%s:%u: an exclusion has no context clauses", pc->name,
+			     line);
+			return;
+		}
+		nwhen = 0;
 	}
 	eq = memrchr(s, '=', len);
 	if (eq) {
@@ -268,25 +452,232 @@ static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t
 		}
 		kind = MATCH_RULE_COMBO;
 	}
-	r = rule_add(pc, line, s, len);
-	if (!r)
+	err = class_expand(pc->set, s, len, &texts, &ntexts, msg, sizeof(msg));
+	if (err) {
+		perr(pc, line, "%s:%u: \"%.*s\": %s", pc->name, line, (int)(len < 80 ? len : 80), s,
+		     err);
 		return;
+	}
+	r = rule_add(pc, line, s, len);
+	if (!r) {
+		class_free_texts(texts, ntexts);
+		return;
+	}
 	r->kind = kind;
 	r->category = (uint16_t)pc->category;
 	r->severity = kind == MATCH_RULE_EXCLUSION ? 0 : (uint8_t)severity;
-	if (kind == MATCH_RULE_COMBO) {
-		err = combo_parse(s, len, r, msg, sizeof(msg));
+	for (size_t i = 0; i < ntexts && !err; i++) {
+		struct wl_rule tmp = {0};
+
+		err = terms_parse(kind, texts[i], strlen(texts[i]), i ? &tmp : r, msg, sizeof(msg));
+		if (err && ntexts > 1) {
+			char inner[128];
+
+			snprintf(inner, sizeof(inner), "%.120s", err);
+			snprintf(msg, sizeof(msg), "expanded to \"%.80s\": %.120s", texts[i],
+			         inner);
+			err = msg;
+		}
+		if (!err && i && alts_merge(r, &tmp, texts[i]) < 0)
+			err = "out of memory";
+	}
+	if (ntexts > 1) {
+		r->xtexts = texts;
+		r->nxtexts = ntexts;
 	} else {
-		r->nterms = 1;
-		err = pattern_parse(s, len, &r->terms[0]);
+		class_free_texts(texts, ntexts);
+	}
+	if (!err && nwhen) {
+		r->when = malloc(nwhen * sizeof(*r->when));
+		if (!r->when)
+			err = "out of memory";
+		else
+			memcpy(r->when, when, nwhen * sizeof(*r->when));
+		r->nwhen = (uint8_t)nwhen;
 	}
 	if (err) {
 		perr(pc, line, "%s:%u: \"%.*s\": %s", pc->name, line, (int)(len < 80 ? len : 80), s,
 		     err);
 		pc->set->nrules--;
-		free(r->phrase);
-		free(r->rule);
+		rule_free(r);
 	}
+}
+
+/* ---- contexts, classes and their directives ------------------------------- */
+
+/* The code point of a cue that is one emoji (an optional variation selector after it). */
+static uint32_t cue_emoji(const char *s, size_t len)
+{
+	int32_t i = 0;
+	UChar32 c, first = -1;
+
+	while (i < (int32_t)len) {
+		U8_NEXT(s, i, (int32_t)len, c);
+		if (c == 0xfe0f || c == 0x200d)
+			continue;
+		if (first >= 0 || c < 0x2000)
+			return 0;
+		first = c;
+	}
+	return first > 0 ? (uint32_t)first : 0;
+}
+
+/* "@context NAME: cue, cue, …" */
+static void context_line(struct parse_ctx *pc, unsigned line, const char *a, size_t alen)
+{
+	const char *colon = memchr(a, ':', alen), *p, *end = a + alen;
+	size_t nlen;
+	int ctx;
+	bool seen;
+	char **v;
+
+	if (!colon) {
+		perr(pc, line,
+		     "%s:%u: expected @context NAME: CUE, CUE, … (as in @context joke: "
+		     "lol, haha)",
+		     pc->name, line);
+		return;
+	}
+	nlen = (size_t)(colon - a);
+	while (nlen && isspace((unsigned char)a[nlen - 1]))
+		nlen--;
+	if (!nlen || nlen > MAX_CATEGORY_LEN ||
+	    strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789-") < nlen) {
+		perr(pc, line,
+		     "%s:%u: bad context name \"%.*s\" (lower-case letters, digits and -, "
+		     "at most 32)",
+		     pc->name, line, (int)(nlen < 32 ? nlen : 32), a);
+		return;
+	}
+	if (!origin_add(pc, line, &seen) || seen) {
+		if (!seen)
+			perr(pc, line, "%s:%u: out of memory", pc->name, line);
+		return;
+	}
+	ctx = context_find(pc->set, a, nlen);
+	if (ctx < 0) {
+		v = realloc(pc->set->contexts, (pc->set->ncontexts + 1) * sizeof(*v));
+		if (!v || !(v[pc->set->ncontexts] = strndup(a, nlen))) {
+			if (v)
+				pc->set->contexts = v;
+			perr(pc, line, "%s:%u: out of memory", pc->name, line);
+			return;
+		}
+		pc->set->contexts = v;
+		ctx = (int)pc->set->ncontexts++;
+	}
+	for (p = colon + 1; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *t = p;
+		size_t tl = (size_t)((comma ? comma : end) - p);
+		struct wl_rule *r;
+		const char *err = NULL;
+
+		trim(&t, &tl);
+		p = comma ? comma + 1 : end;
+		if (!tl) {
+			perr(pc, line,
+			     "%s:%u: empty cue in @context %s (cues are separated by commas)",
+			     pc->name, line, pc->set->contexts[ctx]);
+			continue;
+		}
+		r = rule_add(pc, line, t, tl);
+		if (!r)
+			return;
+		r->kind = MATCH_RULE_CONTEXT;
+		r->context = (uint16_t)ctx;
+		r->emoji = cue_emoji(t, tl);
+		if (!r->emoji) {
+			r->nterms = 1;
+			err = pattern_parse(t, tl, &r->terms[0]);
+		}
+		if (err) {
+			perr(pc, line, "%s:%u: cue \"%.*s\": %s", pc->name, line,
+			     (int)(tl < 80 ? tl : 80), t, err);
+			pc->set->nrules--;
+			rule_free(r);
+		}
+	}
+}
+
+/* "@class NAME: word, word, …" */
+static void class_line(struct parse_ctx *pc, unsigned line, const char *a, size_t alen)
+{
+	const char *colon = memchr(a, ':', alen), *err;
+	char msg[256], where[300];
+	size_t nlen;
+	bool seen;
+
+	if (!colon) {
+		perr(pc, line,
+		     "%s:%u: expected @class NAME: WORD, WORD, … (as in @class weapon: "
+		     "knife, machete)",
+		     pc->name, line);
+		return;
+	}
+	if (!origin_add(pc, line, &seen) || seen) {
+		if (!seen)
+			perr(pc, line, "%s:%u: out of memory", pc->name, line);
+		return;
+	}
+	nlen = (size_t)(colon - a);
+	while (nlen && isspace((unsigned char)a[nlen - 1]))
+		nlen--;
+	snprintf(where, sizeof(where), "%s:%u", pc->name, line);
+	err = class_add(pc->set, strndupa(a, nlen < 64 ? nlen : 64), colon + 1,
+	                alen - (size_t)(colon + 1 - a), where, msg, sizeof(msg));
+	if (!err) { /* each member must be a phrase on its own */
+		struct wl_class *c = class_find(pc->set, a, nlen);
+
+		for (size_t i = 0; c && i < c->nmembers && !err; i++) {
+			struct wl_pattern tmp;
+			const char *e = pattern_parse(c->members[i], strlen(c->members[i]), &tmp);
+
+			if (e && strstr(e, "too short") == NULL) {
+				snprintf(msg, sizeof(msg), "member \"%.64s\": %s", c->members[i],
+				         e);
+				err = msg;
+			}
+		}
+	}
+	if (err)
+		perr(pc, line, "%s:%u: %s", pc->name, line, err);
+}
+
+/* "@when CONTEXT before|after|within N -> S|drop" or "@when none" */
+static void when_line(struct parse_ctx *pc, unsigned line, const char *a, size_t alen)
+{
+	char msg[256];
+	const char *err, *where;
+	bool seen;
+
+	if (pc->category < 0) {
+		perr(pc, line, "%s:%u: @when before @category (it applies to a category's rules)",
+		     pc->name, line);
+		return;
+	}
+	if (alen == 4 && memcmp(a, "none", 4) == 0) {
+		pc->nwhen = 0;
+		return;
+	}
+	if (pc->nwhen == VIGIL_LIST_MAX_WHEN) {
+		perr(pc, line,
+		     "%s:%u: too many @when lines in force (at most %d; @when none clears "
+		     "them)",
+		     pc->name, line, VIGIL_LIST_MAX_WHEN);
+		return;
+	}
+	err = when_parse(pc, a, alen, &pc->when[pc->nwhen], msg, sizeof(msg));
+	if (err) {
+		perr(pc, line, "%s:%u: @when: %s", pc->name, line, err);
+		return;
+	}
+	where = origin_add(pc, line, &seen);
+	if (!where) {
+		perr(pc, line, "%s:%u: out of memory", pc->name, line);
+		return;
+	}
+	pc->when[pc->nwhen++].rule = where;
 }
 
 /* ---- directives ----------------------------------------------------------- */
@@ -304,6 +695,14 @@ static int category_find_or_add(struct wl_set *set, const char *id)
 	if (!c)
 		return -ENOMEM;
 	set->categories = c;
+	{
+		uint8_t *f = realloc(set->floor, set->ncategories + 1);
+
+		if (!f)
+			return -ENOMEM;
+		f[set->ncategories] = 0;
+		set->floor = f;
+	}
 	c[set->ncategories] = strdup(id);
 	if (!c[set->ncategories])
 		return -ENOMEM;
@@ -379,10 +778,27 @@ static void directive_line(struct parse_ctx *pc, unsigned line, const char *s, s
 			perr(pc, line, "%s:%u: %s", pc->name, line, strerror(-c));
 		else
 			pc->category = c;
+		pc->nwhen = 0;
 	} else if (klen == 9 && memcmp(s, "@severity", 9) == 0) {
 		if (parse_int(a, 1, 5, &pc->severity) < 0)
 			perr(pc, line, "%s:%u: unknown severity \"%s\" (expected 1-5)", pc->name,
 			     line, a);
+	} else if (klen == 8 && memcmp(s, "@context", 8) == 0) {
+		context_line(pc, line, arg, alen);
+	} else if (klen == 6 && memcmp(s, "@class", 6) == 0) {
+		class_line(pc, line, arg, alen);
+	} else if (klen == 5 && memcmp(s, "@when", 5) == 0) {
+		when_line(pc, line, arg, alen);
+	} else if (klen == 6 && memcmp(s, "@floor", 6) == 0) {
+		int f;
+
+		if (pc->category < 0)
+			perr(pc, line, "%s:%u: @floor before @category", pc->name, line);
+		else if (parse_int(a, 1, 5, &f) < 0)
+			perr(pc, line, "%s:%u: unknown severity \"%s\" (expected 1-5)", pc->name,
+			     line, a);
+		else
+			pc->set->floor[pc->category] = (uint8_t)f;
 	} else if (klen == 8 && memcmp(s, "@include", 8) == 0) {
 		if (!*a)
 			perr(pc, line, "%s:%u: @include needs a file name", pc->name, line);
@@ -390,8 +806,8 @@ static void directive_line(struct parse_ctx *pc, unsigned line, const char *s, s
 			include_file(pc, line, a);
 	} else {
 		perr(pc, line,
-		     "%s:%u: unknown directive \"%.*s\" (expected @category, @severity or "
-		     "@include)",
+		     "%s:%u: unknown directive \"%.*s\" (expected @category, @severity, "
+		     "@include, @class, @context, @when or @floor)",
 		     pc->name, line, (int)(klen < 32 ? klen : 32), s);
 	}
 }
@@ -500,9 +916,23 @@ static int rule_cmp(const void *a, const void *b)
 		return (int)x->kind - (int)y->kind;
 	if (x->category != y->category)
 		return (int)x->category - (int)y->category;
+	if (x->context != y->context)
+		return (int)x->context - (int)y->context;
+	if (x->emoji != y->emoji)
+		return x->emoji < y->emoji ? -1 : 1;
 	if (x->nterms != y->nterms)
 		return (int)x->nterms - (int)y->nterms;
+	if (x->nalts || y->nalts) /* word classes: the same only when written the same */
+		return strcmp(x->phrase, y->phrase);
 	return memcmp(x->terms, y->terms, x->nterms * sizeof(x->terms[0]));
+}
+
+void wl_check_classes(const struct wl_set *set, struct match_errors *errs)
+{
+	for (size_t i = 0; i < set->nclasses; i++)
+		if (!set->classes[i].used)
+			errors_add(errs, false, "%s: warning: word class <%s> is not used",
+			           set->classes[i].where, set->classes[i].name);
 }
 
 void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs)
@@ -526,13 +956,20 @@ void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs)
 
 void wl_set_clear(struct wl_set *set)
 {
-	for (size_t i = 0; i < set->nrules; i++) {
-		free(set->rules[i].phrase);
-		free(set->rules[i].rule);
-	}
+	for (size_t i = 0; i < set->nrules; i++)
+		rule_free(&set->rules[i]);
 	free(set->rules);
 	for (size_t i = 0; i < set->ncategories; i++)
 		free(set->categories[i]);
 	free(set->categories);
+	free(set->floor);
+	for (size_t i = 0; i < set->nclasses; i++) {
+		class_free_texts(set->classes[i].members, set->classes[i].nmembers);
+		free(set->classes[i].name);
+		free(set->classes[i].where);
+	}
+	free(set->classes);
+	class_free_texts(set->contexts, set->ncontexts);
+	class_free_texts(set->origins, set->norigins);
 	memset(set, 0, sizeof(*set));
 }

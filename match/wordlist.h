@@ -16,6 +16,24 @@ struct wl_pattern {
 	uint8_t prefix; /* bit w: word w is a prefix ("suicid*") */
 };
 
+/* A further pattern of a rule's term, from a word class ("kill all the <group>"). */
+struct wl_alt {
+	uint8_t term;
+	struct wl_pattern pat;
+	const char *text; /* the phrase it was expanded to (owned by the rule's xtexts), or NULL */
+};
+
+enum wl_when_dir { WL_BEFORE = 1, WL_AFTER = 2, WL_WITHIN = 3 };
+
+/* "@when joke within 4 -> 2": a context cue near a hit lowers its severity (0: drops it). */
+struct wl_when {
+	uint16_t context; /* index into wl_set.contexts */
+	uint8_t dir;      /* enum wl_when_dir */
+	uint8_t window;   /* words */
+	uint8_t severity; /* what the hit becomes; 0 drops it */
+	const char *rule; /* "file.txt:7", owned by the set (origins) */
+};
+
 struct wl_rule {
 	enum match_rule_kind kind;
 	uint16_t category; /* index into wl_set.categories */
@@ -23,8 +41,25 @@ struct wl_rule {
 	uint8_t nterms;    /* 1, or 2..4 for a combination */
 	uint8_t window;    /* combination: words */
 	struct wl_pattern terms[VIGIL_LIST_MAX_COMBO_TERMS];
-	char *phrase; /* as written */
-	char *rule;   /* "file.txt:12" */
+	char *phrase;        /* as written */
+	char *rule;          /* "file.txt:12" */
+	struct wl_alt *alts; /* further patterns from word classes */
+	size_t nalts;
+	char **xtexts; /* with word classes: the phrase of every expansion; terms[] is the first */
+	size_t nxtexts;
+	struct wl_when *when; /* context that lowers this rule's hits */
+	uint8_t nwhen;
+	uint16_t context; /* MATCH_RULE_CONTEXT: the context this cue belongs to */
+	uint32_t emoji; /* MATCH_RULE_CONTEXT: the code point of a cue that is one emoji, else 0 */
+};
+
+/* "@class group: jews, gays": a named set of words usable as <group> in phrases. */
+struct wl_class {
+	char *name;
+	char **members;
+	size_t nmembers;
+	char *where; /* "file.txt:3", for diagnostics */
+	bool used;
 };
 
 struct wl_set {
@@ -32,6 +67,13 @@ struct wl_set {
 	size_t nrules, cap;
 	char **categories;
 	size_t ncategories;
+	uint8_t *floor; /* per category: the lowest severity context may give (@floor), 0 none */
+	struct wl_class *classes;
+	size_t nclasses;
+	char **contexts; /* names of the contexts (@context) */
+	size_t ncontexts;
+	char **origins; /* "file.txt:3" of each @class, @context and @when line read */
+	size_t norigins;
 };
 
 /*
@@ -51,6 +93,9 @@ struct wl_source {
  */
 size_t wl_parse_file(struct wl_set *set, const struct wl_source *src, const char *name,
                      struct match_errors *errs);
+
+/* Warns about word classes that no rule uses. */
+void wl_check_classes(const struct wl_set *set, struct match_errors *errs);
 
 /* Warns about rules listed twice in the same category. */
 void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs);

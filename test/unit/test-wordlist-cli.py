@@ -108,6 +108,33 @@ with tempfile.TemporaryDirectory() as d:
     check(rc == 0 and "self-harm" in out and "profanity" in out and "compile:" in out
           and "MB" in out, f"stats: {out!r}")
 
+    # context and word classes: scan --json names the rules and what lowered a hit;
+    # dump expands word classes; lint reports an unused class
+    ctx = os.path.join(d, "ctx")
+    os.mkdir(ctx)
+    with open(os.path.join(ctx, "lists.txt"), "w") as f:
+        f.write("@context joke: lol, \U0001F480\n@class group: gays, muslims\n@class unused: ab\n"
+                "@category self-harm\n@floor 2\n@when joke within 3 -> 2\n"
+                "want to die = 5\n@category hate\nkill all the <group> = 5\n")
+    rc, out, err = run(["scan", "--lists", ctx, "--json"],
+                       "i want to die lol\nkill all the muslims\n".encode())
+    rows = [json.loads(l) for l in out.splitlines()]
+    h = rows[0]["hits"][0] if rows and rows[0]["hits"] else {}
+    check(h.get("severity") == 2 and h.get("base_severity") == 5
+          and h.get("context") == "severity 5 \u2192 2: 'lol' 1 word after"
+          and h.get("rules") == ["lists.txt:7", "lists.txt:6"] and h.get("rule") == "lists.txt:7"
+          and h.get("matched") == "want to die", f"context in scan --json: {rows}")
+    h = rows[1]["hits"][0] if len(rows) > 1 and rows[1]["hits"] else {}
+    check(h.get("phrase") == "kill all the <group>" and h.get("pattern") == "kill all the muslims"
+          and h.get("severity") == 5 and "context" not in h and h.get("rules") == ["lists.txt:9"],
+          f"word class in scan --json: {rows}")
+    rc, out, err = run(["dump", "--lists", ctx])
+    check(out.splitlines() == ["want to die", "kill all the gays", "kill all the muslims"],
+          f"dump expands word classes: {out!r}")
+    rc, out, err = run(["lint", ctx])
+    check(rc == 0 and "lists.txt:3: warning: word class <unused> is not used" in out + err,
+          f"lint warns of an unused class: {out!r} {err!r}")
+
     # refused lists make scan fail loudly, not scan with nothing
     rc, out, err = run(["scan", "--lists", bad], b"kill myself\n")
     check(rc == 1 and "refused" in err and out == "", f"scan with bad lists: rc {rc} {err!r}")
