@@ -19,6 +19,7 @@
 #define AGENT_DEBOUNCE_DEFAULT_S 60   /* same rule, same window: one hit per interval */
 #define AGENT_DEBOUNCE_SLOTS     256u /* (rule, window) pairs remembered */
 #define AGENT_CONTEXT_MAX_CHARS  256u /* characters of context around a hit */
+#define AGENT_TAMPER_SEVERITY    4    /* tamper-severity: monitoring was interrupted */
 
 /* Configuration */
 #define AGENT_CONFIG_MAX_BYTES (64u * 1024)

@@ -46,6 +46,7 @@ void config_init(struct agent_config *cfg)
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->screen_text = SCREEN_TEXT_OFF;
 	cfg->debounce_seconds = AGENT_DEBOUNCE_DEFAULT_S;
+	cfg->tamper_severity = AGENT_TAMPER_SEVERITY;
 	cfg->idle_flush_ms = AGENT_IDLE_FLUSH_MS;
 	cfg->clipboard_max_bytes = AGENT_CLIP_DEFAULT_BYTES;
 	cfg->spool_max_bytes = (long long)AGENT_SPOOL_DEFAULT_MAX;
@@ -331,6 +332,8 @@ static int apply_setting(struct agent_config *cfg, const char *key, const char *
 			cfg->screen_text = st;
 		return 0;
 	}
+	if (strcmp(key, "tamper-severity") == 0)
+		return file_int(&cfg->tamper_severity, value, 1, 5, key, msg, msglen);
 	if (strcmp(key, "debounce-seconds") == 0)
 		return file_int(&cfg->debounce_seconds, value, 0, 86400, key, msg, msglen);
 	if (strcmp(key, "idle-flush-ms") == 0)

@@ -37,6 +37,8 @@ const char *hit_source_name(enum hit_source source)
 		return "clipboard";
 	case HIT_SOURCE_SCREEN_TEXT:
 		return "screen-text";
+	case HIT_SOURCE_TAMPER:
+		return "tamper";
 	}
 	return "?";
 }

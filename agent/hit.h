@@ -9,9 +9,10 @@ enum hit_source {
 	HIT_SOURCE_WINDOW_TITLE,
 	HIT_SOURCE_CLIPBOARD,
 	HIT_SOURCE_SCREEN_TEXT,
+	HIT_SOURCE_TAMPER, /* monitoring of a live session was interrupted */
 };
 
-/* "typed", "window-title", "clipboard" or "screen-text" (the capture record's names). */
+/* "typed", "window-title", "clipboard", "screen-text" or "tamper" (the record's names). */
 const char *hit_source_name(enum hit_source source);
 
 /*

@@ -24,6 +24,7 @@
 #include "phrases.h"
 #include "pipeline.h"
 #include "session.h"
+#include "tamper.h"
 #include "upload.h"
 
 #define DEFAULT_SPOOL       "/var/spool/vigil"
@@ -36,6 +37,13 @@
  * graphical X11 session logind knows of), restarting a monitor whose display went away
  * with a growing delay and stopping the monitor of a session that ended. A monitor
  * crash or a vanished display never takes the others down.
+ *
+ * Any X client may kill any other's connection, so a pupil can kill a monitor's; nothing
+ * prevents that. A monitor whose connection was killed, or that crashed, in a session
+ * that is still live is restarted at once (within a second), and the interruptions are
+ * counted (tamper.c): the next monitor reports a burst of them as one tamper capture
+ * once it has held for a moment. Monitors tell the supervisor through the events pipe
+ * when they watch ("U pid") and what they reported ("T pid count").
  *
  * Hits are handed over in the monitor process by hand_over() to the capture pipeline
  * (screenshot, record, spool; pipeline.c). With a server, the supervisor also keeps one
@@ -53,6 +61,8 @@ struct child {
 	int retry_s;          /* delay before the next start after a failure */
 	struct timespec next; /* not before this (CLOCK_MONOTONIC) */
 	bool warned;          /* "display not available" logged once */
+	struct tamper tamper; /* interruptions of this session's monitoring */
+	int64_t started_ms;   /* the running monitor was started (CLOCK_MONOTONIC) */
 };
 
 struct agent {
@@ -71,6 +81,9 @@ struct agent {
 	int notify[2];             /* uploader -> supervisor: new lists stored */
 	struct timespec uploader_next;
 	int uploader_retry_s;
+	int events[2];      /* monitors -> supervisor: watching, tamper reported */
+	pid_t supervisor;   /* the supervisor's pid, for children */
+	struct child *self; /* in a monitor: its session */
 };
 
 static struct agent agent;
@@ -144,6 +157,68 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* Children die with the supervisor, so no stale monitor or uploader outlives it. */
+static void die_with_supervisor(void)
+{
+	/* Changing credentials clears the setting: called again after each change. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != agent.supervisor)
+		_exit(EXIT_FAILURE); /* it died before we asked */
+}
+
+static void tell_supervisor(const char *what, int count)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "%s %d %d\n", what, (int)getpid(), count);
+
+	/* One short write into a pipe is atomic: messages of several monitors never mix. */
+	if (write(agent.events[1], msg, (size_t)n) != n)
+		log_warning("cannot tell the supervisor (%s): %s", what, strerror(errno));
+}
+
+static void monitor_ready(void *userdata)
+{
+	(void)userdata;
+	tell_supervisor("U", 0);
+}
+
+/* Reports the interruptions this monitor inherited as one tamper capture. */
+static void monitor_report_tamper(void *userdata)
+{
+	struct agent *a = userdata;
+	struct tamper *t = &a->self->tamper;
+	char context[256];
+	struct hit hit = {
+	    .source = HIT_SOURCE_TAMPER,
+	    .category = "tamper",
+	    .severity = a->cfg.tamper_severity,
+	    .phrase = "monitoring interrupted",
+	    .rule = "tamper",
+	    .matched = tamper_cause_name(t),
+	    .context = context,
+	    .window_title = "",
+	    .window_app = "",
+	};
+	int count = tamper_pending(t);
+
+	tamper_context(t, context, sizeof(context));
+	clock_gettime(CLOCK_REALTIME, &hit.time);
+	hit.mono_ns = (uint64_t)now_ms() * 1000000u;
+	log_warning("tamper: monitoring of %s for %s was interrupted: %s", a->display,
+	            a->user ? a->user : "?", context);
+	hand_over(&hit, a);
+	tell_supervisor("T", count);
+}
+
+/* The X connection is gone: the captures in hand are finished before the process ends. */
+static void monitor_lost(void *userdata)
+{
+	struct agent *a = userdata;
+
+	pipeline_free(a->pipeline);
+	a->pipeline = NULL;
+}
+
 static void run_monitor(struct child *c)
 {
 	struct monitor_params p = {
@@ -155,6 +230,10 @@ static void run_monitor(struct child *c)
 	    .userdata = &agent,
 	    .lists_version = agent.lists_version,
 	    .lists_changed = lists_changed,
+	    .ready = monitor_ready,
+	    .due_ms = tamper_report_due(&c->tamper, c->started_ms),
+	    .due = monitor_report_tamper,
+	    .lost = monitor_lost,
 	};
 	char machine[256];
 	struct pipeline_params pp = {
@@ -173,10 +252,12 @@ static void run_monitor(struct child *c)
 	close(agent.sigfd);
 	close(agent.notify[0]);
 	close(agent.notify[1]);
+	close(agent.events[0]);
 	sessions_free(agent.sessions);
 	agent.sessions = NULL;
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	die_with_supervisor();
 	prctl(PR_SET_DUMPABLE, 0); /* typed text in memory: no core files, no ptrace */
+	agent.self = c;
 	agent.user = c->si.user;
 	agent.display = c->si.display;
 	XInitThreads(); /* before any Xlib call: the capture worker has a connection of its own */
@@ -186,6 +267,7 @@ static void run_monitor(struct child *c)
 	/* With the cookie in hand the X connections need no privilege: drop it now. */
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
+	die_with_supervisor();
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	machine_name(machine, sizeof(machine));
 	if (pipeline_new(&pp, &agent.pipeline) < 0)
@@ -207,12 +289,14 @@ static void run_uploader(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(agent.sigfd);
 	close(agent.notify[0]);
+	close(agent.events[0]);
+	close(agent.events[1]);
 	sessions_free(agent.sessions);
 	agent.sessions = NULL;
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	prctl(PR_SET_DUMPABLE, 0);
 	if (drop_privileges(agent.cfg.upload_user) < 0)
 		_exit(EXIT_FAILURE);
+	die_with_supervisor();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(EXIT_FAILURE);
 	if (geteuid() == 0 && agent.cfg.upload_user) {
@@ -264,6 +348,7 @@ static void start_child(struct child *c)
 		log_error("cannot start a monitor for %s: %s", c->si.display, strerror(errno));
 		return;
 	}
+	c->started_ms = now_ms();
 	if (pid == 0)
 		run_monitor(c);
 	c->pid = pid;
@@ -278,13 +363,53 @@ static void schedule_retry(struct child *c)
 	c->retry_s = c->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : c->retry_s * 2;
 }
 
+/* A monitor is started again within a second, the session being live. */
+static void restart_soon(struct child *c, int64_t delay_ms)
+{
+	int64_t next = now_ms() + delay_ms;
+
+	c->next.tv_sec = next / 1000;
+	c->next.tv_nsec = (next % 1000) * 1000000;
+	c->retry_s = RETRY_MIN_S;
+	c->warned = false;
+}
+
 static void child_exited(struct child *c, int status)
 {
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	bool was_up = c->tamper.up;
 
 	c->pid = 0;
-	if (!c->wanted)
+	if (!c->wanted) {
+		tamper_lost(&c->tamper, TAMPER_KILLED, false, now_ms());
 		return;
+	}
+	if (code == MONITOR_EXIT_KILLED) {
+		tamper_lost(&c->tamper, TAMPER_KILLED, true, now_ms());
+		restart_soon(c, 0);
+		return;
+	}
+	if (code == MONITOR_EXIT_REFUSED) {
+		tamper_lost(&c->tamper, TAMPER_KILLED, was_up, now_ms());
+		log_msg(c->warned ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
+		        "display %s refuses the monitor's connection; retrying every second",
+		        c->si.display);
+		restart_soon(c, 1000);
+		c->warned = true;
+		return;
+	}
+	if (was_up && code != MONITOR_EXIT_GONE && code != MONITOR_EXIT_STOPPED) {
+		tamper_lost(&c->tamper, TAMPER_CRASHED, true, now_ms());
+		if (WIFSIGNALED(status))
+			log_error("monitor of %s killed by signal %d; restarting", c->si.display,
+			          WTERMSIG(status));
+		else
+			log_warning("monitor of %s exited with status %d; restarting",
+			            c->si.display, code);
+		restart_soon(c, 1000);
+		return;
+	}
+	tamper_lost(&c->tamper, TAMPER_KILLED, false, now_ms());
 	if (code == MONITOR_EXIT_GONE) {
 		log_msg(c->warned ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
 		        "display %s is not available; retrying (up to every %d s)", c->si.display,
@@ -340,6 +465,43 @@ static int start_due(void)
 	return (int)best;
 }
 
+static struct child *child_by_pid(pid_t pid)
+{
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		if (pid > 0 && agent.children[i].pid == pid)
+			return &agent.children[i];
+	}
+	return NULL;
+}
+
+/* Messages of the monitors: "U pid 0" watching, "T pid count" tamper reported. */
+static void read_events(void)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(agent.events[0], buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		for (char *line = buf, *end; *line; line = end) {
+			char what;
+			int pid, count;
+			struct child *c;
+
+			end = strchr(line, '\n');
+			end = end ? end + 1 : line + strlen(line);
+			if (sscanf(line, "%c %d %d", &what, &pid, &count) != 3)
+				continue;
+			c = child_by_pid((pid_t)pid);
+			if (!c)
+				continue;
+			if (what == 'U')
+				tamper_up(&c->tamper, now_ms());
+			else if (what == 'T')
+				tamper_reported(&c->tamper, count);
+		}
+	}
+}
+
 static struct child *find_child(const char *id)
 {
 	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
@@ -374,6 +536,7 @@ static void want_session(const struct session_info *si)
 	c->wanted = true;
 	c->si = *si;
 	c->retry_s = RETRY_MIN_S;
+	tamper_init(&c->tamper);
 	log_info("session %s: user %s on display %s", si->id, si->user, si->display);
 }
 
@@ -481,6 +644,7 @@ static bool handle_signals(void)
 	while (read(agent.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
+			read_events(); /* a monitor's last words before its exit */
 			reap();
 			break;
 		case SIGHUP:
@@ -497,16 +661,20 @@ static bool handle_signals(void)
 static int supervise(void)
 {
 	for (;;) {
-		struct pollfd fds[3] = {
-		    {agent.sigfd, POLLIN, 0}, {-1, POLLIN, 0}, {agent.notify[0], POLLIN, 0}};
+		struct pollfd fds[4] = {{agent.sigfd, POLLIN, 0},
+		                        {-1, POLLIN, 0},
+		                        {agent.notify[0], POLLIN, 0},
+		                        {agent.events[0], POLLIN, 0}};
 		int timeout = start_due();
 
 		if (agent.sessions)
 			fds[1].fd = sessions_fd(agent.sessions);
-		if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
+		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
+		if (fds[3].revents & POLLIN)
+			read_events(); /* before reaping: a monitor's last words come first */
 		if (fds[0].revents && !handle_signals())
 			return EXIT_SUCCESS;
 		if (fds[1].revents)
@@ -603,7 +771,8 @@ static int start(void)
 	if (phrases_load_config(&agent.cfg, &agent.lists, agent.lists_version,
 	                        sizeof(agent.lists_version)) < 0)
 		return -EINVAL;
-	if (pipe2(agent.notify, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (pipe2(agent.notify, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(agent.events, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	agent.uploader_retry_s = RETRY_MIN_S;
 	if (agent.cfg.inject)
@@ -629,6 +798,7 @@ static int start(void)
 		log_error("cannot detach: %s", strerror(errno));
 		return -errno;
 	}
+	agent.supervisor = getpid(); /* after daemon(): the children's parent */
 	return setup_sessions();
 }
 
@@ -656,6 +826,7 @@ int main(int argc, char **argv)
 	log_setup("vigil-agent", agent.cfg.log_level);
 	agent.sigfd = -1;
 	agent.notify[0] = agent.notify[1] = -1;
+	agent.events[0] = agent.events[1] = -1;
 	if (start() == 0) {
 		log_info("vigil-agent %s started", VIGIL_VERSION);
 		status = supervise();

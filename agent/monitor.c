@@ -4,10 +4,14 @@
 #include <X11/Xlib.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,14 +37,52 @@ struct monitor {
 	struct inject *inject;
 	struct screentext *screentext; /* viewed text (AT-SPI, OCR); NULL when off */
 	int sigfd;
+	bool due_done; /* p->due was called (or there is none) */
 };
 
-static const char *gone_display;
+static const struct monitor_params *gone_params;
+static pthread_t monitor_thread;
 
+/* Whether the X server of a local display (":N" or ":N.S") still accepts connections. */
+static bool server_alive(const char *display)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	unsigned n;
+	bool alive;
+	int fd;
+
+	if (!display || sscanf(display, ":%u", &n) != 1)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/.X11-unix/X%u", n);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return alive;
+}
+
+/*
+ * Xlib's fatal I/O error: one of our connections is gone. With the server still up,
+ * someone killed it (any X client may kill any other's connection): the supervisor
+ * starts a new monitor at once. Captures in hand are finished first, with a deadline.
+ */
 static void display_gone(Display *dpy)
 {
-	log_warning("display %s went away; stopping its monitor", gone_display);
-	_exit(MONITOR_EXIT_GONE);
+	const struct monitor_params *p = gone_params;
+	bool killed = server_alive(p->display);
+
+	(void)dpy;
+	if (killed)
+		log_warning("display %s: our X connection was killed; restarting the monitor",
+		            p->display);
+	else
+		log_warning("display %s went away; stopping its monitor", p->display);
+	if (killed && p->lost && pthread_equal(pthread_self(), monitor_thread)) {
+		alarm(2); /* a wedged finish must not keep the display unwatched */
+		p->lost(p->userdata);
+	}
+	_exit(killed ? MONITOR_EXIT_KILLED : MONITOR_EXIT_GONE);
 }
 
 static uint64_t mono_ns(void)
@@ -228,6 +270,15 @@ static int next_timeout(struct monitor *m)
 	uint64_t now = mono_ns();
 	int t = typed_timeout_ms(m->typed, now);
 
+	if (!m->due_done) {
+		int64_t d = m->p->due_ms - (int64_t)(now / 1000000u);
+
+		if (d < 0)
+			d = 0;
+		if (t < 0 || d < t)
+			t = (int)d;
+	}
+
 	if (m->clip) {
 		int c = clip_timeout_ms(m->clip, now / 1000000u);
 
@@ -267,6 +318,7 @@ static bool handle_signals(struct monitor *m)
 
 static int loop(struct monitor *m)
 {
+	m->due_done = !m->p->due || m->p->due_ms < 0;
 	for (;;) {
 		struct pollfd fds[5] = {
 		    {ConnectionNumber(m->dpy), POLLIN, 0},
@@ -300,6 +352,10 @@ static int loop(struct monitor *m)
 		typed_tick(m->typed, now);
 		if (m->clip)
 			clip_tick(m->clip, now / 1000000u);
+		if (!m->due_done && (int64_t)(now / 1000000u) >= m->p->due_ms) {
+			m->due_done = true;
+			m->p->due(m->p->userdata);
+		}
 	}
 }
 
@@ -308,7 +364,8 @@ int monitor_run(const struct monitor_params *p)
 	struct monitor m = {.p = p, .sigfd = -1};
 	int r, status;
 
-	gone_display = p->display;
+	gone_params = p;
+	monitor_thread = pthread_self();
 	m.sigfd = open_sigfd();
 	if (m.sigfd < 0) {
 		log_error("monitor %s: signalfd: %s", p->display, strerror(-m.sigfd));
@@ -316,9 +373,12 @@ int monitor_run(const struct monitor_params *p)
 	}
 	m.dpy = XOpenDisplay(p->display);
 	if (!m.dpy) {
-		log_info("cannot open display %s", p->display);
+		bool up = server_alive(p->display);
+
+		log_info("cannot open display %s%s", p->display,
+		         up ? ": the server refused the connection" : "");
 		close(m.sigfd);
-		return MONITOR_EXIT_GONE;
+		return up ? MONITOR_EXIT_REFUSED : MONITOR_EXIT_GONE;
 	}
 	xerr_install(display_gone);
 	r = setup(&m);
@@ -328,6 +388,8 @@ int monitor_run(const struct monitor_params *p)
 		return MONITOR_EXIT_FAILED;
 	}
 	log_info("monitoring display %s for user %s", p->display, p->user ? p->user : "?");
+	if (p->ready)
+		p->ready(p->userdata);
 	status = loop(&m);
 	teardown(&m);
 	log_info("stopped monitoring display %s", p->display);

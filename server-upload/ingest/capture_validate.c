@@ -186,7 +186,8 @@ static uint32_t be32(const unsigned char *p)
 
 static int check_top(json_t *root, struct capture *c, struct capture_error *err)
 {
-	static const char *const sources[] = {"typed", "window-title", "clipboard", "screen-text"};
+	static const char *const sources[] = {"typed", "window-title", "clipboard", "screen-text",
+	                                      "tamper"};
 	const char *schema, *id, *time, *context;
 	int r;
 	bool known = false;
@@ -215,8 +216,9 @@ static int check_top(json_t *root, struct capture *c, struct capture_error *err)
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		known |= strcmp(c->source, sources[i]) == 0;
 	if (!known)
-		return fail(err, "source",
-		            "source must be one of typed, window-title, clipboard, screen-text");
+		return fail(
+		    err, "source",
+		    "source must be one of typed, window-title, clipboard, screen-text, tamper");
 	return get_string(root, "context", "context", 0, VIGIL_CONTEXT_MAX_CHARS, TEXT_FREE,
 	                  &context, err);
 }

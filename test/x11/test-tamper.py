@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+# test-tamper.py: a pupil kills the agent's X connections: an unprivileged user runs xkill
+# on every window the agent makes, in a loop; each time the agent watches the display
+# again within a second, a phrase typed 2 s after the loop is captured, the burst arrives
+# on a real vigil-server as one tamper capture, and the supervisor's children die with it.
+# TAP output.
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "fault"))
+import capenv  # noqa: E402
+from xenv import XEnv, Skip, wait_for  # noqa: E402
+
+PUPIL = "nobody"  # the unprivileged user who runs xkill
+LOOP_S = 6
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond), detail))
+    return bool(cond)
+
+
+def as_pupil():
+    if os.geteuid() != 0:
+        return {}
+    pw = pwd.getpwnam(PUPIL)
+    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+
+def windows(x):
+    """Every window id on the display, as the pupil sees them."""
+    out = subprocess.run(["xwininfo", "-root", "-tree"], env=x.env, capture_output=True,
+                         text=True, timeout=30, **as_pupil()).stdout
+    return set(re.findall(r"^\s+(0x[0-9a-f]+)", out, re.M))
+
+
+def kill_loop(x, agent, baseline, seconds):
+    """Kills every window that is not the desktop's, for seconds, as the pupil; returns
+    the number of kills and how long the agent took each time to watch again (its log
+    says so; a new window may reuse the old one's id)."""
+    kills, gaps = 0, []
+
+    def watching():
+        return agent.log().count("monitoring display")
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        agent_windows = windows(x) - baseline
+        if not agent_windows:
+            time.sleep(0.01)
+            continue
+        before = watching()
+        t0 = time.monotonic()
+        for w in agent_windows:
+            subprocess.run(["xkill", "-id", w], env=x.env, capture_output=True, timeout=30,
+                           **as_pupil())
+        kills += 1
+        back = wait_for(lambda: watching() > before, 10, 0.01)
+        gaps.append(time.monotonic() - t0 if back else 10.0)
+    return kills, gaps
+
+
+def supervisor_children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def run(root):
+    srv = capenv.Server(root)
+    srv.start()
+    key = srv.admin("school", "add", "Tamper School").strip()
+    with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
+        os.makedirs(x.dir, exist_ok=True)
+        x.start_x()
+        wid = x.xterm("tamper-e2e")
+        baseline = windows(x)
+        agent = capenv.Agent(root, x.display, srv.url(), key)
+        agent.lists = os.path.join(capenv.SRC, "test", "x11", "lists")
+        agent.start()
+        try:
+            check("the agent shows windows a pupil can find", windows(x) - baseline,
+                  agent.log()[-1500:])
+            kills, gaps = kill_loop(x, agent, baseline, LOOP_S)
+            gaps.sort()
+            print("# %d kills in %d s; recovery median %.3f s, max %.3f s"
+                  % (kills, LOOP_S, gaps[len(gaps) // 2] if gaps else -1,
+                     gaps[-1] if gaps else -1))
+            check("the pupil killed the agent's X connection again and again (%d times)"
+                  % kills, kills >= 5, kills)
+            check("each time the agent watched the display again within 1 s (max %.3f s)"
+                  % (gaps[-1] if gaps else -1), gaps and gaps[-1] <= 1.0, gaps)
+            check("the supervisor is still running", agent.proc.poll() is None,
+                  agent.log()[-1500:])
+            time.sleep(2)
+            x.activate(wid)
+            x.type("i want to kill myself ")
+            typed = wait_for(lambda: [r for r in srv.export() if r["source"] == "typed"], 30,
+                             0.3)
+            check("a phrase typed 2 s after the loop is captured", typed, agent.log()[-2000:])
+            tamper = wait_for(lambda: [r for r in srv.export() if r["source"] == "tamper"], 30,
+                              0.3)
+            check("a tamper capture arrives", tamper, agent.log()[-3000:])
+            if tamper:
+                t = tamper[0]
+                r = t["reason"]
+                check("tamper capture: category tamper, severity 4, user and machine",
+                      (r["category"], r["severity"], t["user"], t["machine"])
+                      == ("tamper", 4, "testpupil", "TESTPC01"), t)
+                m = re.search(r"X connection killed (\d+) times in (\d+) s", t["context"])
+                check("its context says how often the connection was killed, and how fast",
+                      m and int(m.group(1)) >= kills - 1 and int(m.group(2)) <= LOOP_S + 2,
+                      (t["context"], kills))
+                check("it has a screenshot taken on recovery",
+                      t["screenshot"]["width"] == 1024 and t["screenshot"]["sha256"], t)
+            time.sleep(3)
+            n = len([r for r in srv.export() if r["source"] == "tamper"])
+            check("the burst is one tamper capture", n == 1, n)
+
+            # The supervisor dies by SIGKILL outside systemd: its children go with it.
+            kids = supervisor_children(agent.proc.pid)
+            os.kill(agent.proc.pid, signal.SIGKILL)
+            agent.proc.wait()
+            gone = wait_for(lambda: not any(alive(k) for k in kids), 5)
+            check("monitor and uploader die with their supervisor (%d children)" % len(kids),
+                  len(kids) >= 2 and gone, kids)
+        finally:
+            agent.stop(signal.SIGKILL)
+            srv.stop(signal.SIGKILL)
+
+
+def main():
+    for p in ("Xvfb", "xdotool", "xterm", "xkill", "xwininfo"):
+        if not shutil.which(p):
+            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
+            return 0
+    root = capenv.make_root("vigil-tamper-")
+    try:
+        run(root)
+    except (Skip, Exception) as e:  # noqa: BLE001
+        check("tamper test ran without error", False, repr(e))
+    finally:
+        if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
+            shutil.rmtree(root, ignore_errors=True)
+    print("1..%d" % len(results))
+    bad = 0
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+        if not ok:
+            bad += 1
+            for line in str(detail).splitlines()[-30:]:
+                print("# " + line)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
