@@ -178,7 +178,9 @@ static void tell_supervisor(const char *what, int count)
 
 static void monitor_ready(void *userdata)
 {
-	(void)userdata;
+	struct agent *a = userdata;
+
+	tamper_up(&a->self->tamper, now_ms()); /* our copy, as the supervisor does with "U" */
 	tell_supervisor("U", 0);
 }
 
@@ -411,9 +413,12 @@ static void child_exited(struct child *c, int status)
 	}
 	tamper_lost(&c->tamper, TAMPER_KILLED, false, now_ms());
 	if (code == MONITOR_EXIT_GONE) {
+		bool lost = c->tamper.lost[TAMPER_KILLED] || c->tamper.lost[TAMPER_CRASHED];
+
 		log_msg(c->warned ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
-		        "display %s is not available; retrying (up to every %d s)", c->si.display,
-		        RETRY_MAX_S);
+		        "display %s %s; retrying (up to every %d s)", c->si.display,
+		        lost ? "went away" : "is not available", RETRY_MAX_S);
+		tamper_gone(&c->tamper);
 		c->warned = true;
 	} else if (WIFSIGNALED(status)) {
 		log_error("monitor of %s killed by signal %d; restarting", c->si.display,

@@ -74,7 +74,8 @@ static void display_gone(Display *dpy)
 
 	(void)dpy;
 	if (killed)
-		log_warning("display %s: our X connection was killed; restarting the monitor",
+		log_warning("display %s: our X connection was killed (or the server is ending); "
+		            "restarting the monitor",
 		            p->display);
 	else
 		log_warning("display %s went away; stopping its monitor", p->display);

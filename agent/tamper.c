@@ -23,16 +23,32 @@ void tamper_lost(struct tamper *t, enum tamper_cause cause, bool counts, int64_t
 	}
 	if (!counts)
 		return;
-	if (tamper_pending(t) == 0) {
-		t->burst_first_ms = now;
-		t->longest_gap_ms = 0;
-	}
-	t->burst[cause]++;
-	t->burst_last_ms = now;
+	if (t->lost[TAMPER_KILLED] + t->lost[TAMPER_CRASHED] == 0)
+		t->lost_first_ms = now;
+	t->lost[cause]++;
+}
+
+void tamper_gone(struct tamper *t)
+{
+	memset(t->lost, 0, sizeof(t->lost));
 }
 
 void tamper_up(struct tamper *t, int64_t now)
 {
+	int lost = 0;
+
+	for (int i = 0; i < TAMPER_CAUSES; i++)
+		lost += t->lost[i];
+	if (lost) {
+		if (tamper_pending(t) == 0) {
+			t->burst_first_ms = t->lost_first_ms;
+			t->longest_gap_ms = 0;
+		}
+		for (int i = 0; i < TAMPER_CAUSES; i++)
+			t->burst[i] += t->lost[i];
+		t->burst_last_ms = t->down_ms ? t->down_ms : now;
+		tamper_gone(t);
+	}
 	if (t->down_ms) {
 		int64_t gap = now - t->down_ms;
 
@@ -57,9 +73,11 @@ int tamper_pending(const struct tamper *t)
 
 int64_t tamper_report_due(const struct tamper *t, int64_t started_ms)
 {
-	if (tamper_pending(t) == 0)
+	int64_t first = tamper_pending(t) ? t->burst_first_ms : t->lost_first_ms;
+
+	if (tamper_pending(t) + t->lost[TAMPER_KILLED] + t->lost[TAMPER_CRASHED] == 0)
 		return -1;
-	if (started_ms - t->burst_first_ms >= TAMPER_BURST_MS)
+	if (started_ms - first >= TAMPER_BURST_MS)
 		return started_ms;
 	return started_ms + TAMPER_QUIET_MS;
 }

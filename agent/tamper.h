@@ -21,6 +21,8 @@ enum tamper_cause {
  * burst it inherited with tamper_context(), and the supervisor forgets what was reported.
  */
 struct tamper {
+	int lost[TAMPER_CAUSES]; /* interruptions not confirmed yet (see tamper_up) */
+	int64_t lost_first_ms;
 	int burst[TAMPER_CAUSES];         /* interruptions not reported yet, by cause */
 	int64_t burst_first_ms;           /* the first of them */
 	int64_t burst_last_ms;            /* the latest */
@@ -34,18 +36,25 @@ struct tamper {
 
 void tamper_init(struct tamper *t);
 
-/* A monitor that was watching stopped at now; counted as tamper when counts is true. */
+/*
+ * A monitor stopped at now. When counts is true it is an interruption, confirmed when a
+ * monitor watches again (an X server that is ending also closes our connections first).
+ */
 void tamper_lost(struct tamper *t, enum tamper_cause cause, bool counts, int64_t now);
 
-/* A monitor is watching again at now (ends a gap). */
+/* The display went away: interruptions not confirmed yet are forgotten. */
+void tamper_gone(struct tamper *t);
+
+/* A monitor is watching again at now: ends the gap, confirms the interruptions. */
 void tamper_up(struct tamper *t, int64_t now);
 
 /* Interruptions not reported yet. */
 int tamper_pending(const struct tamper *t);
 
 /*
- * When the monitor that holds this copy should report its pending burst: now + the quiet
- * time, or now for an old burst. -1 when nothing is pending.
+ * When the monitor that holds this copy should report its pending burst (interruptions
+ * not confirmed yet included: its own start confirms them): started + the quiet time, or
+ * started for an old burst. -1 when nothing is pending.
  */
 int64_t tamper_report_due(const struct tamper *t, int64_t started_ms);
 
