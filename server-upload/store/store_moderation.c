@@ -5,77 +5,61 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse.h"
+#include "store_rows.h"
 
 /* The columns of a brief, in the order brief_row() reads them. */
 #define BRIEF_COLUMNS                                                                              \
 	"c.id, sc.name, m.name, c.user_name, c.category, c.source, c.status, "                     \
 	"COALESCE(c.status_by, ''), c.image_sha256, c.record, c.school_id, c.time, "               \
-	"COALESCE(c.status_time, 0), c.severity, c.image_hidden"
+	"COALESCE(c.status_time, 0), c.severity, c.image_hidden, c.received"
 #define BRIEF_FROM                                                                                 \
 	" FROM captures c JOIN schools sc ON sc.id = c.school_id JOIN machines m ON m.id = "       \
 	"c.machine_id"
-enum { BRIEF_NCOLS = 15 };
+enum { BRIEF_NCOLS = 16 };
 
 struct brief_cb {
 	store_brief_fn fn;
 	void *ud;
 };
 
-static int64_t col_int(const char *s)
-{
-	int64_t v = 0;
-
-	if (s && parse_int64(s, INT64_MIN, INT64_MAX, &v) < 0)
-		v = 0;
-	return v;
-}
-
-static const char *col_text(const char *s)
-{
-	return s ? s : "";
-}
-
 static int brief_row(const char *const *c, int n, void *ud)
 {
 	struct brief_cb *cb = ud;
 	struct store_capture_brief b;
+	struct store_row r;
 
-	if (n != BRIEF_NCOLS)
-		return -EIO;
+	store_row_init(&r, c, n, BRIEF_NCOLS);
 	b = (struct store_capture_brief){
-	    .id = col_text(c[0]),
-	    .school = col_text(c[1]),
-	    .machine = col_text(c[2]),
-	    .user = col_text(c[3]),
-	    .category = col_text(c[4]),
-	    .source = col_text(c[5]),
-	    .status = col_text(c[6]),
-	    .status_by = col_text(c[7]),
-	    .image_sha256 = col_text(c[8]),
-	    .record = c[9] ? c[9] : "{}",
-	    .school_id = col_int(c[10]),
-	    .time_ms = col_int(c[11]),
-	    .status_time_ms = col_int(c[12]),
-	    .severity = (int)col_int(c[13]),
-	    .image_hidden = col_int(c[14]) != 0,
+	    .id = store_row_text(&r, 0),
+	    .school = store_row_text(&r, 1),
+	    .machine = store_row_text(&r, 2),
+	    .user = store_row_text(&r, 3),
+	    .category = store_row_text(&r, 4),
+	    .source = store_row_text(&r, 5),
+	    .status = store_row_text(&r, 6),
+	    .status_by = store_row_text(&r, 7),
+	    .image_sha256 = store_row_text(&r, 8),
+	    .record = store_row_nullable(&r, 9),
+	    .school_id = store_row_int(&r, 10),
+	    .time_ms = store_row_int(&r, 11),
+	    .status_time_ms = store_row_int(&r, 12),
+	    .severity = (int)store_row_int(&r, 13),
+	    .image_hidden = store_row_int(&r, 14) != 0,
+	    .received_ms = store_row_int(&r, 15),
 	};
+	if (r.err)
+		return r.err;
+	if (!b.record)
+		b.record = "{}";
 	return cb->fn(&b, cb->ud);
-}
-
-static int school_row(const char *const *c, int n, void *ud)
-{
-	if (n == 1 && c[0])
-		*(int64_t *)ud = col_int(c[0]);
-	return 0;
 }
 
 int store_school_lookup(struct store *s, const char *name, int64_t *id)
 {
 	struct store_param p = {.text = name};
 	int64_t v = 0;
-	int r =
-	    s->ops->query(s, "SELECT id FROM schools WHERE name = $1", &p, 1, school_row, &v, NULL);
+	int r = s->ops->query(s, "SELECT id FROM schools WHERE name = $1", &p, 1, store_row_int64,
+	                      &v, NULL);
 
 	if (r < 0)
 		return r;
@@ -119,16 +103,6 @@ static void sql_where(struct sql *q, const char *column, const char *op, struct 
 	sql_add(q, buf);
 }
 
-static struct store_param text_param(const char *s)
-{
-	return (struct store_param){.text = s};
-}
-
-static struct store_param int_param(int64_t v)
-{
-	return (struct store_param){.i = v, .is_int = true};
-}
-
 int store_queue_list(struct store *s, const struct store_queue_filter *f, store_brief_fn fn,
                      void *ud)
 {
@@ -138,23 +112,23 @@ int store_queue_list(struct store *s, const struct store_queue_filter *f, store_
 
 	sql_add(&q, "SELECT " BRIEF_COLUMNS BRIEF_FROM " WHERE 1 = 1");
 	if (f->school_id)
-		sql_where(&q, "c.school_id", "=", int_param(f->school_id));
+		sql_where(&q, "c.school_id", "=", store_int(f->school_id));
 	if (f->school && *f->school)
-		sql_where(&q, "sc.name", "=", text_param(f->school));
+		sql_where(&q, "sc.name", "=", store_text(f->school));
 	if (f->category && *f->category)
-		sql_where(&q, "c.category", "=", text_param(f->category));
+		sql_where(&q, "c.category", "=", store_text(f->category));
 	if (f->severity)
-		sql_where(&q, "c.severity", "=", int_param(f->severity));
+		sql_where(&q, "c.severity", "=", store_int(f->severity));
 	if (f->status && *f->status)
-		sql_where(&q, "c.status", "=", text_param(f->status));
+		sql_where(&q, "c.status", "=", store_text(f->status));
 	if (f->user && *f->user)
-		sql_where(&q, "c.user_name", "=", text_param(f->user));
+		sql_where(&q, "c.user_name", "=", store_text(f->user));
 	if (f->machine && *f->machine)
-		sql_where(&q, "m.name", "=", text_param(f->machine));
+		sql_where(&q, "m.name", "=", store_text(f->machine));
 	if (f->from_ms > 0)
-		sql_where(&q, "c.time", ">=", int_param(f->from_ms));
+		sql_where(&q, "c.time", ">=", store_int(f->from_ms));
 	if (f->to_ms > 0)
-		sql_where(&q, "c.time", "<", int_param(f->to_ms));
+		sql_where(&q, "c.time", "<", store_int(f->to_ms));
 	snprintf(tail, sizeof(tail), " ORDER BY c.severity DESC, c.time ASC LIMIT %lld OFFSET %lld",
 	         (long long)f->limit, (long long)f->offset);
 	sql_add(&q, tail);
@@ -175,7 +149,7 @@ int store_capture_brief_get(struct store *s, const char *id, store_brief_fn fn, 
 int store_pupil_captures(struct store *s, int64_t school_id, const char *user, int64_t limit,
                          store_brief_fn fn, void *ud)
 {
-	struct store_param p[3] = {int_param(school_id), text_param(user), int_param(limit)};
+	struct store_param p[3] = {store_int(school_id), store_text(user), store_int(limit)};
 	struct brief_cb cb = {fn, ud};
 
 	return s->ops->query(s,
@@ -194,21 +168,21 @@ static int event_row(const char *const *c, int n, void *ud)
 {
 	struct event_cb *cb = ud;
 	struct store_capture_event e;
+	struct store_row r;
 
-	if (n != 5)
-		return -EIO;
-	e = (struct store_capture_event){.capture_id = col_text(c[0]),
-	                                 .time_ms = col_int(c[1]),
-	                                 .login = col_text(c[2]),
-	                                 .action = col_text(c[3]),
-	                                 .text = col_text(c[4])};
-	return cb->fn(&e, cb->ud);
+	store_row_init(&r, c, n, 5);
+	e = (struct store_capture_event){.capture_id = store_row_text(&r, 0),
+	                                 .time_ms = store_row_int(&r, 1),
+	                                 .login = store_row_text(&r, 2),
+	                                 .action = store_row_text(&r, 3),
+	                                 .text = store_row_text(&r, 4)};
+	return r.err ? r.err : cb->fn(&e, cb->ud);
 }
 
 int store_pupil_events(struct store *s, int64_t school_id, const char *user, store_event_fn fn,
                        void *ud)
 {
-	struct store_param p[2] = {int_param(school_id), text_param(user)};
+	struct store_param p[2] = {store_int(school_id), store_text(user)};
 	struct event_cb cb = {fn, ud};
 
 	return s->ops->query(s,
@@ -221,11 +195,103 @@ int store_pupil_events(struct store *s, int64_t school_id, const char *user, sto
 
 int store_capture_events(struct store *s, const char *capture_id, store_event_fn fn, void *ud)
 {
-	struct store_param p = text_param(capture_id);
+	struct store_param p = store_text(capture_id);
 	struct event_cb cb = {fn, ud};
 
 	return s->ops->query(s,
 	                     "SELECT capture_id, time, login, action, text FROM capture_events "
 	                     "WHERE capture_id = $1 ORDER BY time, id",
 	                     &p, 1, event_row, &cb, NULL);
+}
+
+static int id_row(const char *const *c, int n, void *ud)
+{
+	if (n == 1 && c[0])
+		snprintf(ud, STORE_ID_BUF, "%s", c[0]);
+	return 0;
+}
+
+int store_queue_neighbour(struct store *s, int64_t school_id, int severity, int64_t time_ms,
+                          int dir, char out[STORE_ID_BUF])
+{
+	struct store_param p[3] = {store_int(severity), store_int(time_ms), store_int(school_id)};
+	const char *next =
+	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
+	    "school_id = CAST($3 AS BIGINT)) AND (severity < CAST($1 AS BIGINT) OR (severity = "
+	    "CAST($1 AS BIGINT) AND time > CAST($2 AS BIGINT))) ORDER BY severity DESC, time ASC "
+	    "LIMIT 1";
+	const char *prev =
+	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
+	    "school_id = CAST($3 AS BIGINT)) AND (severity > CAST($1 AS BIGINT) OR (severity = "
+	    "CAST($1 AS BIGINT) AND time < CAST($2 AS BIGINT))) ORDER BY severity ASC, time DESC "
+	    "LIMIT 1";
+
+	out[0] = '\0';
+	return s->ops->query(s, dir > 0 ? next : prev, p, 3, id_row, out, NULL);
+}
+
+struct alert_cb {
+	store_capture_alert_fn fn;
+	void *ud;
+};
+
+static int capture_alert_row(const char *const *c, int n, void *ud)
+{
+	struct alert_cb *cb = ud;
+	struct store_capture_alert a;
+	struct store_row r;
+
+	store_row_init(&r, c, n, 8);
+	a = (struct store_capture_alert){.target = store_row_text(&r, 0),
+	                                 .channel = store_row_text(&r, 1),
+	                                 .status = store_row_text(&r, 2),
+	                                 .attempts = store_row_int_or(&r, 3, 0),
+	                                 .sent_ms = store_row_int_or(&r, 4, 0),
+	                                 .last_error = store_row_text(&r, 5),
+	                                 .acked_ms = store_row_int_or(&r, 6, 0),
+	                                 .acked_by = store_row_text(&r, 7)};
+	return r.err ? r.err : cb->fn(&a, cb->ud);
+}
+
+int store_capture_alerts(struct store *s, const char *capture_id, store_capture_alert_fn fn,
+                         void *ud)
+{
+	struct store_param p = store_text(capture_id);
+	struct alert_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT target, channel, status, attempts, sent, last_error, acked, "
+	                     "acked_by FROM alerts WHERE capture_id = $1 ORDER BY id",
+	                     &p, 1, capture_alert_row, &cb, NULL);
+}
+
+int store_capture_decide(struct store *s, const char *id, const char *action, const char *status,
+                         const char *login, int64_t now_ms, const char *text)
+{
+	struct store_param p[5] = {store_text(id), store_text(status), store_text(login),
+	                           store_int(now_ms), store_text(text)};
+	int r = 0;
+
+	if (status)
+		r = s->ops->query(
+		    s,
+		    "UPDATE captures SET status = $2, status_by = $3, status_time = "
+		    "CAST($4 AS BIGINT), decided = COALESCE(decided, CAST($4 AS BIGINT)) "
+		    "WHERE id = $1",
+		    p, 4, NULL, NULL, NULL);
+	if (r == 0 && strcmp(action, "hide-image") == 0)
+		r = s->ops->query(
+		    s,
+		    "UPDATE captures SET image_hidden = 1 WHERE image_sha256 = (SELECT "
+		    "image_sha256 FROM captures WHERE id = $1)",
+		    p, 1, NULL, NULL, NULL);
+	if (r == 0) {
+		p[1] = store_text(action);
+		r = s->ops->query(
+		    s,
+		    "INSERT INTO capture_events (capture_id, time, login, action, text) "
+		    "VALUES ($1, CAST($4 AS BIGINT), $3, $2, $5)",
+		    p, 5, NULL, NULL, NULL);
+	}
+	return r;
 }

@@ -19,7 +19,7 @@ struct store_capture_brief {
 	const char *id, *school, *machine, *user, *category, *source, *status;
 	const char *status_by; /* "" when undecided */
 	const char *image_sha256, *record;
-	int64_t school_id, time_ms, status_time_ms;
+	int64_t school_id, time_ms, status_time_ms, received_ms;
 	int severity;
 	bool image_hidden;
 };
@@ -61,3 +61,31 @@ int store_pupil_events(struct store *s, int64_t school_id, const char *user, sto
 
 /* The decisions and notes on one capture, oldest first. */
 int store_capture_events(struct store *s, const char *capture_id, store_event_fn fn, void *ud);
+
+/* A capture id as text, NUL-terminated (a UUID: 36 characters). */
+#define STORE_ID_BUF 40
+
+/* The next (dir > 0) or previous new capture in queue order from (severity, time_ms), in
+ * school_id (0: every school); out is "" when there is none. */
+int store_queue_neighbour(struct store *s, int64_t school_id, int severity, int64_t time_ms,
+                          int dir, char out[STORE_ID_BUF]);
+
+/* An alert sent about a capture (alerts.h): who, how, and whether acknowledged. */
+struct store_capture_alert {
+	const char *target, *channel, *status, *last_error, *acked_by;
+	int64_t attempts, sent_ms, acked_ms; /* sent_ms, acked_ms 0: not yet */
+};
+typedef int (*store_capture_alert_fn)(const struct store_capture_alert *a, void *userdata);
+
+/* The alerts of one capture, in the order they were raised. */
+int store_capture_alerts(struct store *s, const char *capture_id, store_capture_alert_fn fn,
+                         void *ud);
+
+/*
+ * Records a decision on capture id by login at now_ms: status ("concern", "escalated",
+ * "false-positive"; NULL for a note or hide-image) with its time and who, the first
+ * decision time, the hiding of every capture sharing the image for action "hide-image",
+ * and the history row (action, text). 0 or -errno.
+ */
+int store_capture_decide(struct store *s, const char *id, const char *action, const char *status,
+                         const char *login, int64_t now_ms, const char *text);

@@ -9,8 +9,8 @@
 #include "alerts.h"
 #include "audit.h"
 #include "log.h"
-#include "parse.h"
 #include "server.h"
+#include "store_moderation.h"
 #include "thumb.h"
 #include "web.h"
 
@@ -30,37 +30,26 @@ static void cp(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-static int64_t num(const char *s)
-{
-	int64_t v = 0;
-
-	if (s)
-		parse_int64(s, INT64_MIN, INT64_MAX, &v);
-	return v;
-}
-
-static int capture_row(const char *const *c, int n, void *ud)
+static int capture_brief(const struct store_capture_brief *b, void *ud)
 {
 	struct capture *k = ud;
 
-	if (n < 16)
-		return -EIO;
-	cp(k->id, sizeof(k->id), c[0]);
-	k->school_id = num(c[1]);
-	cp(k->school, sizeof(k->school), c[2]);
-	cp(k->machine, sizeof(k->machine), c[3]);
-	k->time = num(c[4]);
-	k->received = num(c[5]);
-	cp(k->category, sizeof(k->category), c[6]);
-	k->severity = (int)num(c[7]);
-	cp(k->source, sizeof(k->source), c[8]);
-	cp(k->user, sizeof(k->user), c[9]);
-	cp(k->status, sizeof(k->status), c[10]);
-	k->record = json_loads(c[11] ? c[11] : "{}", 0, NULL);
-	k->hidden = (int)num(c[12]);
-	cp(k->status_by, sizeof(k->status_by), c[13]);
-	k->status_time = num(c[14]);
-	cp(k->sha, sizeof(k->sha), c[15]);
+	cp(k->id, sizeof(k->id), b->id);
+	k->school_id = b->school_id;
+	cp(k->school, sizeof(k->school), b->school);
+	cp(k->machine, sizeof(k->machine), b->machine);
+	k->time = b->time_ms;
+	k->received = b->received_ms;
+	cp(k->category, sizeof(k->category), b->category);
+	k->severity = b->severity;
+	cp(k->source, sizeof(k->source), b->source);
+	cp(k->user, sizeof(k->user), b->user);
+	cp(k->status, sizeof(k->status), b->status);
+	k->record = json_loads(b->record, 0, NULL);
+	k->hidden = b->image_hidden;
+	cp(k->status_by, sizeof(k->status_by), b->status_by);
+	k->status_time = b->status_time_ms;
+	cp(k->sha, sizeof(k->sha), b->image_sha256);
 	k->found = true;
 	return 0;
 }
@@ -68,17 +57,10 @@ static int capture_row(const char *const *c, int n, void *ud)
 /* Loads capture id when the user may see it: 0, -ENOENT (absent or not theirs), -errno. */
 static int capture_load(struct web_ctx *w, const char *id, struct capture *k)
 {
-	struct store_param p = {.text = id};
 	int r;
 
 	memset(k, 0, sizeof(*k));
-	r = w->srv->store->ops->query(
-	    w->srv->store,
-	    "SELECT c.id, c.school_id, sc.name, m.name, c.time, c.received, c.category, "
-	    "c.severity, c.source, c.user_name, c.status, c.record, c.image_hidden, c.status_by, "
-	    "c.status_time, c.image_sha256 FROM captures c JOIN schools sc ON sc.id = c.school_id "
-	    "JOIN machines m ON m.id = c.machine_id WHERE c.id = $1",
-	    &p, 1, capture_row, k, NULL);
+	r = store_capture_brief_get(w->srv->store, id, capture_brief, k);
 	if (r < 0)
 		return r;
 	if (!k->found || !web_sees_school(w, k->school_id)) {
@@ -107,55 +89,24 @@ static void field(struct html *h, const char *name, const char *value)
 	html_raw(h, "</td></tr>");
 }
 
-static int event_row(const char *const *c, int n, void *ud)
+static int event_row(const struct store_capture_event *e, void *ud)
 {
 	struct html *h = ud;
 	char when[32];
 
-	if (n < 4)
-		return -EIO;
-	web_time(num(c[0]), when, sizeof(when));
+	web_time(e->time_ms, when, sizeof(when));
 	html_raw(h, "<li>");
 	html_text(h, when);
 	html_raw(h, " <strong>");
-	html_text(h, c[1]);
+	html_text(h, e->login);
 	html_raw(h, "</strong>: ");
-	html_text(h, c[2]);
-	if (c[3] && *c[3]) {
+	html_text(h, e->action);
+	if (*e->text) {
 		html_raw(h, " — ");
-		html_text(h, c[3]);
+		html_text(h, e->text);
 	}
 	html_raw(h, "</li>");
 	return 0;
-}
-
-static int neighbour_row(const char *const *c, int n, void *ud)
-{
-	if (n >= 1 && c[0])
-		cp(ud, 40, c[0]);
-	return 0;
-}
-
-/* The next (dir > 0) or previous new capture in queue order, in the user's scope. */
-static void neighbour(struct web_ctx *w, const struct capture *k, int dir, char out[40])
-{
-	struct store_param p[3] = {{.i = k->severity, .is_int = true},
-	                           {.i = k->time, .is_int = true},
-	                           {.i = w->u.school_id, .is_int = true}};
-	const char *next =
-	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
-	    "school_id = CAST($3 AS BIGINT)) AND (severity < CAST($1 AS BIGINT) OR (severity = "
-	    "CAST($1 AS BIGINT) AND time > CAST($2 AS BIGINT))) ORDER BY severity DESC, time ASC "
-	    "LIMIT 1";
-	const char *prev =
-	    "SELECT id FROM captures WHERE status = 'new' AND (CAST($3 AS BIGINT) = 0 OR "
-	    "school_id = CAST($3 AS BIGINT)) AND (severity > CAST($1 AS BIGINT) OR (severity = "
-	    "CAST($1 AS BIGINT) AND time < CAST($2 AS BIGINT))) ORDER BY severity ASC, time DESC "
-	    "LIMIT 1";
-
-	out[0] = '\0';
-	w->srv->store->ops->query(w->srv->store, dir > 0 ? next : prev, p, 3, neighbour_row, out,
-	                          NULL);
 }
 
 static void action_form(struct html *h, const struct web_ctx *w, const struct capture *k,
@@ -203,32 +154,29 @@ struct alert_rows {
 	int unacked;
 };
 
-static int alert_row(const char *const *c, int n, void *ud)
+static int alert_row(const struct store_capture_alert *a, void *ud)
 {
 	struct alert_rows *ar = ud;
 	struct html *h = ar->h;
 	char when[32] = "";
-	int64_t ms = 0;
 
-	if (n != 8)
-		return 0;
 	html_raw(h, "<tr><td>");
-	html_text(h, c[0]);
+	html_text(h, a->target);
 	html_raw(h, "</td><td>");
-	html_text(h, c[1]);
+	html_text(h, a->channel);
 	html_raw(h, "</td><td class=\"alert-status\">");
-	html_text(h, c[2]);
-	html_fmt(h, " (attempt %s)", c[3] ? c[3] : "0");
+	html_text(h, a->status);
+	html_fmt(h, " (attempt %lld)", (long long)a->attempts);
 	html_raw(h, "</td><td>");
-	if (c[4] && parse_int64(c[4], 0, INT64_MAX, &ms) == 0)
-		web_time(ms, when, sizeof(when));
+	if (a->sent_ms)
+		web_time(a->sent_ms, when, sizeof(when));
 	html_text(h, when);
 	html_raw(h, "</td><td>");
-	html_text(h, c[5]);
+	html_text(h, a->last_error);
 	html_raw(h, "</td><td class=\"alert-ack\">");
-	if (c[6] && parse_int64(c[6], 0, INT64_MAX, &ms) == 0) {
-		web_time(ms, when, sizeof(when));
-		html_text(h, c[7]);
+	if (a->acked_ms) {
+		web_time(a->acked_ms, when, sizeof(when));
+		html_text(h, a->acked_by);
 		html_raw(h, ", ");
 		html_text(h, when);
 	} else {
@@ -241,15 +189,14 @@ static int alert_row(const char *const *c, int n, void *ud)
 static void capture_page(struct web_ctx *w, struct capture *k)
 {
 	json_t *rec = k->record;
-	char when[32], recv[32], next[40], prev[40], status_time[32];
-	struct store_param p = {.text = k->id};
+	char when[32], recv[32], next[STORE_ID_BUF], prev[STORE_ID_BUF], status_time[32];
 	struct html h;
 	struct alert_rows ar = {&h, 0};
 
 	web_time(k->time, when, sizeof(when));
 	web_time(k->received, recv, sizeof(recv));
-	neighbour(w, k, 1, next);
-	neighbour(w, k, -1, prev);
+	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, 1, next);
+	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, -1, prev);
 	html_init(&h);
 	web_page_start(&h, w, "Capture");
 	html_raw(&h, "<h1>");
@@ -312,18 +259,12 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
 	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th>"
 	             "<th>Acknowledged</th></tr>");
-	w->srv->store->ops->query(w->srv->store,
-	                          "SELECT target, channel, status, attempts, sent, last_error, "
-	                          "acked, acked_by FROM alerts WHERE capture_id = $1 ORDER BY id",
-	                          &p, 1, alert_row, &ar, NULL);
+	store_capture_alerts(w->srv->store, k->id, alert_row, &ar);
 	html_raw(&h, "</table>");
 	if (ar.unacked)
 		action_form(&h, w, k, "ack-alert", "act-ack", "Acknowledge the alert", NULL);
 	html_raw(&h, "<h2>History</h2><ul id=\"history\">");
-	w->srv->store->ops->query(w->srv->store,
-	                          "SELECT time, login, action, text FROM capture_events WHERE "
-	                          "capture_id = $1 ORDER BY time, id",
-	                          &p, 1, event_row, &h, NULL);
+	store_capture_events(w->srv->store, k->id, event_row, &h);
 	html_raw(&h, "</ul>");
 	web_page_end(&h);
 	web_send(w, &h, 200);
@@ -421,35 +362,8 @@ out:
 int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
                const char *status, const char *text)
 {
-	struct store_param p[5] = {{.text = id},
-	                           {.text = status},
-	                           {.text = w->u.login},
-	                           {.i = w->now, .is_int = true},
-	                           {.text = text}};
-	struct store *s = w->srv->store;
-	int r = 0;
+	int r = store_capture_decide(w->srv->store, id, action, status, w->u.login, w->now, text);
 
-	if (status)
-		r = s->ops->query(
-		    s,
-		    "UPDATE captures SET status = $2, status_by = $3, status_time = "
-		    "CAST($4 AS BIGINT), decided = COALESCE(decided, CAST($4 AS BIGINT)) "
-		    "WHERE id = $1",
-		    p, 4, NULL, NULL, NULL);
-	if (r == 0 && strcmp(action, "hide-image") == 0)
-		r = s->ops->query(
-		    s,
-		    "UPDATE captures SET image_hidden = 1 WHERE image_sha256 = (SELECT "
-		    "image_sha256 FROM captures WHERE id = $1)",
-		    p, 1, NULL, NULL, NULL);
-	if (r == 0) {
-		p[1] = (struct store_param){.text = action};
-		r = s->ops->query(
-		    s,
-		    "INSERT INTO capture_events (capture_id, time, login, action, text) "
-		    "VALUES ($1, CAST($4 AS BIGINT), $3, $2, $5)",
-		    p, 5, NULL, NULL, NULL);
-	}
 	if (r == 0)
 		r = audit_record(w->srv->store, w->u.login, school_id, action, id, text);
 	return r;
