@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "parse.h"
 #include "server.h"
+#include "store_users.h"
 #include "thumb.h"
 
 #define BATCH 500
@@ -79,7 +80,6 @@ int retention_run(struct server *srv, int64_t now_ms, unsigned int days, int64_t
                   int64_t *images)
 {
 	int64_t cutoff = now_ms - (int64_t)days * 86400 * 1000, total = 0, imgs = 0, n;
-	struct store_param p = {.i = now_ms, .is_int = true};
 	char detail[160];
 
 	if (days == 0)
@@ -90,9 +90,7 @@ int retention_run(struct server *srv, int64_t now_ms, unsigned int days, int64_t
 			return (int)n;
 		total += n;
 	} while (n > 0);
-	srv->store->ops->query(srv->store,
-	                       "DELETE FROM sessions WHERE expires < CAST($1 AS BIGINT)", &p, 1,
-	                       NULL, NULL, NULL);
+	store_sessions_expire(srv->store, now_ms);
 	if (total) {
 		snprintf(detail, sizeof(detail),
 		         "deleted %lld captures older than %u days and %lld images",

@@ -295,3 +295,58 @@ int store_capture_decide(struct store *s, const char *id, const char *action, co
 	}
 	return r;
 }
+
+struct name_cb {
+	store_name_fn fn;
+	void *ud;
+};
+
+static int name_row(const char *const *c, int n, void *ud)
+{
+	struct name_cb *cb = ud;
+	struct store_row r;
+	const char *name;
+
+	store_row_init(&r, c, n, 1);
+	name = store_row_text(&r, 0);
+	return r.err ? r.err : cb->fn(name, cb->ud);
+}
+
+int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, void *ud)
+{
+	struct store_param p = store_int(school_id);
+	struct name_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT name FROM schools WHERE CAST($1 AS BIGINT) = 0 OR id = "
+	                     "CAST($1 AS BIGINT) ORDER BY name",
+	                     &p, 1, name_row, &cb, NULL);
+}
+
+struct record_cb {
+	store_record_fn fn;
+	void *ud;
+};
+
+static int record_row(const char *const *c, int n, void *ud)
+{
+	struct record_cb *cb = ud;
+	struct store_row r;
+	const char *record, *status;
+
+	store_row_init(&r, c, n, 2);
+	record = store_row_text(&r, 0);
+	status = store_row_text(&r, 1);
+	return r.err ? r.err : cb->fn(record, status, cb->ud);
+}
+
+int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn, void *ud)
+{
+	struct store_param p = store_int(school_id);
+	struct record_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT record, status FROM captures WHERE CAST($1 AS BIGINT) = 0 "
+	                     "OR school_id = CAST($1 AS BIGINT)",
+	                     &p, 1, record_row, &cb, NULL);
+}

@@ -89,3 +89,12 @@ int store_capture_alerts(struct store *s, const char *capture_id, store_capture_
  */
 int store_capture_decide(struct store *s, const char *id, const char *action, const char *status,
                          const char *login, int64_t now_ms, const char *text);
+
+/* The names of the schools in scope (school_id 0: every school), in name order. */
+typedef int (*store_name_fn)(const char *name, void *userdata);
+int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, void *ud);
+
+/* Every capture of school_id (0: every school) as its stored record and status: what the
+ * phrase-list page counts per rule. */
+typedef int (*store_record_fn)(const char *record, const char *status, void *userdata);
+int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn, void *ud);

@@ -9,9 +9,9 @@
 
 #include "audit.h"
 #include "log.h"
-#include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "store_users.h"
 #include "web.h"
 
 /*
@@ -88,54 +88,33 @@ static const char *session_cookie(struct http_request *req)
 	return v && token_well_formed(v) ? v : NULL;
 }
 
-struct user_row {
-	struct web_user *u;
-	char *hash;
-	int found;
-};
+_Static_assert(sizeof(((struct store_user *)0)->csrf) == TOKEN_BUF, "the session's CSRF token");
 
-static int user_row(const char *const *c, int n, void *ud)
+/* The web user of a stored user. */
+static void web_user_set(struct web_user *w, const struct store_user *u)
 {
-	struct user_row *r = ud;
-	int64_t v;
-
-	if (n < 6)
-		return -EIO;
-	r->found = 1;
-	parse_int64(c[0], 0, INT64_MAX, &r->u->id);
-	snprintf(r->u->login, sizeof(r->u->login), "%s", c[1]);
-	r->u->role = strcmp(c[2], "moderator") == 0     ? WEB_MODERATOR
-	             : strcmp(c[2], "headteacher") == 0 ? WEB_HEADTEACHER
+	w->id = u->id;
+	snprintf(w->login, sizeof(w->login), "%s", u->login);
+	w->role = strcmp(u->role, "moderator") == 0     ? WEB_MODERATOR
+	          : strcmp(u->role, "headteacher") == 0 ? WEB_HEADTEACHER
 	                                                : WEB_TECHNICIAN;
-	r->u->school_id = c[3] && parse_int64(c[3], 0, INT64_MAX, &v) == 0 ? v : 0;
-	snprintf(r->u->school, sizeof(r->u->school), "%s", c[4] ? c[4] : "");
-	if (c[5] && !(r->hash = strdup(c[5])))
-		return -ENOMEM;
-	if (n > 6 && c[6])
-		snprintf(r->u->csrf, sizeof(r->u->csrf), "%s", c[6]);
-	return 0;
+	w->school_id = u->school_id;
+	snprintf(w->school, sizeof(w->school), "%s", u->school);
+	snprintf(w->csrf, sizeof(w->csrf), "%s", u->csrf);
 }
-
-#define USER_COLS "SELECT u.id, u.login, u.role, u.school_id, sc.name, u.password_hash"
-#define USER_FROM " FROM users u LEFT JOIN schools sc ON sc.id = u.school_id"
 
 /* The user of a live session cookie: 0, -ENOENT, -errno. */
 static int session_user(struct server *srv, const char *cookie, int64_t now, struct web_user *u)
 {
 	char hash[TOKEN_HASH_BUF];
-	struct user_row row = {.u = u};
-	struct store_param p[2] = {{.text = hash}, {.i = now, .is_int = true}};
+	struct store_user su;
 	int r;
 
 	token_hash(cookie, hash);
-	r = srv->store->ops->query(srv->store,
-	                           USER_COLS
-	                           ", s.csrf FROM sessions s JOIN users u ON u.id = "
-	                           "s.user_id LEFT JOIN schools sc ON sc.id = u.school_id "
-	                           "WHERE s.id_hash = $1 AND s.expires > $2",
-	                           p, 2, user_row, &row, NULL);
-	free(row.hash);
-	return r < 0 ? r : row.found ? 0 : -ENOENT;
+	r = store_session_user(srv->store, hash, now, &su);
+	if (r == 0)
+		web_user_set(u, &su);
+	return r;
 }
 
 /* Splits an application/x-www-form-urlencoded body into w's fields. */
@@ -254,21 +233,12 @@ void web_login_get(void *ctx, struct http_request *req, struct http_response *re
 static int session_start(struct web_ctx *w, const struct web_user *u)
 {
 	char id[TOKEN_BUF], hash[TOKEN_HASH_BUF], csrf[TOKEN_BUF];
-	struct store_param p[5];
 	int r;
 
 	if (token_new(id) < 0 || token_new(csrf) < 0)
 		return -EIO;
 	token_hash(id, hash);
-	p[0] = (struct store_param){.text = hash};
-	p[1] = (struct store_param){.i = u->id, .is_int = true};
-	p[2] = (struct store_param){.text = csrf};
-	p[3] = (struct store_param){.i = w->now, .is_int = true};
-	p[4] = (struct store_param){.i = w->now + WEB_SESSION_MS, .is_int = true};
-	r = w->srv->store->ops->query(w->srv->store,
-	                              "INSERT INTO sessions (id_hash, user_id, csrf, created, "
-	                              "expires) VALUES ($1, $2, $3, $4, $5)",
-	                              p, 5, NULL, NULL, NULL);
+	r = store_session_add(w->srv->store, hash, u->id, csrf, w->now, w->now + WEB_SESSION_MS);
 	if (r == 0)
 		snprintf(w->resp->set_cookie, sizeof(w->resp->set_cookie),
 		         COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", id,
@@ -281,17 +251,17 @@ static int session_start(struct web_ctx *w, const struct web_user *u)
 static int check_password(struct web_ctx *w, const char *login, const char *password,
                           struct web_user *u)
 {
-	struct user_row row = {.u = u};
-	struct store_param p = {.text = login};
-	int r;
+	struct store_user su;
+	char *hash = NULL;
+	int r = store_user_find(w->srv->store, login, &su, &hash);
 
-	r = w->srv->store->ops->query(w->srv->store, USER_COLS USER_FROM " WHERE u.login = $1", &p,
-	                              1, user_row, &row, NULL);
-	if (r == 0 && !row.found)
+	if (r == -ENOENT)
 		r = -EPERM;
-	if (r == 0 && crypto_pwhash_str_verify(row.hash, password, strlen(password)) != 0)
+	if (r == 0 && crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
 		r = -EPERM;
-	free(row.hash);
+	if (r == 0)
+		web_user_set(u, &su);
+	free(hash);
 	return r;
 }
 
@@ -346,12 +316,10 @@ void web_logout_post(void *ctx, struct http_request *req, struct http_response *
 {
 	struct web_ctx w;
 	char hash[TOKEN_HASH_BUF];
-	struct store_param p = {.text = hash};
 
 	if (web_begin(ctx, req, resp, WEB_ANY, &w) == 0) {
 		token_hash(session_cookie(req), hash);
-		w.srv->store->ops->query(w.srv->store, "DELETE FROM sessions WHERE id_hash = $1",
-		                         &p, 1, NULL, NULL, NULL);
+		store_session_delete(w.srv->store, hash);
 		audit_record(w.srv->store, w.u.login, w.u.school_id, "sign-out", NULL, "");
 		snprintf(resp->set_cookie, sizeof(resp->set_cookie),
 		         COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

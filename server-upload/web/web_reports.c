@@ -8,24 +8,23 @@
 #include "log.h"
 #include "report.h"
 #include "server.h"
+#include "store_moderation.h"
 #include "web.h"
 
 #define PREFIX "/reports/"
 
-static int school_link(const char *const *c, int n, void *ud)
+static int school_link(const char *name, void *ud)
 {
 	void **a = ud;
 	struct html *h = a[0];
 	const char *week = a[1];
 
-	if (n < 1)
-		return -EIO;
 	html_raw(h, "<li><a href=\"/reports/");
-	html_url(h, c[0]);
+	html_url(h, name);
 	html_raw(h, "/");
 	html_raw(h, week);
 	html_raw(h, "\">");
-	html_text(h, c[0]);
+	html_text(h, name);
 	html_raw(h, "</a></li>");
 	return 0;
 }
@@ -33,7 +32,6 @@ static int school_link(const char *const *c, int n, void *ud)
 static void index_page(struct web_ctx *w)
 {
 	char week[16];
-	struct store_param p = {.i = w->u.school_id, .is_int = true};
 	void *a[2];
 	struct html h;
 
@@ -45,10 +43,7 @@ static void index_page(struct web_ctx *w)
 	html_raw(&h, "<h1>Weekly reports</h1><p>Last week (");
 	html_text(&h, week);
 	html_raw(&h, "):</p><ul>");
-	w->srv->store->ops->query(w->srv->store,
-	                          "SELECT name FROM schools WHERE CAST($1 AS BIGINT) = 0 OR id = "
-	                          "CAST($1 AS BIGINT) ORDER BY name",
-	                          &p, 1, school_link, a, NULL);
+	store_schools_list(w->srv->store, w->u.school_id, school_link, a);
 	html_raw(&h, "</ul><p class=\"muted\">Another week: change the end of the address, e.g. "
 	             "<code>/reports/School/2026-W47</code>.</p>");
 	web_page_end(&h);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "match.h"
 #include "server.h"
+#include "store_moderation.h"
 #include "web.h"
 
 #define MAX_RULES 4096
@@ -26,16 +27,14 @@ struct rule_stats {
 };
 
 /* Counts captures per reason.rule and how many were false positives or concerns. */
-static int rule_row(const char *const *c, int n, void *ud)
+static int rule_row(const char *record, const char *status, void *ud)
 {
 	struct rule_stats *st = ud;
 	json_t *rec;
 	const char *rule;
 	size_t i;
 
-	if (n < 2)
-		return -EIO;
-	rec = json_loads(c[0], 0, NULL);
+	rec = json_loads(record, 0, NULL);
 	rule = json_string_value(json_object_get(json_object_get(rec, "reason"), "rule"));
 	for (i = 0; rule && i < st->n && strcmp(st->v[i].rule, rule) != 0; i++)
 		;
@@ -43,8 +42,9 @@ static int rule_row(const char *const *c, int n, void *ud)
 		snprintf(st->v[st->n++].rule, sizeof(st->v[0].rule), "%s", rule);
 	if (rule && i < st->n) {
 		st->v[i].hits++;
-		st->v[i].fp += strcmp(c[1], "false-positive") == 0;
-		st->v[i].concern += strcmp(c[1], "concern") == 0 || strcmp(c[1], "escalated") == 0;
+		st->v[i].fp += strcmp(status, "false-positive") == 0;
+		st->v[i].concern +=
+		    strcmp(status, "concern") == 0 || strcmp(status, "escalated") == 0;
 	}
 	json_decref(rec);
 	return 0;
@@ -62,15 +62,10 @@ static int by_fp(const void *a, const void *b)
 static void rule_table(struct web_ctx *w, struct html *h)
 {
 	struct rule_stats st = {calloc(MAX_RULES, sizeof(struct rule_count)), 0};
-	struct store_param p = {.i = w->u.school_id, .is_int = true};
 
 	if (!st.v)
 		return;
-	w->srv->store->ops->query(
-	    w->srv->store,
-	    "SELECT record, status FROM captures WHERE CAST($1 AS BIGINT) = 0 "
-	    "OR school_id = CAST($1 AS BIGINT)",
-	    &p, 1, rule_row, &st, NULL);
+	store_capture_records(w->srv->store, w->u.school_id, rule_row, &st);
 	qsort(st.v, st.n, sizeof(st.v[0]), by_fp);
 	html_raw(h, "<h2>Rules by false positives</h2><table id=\"rules\"><thead><tr><th>Rule</th>"
 	            "<th>Hits</th><th>False positives</th><th>Concerns</th><th>FP rate</th></tr>"
