@@ -11,16 +11,18 @@
 
 #include "alerts.h"
 #include "bundle.h"
+#include "digest.h"
 #include "pupil.h"
 #include "log.h"
 #include "report.h"
 #include "retention.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "store_digest.h"
 #include "token.h"
 
 struct args {
-	const char *school, *role, *since, *week, *out, *now;
+	const char *school, *role, *since, *week, *out, *now, *email;
 	const char *pos[4];
 	int npos;
 };
@@ -36,6 +38,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		                    : strcmp(argv[i], "--week") == 0  ? &a->week
 		                    : strcmp(argv[i], "--out") == 0   ? &a->out
 		                    : strcmp(argv[i], "--now") == 0   ? &a->now
+		                    : strcmp(argv[i], "--email") == 0 ? &a->email
 		                                                      : NULL;
 		if (slot) {
 			if (i + 1 >= argc) {
@@ -119,13 +122,50 @@ static int read_password(char *buf, size_t size)
 	return n < 8 ? -EINVAL : 0;
 }
 
+/* An e-mail address as a header can carry it: one @, no spaces or control characters. */
+static int email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || strchr("<>,;\"", *s))
+			return 0;
+	return 1;
+}
+
+/* "user email LOGIN ADDR|none": the address the Monday e-mail goes to. */
+static int user_email(struct server *srv, const char *login, const char *email)
+{
+	int r;
+
+	if (strcmp(email, "none") != 0 && !email_ok(email)) {
+		fprintf(stderr, "vigil-server: \"%s\" is not an e-mail address\n", email);
+		return 2;
+	}
+	r = store_user_set_email(srv->store, login, strcmp(email, "none") == 0 ? NULL : email);
+	if (r == -ENOENT)
+		fprintf(stderr, "vigil-server: no user \"%s\"\n", login);
+	else if (r < 0)
+		return fail_errno("user email", r);
+	return r < 0 ? 1 : 0;
+}
+
 static int cmd_user(struct server *srv, const struct args *a)
 {
 	char pw[1025], hash[crypto_pwhash_STRBYTES];
 	int r;
 
+	if (a->npos == 3 && strcmp(a->pos[0], "email") == 0)
+		return user_email(srv, a->pos[1], a->pos[2]);
 	if (a->npos != 2 || strcmp(a->pos[0], "add") != 0 || !a->role)
 		return 2;
+	if (a->email && !email_ok(a->email)) {
+		fprintf(stderr, "vigil-server: --email \"%s\" is not an e-mail address\n",
+		        a->email);
+		return 2;
+	}
 	if (strcmp(a->role, "moderator") != 0 && strcmp(a->role, "headteacher") != 0 &&
 	    strcmp(a->role, "technician") != 0) {
 		fprintf(stderr, "vigil-server: --role is moderator, headteacher or technician\n");
@@ -153,6 +193,8 @@ static int cmd_user(struct server *srv, const struct args *a)
 		fprintf(stderr, "vigil-server: no school \"%s\"\n", a->school);
 	else if (r < 0)
 		return fail_errno("user add", r);
+	if (r == 0 && a->email && (r = store_user_set_email(srv->store, a->pos[1], a->email)) < 0)
+		return fail_errno("user add --email", r);
 	return r < 0 ? 1 : 0;
 }
 
@@ -287,11 +329,45 @@ static int cmd_lists(struct server *srv, const struct args *a)
 	return 0;
 }
 
+/* "report send": the week's summary e-mail queued and delivered now. */
+static int report_send(struct server *srv, const struct args *a)
+{
+	int64_t now = rfc3339_now_ms();
+	int r = digest_queue(srv->store, a->school, a->week, now);
+
+	if (r == -ENOENT) {
+		fprintf(stderr, "vigil-server: no school \"%s\"\n", a->school);
+		return 1;
+	}
+	if (r == -EINVAL) {
+		fprintf(stderr, "vigil-server: --week \"%s\" is not an ISO week like 2026-W47\n",
+		        a->week);
+		return 2;
+	}
+	if (r < 0)
+		return fail_errno("report send", r);
+	if (r == 0) {
+		fprintf(stderr,
+		        "vigil-server: \"%s\" has no headteacher with an e-mail address "
+		        "and no alert contact\n",
+		        a->school);
+		return 1;
+	}
+	printf("report send: %d recipients queued\n", r);
+	r = alerts_deliver(srv, now);
+	if (r < 0)
+		return fail_errno("report send: outbox", r);
+	printf("report send: %d messages sent now (the server retries the rest)\n", r);
+	return 0;
+}
+
 static int cmd_report(struct server *srv, const struct args *a)
 {
 	struct report *rep = NULL;
 	int r;
 
+	if (a->npos == 1 && strcmp(a->pos[0], "send") == 0 && a->school && a->week && !a->out)
+		return report_send(srv, a);
 	if (a->npos != 0 || !a->school || !a->week || !a->out)
 		return 2;
 	r = report_build(srv->store, a->school, a->week, &rep);
@@ -365,13 +441,17 @@ static const struct {
 	const char *usage;
 } commands[] = {
     {"school", cmd_school, "school add|revoke NAME | school alerts NAME [options]"},
-    {"user", cmd_user, "user add --role moderator|headteacher|technician [--school NAME] LOGIN"},
+    {"user", cmd_user,
+     "user add --role moderator|headteacher|technician [--school NAME] [--email ADDR] LOGIN"
+     " | user email LOGIN ADDR|none"},
     {"machine", cmd_machine, "machine revoke [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},
     {"key", cmd_key, "key show"},
     {"lists", cmd_lists, "lists check"},
-    {"report", cmd_report, "report --school NAME --week YYYY-Www --out FILE.html|.pdf|.csv"},
+    {"report", cmd_report,
+     "report --school NAME --week YYYY-Www --out FILE.html|.pdf|.csv | report send --school "
+     "NAME --week YYYY-Www"},
     {"retention", cmd_retention, "retention run [--now RFC3339]"},
     {"pupil", cmd_pupil, "pupil export|delete --school NAME USER"},
 };

@@ -32,6 +32,7 @@ void config_init(struct config *c)
 	    .max_conn_per_addr = SERVER_CONN_PER_ADDR_DEFAULT,
 	    .max_inflight_per_addr = SERVER_INFLIGHT_PER_ADDR_DEFAULT,
 	    .max_inflight_per_machine = SERVER_INFLIGHT_PER_MACHINE_DEFAULT,
+	    .report_time = 7 * 60,
 	};
 }
 
@@ -178,6 +179,19 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	if (strcmp(key, "max-inflight-per-machine") == 0)
 		return set_bytes(&c->max_inflight_per_machine, key, value, 65536, 1LL << 32, err,
 		                 errlen);
+	if (strcmp(key, "report-time") == 0) {
+		char hours[3] = {0};
+		int hh, mm;
+		if (strlen(value) == 5 && value[2] == ':')
+			memcpy(hours, value, 2);
+		if (parse_int(hours, 0, 23, &hh) < 0 || parse_int(value + 3, 0, 59, &mm) < 0) {
+			snprintf(err, errlen, "report-time: \"%s\" is not a time like 07:00",
+			         value);
+			return -EINVAL;
+		}
+		c->report_time = (unsigned int)(hh * 60 + mm);
+		return 0;
+	}
 	if (strcmp(key, "max-body") == 0) {
 		int64_t v;
 		if (parse_int64(value, 1024, 1024LL * 1024 * 1024, &v) < 0) {

@@ -41,6 +41,7 @@ struct config {
 	unsigned int max_conn_per_addr;  /* connections from one address at once */
 	size_t max_inflight_per_addr;    /* body bytes buffered for one address at once */
 	size_t max_inflight_per_machine; /* capture bytes buffered for one machine at once */
+	unsigned int report_time;        /* Monday e-mail: minutes after local midnight (07:00) */
 };
 
 /* Fills c with the defaults (no data directory). */

@@ -19,8 +19,9 @@ static void usage(FILE *f)
 	        "Without a command, runs the server. Commands:\n"
 	        "  school add NAME              create a school, print its enrolment key\n"
 	        "  school revoke NAME           stop its key and all its machines\n"
-	        "  user add --role moderator|headteacher|technician [--school NAME] LOGIN\n"
-	        "                               create a web user (password on stdin)\n"
+	        "  user add --role moderator|headteacher|technician [--school NAME]\n"
+	        "           [--email ADDR] LOGIN create a web user (password on stdin)\n"
+	        "  user email LOGIN ADDR|none   set or clear a user's e-mail address\n"
 	        "  machine revoke [--school NAME] MACHINE\n"
 	        "  machines [--school NAME]     machines as JSON lines (online/offline)\n"
 	        "  export [--since RFC3339] [--school NAME]\n"
@@ -29,6 +30,9 @@ static void usage(FILE *f)
 	        "  lists check                  validate the phrase-list directory\n"
 	        "  report --school NAME --week YYYY-Www --out FILE.html|FILE.pdf|FILE.csv\n"
 	        "                               a school's weekly report\n"
+	        "  report send --school NAME --week YYYY-Www\n"
+	        "                               e-mail a week's summary now (also sent each\n"
+	        "                               Monday at report-time)\n"
 	        "  retention run [--now RFC3339] delete captures older than retention-days\n"
 	        "  school alerts NAME [--contact ADDR ...] [--escalate ADDR ...]\n"
 	        "                [--technician ADDR] [--threshold N] [--hours HH:MM-HH:MM]\n"
@@ -41,7 +45,8 @@ static void usage(FILE *f)
 	        "Settings (file \"key = value\" or --key VALUE): listen, data, database, lists,\n"
 	        "user, tls-cert, tls-key, threads, max-connections, timeout, max-body,\n"
 	        "offline-after, lists-check-interval, retention-days, smtp-url, smtp-from,\n"
-	        "smtp-credentials, public-url, alert-poll, offline-alarm-after, log-level.\n");
+	        "smtp-credentials, public-url, alert-poll, offline-alarm-after, report-time,\n"
+	        "log-level.\n");
 }
 
 /* Applies --config first, then the other settings, leaving the command in argv[*first..]. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "digest.h"
 #include "log.h"
 #include "parse.h"
 #include "rfc3339.h"
@@ -31,6 +32,7 @@ struct alerts {
 struct due {
 	int64_t id, school_id, attempts, severity, time_ms;
 	char *kind, *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
+	char *week; /* kind "digest" */
 };
 
 struct due_list {
@@ -57,7 +59,7 @@ static int due_row(const char *const *c, int n, void *ud)
 	struct due_list *l = ud;
 	struct due *d;
 
-	if (n != 13 || l->n >= BATCH)
+	if (n != 14 || l->n >= BATCH)
 		return 0;
 	d = &l->v[l->n++];
 	*d = (struct due){.id = num(c[0]),
@@ -72,7 +74,8 @@ static int due_row(const char *const *c, int n, void *ud)
 	                  .time_ms = num(c[9]),
 	                  .school_id = num(c[11]),
 	                  .secret_file = dup_or_null(c[10]),
-	                  .kind = dup_or_null(c[12])};
+	                  .kind = dup_or_null(c[12]),
+	                  .week = dup_or_null(c[13])};
 	return 0;
 }
 
@@ -86,6 +89,7 @@ static void due_free(struct due *d)
 	free(d->school);
 	free(d->machine);
 	free(d->secret_file);
+	free(d->week);
 }
 
 /* Copies s without control characters (header safety: names come from agents). */
@@ -130,7 +134,16 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		return r;
 	}
 	alerts_message_id(cfg, (long long)d->id, mid, sizeof(mid));
-	if (d->kind && strcmp(d->kind, "offline") == 0) {
+	if (d->kind && strcmp(d->kind, "digest") == 0) {
+		char *subj = NULL;
+		if ((r = digest_compose(srv->store, cfg->public_url, d->school_id, d->school,
+		                        d->week ? d->week : "", &subj, &body)) < 0) {
+			snprintf(err, errlen, "weekly summary: %s", strerror(-r));
+			return r;
+		}
+		snprintf(subject, sizeof(subject), "%s", subj);
+		free(subj);
+	} else if (d->kind && strcmp(d->kind, "offline") == 0) {
 		snprintf(subject, sizeof(subject), "[Vigil] Machine offline: %s at %s", machine,
 		         school);
 		if (asprintf(&body,
@@ -207,15 +220,17 @@ int alerts_deliver(struct server *srv, int64_t now)
 		log_warning("alerts: escalation: %s", strerror(-r));
 	if ((r = alerts_offline(srv, now)) < 0)
 		log_warning("alerts: offline alarms: %s", strerror(-r));
+	if ((r = digest_schedule(srv->store, now, srv->cfg->report_time)) < 0)
+		log_warning("alerts: weekly summaries: %s", strerror(-r));
 	p[0] = (struct store_param){.i = now, .is_int = true};
 	p[1] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
 	r = st->ops->query(
 	    st,
 	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
-	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind "
-	    "FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
+	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind, "
+	    "a.week FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
 	    "JOIN schools s ON s.id = a.school_id "
-	    "JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
+	    "LEFT JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
 	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "
 	    "WHERE (a.status = 'pending' AND a.next_try <= CAST($1 AS BIGINT)) "
 	    "OR (a.status = 'sending' AND a.claimed < CAST($2 AS BIGINT)) "

@@ -11,7 +11,8 @@
  * Typed reads for the moderation pages (queue, pupil timeline, case record), written
  * once on store_ops.query in the dialect both back ends share. Rows are handed to a
  * callback and valid during the call only; a callback returns 0 to go on or a negative
- * errno to stop (returned by the call). Functions return 0 or -errno and never log.
+ * errno to stop (returned by the call) and must not call the store (the connection is
+ * busy with the rows). Functions return 0 or -errno and never log.
  */
 
 /* One capture as lists show it. record is the stored JSON without screenshot data. */
