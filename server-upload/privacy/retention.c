@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "audit.h"
-#include "parse.h"
 #include "server.h"
+#include "store_privacy.h"
 #include "store_users.h"
 #include "thumb.h"
 
@@ -19,19 +19,12 @@ struct shas {
 	size_t n;
 };
 
-static int sha_row(const char *const *c, int n, void *ud)
+static int sha_row(const char *sha, void *ud)
 {
 	struct shas *s = ud;
 
-	if (n >= 1 && c[0] && s->n < BATCH)
-		snprintf(s->v[s->n++], 72, "%s", c[0]);
-	return 0;
-}
-
-static int count_row(const char *const *c, int n, void *ud)
-{
-	if (n >= 1 && c[0])
-		parse_int64(c[0], 0, INT64_MAX, ud);
+	if (s->n < BATCH)
+		snprintf(s->v[s->n++], 72, "%s", sha);
 	return 0;
 }
 
@@ -40,34 +33,20 @@ static int64_t batch(struct server *srv, int64_t cutoff, int64_t *images)
 {
 	struct store *s = srv->store;
 	struct shas shas = {calloc(BATCH, 72), 0};
-	struct store_param p = {.i = cutoff, .is_int = true};
 	int64_t deleted = 0, changes, left;
 	int r;
 
 	if (!shas.v)
 		return -ENOMEM;
-	r = s->ops->query(s,
-	                  "SELECT DISTINCT image_sha256 FROM captures WHERE time < "
-	                  "CAST($1 AS BIGINT) LIMIT 500",
-	                  &p, 1, sha_row, &shas, NULL);
+	r = store_old_images(s, cutoff, BATCH, sha_row, &shas);
 	for (size_t i = 0; r == 0 && i < shas.n; i++) {
-		struct store_param q[2] = {{.i = cutoff, .is_int = true}, {.text = shas.v[i]}};
-		r = s->ops->query(s,
-		                  "DELETE FROM capture_events WHERE capture_id IN (SELECT id FROM "
-		                  "captures WHERE time < CAST($1 AS BIGINT) AND image_sha256 = $2)",
-		                  q, 2, NULL, NULL, NULL);
-		if (r == 0)
-			r = s->ops->query(
-			    s,
-			    "DELETE FROM captures WHERE time < CAST($1 AS BIGINT) AND "
-			    "image_sha256 = $2",
-			    q, 2, NULL, NULL, &changes);
+		changes = 0;
+		r = store_old_captures_erase(s, cutoff, shas.v[i], &changes);
 		if (r < 0)
 			break;
 		deleted += changes;
 		left = -1;
-		r = s->ops->query(s, "SELECT COUNT(*) FROM captures WHERE image_sha256 = $1", q + 1,
-		                  1, count_row, &left, NULL);
+		r = store_image_refs(s, shas.v[i], &left);
 		if (r == 0 && left == 0 && thumb_forget(srv->blobs, shas.v[i]) == 0 &&
 		    blobs_remove(srv->blobs, shas.v[i]) == 0)
 			(*images)++;
