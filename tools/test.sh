@@ -5,7 +5,7 @@
 # "N passed, N failed" as its last line. Exit status 1 when anything failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 tools/deps.sh || { echo "deps: installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -36,12 +36,18 @@ run_build() { # name, meson test args, then -- meson setup args
 }
 
 run_build build "--no-suite fuzz" -- 
-# fontconfig (through cairo's PDF fonts) keeps its caches until exit by design
-export LSAN_OPTIONS="suppressions=$top/tools/lsan.supp:print_suppressions=0"
+# fontconfig (through cairo's PDF fonts) keeps its caches until exit by design.
+# The server drops to an unprivileged user that may not read the checkout (a clone
+# under /root is 0700): the suppressions are read from a copy anyone can read.
+supp_dir=$(mktemp -d /tmp/vigil-lsan.XXXXXX)
+trap 'rm -rf "$supp_dir"' EXIT
+chmod 755 "$supp_dir"
+install -m 644 tools/lsan.supp "$supp_dir/lsan.supp"
+export LSAN_OPTIONS="suppressions=$supp_dir/lsan.supp:print_suppressions=0"
 run_build build-san "--no-suite fuzz --no-suite bench" -- \
 	-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 if command -v clang >/dev/null; then
 	CC=clang run_build build-fuzz "--suite fuzz" -- -Dfuzz=true -Dbuildtype=debugoptimized
 fi
 
-exec python3 tools/test-summary.py "${builds[@]}"
+python3 tools/test-summary.py "${builds[@]}"
