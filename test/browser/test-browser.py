@@ -20,14 +20,24 @@ spec.loader.exec_module(st)
 PASSWORD = 'correct horse battery'
 
 
+def locked_version():
+    with open(os.path.join(HERE, 'package-lock.json')) as f:
+        return json.load(f)['packages']['node_modules/playwright-core']['version']
+
+
 def ensure_playwright():
-    if os.path.isdir(os.path.join(HERE, 'node_modules', 'playwright-core')):
-        return True
+    """node_modules as package-lock.json pins it (npm ci when missing or different)."""
+    try:
+        with open(os.path.join(HERE, 'node_modules', 'playwright-core', 'package.json')) as f:
+            if json.load(f)['version'] == locked_version():
+                return True
+    except (OSError, ValueError, KeyError):
+        pass
     env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD='1')
     p = subprocess.run(['npm', 'ci', '--no-audit', '--no-fund'], cwd=HERE, env=env,
                        capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
-        print('npm ci failed: ' + p.stderr[-2000:])
+        print('npm ci failed:\n' + (p.stdout + p.stderr)[-3000:])
     return p.returncode == 0
 
 
