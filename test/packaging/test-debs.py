@@ -174,11 +174,12 @@ def check_contents(debs):
         tap(got == lists, f"{pkg}: all {len(lists)} default phrase lists in {listdir}",
             f"got {got}\nwant {lists}" if got != lists else "")
         conff = sorted(ctrl_file(deb, "conffiles").split())
-        tap(conff == CONFFILES[pkg], f"{pkg}: conffiles {conff}")
+        tap(conff == CONFFILES[pkg], f"{pkg}: conffiles {conff}",
+            f"want {CONFFILES[pkg]}" if conff != CONFFILES[pkg] else "")
         scripts = [s for s in ("postinst", "prerm", "postrm") if ctrl_file(deb, s)]
         md5 = ctrl_file(deb, "md5sums")
         tap(len(scripts) == 3 and re.search(r"^[0-9a-f]{32}  usr/s?bin/vigil-", md5, re.M),
-            f"{pkg}: maintainer scripts {scripts} and md5sums")
+            f"{pkg}: maintainer scripts {scripts} and md5sums", md5[:2000])
         deps = field(deb, "Depends")
         tap("adduser" in deps and "libc6" in deps,
             f"{pkg}: Depends has the shared libraries and adduser", deps)
@@ -332,16 +333,21 @@ def agent_sees_typing(ch):
     if need:
         skip("the installed agent finds a typed phrase", f"{' '.join(need)} not installed")
         return
-    disp = next(d for d in range(60, 99) if not os.path.exists(f"/tmp/.X11-unix/X{d}"))
-    xvfb = subprocess.Popen(["Xvfb", f":{disp}", "-screen", "0", "800x600x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Xvfb picks a free display itself (another may be in use in the same network
+    # namespace, where /tmp/.X11-unix does not show it) and writes its number.
+    rfd, wfd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "800x600x24",
+                             "-nolisten", "tcp"], pass_fds=(wfd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(wfd)
     procs = [xvfb]
     agent = None
     try:
-        for _ in range(50):
-            if os.path.exists(f"/tmp/.X11-unix/X{disp}"):
-                break
-            time.sleep(0.1)
+        with os.fdopen(rfd) as f:
+            disp = f.readline().strip()
+        if not disp:
+            tap(False, "Xvfb starts for the installed agent", f"exit {xvfb.poll()}")
+            return
         env = dict(os.environ, DISPLAY=f":{disp}")
         procs.append(subprocess.Popen(["xterm", "-T", "pkgterm"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -394,6 +400,13 @@ def throwaway_install(tmp, debs):
     if os.geteuid() != 0:
         skip("install into a throw-away Debian root", "needs root (chroot)")
         return
+    # Its /proc and /dev are mounted in a private mount namespace, which needs / to be a
+    # mount point: it is on a machine, not in a chroot of a plain directory.
+    r = run(["unshare", "--mount", "--propagation", "private", "true"])
+    if r.returncode != 0:
+        skip("install into a throw-away Debian root", "no private mount namespace here "
+             f"(is / a mount point?): {r.stdout.strip()}")
+        return
     tar, how = base_tarball()
     if not tar:
         skip("install into a throw-away Debian root", how)
@@ -413,13 +426,16 @@ def throwaway_install(tmp, debs):
     conf = ("server = https://vigil.test.example:8443\nenrol-key = TESTKEY\n"
             "spool = /var/spool/vigil\nstate = /var/lib/vigil\nrun-as = vigil\n")
     r = ch.sh("mkdir -p /etc/vigil && umask 077 && cat >/etc/vigil/agent.conf", stdin=conf)
+    if not tap(r.returncode == 0, "the throw-away root takes a fleet agent.conf", r.stdout):
+        return
     t0 = time.monotonic()
     r = ch.sh(f"apt-get -qq update && {INSTALL}")
     if not tap(r.returncode == 0, f"apt installs both packages with their dependencies "
                f"({time.monotonic() - t0:.0f} s)", r.stdout[-3000:] if r.returncode else ""):
         return
     r = ch.sh("cat /etc/vigil/agent.conf")
-    tap(r.stdout == conf, "a pre-written /etc/vigil/agent.conf is kept, without a question")
+    tap(r.stdout == conf, "a pre-written /etc/vigil/agent.conf is kept, without a question",
+        r.stdout if r.stdout != conf else "")
     r = ch.sh("getent passwd vigil vigil-server")
     users = [l.split(":") for l in r.stdout.splitlines()]
     tap(len(users) == 2 and all(int(u[2]) < 1000 and u[6].endswith("nologin") for u in users),
