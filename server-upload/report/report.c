@@ -10,6 +10,7 @@
 
 #include "parse.h"
 #include "store.h"
+#include "store_moderation.h"
 
 #define WEEK_MS (7LL * 86400 * 1000)
 
@@ -51,6 +52,16 @@ void report_week_label(int64_t ms, char *buf, size_t size)
 
 	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%G-W%V", &tm) == 0)
 		snprintf(buf, size, "?");
+}
+
+void report_duration(double m, char *buf, size_t size)
+{
+	if (m < 120)
+		snprintf(buf, size, "%.0f min", m);
+	else if (m < 48 * 60)
+		snprintf(buf, size, "%.1f h", m / 60);
+	else
+		snprintf(buf, size, "%.1f days", m / 1440);
 }
 
 struct build {
@@ -199,6 +210,33 @@ static int top(struct report_count *v, size_t n, struct report_count *out)
 	return (int)k;
 }
 
+/* Adds a decision to the confirmed concern it is about (the rows come by capture id). */
+static int add_decision(const struct store_capture_event *d, void *ud)
+{
+	struct report *r = ud;
+	struct report_item *it = NULL;
+	struct report_decision *nv, *e;
+
+	for (int i = 0; i < r->nconfirmed && !it; i++)
+		if (strcmp(r->confirmed[i].id, d->capture_id) == 0)
+			it = &r->confirmed[i];
+	if (!it || it->ndecisions >= REPORT_MAX_DECISIONS)
+		return 0;
+	nv = realloc(it->decisions, (size_t)(it->ndecisions + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	it->decisions = nv;
+	e = &nv[it->ndecisions];
+	memset(e, 0, sizeof(*e));
+	e->time = d->time_ms;
+	snprintf(e->login, sizeof(e->login), "%s", d->login);
+	snprintf(e->action, sizeof(e->action), "%s", d->action);
+	if (!(e->text = strdup(d->text)))
+		return -ENOMEM;
+	it->ndecisions++;
+	return 0;
+}
+
 static int school_row(const char *const *c, int n, void *ud)
 {
 	if (n >= 1)
@@ -242,6 +280,8 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
 	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
 	    p, 3, build_row, &b, NULL);
+	if (ret == 0 && r->nconfirmed)
+		ret = store_concern_events(s, r->school_id, r->start, r->end, add_decision, r);
 	if (ret < 0)
 		goto fail;
 	r->nusers = top(b.users, b.nusers, r->users);
@@ -269,8 +309,12 @@ void report_free(struct report *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < r->nconfirmed; i++)
+	for (int i = 0; i < r->nconfirmed; i++) {
+		for (int k = 0; k < r->confirmed[i].ndecisions; k++)
+			free(r->confirmed[i].decisions[k].text);
+		free(r->confirmed[i].decisions);
 		free(r->confirmed[i].context);
+	}
 	free(r->confirmed);
 	free(r);
 }

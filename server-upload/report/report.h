@@ -8,13 +8,20 @@
 struct store;
 struct blobs;
 
-#define REPORT_WEEKS    12 /* the chart: this week and the 11 before */
-#define REPORT_MAX_CATS 32
-#define REPORT_TOP      10
+#define REPORT_WEEKS         12 /* the chart: this week and the 11 before */
+#define REPORT_MAX_CATS      32
+#define REPORT_TOP           10
+#define REPORT_MAX_DECISIONS 20 /* of one confirmed concern, oldest first */
 
 struct report_count {
 	char name[128];
 	long captures, concerns;
+};
+
+struct report_decision {
+	int64_t time;
+	char login[64], action[24];
+	char *text; /* malloc'd */
 };
 
 struct report_item {
@@ -22,6 +29,8 @@ struct report_item {
 	char *context; /* malloc'd */
 	int severity, hidden;
 	int64_t time;
+	struct report_decision *decisions; /* malloc'd, ndecisions of them */
+	int ndecisions;
 };
 
 struct report {
@@ -45,6 +54,9 @@ struct report {
 int report_week_parse(const char *week, int64_t *start_ms);
 /* The ISO week ("2026-W47") of a time. */
 void report_week_label(int64_t ms, char *buf, size_t size);
+
+/* A moderation time for people: "12 min", "3.5 h", "2.1 days". */
+void report_duration(double minutes, char *buf, size_t size);
 
 /* Builds the report of school for week. 0, -ENOENT (no such school), -EINVAL (bad week),
  * -errno. *out is the caller's (report_free()). */

@@ -13,12 +13,10 @@
 
 static void minutes(struct html *h, double m)
 {
-	if (m < 120)
-		html_fmt(h, "%.0f min", m);
-	else if (m < 48 * 60)
-		html_fmt(h, "%.1f h", m / 60);
-	else
-		html_fmt(h, "%.1f days", m / 1440);
+	char buf[32];
+
+	report_duration(m, buf, sizeof(buf));
+	html_raw(h, buf);
 }
 
 static void thumbnail(struct html *h, const struct report_item *it, struct blobs *blobs)

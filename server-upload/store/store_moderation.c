@@ -350,3 +350,18 @@ int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn
 	                     "OR school_id = CAST($1 AS BIGINT)",
 	                     &p, 1, record_row, &cb, NULL);
 }
+
+int store_concern_events(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                         store_event_fn fn, void *ud)
+{
+	struct store_param p[3] = {store_int(school_id), store_int(from_ms), store_int(to_ms)};
+	struct event_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT e.capture_id, e.time, e.login, e.action, e.text FROM "
+	                     "capture_events e JOIN captures c ON c.id = e.capture_id WHERE "
+	                     "c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
+	                     "AND c.time < CAST($3 AS BIGINT) AND c.status IN ('concern', "
+	                     "'escalated') ORDER BY e.capture_id, e.time, e.id",
+	                     p, 3, event_row, &cb, NULL);
+}

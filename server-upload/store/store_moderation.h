@@ -99,3 +99,8 @@ int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, voi
  * phrase-list page counts per rule. */
 typedef int (*store_record_fn)(const char *record, const char *status, void *userdata);
 int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn, void *ud);
+
+/* The decisions and notes on the confirmed or escalated concerns of school_id captured in
+ * [from_ms, to_ms) (the weekly report), by capture id, oldest first. */
+int store_concern_events(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                         store_event_fn fn, void *ud);
