@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "server.h"
+#include "store_alarms.h"
 #include "web.h"
 
 struct machines {
 	struct web_ctx *w;
 	struct html *h;
 	int64_t offline_ms;
+	int alarms;
 };
 
 static int machine_row(const struct store_machine_info *m, void *ud)
@@ -46,6 +48,57 @@ static int machine_row(const struct store_machine_info *m, void *ud)
 	return 0;
 }
 
+#define TAMPER_DAYS 7
+
+static int alarm_row(const struct store_machine_alarm *a, void *ud)
+{
+	struct machines *ms = ud;
+	struct html *h = ms->h;
+	char when[32];
+
+	html_raw(h, "<tr><td>");
+	html_text(h, a->school);
+	html_raw(h, "</td><td>");
+	html_text(h, a->machine);
+	html_raw(h, "</td><td class=\"offline-alarm\">");
+	if (a->offline_raised_ms) {
+		web_time(a->offline_raised_ms, when, sizeof(when));
+		html_raw(h,
+		         "<strong class=\"error\">offline</strong>: the technician was told at ");
+		html_text(h, when);
+	}
+	html_raw(h, "</td><td class=\"tamper\">");
+	if (a->tamper_count) {
+		web_time(a->tamper_last_ms, when, sizeof(when));
+		html_raw(h, "<a href=\"/captures?status=all&amp;category=tamper&amp;machine=");
+		html_url(h, a->machine);
+		html_fmt(h, "\">%lld tamper capture%s</a>, the last at ",
+		         (long long)a->tamper_count, a->tamper_count == 1 ? "" : "s");
+		html_text(h, when);
+	}
+	html_raw(h, "</td></tr>");
+	ms->alarms++;
+	return 0;
+}
+
+/* Machines that need attention: an open offline alarm, tamper in the last week. */
+static int alarms(struct web_ctx *w, struct machines *ms)
+{
+	struct html *h = ms->h;
+	int r;
+
+	html_fmt(h,
+	         "<h2>Alarms</h2><table id=\"alarms\"><thead><tr><th>School</th><th>Machine"
+	         "</th><th>Offline alarm</th><th>Tamper (last %d days)</th></tr></thead><tbody>",
+	         TAMPER_DAYS);
+	r = store_machine_alarms(w->srv->store, w->u.school_id,
+	                         w->now - (int64_t)TAMPER_DAYS * 86400 * 1000, alarm_row, ms);
+	html_raw(h, "</tbody></table>");
+	if (r == 0 && ms->alarms == 0)
+		html_raw(h, "<p id=\"no-alarms\">No machine needs attention.</p>");
+	return r;
+}
+
 void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
@@ -56,15 +109,22 @@ void web_machines_get(void *ctx, struct http_request *req, struct http_response 
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_TECHNICIAN, &w) < 0)
 		goto out;
 	html_init(&h);
-	ms = (struct machines){&w, &h, (int64_t)w.srv->cfg->offline_after * 1000};
+	ms = (struct machines){&w, &h, (int64_t)w.srv->cfg->offline_after * 1000, 0};
 	web_page_start(&h, &w, "Machines");
 	html_fmt(&h,
 	         "<h1>Machines</h1><p class=\"muted\">Offline: no heartbeat for %u s "
 	         "(unplugged, or the agent was stopped).</p>",
 	         w.srv->cfg->offline_after);
-	html_raw(&h, "<table id=\"machines\"><thead><tr><th>School</th><th>Machine</th>"
-	             "<th>Status</th><th>Last heartbeat (UTC)</th><th>Agent</th>"
-	             "<th>Lists</th><th>Spooled</th><th>Dropped</th></tr></thead><tbody>");
+	if (alarms(&w, &ms) < 0) {
+		html_free(&h);
+		web_error(&w, 503, "The database is not available; try again shortly.");
+		goto out;
+	}
+	html_raw(
+	    &h,
+	    "<h2>All machines</h2><table id=\"machines\"><thead><tr><th>School</th><th>Machine</th>"
+	    "<th>Status</th><th>Last heartbeat (UTC)</th><th>Agent</th>"
+	    "<th>Lists</th><th>Spooled</th><th>Dropped</th></tr></thead><tbody>");
 	r = w.srv->store->ops->machines_list(w.srv->store, w.u.school_id ? w.u.school : NULL,
 	                                     machine_row, &ms);
 	if (r < 0) {

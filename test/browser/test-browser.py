@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
@@ -87,9 +88,17 @@ def main():
                      reason={'category': 'bullying', 'severity': 2, 'phrase': 'loser',
                              'matched': 'loser', 'rule': 'bullying.txt:3'},
                      context='what a loser that was')
+        # Monitoring of a session interrupted an hour ago: an alarm on the machines page.
+        an_hour_ago = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 3600))
+        post(srv, tok_b, time=an_hour_ago, source='tamper', user='jsmith',
+             reason={'category': 'tamper', 'severity': 3, 'phrase': 'monitoring interrupted',
+                     'matched': 'monitoring interrupted', 'rule': 'tamper'},
+             context='monitoring interrupted on display :0')
+        st.expect(srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0', 'wordlists': 'v1',
+                  'spooled': 0, 'dropped': 0}, token=tok_a), 204, 'heartbeat')
         pdf_out = os.path.join(srv.root, 'report.pdf')
         cfg = {'url': 'http://127.0.0.1:%d' % srv.port, 'password': PASSWORD,
-               'new_count': 7, 'xss_id': xss, 'hide_id': hide, 'bulk_ids': [bulk1, bulk2],
+               'new_count': 8, 'xss_id': xss, 'hide_id': hide, 'bulk_ids': [bulk1, bulk2],
                'pupil': 'amy', 'pupil_count': 2, 'school_b': 'Lakeside', 'b_user': st.record()['user'], 'triage_id': triage, 'b_id': b,
                'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 6,
                'pdf_out': pdf_out}

@@ -173,6 +173,11 @@ try {
 	check((await tech.page.locator('#scan-result').innerText()).includes('self-harm'), 'scan hit');
 	await tech.page.goto(base + '/machines');
 	check((await tech.page.locator('#machines').innerText()).includes('LAB1-PC07'), 'machines');
+	const alarms = await tech.page.locator('#alarms').innerText();
+	check(alarms.includes('B-PC01') && alarms.includes('1 tamper capture') && !alarms.includes('LAB1-PC07'),
+	      'tamper alarm on the machines page: ' + alarms);
+	check((await tech.page.locator('#machines').innerText()).includes('0.1.0'), 'agent version shown');
+	if (shots) await tech.page.screenshot({ path: path.join(shots, 'machines.png'), fullPage: true });
 	console.log('ok technician');
 } catch (e) {
 	console.log('FAIL ' + e.message);
