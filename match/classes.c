@@ -9,7 +9,8 @@
 struct wl_class *class_find(struct wl_set *set, const char *name, size_t len)
 {
 	for (size_t i = 0; i < set->nclasses; i++)
-		if (strlen(set->classes[i].name) == len && memcmp(set->classes[i].name, name, len) == 0)
+		if (strlen(set->classes[i].name) == len &&
+		    memcmp(set->classes[i].name, name, len) == 0)
 			return &set->classes[i];
 	return NULL;
 }

@@ -39,8 +39,8 @@ struct term_seen {
 
 struct cue {
 	uint32_t rule;
-	uint64_t sstart, send; /* symbol indices; an emoji is one separator */
-	bool emoji;
+	uint64_t send; /* its last symbol; an emoji is one separator */
+	uint8_t words; /* its words (0 for an emoji): where it began, without looking */
 };
 
 /* A hit waiting for context that may still come after it, or being reported. */
@@ -177,14 +177,15 @@ static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct 
 	uint8_t floor = set->floor[r->category], dir;
 	size_t d;
 
-	if (!in_history(sc, c->sstart) || !in_history(sc, w->sstart))
+	if (!in_history(sc, c->send) || !in_history(sc, w->sstart))
 		return;
 	if (c->send < w->sstart) {
 		dir = WL_BEFORE;
 		d = words_between(sc, c->send, w->sstart) - 1;
-	} else if (c->sstart > w->send) {
+	} else if (c->send > w->send) {
 		dir = WL_AFTER;
-		d = words_between(sc, w->send, c->sstart) - (c->emoji ? 0 : 1);
+		d = words_between(sc, w->send, c->send);
+		d = d > c->words ? d - c->words : 1;
 	} else {
 		dir = WL_WITHIN;
 		d = 0;
@@ -251,12 +252,11 @@ static void flush_waiting(struct match_scanner *sc, bool all)
 }
 
 /* A cue of a context was seen: remembered for later hits, applied to waiting ones. */
-static void cue_seen(struct match_scanner *sc, uint32_t rule, uint64_t sstart, uint64_t send,
-                     bool emoji)
+static void cue_seen(struct match_scanner *sc, uint32_t rule, uint64_t send, uint8_t words)
 {
 	struct cue *c = &sc->cues[sc->ncues++ % CUES];
 
-	*c = (struct cue){rule, sstart, send, emoji};
+	*c = (struct cue){rule, send, words};
 	for (size_t i = 0; i < sc->nwait; i++)
 		apply_cue(sc, &sc->wait[i], c);
 }
@@ -332,8 +332,6 @@ static void deliver(struct match_scanner *sc, const struct span *s)
 
 	if (kind == MATCH_RULE_COMBO)
 		combo_seen(sc, s);
-	else if (kind == MATCH_RULE_CONTEXT)
-		cue_seen(sc, p->rule, s->sstart, s->send, false);
 	else
 		report(sc, p->rule, p->text, s->start, s->end, s->sstart, s->send);
 }
@@ -463,13 +461,24 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 {
 	const struct automaton *am = sc->am;
 	size_t n;
-	const uint32_t *pats = dfa_ready(sc->dfa, state, &n);
+	const uint32_t *ready = dfa_ready(sc->dfa, state, &n);
 	uint64_t starts[64], e = b - 1;
 	struct span excl[64];
-	size_t nexcl = 0;
+	uint32_t pats[64];
+	size_t nexcl = 0, m = 0;
 
-	if (n > 64)
-		n = 64;
+	/* context cues need no start (their words say where they began) nor re-check */
+	for (size_t k = 0; k < n && m < 64; k++) {
+		const struct am_pattern *p = &am->patterns[ready[k]];
+
+		if (sc->lists->set.rules[p->rule].kind == MATCH_RULE_CONTEXT)
+			cue_seen(sc, p->rule, e, p->pat->nwords);
+		else
+			pats[m++] = ready[k];
+	}
+	n = m;
+	if (!n)
+		return;
 	find_starts(sc, e, pats, n, starts);
 	for (size_t k = 0; k < n; k++) {
 		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
@@ -539,7 +548,7 @@ static void push_cp(struct match_scanner *sc, uint32_t cp, uint64_t start, uint6
 		uint32_t rule = lists_emoji_cue(sc->lists, cp);
 
 		if (rule != UINT32_MAX)
-			cue_seen(sc, rule, sc->nsym - 1, sc->nsym - 1, true);
+			cue_seen(sc, rule, sc->nsym - 1, 0);
 	}
 }
 

@@ -3,10 +3,13 @@
 
 usage: check-accuracy.py VIGIL_WORDLIST LISTDIR CHECK [ARGS...]
 
-  labelled FILE.tsv MIN_RECALL MAX_FP  rows "expected<TAB>category<TAB>text" (expected is
+  labelled FILE.tsv MIN_RECALL MAX_FP [MIN_SEVERITY]
+                                       rows "expected<TAB>category<TAB>text" (expected is
                                        hit or clean); recall >= MIN_RECALL over hit rows (a
                                        hit of that category must be reported) and false
-                                       positives <= MAX_FP over clean rows (no hit at all)
+                                       positives <= MAX_FP over clean rows (no hit at all;
+                                       with MIN_SEVERITY, no hit of that severity or more,
+                                       so a joke kept at a low severity is no false alarm)
   benign FILE.txt MAX_RATE             lines with any hit / all lines <= MAX_RATE
   lint                                 vigil-wordlist lint LISTDIR exits 0
   rules MIN_RULES CATEGORY...          vigil-wordlist dump prints >= MIN_RULES rules and
@@ -59,7 +62,7 @@ def describe(hits):
     return ', '.join('%s/%s "%s"' % (h.get('category'), h.get('severity'), h.get('phrase')) for h in hits)
 
 
-def check_labelled(tool, lists, path, min_recall, max_fp):
+def check_labelled(tool, lists, path, min_recall, max_fp, min_severity=1):
     rows = []
     with open(path, encoding='utf-8') as f:
         for n, raw in enumerate(f, 1):
@@ -82,7 +85,7 @@ def check_labelled(tool, lists, path, min_recall, max_fp):
                 problems.append('missed %s: %s  (got %s)' % (category, text, describe(h) or 'nothing'))
         else:
             clean += 1
-            if h:
+            if any(x.get('severity', 5) >= min_severity for x in h):
                 fps += 1
                 problems.append('false positive: %s  (got %s)' % (text, describe(h)))
     nhit = sum(total.values())
@@ -188,8 +191,9 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     tool, lists, check, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-    if check == 'labelled' and len(args) == 3:
-        ok = check_labelled(tool, lists, args[0], float(args[1]), float(args[2]))
+    if check == 'labelled' and len(args) in (3, 4):
+        ok = check_labelled(tool, lists, args[0], float(args[1]), float(args[2]),
+                            int(args[3]) if len(args) == 4 else 1)
     elif check == 'benign' and len(args) == 2:
         ok = check_benign(tool, lists, args[0], float(args[1]))
     elif check == 'lint' and not args:

@@ -6,28 +6,29 @@
 #include "match.h"
 #include "tap.h"
 
-static const char LIST[] = "@context joke: lol, haha*, only joking, \xf0\x9f\x98\x82, \xf0\x9f\x92\x80\n"
-                           "@context negation: dont, do not, never\n"
-                           "@context teaching: in re, the nurse, childline\n"
-                           "@class group: jews, gays, muslims\n"
-                           "@class weapon: knife, machete, big gun\n"
-                           "@category self-harm\n"
-                           "@severity 4\n"
-                           "@floor 2\n"
-                           "@when joke within 4 -> 2\n"
-                           "@when teaching within 10 -> 2\n"
-                           "want to die = 5 ; negation before 2 -> 2\n"
-                           "kill my self = 5\n"
-                           "! want to die of embarrassment\n"
-                           "@when none\n"
-                           "suicid* = 3\n"
-                           "@category hate\n"
-                           "kill all the <group> = 5\n"
-                           "gas the <group> = 5 ; teaching before 6 -> drop\n"
-                           "@category violence\n"
-                           "bring* & <weapon> & school ~8 = 5\n"
-                           "! could murder a pizza\n"
-                           "murder = 4\n";
+static const char LIST[] =
+    "@context joke: lol, haha*, only joking, \xf0\x9f\x98\x82, \xf0\x9f\x92\x80\n"
+    "@context negation: dont, do not, never\n"
+    "@context teaching: in re, the nurse, childline\n"
+    "@class group: jews, gays, muslims\n"
+    "@class weapon: knife, machete, big gun\n"
+    "@category self-harm\n"
+    "@severity 4\n"
+    "@floor 2\n"
+    "@when joke within 4 -> 2\n"
+    "@when teaching within 10 -> 2\n"
+    "want to die = 5 ; negation before 2 -> 2\n"
+    "kill my self = 5\n"
+    "! want to die of embarrassment\n"
+    "@when none\n"
+    "suicid* = 3\n"
+    "@category hate\n"
+    "kill all the <group> = 5\n"
+    "gas the <group> = 5 ; teaching before 6 -> drop\n"
+    "@category violence\n"
+    "bring* & <weapon> & school ~8 = 5\n"
+    "! could murder a pizza\n"
+    "murder = 4\n";
 
 struct result {
 	char buf[4096];
@@ -57,8 +58,10 @@ static const struct {
 } cases[] = {
     /* jokes and hyperbole lower self-harm to 2, never drop it */
     {"i want to die", "want to die/5"},
-    {"i want to die lol", "want to die/2/5: severity 5 \xe2\x86\x92 2: 'lol' 1 word after (t.txt:9)"},
-    {"lol i want to die", "want to die/2/5: severity 5 \xe2\x86\x92 2: 'lol' 2 words before (t.txt:9)"},
+    {"i want to die lol",
+     "want to die/2/5: severity 5 \xe2\x86\x92 2: 'lol' 1 word after (t.txt:9)"},
+    {"lol i want to die",
+     "want to die/2/5: severity 5 \xe2\x86\x92 2: 'lol' 2 words before (t.txt:9)"},
     {"kill myself \xf0\x9f\x98\x82",
      "kill my self/2/5: severity 5 \xe2\x86\x92 2: '\xf0\x9f\x98\x82' 1 word after (t.txt:9)"},
     {"kill myself hahaha",
@@ -68,7 +71,8 @@ static const struct {
     /* too far away to count */
     {"i want to die and it is all too much for me lol", "want to die/5"},
     /* negation, per rule */
-    {"i dont want to die", "want to die/2/5: severity 5 \xe2\x86\x92 2: 'dont' 1 word before (t.txt:11)"},
+    {"i dont want to die",
+     "want to die/2/5: severity 5 \xe2\x86\x92 2: 'dont' 1 word before (t.txt:11)"},
     {"i dont know why but i want to die", "want to die/5"},
     {"i do not want to kill myself", "kill my self/5"},
     /* teaching and reporting */
@@ -130,7 +134,8 @@ static void test_waiting(struct match_lists *lists)
 	match_scanner_feed(sc, "i want to die ", 14, collect, &r);
 	CHECK(r.len == 0, "reported before a joke could follow: %s", r.buf);
 	/* "teaching within 10": a two-word cue starting 10 words on may still come */
-	match_scanner_feed(sc, "so much right now honestly and i mean it so much ", 49, collect, &r);
+	match_scanner_feed(sc, "so much right now honestly and i mean it so much ", 49, collect,
+	                   &r);
 	CHECK(r.len == 0, "reported before a cue 10 words on could end: %s", r.buf);
 	match_scanner_feed(sc, "more and ", 9, collect, &r);
 	CHECK(strcmp(r.buf, "want to die/5") == 0, "not reported once certain: %s", r.buf);
