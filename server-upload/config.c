@@ -50,6 +50,9 @@ void config_clear(struct config *c)
 	free(c->smtp_credentials);
 	free(c->public_url);
 	free(c->trusted_proxy);
+	free(c->s3_url);
+	free(c->s3_region);
+	free(c->s3_credentials);
 	*c = (struct config){0};
 }
 
@@ -132,6 +135,12 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_string(&c->lists, value);
 	if (strcmp(key, "user") == 0)
 		return set_string(&c->user, value);
+	if (strcmp(key, "s3-url") == 0)
+		return set_string(&c->s3_url, value);
+	if (strcmp(key, "s3-region") == 0)
+		return set_string(&c->s3_region, value);
+	if (strcmp(key, "s3-credentials") == 0)
+		return set_string(&c->s3_credentials, value);
 	if (strcmp(key, "tls-cert") == 0)
 		return set_string(&c->tls_cert, value);
 	if (strcmp(key, "tls-key") == 0)
@@ -277,6 +286,10 @@ int config_finish(struct config *c, char *err, size_t errlen)
 	}
 	if (c->smtp_url && !c->smtp_from) {
 		snprintf(err, errlen, "smtp-url needs smtp-from");
+		return -EINVAL;
+	}
+	if (c->s3_url && (!c->s3_region || !c->s3_credentials)) {
+		snprintf(err, errlen, "s3-url needs s3-region and s3-credentials");
 		return -EINVAL;
 	}
 	if (!c->lists && asprintf(&c->lists, "%s/wordlists", c->data) < 0)

@@ -33,6 +33,10 @@ struct config {
 	unsigned int alert_poll;    /* seconds between looks at the alert outbox */
 	unsigned int offline_alarm; /* seconds of silence in school hours before the alarm */
 	bool webhook_allow_private; /* webhooks may reach loopback/private/link-local hosts */
+	/* Screenshots in an S3-compatible object store instead of <data>/images (docs/scale.md). */
+	char *s3_url;         /* http(s)://HOST:PORT/BUCKET; NULL: the data directory */
+	char *s3_region;      /* SigV4 region, e.g. eu-west-2 */
+	char *s3_credentials; /* 0600 file, first line ACCESS_KEY:SECRET */
 	/* Hardening (docs/server.md "Limits"). */
 	char *trusted_proxy;             /* address whose X-Forwarded-For is believed; NULL: none */
 	bool cookie_secure;              /* Secure cookies although TLS ends at a proxy */

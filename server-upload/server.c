@@ -1,6 +1,7 @@
 /* server.c: the shared context of vigil-server: privileges, then store, images, key and lists. */
 #include "server.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -67,9 +68,29 @@ int server_drop_privileges(const struct config *cfg, int admin)
 	return switch_user(pw->pw_uid, pw->pw_gid, cfg->user);
 }
 
-int server_open(struct server *srv, const struct config *cfg, unsigned int db_connections)
+/* The image store: the S3-compatible bucket when s3-url is set, else <data>/images. */
+static int open_images(const struct config *cfg, struct blobs **out)
 {
 	char err[512], path[4096];
+	int r;
+
+	if (cfg->s3_url) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		r = blobs_s3_open(cfg->s3_url, cfg->s3_region, cfg->s3_credentials, out, err,
+		                  sizeof(err));
+		if (r < 0)
+			log_error("image store: %s", err);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/images", cfg->data);
+	if ((r = blobs_fs_open(path, out)) < 0)
+		log_error("image store %s: %s", path, strerror(-r));
+	return r;
+}
+
+int server_open(struct server *srv, const struct config *cfg, unsigned int db_connections)
+{
+	char err[512];
 	int r;
 
 	memset(srv, 0, sizeof(*srv));
@@ -84,11 +105,8 @@ int server_open(struct server *srv, const struct config *cfg, unsigned int db_co
 		log_error("database: %s", err);
 		return r;
 	}
-	snprintf(path, sizeof(path), "%s/images", cfg->data);
-	if ((r = blobs_fs_open(path, &srv->blobs)) < 0) {
-		log_error("image store %s: %s", path, strerror(-r));
+	if ((r = open_images(cfg, &srv->blobs)) < 0)
 		goto fail;
-	}
 	if ((r = signkey_load(cfg->data, &srv->key)) < 0) {
 		log_error("signing key %s/signing.key: %s", cfg->data,
 		          r == -EBADMSG ? "wrong size, or readable by others (must be 0600)"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "secretfile.h"
 #include "urlhost.h"
 
 struct reader {
@@ -33,33 +34,15 @@ static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
 /* Reads "user:password" from a file only its owner can read. */
 static int read_credentials(const char *path, char *buf, size_t size, char *err, size_t errlen)
 {
-	struct stat st;
-	FILE *f;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = secretfile_read_line(path, buf, size);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "smtp-credentials %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EACCES;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "smtp-credentials %s: readable by others (chmod 600)", path);
-		close(fd);
-		return -EACCES;
-	}
-	f = fdopen(fd, "r");
-	if (!f || !fgets(buf, (int)size, f) || !strchr(buf, ':')) {
-		snprintf(err, errlen, "smtp-credentials %s: expected USER:PASSWORD", path);
-		if (f)
-			fclose(f);
-		else
-			close(fd);
-		return -EINVAL;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
+	if (r == 0 && strchr(buf, ':'))
+		return 0;
+	snprintf(err, errlen, "smtp-credentials %s: %s", path,
+	         r == -EPERM             ? "readable by others (chmod 600)"
+	         : r == 0 || r == -EINVAL ? "expected USER:PASSWORD"
+	                                  : strerror(-r));
+	return r == 0 ? -EINVAL : r;
 }
 
 int alerts_smtp_send(const struct config *cfg, const char *to, const char *subject,

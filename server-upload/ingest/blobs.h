@@ -5,8 +5,8 @@
 
 /*
  * An image store keyed by the hex SHA-256 of the content, so each image is stored once.
- * The file-system back end below is the only one now; an object store (S3-compatible)
- * plugs in by providing another struct blobs_ops.
+ * Two back ends: a directory on the server's disk (the default) and an S3-compatible
+ * object store, which several servers can share.
  */
 struct blobs;
 
@@ -49,6 +49,20 @@ struct blobs {
  * Returns 0 and *out, or -errno.
  */
 int blobs_fs_open(const char *dir, struct blobs **out);
+
+/*
+ * Opens the S3-compatible store at url ("http(s)://HOST:PORT/BUCKET", one bucket that
+ * exists), signing requests with AWS SigV4 for region and the "ACCESS_KEY:SECRET" on
+ * the first line of the 0600 file credentials. Objects are BUCKET/<sha256>.png, written
+ * once (a HEAD first; an object present is never written again); put returns only after
+ * the store answered the PUT with success, which S3 gives only once the object is
+ * stored durably. stage is the write itself, publish has nothing left to do. Safe for
+ * concurrent use by many threads (connections are shared under a lock). Returns 0 and
+ * *out, or -errno with a message naming the setting in err. Nothing is contacted here:
+ * check() tells whether the store answers.
+ */
+int blobs_s3_open(const char *url, const char *region, const char *credentials,
+                  struct blobs **out, char *err, size_t errlen);
 
 static inline int blobs_put(struct blobs *b, const char *hex, const void *data, size_t len)
 {
