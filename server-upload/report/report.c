@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "store.h"
 #include "store_moderation.h"
+#include "store_report.h"
 
 #define WEEK_MS (7LL * 86400 * 1000)
 
@@ -73,15 +74,6 @@ struct build {
 	int err;
 };
 
-static int64_t num(const char *s)
-{
-	int64_t v = 0;
-
-	if (s)
-		parse_int64(s, INT64_MIN, INT64_MAX, &v);
-	return v;
-}
-
 /* Adds one to name's counters in a growable list. */
 static int tally(struct report_count **v, size_t *n, size_t *cap, const char *name, bool concern)
 {
@@ -107,7 +99,7 @@ static int tally(struct report_count **v, size_t *n, size_t *cap, const char *na
 	return 0;
 }
 
-static int add_confirmed(struct report *r, const char *const *c)
+static int add_confirmed(struct report *r, const struct store_report_capture *c)
 {
 	struct report_item *it,
 	    *nv = realloc(r->confirmed, (size_t)(r->nconfirmed + 1) * sizeof(*nv));
@@ -118,32 +110,29 @@ static int add_confirmed(struct report *r, const char *const *c)
 	r->confirmed = nv;
 	it = &nv[r->nconfirmed++];
 	memset(it, 0, sizeof(*it));
-	snprintf(it->id, sizeof(it->id), "%s", c[0]);
-	it->time = num(c[1]);
-	snprintf(it->category, sizeof(it->category), "%s", c[2]);
-	it->severity = (int)num(c[3]);
-	snprintf(it->status, sizeof(it->status), "%s", c[4]);
-	snprintf(it->user, sizeof(it->user), "%s", c[5]);
-	snprintf(it->machine, sizeof(it->machine), "%s", c[6]);
-	snprintf(it->sha, sizeof(it->sha), "%s", c[7]);
-	it->hidden = (int)num(c[8]);
-	rec = json_loads(c[10] ? c[10] : "{}", 0, NULL);
+	snprintf(it->id, sizeof(it->id), "%s", c->id);
+	it->time = c->time_ms;
+	snprintf(it->category, sizeof(it->category), "%s", c->category);
+	it->severity = c->severity;
+	snprintf(it->status, sizeof(it->status), "%s", c->status);
+	snprintf(it->user, sizeof(it->user), "%s", c->user);
+	snprintf(it->machine, sizeof(it->machine), "%s", c->machine);
+	snprintf(it->sha, sizeof(it->sha), "%s", c->image_sha256);
+	it->hidden = c->image_hidden;
+	rec = json_loads(c->record ? c->record : "{}", 0, NULL);
 	it->context = strdup(json_string_value(json_object_get(rec, "context")) ?: "");
 	json_decref(rec);
 	return it->context ? 0 : -ENOMEM;
 }
 
-/* Columns: id, time, category, severity, status, user, machine, sha, hidden, decided, record. */
-static int build_row(const char *const *c, int n, void *ud)
+static int build_row(const struct store_report_capture *c, void *ud)
 {
 	struct build *b = ud;
 	struct report *r = b->r;
-	int64_t t = num(c[1]), decided = num(c[9]);
-	int sev = (int)num(c[3]), wk, cat;
-	bool concern = strcmp(c[4], "concern") == 0 || strcmp(c[4], "escalated") == 0;
+	int64_t t = c->time_ms, decided = c->decided_ms;
+	int sev = c->severity, wk, cat;
+	bool concern = strcmp(c->status, "concern") == 0 || strcmp(c->status, "escalated") == 0;
 
-	if (n < 11)
-		return -EIO;
 	wk = REPORT_WEEKS - 1 - (int)((r->start - t + WEEK_MS - 1) / WEEK_MS);
 	if (t >= r->start)
 		wk = REPORT_WEEKS - 1;
@@ -155,16 +144,16 @@ static int build_row(const char *const *c, int n, void *ud)
 		return 0;
 	r->total++;
 	r->concerns += concern;
-	r->false_positives += strcmp(c[4], "false-positive") == 0;
-	r->pending += strcmp(c[4], "new") == 0;
-	for (cat = 0; cat < r->ncats && strcmp(r->cats[cat], c[2]) != 0; cat++)
+	r->false_positives += strcmp(c->status, "false-positive") == 0;
+	r->pending += strcmp(c->status, "new") == 0;
+	for (cat = 0; cat < r->ncats && strcmp(r->cats[cat], c->category) != 0; cat++)
 		;
 	if (cat == r->ncats && r->ncats < REPORT_MAX_CATS)
-		snprintf(r->cats[r->ncats++], sizeof(r->cats[0]), "%s", c[2]);
+		snprintf(r->cats[r->ncats++], sizeof(r->cats[0]), "%s", c->category);
 	if (cat < r->ncats && sev >= 1 && sev <= 5)
 		r->by_cat_sev[cat][sev]++;
-	if (tally(&b->users, &b->nusers, &b->capusers, c[5], concern) < 0 ||
-	    tally(&b->machines, &b->nmachines, &b->capmachines, c[6], concern) < 0)
+	if (tally(&b->users, &b->nusers, &b->capusers, c->user, concern) < 0 ||
+	    tally(&b->machines, &b->nmachines, &b->capmachines, c->machine, concern) < 0)
 		return -ENOMEM;
 	if (decided) {
 		if (b->nwaits == b->capwaits) {
@@ -237,18 +226,10 @@ static int add_decision(const struct store_capture_event *d, void *ud)
 	return 0;
 }
 
-static int school_row(const char *const *c, int n, void *ud)
-{
-	if (n >= 1)
-		*(int64_t *)ud = num(c[0]);
-	return 0;
-}
-
 int report_build(struct store *s, const char *school, const char *week, struct report **out)
 {
 	struct report *r = calloc(1, sizeof(*r));
 	struct build b = {.r = r};
-	struct store_param p[3];
 	int ret;
 
 	if (!r)
@@ -261,25 +242,11 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 	for (int i = 0; i < REPORT_WEEKS; i++)
 		report_week_label(r->start - (int64_t)(REPORT_WEEKS - 1 - i) * WEEK_MS,
 		                  r->week_labels[i], sizeof(r->week_labels[i]));
-	p[0] = (struct store_param){.text = school};
-	ret = s->ops->query(s, "SELECT id FROM schools WHERE name = $1", p, 1, school_row,
-	                    &r->school_id, NULL);
-	if (ret == 0 && r->school_id == 0)
-		ret = -ENOENT;
+	ret = store_school_lookup(s, school, &r->school_id);
 	if (ret < 0)
 		goto fail;
-	p[0] = (struct store_param){.i = r->school_id, .is_int = true};
-	p[1] = (struct store_param){.i = r->start - (REPORT_WEEKS - 1) * WEEK_MS, .is_int = true};
-	p[2] = (struct store_param){.i = r->end, .is_int = true};
-	ret = s->ops->query(
-	    s,
-	    "SELECT c.id, c.time, c.category, c.severity, c.status, c.user_name, "
-	    "m.name, c.image_sha256, c.image_hidden, c.decided, CASE WHEN c.status "
-	    "IN ('concern', 'escalated') AND c.time >= CAST($3 AS BIGINT) - 604800000 "
-	    "THEN c.record END FROM captures c JOIN machines m ON m.id = c.machine_id "
-	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
-	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
-	    p, 3, build_row, &b, NULL);
+	ret = store_report_captures(s, r->school_id, r->start - (REPORT_WEEKS - 1) * WEEK_MS,
+	                            r->end, build_row, &b);
 	if (ret == 0 && r->nconfirmed)
 		ret = store_concern_events(s, r->school_id, r->start, r->end, add_decision, r);
 	if (ret < 0)

@@ -1,0 +1,49 @@
+/* store_report.c: what the weekly report counts: a school's captures over some weeks. */
+#include "store_report.h"
+
+#include "store_rows.h"
+
+struct report_cb {
+	store_report_fn fn;
+	void *ud;
+};
+
+static int report_row(const char *const *c, int n, void *ud)
+{
+	struct report_cb *cb = ud;
+	struct store_report_capture k;
+	struct store_row r;
+
+	store_row_init(&r, c, n, 11);
+	k = (struct store_report_capture){
+	    .id = store_row_text(&r, 0),
+	    .time_ms = store_row_int(&r, 1),
+	    .category = store_row_text(&r, 2),
+	    .severity = (int)store_row_int(&r, 3),
+	    .status = store_row_text(&r, 4),
+	    .user = store_row_text(&r, 5),
+	    .machine = store_row_text(&r, 6),
+	    .image_sha256 = store_row_text(&r, 7),
+	    .image_hidden = store_row_int(&r, 8) != 0,
+	    .decided_ms = store_row_int_or(&r, 9, 0),
+	    .record = store_row_nullable(&r, 10),
+	};
+	return r.err ? r.err : cb->fn(&k, cb->ud);
+}
+
+int store_report_captures(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                          store_report_fn fn, void *ud)
+{
+	struct store_param p[3] = {store_int(school_id), store_int(from_ms), store_int(to_ms)};
+	struct report_cb cb = {fn, ud};
+
+	return s->ops->query(
+	    s,
+	    "SELECT c.id, c.time, c.category, c.severity, c.status, c.user_name, "
+	    "m.name, c.image_sha256, c.image_hidden, c.decided, CASE WHEN c.status "
+	    "IN ('concern', 'escalated') AND c.time >= CAST($3 AS BIGINT) - 604800000 "
+	    "THEN c.record END FROM captures c JOIN machines m ON m.id = c.machine_id "
+	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
+	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
+	    p, 3, report_row, &cb, NULL);
+}

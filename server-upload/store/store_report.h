@@ -1,0 +1,26 @@
+/* store_report.h: what the weekly report counts: a school's captures over some weeks. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* One capture as the report counts it. */
+struct store_report_capture {
+	const char *id, *category, *status, *user, *machine, *image_sha256;
+	const char *record; /* the stored JSON, only for a concern of the last week; else NULL */
+	int64_t time_ms;
+	int64_t decided_ms; /* 0: not decided yet */
+	int severity;
+	bool image_hidden;
+};
+typedef int (*store_report_fn)(const struct store_report_capture *c, void *userdata);
+
+/*
+ * The captures of school_id taken in [from_ms, to_ms), highest severity first then
+ * oldest. Written once on store_ops.query for both back ends; 0, what fn returned, or
+ * -errno; never logs.
+ */
+int store_report_captures(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                          store_report_fn fn, void *ud);
