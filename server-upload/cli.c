@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "bundle.h"
 #include "digest.h"
 #include "pupil.h"
@@ -19,6 +20,7 @@
 #include "rfc3339.h"
 #include "server.h"
 #include "store_digest.h"
+#include "store_users.h"
 #include "token.h"
 
 struct args {
@@ -152,13 +154,74 @@ static int user_email(struct server *srv, const char *login, const char *email)
 	return r < 0 ? 1 : 0;
 }
 
+/* A password from stdin as an Argon2id string: 0, 1 (told why). */
+static int password_from_stdin(char hash[crypto_pwhash_STRBYTES])
+{
+	char pw[1025];
+	int r;
+
+	if (read_password(pw, sizeof(pw)) < 0) {
+		fprintf(stderr,
+		        "vigil-server: give the password (8 characters or more) on stdin\n");
+		return 1;
+	}
+	r = crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	sodium_memzero(pw, sizeof(pw));
+	return r == 0 ? 0 : fail_errno("password hash", -ENOMEM);
+}
+
+/* user disable|passwd|logout LOGIN: a leaver loses access at once (every session ends). */
+static int cmd_user_access(struct server *srv, const struct args *a)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	const char *verb = a->pos[0], *login = a->pos[1];
+	int64_t ended = 0;
+	int r;
+
+	if (strcmp(verb, "disable") == 0) {
+		r = store_user_disable(srv->store, login);
+	} else if (strcmp(verb, "passwd") == 0) {
+		if (password_from_stdin(hash))
+			return 1;
+		r = store_user_password_set(srv->store, login, hash);
+	} else if (strcmp(verb, "logout") == 0) {
+		struct store_user u;
+		char *old = NULL;
+		r = store_user_find(srv->store, login, &u, &old);
+		if (r == 0)
+			r = store_user_sessions_end(srv->store, login, &ended);
+		free(old);
+	} else {
+		return 2;
+	}
+	if (r == -ENOENT) {
+		fprintf(stderr, "vigil-server: no user \"%s\"\n", login);
+		return 1;
+	}
+	if (r < 0)
+		return fail_errno(verb, r);
+	audit_record(srv->store, "system", 0,
+	             strcmp(verb, "disable") == 0  ? "user-disable"
+	             : strcmp(verb, "passwd") == 0 ? "user-passwd"
+	                                           : "user-logout",
+	             NULL, login);
+	printf("user %s: %s; every session ended\n", login,
+	       strcmp(verb, "disable") == 0  ? "disabled"
+	       : strcmp(verb, "passwd") == 0 ? "password changed"
+	                                     : "signed out");
+	return 0;
+}
+
 static int cmd_user(struct server *srv, const struct args *a)
 {
-	char pw[1025], hash[crypto_pwhash_STRBYTES];
+	char hash[crypto_pwhash_STRBYTES];
 	int r;
 
 	if (a->npos == 3 && strcmp(a->pos[0], "email") == 0)
 		return user_email(srv, a->pos[1], a->pos[2]);
+	if (a->npos == 2 && strcmp(a->pos[0], "add") != 0)
+		return cmd_user_access(srv, a);
 	if (a->npos != 2 || strcmp(a->pos[0], "add") != 0 || !a->role)
 		return 2;
 	if (a->email && !email_ok(a->email)) {
@@ -171,20 +234,18 @@ static int cmd_user(struct server *srv, const struct args *a)
 		fprintf(stderr, "vigil-server: --role is moderator, headteacher or technician\n");
 		return 2;
 	}
+	if (strcmp(a->role, "headteacher") == 0 && !a->school) {
+		/* A headteacher sees one school's captures and reports; without a school the
+		 * account would see every school's. */
+		fprintf(stderr, "vigil-server: a headteacher needs --school NAME\n");
+		return 2;
+	}
 	if (!school_name_ok(a->pos[1])) {
 		fprintf(stderr, "vigil-server: bad login\n");
 		return 2;
 	}
-	if (read_password(pw, sizeof(pw)) < 0) {
-		fprintf(stderr,
-		        "vigil-server: give the password (8 characters or more) on stdin\n");
+	if (password_from_stdin(hash))
 		return 1;
-	}
-	r = crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	                      crypto_pwhash_MEMLIMIT_INTERACTIVE);
-	sodium_memzero(pw, sizeof(pw));
-	if (r != 0)
-		return fail_errno("password hash", -ENOMEM);
 	r = srv->store->ops->user_add(srv->store, a->pos[1], a->role, a->school, hash,
 	                              rfc3339_now_ms());
 	if (r == -EEXIST)
@@ -443,7 +504,7 @@ static const struct {
     {"school", cmd_school, "school add|revoke NAME | school alerts NAME [options]"},
     {"user", cmd_user,
      "user add --role moderator|headteacher|technician [--school NAME] [--email ADDR] LOGIN"
-     " | user email LOGIN ADDR|none"},
+     " | user email LOGIN ADDR|none | user disable|passwd|logout LOGIN"},
     {"machine", cmd_machine, "machine revoke [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},

@@ -19,6 +19,7 @@
 #include "retention.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "signin.h"
 #include "watch.h"
 #include "web.h"
 
@@ -196,6 +197,7 @@ int server_run(struct config *cfg)
 	    .listen_fd = fd,
 	    .threads = cfg->threads,
 	    .max_connections = cfg->max_connections,
+	    .trusted_proxy = cfg->trusted_proxy,
 	    .timeout = cfg->timeout,
 	    .max_body = cfg->max_body,
 	    .tls_cert_pem = cert,
@@ -211,6 +213,7 @@ int server_run(struct config *cfg)
 		server_close(&srv);
 		goto out;
 	}
+	signin_init(); /* before the first sign-in, so unknown logins cost what known ones do */
 	log_listening(fd, &srv);
 	if ((r = alerts_start(&srv, &alerts)) < 0)
 		log_error("alerts: cannot start the worker: %s", strerror(-r));

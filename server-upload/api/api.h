@@ -1,6 +1,8 @@
 /* api.h: the HTTP endpoints of vigil-server (agent API and health check). */
 #pragma once
 
+#include <stddef.h>
+
 #include "http.h"
 #include "store.h"
 
@@ -28,5 +30,7 @@ void api_auth_early(void *ctx, struct http_request *req, struct http_response *r
 int api_auth_machine(struct server *srv, struct http_request *req, struct http_response *resp,
                      struct store_machine *m);
 
-/* A technician's HTTP Basic credentials (Argon2id). Returns 0, or replies 401/503. */
-int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp);
+/* A technician's HTTP Basic credentials, through the sign-in limits and checks
+ * (signin.h). Returns 0 with the login in who, or replies 401/429/503. */
+int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp,
+                        char *who, size_t who_size);

@@ -7,7 +7,9 @@
 
 #include "api.h"
 #include "log.h"
+#include "rfc3339.h"
 #include "server.h"
+#include "signin.h"
 #include "token.h"
 
 int api_auth_machine(struct server *srv, struct http_request *req, struct http_response *resp,
@@ -64,32 +66,37 @@ static char *basic_credentials(const char *v, const char **password)
 	return buf;
 }
 
-int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp)
+int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp,
+                        char *who, size_t who_size)
 {
 	const char *password = NULL;
 	char *login = basic_credentials(http_request_header(req, "Authorization"), &password);
-	char *hash = NULL, *role = NULL;
+	struct store_user u;
+	char peer[64];
 	int r = -EPERM;
 
 	resp->www_auth = "Basic realm=\"vigil\"";
-	if (login) {
-		r = srv->store->ops->user_get(srv->store, login, &hash, &role);
-		if (r == 0 && (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0 ||
-		               strcmp(role, "technician") != 0))
-			r = -EPERM;
-		if (r == -ENOENT)
+	http_request_peer(req, peer, sizeof(peer));
+	/* The web sign-in's limits and checks: counted first, per login and address. */
+	if (login && *login && strlen(login) <= 100 && strlen(password) <= 1024) {
+		r = signin_check(srv, login, password, peer, rfc3339_now_ms(), &u);
+		if (r == 0 && strcmp(u.role, "technician") != 0)
 			r = -EPERM;
 	}
-	if (r == -EPERM)
+	if (r == -EPERM) {
 		http_reply_error(resp, 401, NULL, "a technician's login and password are needed");
-	else if (r < 0)
-		http_reply_error(resp, 503, NULL, "storage unavailable; retry later");
-	else
+	} else if (r == -EBUSY) {
 		resp->www_auth = NULL;
+		http_reply_error(resp, 429, NULL,
+		                 "too many failed sign-ins; wait 15 minutes and try again");
+	} else if (r < 0) {
+		http_reply_error(resp, 503, NULL, "storage unavailable; retry later");
+	} else {
+		resp->www_auth = NULL;
+		snprintf(who, who_size, "%s", u.login);
+	}
 	if (login)
 		sodium_memzero(login, strlen(login) + 1 + strlen(password));
 	free(login);
-	free(hash);
-	free(role);
 	return r;
 }

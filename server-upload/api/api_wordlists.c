@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "audit.h"
 #include "log.h"
 #include "server.h"
 
@@ -94,11 +95,12 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 	struct server *srv = ctx;
 	const char *name = http_request_path(req) + strlen(LISTS_PREFIX);
 	struct bundle_msgs msgs = {0};
+	char who[128], detail[160];
 	const char *body;
 	size_t len;
 	int r;
 
-	if (api_auth_technician(srv, req, resp) < 0)
+	if (api_auth_technician(srv, req, resp, who, sizeof(who)) < 0)
 		return;
 	if (!bundle_name_ok(name)) {
 		http_reply_error(
@@ -108,6 +110,12 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 	}
 	body = http_request_body(req, &len);
 	r = wordlists_put(srv->lists, name, remove ? NULL : body, len, &msgs);
+	if (r == 0) {
+		/* Who changed what the agents look for is part of the record. */
+		snprintf(detail, sizeof(detail), "%s (API)", name);
+		audit_record(srv->store, who, 0, remove ? "wordlist-delete" : "wordlist-save", NULL,
+		             detail);
+	}
 	reply_edit(srv, resp, name, r, &msgs);
 	bundle_msgs_clear(&msgs);
 }

@@ -34,6 +34,7 @@ struct http_server {
 	size_t nroutes;
 	void *ctx;
 	size_t max_body;
+	char *trusted_proxy; /* NULL: X-Forwarded-For is never believed */
 };
 
 struct http_request {
@@ -106,10 +107,11 @@ const char *http_request_arg(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-void http_request_peer(struct http_request *req, char *buf, size_t size)
+/* The TCP peer's address as text, "" when unknown. */
+static void tcp_peer(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	buf[0] = '\0';
@@ -119,6 +121,45 @@ void http_request_peer(struct http_request *req, char *buf, size_t size)
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
 		          (socklen_t)size);
+}
+
+int http_forwarded_client(const char *xff, char *buf, size_t size)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char last[INET6_ADDRSTRLEN + 2];
+	const char *start, *end;
+	size_t n;
+	int af;
+
+	/* The proxy appends the address it saw last; earlier entries are the client's word. */
+	if (!xff)
+		return -ENOENT;
+	end = xff + strlen(xff);
+	while (end > xff && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	start = end;
+	while (start > xff && start[-1] != ',')
+		start--;
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	n = (size_t)(end - start);
+	if (n == 0 || n >= sizeof(last))
+		return -EINVAL;
+	memcpy(last, start, n);
+	last[n] = '\0';
+	af = strchr(last, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, last, bin) != 1 || !inet_ntop(af, bin, buf, (socklen_t)size))
+		return -EINVAL;
+	return 0;
+}
+
+void http_request_peer(struct http_request *req, char *buf, size_t size)
+{
+	const char *proxy = req->server->trusted_proxy;
+
+	tcp_peer(req->conn, buf, size);
+	if (proxy && strcmp(buf, proxy) == 0)
+		http_forwarded_client(http_request_header(req, "X-Forwarded-For"), buf, size);
 }
 
 bool http_request_tls(struct http_request *req)
@@ -401,6 +442,11 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	s->nroutes = nroutes;
 	s->ctx = ctx;
 	s->max_body = cfg->max_body;
+	if (cfg->trusted_proxy && !(s->trusted_proxy = strdup(cfg->trusted_proxy))) {
+		free(s->routes);
+		free(s);
+		return -ENOMEM;
+	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
 	if (cfg->listen_fd >= 0)
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
@@ -423,6 +469,7 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
 	                             MHD_OPTION_END);
 	if (!s->daemon) {
+		free(s->trusted_proxy);
 		free(s->routes);
 		free(s);
 		return -EIO;
@@ -455,6 +502,7 @@ void http_stop(struct http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	free(s->trusted_proxy);
 	free(s->routes);
 	free(s);
 }

@@ -38,6 +38,7 @@ struct http_config {
 	unsigned int timeout; /* seconds of silence before a connection is closed */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */
 	const char *tls_cert_pem, *tls_key_pem; /* NULL for plain HTTP */
+	const char *trusted_proxy; /* its X-Forwarded-For names the client; NULL: none */
 };
 
 /*
@@ -72,8 +73,12 @@ const char *http_request_body(const struct http_request *req, size_t *len);
 const char *http_request_cookie(struct http_request *req, const char *name);
 /* A query-string argument (decoded), NULL if absent. */
 const char *http_request_arg(struct http_request *req, const char *name);
-/* The peer's address as text ("127.0.0.1", "::1"), "" when unknown. */
+/* The client's address as text ("127.0.0.1", "::1"), "" when unknown: the TCP peer, or,
+ * when the peer is the trusted proxy, the last address of its X-Forwarded-For. */
 void http_request_peer(struct http_request *req, char *buf, size_t size);
+/* The last address of an X-Forwarded-For value, checked and written as inet_ntop
+ * writes it: 0, -ENOENT (no header), -EINVAL. Pure; split out for tests. */
+int http_forwarded_client(const char *xff, char *buf, size_t size);
 /* True when the connection is HTTPS (cookies get Secure). */
 bool http_request_tls(struct http_request *req);
 

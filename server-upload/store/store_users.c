@@ -9,7 +9,7 @@
 
 #include "store_rows.h"
 
-#define USER_COLS "SELECT u.id, u.login, u.role, u.school_id, sc.name, u.password_hash"
+#define USER_COLS "SELECT u.id, u.login, u.role, u.school_id, sc.name, u.password_hash, u.disabled"
 
 struct user_cb {
 	struct store_user *u;
@@ -17,7 +17,7 @@ struct user_cb {
 	bool found;
 };
 
-/* USER_COLS, then the session's CSRF token when ncols is 7. */
+/* USER_COLS, then the session's CSRF token when ncols is 8. */
 static int user_row(const char *const *c, int n, void *ud, int ncols)
 {
 	struct user_cb *cb = ud;
@@ -33,8 +33,9 @@ static int user_row(const char *const *c, int n, void *ud, int ncols)
 	u->school_id = store_row_int_or(&r, 3, 0);
 	snprintf(u->school, sizeof(u->school), "%s", store_row_text(&r, 4));
 	hash = store_row_text(&r, 5);
-	if (ncols == 7)
-		snprintf(u->csrf, sizeof(u->csrf), "%s", store_row_text(&r, 6));
+	u->disabled = store_row_int(&r, 6) != 0;
+	if (ncols == 8)
+		snprintf(u->csrf, sizeof(u->csrf), "%s", store_row_text(&r, 7));
 	if (r.err)
 		return r.err;
 	free(cb->hash);
@@ -46,12 +47,12 @@ static int user_row(const char *const *c, int n, void *ud, int ncols)
 
 static int login_row(const char *const *c, int n, void *ud)
 {
-	return user_row(c, n, ud, 6);
+	return user_row(c, n, ud, 7);
 }
 
 static int session_row(const char *const *c, int n, void *ud)
 {
-	return user_row(c, n, ud, 7);
+	return user_row(c, n, ud, 8);
 }
 
 int store_session_user(struct store *s, const char *id_hash, int64_t now_ms, struct store_user *out)
@@ -61,7 +62,9 @@ int store_session_user(struct store *s, const char *id_hash, int64_t now_ms, str
 	int r = s->ops->query(s,
 	                      USER_COLS ", s.csrf FROM sessions s JOIN users u ON u.id = "
 	                                "s.user_id LEFT JOIN schools sc ON sc.id = u.school_id "
-	                                "WHERE s.id_hash = $1 AND s.expires > CAST($2 AS BIGINT)",
+	                                "WHERE s.id_hash = $1 AND s.expires > CAST($2 AS BIGINT) "
+	                                "AND u.disabled = 0 AND (u.role <> 'headteacher' OR "
+	                                "u.school_id IS NOT NULL)",
 	                      p, 2, session_row, &cb, NULL);
 
 	free(cb.hash);
@@ -114,4 +117,43 @@ int store_sessions_expire(struct store *s, int64_t now_ms)
 
 	return s->ops->query(s, "DELETE FROM sessions WHERE expires < CAST($1 AS BIGINT)", &p, 1,
 	                     NULL, NULL, NULL);
+}
+
+int store_user_sessions_end(struct store *s, const char *login, int64_t *ended)
+{
+	struct store_param p = store_text(login);
+	int64_t n = 0;
+	int r = s->ops->query(s,
+	                      "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE "
+	                      "login = $1)",
+	                      &p, 1, NULL, NULL, &n);
+
+	if (r == 0 && ended)
+		*ended = n;
+	return r;
+}
+
+int store_user_disable(struct store *s, const char *login)
+{
+	struct store_param p = store_text(login);
+	int64_t n = 0;
+	int r = s->ops->query(s, "UPDATE users SET disabled = 1 WHERE login = $1", &p, 1, NULL,
+	                      NULL, &n);
+
+	if (r == 0 && n == 0)
+		return -ENOENT;
+	return r < 0 ? r : store_user_sessions_end(s, login, NULL);
+}
+
+int store_user_password_set(struct store *s, const char *login, const char *password_hash)
+{
+	struct store_param p[2] = {store_text(password_hash), store_text(login)};
+	int64_t n = 0;
+	int r =
+	    s->ops->query(s, "UPDATE users SET password_hash = $1, disabled = 0 WHERE login = $2",
+	                  p, 2, NULL, NULL, &n);
+
+	if (r == 0 && n == 0)
+		return -ENOENT;
+	return r < 0 ? r : store_user_sessions_end(s, login, NULL);
 }

@@ -1,6 +1,7 @@
 /* store_users.h: web users and their sign-in sessions. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -17,10 +18,12 @@ struct store_user {
 	char role[16];    /* "moderator", "headteacher", "technician" */
 	char school[128]; /* "" for every school */
 	char csrf[44];    /* the session's CSRF token: TOKEN_BUF of token.h (sessions only) */
+	bool disabled;    /* user disable: no sign-in, no session */
 };
 
-/* The user of the live session whose id hashes to id_hash: 0, -ENOENT (none, or expired
- * at now_ms), -errno. *out is unset on error. */
+/* The user of the live session whose id hashes to id_hash: 0, -ENOENT (none, expired at
+ * now_ms, a disabled user's, or a headteacher's without a school), -errno. *out is unset
+ * on error. */
 int store_session_user(struct store *s, const char *id_hash, int64_t now_ms,
                        struct store_user *out);
 
@@ -38,3 +41,12 @@ int store_session_delete(struct store *s, const char *id_hash);
 
 /* Deletes the sessions that expired before now_ms. */
 int store_sessions_expire(struct store *s, int64_t now_ms);
+
+/* Ends every session of login; *ended (may be NULL) gets how many. */
+int store_user_sessions_end(struct store *s, const char *login, int64_t *ended);
+
+/* Marks login disabled (no sign-in, no API) and ends its sessions: 0, -ENOENT. */
+int store_user_disable(struct store *s, const char *login);
+
+/* Sets login's Argon2id string, enables it again and ends its sessions: 0, -ENOENT. */
+int store_user_password_set(struct store *s, const char *login, const char *password_hash);

@@ -1,7 +1,6 @@
 /* web_auth.c: web sign-in: sessions in hashed cookies, CSRF tokens, login rate limits. */
 #include <errno.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "log.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "signin.h"
 #include "store_users.h"
 #include "web.h"
 
@@ -18,67 +18,13 @@
  * A session is 32 random bytes in the cookie "vigil_session" (HttpOnly, SameSite=Strict,
  * Secure over TLS); the database holds only its SHA-256, the user and a per-session CSRF
  * token that every form carries and every POST must echo. Signing in always makes a new
- * session (a cookie planted before sign-in is never promoted). Failed sign-ins are
- * counted in memory per login and per address: WEB_LOGIN_FAILS_* within
- * WEB_LOGIN_WINDOW_MS lock that login or address out (429) until the window passes.
+ * session (a cookie planted before sign-in is never promoted). Sign-in attempts are
+ * counted in the database per login and per client address before the password is
+ * checked (signin.h): past the limits the answer is 429 until the window passes. A
+ * disabled user's sessions are ended, and a headteacher without a school has none.
  */
-#define WEB_SESSION_MS        (8LL * 3600 * 1000)
-#define WEB_LOGIN_WINDOW_MS   (15LL * 60 * 1000)
-#define WEB_LOGIN_FAILS_LOGIN 5
-#define WEB_LOGIN_FAILS_PEER  20
-#define WEB_LIMIT_SLOTS       1024
-#define COOKIE                "vigil_session"
-
-struct fail_slot {
-	char key[160]; /* "l:LOGIN" or "a:ADDRESS" */
-	int64_t start;
-	int count;
-};
-
-static struct fail_slot fails[WEB_LIMIT_SLOTS];
-static pthread_mutex_t fails_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The slot of key (lock held), reusing an expired or the oldest one. */
-static struct fail_slot *fail_find(const char *key, int64_t now, bool create)
-{
-	struct fail_slot *oldest = &fails[0];
-
-	for (size_t i = 0; i < WEB_LIMIT_SLOTS; i++) {
-		struct fail_slot *f = &fails[i];
-		if (f->key[0] && strcmp(f->key, key) == 0) {
-			if (now - f->start > WEB_LOGIN_WINDOW_MS)
-				f->count = 0, f->start = now;
-			return f;
-		}
-		if (f->start < oldest->start)
-			oldest = f;
-	}
-	if (!create)
-		return NULL;
-	snprintf(oldest->key, sizeof(oldest->key), "%s", key);
-	oldest->start = now;
-	oldest->count = 0;
-	return oldest;
-}
-
-static bool limited(const char *key, int max, int64_t now)
-{
-	struct fail_slot *f;
-	bool r;
-
-	pthread_mutex_lock(&fails_lock);
-	f = fail_find(key, now, false);
-	r = f && f->count >= max;
-	pthread_mutex_unlock(&fails_lock);
-	return r;
-}
-
-static void count_fail(const char *key, int64_t now)
-{
-	pthread_mutex_lock(&fails_lock);
-	fail_find(key, now, true)->count++;
-	pthread_mutex_unlock(&fails_lock);
-}
+#define WEB_SESSION_MS (8LL * 3600 * 1000)
+#define COOKIE         "vigil_session"
 
 /* The session cookie's value, or NULL. */
 static const char *session_cookie(struct http_request *req)
@@ -248,28 +194,12 @@ static int session_start(struct web_ctx *w, const struct web_user *u)
 	return r;
 }
 
-static int check_password(struct web_ctx *w, const char *login, const char *password,
-                          struct web_user *u)
-{
-	struct store_user su;
-	char *hash = NULL;
-	int r = store_user_find(w->srv->store, login, &su, &hash);
-
-	if (r == -ENOENT)
-		r = -EPERM;
-	if (r == 0 && crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
-		r = -EPERM;
-	if (r == 0)
-		web_user_set(u, &su);
-	free(hash);
-	return r;
-}
-
 void web_login_post(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w = {.srv = ctx, .req = req, .resp = resp, .now = rfc3339_now_ms()};
-	char peer[64], kl[160], kp[80];
+	char peer[64];
 	const char *login, *password;
+	struct store_user su;
 	struct web_user u = {0};
 	int r;
 
@@ -280,26 +210,21 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 	login = web_field(&w, "login");
 	password = web_field(&w, "password");
 	http_request_peer(req, peer, sizeof(peer));
-	snprintf(kl, sizeof(kl), "l:%.150s", login ? login : "");
-	snprintf(kp, sizeof(kp), "a:%s", peer);
-	if (limited(kl, WEB_LOGIN_FAILS_LOGIN, w.now) || limited(kp, WEB_LOGIN_FAILS_PEER, w.now)) {
-		log_warning("web: sign-in refused for a while (too many failures) for a login "
-		            "from %s",
-		            peer);
-		login_page(&w, 429, "Too many failed sign-ins. Wait 15 minutes and try again.");
-		goto out;
-	}
 	if (!login || !password || !*login || strlen(login) > 100 || strlen(password) > 1024) {
 		login_page(&w, 400, "Give your login and password.");
 		goto out;
 	}
-	r = check_password(&w, login, password, &u);
+	r = signin_check(w.srv, login, password, peer, w.now, &su);
+	if (r == -EBUSY) {
+		login_page(&w, 429, "Too many failed sign-ins. Wait 15 minutes and try again.");
+		goto out;
+	}
 	if (r == -EPERM) {
-		count_fail(kl, w.now);
-		count_fail(kp, w.now);
 		login_page(&w, 401, "Wrong login or password.");
 		goto out;
 	}
+	if (r == 0)
+		web_user_set(&u, &su);
 	if (r < 0 || (r = session_start(&w, &u)) < 0) {
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;

@@ -131,6 +131,31 @@ static void test_bearer(void)
 	CHECK(http_parse_bearer(long_value) == NULL, "over-long token");
 }
 
+/* The client behind the trusted proxy: the last X-Forwarded-For entry, checked. */
+static void test_forwarded(void)
+{
+	static const struct {
+		const char *xff, *want; /* want NULL: refused */
+	} rows[] = {
+	    {"10.0.0.1", "10.0.0.1"},
+	    {"203.0.113.9, 10.0.0.1", "10.0.0.1"},
+	    {"1.2.3.4,10.0.0.2 ", "10.0.0.2"},
+	    {"10.0.0.1, 2001:DB8:0::1", "2001:db8::1"},
+	    {"10.0.0.1, evil", NULL},
+	    {"10.0.0.1,", NULL},
+	    {"", NULL},
+	    {"10.0.0.1, 10.0.0.256", NULL},
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int r = http_forwarded_client(rows[i].xff, buf, sizeof(buf));
+		CHECK(rows[i].want ? r == 0 && strcmp(buf, rows[i].want) == 0 : r < 0,
+		      "X-Forwarded-For %s: %d %s", rows[i].xff, r, r == 0 ? buf : "");
+	}
+	CHECK(http_forwarded_client(NULL, buf, sizeof(buf)) == -ENOENT, "no header");
+}
+
 static void test_config(void)
 {
 	struct config c;
@@ -245,6 +270,7 @@ int main(void)
 	test_tokens();
 	test_list_names();
 	test_bearer();
+	test_forwarded();
 	test_config();
 	test_urlhost();
 	printf("%s\n", failures ? "FAILED" : "all passed");

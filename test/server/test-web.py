@@ -13,6 +13,7 @@ import subprocess
 import sys
 import struct
 import tempfile
+import threading
 import time
 import traceback
 import urllib.parse
@@ -315,6 +316,99 @@ def technician_pages(c):
     check(not os.path.exists(os.path.join(c.srv.lists, 'bullying.txt')), 'refused file not written')
     r = expect(t.req('GET', '/wordlists'), 200, 'wordlists')
     check('self-harm.txt:12' in r.text, 'per-rule counts list the rule')
+
+
+def login_from(c, login, password, client, proxy_chain=''):
+    """A sign-in through the trusted proxy (127.0.0.1) for client address client."""
+    return Web(c.srv).req('POST', '/login', {'login': login, 'password': password},
+                          headers={'X-Forwarded-For': proxy_chain + client})
+
+
+@st.test
+def sign_in_limits(c):
+    for login in ('par', 'victim2', 'timing'):
+        c.srv.admin('user', 'add', '--role', 'moderator', login, stdin=PASSWORD + '\n')
+    c.srv.stop()
+    c.srv.start(['--trusted-proxy', '127.0.0.1', '--cookie-secure', 'yes'])
+    # Behind the proxy every request comes from 127.0.0.1: the limit counts each client
+    # by the proxy's X-Forwarded-For (its last entry; what the client wrote before is not
+    # believed), so one client's failures lock out that client, not the school.
+    for i in range(20):
+        expect(login_from(c, 'nobody%d' % i, 'wrong', '10.0.0.1', proxy_chain='10.9.9.%d, ' % i),
+               401, 'failure %d from 10.0.0.1' % i)
+    expect(login_from(c, 'nobody', 'wrong', '10.0.0.1'), 429, '21st failure from 10.0.0.1')
+    r = expect(login_from(c, 'mod', PASSWORD, '10.0.0.2'), 303, 'another client signs in')
+    check('; Secure' in r.headers.get('set-cookie', ''),
+          'cookie-secure: Secure behind a TLS proxy: %r' % r.headers.get('set-cookie'))
+    # Counted before the password is checked: 16 guesses at once get at most 5 checks.
+    results = []
+    lock = threading.Lock()
+
+    def guess(i):
+        for _ in range(3):  # a connection a busy worker let time out is tried again
+            try:
+                status = login_from(c, 'par', 'guess %d' % i, '10.0.1.%d' % i).status
+                break
+            except OSError as e:
+                status = str(e)
+        with lock:
+            results.append(status)
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(len(results) == 16 and results.count(401) <= 5 and results.count(429) >= 11,
+          '16 parallel guesses: %d checked (401), %d refused (429): %r' % (
+              results.count(401), results.count(429), sorted(results)))
+    # The counters are in the database: a restart does not reset them.
+    for i in range(5):
+        expect(login_from(c, 'victim2', 'guess %d' % i, '10.0.2.%d' % i), 401, 'failure %d' % i)
+    c.srv.stop()
+    c.srv.start(['--trusted-proxy', '127.0.0.1'])
+    expect(login_from(c, 'victim2', PASSWORD, '10.0.2.9'), 429, 'locked after a restart')
+    # An unknown login costs what a known one does (a dummy hash is verified).
+    def timed(login, client):
+        t0 = time.time()
+        expect(login_from(c, login, 'not the password', client), 401, 'wrong ' + login)
+        return time.time() - t0
+    known = sorted(timed('timing', '10.0.3.%d' % i) for i in range(4))[1:3]
+    unknown = sorted(timed('nosuchuser%d' % i, '10.0.4.%d' % i) for i in range(4))[1:3]
+    k, u = sum(known) / 2, sum(unknown) / 2
+    print('  sign-in of a known login %.1f ms, of an unknown one %.1f ms' % (k * 1e3, u * 1e3))
+    check(u > 0.5 * k, 'unknown login answered in %.1f ms, known in %.1f ms' % (u * 1e3, k * 1e3))
+
+
+@st.test
+def leavers_and_headteachers(c):
+    # A headteacher without a school would see every school: refused at user add, and a
+    # row left by an older server cannot sign in.
+    p = c.srv.admin('user', 'add', '--role', 'headteacher', 'head-all', stdin=PASSWORD + '\n',
+                    check_ok=False)
+    check(p.returncode == 2 and '--school' in p.stderr, 'headteacher without --school: %r' % p.stderr)
+    c.srv.sql("INSERT INTO users (login, role, school_id, password_hash, created) SELECT "
+              "'head-all', 'headteacher', NULL, password_hash, 0 FROM users WHERE login = 'mod'")
+    expect(login_from(c, 'head-all', PASSWORD, '10.0.5.1'), 401, 'headteacher of every school')
+    # A leaver: disable ends the sessions and sign-in; passwd sets a new password and
+    # ends the sessions; logout ends them.
+    c.srv.admin('user', 'add', '--role', 'moderator', 'leaver', stdin=PASSWORD + '\n')
+    w = Web(c.srv)
+    w.login('leaver')
+    expect(w.req('GET', '/captures'), 200, 'leaver signed in')
+    p = c.srv.admin('user', 'disable', 'leaver')
+    check('disabled' in p.stdout, p.stdout)
+    expect(w.req('GET', '/captures'), 303, 'session ended by user disable')
+    expect(login_from(c, 'leaver', PASSWORD, '10.0.5.2'), 401, 'a disabled user cannot sign in')
+    c.srv.admin('user', 'passwd', 'leaver', stdin='a new password 42\n')
+    expect(login_from(c, 'leaver', PASSWORD, '10.0.5.3'), 401, 'old password')
+    w.login('leaver', password='a new password 42')
+    c.srv.admin('user', 'logout', 'leaver')
+    expect(w.req('GET', '/captures'), 303, 'session ended by user logout')
+    p = c.srv.admin('user', 'disable', 'nobody-at-all', check_ok=False)
+    check(p.returncode == 1 and 'no user' in p.stderr, 'unknown user: %r' % p.stderr)
+    rows = c.srv.sql("SELECT action, detail FROM audit WHERE action LIKE 'user-%' ORDER BY id")
+    check(['user-disable', 'leaver'] in rows and ['user-passwd', 'leaver'] in rows and
+          ['user-logout', 'leaver'] in rows, 'audited: %r' % rows)
 
 
 @st.test
