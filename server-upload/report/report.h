@@ -11,10 +11,11 @@ struct blobs;
 #define REPORT_WEEKS         12 /* the chart: this week and the 11 before */
 #define REPORT_MAX_CATS      32
 #define REPORT_TOP           10
-#define REPORT_MAX_DECISIONS 20 /* of one confirmed concern, oldest first */
+#define REPORT_NAME_BUF      257 /* a name of 64 characters (CAPTURE_MAX_NAME) in UTF-8 */
+#define REPORT_MAX_DECISIONS 20  /* of one confirmed concern, oldest first */
 
 struct report_count {
-	char name[128];
+	char name[REPORT_NAME_BUF];
 	long captures, concerns;
 };
 
@@ -25,7 +26,8 @@ struct report_decision {
 };
 
 struct report_item {
-	char id[40], category[80], user[128], machine[128], sha[72], status[24];
+	char id[40], category[REPORT_NAME_BUF], user[REPORT_NAME_BUF], machine[REPORT_NAME_BUF];
+	char sha[72], status[24];
 	char *context; /* malloc'd */
 	int severity, hidden;
 	int64_t time;
@@ -36,7 +38,7 @@ struct report_item {
 struct report {
 	char school[128], week[16];
 	int64_t school_id, start, end; /* the week: [start, end) ms, Monday 00:00 UTC */
-	char cats[REPORT_MAX_CATS][80];
+	char cats[REPORT_MAX_CATS][REPORT_NAME_BUF];
 	long by_cat_sev[REPORT_MAX_CATS][6]; /* [category][severity 1..5] */
 	int ncats;
 	char week_labels[REPORT_WEEKS][16];

@@ -37,6 +37,7 @@ SLACK = 0.5  # points: rounding in the PDF and in pdftotext's boxes
 WEEK = '2026-W48'
 LONG_SCHOOL = "St Bartholomew's Church of England Primary Academy"
 LONG_USER = 'Maximilian-Alexander.Fotheringham-Worthington-Smythe.Year11.2026'  # 64
+CJK_USER = '山田太郎' * 16  # 64 characters, 192 bytes
 LONG_MACHINE = 'SCIENCE-BLOCK-UPSTAIRS-LAB-3-WORKSTATION-NUMBER-0042-NEAR-WINDOW'
 LONG_CATEGORY = 'online-safety-concerns-raised-by-the-designated-safeguarding-lead'[:64]
 NOSPACE_CONTEXT = ('ctxstart' + 'x' * 240 + 'ctxend')[:256]
@@ -157,7 +158,7 @@ def setup(c):
     ids = []
     for i, ctx in enumerate((NOSPACE_CONTEXT, WIDE_CONTEXT, 'short one')):
         ids.append(post(c, tokens[LONG_SCHOOL], time='2026-11-24T1%d:00:00Z' % i,
-                        user=LONG_USER, machine=LONG_MACHINE, context=ctx,
+                        user=CJK_USER if i == 1 else LONG_USER, machine=LONG_MACHINE, context=ctx,
                         image=st.png(900, 500, noise=30),
                         reason={'category': LONG_CATEGORY, 'severity': 4, 'phrase': 'x',
                                 'matched': 'x', 'rule': 'x.txt:1'}))
@@ -183,7 +184,7 @@ def long_names_inside_margins(c):
     check(squeeze('Week %s' % WEEK) in first, 'the week under the title')
     labels = {w[0] for w in rep.pages[0][2]}
     check(all('W%d' % n in labels for n in range(37, 49)), 'the chart labels W37 to W48')
-    for s in (LONG_USER, LONG_MACHINE, LONG_CATEGORY, NOSPACE_CONTEXT, WIDE_CONTEXT):
+    for s in (LONG_USER, CJK_USER, LONG_MACHINE, LONG_CATEGORY, NOSPACE_CONTEXT, WIDE_CONTEXT):
         check(squeeze(s) in squeeze(rep.all), 'printed whole: %r' % s[:40])
     check('\ufffd' not in rep.all, 'no replacement characters (multi-byte text kept whole)')
     check(squeeze(LONG_NOTE[:300]) in squeeze(rep.all), 'the long note, wrapped')
