@@ -55,6 +55,36 @@ static void thumbnail(struct html *h, const struct report_item *it, struct blobs
 	free(png);
 }
 
+/* Who decided what on a concern, and their notes, oldest first. */
+static void decisions(struct html *h, const struct report_item *it)
+{
+	char when[40];
+
+	if (!it->ndecisions)
+		return;
+	html_raw(h, "<ul class=\"decisions\">");
+	for (int i = 0; i < it->ndecisions; i++) {
+		const struct report_decision *e = &it->decisions[i];
+		time_t t = (time_t)(e->time / 1000);
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%a %d %b %H:%M", &tm))
+			when[0] = '\0';
+		html_raw(h, "<li>");
+		html_text(h, when);
+		html_raw(h, " · ");
+		html_text(h, e->login);
+		html_raw(h, ": <strong>");
+		html_text(h, e->action);
+		html_raw(h, "</strong>");
+		if (*e->text) {
+			html_raw(h, " — ");
+			html_text(h, e->text);
+		}
+		html_raw(h, "</li>");
+	}
+	html_raw(h, "</ul>");
+}
+
 static void counts_table(const struct report *r, struct html *h)
 {
 	long col[6] = {0};
@@ -162,7 +192,9 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 		html_text(h, it->user);
 		html_raw(h, "<br><q>");
 		html_text(h, it->context);
-		html_raw(h, "</q></td></tr>");
+		html_raw(h, "</q>");
+		decisions(h, it);
+		html_raw(h, "</td></tr>");
 	}
 	html_raw(h, "</table></article>");
 	if (page)

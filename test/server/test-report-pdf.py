@@ -7,7 +7,9 @@
 # table has its headings, totals and legend, an empty week says "None this week" in every
 # section, and concerns carry their thumbnail, context and decisions.
 # usage: test-report-pdf.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+#        test-report-pdf.py --screenshot docs/images/report-pdf.png   (a sample's first page)
 import argparse
+import datetime
 import importlib.util
 import os
 import re
@@ -271,10 +273,45 @@ def concerns_with_thumbnail_and_decisions(c):
     check(len(images) == 2, 'two thumbnails, the hidden image left out: %r' % images)
 
 
+def sample(c, out_png):
+    """A school's twelve weeks of captures, moderated, and the first page of its report as
+    a PNG (the screenshot in docs/images/)."""
+    key = c.srv.admin('school', 'add', 'Oakridge Primary School').stdout.strip()
+    tok = c.srv.enrol(key, 'LIBRARY-PC03')
+    kinds = [('self-harm', 5), ('self-harm', 4), ('bullying', 3), ('bullying', 3),
+             ('drugs', 3), ('gambling', 2), ('profanity', 1), ('profanity', 1)]
+    ids, n = [], 0
+    for week in range(12):
+        for k in range(3 + (week * 7) % 9):
+            cat, sev = kinds[(week + k) % len(kinds)]
+            t = (datetime.datetime(2026, 9, 7, 9, 0) +  # Monday of 2026-W37
+                 datetime.timedelta(weeks=week, days=k % 5, hours=k % 6, minutes=k))
+            t = t.strftime('%Y-%m-%dT%H:%M:00Z')
+            ids.append((post(c, tok, time=t, user=['amy.k', 'jsmith', 'b.okafor', 'lee'][k % 4],
+                             reason={'category': cat, 'severity': sev, 'phrase': 'x',
+                                     'matched': 'x', 'rule': cat + '.txt:1'},
+                             context='sample sentence %d for the %s list' % (n, cat)), sev))
+            n += 1
+    csrf = c.mod.csrf('/captures/' + ids[0][0])
+    for i, (cid, sev) in enumerate(ids):
+        if sev >= 4 or i % 5 == 0:
+            form = {'action': 'concern', 'csrf': csrf}
+        elif i % 3:
+            form = {'action': 'false-positive', 'text': 'song lyrics', 'csrf': csrf}
+        else:
+            continue
+        expect(c.mod.req('POST', '/captures/%s/action' % cid, form), 303, 'decide')
+    pdf = os.path.join(c.srv.root, 'sample.pdf')
+    c.srv.admin('report', '--school', 'Oakridge Primary School', '--week', WEEK, '--out', pdf)
+    run('pdftoppm', '-png', '-r', '90', '-f', '1', '-l', '1', '-singlefile', pdf,
+        out_png[:-4] if out_png.endswith('.png') else out_png)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
     ap.add_argument('--keep', help='copy the reports to this directory')
+    ap.add_argument('--screenshot', help='only write a sample report\'s first page here (PNG)')
     args = ap.parse_args()
     for tool in ('pdftotext', 'pdfinfo', 'pdfimages'):
         if not shutil.which(tool):
@@ -296,6 +333,12 @@ def main():
     passed = failed = 0
     try:
         c.srv.start()
+        if args.screenshot:
+            c.srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin=web.PASSWORD + '\n')
+            c.mod = web.Web(c.srv)
+            c.mod.login('mod')
+            sample(c, os.path.abspath(args.screenshot))
+            return 0
         setup(c)
         for t in st.TESTS:
             if t.__module__ != __name__:

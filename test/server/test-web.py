@@ -213,6 +213,8 @@ def actions_and_audit(c):
 def weekly_report(c):
     r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48'), 200, 'report page')
     check('<svg id="chart"' in r.text, 'SVG chart')
+    check(re.search(r'<ul class="decisions"><li>[^<]* · mod: <strong>concern</strong></li>', r.text),
+          'a confirmed concern shows who decided it')
     check(re.search(r'id="total">3<', r.text), 'three captures this week in the counts')
     r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48?format=csv'), 200, 'CSV')
     rows = [l.split(',') for l in r.text.strip().splitlines()[1:]]
