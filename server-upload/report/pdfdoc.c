@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "pngimage.h"
 
 #define FOOTER_GAP   12.0 /* between the body and the footer's rule */
 #define PAGE_NO_W    96.0 /* the footer's right column, "page N of M" */
@@ -263,4 +264,28 @@ int pdfdoc_render(const char *footer, pdfdoc_body_fn body, void *userdata, char 
 	}
 	*out = html_take(&sink.buf, len);
 	return *out ? 0 : -ENOMEM;
+}
+
+static void free_image(void *im)
+{
+	pngimage_free(im);
+}
+
+cairo_surface_t *pdfdoc_surface_take(struct pngimage *im, const char *sha256_hex)
+{
+	static const cairo_user_data_key_t key;
+	cairo_surface_t *img = cairo_image_surface_create_for_data(
+	    (unsigned char *)im->pixels, CAIRO_FORMAT_RGB24, (int)im->width, (int)im->height,
+	    (int)im->width * 4);
+
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS ||
+	    cairo_surface_set_user_data(img, &key, im, free_image) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(img);
+		pngimage_free(im);
+		return NULL;
+	}
+	cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_UNIQUE_ID,
+	                            (const unsigned char *)sha256_hex, strlen(sha256_hex), NULL,
+	                            NULL);
+	return img;
 }

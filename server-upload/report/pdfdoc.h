@@ -72,6 +72,12 @@ void pdfdoc_flow(struct pdfdoc *d, PangoLayout *l, double x);
 /* A paragraph of plain text over the full width, then space_after points. */
 void pdfdoc_text(struct pdfdoc *d, enum pdfdoc_style style, const char *text, double space_after);
 
+/* A decoded screenshot (pngimage.h) as a cairo surface that owns it and frees it with
+ * itself (the PDF surface may hold it until the page is finished); the same sha256 is
+ * embedded once per PDF. Takes im whatever happens; NULL when out of memory. */
+struct pngimage;
+cairo_surface_t *pdfdoc_surface_take(struct pngimage *im, const char *sha256_hex);
+
 /* A copy of s (caller g_free()s) that is valid UTF-8 and at most max bytes long, cut on a
  * character boundary and ended with "…" when cut. max must be at least 4. */
 char *pdfdoc_clip(const char *s, size_t max);

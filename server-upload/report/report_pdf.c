@@ -283,32 +283,6 @@ static void thumb_note(struct pdfdoc *d, const char *text, double y)
 	g_object_unref(l);
 }
 
-static void free_image(void *im)
-{
-	pngimage_free(im);
-}
-
-/* The decoded image as a cairo surface that frees it with itself (the PDF surface may
- * hold it until the page is finished). NULL when out of memory. */
-static cairo_surface_t *surface_of(struct pngimage *im, const char *sha)
-{
-	static const cairo_user_data_key_t key;
-	cairo_surface_t *img = cairo_image_surface_create_for_data(
-	    (unsigned char *)im->pixels, CAIRO_FORMAT_RGB24, (int)im->width, (int)im->height,
-	    (int)im->width * 4);
-
-	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS ||
-	    cairo_surface_set_user_data(img, &key, im, free_image) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(img);
-		pngimage_free(im);
-		return NULL;
-	}
-	/* the same screenshot twice is embedded once */
-	cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_UNIQUE_ID, (const unsigned char *)sha,
-	                            strlen(sha), NULL, NULL);
-	return img;
-}
-
 /* The screenshot fitted in the THUMB_W × THUMB_H box at y, or why there is none. */
 static void thumb(struct pdfdoc *d, const struct report_item *it, struct blobs *blobs, double y)
 {
@@ -332,7 +306,7 @@ static void thumb(struct pdfdoc *d, const struct report_item *it, struct blobs *
 	if (blobs && blobs_get(blobs, it->sha, &png, &len) == 0 &&
 	    pngimage_decode_fit(png, len, (uint32_t)THUMB_W * THUMB_PX,
 	                        (uint32_t)THUMB_H * THUMB_PX, &im) == 0)
-		img = surface_of(im, it->sha);
+		img = pdfdoc_surface_take(im, it->sha);
 	free(png);
 	if (!img) {
 		thumb_note(d, "Image not available.", y);

@@ -90,6 +90,14 @@ void web_hits_list(struct html *h, struct json_t *record);
 int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
                const char *status, const char *text);
 
+/* Whether a capture of this status may be copied to the case record (confirmed or
+ * escalated concerns). */
+bool web_case_allowed(const char *status);
+/* /captures/<id>/case (the text to paste, on a page) and /case.pdf: the case record of a
+ * capture the user may see (web_case.c, caserecord.h), audited; 409 for another status. */
+void web_case_record(struct web_ctx *w, const char *id, int64_t school_id, const char *status,
+                     bool pdf);
+
 /* A link to a pupil's timeline (/pupils/<school>/<user>) showing the user name. */
 void web_pupil_link(struct html *h, const char *school, const char *user);
 

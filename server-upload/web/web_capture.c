@@ -245,6 +245,11 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	html_raw(&h, " (timeline)</td></tr>");
 	html_raw(&h, "</table>");
 	capture_actions(&h, w, k);
+	if (web_case_allowed(k->status)) {
+		html_raw(&h, "<p><a id=\"case\" href=\"/captures/");
+		html_url(&h, k->id);
+		html_raw(&h, "/case\">Copy for the case record</a> (text to paste, and a PDF)</p>");
+	}
 	html_raw(&h, "<h2>Screenshot</h2>");
 	if (k->hidden) {
 		html_raw(&h, "<p id=\"image-hidden\">The image is hidden (possible child abuse "
@@ -333,7 +338,8 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
 		goto out;
 	if (split_path(http_request_path(req), id, &tail) < 0 ||
-	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0)) {
+	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0 &&
+	     strcmp(tail, "/case") != 0 && strcmp(tail, "/case.pdf") != 0)) {
 		web_not_found(&w);
 		goto out;
 	}
@@ -348,6 +354,8 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	}
 	if (strcmp(tail, "/thumb") == 0) {
 		thumbnail(&w, &k);
+	} else if (strncmp(tail, "/case", 5) == 0) {
+		web_case_record(&w, k.id, k.school_id, k.status, strcmp(tail, "/case.pdf") == 0);
 	} else if (*tail) {
 		image(&w, &k);
 	} else {

@@ -88,6 +88,8 @@ def main():
                      reason={'category': 'bullying', 'severity': 2, 'phrase': 'loser',
                              'matched': 'loser', 'rule': 'bullying.txt:3'},
                      context='what a loser that was')
+        case = post(srv, tok_a, time='2026-11-24T14:00:00Z', user='dan',
+                    context='after school today i will hurt myself for real')
         # Monitoring of a session interrupted an hour ago: an alarm on the machines page.
         an_hour_ago = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 3600))
         post(srv, tok_b, time=an_hour_ago, source='tamper', user='jsmith',
@@ -98,9 +100,9 @@ def main():
                   'spooled': 0, 'dropped': 0}, token=tok_a), 204, 'heartbeat')
         pdf_out = os.path.join(srv.root, 'report.pdf')
         cfg = {'url': 'http://127.0.0.1:%d' % srv.port, 'password': PASSWORD,
-               'new_count': 8, 'xss_id': xss, 'hide_id': hide, 'bulk_ids': [bulk1, bulk2],
+               'new_count': 9, 'case_id': case, 'case_pdf': os.path.join(srv.root, 'case.pdf'), 'xss_id': xss, 'hide_id': hide, 'bulk_ids': [bulk1, bulk2],
                'pupil': 'amy', 'pupil_count': 2, 'school_b': 'Lakeside', 'b_user': st.record()['user'], 'triage_id': triage, 'b_id': b,
-               'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 6,
+               'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 7,
                'pdf_out': pdf_out}
         env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
         p = subprocess.run(['node', os.path.join(HERE, 'web.mjs')], env=env, cwd=HERE,
@@ -115,6 +117,21 @@ def main():
             if info.returncode != 0 or 'Pages:' not in info.stdout:
                 print('FAIL: pdfinfo does not accept the PDF')
                 return 1
+        # The case record's PDF: a real PDF with the facts, the decisions and the screenshot.
+        if shutil.which('pdftotext'):
+            info = subprocess.run(['pdfinfo', cfg['case_pdf']], capture_output=True, text=True)
+            text = subprocess.run(['pdftotext', '-layout', cfg['case_pdf'], '-'],
+                                  capture_output=True, text=True).stdout
+            imgs = subprocess.run(['pdfimages', '-list', cfg['case_pdf']], capture_output=True,
+                                  text=True).stdout
+            want = ['LAB1-PC07', 'dan', 'Oakridge Primary', 'self-harm, severity 5',
+                    'after school today i will hurt myself for real', 'Decisions and notes',
+                    'mod: concern', 'form tutor told', 'Screenshot', case]
+            missing = [w for w in want if w not in text]
+            if info.returncode != 0 or missing or len(imgs.splitlines()) < 3:
+                print('FAIL: case record PDF: missing %s; images:\n%s\n%s' % (missing, imgs, text))
+                return 1
+            print('ok case record PDF (pdfinfo, pdftotext, pdfimages)')
         return 0
     finally:
         srv.cleanup()

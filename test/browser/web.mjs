@@ -90,6 +90,29 @@ try {
 	}
 	console.log('ok bulk false positive');
 
+	// The case record: only for a confirmed concern; the text to paste and the PDF, audited.
+	await mod.page.goto(base + '/captures/' + cfg.case_id);
+	check(await mod.page.locator('#case').count() === 0, 'no case record before confirming');
+	check(await status(mod.page, base + '/captures/' + cfg.case_id + '/case') === 409, 'case record 409');
+	await mod.page.goto(base + '/captures/' + cfg.case_id);
+	await mod.page.fill('#note-text', 'form tutor told at 14:30');
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#act-note button')]);
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#act-concern button')]);
+	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#case')]);
+	const caseText = await mod.page.locator('#case-text').inputValue();
+	for (const want of ['LAB1-PC07', 'dan', 'self-harm, severity 5', 'after school today i will hurt myself for real',
+	                    'mod: concern', 'form tutor told at 14:30', 'Oakridge Primary'])
+		check(caseText.includes(want), `case text has ${want}: ${caseText}`);
+	if (shots) await mod.page.screenshot({ path: path.join(shots, 'case-record.png'), fullPage: true });
+	const casePdf = await mod.ctx.request.get(base + '/captures/' + cfg.case_id + '/case.pdf');
+	const caseBody = await casePdf.body();
+	check(casePdf.status() === 200 && caseBody.subarray(0, 5).toString() === '%PDF-', 'case PDF');
+	fs.writeFileSync(cfg.case_pdf, caseBody);
+	await mod.page.goto(base + '/audit?capture=' + cfg.case_id);
+	const caseAudit = await mod.page.locator('#audit').innerText();
+	check((caseAudit.match(/case-record/g) || []).length === 2, 'case record audited twice: ' + caseAudit);
+	console.log('ok case record');
+
 	// A pupil's timeline: linked from the capture, every capture of the pupil, audited.
 	await mod.page.goto(base + '/captures/' + cfg.bulk_ids[0]);
 	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#user a.pupil')]);
