@@ -15,6 +15,15 @@
 #include "server-limits.h"
 #include "token.h"
 
+/* Below this many bytes of base64 the whole body is simply parsed by jansson. */
+#define CAPTURE_FAST_MIN 4096u
+
+/* Bytes of the request body, not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t len;
+};
+
 static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 __attribute__((format(printf, 3, 4))) static int fail(struct capture_error *err, const char *field,
@@ -151,6 +160,18 @@ static bool valid_hex64(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
+/* The characters of standard base64 (RFC 4648 section 4), padding aside. */
+static const bool b64_alphabet[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['/'] = 1,
+};
+
 /*
  * Strict standard base64 (RFC 4648 section 4: padded, no line breaks or spaces) into out,
  * which has room for len / 4 * 3 bytes. OpenSSL's table decoder does the work: the image
@@ -166,8 +187,9 @@ static int base64_decode(const char *in, size_t len, unsigned char *out, size_t 
 	while (pad < 2 && pad < len && in[len - 1 - pad] == '=')
 		pad++;
 	body = len - pad;
-	if (strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != body)
-		return -EINVAL;
+	for (size_t i = 0; i < body; i++)
+		if (!b64_alphabet[(unsigned char)in[i]])
+			return -EINVAL;
 	if (len == 0) {
 		*out_len = 0;
 		return 0;
@@ -266,8 +288,13 @@ static int check_window_agent(json_t *root, struct capture_error *err)
 	return 0;
 }
 
-/* Decodes screenshot.data into c->png and checks it is the PNG the record describes. */
-static int check_png(json_t *shot, const char *sha, struct capture *c, struct capture_error *err)
+/*
+ * Decodes screenshot.data into c->png and checks it is the PNG the record describes. The
+ * base64 text is raw (from find_data_span, not NUL-terminated) when raw is not NULL,
+ * else the JSON string.
+ */
+static int check_png(json_t *shot, const char *sha, const struct span *raw, struct capture *c,
+                     struct capture_error *err)
 {
 	json_t *data = json_object_get(shot, "data");
 	unsigned char digest[crypto_hash_sha256_BYTES];
@@ -275,12 +302,17 @@ static int check_png(json_t *shot, const char *sha, struct capture *c, struct ca
 	const char *b64;
 	size_t b64_len, max;
 
-	if (!data)
-		return fail(err, "screenshot.data", "missing field screenshot.data");
-	if (!json_is_string(data))
-		return fail(err, "screenshot.data", "screenshot.data must be a string");
-	b64 = json_string_value(data);
-	b64_len = json_string_length(data);
+	if (raw) {
+		b64 = raw->p;
+		b64_len = raw->len;
+	} else {
+		if (!data)
+			return fail(err, "screenshot.data", "missing field screenshot.data");
+		if (!json_is_string(data))
+			return fail(err, "screenshot.data", "screenshot.data must be a string");
+		b64 = json_string_value(data);
+		b64_len = json_string_length(data);
+	}
 	max = b64_len / 4 * 3 + 3;
 	if (max > CAPTURE_MAX_PNG_BYTES + 3)
 		return fail(err, "screenshot.data", "screenshot.data is larger than %u bytes",
@@ -308,7 +340,8 @@ static int check_png(json_t *shot, const char *sha, struct capture *c, struct ca
 	return 0;
 }
 
-static int check_screenshot(json_t *root, struct capture *c, struct capture_error *err)
+static int check_screenshot(json_t *root, const struct span *raw, struct capture *c,
+                            struct capture_error *err)
 {
 	const char *type, *sha;
 	json_t *o;
@@ -329,7 +362,7 @@ static int check_screenshot(json_t *root, struct capture *c, struct capture_erro
 	if (!valid_hex64(sha))
 		return fail(err, "screenshot.sha256",
 		            "screenshot.sha256 must be 64 lower-case hex digits");
-	return check_png(o, sha, c, err);
+	return check_png(o, sha, raw, c, err);
 }
 
 /* The record as stored: the known fields only, without screenshot.data. */
@@ -363,14 +396,89 @@ out:
 	return r;
 }
 
+/*
+ * Finds the longest string value of a member named "data" whose text is all base64
+ * characters ('=' included), at least CAPTURE_FAST_MIN bytes: the screenshot's base64
+ * as it stands in the body. A candidate only; capture_parse confirms it. Returns true
+ * and *out, or false.
+ */
+static bool find_data_span(const char *body, size_t len, struct span *out)
+{
+	const char *p = body, *end = body + len, *q, *s;
+	struct span best = {NULL, 0};
+
+	while ((p = memmem(p, (size_t)(end - p), "\"data\"", 6))) {
+		q = p + 6;
+		p = q;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+			q++;
+		if (q == end || *q++ != ':')
+			continue;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+			q++;
+		if (q == end || *q++ != '"')
+			continue;
+		for (s = q; q < end && (b64_alphabet[(unsigned char)*q] || *q == '='); q++)
+			;
+		if (q < end && *q == '"' && (size_t)(q - s) > best.len)
+			best = (struct span){s, (size_t)(q - s)};
+	}
+	if (best.len < CAPTURE_FAST_MIN)
+		return false;
+	*out = best;
+	return true;
+}
+
+/*
+ * Parses the body without the screenshot's base64 when that can be done safely: the
+ * candidate span is replaced by a random marker, the rest (a kilobyte or two) parsed by
+ * jansson, and the span is taken as screenshot.data only when screenshot.data of the
+ * parsed copy is exactly the marker. Returns the root, or NULL when the body must be
+ * parsed whole (no candidate, not JSON, or the span was something else).
+ */
+static json_t *parse_without_data(const char *body, size_t len, struct span *raw)
+{
+	unsigned char rnd[12];
+	char marker[2 * sizeof(rnd) + 1];
+	size_t head, tail, mlen;
+	json_t *root, *data;
+	char *copy;
+
+	if (!find_data_span(body, len, raw))
+		return NULL;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(marker, sizeof(marker), rnd, sizeof(rnd));
+	mlen = strlen(marker);
+	head = (size_t)(raw->p - body);
+	tail = len - head - raw->len;
+	if (!(copy = malloc(head + mlen + tail)))
+		return NULL;
+	memcpy(copy, body, head);
+	memcpy(copy + head, marker, mlen);
+	memcpy(copy + head + mlen, raw->p + raw->len, tail);
+	root = json_loadb(copy, head + mlen + tail, JSON_REJECT_DUPLICATES, NULL);
+	free(copy);
+	data = json_object_get(json_object_get(root, "screenshot"), "data");
+	if (json_is_object(root) && json_is_string(data) && json_string_length(data) == mlen &&
+	    memcmp(json_string_value(data), marker, mlen) == 0)
+		return root;
+	json_decref(root);
+	return NULL;
+}
+
 int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err)
 {
 	struct capture *c;
 	json_error_t jerr;
+	struct span span, *raw = &span;
 	json_t *root;
 	int r;
 
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = parse_without_data(body, len, raw);
+	if (!root) {
+		raw = NULL;
+		root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	}
 	if (!root)
 		return fail(err, "", "body is not JSON: %s (line %d, column %d)", jerr.text,
 		            jerr.line, jerr.column);
@@ -385,7 +493,7 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	}
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
-	    (r = check_window_agent(root, err)) || (r = check_screenshot(root, c, err)) ||
+	    (r = check_window_agent(root, err)) || (r = check_screenshot(root, raw, c, err)) ||
 	    (r = make_record(root, c))) {
 		capture_free(c);
 		return r;

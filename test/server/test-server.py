@@ -320,6 +320,43 @@ def store_and_duplicate(c):
     expect(c.srv.request('POST', '/api/v1/captures', rec3, token=c.tok_a2), 200, 'upper-case id')
 
 
+
+@test
+def screenshot_text_found_in_place(c):
+    # The server reads the screenshot's base64 where it stands in the body; whatever else
+    # the body holds, the image stored is the one screenshot.data names.
+    def stored(rec, body):
+        expect(c.srv.request('POST', '/api/v1/captures', body, token=c.tok_a,
+                             headers={'Content-Type': 'application/json'}), 201, 'store')
+        sha = rec['screenshot']['sha256']
+        with open(os.path.join(c.srv.data, 'images', sha[:2], sha + '.png'), 'rb') as f:
+            check(hashlib.sha256(f.read()).hexdigest() == sha, 'the image named by sha256')
+        row = [e for e in c.srv.export() if e['id'] == rec['id']]
+        check(len(row) == 1 and 'data' not in row[0]['screenshot'] and 'data' not in row[0],
+              'stored without the base64: %r' % row[:1])
+    big = png(200, 100, noise=100)
+    decoy = base64.b64encode(os.urandom(len(big) * 2)).decode()
+    # A longer base64 string under another "data" member, before and after the image.
+    rec = record(big)
+    body = json.dumps(dict(rec, data=decoy))
+    stored(rec, body)
+    rec = record(big)
+    body = json.dumps({'data': decoy, **rec})
+    stored(rec, body)
+    # Spaces around the colon, and the base64 written with escaped slashes.
+    rec = record(png(200, 100, noise=100))
+    stored(rec, json.dumps(rec, separators=(' , ', ' : ')))
+    rec = record(png(200, 100, noise=100))
+    stored(rec, json.dumps(rec).replace('/', '\\/'))
+    # A decoy that is not base64, and a record whose only long base64 is not the image.
+    rec = record(png(200, 100, noise=100))
+    bad = copy.deepcopy(rec)
+    bad['screenshot']['data'] = base64.b64encode(png(8, 8)).decode()
+    r = expect(c.srv.request('POST', '/api/v1/captures', json.dumps(dict(bad, data=rec['screenshot']['data'])),
+                             token=c.tok_a, headers={'Content-Type': 'application/json'}),
+               400, 'the long base64 elsewhere is not the screenshot')
+    check('screenshot' in r.json()['error'], 'error names the screenshot: %r' % r.json())
+
 def drop(path):
     def f(rec):
         parts = path.split('.')
