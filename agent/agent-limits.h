@@ -22,9 +22,10 @@
 #define AGENT_TAMPER_SEVERITY    4    /* tamper-severity: monitoring was interrupted */
 
 /* Configuration */
-#define AGENT_CONFIG_MAX_BYTES (64u * 1024)
-#define AGENT_CONFIG_MAX_VALUE 1024u
-#define AGENT_MAX_SESSIONS     64u /* X sessions monitored at once */
+#define AGENT_CONFIG_MAX_BYTES     (64u * 1024)
+#define AGENT_CONFIG_MAX_VALUE     1024u
+#define AGENT_MAX_SESSIONS         64u  /* X sessions monitored at once */
+#define AGENT_UNMONITORED_GRACE_MS 5000 /* a session unwatched this long is "unmonitored" */
 
 /* Captures */
 #define AGENT_CAPTURE_QUEUE     32u /* hits waiting for a screenshot */

@@ -18,6 +18,7 @@
 
 #include "agent-limits.h"
 #include "config.h"
+#include "health.h"
 #include "hitsout.h"
 #include "log.h"
 #include "monitor.h"
@@ -63,6 +64,7 @@ struct child {
 	bool warned;          /* "display not available" logged once */
 	struct tamper tamper; /* interruptions of this session's monitoring */
 	int64_t started_ms;   /* the running monitor was started (CLOCK_MONOTONIC) */
+	int64_t wanted_ms;    /* the session was found */
 };
 
 struct agent {
@@ -84,6 +86,7 @@ struct agent {
 	int events[2];      /* monitors -> supervisor: watching, tamper reported */
 	pid_t supervisor;   /* the supervisor's pid, for children */
 	struct child *self; /* in a monitor: its session */
+	bool said_health;   /* the health file could not be written (logged) */
 };
 
 static struct agent agent;
@@ -458,8 +461,8 @@ static int start_due(void)
 		struct child *c = &agent.children[i];
 		int64_t due = ts_ms(&c->next);
 
-		if (!c->wanted || c->pid)
-			continue;
+		if (!c->wanted || c->pid || strcmp(c->si.type, "x11") != 0)
+			continue; /* other session types cannot be watched: reported (health) */
 		if (due <= now) {
 			start_child(c);
 			continue;
@@ -541,8 +544,14 @@ static void want_session(const struct session_info *si)
 	c->wanted = true;
 	c->si = *si;
 	c->retry_s = RETRY_MIN_S;
+	c->wanted_ms = now_ms();
 	tamper_init(&c->tamper);
-	log_info("session %s: user %s on display %s", si->id, si->user, si->display);
+	if (strcmp(si->type, "x11") == 0)
+		log_info("session %s: user %s on display %s", si->id, si->user, si->display);
+	else
+		log_warning("session %s: user %s in a %s session, which cannot be monitored; "
+		            "reported as unmonitored",
+		            si->id, si->user, si->type);
 }
 
 /* Follows logind: new sessions get a monitor, ended ones lose theirs. */
@@ -587,6 +596,7 @@ static int setup_sessions(void)
 		snprintf(si.id, sizeof(si.id), "display");
 		snprintf(si.display, sizeof(si.display), "%s", agent.cfg.display);
 		snprintf(si.user, sizeof(si.user), "%s", agent.cfg.user ? agent.cfg.user : "");
+		snprintf(si.type, sizeof(si.type), "x11");
 		want_session(&si);
 		return 0;
 	}
@@ -663,6 +673,40 @@ static bool handle_signals(void)
 	return true;
 }
 
+/* Writes the state of every session for the uploader's heartbeat when it changed. */
+static void write_health(void)
+{
+	struct health_session v[AGENT_MAX_SESSIONS];
+	int64_t now = now_ms();
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		const struct child *c = &agent.children[i];
+		int64_t unwatched = c->tamper.down_ms ? c->tamper.down_ms : c->wanted_ms;
+
+		if (!c->wanted)
+			continue;
+		v[n] = (struct health_session){
+		    .id = c->si.id,
+		    .display = c->si.display,
+		    .user = c->si.user,
+		    .type = c->si.type,
+		    /* a monitor being restarted is not an alarm; one gone for seconds is */
+		    .monitored = strcmp(c->si.type, "x11") == 0 &&
+		                 (c->tamper.up || now - unwatched < AGENT_UNMONITORED_GRACE_MS),
+		    .restarts_1h = tamper_restarts_1h(&c->tamper, now),
+		    .last_gap_ms = c->tamper.last_gap_ms,
+		};
+		n++;
+	}
+	r = health_write(agent.cfg.state, v, n);
+	if (r < 0 && !agent.said_health)
+		log_warning("state %s: cannot write %s: %s", agent.cfg.state, HEALTH_FILE,
+		            strerror(-r));
+	agent.said_health = r < 0;
+}
+
 static int supervise(void)
 {
 	for (;;) {
@@ -672,6 +716,9 @@ static int supervise(void)
 		                        {agent.events[0], POLLIN, 0}};
 		int timeout = start_due();
 
+		write_health();
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000; /* the health file follows gaps and the hour's restarts */
 		if (agent.sessions)
 			fds[1].fd = sessions_fd(agent.sessions);
 		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {

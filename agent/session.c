@@ -1,4 +1,4 @@
-/* session.c: the graphical X11 sessions of this machine, from logind, as they come and go. */
+/* session.c: the graphical sessions of this machine, from logind, as they come and go. */
 #include "session.h"
 
 #include <X11/Xauth.h>
@@ -54,7 +54,7 @@ static bool str_is(const char *got, const char *want)
 	return got && strcmp(got, want) == 0;
 }
 
-/* Fills si for session id when it is a live graphical X11 user session. */
+/* Fills si for session id when it is a live graphical user session. */
 static bool describe(const char *id, struct session_info *si)
 {
 	char *type = NULL, *klass = NULL, *state = NULL, *display = NULL;
@@ -63,18 +63,23 @@ static bool describe(const char *id, struct session_info *si)
 	bool ok = false;
 	uid_t uid;
 
-	if (sd_session_get_type(id, &type) < 0 || !str_is(type, "x11") ||
+	if (sd_session_get_type(id, &type) < 0 ||
+	    !(str_is(type, "x11") || str_is(type, "wayland") || str_is(type, "mir")) ||
 	    sd_session_get_class(id, &klass) < 0 || !str_is(klass, "user") ||
 	    sd_session_get_state(id, &state) < 0 || str_is(state, "closing") ||
-	    sd_session_get_display(id, &display) < 0 || !display || display[0] != ':' ||
 	    sd_session_get_uid(id, &uid) < 0)
+		goto out;
+	if (sd_session_get_display(id, &display) < 0)
+		display = NULL;
+	if (str_is(type, "x11") && (!display || display[0] != ':'))
 		goto out;
 	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res)
 		goto out;
 	memset(si, 0, sizeof(*si));
 	if ((size_t)snprintf(si->id, sizeof(si->id), "%s", id) >= sizeof(si->id) ||
-	    (size_t)snprintf(si->display, sizeof(si->display), "%s", display) >=
+	    (size_t)snprintf(si->display, sizeof(si->display), "%s", display ? display : "") >=
 	        sizeof(si->display) ||
+	    (size_t)snprintf(si->type, sizeof(si->type), "%s", type) >= sizeof(si->type) ||
 	    (size_t)snprintf(si->user, sizeof(si->user), "%s", pw.pw_name) >= sizeof(si->user))
 		goto out;
 	si->uid = uid;

@@ -1,4 +1,4 @@
-/* session.h: the graphical X11 sessions of this machine, from logind, as they come and go. */
+/* session.h: the graphical sessions of this machine, from logind, as they come and go. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,6 +9,7 @@ struct session_info {
 	char id[64];      /* logind session id */
 	char display[32]; /* ":0" */
 	char user[64];
+	char type[16]; /* logind's: "x11", "wayland", "mir" */
 	uid_t uid;
 	gid_t gid;
 };
@@ -23,8 +24,10 @@ void sessions_free(struct sessions *s);
 int sessions_fd(const struct sessions *s);
 
 /*
- * Acknowledges the change notification and lists the current X11 sessions of class
- * "user" that are not closing (at most max). Returns 0 and *n, or a negative errno.
+ * Acknowledges the change notification and lists the current graphical sessions (type
+ * x11, wayland or mir) of class "user" that are not closing (at most max). Only x11 ones
+ * with a display ":N" can be watched; the others are listed to be reported. Returns 0 and
+ * *n, or a negative errno.
  */
 int sessions_list(struct sessions *s, struct session_info *out, size_t max, size_t *n);
 

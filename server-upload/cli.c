@@ -301,6 +301,16 @@ static int print_machine(const struct store_machine_info *m, void *ud)
 	              m->last_seen_ms ? json_string(seen) : json_null(), "version",
 	              m->version ? m->version : "", "wordlists", m->wordlists ? m->wordlists : "",
 	              "spooled", (json_int_t)m->spooled, "dropped", (json_int_t)m->dropped);
+	if (o) {
+		json_t *sessions = m->sessions ? json_loads(m->sessions, 0, NULL) : NULL;
+
+		json_object_set_new(o, "sessions",
+		                    json_is_array(sessions) ? sessions : json_array());
+		if (!json_is_array(sessions))
+			json_decref(sessions);
+		json_object_set_new(o, "offline_alarm", json_boolean(m->offline_alarm));
+		json_object_set_new(o, "unmonitored_alarms", json_integer(m->unmonitored_alarms));
+	}
 	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!line)

@@ -19,6 +19,7 @@
 #include "bundle.h"
 #include "http.h"
 #include "fileio.h"
+#include "health.h"
 #include "log.h"
 #include "match.h"
 #include "phrases.h"
@@ -238,13 +239,18 @@ static void heartbeat(struct uploader *u)
 	struct spool_entry *v = NULL;
 	struct http_response resp;
 	int n = spool_list(u->spool, &v);
-	char err[256], *body;
+	char err[256], *body, *sessions;
 	json_t *o;
 
 	free(v);
+	sessions = health_read(u->cfg->state);
 	o = json_pack("{s:s, s:s, s:I, s:I}", "version", VIGIL_VERSION, "wordlists",
 	              u->lists_version, "spooled", (json_int_t)(n > 0 ? n : 0), "dropped",
 	              (json_int_t)spool_dropped(u->spool));
+	/* every graphical session: display, user, type, monitored, restarts_1h, last_gap */
+	if (o && sessions)
+		json_object_set_new(o, "sessions", json_loads(sessions, 0, NULL));
+	free(sessions);
 	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	u->heartbeat_at = now_ms() + (int64_t)u->cfg->heartbeat_seconds * 1000;
@@ -357,11 +363,35 @@ static int setup(struct uploader *u, int *ino)
 	if (phrases_load_config(u->cfg, &lists, u->lists_version, sizeof(u->lists_version)) == 0)
 		match_lists_unref(lists);
 	*ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (*ino >= 0 && inotify_add_watch(*ino, u->cfg->spool, IN_MOVED_TO) < 0) {
+	/* new captures in the spool; a new health file in the state directory */
+	if (*ino >= 0 && (inotify_add_watch(*ino, u->cfg->spool, IN_MOVED_TO) < 0 ||
+	                  inotify_add_watch(*ino, u->cfg->state, IN_MOVED_TO) < 0)) {
 		close(*ino);
 		*ino = -1;
 	}
 	return 0;
+}
+
+/*
+ * Reads inotify events: a new capture is sent on the next round anyway; a new health file
+ * (a session became unmonitored, a monitor restarted) brings the heartbeat forward, to at
+ * most one a second.
+ */
+static void inotified(struct uploader *u, int ino, char *buf, size_t len)
+{
+	ssize_t n;
+
+	while ((n = read(ino, buf, len)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			int64_t soon =
+			    u->heartbeat_at - (int64_t)u->cfg->heartbeat_seconds * 1000 + 1000;
+
+			if (ev->len && strcmp(ev->name, HEALTH_FILE) == 0 && soon < u->heartbeat_at)
+				u->heartbeat_at = soon;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 }
 
 int upload_run(const struct agent_config *cfg, int notify_fd)
@@ -378,7 +408,7 @@ int upload_run(const struct agent_config *cfg, int notify_fd)
 	for (;;) {
 		int64_t now = now_ms();
 		struct pollfd pfd = {ino, POLLIN, 0};
-		char buf[4096];
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
 		if (!u.retry_at || now >= u.retry_at) {
 			if (u.token[0] || enrol(&u))
@@ -391,10 +421,8 @@ int upload_run(const struct agent_config *cfg, int notify_fd)
 			if (!cfg->lists && cfg->server_key && now >= u.lists_at)
 				poll_lists(&u);
 		}
-		if (poll(&pfd, 1, next_timeout(&u, now_ms())) > 0 && (pfd.revents & POLLIN)) {
-			while (read(ino, buf, sizeof(buf)) > 0)
-				;
-		}
+		if (poll(&pfd, 1, next_timeout(&u, now_ms())) > 0 && (pfd.revents & POLLIN))
+			inotified(&u, ino, buf, sizeof(buf));
 	}
 	return EXIT_SUCCESS;
 }

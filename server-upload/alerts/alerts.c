@@ -32,7 +32,8 @@ struct alerts {
 struct due {
 	int64_t id, school_id, attempts, severity, time_ms;
 	char *kind, *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
-	char *week; /* kind "digest" */
+	char *week;   /* kind "digest" */
+	char *detail; /* what an alarm is about (unmonitored session) */
 };
 
 struct due_list {
@@ -59,7 +60,7 @@ static int due_row(const char *const *c, int n, void *ud)
 	struct due_list *l = ud;
 	struct due *d;
 
-	if (n != 14 || l->n >= BATCH)
+	if (n != 15 || l->n >= BATCH)
 		return 0;
 	d = &l->v[l->n++];
 	*d = (struct due){.id = num(c[0]),
@@ -75,7 +76,8 @@ static int due_row(const char *const *c, int n, void *ud)
 	                  .school_id = num(c[11]),
 	                  .secret_file = dup_or_null(c[10]),
 	                  .kind = dup_or_null(c[12]),
-	                  .week = dup_or_null(c[13])};
+	                  .week = dup_or_null(c[13]),
+	                  .detail = dup_or_null(c[14])};
 	return 0;
 }
 
@@ -90,6 +92,7 @@ static void due_free(struct due *d)
 	free(d->machine);
 	free(d->secret_file);
 	free(d->week);
+	free(d->detail);
 }
 
 /* Copies s without control characters (header safety: names come from agents). */
@@ -152,6 +155,20 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		             "disconnected or the agent stopped. You will not be told again "
 		             "until it has been heard from.\r\n",
 		             machine, school, cfg->offline_alarm / 60) < 0)
+			body = NULL;
+	} else if (d->kind && strcmp(d->kind, "unmonitored") == 0) {
+		char what[400];
+
+		clean(what, sizeof(what), d->detail);
+		snprintf(subject, sizeof(subject), "[Vigil] Unmonitored session: %s at %s", machine,
+		         school);
+		if (asprintf(&body,
+		             "On %s (%s) %s.\r\nVigil cannot see what is typed or shown there: a "
+		             "desktop it cannot watch (e.g. Wayland) was chosen at the login "
+		             "screen, or its monitor keeps failing.\r\nThe machines page shows the "
+		             "session. You will not be told again about this session; the alarm "
+		             "clears when it ends or is monitored.\r\n",
+		             machine, school, what) < 0)
 			body = NULL;
 	} else {
 		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200];
@@ -222,13 +239,15 @@ int alerts_deliver(struct server *srv, int64_t now)
 		log_warning("alerts: offline alarms: %s", strerror(-r));
 	if ((r = digest_schedule(srv->store, now, srv->cfg->report_time)) < 0)
 		log_warning("alerts: weekly summaries: %s", strerror(-r));
+	if ((r = alerts_unmonitored(srv, now)) < 0)
+		log_warning("alerts: unmonitored-session alarms: %s", strerror(-r));
 	p[0] = (struct store_param){.i = now, .is_int = true};
 	p[1] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
 	r = st->ops->query(
 	    st,
 	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
 	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind, "
-	    "a.week FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
+	    "a.week, a.detail FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
 	    "JOIN schools s ON s.id = a.school_id "
 	    "LEFT JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
 	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "

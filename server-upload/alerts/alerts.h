@@ -60,6 +60,9 @@ size_t alerts_routes(struct http_route *routes);
  * run by alerts_deliver. Returns 0 or -errno. */
 int alerts_escalate(struct server *srv, int64_t now);
 int alerts_offline(struct server *srv, int64_t now);
+/* One technician e-mail per unmonitored session reported by heartbeats, cleared when the
+ * session ends or is monitored again (alerts_sessions.c); run by alerts_deliver. */
+int alerts_unmonitored(struct server *srv, int64_t now);
 
 /* True when now falls in school hours (minutes after local midnight, Monday to Friday). */
 int alerts_in_hours(int64_t now, int64_t start_min, int64_t end_min);

@@ -33,6 +33,7 @@ struct store_capture_row {
 
 struct store_heartbeat {
 	const char *version, *wordlists;
+	const char *sessions; /* JSON array of the machine's graphical sessions; NULL: none */
 	int64_t spooled, dropped;
 	int64_t now_ms;
 };
@@ -42,6 +43,9 @@ struct store_machine_info {
 	int64_t enrolled_ms, last_seen_ms;               /* last_seen_ms 0: never heard from */
 	int64_t spooled, dropped;
 	bool revoked;
+	const char *sessions;   /* JSON array from the latest heartbeat, or NULL */
+	bool offline_alarm;     /* the technician was told it is silent */
+	int unmonitored_alarms; /* sessions the technician was told are unmonitored */
 };
 
 struct store_export_row {

@@ -263,7 +263,7 @@ static int pg_capture_insert_many(struct store *base, const struct store_capture
 static int pg_heartbeat(struct store *base, int64_t machine_id, const struct store_heartbeat *hb)
 {
 	char id[INT_BUF], now[INT_BUF], sp[INT_BUF], dr[INT_BUF];
-	const char *p[] = {id, now, hb->version, hb->wordlists, sp, dr};
+	const char *p[] = {id, now, hb->version, hb->wordlists, sp, dr, hb->sessions};
 
 	fmt_i64(id, machine_id);
 	fmt_i64(now, hb->now_ms);
@@ -271,8 +271,8 @@ static int pg_heartbeat(struct store *base, int64_t machine_id, const struct sto
 	fmt_i64(dr, hb->dropped);
 	return command((struct store_pg *)base,
 	               "UPDATE machines SET last_seen = $2, version = $3, wordlists = $4, "
-	               "spooled = $5, dropped = $6 WHERE id = $1",
-	               6, p, NULL);
+	               "spooled = $5, dropped = $6, sessions = $7 WHERE id = $1",
+	               7, p, NULL);
 }
 
 static int pg_machine_revoke(struct store *base, const char *school, const char *machine)
@@ -310,8 +310,10 @@ static int pg_machines_list(struct store *base, const char *school, store_machin
 	PGresult *res = exec((struct store_pg *)base,
 	                     "SELECT sc.name, m.name, m.version, m.wordlists, m.enrolled, "
 	                     "coalesce(m.last_seen, 0), coalesce(m.spooled, 0), "
-	                     "coalesce(m.dropped, 0), m.revoked OR sc.revoked FROM machines m "
-	                     "JOIN schools sc ON sc.id = m.school_id "
+	                     "coalesce(m.dropped, 0), m.revoked OR sc.revoked, m.sessions, "
+	                     "EXISTS (SELECT 1 FROM machine_alarms a WHERE a.machine_id = m.id), "
+	                     "(SELECT count(*) FROM session_alarms a WHERE a.machine_id = m.id) "
+	                     "FROM machines m JOIN schools sc ON sc.id = m.school_id "
 	                     "WHERE $1::text IS NULL OR sc.name = $1 ORDER BY sc.name, m.name",
 	                     1, p, &r);
 
@@ -326,6 +328,9 @@ static int pg_machines_list(struct store *base, const char *school, store_machin
 		    .spooled = strtoll(PQgetvalue(res, i, 6), NULL, 10),
 		    .dropped = strtoll(PQgetvalue(res, i, 7), NULL, 10),
 		    .revoked = PQgetvalue(res, i, 8)[0] == 't',
+		    .sessions = nullable(res, i, 9),
+		    .offline_alarm = PQgetvalue(res, i, 10)[0] == 't',
+		    .unmonitored_alarms = (int)strtol(PQgetvalue(res, i, 11), NULL, 10),
 		};
 		r = fn(&m, ud);
 	}

@@ -272,7 +272,7 @@ static int sq_heartbeat(struct store *base, int64_t machine_id, const struct sto
 	{
 		r = prepare(s,
 		            "UPDATE machines SET last_seen = ?2, version = ?3, wordlists = ?4, "
-		            "spooled = ?5, dropped = ?6 WHERE id = ?1",
+		            "spooled = ?5, dropped = ?6, sessions = ?7 WHERE id = ?1",
 		            &st);
 		if (r != 0)
 			continue;
@@ -282,6 +282,7 @@ static int sq_heartbeat(struct store *base, int64_t machine_id, const struct sto
 		bind_text(st, 4, hb->wordlists);
 		sqlite3_bind_int64(st, 5, hb->spooled);
 		sqlite3_bind_int64(st, 6, hb->dropped);
+		bind_text(st, 7, hb->sessions);
 		r = run(st);
 	}
 	return r;
@@ -335,7 +336,10 @@ static int sq_machines_list(struct store *base, const char *school, store_machin
 		    s,
 		    "SELECT sc.name, m.name, m.version, m.wordlists, m.enrolled, "
 		    "coalesce(m.last_seen, 0), coalesce(m.spooled, 0), coalesce(m.dropped, 0), "
-		    "m.revoked OR sc.revoked FROM machines m JOIN schools sc "
+		    "m.revoked OR sc.revoked, m.sessions, "
+		    "EXISTS (SELECT 1 FROM machine_alarms a WHERE a.machine_id = m.id), "
+		    "(SELECT count(*) FROM session_alarms a WHERE a.machine_id = m.id) "
+		    "FROM machines m JOIN schools sc "
 		    "ON sc.id = m.school_id WHERE ?1 IS NULL OR sc.name = ?1 "
 		    "ORDER BY sc.name, m.name",
 		    &st);
@@ -353,6 +357,9 @@ static int sq_machines_list(struct store *base, const char *school, store_machin
 			    .spooled = sqlite3_column_int64(st, 6),
 			    .dropped = sqlite3_column_int64(st, 7),
 			    .revoked = sqlite3_column_int(st, 8) != 0,
+			    .sessions = (const char *)sqlite3_column_text(st, 9),
+			    .offline_alarm = sqlite3_column_int(st, 10) != 0,
+			    .unmonitored_alarms = sqlite3_column_int(st, 11),
 			};
 			r = fn(&m, ud);
 		}

@@ -1,5 +1,6 @@
-/* web_machines.c: the machines page (/machines): heartbeat, versions, spool, offline flag. */
+/* web_machines.c: the machines page (/machines): alarms, heartbeat, versions, spool, sessions. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,39 @@ struct machines {
 	int64_t offline_ms;
 	int alarms;
 };
+
+/* Each graphical session: display, user, type; an unmonitored one in red. */
+static void sessions_cell(struct html *h, const struct store_machine_info *m)
+{
+	json_t *a = m->sessions ? json_loads(m->sessions, 0, NULL) : NULL, *s;
+	size_t i;
+
+	json_array_foreach(a, i, s)
+	{
+		bool mon = json_is_true(json_object_get(s, "monitored"));
+		json_t *gap = json_object_get(s, "last_gap");
+
+		html_raw(h, mon ? "<div class=\"session\">"
+		                : "<div class=\"session unmonitored error\"><strong>");
+		html_text(h, json_string_value(json_object_get(s, "display")));
+		html_raw(h, " ");
+		html_text(h, json_string_value(json_object_get(s, "user")));
+		html_raw(h, " (");
+		html_text(h, json_string_value(json_object_get(s, "type")));
+		html_raw(h, mon ? ") monitored" : ") unmonitored</strong>");
+		html_fmt(h, ", %lld restarts in the last hour",
+		         (long long)json_integer_value(json_object_get(s, "restarts_1h")));
+		if (json_is_number(gap))
+			html_fmt(h, ", last gap %.1f s", json_number_value(gap));
+		html_raw(h, "</div>");
+	}
+	json_decref(a);
+	if (m->unmonitored_alarms)
+		html_fmt(h,
+		         "<div class=\"error\">unmonitored-session alarm%s raised: the "
+		         "technician was told</div>",
+		         m->unmonitored_alarms > 1 ? "s" : "");
+}
 
 static int machine_row(const struct store_machine_info *m, void *ud)
 {
@@ -43,8 +77,10 @@ static int machine_row(const struct store_machine_info *m, void *ud)
 	html_text(h, m->version);
 	html_raw(h, "</td><td>");
 	html_text(h, m->wordlists);
-	html_fmt(h, "</td><td>%lld</td><td>%lld</td></tr>", (long long)m->spooled,
+	html_fmt(h, "</td><td>%lld</td><td>%lld</td><td>", (long long)m->spooled,
 	         (long long)m->dropped);
+	sessions_cell(h, m);
+	html_raw(h, "</td></tr>");
 	return 0;
 }
 
@@ -124,7 +160,8 @@ void web_machines_get(void *ctx, struct http_request *req, struct http_response 
 	    &h,
 	    "<h2>All machines</h2><table id=\"machines\"><thead><tr><th>School</th><th>Machine</th>"
 	    "<th>Status</th><th>Last heartbeat (UTC)</th><th>Agent</th>"
-	    "<th>Lists</th><th>Spooled</th><th>Dropped</th></tr></thead><tbody>");
+	    "<th>Lists</th><th>Spooled</th><th>Dropped</th><th>Sessions</th></tr></thead>"
+	    "<tbody>");
 	r = w.srv->store->ops->machines_list(w.srv->store, w.u.school_id ? w.u.school : NULL,
 	                                     machine_row, &ms);
 	if (r < 0) {

@@ -71,9 +71,10 @@ class Server:
             raise Failure("vigil-server %s: %s" % (" ".join(args), p.stderr))
         return p.stdout
 
-    def start(self):
+    def start(self, extra=()):
         args = self.base() + ["--listen", "127.0.0.1:%d" % self.port, "--threads", "4",
                               "--lists-check-interval", "1", "--log-level", "debug"]
+        args += list(extra)
         if os.geteuid() == 0:
             args += ["--user", RUN_USER]
         self.log = open(self.log_path, "a")
@@ -162,14 +163,16 @@ class Agent:
         self.lists = LISTS
 
     def start(self, lists=True, ready="monitoring display"):
-        argv = [AGENT, "--config", self.conf, "--display", self.display, "--user", "testpupil",
+        # display None: the sessions logind knows of
+        which = ["--display", self.display, "--user", "testpupil"] if self.display else []
+        argv = [AGENT, "--config", self.conf] + which + [
                 "--foreground", "--log-level", "debug", "--spool", self.spool,
                 "--state", self.state, "--inject", self.fifo]
         if lists:
             argv += ["--lists", self.lists]
         self.logf = open(self.log_path, "ab")
         self.log_start = os.path.getsize(self.log_path)
-        env = dict(os.environ, DISPLAY=self.display)
+        env = dict(os.environ, DISPLAY=self.display or "")
         env.pop("XAUTHORITY", None)
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.logf,
                                      stderr=subprocess.STDOUT, cwd=self.root, env=env,

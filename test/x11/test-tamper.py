@@ -2,8 +2,12 @@
 # test-tamper.py: a pupil kills the agent's X connections: an unprivileged user runs xkill
 # on every window the agent makes, in a loop; each time the agent watches the display
 # again within a second, a phrase typed 2 s after the loop is captured, the burst arrives
-# on a real vigil-server as one tamper capture, and the supervisor's children die with it.
-# TAP output.
+# on a real vigil-server as one tamper capture, `machines` shows the session with its
+# restarts, and the supervisor's children die with it. A Wayland session (logind's state
+# files, read by the real sd-login, where no logind runs) is reported unmonitored and the
+# technician gets one e-mail (aiosmtpd), cleared when the session ends. TAP output.
+import importlib.util
+import json
 import os
 import pwd
 import re
@@ -17,6 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "server"))
+ALERTS = os.path.join(HERE, "..", "server", "test-alerts.py")
 from xenv import XEnv, Skip, wait_for  # noqa: E402
 
 PUPIL = "nobody"  # the unprivileged user who runs xkill
@@ -133,6 +139,13 @@ def run(root):
             time.sleep(3)
             n = len([r for r in srv.export() if r["source"] == "tamper"])
             check("the burst is one tamper capture", n == 1, n)
+            m = [m for m in srv.machines() if m["machine"] == "TESTPC01"]
+            s = m[0]["sessions"] if m else []
+            print("# machines: sessions %s" % json.dumps(s))
+            check("machines shows the session, monitored, with its restarts",
+                  len(s) == 1 and s[0]["display"] == x.display and s[0]["user"] == "testpupil"
+                  and s[0]["type"] == "x11" and s[0]["monitored"] is True
+                  and s[0]["restarts_1h"] == kills and 0 < s[0]["last_gap"] < 1, (m, kills))
 
             # The supervisor dies by SIGKILL outside systemd: its children go with it.
             kids = supervisor_children(agent.proc.pid)
@@ -146,19 +159,95 @@ def run(root):
             srv.stop(signal.SIGKILL)
 
 
+LOGIND_SESSIONS = "/run/systemd/sessions"
+
+
+def logind_running():
+    return subprocess.run(["pgrep", "-x", "systemd-logind"], capture_output=True).returncode == 0
+
+
+def run_wayland(root):
+    """A pupil picks a Wayland session at the login screen: no monitor can watch it."""
+    name = "wayland session reported unmonitored"
+    if os.geteuid() != 0 or logind_running():
+        results.append(("skip: %s # SKIP needs root and no running logind" % name, True, ""))
+        return
+    if subprocess.run(["/usr/bin/python3", "-c", "import aiosmtpd"],
+                      capture_output=True).returncode != 0:
+        results.append(("skip: %s # SKIP python3-aiosmtpd missing" % name, True, ""))
+        return
+    spec = importlib.util.spec_from_file_location("test_alerts", ALERTS)
+    ta = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ta)
+    smtp = ta.Smtp(root)
+    srv = capenv.Server(root)
+    sid = "vigilwl%d" % os.getpid()
+    path = os.path.join(LOGIND_SESSIONS, sid)
+    agent = None
+    try:
+        smtp.start()
+        srv.start(["--smtp-url", "smtp://127.0.0.1:%d" % smtp.port, "--smtp-from",
+                   "vigil@school.example", "--alert-poll", "1"])
+        key = srv.admin("school", "add", "Wayland School").strip()
+        srv.admin("school", "alerts", "Wayland School", "--technician", "tech@school.example")
+        os.makedirs(LOGIND_SESSIONS, exist_ok=True)
+        with open(path + ".tmp", "w") as f:
+            f.write("UID=65534\nUSER=nobody\nACTIVE=1\nSTATE=active\nREMOTE=0\n"
+                    "TYPE=wayland\nCLASS=user\nSEAT=seat0\n")
+        os.rename(path + ".tmp", path)
+        agent = capenv.Agent(root, None, srv.url(), key)
+        agent.start(ready="vigil-agent 0.1.0 started")
+
+        def session():
+            m = [m for m in srv.machines() if m["machine"] == "TESTPC01"]
+            s = [s for s in (m[0]["sessions"] if m else []) if s.get("id") == sid]
+            return s[0] if s else None
+        s = wait_for(session, 30, 0.3)
+        check("a wayland session is reported, unmonitored",
+              s and s["type"] == "wayland" and s["monitored"] is False
+              and s["user"] == "nobody", (s, agent.log()[-1500:]))
+        check("the agent logs that it cannot monitor it",
+              "in a wayland session, which cannot be monitored" in agent.log())
+
+        def mails():
+            return [m for m in smtp.messages() if m["To"] == "tech@school.example"]
+        got = wait_for(mails, 30, 0.3)
+        check("the technician gets an e-mail about the unmonitored session",
+              got and "Unmonitored session: TESTPC01" in got[0]["Subject"]
+              and "wayland" in got[0].get_payload(), [m["Subject"] for m in got])
+        time.sleep(4)  # heartbeats and alert passes go on
+        check("only one e-mail for the session", len(mails()) == 1, len(mails()))
+        m = [m for m in srv.machines() if m["machine"] == "TESTPC01"]
+        check("machines shows the raised alarm", m and m[0]["unmonitored_alarms"] == 1, m)
+        os.unlink(path)
+        cleared = wait_for(lambda: [m for m in srv.machines() if m["machine"] == "TESTPC01"
+                                    and m["unmonitored_alarms"] == 0 and not m["sessions"]],
+                           30, 0.3)
+        check("the alarm clears when the session ends, with no new e-mail",
+              cleared and len(mails()) == 1, srv.machines())
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        if agent:
+            agent.stop(signal.SIGKILL)
+        srv.stop(signal.SIGKILL)
+        smtp.stop()
+
+
 def main():
     for p in ("Xvfb", "xdotool", "xterm", "xkill", "xwininfo"):
         if not shutil.which(p):
             print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
             return 0
-    root = capenv.make_root("vigil-tamper-")
-    try:
-        run(root)
-    except (Skip, Exception) as e:  # noqa: BLE001
-        check("tamper test ran without error", False, repr(e))
-    finally:
-        if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
-            shutil.rmtree(root, ignore_errors=True)
+    for fn in (run, run_wayland):
+        root = capenv.make_root("vigil-tamper-")
+        try:
+            fn(root)
+        except (Skip, Exception) as e:  # noqa: BLE001
+            check("%s ran without error" % fn.__name__, False, repr(e))
+        finally:
+            if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
+                shutil.rmtree(root, ignore_errors=True)
     print("1..%d" % len(results))
     bad = 0
     for i, (name, ok, detail) in enumerate(results, 1):
