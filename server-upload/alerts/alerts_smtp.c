@@ -39,7 +39,7 @@ static int read_credentials(const char *path, char *buf, size_t size, char *err,
 	if (r == 0 && strchr(buf, ':'))
 		return 0;
 	snprintf(err, errlen, "smtp-credentials %s: %s", path,
-	         r == -EPERM             ? "readable by others (chmod 600)"
+	         r == -EPERM              ? "readable by others (chmod 600)"
 	         : r == 0 || r == -EINVAL ? "expected USER:PASSWORD"
 	                                  : strerror(-r));
 	return r == 0 ? -EINVAL : r;

@@ -130,6 +130,14 @@ void api_captures_post(void *ctx, struct http_request *req, struct http_response
 		capture_free(c);
 		return;
 	}
+	if (strcmp(c->machine, m.machine) != 0)
+		log_warning("capture %s from %s/%s names machine \"%s\"; stored as %s", c->id,
+		            m.school, m.machine, c->machine, m.machine);
+	if (capture_set_machine(c, m.machine) < 0) {
+		http_reply_error(resp, 503, NULL, "out of memory; retry later");
+		capture_free(c);
+		return;
+	}
 	store_capture(srv, &m, c, resp);
 	capture_free(c);
 }

@@ -396,6 +396,24 @@ out:
 	return r;
 }
 
+int capture_set_machine(struct capture *c, const char *machine)
+{
+	json_t *rec = json_loads(c->record, 0, NULL);
+	char *text;
+
+	if (!rec || json_object_set_new(rec, "machine", json_string(machine)) < 0) {
+		json_decref(rec);
+		return -ENOMEM;
+	}
+	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	if (!text)
+		return -ENOMEM;
+	free(c->record);
+	c->record = text;
+	return 0;
+}
+
 /*
  * Finds the longest string value of a member named "data" whose text is all base64
  * characters ('=' included), at least CAPTURE_FAST_MIN bytes: the screenshot's base64

@@ -37,4 +37,10 @@ struct capture_error {
  */
 int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err);
 
+/*
+ * Makes machine (the authenticated token's) the capture's machine in the stored record,
+ * whatever the record claimed: a machine can only speak for itself. 0 or -ENOMEM.
+ */
+int capture_set_machine(struct capture *c, const char *machine);
+
 void capture_free(struct capture *c);

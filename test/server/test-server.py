@@ -463,6 +463,12 @@ def invalid_records(c):
     check('extra' not in row and 'data' not in row['screenshot'], 'stored record trimmed')
     rec = record(time='2026-11-23T10:14:03+01:00', source='screen-text')
     expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'offset time')
+    # A machine speaks only for itself: the token's machine is stored, not the claim.
+    rec = record(machine='HEAD-OFFICE-PC', source='tamper')
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'other machine')
+    row = [e for e in c.srv.export() if e['id'] == rec['id']][0]
+    check(row['machine'] != 'HEAD-OFFICE-PC' and row['machine'] == record()['machine'],
+          "the token's machine is stored, not the one the record names: %s" % row['machine'])
 
 
 @test
@@ -582,11 +588,23 @@ def slow_clients(c):
 
 @test
 def heartbeats_and_offline(c):
+    sessions = [{'id': 'c2', 'display': ':0', 'user': 'jsmith', 'type': 'x11',
+                 'monitored': True, 'restarts_1h': 2, 'last_gap': 0.25},
+                {'id': 'c3', 'display': '', 'user': 'akhan', 'type': 'wayland',
+                 'monitored': False, 'restarts_1h': 0, 'last_gap': None}]
     r = c.srv.request('POST', '/api/v1/heartbeat',
-                      {'version': '0.1.0', 'wordlists': 'v1', 'spooled': 3, 'dropped': 1},
-                      token=c.tok_a)
+                      {'version': '0.1.0', 'wordlists': 'v1', 'spooled': 3, 'dropped': 1,
+                       'sessions': sessions}, token=c.tok_a)
     expect(r, 204, 'heartbeat')
     check(r.body == b'', '204 without a body')
+    for bad, field in (({'monitored': 'yes'}, 'sessions[1].monitored'),
+                       ({'restarts_1h': -1}, 'sessions[1].restarts_1h'),
+                       ({'user': 'a\nb'}, 'sessions[1].user'),
+                       ({'last_gap': 'long'}, 'sessions[1].last_gap')):
+        r = c.srv.request('POST', '/api/v1/heartbeat',
+                          {'sessions': [sessions[0], dict(sessions[1], **bad)]}, token=c.tok_a)
+        expect(r, 400, 'bad session %s' % bad)
+        check(json.loads(r.body).get('field') == field, 'error names %s: %s' % (field, r.body))
     expect(c.srv.request('POST', '/api/v1/heartbeat', {'spooled': -1}, token=c.tok_a), 400,
            'negative spooled')
     expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': 7}, token=c.tok_a), 400,
@@ -595,6 +613,7 @@ def heartbeats_and_offline(c):
     pc7 = m[('Alpha Academy', 'LAB1-PC07')]
     check(pc7['status'] == 'online' and pc7['version'] == '0.1.0' and pc7['spooled'] == 3
           and pc7['dropped'] == 1 and pc7['wordlists'] == 'v1', 'heartbeat recorded: %s' % pc7)
+    check(pc7['sessions'] == sessions, 'machines prints the sessions: %s' % pc7['sessions'])
     check(m[('Alpha Academy', 'LAB1-PC08')]['status'] == 'never-seen', 'silent machine listed')
     time.sleep(OFFLINE_AFTER + 0.5)
     expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=c.tok_b), 204,
