@@ -209,8 +209,12 @@ static int add_decision(const struct store_capture_event *d, void *ud)
 	for (int i = 0; i < r->nconfirmed && !it; i++)
 		if (strcmp(r->confirmed[i].id, d->capture_id) == 0)
 			it = &r->confirmed[i];
-	if (!it || it->ndecisions >= REPORT_MAX_DECISIONS)
+	if (!it)
 		return 0;
+	if (it->ndecisions >= REPORT_MAX_DECISIONS) {
+		it->more_decisions++;
+		return 0;
+	}
 	nv = realloc(it->decisions, (size_t)(it->ndecisions + 1) * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;

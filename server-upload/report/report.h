@@ -32,7 +32,7 @@ struct report_item {
 	int severity, hidden;
 	int64_t time;
 	struct report_decision *decisions; /* malloc'd, ndecisions of them */
-	int ndecisions;
+	int ndecisions, more_decisions;    /* more_decisions: those beyond REPORT_MAX_DECISIONS */
 };
 
 struct report {

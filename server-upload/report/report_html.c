@@ -82,6 +82,8 @@ static void decisions(struct html *h, const struct report_item *it)
 		}
 		html_raw(h, "</li>");
 	}
+	if (it->more_decisions)
+		html_fmt(h, "<li>… and %d more on the capture page.</li>", it->more_decisions);
 	html_raw(h, "</ul>");
 }
 

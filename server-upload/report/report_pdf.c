@@ -353,14 +353,22 @@ static int concern_text(struct pdfdoc *d, const struct report_item *it, double w
 		g_free(markup);
 		g_free(text);
 	}
+	if (it->more_decisions && n < max) {
+		markup =
+		    g_markup_printf_escaped("… and %d more decisions and notes: see the capture "
+		                            "in Vigil (id %s).",
+		                            it->more_decisions, it->id);
+		l[n++] = pdfdoc_layout(d, PDFDOC_SMALL, w, markup, true);
+		g_free(markup);
+	}
 	return n;
 }
 
 static void concern(struct pdfdoc *d, const struct report_item *it, struct blobs *blobs)
 {
 	const double x = THUMB_W + 12, w = PDFDOC_WIDTH - x;
-	PangoLayout *l[3 + REPORT_MAX_DECISIONS];
-	int n = concern_text(d, it, w, l, 3 + REPORT_MAX_DECISIONS), page;
+	PangoLayout *l[4 + REPORT_MAX_DECISIONS];
+	int n = concern_text(d, it, w, l, 4 + REPORT_MAX_DECISIONS), page;
 	double th = 0, y0;
 
 	for (int i = 0; i < n; i++)

@@ -156,6 +156,10 @@ def setup(c):
                   image=st.png(320, 200, noise=40), context='oakridge marker %d: i want to '
                   'k1ll mys3lf' % i) for i in range(5)]
     confirm(c, c.oak, note='Called home; DSL informed.')
+    csrf = c.mod.csrf('/captures/' + c.oak[0])
+    for i in range(22):  # with its concern and note: 24 decisions, 20 printed
+        expect(c.mod.req('POST', '/captures/%s/action' % c.oak[0],
+                         {'action': 'note', 'text': 'follow-up %02d' % i, 'csrf': csrf}), 303, 'note')
     # the long names: user, machine, category, contexts, a long note; one image hidden
     ids = []
     for i, ctx in enumerate((NOSPACE_CONTEXT, WIDE_CONTEXT, 'short one')):
@@ -267,6 +271,8 @@ def concerns_with_thumbnail_and_decisions(c):
     check(flat.count('mod: concern') == 5, 'the decisions, with who decided: %d'
           % flat.count('mod: concern'))
     check(flat.count('Called home; DSL informed.') == 5, 'the notes')
+    check('follow-up 17' in flat and 'follow-up 18' not in flat and
+          '… and 4 more decisions and notes' in flat, 'the first 20 decisions, then how many more')
     long = Report(c, LONG_SCHOOL, 'long2')
     images = [line for line in run('pdfimages', '-list', long.path).splitlines()[2:]
               if line.split()[2] == 'image']
