@@ -14,9 +14,9 @@
 #include "audit.h"
 #include "digest.h"
 #include "log.h"
-#include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "store_alerts.h"
 #include "token.h"
 
 #define BATCH 32
@@ -41,43 +41,34 @@ struct due_list {
 	size_t n;
 };
 
-static int64_t num(const char *s)
-{
-	int64_t v = 0;
-
-	if (s)
-		parse_int64(s, INT64_MIN, INT64_MAX, &v);
-	return v;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
 
-static int due_row(const char *const *c, int n, void *ud)
+static int due_row(const struct store_alert_due *a, void *ud)
 {
 	struct due_list *l = ud;
 	struct due *d;
 
-	if (n != 15 || l->n >= BATCH)
+	if (l->n >= BATCH)
 		return 0;
 	d = &l->v[l->n++];
-	*d = (struct due){.id = num(c[0]),
-	                  .channel = dup_or_null(c[1]),
-	                  .target = dup_or_null(c[2]),
-	                  .capture_id = dup_or_null(c[3]),
-	                  .attempts = num(c[4]),
-	                  .category = dup_or_null(c[5]),
-	                  .severity = num(c[6]),
-	                  .school = dup_or_null(c[7]),
-	                  .machine = dup_or_null(c[8]),
-	                  .time_ms = num(c[9]),
-	                  .school_id = num(c[11]),
-	                  .secret_file = dup_or_null(c[10]),
-	                  .kind = dup_or_null(c[12]),
-	                  .week = dup_or_null(c[13]),
-	                  .detail = dup_or_null(c[14])};
+	*d = (struct due){.id = a->id,
+	                  .channel = dup_or_null(a->channel),
+	                  .target = dup_or_null(a->target),
+	                  .capture_id = dup_or_null(a->capture_id),
+	                  .attempts = a->attempts,
+	                  .category = dup_or_null(a->category),
+	                  .severity = a->severity,
+	                  .school = dup_or_null(a->school),
+	                  .machine = dup_or_null(a->machine),
+	                  .time_ms = a->time_ms,
+	                  .school_id = a->school_id,
+	                  .secret_file = dup_or_null(a->secret_file),
+	                  .kind = dup_or_null(a->kind),
+	                  .week = dup_or_null(a->week),
+	                  .detail = dup_or_null(a->detail)};
 	return 0;
 }
 
@@ -172,19 +163,13 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 			body = NULL;
 	} else {
 		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200];
-		struct store_param q[2];
 		/* A fresh secret per message for the one-click acknowledgement. */
 		if ((r = token_new(tok)) < 0) {
 			snprintf(err, errlen, "random: %s", strerror(-r));
 			return r;
 		}
 		token_hash(tok, hash);
-		q[0] = (struct store_param){.text = hash};
-		q[1] = (struct store_param){.i = d->id, .is_int = true};
-		if ((r = srv->store->ops->query(srv->store,
-		                                "UPDATE alerts SET ack_token = $1 WHERE id = "
-		                                "CAST($2 AS BIGINT)",
-		                                q, 2, NULL, NULL, NULL)) < 0) {
+		if ((r = store_alert_ack_token(srv->store, d->id, hash)) < 0) {
 			snprintf(err, errlen, "database: %s", strerror(-r));
 			return r;
 		}
@@ -230,7 +215,6 @@ int alerts_deliver(struct server *srv, int64_t now)
 {
 	struct store *st = srv->store;
 	struct due_list l = {.n = 0};
-	struct store_param p[4];
 	int sent = 0, r;
 
 	if ((r = alerts_escalate(srv, now)) < 0)
@@ -241,67 +225,30 @@ int alerts_deliver(struct server *srv, int64_t now)
 		log_warning("alerts: weekly summaries: %s", strerror(-r));
 	if ((r = alerts_unmonitored(srv, now)) < 0)
 		log_warning("alerts: unmonitored-session alarms: %s", strerror(-r));
-	p[0] = (struct store_param){.i = now, .is_int = true};
-	p[1] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
-	r = st->ops->query(
-	    st,
-	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
-	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind, "
-	    "a.week, a.detail FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
-	    "JOIN schools s ON s.id = a.school_id "
-	    "LEFT JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
-	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "
-	    "WHERE (a.status = 'pending' AND a.next_try <= CAST($1 AS BIGINT)) "
-	    "OR (a.status = 'sending' AND a.claimed < CAST($2 AS BIGINT)) "
-	    "ORDER BY a.id LIMIT 32",
-	    p, 2, due_row, &l, NULL);
+	r = store_alerts_due(st, now, now - ALERTS_RECLAIM_MS, BATCH, due_row, &l);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < l.n; i++) {
 		struct due *d = &l.v[i];
 		char err[256] = "", detail[512];
-		int64_t changes = 0;
 		int64_t attempt = d->attempts + 1;
+		bool claimed = false;
 
 		/* Claim: one server sends it even when several look at once. */
-		p[0] = (struct store_param){.i = now, .is_int = true};
-		p[1] = (struct store_param){.i = d->id, .is_int = true};
-		p[2] = (struct store_param){.i = now - ALERTS_RECLAIM_MS, .is_int = true};
-		r = st->ops->query(
-		    st,
-		    "UPDATE alerts SET status = 'sending', claimed = CAST($1 AS BIGINT), "
-		    "attempts = attempts + 1 WHERE id = CAST($2 AS BIGINT) AND "
-		    "(status = 'pending' OR (status = 'sending' AND "
-		    "claimed < CAST($3 AS BIGINT)))",
-		    p, 3, NULL, NULL, &changes);
-		if (r < 0 || changes != 1) {
+		r = store_alert_claim(st, d->id, now, now - ALERTS_RECLAIM_MS, &claimed);
+		if (r < 0 || !claimed) {
 			due_free(d);
 			continue;
 		}
 		r = send_one(srv, d, err, sizeof(err));
 		now = rfc3339_now_ms();
-		p[0] = (struct store_param){.i = now, .is_int = true};
 		if (r == 0) {
-			st->ops->query(
-			    st,
-			    "UPDATE alerts SET status = 'sent', sent = CAST($1 AS BIGINT), "
-			    "last_error = '' WHERE id = CAST($2 AS BIGINT)",
-			    p, 2, NULL, NULL, NULL);
+			store_alert_sent(st, d->id, now);
 			snprintf(detail, sizeof(detail), "%s to %s", d->channel, d->target);
 			sent++;
 		} else {
 			bool give_up = attempt >= ALERTS_MAX_ATTEMPTS;
-			p[2] = (struct store_param){.i = now + backoff_ms(attempt), .is_int = true};
-			p[3] = (struct store_param){.text = err};
-			st->ops->query(
-			    st,
-			    give_up ? "UPDATE alerts SET status = 'failed', last_error = $4 "
-			              "WHERE id = CAST($2 AS BIGINT) AND "
-			              "CAST($1 AS BIGINT) > 0 AND CAST($3 AS BIGINT) > 0"
-			            : "UPDATE alerts SET status = 'pending', last_error = $4, "
-			              "next_try = CAST($3 AS BIGINT) WHERE id = CAST($2 AS "
-			              "BIGINT) AND CAST($1 AS BIGINT) > 0",
-			    p, 4, NULL, NULL, NULL);
+			store_alert_failed(st, d->id, err, give_up ? 0 : now + backoff_ms(attempt));
 			snprintf(detail, sizeof(detail), "%s to %s, attempt %lld%s: %s", d->channel,
 			         d->target, (long long)attempt, give_up ? " (giving up)" : "", err);
 			log_warning("alert %lld: %s", (long long)d->id, detail);

@@ -13,40 +13,15 @@
 #include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "store_alerts.h"
 #include "token.h"
-
-struct found {
-	char capture[64], target[256];
-	int64_t school_id;
-	int acked, ok;
-};
-
-static int found_row(const char *const *c, int n, void *ud)
-{
-	struct found *f = ud;
-
-	if (n != 4 || !c[0])
-		return 0;
-	snprintf(f->capture, sizeof(f->capture), "%s", c[0]);
-	snprintf(f->target, sizeof(f->target), "%s", c[1] ? c[1] : "");
-	parse_int64(c[2] ? c[2] : "0", 0, INT64_MAX, &f->school_id);
-	f->acked = c[3] != NULL;
-	f->ok = 1;
-	return 0;
-}
 
 int alerts_ack_capture(struct server *srv, const char *capture_id, const char *by,
                        int64_t school_id)
 {
-	struct store_param p[3] = {
-	    {.i = rfc3339_now_ms(), .is_int = true}, {.text = by}, {.text = capture_id}};
 	int64_t changes = 0;
-	int r;
+	int r = store_alerts_ack(srv->store, capture_id, by, rfc3339_now_ms(), &changes);
 
-	r = srv->store->ops->query(srv->store,
-	                           "UPDATE alerts SET acked = CAST($1 AS BIGINT), acked_by = $2 "
-	                           "WHERE capture_id = $3 AND acked IS NULL",
-	                           p, 3, NULL, NULL, &changes);
 	if (r == 0 && changes > 0)
 		audit_record(srv->store, by, school_id, "alert-acknowledged", capture_id, "");
 	return r < 0 ? r : (int)changes;
@@ -74,29 +49,22 @@ static void page(struct http_response *resp, int status, const char *msg, const 
 }
 
 /* Checks ?a=ID&t=TOKEN against the stored hash. */
-static int lookup(struct server *srv, struct http_request *req, struct found *f)
+static int lookup(struct server *srv, struct http_request *req, struct store_alert_link *f)
 {
 	const char *a = http_request_arg(req, "a"), *t = http_request_arg(req, "t");
 	char hash[TOKEN_HASH_BUF];
-	struct store_param p[2];
 	int64_t id;
 
 	memset(f, 0, sizeof(*f));
 	if (!a || !t || strlen(t) != TOKEN_LEN || parse_int64(a, 1, INT64_MAX, &id) < 0)
 		return -ENOENT;
 	token_hash(t, hash);
-	p[0] = (struct store_param){.i = id, .is_int = true};
-	p[1] = (struct store_param){.text = hash};
-	int r = srv->store->ops->query(srv->store,
-	                               "SELECT capture_id, target, school_id, acked FROM alerts "
-	                               "WHERE id = CAST($1 AS BIGINT) AND ack_token = $2",
-	                               p, 2, found_row, f, NULL);
-	return r < 0 ? r : f->ok ? 0 : -ENOENT;
+	return store_alert_by_token(srv->store, id, hash, f);
 }
 
 static void ack_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
-	struct found f;
+	struct store_alert_link f;
 	char q[160];
 	int r = lookup(ctx, req, &f);
 
@@ -115,13 +83,13 @@ static void ack_get(void *ctx, struct http_request *req, struct http_response *r
 
 static void ack_post(void *ctx, struct http_request *req, struct http_response *resp)
 {
-	struct found f;
+	struct store_alert_link f;
 	int r = lookup(ctx, req, &f);
 
 	if (r == -ENOENT)
 		return page(resp, 404, "This link is not valid.", NULL);
 	if (r == 0 && !f.acked)
-		r = alerts_ack_capture(ctx, f.capture, f.target, f.school_id);
+		r = alerts_ack_capture(ctx, f.capture_id, f.target, f.school_id);
 	if (r < 0)
 		return page(resp, 503, "The database is not available; try again shortly.", NULL);
 	page(resp, 200, "Acknowledged. Thank you; escalation has stopped.", NULL);

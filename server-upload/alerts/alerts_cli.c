@@ -11,6 +11,8 @@
 #include "parse.h"
 #include "rfc3339.h"
 #include "server.h"
+#include "store_alerts.h"
+#include "store_moderation.h"
 
 #define MAX_CONTACTS 16
 
@@ -115,72 +117,38 @@ static int parse(int argc, char **argv, struct settings *st)
 	return 0;
 }
 
-static int id_row(const char *const *c, int n, void *ud)
-{
-	if (n == 1 && c[0])
-		parse_int64(c[0], 1, INT64_MAX, ud);
-	return 0;
-}
-
 /* Replaces the school's settings and contacts (one statement at a time; the CLI is the
  * only writer of these tables). */
 static int save(struct server *srv, const struct settings *st)
 {
-	struct store *s = srv->store;
-	struct store_param p[8];
+	struct store_alert_settings set = {
+	    .threshold = st->threshold,
+	    .hours_start = st->start,
+	    .hours_end = st->end,
+	    .ack_minutes = st->ack_minutes,
+	    .webhook = st->webhook,
+	    .technician = st->technician,
+	    .contacts = st->contacts,
+	    .ncontacts = st->ncontacts,
+	    .escalate = st->escalate,
+	    .nescalate = st->nescalate,
+	};
 	char abs_secret[PATH_MAX];
 	int64_t school = 0;
-	int r;
+	int r = store_school_lookup(srv->store, st->school, &school);
 
-	p[0] = (struct store_param){.text = st->school};
-	if ((r = s->ops->query(s, "SELECT id FROM schools WHERE name = $1", p, 1, id_row, &school,
-	                       NULL)) < 0)
-		return r;
-	if (!school) {
+	if (r == -ENOENT) {
 		fprintf(stderr, "vigil-server: no school \"%s\"\n", st->school);
 		return -ENOENT;
 	}
+	if (r < 0)
+		return r;
 	if (st->secret && !realpath(st->secret, abs_secret)) {
 		fprintf(stderr, "vigil-server: %s: %s\n", st->secret, strerror(errno));
 		return -ENOENT;
 	}
-	p[0] = (struct store_param){.i = school, .is_int = true};
-	if ((r = s->ops->query(s, "DELETE FROM alert_contacts WHERE school_id = CAST($1 AS BIGINT)",
-	                       p, 1, NULL, NULL, NULL)) < 0 ||
-	    (r = s->ops->query(s, "DELETE FROM alert_settings WHERE school_id = CAST($1 AS BIGINT)",
-	                       p, 1, NULL, NULL, NULL)) < 0)
-		return r;
-	p[1] = (struct store_param){.i = st->threshold, .is_int = true};
-	p[2] = (struct store_param){.i = st->start, .is_int = true};
-	p[3] = (struct store_param){.i = st->end, .is_int = true};
-	p[4] = (struct store_param){.i = st->ack_minutes, .is_int = true};
-	p[5] = (struct store_param){.text = st->webhook};
-	p[6] = (struct store_param){.text = st->secret ? abs_secret : NULL};
-	p[7] = (struct store_param){.text = st->technician};
-	if ((r = s->ops->query(
-	         s,
-	         "INSERT INTO alert_settings (school_id, threshold, hours_start, "
-	         "hours_end, ack_minutes, webhook, webhook_secret_file, technician) "
-	         "VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
-	         "CAST($4 AS BIGINT), CAST($5 AS BIGINT), $6, $7, $8)",
-	         p, 8, NULL, NULL, NULL)) < 0)
-		return r;
-	for (int k = 0; k < 2; k++) {
-		int n = k ? st->nescalate : st->ncontacts;
-		for (int i = 0; i < n; i++) {
-			p[1] = (struct store_param){.i = i, .is_int = true};
-			p[2] = (struct store_param){.text = k ? st->escalate[i] : st->contacts[i]};
-			p[3] = (struct store_param){.text = k ? "escalate" : "contact"};
-			if ((r = s->ops->query(
-			         s,
-			         "INSERT INTO alert_contacts (school_id, position, address, "
-			         "kind) VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), "
-			         "$3, $4)",
-			         p, 4, NULL, NULL, NULL)) < 0)
-				return r;
-		}
-	}
-	return 0;
+	set.secret_file = st->secret ? abs_secret : NULL;
+	return store_alert_settings_replace(srv->store, school, &set);
 }
 
 int alerts_cli(const struct config *cfg, int argc, char **argv)
@@ -192,7 +160,8 @@ int alerts_cli(const struct config *cfg, int argc, char **argv)
 
 	if (argc >= 1 && strcmp(argv[0], "test") == 0) {
 		char err[256] = "";
-		/* A test message: checks smtp-url, STARTTLS and credentials without a capture. */
+		/* A test message: checks smtp-url, STARTTLS and credentials without a
+		 * capture. */
 		if (argc != 2 || !address_ok(argv[1])) {
 			fprintf(stderr, "usage: vigil-server alerts test ADDRESS\n");
 			return 2;
