@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent-limits.h"
 #include "parse.h"
@@ -185,6 +188,8 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 			break;
 		case OPT_ENROL_KEY:
 			r = set_string(&cfg->enrol_key, optarg);
+			/* ps and /proc/PID/cmdline show argv: the key is wiped from it */
+			explicit_bzero(optarg, strlen(optarg));
 			break;
 		case OPT_SPOOL:
 			r = set_string(&cfg->spool, optarg);
@@ -281,6 +286,52 @@ static int file_int(int *slot, const char *value, int min, int max, const char *
 	return 0;
 }
 
+/*
+ * The enrolment key from path: its first line, the file readable by its owner only
+ * (0600 or stricter) and not a symbolic link. Never overrides --enrol-key.
+ */
+static int key_file(char **slot, const char *path, char *msg, size_t msglen)
+{
+	char buf[AGENT_CONFIG_MAX_VALUE + 2];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if (*slot)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(msg, msglen, "enrol-key-file %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(msg, msglen,
+		         "enrol-key-file %s: must be a regular file readable by its owner only "
+		         "(chmod 600)",
+		         path);
+		close(fd);
+		return -EINVAL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(msg, msglen, "enrol-key-file %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	buf[n] = '\0';
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	if (len == 0 || len > AGENT_CONFIG_MAX_VALUE) {
+		snprintf(msg, msglen, "enrol-key-file %s: the first line must hold the key", path);
+		explicit_bzero(buf, sizeof(buf));
+		return -EINVAL;
+	}
+	n = set_string(slot, buf);
+	explicit_bzero(buf, sizeof(buf));
+	return (int)n;
+}
+
 /* Applies one "key = value" line. 0, or -EINVAL/-ENOMEM with the message in msg. */
 static int apply_setting(struct agent_config *cfg, const char *key, const char *value, char *msg,
                          size_t msglen)
@@ -332,6 +383,8 @@ static int apply_setting(struct agent_config *cfg, const char *key, const char *
 			cfg->screen_text = st;
 		return 0;
 	}
+	if (strcmp(key, "enrol-key-file") == 0)
+		return key_file(&cfg->enrol_key, value, msg, msglen);
 	if (strcmp(key, "tamper-severity") == 0)
 		return file_int(&cfg->tamper_severity, value, 1, 5, key, msg, msglen);
 	if (strcmp(key, "debounce-seconds") == 0)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -84,6 +85,51 @@ static int test_override(const char *path)
 	return failed;
 }
 
+/* The enrolment key: from a 0600 file, never from one others can read; wiped from argv. */
+static int test_enrol_key(const char *path)
+{
+	char keyfile[] = "/tmp/vigil-test-key-XXXXXX", conf[600], err[512] = "";
+	char arg[] = "SECRET-FROM-ARGV";
+	char *argv[] = {"vigil-agent", "--enrol-key", arg, NULL};
+	struct agent_config cfg;
+	int fd = mkstemp(keyfile), failed = 0;
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	write_file(keyfile, "k3y-from-file\nsecond line\n");
+	chmod(keyfile, 0600);
+	snprintf(conf, sizeof(conf), "enrol-key-file = %s\n", keyfile);
+	write_file(path, conf);
+	config_init(&cfg);
+	cfg.config_path = strdup(path);
+	if (config_load(&cfg, err, sizeof(err)) != 0 || !cfg.enrol_key ||
+	    strcmp(cfg.enrol_key, "k3y-from-file") != 0) {
+		printf("not ok: enrol-key-file 0600: %s\n", err);
+		failed++;
+	}
+	config_free(&cfg);
+	chmod(keyfile, 0644);
+	config_init(&cfg);
+	cfg.config_path = strdup(path);
+	if (config_load(&cfg, err, sizeof(err)) == 0 || !strstr(err, ":1: enrol-key-file") ||
+	    !strstr(err, "chmod 600")) {
+		printf("not ok: enrol-key-file 0644 not refused: %s\n", err);
+		failed++;
+	}
+	config_free(&cfg);
+	config_init(&cfg);
+	if (config_parse_args(&cfg, 3, argv, err, sizeof(err)) != 0 || !cfg.enrol_key ||
+	    strcmp(cfg.enrol_key, "SECRET-FROM-ARGV") != 0 ||
+	    memmem(arg, sizeof(arg), "SECRET", 6)) {
+		printf("not ok: --enrol-key taken and wiped from argv\n");
+		failed++;
+	}
+	config_free(&cfg);
+	unlink(keyfile);
+	return failed;
+}
+
 static const struct {
 	const char *server;
 	int ok;
@@ -135,7 +181,7 @@ int main(void)
 	if (fd < 0)
 		return 1;
 	close(fd);
-	failed = test_rows(path) + test_override(path) + test_servers();
+	failed = test_rows(path) + test_override(path) + test_servers() + test_enrol_key(path);
 	unlink(path);
 	printf("%s\n", failed ? "FAIL" : "ok");
 	return failed ? 1 : 0;
