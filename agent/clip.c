@@ -1,4 +1,5 @@
-/* clip.c: text copied to the CLIPBOARD selection, noticed through XFixes and fetched capped. */
+/* clip.c: text copied to CLIPBOARD or PRIMARY (middle-click), noticed via XFixes, fetched capped.
+ */
 #include "clip.h"
 
 #include <X11/Xatom.h>
@@ -21,13 +22,14 @@ enum clip_phase {
 struct clip {
 	Display *dpy;
 	Window win; /* ours: the conversion lands in its property */
-	Atom clipboard, utf8_string, incr, prop;
+	Atom clipboard, primary, utf8_string, incr, prop;
 	int fixes_event_base;
 	size_t max_bytes;
 	enum clip_phase phase;
-	bool again;                  /* the owner changed during a transfer */
+	Atom current;                /* the selection being transferred */
+	bool again[2];               /* CLIPBOARD, PRIMARY changed during a transfer */
 	bool full;                   /* the cap is reached: further chunks are dropped */
-	unsigned long long deadline; /* ms, CLOCK_MONOTONIC */
+	unsigned long long deadline; /* ms, CLOCK_MONOTONIC: one per transfer, never moved */
 	char *buf;
 	size_t len;
 	clip_fn fn;
@@ -66,12 +68,15 @@ int clip_new(Display *dpy, size_t max_bytes, clip_fn fn, void *userdata, struct 
 	c->fn = fn;
 	c->userdata = userdata;
 	c->clipboard = XInternAtom(dpy, "CLIPBOARD", False);
+	c->primary = XA_PRIMARY; /* middle-click paste */
 	c->utf8_string = XInternAtom(dpy, "UTF8_STRING", False);
 	c->incr = XInternAtom(dpy, "INCR", False);
 	c->prop = XInternAtom(dpy, "VIGIL_CLIPBOARD", False);
 	c->win = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), -10, -10, 1, 1, 0, 0, 0);
 	XSelectInput(dpy, c->win, PropertyChangeMask);
 	XFixesSelectSelectionInput(dpy, DefaultRootWindow(dpy), c->clipboard,
+	                           XFixesSetSelectionOwnerNotifyMask);
+	XFixesSelectSelectionInput(dpy, DefaultRootWindow(dpy), c->primary,
 	                           XFixesSetSelectionOwnerNotifyMask);
 	*out = c;
 	return 0;
@@ -88,15 +93,26 @@ void clip_free(struct clip *c)
 	free(c);
 }
 
-static void request(struct clip *c, Time when)
+/* Asks the owner of selection for its text; the whole transfer has AGENT_CLIP_TIMEOUT_MS. */
+static void request(struct clip *c, Atom selection, Time when)
 {
 	c->len = 0;
-	c->again = false;
+	c->again[selection == c->primary] = false;
 	c->full = false;
 	c->phase = CLIP_CONVERTING;
+	c->current = selection;
 	c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
 	XDeleteProperty(c->dpy, c->win, c->prop);
-	XConvertSelection(c->dpy, c->clipboard, c->utf8_string, c->prop, c->win, when);
+	XConvertSelection(c->dpy, selection, c->utf8_string, c->prop, c->win, when);
+}
+
+/* A selection that changed during the last transfer is fetched now (CLIPBOARD first). */
+static void next(struct clip *c)
+{
+	if (c->again[0])
+		request(c, c->clipboard, CurrentTime);
+	else if (c->again[1])
+		request(c, c->primary, CurrentTime);
 }
 
 /* Appends data up to the cap, cut on a character boundary. */
@@ -118,15 +134,12 @@ static void append(struct clip *c, const unsigned char *data, size_t n)
 
 static void finish(struct clip *c)
 {
-	bool again = c->again;
-
 	c->phase = CLIP_IDLE;
 	if (c->len > 0)
 		c->fn(c->buf, c->len, c->userdata);
 	explicit_bzero(c->buf, c->len);
 	c->len = 0;
-	if (again)
-		request(c, CurrentTime);
+	next(c);
 }
 
 /* Reads (and deletes, which asks an INCR owner for the next chunk) our property. */
@@ -149,12 +162,10 @@ static void read_property(struct clip *c)
 	if (type == c->incr) {
 		/* The owner sends chunks; each deletion asks for the next one. */
 		log_debug("clip: the copy comes in chunks (INCR)");
-		c->phase = CLIP_INCR;
-		c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
+		c->phase = CLIP_INCR; /* within the same deadline: a trickle cannot stall us */
 	} else if (c->phase == CLIP_INCR) {
 		if (data && format == 8 && n > 0) {
 			append(c, data, n);
-			c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
 		} else {
 			finish(c); /* a zero-length chunk ends the transfer */
 		}
@@ -174,24 +185,23 @@ bool clip_handle_event(struct clip *c, XEvent *ev)
 	if (ev->type == c->fixes_event_base + XFixesSelectionNotify) {
 		XFixesSelectionNotifyEvent *se = (XFixesSelectionNotifyEvent *)ev;
 
-		if (se->selection != c->clipboard)
+		if (se->selection != c->clipboard && se->selection != c->primary)
 			return false;
-		if (se->owner == None)
+		if (se->owner == None || se->owner == c->win)
 			return true;
 		if (c->phase != CLIP_IDLE)
-			c->again = true;
+			c->again[se->selection == c->primary] = true;
 		else
-			request(c, se->selection_timestamp);
+			request(c, se->selection, se->selection_timestamp);
 		return true;
 	}
 	if (ev->type == SelectionNotify && ev->xselection.requestor == c->win) {
-		if (c->phase != CLIP_CONVERTING)
+		if (c->phase != CLIP_CONVERTING || ev->xselection.selection != c->current)
 			return true;
 		if (ev->xselection.property == None) {
 			/* The owner has no text (an image, files): nothing to scan. */
 			c->phase = CLIP_IDLE;
-			if (c->again)
-				request(c, CurrentTime);
+			next(c);
 			return true;
 		}
 		read_property(c);
@@ -217,9 +227,9 @@ void clip_tick(struct clip *c, unsigned long long now)
 {
 	if (c->phase == CLIP_IDLE || now < c->deadline)
 		return;
-	log_info("clip: the clipboard owner did not answer within %d ms; skipping this copy",
-	         AGENT_CLIP_TIMEOUT_MS);
-	/* Scan what arrived of a transfer cut short. */
-	c->again = false;
+	log_info("clip: the owner of %s did not finish within %d ms; scanning what arrived",
+	         c->current == c->primary ? "PRIMARY" : "CLIPBOARD", AGENT_CLIP_TIMEOUT_MS);
+	/* Scan what arrived of a transfer cut short; the property is ours again. */
+	XDeleteProperty(c->dpy, c->win, c->prop);
 	finish(c);
 }

@@ -1,4 +1,5 @@
-/* clip.h: text copied to the CLIPBOARD selection, noticed through XFixes and fetched capped. */
+/* clip.h: text copied to CLIPBOARD or PRIMARY (middle-click), noticed via XFixes, fetched capped.
+ */
 #pragma once
 
 #include <X11/Xlib.h>
@@ -6,11 +7,14 @@
 #include <stddef.h>
 
 /*
- * When another client takes the CLIPBOARD selection, clip asks the owner for the text as
- * UTF8_STRING into a property of a small window of its own and hands at most max_bytes
- * of it to the callback (a longer text is cut on a character boundary; INCR transfers
- * are followed up to the cap). An owner that does not answer within
- * AGENT_CLIP_TIMEOUT_MS is given up on. The text is wiped after the callback.
+ * When another client takes the CLIPBOARD or the PRIMARY selection (what a middle click
+ * pastes), clip asks the owner for the text as UTF8_STRING into a property of a small
+ * window of its own and hands at most max_bytes of it to the callback (a longer text is
+ * cut on a character boundary; INCR transfers are followed up to the cap). One transfer
+ * at a time; a selection that changes meanwhile is fetched next. Each transfer has one
+ * deadline, AGENT_CLIP_TIMEOUT_MS from the request: an owner that does not answer, or
+ * trickles INCR chunks, is cut off there and what arrived is scanned. The text is wiped
+ * after the callback.
  */
 typedef void (*clip_fn)(const char *text, size_t len, void *userdata);
 

@@ -218,6 +218,20 @@ def scenario_clipboard(x):
           and "buy cheap pills online" in hits[0]["context"], hits)
 
 
+def scenario_primary(x):
+    """Text selected and pasted with a middle click goes through PRIMARY, not CLIPBOARD."""
+    if not check_tool(x, "xclip"):
+        return
+    pause_for_debounce()
+    subprocess.run(["xclip", "-selection", "primary"], env=x.env,
+                   input=b"where to buy cheap pills today\n", stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=30, check=True)
+    hits = x.new_hits(1, settle=0.3)
+    check("flagged PRIMARY selection (middle-click paste) gives a clipboard hit",
+          phrases(hits) == ["buy cheap pills"] and hits[0]["source"] == "clipboard"
+          and "cheap pills today" in hits[0]["context"], hits)
+
+
 def scenario_clipboard_large(x):
     """A large copy comes in INCR chunks; only the first clipboard-max-bytes are scanned."""
     # About 5 MB: more than one request can carry, so the owner sends it in INCR chunks.
@@ -463,6 +477,7 @@ def main():
                 fn(x)
             scenario_title(x, wid_a)
             scenario_clipboard(x)
+            scenario_primary(x)
             scenario_clipboard_large(x)
             scenario_innocent(x)
             scenario_split(x, wid_a, wid_b)
