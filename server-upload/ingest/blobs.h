@@ -61,8 +61,8 @@ int blobs_fs_open(const char *dir, struct blobs **out);
  * *out, or -errno with a message naming the setting in err. Nothing is contacted here:
  * check() tells whether the store answers.
  */
-int blobs_s3_open(const char *url, const char *region, const char *credentials,
-                  struct blobs **out, char *err, size_t errlen);
+int blobs_s3_open(const char *url, const char *region, const char *credentials, struct blobs **out,
+                  char *err, size_t errlen);
 
 static inline int blobs_put(struct blobs *b, const char *hex, const void *data, size_t len)
 {
