@@ -20,6 +20,7 @@
 #include "rfc3339.h"
 #include "server.h"
 #include "store_digest.h"
+#include "store_machines.h"
 #include "store_users.h"
 #include "token.h"
 
@@ -263,9 +264,12 @@ static int cmd_machine(struct server *srv, const struct args *a)
 {
 	int r;
 
-	if (a->npos != 2 || strcmp(a->pos[0], "revoke") != 0)
+	if (a->npos != 2 || (strcmp(a->pos[0], "revoke") != 0 && strcmp(a->pos[0], "allow") != 0))
 		return 2;
-	r = srv->store->ops->machine_revoke(srv->store, a->school, a->pos[1]);
+	if (strcmp(a->pos[0], "allow") == 0)
+		r = store_machine_allow(srv->store, a->school, a->pos[1]);
+	else
+		r = srv->store->ops->machine_revoke(srv->store, a->school, a->pos[1]);
 	if (r == -ENOENT)
 		fprintf(stderr, "vigil-server: no machine \"%s\"\n", a->pos[1]);
 	else if (r == -EEXIST)
@@ -273,7 +277,11 @@ static int cmd_machine(struct server *srv, const struct args *a)
 		        "vigil-server: machine \"%s\" is in several schools: give --school\n",
 		        a->pos[1]);
 	else if (r < 0)
-		return fail_errno("machine revoke", r);
+		return fail_errno(a->pos[0], r);
+	if (r == 0)
+		audit_record(srv->store, "system", 0,
+		             strcmp(a->pos[0], "allow") == 0 ? "machine-allow" : "machine-revoke",
+		             NULL, a->pos[1]);
 	return r < 0 ? 1 : 0;
 }
 
@@ -515,7 +523,7 @@ static const struct {
     {"user", cmd_user,
      "user add --role moderator|headteacher|technician [--school NAME] [--email ADDR] LOGIN"
      " | user email LOGIN ADDR|none | user disable|passwd|logout LOGIN"},
-    {"machine", cmd_machine, "machine revoke [--school NAME] MACHINE"},
+    {"machine", cmd_machine, "machine revoke|allow [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},
     {"key", cmd_key, "key show"},

@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	        "                               a leaver: no sign-in; a new password (stdin);\n"
 	        "                               each ends every session of the user\n"
 	        "  machine revoke [--school NAME] MACHINE\n"
+	        "  machine allow [--school NAME] MACHINE\n"
+	        "                               let a revoked machine enrol again\n"
 	        "  machines [--school NAME]     machines as JSON lines (online/offline)\n"
 	        "  export [--since RFC3339] [--school NAME]\n"
 	        "                               stored captures as JSON lines\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "audit.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "server-limits.h"
@@ -28,6 +29,7 @@ void api_enrol_post(void *ctx, struct http_request *req, struct http_response *r
 	json_error_t jerr;
 	json_t *root;
 	size_t len;
+	int64_t school_id = 0;
 	int r;
 
 	body = http_request_body(req, &len);
@@ -57,10 +59,25 @@ void api_enrol_post(void *ctx, struct http_request *req, struct http_response *r
 		goto out;
 	}
 	token_hash(token, token_hash_hex);
-	r = srv->store->ops->enrol(srv->store, key_hash, machine, token_hash_hex, rfc3339_now_ms());
+	r = srv->store->ops->enrol(srv->store, key_hash, machine, token_hash_hex, rfc3339_now_ms(),
+	                           &school_id);
 	if (r == -EPERM) {
 		log_info("enrolment of %s refused: unknown or revoked key", machine);
 		http_reply_error(resp, 403, "key", "unknown or revoked enrolment key");
+	} else if (r == -EACCES) {
+		/* The school key must not undo machine revoke. */
+		log_warning("enrolment of %s refused: the machine is revoked (vigil-server machine "
+		            "allow lets it enrol again)",
+		            machine);
+		http_reply_error(resp, 403, "machine",
+		                 "machine %s is revoked; an administrator must allow it again",
+		                 machine);
+	} else if (r == STORE_REPLACED) {
+		/* A re-imaged PC, or someone with the school key taking a machine's place: the
+		 * old token stops working; say so where people look. */
+		log_warning("machine %s enrolled again: its old token no longer works", machine);
+		audit_record(srv->store, "system", school_id, "machine-replaced", NULL, machine);
+		http_reply_json(resp, 201, json_pack("{s:s}", "token", token));
 	} else if (r < 0) {
 		log_error("enrolment of %s: %s; answering 503", machine, strerror(-r));
 		http_reply_error(resp, 503, NULL, "storage unavailable; retry later");

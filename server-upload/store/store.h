@@ -73,6 +73,11 @@ typedef int (*store_row_fn)(const char *const *cols, int ncols, void *userdata);
 typedef int (*store_machine_fn)(const struct store_machine_info *m, void *userdata);
 typedef int (*store_export_fn)(const struct store_export_row *row, void *userdata);
 
+enum store_enrol {
+	STORE_ENROLLED = 0,
+	STORE_REPLACED = 1,
+};
+
 enum store_insert {
 	STORE_INSERTED = 0,
 	STORE_DUPLICATE = 1, /* the same school already has this id */
@@ -83,10 +88,13 @@ struct store_ops {
 	int (*school_add)(struct store *s, const char *name, const char *key_hash, int64_t now);
 	/* -ENOENT when unknown. Its key stops enrolling and its machines' tokens stop working. */
 	int (*school_revoke)(struct store *s, const char *name);
-	/* Registers (or re-registers, replacing the token) machine under the school whose
-	 * key hash this is. -EPERM when no school has it or the school is revoked. */
+	/* Registers machine under the school whose key hash this is: STORE_ENROLLED, or
+	 * STORE_REPLACED when a live machine of that name had a token (a re-imaged PC: the
+	 * token is replaced and the replacement counted). *school_id gets the school's id.
+	 * -EPERM when no school has the key or the school is revoked, -EACCES when the
+	 * machine is revoked (it stays revoked until machine allow), -EAGAIN on a race. */
 	int (*enrol)(struct store *s, const char *key_hash, const char *machine,
-	             const char *token_hash, int64_t now);
+	             const char *token_hash, int64_t now, int64_t *school_id);
 	/* -EPERM when no live machine of a live school has this token. */
 	int (*auth)(struct store *s, const char *token_hash, struct store_machine *out);
 	/* STORE_INSERTED, STORE_DUPLICATE, -EEXIST when another school has the id, -errno.

@@ -150,21 +150,47 @@ static int pg_school_revoke(struct store *base, const char *name)
 }
 
 static int pg_enrol(struct store *base, const char *key_hash, const char *machine,
-                    const char *token_hash, int64_t now)
+                    const char *token_hash, int64_t now, int64_t *school_id)
 {
 	char t[INT_BUF];
 	const char *p[] = {key_hash, machine, token_hash, t};
-	long rows = 0;
+	int64_t school = 0, revoked = 0, inserted = 0, replaced = 0;
 	int r;
+	PGresult *res;
 
 	fmt_i64(t, now);
-	r = command((struct store_pg *)base,
-	            "INSERT INTO machines (school_id, name, token_hash, enrolled) "
-	            "SELECT id, $2, $3, $4 FROM schools WHERE key_hash = $1 AND NOT revoked "
-	            "ON CONFLICT (school_id, name) DO UPDATE SET token_hash = excluded.token_hash, "
-	            "revoked = FALSE, enrolled = excluded.enrolled",
-	            4, p, &rows);
-	return r < 0 ? r : rows == 0 ? -EPERM : 0;
+	/* One statement: a revoked machine is left alone, a live one has its token replaced
+	 * and the replacement counted, a new one is inserted. */
+	res = exec((struct store_pg *)base,
+	           "WITH sc AS (SELECT id FROM schools WHERE key_hash = $1 AND NOT revoked), "
+	           "old AS (SELECT m.id, m.revoked FROM machines m JOIN sc ON m.school_id = sc.id "
+	           "WHERE m.name = $2), "
+	           "ins AS (INSERT INTO machines (school_id, name, token_hash, enrolled) SELECT "
+	           "id, $2, $3, $4 FROM sc WHERE NOT EXISTS (SELECT 1 FROM old) ON CONFLICT "
+	           "(school_id, name) DO NOTHING RETURNING id), "
+	           "upd AS (UPDATE machines SET token_hash = $3, replaced = replaced + 1, "
+	           "replaced_at = $4 WHERE id IN (SELECT id FROM old WHERE NOT revoked) "
+	           "RETURNING id) "
+	           "SELECT (SELECT id FROM sc), (SELECT CASE WHEN revoked THEN 1 ELSE 0 END FROM "
+	           "old), (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)",
+	           4, p, &r);
+	if (r == 0 && PQntuples(res) == 1) {
+		school = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		revoked = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		inserted = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		replaced = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	}
+	PQclear(res);
+	if (r < 0)
+		return r;
+	if (!school)
+		return -EPERM;
+	if (revoked)
+		return -EACCES;
+	if (!inserted && !replaced)
+		return -EAGAIN;
+	*school_id = school;
+	return replaced ? STORE_REPLACED : STORE_ENROLLED;
 }
 
 static int pg_auth(struct store *base, const char *token_hash, struct store_machine *out)

@@ -117,32 +117,53 @@ static int sq_school_revoke(struct store *base, const char *name)
 }
 
 static int sq_enrol(struct store *base, const char *key_hash, const char *machine,
-                    const char *token_hash, int64_t now)
+                    const char *token_hash, int64_t now, int64_t *school_id)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
 	sqlite3_stmt *st;
-	int r;
+	int64_t school = 0, id = 0;
+	int r, rc, revoked = 0;
 
 	LOCKED(s)
 	{
-		r = prepare(
-		    s,
-		    "INSERT INTO machines (school_id, name, token_hash, enrolled) "
-		    "SELECT id, ?2, ?3, ?4 FROM schools WHERE key_hash = ?1 AND revoked = 0 "
-		    "ON CONFLICT (school_id, name) DO UPDATE SET token_hash = excluded.token_hash, "
-		    "revoked = 0, enrolled = excluded.enrolled",
-		    &st);
-		if (r == 0) {
-			bind_text(st, 1, key_hash);
-			bind_text(st, 2, machine);
-			bind_text(st, 3, token_hash);
-			sqlite3_bind_int64(st, 4, now);
-			r = run(st);
-			if (r == 0 && sqlite3_changes(s->db) == 0)
-				r = -EPERM;
+		r = prepare(s,
+		            "SELECT sc.id, m.id, coalesce(m.revoked, 0) FROM schools sc LEFT JOIN "
+		            "machines m ON m.school_id = sc.id AND m.name = ?2 WHERE sc.key_hash = "
+		            "?1 AND sc.revoked = 0",
+		            &st);
+		if (r != 0)
+			continue;
+		bind_text(st, 1, key_hash);
+		bind_text(st, 2, machine);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			school = sqlite3_column_int64(st, 0);
+			id = sqlite3_column_int64(st, 1);
+			revoked = sqlite3_column_int(st, 2);
 		}
+		r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -EPERM : sqlite_errno(rc);
+		sqlite3_finalize(st);
+		if (r == 0 && revoked)
+			r = -EACCES;
+		if (r != 0)
+			continue;
+		r = prepare(s,
+		            id ? "UPDATE machines SET token_hash = ?3, replaced = replaced + 1, "
+		                 "replaced_at = ?4 WHERE id = ?1 AND ?2 IS NOT NULL"
+		               : "INSERT INTO machines (school_id, name, token_hash, enrolled) "
+		                 "VALUES (?1, ?2, ?3, ?4)",
+		            &st);
+		if (r != 0)
+			continue;
+		sqlite3_bind_int64(st, 1, id ? id : school);
+		bind_text(st, 2, machine);
+		bind_text(st, 3, token_hash);
+		sqlite3_bind_int64(st, 4, now);
+		r = run(st);
 	}
-	return r;
+	if (r == 0)
+		*school_id = school;
+	return r < 0 ? r : id ? STORE_REPLACED : STORE_ENROLLED;
 }
 
 static void copy(char *dst, size_t size, const unsigned char *src)

@@ -6,6 +6,7 @@
 
 #include "server.h"
 #include "store_alarms.h"
+#include "store_machines.h"
 #include "web.h"
 
 struct machines {
@@ -135,6 +136,41 @@ static int alarms(struct web_ctx *w, struct machines *ms)
 	return r;
 }
 
+static int replaced_row(const struct store_machine_replaced *m, void *ud)
+{
+	struct machines *ms = ud;
+	struct html *h = ms->h;
+	char when[32];
+
+	web_time(m->last_ms, when, sizeof(when));
+	html_raw(h, "<tr><td>");
+	html_text(h, m->school);
+	html_raw(h, "</td><td>");
+	html_text(h, m->machine);
+	html_fmt(h, "</td><td>%lld</td><td>", (long long)m->count);
+	html_text(h, when);
+	html_raw(h, "</td></tr>");
+	return 0;
+}
+
+/* Machines enrolled again with the school key in the last TAMPER_DAYS: a re-imaged PC,
+ * or someone else now holding that machine's place. */
+static int replaced(struct web_ctx *w, struct machines *ms)
+{
+	int r;
+
+	html_fmt(ms->h,
+	         "<h2>Enrolled again (last %d days)</h2><p class=\"muted\">The machine's old "
+	         "token stopped working: expected after re-imaging a PC, a warning sign "
+	         "otherwise.</p><table id=\"replaced\"><thead><tr><th>School</th><th>Machine"
+	         "</th><th>Times</th><th>Last (UTC)</th></tr></thead><tbody>",
+	         TAMPER_DAYS);
+	r = store_machines_replaced(w->srv->store, w->u.school_id,
+	                            w->now - (int64_t)TAMPER_DAYS * 86400 * 1000, replaced_row, ms);
+	html_raw(ms->h, "</tbody></table>");
+	return r;
+}
+
 void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
@@ -151,7 +187,7 @@ void web_machines_get(void *ctx, struct http_request *req, struct http_response 
 	         "<h1>Machines</h1><p class=\"muted\">Offline: no heartbeat for %u s "
 	         "(unplugged, or the agent was stopped).</p>",
 	         w.srv->cfg->offline_after);
-	if (alarms(&w, &ms) < 0) {
+	if (alarms(&w, &ms) < 0 || replaced(&w, &ms) < 0) {
 		html_free(&h);
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;

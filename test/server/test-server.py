@@ -813,6 +813,37 @@ def revocation(c):
 
 
 @test
+def machine_take_over(c):
+    # The school key does not undo machine revoke: the revoked machine stays revoked.
+    r = expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_a, 'machine': 'LAB1-PC08'}),
+               403, 'enrolling a revoked machine again')
+    check(r.json().get('field') == 'machine', 'names the machine: %r' % r.json())
+    check(c.srv.machines()[('Alpha Academy', 'LAB1-PC08')]['status'] == 'revoked',
+          'still revoked')
+    c.srv.admin('machine', 'allow', '--school', 'Alpha Academy', 'LAB1-PC08')
+    tok = c.srv.enrol(c.key_a, 'LAB1-PC08')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=tok), 201, 'allowed again')
+    # Enrolling a live machine again (a re-imaged PC) replaces its token: the old one
+    # stops working, and it is audited and shown on the machines page.
+    old = c.tok_a
+    c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=old), 401, 'old token')
+    expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a), 201, 'new token')
+    rows = c.srv.sql("SELECT login, action, detail FROM audit WHERE action LIKE 'machine-%' "
+                     "ORDER BY id")
+    check(['system', 'machine-allow', 'LAB1-PC08'] in rows and
+          ['system', 'machine-replaced', 'LAB1-PC07'] in rows, 'audited: %r' % rows)
+    r = c.srv.request('POST', '/login', body='login=tech&password=correct+horse+battery',
+                      headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    cookie = r.headers.get('set-cookie', '').split(';')[0]
+    page = expect(c.srv.request('GET', '/machines', headers={'Cookie': cookie}), 200,
+                  'machines page').body.decode()
+    table = page.split('id="replaced"', 1)[-1].split('</table>', 1)[0]
+    check('<td>LAB1-PC07</td><td>1</td>' in table and 'B-PC01' not in table,
+          'the replaced machine on the machines page: %s' % table[:400])
+
+
+@test
 def restart_keeps_data(c):
     before = c.srv.export()
     code = c.srv.stop()
