@@ -497,10 +497,17 @@ static int cmd_pupil(struct server *srv, const struct args *a)
 	if (a->npos != 2 || !a->school || !*a->pos[1])
 		return 2;
 	if (strcmp(a->pos[0], "export") == 0) {
-		r = pupil_export(srv, a->school, a->pos[1], stdout, &n);
+		int64_t withheld = 0;
+		r = pupil_export(srv, a->school, a->pos[1], stdout, &n, &withheld);
 		if (r < 0)
 			return fail_errno("pupil export", r);
-		fprintf(stderr, "pupil export: %lld captures\n", (long long)n);
+		fprintf(stderr, "pupil export: %lld captures", (long long)n);
+		if (withheld)
+			fprintf(stderr,
+			        "; %lld images withheld (hidden by a moderator as possible child "
+			        "abuse material)",
+			        (long long)withheld);
+		fprintf(stderr, "\n");
 		return 0;
 	}
 	if (strcmp(a->pos[0], "delete") == 0) {

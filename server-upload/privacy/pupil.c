@@ -3,6 +3,7 @@
 #include "pupil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -66,10 +67,13 @@ static int find(struct server *srv, const char *school, const char *user, struct
 struct exp {
 	struct server *srv;
 	FILE *out;
+	int64_t withheld;
 };
 
-/* One JSON line: the stored record with the screenshot's bytes put back (base64). */
-static int export_row(const char *record, const char *sha, const char *status, void *ud)
+/* One JSON line: the stored record with the screenshot's bytes put back (base64), unless
+ * a moderator hid the image: it is withheld, and the line says so. */
+static int export_row(const char *record, const char *sha, const char *status, bool hidden,
+                      void *ud)
 {
 	struct exp *e = ud;
 	json_error_t jerr;
@@ -82,7 +86,13 @@ static int export_row(const char *record, const char *sha, const char *status, v
 		return -EINVAL;
 	json_object_set_new(rec, "status", json_string(status));
 	shot = json_object_get(rec, "screenshot");
-	if (json_is_object(shot) && *sha && blobs_get(e->srv->blobs, sha, &data, &len) == 0) {
+	if (json_is_object(shot) && hidden) {
+		json_object_set_new(shot, "withheld",
+		                    json_string("hidden by a moderator as possible child abuse "
+		                                "material; not disclosed"));
+		e->withheld++;
+	} else if (json_is_object(shot) && *sha &&
+	           blobs_get(e->srv->blobs, sha, &data, &len) == 0) {
 		size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
 		char *b64 = malloc(b64len);
 		if (b64) {
@@ -102,9 +112,9 @@ static int export_row(const char *record, const char *sha, const char *status, v
 }
 
 int pupil_export(struct server *srv, const char *school, const char *user, FILE *out,
-                 int64_t *count)
+                 int64_t *count, int64_t *withheld)
 {
-	struct exp e = {srv, out};
+	struct exp e = {srv, out, 0};
 	struct ids l = {0};
 	int r = find(srv, school, user, &l);
 
@@ -115,6 +125,7 @@ int pupil_export(struct server *srv, const char *school, const char *user, FILE 
 	r = store_pupil_records(srv->store, school, user, export_row, &e);
 	if (r == 0 && fflush(out) != 0)
 		r = -EIO;
+	*withheld = e.withheld;
 	return r;
 }
 
@@ -140,10 +151,10 @@ int pupil_delete(struct server *srv, const char *school, const char *user, int64
 		    blobs_remove(srv->blobs, l.sha[i]) == 0)
 			(*images)++;
 	}
-	/* Audit entries that name the pupil in their text (notes quoted into the detail). */
-	if (r == 0 && l.n) {
-		r = store_audit_erase_mentions(s, l.school_id, user);
-	}
+	/* Audit entries about the pupil by name (views of the timeline); those about the
+	 * captures went with them. */
+	if (r == 0 && l.n)
+		r = store_audit_erase_pupil(s, l.school_id, user);
 	if (r == 0 && l.n) {
 		snprintf(detail, sizeof(detail), "erasure request: %lld captures, %lld images",
 		         (long long)*captures, (long long)*images);

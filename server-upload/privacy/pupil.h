@@ -7,9 +7,11 @@
 struct server;
 
 /* Writes every capture of user at school as JSON lines (the stored record, its status,
- * the screenshot's bytes as base64 in screenshot.data). Returns 0 or -errno. */
+ * the screenshot's bytes as base64 in screenshot.data). An image a moderator hid is
+ * withheld: screenshot.withheld says why instead. *count gets the captures, *withheld
+ * the images left out. Returns 0 or -errno. */
 int pupil_export(struct server *srv, const char *school, const char *user, FILE *out,
-                 int64_t *count);
+                 int64_t *count, int64_t *withheld);
 
 /*
  * Erases user at school: the captures, their decisions and notes, their alerts, their

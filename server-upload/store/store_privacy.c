@@ -49,11 +49,14 @@ static int pupil_record_row(const char *const *c, int n, void *ud)
 	struct store_row r;
 	const char *record, *sha, *status;
 
-	store_row_init(&r, c, n, 3);
+	bool hidden;
+
+	store_row_init(&r, c, n, 4);
 	record = store_row_text(&r, 0);
 	sha = store_row_text(&r, 1);
 	status = store_row_text(&r, 2);
-	return r.err ? r.err : cb->fn(record, sha, status, cb->ud);
+	hidden = store_row_int(&r, 3) != 0;
+	return r.err ? r.err : cb->fn(record, sha, status, hidden, cb->ud);
 }
 
 int store_pupil_records(struct store *s, const char *school, const char *user,
@@ -62,8 +65,9 @@ int store_pupil_records(struct store *s, const char *school, const char *user,
 	struct store_param p[2] = {store_text(school), store_text(user)};
 	struct pupil_record_cb cb = {fn, ud};
 
-	return s->ops->query(s, "SELECT c.record, c.image_sha256, c.status" PUPIL_FROM, p, 2,
-	                     pupil_record_row, &cb, NULL);
+	return s->ops->query(s,
+	                     "SELECT c.record, c.image_sha256, c.status, c.image_hidden" PUPIL_FROM,
+	                     p, 2, pupil_record_row, &cb, NULL);
 }
 
 int store_capture_erase(struct store *s, const char *id)
@@ -82,13 +86,14 @@ int store_capture_erase(struct store *s, const char *id)
 	return r;
 }
 
-int store_audit_erase_mentions(struct store *s, int64_t school_id, const char *text)
+int store_audit_erase_pupil(struct store *s, int64_t school_id, const char *user)
 {
-	struct store_param p[2] = {store_int(school_id), store_text(text)};
+	struct store_param p[2] = {store_int(school_id), store_text(user)};
 
+	/* Exact: erasing pupil "ed" must not take another pupil's "referred to CAMHS". */
 	return s->ops->query(s,
 	                     "DELETE FROM audit WHERE school_id = CAST($1 AS BIGINT) AND "
-	                     "detail LIKE '%' || $2 || '%'",
+	                     "detail = $2 AND capture_id IS NULL",
 	                     p, 2, NULL, NULL, NULL);
 }
 

@@ -1,6 +1,7 @@
 /* store_privacy.h: what erasure and retention delete: a pupil's captures, old captures. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -18,17 +19,19 @@ typedef int (*store_pupil_capture_fn)(const char *id, const char *image_sha256, 
 int store_pupil_capture_ids(struct store *s, const char *school, const char *user,
                             store_pupil_capture_fn fn, void *ud);
 
-/* The same captures as stored records (JSON without the screenshot's bytes) and status. */
+/* The same captures as stored records (JSON without the screenshot's bytes), status, and
+ * whether a moderator hid the image (possible child abuse material: never disclosed). */
 typedef int (*store_pupil_record_fn)(const char *record, const char *image_sha256,
-                                     const char *status, void *userdata);
+                                     const char *status, bool image_hidden, void *userdata);
 int store_pupil_records(struct store *s, const char *school, const char *user,
                         store_pupil_record_fn fn, void *ud);
 
 /* Deletes capture id with its history, alerts and audit rows. */
 int store_capture_erase(struct store *s, const char *id);
 
-/* Deletes the audit rows of school_id whose detail mentions text (notes quoted there). */
-int store_audit_erase_mentions(struct store *s, int64_t school_id, const char *text);
+/* Deletes the audit rows of school_id about the pupil user (detail exactly the name, as
+ * the pupil timeline's views write it); rows about captures go with the captures. */
+int store_audit_erase_pupil(struct store *s, int64_t school_id, const char *user);
 
 /* How many captures show the image: 0 means it may be removed. */
 int store_image_refs(struct store *s, const char *image_sha256, int64_t *count);

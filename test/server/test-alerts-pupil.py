@@ -87,6 +87,21 @@ def main():
                            headers={'Cookie': ta._session['cookie'],
                                     'Content-Type': 'application/x-www-form-urlencoded'}),
                303, 'note')
+
+        def act(cid, action, text):
+            page = ta.capture_page(srv, cid)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            expect(srv.request('POST', '/captures/%s/action' % cid,
+                               body=urllib.parse.urlencode({'action': action, 'csrf': csrf,
+                                                            'text': text}),
+                               headers={'Cookie': ta._session['cookie'],
+                                        'Content-Type': 'application/x-www-form-urlencoded'}),
+                   303, action)
+        # One image hidden as possible child abuse material: never in a subject access export.
+        act(mine[1]['id'], 'hide-image', 'referred to the police')
+        # Another pupil's note that contains a short pupil name ("ed") as letters.
+        act(other['id'], 'note', 'referred to CAMHS')
+        ed = ta.upload(srv, token, user='ed')
         srv.stop()
 
         out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
@@ -94,11 +109,25 @@ def main():
         check(sorted(x['id'] for x in lines) == sorted(r['id'] for r in mine),
               'export: every capture of the pupil, no other: %d lines' % len(lines))
         for x, r in zip(sorted(lines, key=lambda x: x['id']), sorted(mine, key=lambda r: r['id'])):
+            check(x['context'] == r['context'] and x['user'] == PUPIL, 'export carries the record')
+            if r['id'] == mine[1]['id']:
+                check('data' not in x['screenshot'] and 'withheld' in x['screenshot'],
+                      'the hidden image is withheld: %r' % x['screenshot'])
+                continue
             img = base64.b64decode(x['screenshot']['data'])
             check(hashlib.sha256(img).hexdigest() == r['screenshot']['sha256'],
                   'export carries the screenshot')
-            check(x['context'] == r['context'] and x['user'] == PUPIL, 'export carries the record')
-        print('ok pupil export: %d captures with images' % len(lines))
+        p = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL)
+        check('1 images withheld' in p.stderr, 'the export says so: %r' % p.stderr)
+        print('ok pupil export: %d captures, the hidden image withheld' % len(lines))
+
+        # Erasing pupil "ed" takes ed's rows only: the note "referred to CAMHS" stays.
+        res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', 'ed').stdout
+        check('1 captures' in res, 'ed erased: %r' % res)
+        notes = srv.sql("SELECT detail FROM audit WHERE detail = 'referred to CAMHS'")
+        check(notes == [['referred to CAMHS']], "another pupil's note kept: %r" % notes)
+        check(not srv.sql("SELECT id FROM captures WHERE id = '%s'" % ed['id']), 'ed gone')
+        print('ok pupil delete "ed": another pupil\'s audit note kept')
 
         if args.backend == 'sqlite':
             check(grep_tree(srv.data, PUPIL), 'the search finds the pupil before the delete')
