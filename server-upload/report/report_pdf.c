@@ -208,7 +208,7 @@ static void chart(struct pdfdoc *d, const struct report *r)
 		pdfdoc_text(d, PDFDOC_BODY, "None this week or in the 11 weeks before.", 2);
 		return;
 	}
-	pdfdoc_need(d, lab + CHART_H + 2 * lab + 4);
+	pdfdoc_need(d, lab + CHART_H + 2 * lab + 8);
 	top = pdfdoc_y(d) + lab;
 	for (int i = 0; i < REPORT_WEEKS && (cr = pdfdoc_cairo(d)); i++) {
 		double x = i * bw, ha = CHART_H * (double)r->weekly[i] / (double)max,
@@ -223,7 +223,7 @@ static void chart(struct pdfdoc *d, const struct report *r)
 		chart_label(d, buf, x, bw, top + CHART_H - ha - lab);
 		chart_label(d, r->week_labels[i] + 5, x, bw, top + CHART_H + 2); /* "W48" */
 	}
-	pdfdoc_skip(d, lab + CHART_H + lab + 4);
+	pdfdoc_skip(d, lab + CHART_H + lab + 8);
 	pdfdoc_text(d, PDFDOC_SMALL,
 	            "ISO weeks; captures a week (grey bars, the number above) and of them "
 	            "confirmed or escalated concerns (dark red).",
