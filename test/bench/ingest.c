@@ -3,6 +3,7 @@
  * usage: ingest --url http://127.0.0.1:PORT --key ENROLMENT_KEY --pid SERVER_PID
  *               [--seconds 20] [--concurrency 16] [--rate 300] [--machines 64]
  *               [--fleet 10000] [--fleet-seconds 60] [--image-kib 150]
+ *               [--url2 URL --pid2 PID] [--fleet-captures-per-hour 0] [--no-capture-phases]
  *
  * Phases, each printing its figures (server CPU and RSS read from /proc/PID):
  *  1. closed loop: --concurrency machines upload captures back to back for --seconds:
@@ -12,7 +13,10 @@
  *  3. fleet: --fleet machines enrol, then heartbeat every 60 s and poll the lists every
  *     10 minutes (If-None-Match with the current ETag: the steady state of a fleet whose
  *     lists did not change), in real time for --fleet-seconds, each request on a new
- *     connection as agents do.
+ *     connection as agents do; with --fleet-captures-per-hour N, each machine also
+ *     uploads N captures an hour at random times (a school day's steady state).
+ * With --url2, requests alternate between two servers (several servers on one database
+ * behind a balancer); CPU and memory are reported for both.
  * Every capture is a distinct ~150 KB PNG (a noisy screenshot-like image with the
  * capture id in a tEXt chunk), base64 in a vigil.capture/1 record.
  */
@@ -20,6 +24,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -36,8 +41,9 @@
 #define MAX_INFLIGHT 512
 
 struct opts {
-	const char *url, *key;
-	int pid, seconds, concurrency, rate, machines, fleet, fleet_seconds, image_kib;
+	const char *url, *key, *url2;
+	int pid, pid2, seconds, concurrency, rate, machines, fleet, fleet_seconds, image_kib;
+	int fleet_cph, no_capture_phases;
 };
 
 enum kind { K_CAPTURE, K_ENROL, K_HEARTBEAT, K_POLL };
@@ -239,7 +245,7 @@ static void uuid_new(char out[37])
 }
 
 /* A new capture record (malloc'd JSON) with a distinct image. */
-static char *capture_body(const struct image *im, int machine)
+static char *capture_body(const struct image *im, const char *prefix, int machine)
 {
 	char id[37], text[128], sha_hex[65], tm[32];
 	unsigned char sha[32];
@@ -251,7 +257,7 @@ static char *capture_body(const struct image *im, int machine)
 
 	uuid_new(id);
 	memcpy(png, im->png, im->head);
-	snprintf(text, sizeof(text), "vigil%cid %s machine BENCH-%05d", 0, id, machine);
+	snprintf(text, sizeof(text), "vigil%cid %s machine %s-%05d", 0, id, prefix, machine);
 	chunk(png, &len, "tEXt", text, 6 + strlen(text + 6));
 	memcpy(png + len, im->tail, im->tail_len);
 	len += im->tail_len;
@@ -267,7 +273,7 @@ static char *capture_body(const struct image *im, int machine)
 	 * spend its CPU on sending, not on serialising. */
 	if (asprintf(&out,
 	             "{\"schema\":\"vigil.capture/1\",\"id\":\"%s\",\"time\":\"%s\","
-	             "\"machine\":\"BENCH-%05d\",\"user\":\"pupil\",\"source\":\"typed\","
+	             "\"machine\":\"%s-%05d\",\"user\":\"pupil\",\"source\":\"typed\","
 	             "\"reason\":{\"category\":\"self-harm\",\"severity\":5,"
 	             "\"phrase\":\"kill myself\",\"matched\":\"k1ll mys3lf\","
 	             "\"rule\":\"self-harm.txt:12\"},"
@@ -277,7 +283,7 @@ static char *capture_body(const struct image *im, int machine)
 	             "\"screenshot\":{\"type\":\"image/png\",\"width\":%d,\"height\":%d,"
 	             "\"sha256\":\"%s\",\"data\":\"%s\"},"
 	             "\"agent\":{\"version\":\"0.1.0\",\"wordlists\":\"bench\"}}",
-	             id, tm, machine, im->width, im->height, sha_hex, b64) < 0)
+	             id, tm, prefix, machine, im->width, im->height, sha_hex, b64) < 0)
 		abort();
 	free(b64);
 	free(png);
@@ -306,7 +312,9 @@ static struct req *req_new(const struct opts *o, enum kind kind, const char *pat
 	r->h = curl_easy_init();
 	r->kind = kind;
 	r->body = body;
-	snprintf(url, sizeof(url), "%s%s", o->url, path);
+	static unsigned long turn; /* the balancer: one server, then the other */
+
+	snprintf(url, sizeof(url), "%s%s", o->url2 && turn++ % 2 ? o->url2 : o->url, path);
 	curl_easy_setopt(r->h, CURLOPT_URL, url);
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -387,7 +395,8 @@ struct phase {
 
 static void capture_start(struct phase *p, int machine)
 {
-	char *body = capture_body(&p->images[p->seq++ % (unsigned long)p->nimages], machine);
+	char *body =
+	    capture_body(&p->images[p->seq++ % (unsigned long)p->nimages], "BENCH", machine);
 	struct req *r = req_new(p->o, K_CAPTURE, "/api/v1/captures", p->tokens[machine], body, 0);
 
 	r->machine = machine;
@@ -496,15 +505,19 @@ static char **enrol_many(const struct opts *o, CURLM *m, const char *prefix, int
 }
 
 struct fleet {
-	struct stats hb, poll;
+	struct stats hb, poll, cap;
 	int inflight;
+	size_t stored;
 };
 
 static void fleet_done(struct req *r, long status, void *ud)
 {
 	struct fleet *f = ud;
+	struct stats *st = r->kind == K_HEARTBEAT ? &f->hb : r->kind == K_POLL ? &f->poll : &f->cap;
 
-	stats_add(r->kind == K_HEARTBEAT ? &f->hb : &f->poll, (now() - r->t0) * 1e3, status);
+	stats_add(st, (now() - r->t0) * 1e3, status);
+	if (r->kind == K_CAPTURE && status == 201)
+		f->stored++;
 	f->inflight--;
 	req_free(r);
 }
@@ -523,10 +536,21 @@ static void current_etag(const struct opts *o, const char *token, char *etag, si
 	req_free(r);
 }
 
-static void run_fleet(const struct opts *o, CURLM *m, char **tokens)
+/* The next time of a Poisson arrival at rate per second after t. */
+static double next_arrival(double t, double rate)
+{
+	double u = ((double)randombytes_uniform(1u << 30) + 1.0) / (double)(1u << 30);
+
+	return t - log(u) / rate;
+}
+
+static void run_fleet(const struct opts *o, CURLM *m, char **tokens, const struct image *images,
+                      int nimages)
 {
 	double hb_gap = 60.0 / o->fleet, poll_gap = 600.0 / o->fleet, t0, next_hb, next_poll;
-	struct proc_sample a, b;
+	double cap_rate = (double)o->fleet * o->fleet_cph / 3600.0, next_cap;
+	struct proc_sample a, b, a2 = {0}, b2 = {0};
+	unsigned long ncap = 0;
 	struct fleet f = {0};
 	char etag[80], inm[128], what[200];
 	unsigned long nhb = 0, npoll = 0;
@@ -537,15 +561,26 @@ static void run_fleet(const struct opts *o, CURLM *m, char **tokens)
 	memmove(etag, etag + (etag[0] == '"'), strlen(etag));
 	etag[strcspn(etag, "\"")] = '\0';
 	proc_sample(o->pid, &a);
+	if (o->pid2)
+		proc_sample(o->pid2, &a2);
 	t0 = now();
 	next_hb = t0;
 	next_poll = t0 + poll_gap / 2;
+	next_cap = cap_rate > 0 ? next_arrival(t0, cap_rate) : t0 + 1e9;
 	while (now() < t0 + o->fleet_seconds || f.inflight > 0) {
 		double t = now();
-		while (t < t0 + o->fleet_seconds && (next_hb <= t || next_poll <= t) &&
+		while (t < t0 + o->fleet_seconds &&
+		       (next_hb <= t || next_poll <= t || next_cap <= t) &&
 		       f.inflight < MAX_INFLIGHT) {
 			struct req *r;
-			if (next_hb <= next_poll) {
+			if (next_cap <= next_hb && next_cap <= next_poll) {
+				int mach = (int)randombytes_uniform((uint32_t)o->fleet);
+				r = req_new(
+				    o, K_CAPTURE, "/api/v1/captures", tokens[mach],
+				    capture_body(&images[ncap++ % (unsigned long)nimages], mach),
+				    1);
+				next_cap = next_arrival(next_cap, cap_rate);
+			} else if (next_hb <= next_poll) {
 				char *body;
 				if (asprintf(&body,
 				             "{\"version\":\"0.1.0\",\"wordlists\":\"%s\","
@@ -568,14 +603,24 @@ static void run_fleet(const struct opts *o, CURLM *m, char **tokens)
 		pump(m, 2, fleet_done, &f);
 	}
 	proc_sample(o->pid, &b);
+	if (o->pid2)
+		proc_sample(o->pid2, &b2);
 	snprintf(what, sizeof(what),
-	         "fleet: %d machines, heartbeat every 60 s, lists poll every 600 s (real time, "
-	         "%d s, a new connection per request)",
-	         o->fleet, o->fleet_seconds);
+	         "fleet: %d machines, heartbeat every 60 s, lists poll every 600 s, %d captures "
+	         "per machine an hour (real time, %d s, a new connection per request%s)",
+	         o->fleet, o->fleet_cph, o->fleet_seconds, o->url2 ? ", two servers" : "");
 	printf("%s\n  heartbeats:\n", what);
 	report("   ", &f.hb, now() - t0, &a, &b, 0);
 	printf("  lists polls (If-None-Match):\n");
 	report("   ", &f.poll, now() - t0, &a, &b, 0);
+	if (cap_rate > 0) {
+		printf("  captures:\n");
+		report("   ", &f.cap, now() - t0, &a, &b, f.stored);
+	}
+	if (o->pid2)
+		printf("  second server CPU %.1f%% of one core; RSS %.1f MiB (peak %.1f MiB)\n",
+		       (b2.cpu_s - a2.cpu_s) / (now() - t0) * 100.0, (double)b2.rss_kib / 1024,
+		       (double)b2.hwm_kib / 1024);
 }
 
 static int arg_int(const char *s, int min, int max)
@@ -620,6 +665,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->fleet_seconds = arg_int(v, 1, 3600);
 		else if (!strcmp(k, "--image-kib"))
 			o->image_kib = arg_int(v, 1, 8192);
+		else if (!strcmp(k, "--url2"))
+			o->url2 = v;
+		else if (!strcmp(k, "--pid2"))
+			o->pid2 = arg_int(v, 1, 1 << 30);
+		else if (!strcmp(k, "--fleet-captures-per-hour"))
+			o->fleet_cph = arg_int(v, 0, 3600);
+		else if (!strcmp(k, "--no-capture-phases"))
+			o->no_capture_phases = arg_int(v, 0, 1);
 		else {
 			fprintf(stderr, "ingest: unknown option %s\n", k);
 			exit(2);
@@ -648,7 +701,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 8; i++)
 		image_make(&images[i], o.image_kib);
 	{
-		char *sample = capture_body(&images[0], 0);
+		char *sample = capture_body(&images[0], "BENCH", 0);
 		printf("capture record: %zu bytes of JSON (PNG %dx%d, %zu bytes)\n", strlen(sample),
 		       images[0].width, images[0].height, images[0].head + images[0].tail_len + 60);
 		free(sample);
@@ -657,13 +710,15 @@ int main(int argc, char **argv)
 	if (!tokens)
 		return 1;
 	p = (struct phase){.o = &o, .tokens = tokens, .images = images, .nimages = 8, .m = m};
-	run_captures(&p, 1);
-	run_captures(&p, 0);
+	if (!o.no_capture_phases) {
+		run_captures(&p, 1);
+		run_captures(&p, 0);
+	}
 	if (o.fleet > 0) {
 		char **fleet = enrol_many(&o, m, "FLEET", o.fleet);
 		if (!fleet)
 			return 1;
-		run_fleet(&o, m, fleet);
+		run_fleet(&o, m, fleet, images, 8);
 	}
 	curl_multi_cleanup(m);
 	curl_global_cleanup();
