@@ -575,10 +575,10 @@ static void run_fleet(const struct opts *o, CURLM *m, char **tokens, const struc
 			struct req *r;
 			if (next_cap <= next_hb && next_cap <= next_poll) {
 				int mach = (int)randombytes_uniform((uint32_t)o->fleet);
-				r = req_new(
-				    o, K_CAPTURE, "/api/v1/captures", tokens[mach],
-				    capture_body(&images[ncap++ % (unsigned long)nimages], mach),
-				    1);
+				r = req_new(o, K_CAPTURE, "/api/v1/captures", tokens[mach],
+				            capture_body(&images[ncap++ % (unsigned long)nimages],
+				                         "FLEET", mach),
+				            1);
 				next_cap = next_arrival(next_cap, cap_rate);
 			} else if (next_hb <= next_poll) {
 				char *body;
