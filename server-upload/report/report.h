@@ -65,8 +65,9 @@ void report_duration(double minutes, char *buf, size_t size);
 int report_build(struct store *s, const char *school, const char *week, struct report **out);
 void report_free(struct report *r);
 
-/* A whole HTML page; images from blobs inline as data: URIs, or (blobs NULL) linked to
- * /captures/<id>/image. */
+/* The report as HTML: a whole page (page) or the body of a web page, where pupils' names
+ * link to their timelines; images from blobs inline as data: URIs, or (blobs NULL)
+ * linked to /captures/<id>/image. */
 void report_html(const struct report *r, struct blobs *blobs, struct html *h, bool page);
 /* The 12-week chart as an <svg> element. */
 void report_svg(const struct report *r, struct html *h);

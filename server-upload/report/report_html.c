@@ -112,8 +112,25 @@ static void counts_table(const struct report *r, struct html *h)
 	html_fmt(h, "<td id=\"total\">%ld</td></tr></tfoot></table>", r->total);
 }
 
+/* A user's name; on the web (school given) a link to the pupil's timeline. */
+static void pupil(struct html *h, const char *school, const char *user)
+{
+	if (!school) {
+		html_text(h, user);
+		return;
+	}
+	html_raw(h, "<a class=\"pupil\" href=\"/pupils/");
+	html_url(h, school);
+	html_raw(h, "/");
+	html_url(h, user);
+	html_raw(h, "\">");
+	html_text(h, user);
+	html_raw(h, "</a>");
+}
+
+/* The most-concerning names; pupils (school given) link to their timelines. */
 static void top_table(struct html *h, const char *title, const char *id,
-                      const struct report_count *v, int n)
+                      const struct report_count *v, int n, const char *school)
 {
 	html_raw(h, "<div class=\"top\"><h3>");
 	html_raw(h, title);
@@ -122,7 +139,7 @@ static void top_table(struct html *h, const char *title, const char *id,
 	html_raw(h, "\"><tr><th>Name</th><th>Concerns</th><th>Captures</th></tr>");
 	for (int i = 0; i < n; i++) {
 		html_raw(h, "<tr><td>");
-		html_text(h, v[i].name);
+		pupil(h, school, v[i].name);
 		html_fmt(h, "</td><td>%ld</td><td>%ld</td></tr>", v[i].concerns, v[i].captures);
 	}
 	html_raw(h, "</table></div>");
@@ -156,8 +173,8 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	html_raw(h, "<h2>The last 12 weeks</h2>");
 	report_svg(r, h);
 	html_raw(h, "<h2>Users and machines with most concerns</h2>");
-	top_table(h, "Users", "top-users", r->users, r->nusers);
-	top_table(h, "Machines", "top-machines", r->machines, r->nmachines);
+	top_table(h, "Users", "top-users", r->users, r->nusers, page ? NULL : r->school);
+	top_table(h, "Machines", "top-machines", r->machines, r->nmachines, NULL);
 	html_raw(h, "<h2>Moderation times</h2><p id=\"moderation\">");
 	if (r->decided) {
 		html_fmt(h, "%ld captures decided; from capture to first decision: median ",
@@ -191,7 +208,7 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 		html_raw(h, " · ");
 		html_text(h, it->machine);
 		html_raw(h, " · ");
-		html_text(h, it->user);
+		pupil(h, page ? NULL : r->school, it->user);
 		html_raw(h, "<br><q>");
 		html_text(h, it->context);
 		html_raw(h, "</q>");

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 # web.py: figures of the web UI on a real vigil-server with N captures (default 10,000)
 # uploaded through the API: the moderation queue page, a capture page, the weekly report
-# as HTML, CSV and PDF (web), and `vigil-server report` (CLI). Prints milliseconds.
+# as HTML, CSV and PDF (web), and `vigil-server report` (CLI); the queue with its 100
+# thumbnails fetched as a browser does (6 connections), first when they are made and then
+# from the cache; one thumbnail of a 1920x1080 screenshot; a pupil's timeline; a case
+# record. Prints milliseconds.
 # usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
 import concurrent.futures
 import importlib.util
@@ -43,14 +46,15 @@ def main():
         key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
         toks = [srv.enrol(key, 'PC%02d' % i) for i in range(20)]
         srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin='benchpassword\n')
-        images = [st.png(64, 32, noise=2) for _ in range(50)]
+        # Screenshot-like images: flat colour with some busy rows, 200 different ones.
+        images = [st.png(800, 450, noise=12) for _ in range(200)]
         cats = ['self-harm', 'bullying', 'grooming', 'drugs', 'extremism']
         random.seed(1)
 
         def upload(i):
             day = 1 + i % 84
             t = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(1756684800 + day * 86400 + i % 80000))
-            rec = st.record(image=images[i % 50], time=t, user='pupil%03d' % (i % 300),
+            rec = st.record(image=images[i % 200], time=t, user='pupil%03d' % (i % 300),
                             reason={'category': cats[i % 5], 'severity': 1 + i % 5,
                                     'phrase': 'p', 'matched': 'p', 'rule': '%s.txt:%d' % (cats[i % 5], i % 40)})
             r = srv.request('POST', '/api/v1/captures', rec, token=toks[i % 20])
@@ -79,6 +83,32 @@ def main():
                            ('weekly report PDF', rep + '?format=pdf')):
             med, mx = timed(lambda: get(path), 10)
             print('%-32s median %7.1f ms  max %7.1f ms' % (name, med, mx))
+        # The queue as a browser loads it: the page, then its thumbnails over 6 connections.
+        def queue_with_thumbs():
+            page = get('/captures').body.decode()
+            srcs = re.findall(r'src="(/captures/[0-9a-f-]{36}/thumb)"', page)
+            with concurrent.futures.ThreadPoolExecutor(6) as ex:
+                sizes = list(ex.map(lambda p: len(get(p).body), srcs))
+            return len(srcs), sum(sizes)
+        t = time.perf_counter()
+        count, size = queue_with_thumbs()
+        print('%-32s %7.1f ms  (%d thumbnails made, %d KiB in all)' % (
+            'queue + thumbnails, first load', (time.perf_counter() - t) * 1000, count, size // 1024))
+        med, mx = timed(queue_with_thumbs, 10)
+        print('%-32s median %7.1f ms  max %7.1f ms' % ('queue + thumbnails, cached', med, mx))
+        big = st.record(image=st.png(1920, 1080, noise=60), user='pupil007')
+        assert srv.request('POST', '/api/v1/captures', big, token=toks[0]).status == 201
+        t = time.perf_counter()
+        size = len(get('/captures/%s/thumb' % big['id']).body)
+        print('%-32s %7.1f ms  (%d bytes)' % ('thumbnail of 1920x1080, made',
+                                             (time.perf_counter() - t) * 1000, size))
+        med, mx = timed(lambda: get('/captures/%s/thumb' % big['id']), 10)
+        print('%-32s median %7.1f ms  max %7.1f ms' % ('thumbnail of 1920x1080, cached', med, mx))
+        timeline = '/pupils/%s/pupil007' % urllib.parse.quote('Oakridge Primary')
+        rows = get(timeline).body.decode().count('<tr><td><a class="cap"')
+        med, mx = timed(lambda: get(timeline), 10)
+        print('%-32s median %7.1f ms  max %7.1f ms' % ('pupil timeline (%d captures)' % rows,
+                                                      med, mx))
         out = os.path.join(srv.root, 'r.pdf')
         med, mx = timed(lambda: srv.admin('report', '--school', 'Oakridge Primary', '--week',
                                           week, '--out', out), 3)

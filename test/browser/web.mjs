@@ -179,6 +179,7 @@ try {
 	check(await head.page.locator('svg#chart rect.bar').count() === 12, '12 bars in the chart');
 	const total = await head.page.locator('#total').innerText();
 	check(total === String(cfg.week_total), `report total ${cfg.week_total}: ${total}`);
+	check(await head.page.locator('#top-users a.pupil').count() >= 1, 'report links pupils to their timelines');
 	if (shots) await head.page.screenshot({ path: path.join(shots, 'report.png'), fullPage: true });
 	const pdf = await head.ctx.request.get(rep + '?format=pdf');
 	const body = await pdf.body();
