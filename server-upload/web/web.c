@@ -51,7 +51,8 @@ static const char style[] =
     "#zoom:checked+label img{max-width:none;cursor:zoom-out}"
     ".actions form{display:inline-block;margin:.3em .6em .3em 0;vertical-align:top}"
     "kbd{border:1px solid #999;border-radius:3px;padding:0 .3em;font-size:.85em}"
-    "pre{white-space:pre-wrap}.muted{color:#666}"
+    "pre{white-space:pre-wrap}.muted{color:#666}q.context{display:block}"
+    "ul.hits{margin:.2em 0;padding-left:1.2em;font-size:.9em;color:#444}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)
