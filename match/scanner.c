@@ -291,6 +291,29 @@ static void report(struct match_scanner *sc, uint32_t rule, const char *text, ui
 	sc->wait[sc->nwait++] = w;
 }
 
+static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
+                        uint64_t *starts, uint64_t lo);
+static bool strict_ok(const struct match_scanner *sc, const struct span *s);
+
+/*
+ * A term recorded without its start (most terms never meet their partners, so their
+ * starts are found only when a combination may complete). False when it is too old or
+ * its match does not hold when read strictly.
+ */
+static bool resolve_start(struct match_scanner *sc, struct span *s)
+{
+	uint64_t st;
+
+	if (s->sstart != NO_START)
+		return true;
+	if (sc->nsym - s->send >= HIST - 1)
+		return false;
+	find_starts(sc, s->send, &s->pattern, 1, &st, 0);
+	s->sstart = st;
+	s->start = sc->hstart[st & HMASK];
+	return strict_ok(sc, s);
+}
+
 /* A term of a combination was seen: report the combination when all terms are near. */
 static void combo_seen(struct match_scanner *sc, const struct span *s)
 {
@@ -298,12 +321,21 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
 	struct term_seen *t =
 	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
-	uint64_t lo = s->sstart, hi = s->send, start = s->start, end = s->end;
+	uint64_t lo, hi = s->send, start, end = s->end;
 
 	t[p->term] = (struct term_seen){true, *s};
-	for (uint8_t i = 0; i < rule->nterms; i++) {
+	for (uint8_t i = 0; i < rule->nterms; i++)
 		if (!t[i].valid)
 			return;
+	for (uint8_t i = 0; i < rule->nterms; i++) {
+		if (!resolve_start(sc, &t[i].span)) {
+			t[i].valid = false;
+			return;
+		}
+	}
+	lo = t[p->term].span.sstart;
+	start = t[p->term].span.start;
+	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (sc->nsym - t[i].span.sstart >= HIST) {
 			t[i].valid = false; /* too long ago to count the words between */
 			return;
@@ -394,9 +426,9 @@ static bool completes(const struct automaton *am, const uint32_t *set, size_t n,
  * A start the history no longer holds becomes the oldest symbol it holds.
  */
 static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
-                        uint64_t *starts)
+                        uint64_t *starts, uint64_t seg)
 {
-	uint64_t lo = sc->seg_start, ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
+	uint64_t lo = seg, ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
 	size_t left = n;
 	uint32_t set[SIM_MAX];
 
@@ -408,7 +440,7 @@ static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32
 		symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
 		size_t m;
 
-		if (i > sc->seg_start && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK])))
+		if (i > seg && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK])))
 			continue;
 		m = 0;
 		for (size_t k = 0; k < n; k++)
@@ -467,19 +499,31 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	uint32_t pats[64];
 	size_t nexcl = 0, m = 0;
 
-	/* context cues need no start (their words say where they began) nor re-check */
+	bool lazy = !sc->npend && !dfa_excl_live(sc->dfa, state);
+
+	for (size_t k = 0; k < n && lazy; k++)
+		lazy = !am->patterns[ready[k]].exclusion;
+	/* context cues need no start (their words say where they began) nor re-check; nor,
+	 * for now, terms of combinations that no exclusion can cover */
 	for (size_t k = 0; k < n && m < 64; k++) {
 		const struct am_pattern *p = &am->patterns[ready[k]];
+		enum match_rule_kind kind = sc->lists->set.rules[p->rule].kind;
 
-		if (sc->lists->set.rules[p->rule].kind == MATCH_RULE_CONTEXT)
+		if (kind == MATCH_RULE_CONTEXT) {
 			cue_seen(sc, p->rule, e, p->pat->nwords);
-		else
+		} else if (kind == MATCH_RULE_COMBO && lazy) {
+			struct span sp = {ready[k], 0, sc->hstart[e & HMASK] + sc->hlen[e & HMASK],
+			                  NO_START, e};
+
+			combo_seen(sc, &sp);
+		} else {
 			pats[m++] = ready[k];
+		}
 	}
 	n = m;
 	if (!n)
 		return;
-	find_starts(sc, e, pats, n, starts);
+	find_starts(sc, e, pats, n, starts, sc->seg_start);
 	for (size_t k = 0; k < n; k++) {
 		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
 		                 sc->hstart[e & HMASK] + sc->hlen[e & HMASK], starts[k], e};
@@ -605,7 +649,10 @@ static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 	uint64_t nsym = sc->nsym, off = sc->offset;
 	size_t i = 0;
 
-	if (sc->u8need || sc->npend || sc->nwait)
+	bool waiting = sc->nwait != 0; /* then word starts take the slow path: they count */
+	uint8_t prev = nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP;
+
+	if (sc->u8need || sc->npend)
 		return 0;
 	for (; i < len; i++) {
 		uint8_t b = p[i], sym;
@@ -620,6 +667,9 @@ static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 		t = trans[(size_t)state * SYM_COUNT + sym];
 		if (!t || (t & DFA_EMIT))
 			break;
+		if (waiting && is_boundary(prev) && !is_boundary(sym))
+			break;
+		prev = sym;
 		h = nsym & HMASK;
 		sc->hsym[h] = sym;
 		sc->hstart[h] = off + i;

@@ -355,6 +355,95 @@ static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *
 	return 0;
 }
 
+/* Appends the n texts of more to *texts. */
+static int texts_append(char ***texts, size_t *ntexts, char **more, size_t n)
+{
+	char **v = realloc(*texts, (*ntexts + n) * sizeof(*v));
+
+	if (!v) {
+		class_free_texts(more, n);
+		return -1;
+	}
+	memcpy(v + *ntexts, more, n * sizeof(*v));
+	free(more);
+	*texts = v;
+	*ntexts += n;
+	return 0;
+}
+
+/*
+ * Word classes in a combination: each term's alternatives are independent, so each term
+ * is expanded on its own with the other terms at their first expansion (the sum of the
+ * classes' sizes, not their product). Returns NULL or a message, as class_expand().
+ */
+static const char *combo_expand(struct wl_set *set, const char *s, size_t len, char ***out,
+                                size_t *n, char *msg, size_t msgsz)
+{
+	const char *tilde = memrchr(s, '~', len), *err = NULL;
+	const char *term[VIGIL_LIST_MAX_COMBO_TERMS + 1];
+	size_t tlen[VIGIL_LIST_MAX_COMBO_TERMS + 1], nt = 0, pos = 0, body;
+	char *first[VIGIL_LIST_MAX_COMBO_TERMS + 1] = {0};
+
+	*out = NULL;
+	*n = 0;
+	if (!tilde || !memchr(s, '<', len))
+		return class_expand(set, s, len, out, n, msg, msgsz);
+	body = (size_t)(tilde - s);
+	while (pos <= body && nt <= VIGIL_LIST_MAX_COMBO_TERMS) {
+		const char *amp = memchr(s + pos, '&', body - pos);
+		size_t end = amp ? (size_t)(amp - s) : body;
+
+		term[nt] = s + pos;
+		tlen[nt++] = end - pos;
+		pos = end + 1;
+		if (!amp)
+			break;
+	}
+	for (size_t t = 0; t < nt && !err; t++) { /* each term at its first expansion */
+		char **v = NULL;
+		size_t k = 0;
+
+		err = class_expand(set, term[t], tlen[t], &v, &k, msg, msgsz);
+		if (!err) {
+			first[t] = v[0];
+			v[0] = NULL;
+			class_free_texts(v, k);
+		}
+	}
+	for (size_t t = 0; t < nt && !err; t++) {
+		char *text = NULL, **v = NULL;
+		size_t k = 0, used = 0, cap = len + 1;
+
+		if (!memchr(term[t], '<', tlen[t]))
+			continue;
+		for (size_t u = 0; u < nt; u++)
+			cap += strlen(first[u]) + 1;
+		text = malloc(cap);
+		if (!text) {
+			err = "out of memory";
+			break;
+		}
+		for (size_t u = 0; u < nt; u++) {
+			used += (size_t)snprintf(text + used, cap - used, "%s%.*s", u ? "&" : "",
+			                         (int)(u == t ? tlen[u] : strlen(first[u])),
+			                         u == t ? term[u] : first[u]);
+		}
+		snprintf(text + used, cap - used, "%.*s", (int)(len - body), tilde);
+		err = class_expand(set, text, strlen(text), &v, &k, msg, msgsz);
+		free(text);
+		if (!err && texts_append(out, n, v, k) < 0)
+			err = "out of memory";
+	}
+	for (size_t t = 0; t < nt; t++)
+		free(first[t]);
+	if (err) {
+		class_free_texts(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
 static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t len)
 {
 	enum match_rule_kind kind = MATCH_RULE_PHRASE;
@@ -452,7 +541,9 @@ static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t
 		}
 		kind = MATCH_RULE_COMBO;
 	}
-	err = class_expand(pc->set, s, len, &texts, &ntexts, msg, sizeof(msg));
+	err = kind == MATCH_RULE_COMBO
+	          ? combo_expand(pc->set, s, len, &texts, &ntexts, msg, sizeof(msg))
+	          : class_expand(pc->set, s, len, &texts, &ntexts, msg, sizeof(msg));
 	if (err) {
 		perr(pc, line, "%s:%u: \"%.*s\": %s", pc->name, line, (int)(len < 80 ? len : 80), s,
 		     err);
