@@ -1,6 +1,8 @@
 /* agent-limits.h: resource ceilings and defaults of vigil-agent, as named constants. */
 #pragma once
 
+#include "vigil-limits.h" /* common/: the limits the agent shares with the server */
+
 /* Typed text */
 #define AGENT_TYPED_KEEP_BYTES   768u /* typed bytes held per window (last few hundred chars) */
 #define AGENT_TYPED_MAX_WINDOWS  8u   /* windows with a typed segment held at once */
@@ -18,8 +20,8 @@
 /* Hits */
 #define AGENT_DEBOUNCE_DEFAULT_S 60   /* same rule, same window: one hit per interval */
 #define AGENT_DEBOUNCE_SLOTS     256u /* (rule, window) pairs remembered */
-#define AGENT_CONTEXT_MAX_CHARS  256u /* characters of context around a hit */
-#define AGENT_TAMPER_SEVERITY    4    /* tamper-severity: monitoring was interrupted */
+#define AGENT_CONTEXT_MAX_CHARS  VIGIL_CONTEXT_MAX_CHARS /* the capture record's ceiling */
+#define AGENT_TAMPER_SEVERITY    4 /* tamper-severity: monitoring was interrupted */
 
 /* Configuration */
 #define AGENT_CONFIG_MAX_BYTES     (64u * 1024)

@@ -11,6 +11,7 @@
 
 #include "agent-limits.h"
 #include "log.h"
+#include "monotime.h"
 #include "xerr.h"
 
 enum clip_phase {
@@ -35,14 +36,6 @@ struct clip {
 	clip_fn fn;
 	void *userdata;
 };
-
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
 
 int clip_new(Display *dpy, size_t max_bytes, clip_fn fn, void *userdata, struct clip **out)
 {
@@ -101,7 +94,7 @@ static void request(struct clip *c, Atom selection, Time when)
 	c->full = false;
 	c->phase = CLIP_CONVERTING;
 	c->current = selection;
-	c->deadline = now_ms() + AGENT_CLIP_TIMEOUT_MS;
+	c->deadline = (unsigned long long)monotime_ms() + AGENT_CLIP_TIMEOUT_MS;
 	XDeleteProperty(c->dpy, c->win, c->prop);
 	XConvertSelection(c->dpy, selection, c->utf8_string, c->prop, c->win, when);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent-limits.h"
+#include "monotime.h"
 
 struct debounce_slot {
 	uint64_t key;     /* hash of (rule, window) */
@@ -85,14 +86,6 @@ struct match_lists *detect_get_lists(struct detect *d)
 	l = match_lists_ref(d->lists);
 	pthread_mutex_unlock(&d->lock);
 	return l;
-}
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t debounce_key(const char *rule, unsigned long window)
@@ -259,7 +252,7 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
 {
 	char matched[CONTEXT_BYTES], context[CONTEXT_BYTES];
 	char title[AGENT_TITLE_MAX_BYTES * 3], app[AGENT_APP_MAX_BYTES * 3];
-	uint64_t mono = now_ns(CLOCK_MONOTONIC);
+	uint64_t mono = monotime_ns();
 	unsigned long window = win ? win->id : 0;
 	struct hit hit;
 

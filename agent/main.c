@@ -22,6 +22,7 @@
 #include "hitsout.h"
 #include "log.h"
 #include "monitor.h"
+#include "monotime.h"
 #include "phrases.h"
 #include "pipeline.h"
 #include "session.h"
@@ -132,14 +133,6 @@ static int64_t ts_ms(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts_ms(&ts);
-}
-
 /* In a new monitor process: drops to the configured system user after connecting. */
 static int drop_privileges(const char *user)
 {
@@ -183,7 +176,7 @@ static void monitor_ready(void *userdata)
 {
 	struct agent *a = userdata;
 
-	tamper_up(&a->self->tamper, now_ms()); /* our copy, as the supervisor does with "U" */
+	tamper_up(&a->self->tamper, monotime_ms()); /* our copy, as the supervisor does with "U" */
 	tell_supervisor("U", 0);
 }
 
@@ -208,7 +201,7 @@ static void monitor_report_tamper(void *userdata)
 
 	tamper_context(t, context, sizeof(context));
 	clock_gettime(CLOCK_REALTIME, &hit.time);
-	hit.mono_ns = (uint64_t)now_ms() * 1000000u;
+	hit.mono_ns = (uint64_t)monotime_ms() * 1000000u;
 	log_warning("tamper: monitoring of %s for %s was interrupted: %s", a->display,
 	            a->user ? a->user : "?", context);
 	hand_over(&hit, a);
@@ -317,7 +310,7 @@ static void start_uploader(void)
 
 	if (!agent.cfg.server || agent.uploader)
 		return;
-	if (now_ms() < ts_ms(&agent.uploader_next))
+	if (monotime_ms() < ts_ms(&agent.uploader_next))
 		return;
 	pid = fork();
 	if (pid < 0) {
@@ -338,7 +331,7 @@ static void uploader_exited(int status)
 	            WIFSIGNALED(status) ? "signal" : "status",
 	            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
 	            agent.uploader_retry_s);
-	next = now_ms() + (int64_t)agent.uploader_retry_s * 1000;
+	next = monotime_ms() + (int64_t)agent.uploader_retry_s * 1000;
 	agent.uploader_next.tv_sec = next / 1000;
 	agent.uploader_next.tv_nsec = (next % 1000) * 1000000;
 	agent.uploader_retry_s =
@@ -353,7 +346,7 @@ static void start_child(struct child *c)
 		log_error("cannot start a monitor for %s: %s", c->si.display, strerror(errno));
 		return;
 	}
-	c->started_ms = now_ms();
+	c->started_ms = monotime_ms();
 	if (pid == 0)
 		run_monitor(c);
 	c->pid = pid;
@@ -361,7 +354,7 @@ static void start_child(struct child *c)
 
 static void schedule_retry(struct child *c)
 {
-	int64_t next = now_ms() + (int64_t)c->retry_s * 1000;
+	int64_t next = monotime_ms() + (int64_t)c->retry_s * 1000;
 
 	c->next.tv_sec = next / 1000;
 	c->next.tv_nsec = (next % 1000) * 1000000;
@@ -371,7 +364,7 @@ static void schedule_retry(struct child *c)
 /* A monitor is started again within a second, the session being live. */
 static void restart_soon(struct child *c, int64_t delay_ms)
 {
-	int64_t next = now_ms() + delay_ms;
+	int64_t next = monotime_ms() + delay_ms;
 
 	c->next.tv_sec = next / 1000;
 	c->next.tv_nsec = (next % 1000) * 1000000;
@@ -386,16 +379,16 @@ static void child_exited(struct child *c, int status)
 
 	c->pid = 0;
 	if (!c->wanted) {
-		tamper_lost(&c->tamper, TAMPER_KILLED, false, now_ms());
+		tamper_lost(&c->tamper, TAMPER_KILLED, false, monotime_ms());
 		return;
 	}
 	if (code == MONITOR_EXIT_KILLED) {
-		tamper_lost(&c->tamper, TAMPER_KILLED, true, now_ms());
+		tamper_lost(&c->tamper, TAMPER_KILLED, true, monotime_ms());
 		restart_soon(c, 0);
 		return;
 	}
 	if (code == MONITOR_EXIT_REFUSED) {
-		tamper_lost(&c->tamper, TAMPER_KILLED, was_up, now_ms());
+		tamper_lost(&c->tamper, TAMPER_KILLED, was_up, monotime_ms());
 		log_msg(c->warned ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
 		        "display %s refuses the monitor's connection; retrying every second",
 		        c->si.display);
@@ -404,7 +397,7 @@ static void child_exited(struct child *c, int status)
 		return;
 	}
 	if (was_up && code != MONITOR_EXIT_GONE && code != MONITOR_EXIT_STOPPED) {
-		tamper_lost(&c->tamper, TAMPER_CRASHED, true, now_ms());
+		tamper_lost(&c->tamper, TAMPER_CRASHED, true, monotime_ms());
 		if (WIFSIGNALED(status))
 			log_error("monitor of %s killed by signal %d; restarting", c->si.display,
 			          WTERMSIG(status));
@@ -414,7 +407,7 @@ static void child_exited(struct child *c, int status)
 		restart_soon(c, 1000);
 		return;
 	}
-	tamper_lost(&c->tamper, TAMPER_KILLED, false, now_ms());
+	tamper_lost(&c->tamper, TAMPER_KILLED, false, monotime_ms());
 	if (code == MONITOR_EXIT_GONE) {
 		bool lost = c->tamper.lost[TAMPER_KILLED] || c->tamper.lost[TAMPER_CRASHED];
 
@@ -450,7 +443,7 @@ static void reap(void)
 /* Starts monitors that are due; returns the ms until the next one is due, or -1. */
 static int start_due(void)
 {
-	int64_t now = now_ms(), best = -1;
+	int64_t now = monotime_ms(), best = -1;
 
 	start_uploader();
 	if (agent.cfg.server && !agent.uploader)
@@ -503,7 +496,7 @@ static void read_events(void)
 			if (!c)
 				continue;
 			if (what == 'U')
-				tamper_up(&c->tamper, now_ms());
+				tamper_up(&c->tamper, monotime_ms());
 			else if (what == 'T')
 				tamper_reported(&c->tamper, count);
 		}
@@ -544,7 +537,7 @@ static void want_session(const struct session_info *si)
 	c->wanted = true;
 	c->si = *si;
 	c->retry_s = RETRY_MIN_S;
-	c->wanted_ms = now_ms();
+	c->wanted_ms = monotime_ms();
 	tamper_init(&c->tamper);
 	if (strcmp(si->type, "x11") == 0)
 		log_info("session %s: user %s on display %s", si->id, si->user, si->display);
@@ -677,7 +670,7 @@ static bool handle_signals(void)
 static void write_health(void)
 {
 	struct health_session v[AGENT_MAX_SESSIONS];
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 	size_t n = 0;
 	int r;
 

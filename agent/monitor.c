@@ -19,6 +19,7 @@
 #include "detect.h"
 #include "inject.h"
 #include "keys.h"
+#include "monotime.h"
 #include "phrases.h"
 #include "screentext.h"
 #include "log.h"
@@ -86,14 +87,6 @@ static void display_gone(Display *dpy)
 	_exit(killed ? MONITOR_EXIT_KILLED : MONITOR_EXIT_GONE);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void current_window(struct monitor *m, struct detect_window *dw)
 {
 	const struct window_info *a = window_active(m->windows);
@@ -121,7 +114,7 @@ static void on_key(const struct text_event *ev, void *userdata)
 	struct monitor *m = userdata;
 	const struct window_info *a = window_active(m->windows);
 
-	typed_input(m->typed, a->id, ev, mono_ns());
+	typed_input(m->typed, a->id, ev, monotime_ns());
 }
 
 static void on_window(enum window_change change, Window old, const struct window_info *active,
@@ -268,7 +261,7 @@ static void dispatch_x(struct monitor *m)
 
 static int next_timeout(struct monitor *m)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = monotime_ns();
 	int t = typed_timeout_ms(m->typed, now);
 
 	if (!m->due_done) {
@@ -349,7 +342,7 @@ static int loop(struct monitor *m)
 			inject_dispatch(m->inject);
 		if ((fds[4].revents & POLLIN) && m->screentext)
 			screentext_dispatch(m->screentext);
-		now = mono_ns();
+		now = monotime_ns();
 		typed_tick(m->typed, now);
 		if (m->clip)
 			clip_tick(m->clip, now / 1000000u);

@@ -16,6 +16,12 @@
 #define VIGIL_SCAN_HISTORY     1024u /* symbols remembered per stream (power of 2) */
 #define VIGIL_SCAN_MAX_PENDING 64u   /* hits held while an exclusion may still cover them */
 #define VIGIL_SCAN_CACHE_STATES                                                                    \
-	4096u                        /* DFA states a scanner caches by default (~0.8 MB at most)   \
-	                              */
-#define VIGIL_CONTEXT_MAX_CHARS 256u /* characters of context around a hit */
+	4096u /* DFA states a scanner caches by default (~0.8 MB at most)                          \
+	       */
+
+/* Capture record fields (vigil.capture/1, docs/api.md), in Unicode characters: the agent
+ * writes within them and the server refuses a record over them. */
+#define VIGIL_CONTEXT_MAX_CHARS 256u  /* characters of context around a hit */
+#define VIGIL_RECORD_MAX_NAME   64u   /* machine, user, category, source, versions */
+#define VIGIL_RECORD_MAX_TEXT   256u  /* phrase, matched, rule, application */
+#define VIGIL_RECORD_MAX_TITLE  1024u /* window title */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "monotime.h"
 #include "vigil-limits.h"
 
 /* ---- sources: files on disk, or files in memory ---------------------------- */
@@ -126,14 +127,6 @@ static int mem_read(void *ctx, const char *from, const char *name, char **resolv
 
 /* ---- compiling --------------------------------------------------------------- */
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void lists_free(struct match_lists *l)
 {
 	if (!l)
@@ -170,7 +163,7 @@ uint32_t lists_emoji_cue(const struct match_lists *lists, uint32_t cp)
 }
 
 /* Builds the automaton of a parsed set; takes over set. */
-static int finish(struct wl_set *set, double t0, struct match_lists **out,
+static int finish(struct wl_set *set, uint64_t t0, struct match_lists **out,
                   struct match_errors *errs)
 {
 	struct match_lists *l;
@@ -222,7 +215,7 @@ static int finish(struct wl_set *set, double t0, struct match_lists **out,
 		return r;
 	}
 	atomic_init(&l->refs, 1);
-	l->compile_ms = now_ms() - t0;
+	l->compile_ms = monotime_elapsed_ms(t0);
 	*out = l;
 	return 0;
 }
@@ -264,7 +257,7 @@ int match_lists_load(const char *const *paths, size_t npaths, struct match_lists
 	struct wl_source src = {disk_read, NULL};
 	struct wl_set set = {0};
 	struct match_errors *errs = errors_new();
-	double t0 = now_ms();
+	uint64_t t0 = monotime_ns();
 
 	*errsp = errs;
 	if (!errs)
@@ -287,7 +280,7 @@ int match_lists_compile(const struct match_file *files, size_t nfiles, struct ma
 	struct wl_source src = {mem_read, &ctx};
 	struct wl_set set = {0};
 	struct match_errors *errs = errors_new();
-	double t0 = now_ms();
+	uint64_t t0 = monotime_ns();
 	size_t n = strlen(".inc");
 
 	*errsp = errs;

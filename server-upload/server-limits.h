@@ -22,9 +22,9 @@
 
 /* Capture record fields, in Unicode characters */
 #define CAPTURE_MAX_PNG_BYTES        (12u * 1024 * 1024)
-#define CAPTURE_MAX_NAME             64u   /* machine, user, category, versions */
-#define CAPTURE_MAX_TEXT             256u  /* phrase, matched, rule */
-#define CAPTURE_MAX_TITLE            1024u /* window title */
+#define CAPTURE_MAX_NAME             VIGIL_RECORD_MAX_NAME
+#define CAPTURE_MAX_TEXT             VIGIL_RECORD_MAX_TEXT
+#define CAPTURE_MAX_TITLE            VIGIL_RECORD_MAX_TITLE
 #define CAPTURE_MAX_DIMENSION        32768 /* screenshot width and height in pixels */
 #define SERVER_IMAGE_SIDE_DEFAULT    8192u /* max-image-side: pixels on a side */
 #define SERVER_IMAGE_MPIXELS_DEFAULT 40u   /* max-image-megapixels: width x height / 10^6 */

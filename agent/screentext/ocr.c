@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 
 #define OCR_MAX_RECTS 16 /* regions read per round; more are merged into one box */
 #define OCR_MERGE_GAP 24 /* pixels: changed areas closer than this are read together */
@@ -47,14 +48,6 @@ struct ocr_src {
 struct box {
 	int x, y, w, h;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- where the text is -------------------------------------------------------- */
 
@@ -378,7 +371,7 @@ static void *thread_main(void *arg)
 	lower_priority();
 	one_openmp_thread();
 	while (!atomic_load(&s->stop)) {
-		uint64_t now = now_ns(), cpu0, cost;
+		uint64_t now = monotime_ns(), cpu0, cost;
 
 		if (now < next) {
 			nanosleep(&(struct timespec){0, 100000000}, NULL);

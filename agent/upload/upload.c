@@ -22,6 +22,7 @@
 #include "health.h"
 #include "log.h"
 #include "match.h"
+#include "monotime.h"
 #include "phrases.h"
 #include "spool.h"
 
@@ -44,14 +45,6 @@ struct uploader {
 	unsigned long sent;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Next delay: doubled up to the ceiling; the wait is a random point in [delay/2, delay]. */
 static void back_off(struct uploader *u, const char *what, const char *why)
 {
@@ -62,9 +55,9 @@ static void back_off(struct uploader *u, const char *what, const char *why)
 	if (u->retry_ms > max)
 		u->retry_ms = max;
 	if (getrandom(&rnd, sizeof(rnd), 0) < 0)
-		rnd = (uint32_t)now_ms();
+		rnd = (uint32_t)monotime_ms();
 	wait = u->retry_ms / 2 + (int64_t)(rnd % (uint32_t)(u->retry_ms / 2 + 1));
-	u->retry_at = now_ms() + wait;
+	u->retry_at = monotime_ms() + wait;
 	log_msg(u->unreachable_said ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING,
 	        "%s: %s; retrying with back-off (up to %d s)", what, why,
 	        u->cfg->retry_max_seconds);
@@ -121,7 +114,7 @@ static bool enrol(struct uploader *u)
 		if (!u->unreachable_said)
 			log_error("no machine token and no enrol-key: cannot upload");
 		u->unreachable_said = true;
-		u->retry_at = now_ms() + 60000;
+		u->retry_at = monotime_ms() + 60000;
 		return false;
 	}
 	req = json_pack("{s:s, s:s}", "key", u->cfg->enrol_key, "machine", u->machine);
@@ -253,7 +246,7 @@ static void heartbeat(struct uploader *u)
 	free(sessions);
 	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
-	u->heartbeat_at = now_ms() + (int64_t)u->cfg->heartbeat_seconds * 1000;
+	u->heartbeat_at = monotime_ms() + (int64_t)u->cfg->heartbeat_seconds * 1000;
 	if (!body)
 		return;
 	if (http_request(u->http, "POST", "/api/v1/heartbeat", body, strlen(body), NULL,
@@ -274,7 +267,7 @@ static void poll_lists(struct uploader *u)
 	char err[256], version[64];
 	int r;
 
-	u->lists_at = now_ms() + (int64_t)u->cfg->lists_poll_seconds * 1000;
+	u->lists_at = monotime_ms() + (int64_t)u->cfg->lists_poll_seconds * 1000;
 	r = http_request(u->http, "GET", "/api/v1/wordlists", NULL, 0,
 	                 u->lists_version[0] ? u->lists_version : NULL, BUNDLE_MAX_BYTES, &resp,
 	                 err, sizeof(err));
@@ -406,7 +399,7 @@ int upload_run(const struct agent_config *cfg, int notify_fd)
 	}
 	log_info("uploader for %s started as uid %u", cfg->server, (unsigned)getuid());
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = monotime_ms();
 		struct pollfd pfd = {ino, POLLIN, 0};
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
@@ -414,14 +407,14 @@ int upload_run(const struct agent_config *cfg, int notify_fd)
 			if (u.token[0] || enrol(&u))
 				drain(&u);
 		}
-		now = now_ms();
+		now = monotime_ms();
 		if (u.token[0] && (!u.retry_at || now >= u.retry_at)) {
 			if (now >= u.heartbeat_at)
 				heartbeat(&u);
 			if (!cfg->lists && cfg->server_key && now >= u.lists_at)
 				poll_lists(&u);
 		}
-		if (poll(&pfd, 1, next_timeout(&u, now_ms())) > 0 && (pfd.revents & POLLIN))
+		if (poll(&pfd, 1, next_timeout(&u, monotime_ms())) > 0 && (pfd.revents & POLLIN))
 			inotified(&u, ino, buf, sizeof(buf));
 	}
 	return EXIT_SUCCESS;

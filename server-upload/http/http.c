@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "parse.h"
 #include "server-limits.h"
 
@@ -44,9 +45,9 @@ struct http_request {
 	const char *method, *path;
 	char *body;
 	size_t len, cap, max;
-	size_t expected;  /* Content-Length, 0 when not given */
-	int early_status; /* 413, 503 or 0 */
-	struct timespec start;
+	size_t expected;   /* Content-Length, 0 when not given */
+	int early_status;  /* 413, 503 or 0 */
+	uint64_t start_ns; /* monotime_ns() when the request came */
 };
 
 static size_t budget_used; /* bytes of bodies buffered, all connections (atomic) */
@@ -243,7 +244,6 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 {
 	struct MHD_Response *m;
 	enum MHD_Result ret;
-	struct timespec end;
 
 	m = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
 	if (!m) {
@@ -278,10 +278,8 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned int)resp->status, m);
 	MHD_destroy_response(m);
-	clock_gettime(CLOCK_MONOTONIC, &end);
 	log_debug("%s %s: %d (%zu bytes in, %.1f ms)", r->method, r->path, resp->status, r->len,
-	          (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
-	              (double)(end.tv_nsec - r->start.tv_nsec) / 1e6);
+	          monotime_elapsed_ms(r->start_ns));
 	return ret;
 }
 
@@ -312,7 +310,7 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 	if (!r)
 		return MHD_NO;
 	*con_cls = r;
-	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->start_ns = monotime_ns();
 	r->conn = conn;
 	r->server = s;
 	r->method = method;

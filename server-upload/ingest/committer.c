@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "monotime.h"
 
 #define COMMIT_MAX_BATCH 64
 
@@ -29,33 +30,28 @@ struct committer {
 	pthread_t thread;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Stores one batch; sets each job's result. Lock not held. */
 static void commit_batch(struct committer *c, struct job **jobs, size_t n)
 {
 	struct store_capture_row rows[COMMIT_MAX_BATCH];
 	struct blob_stage *images[COMMIT_MAX_BATCH];
 	int results[COMMIT_MAX_BATCH];
-	double t0, t1;
+	double images_ms;
+	uint64_t t0;
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = *jobs[i]->row;
 		images[i] = jobs[i]->image;
 	}
-	t0 = now_ms();
+	t0 = monotime_ns();
 	r = c->blobs->ops->publish(c->blobs, images, n);
-	t1 = now_ms();
+	images_ms = monotime_elapsed_ms(t0);
+	t0 = monotime_ns();
 	if (r == 0)
 		r = c->store->ops->capture_insert_many(c->store, rows, n, results);
-	log_debug("commit: %zu captures; images %.1f ms, rows %.1f ms", n, t1 - t0, now_ms() - t1);
+	log_debug("commit: %zu captures; images %.1f ms, rows %.1f ms", n, images_ms,
+	          monotime_elapsed_ms(t0));
 	for (size_t i = 0; i < n; i++)
 		jobs[i]->result = r < 0 ? r : results[i];
 }

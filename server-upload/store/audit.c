@@ -3,21 +3,19 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
+#include "rfc3339.h"
 #include "store.h"
 #include "store_rows.h"
 
 int audit_record(struct store *s, const char *login, int64_t school_id, const char *action,
                  const char *capture_id, const char *detail)
 {
-	struct timespec ts;
 	struct store_param p[6];
 	int r;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	p[0] = store_int((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	p[0] = store_int(rfc3339_now_ms());
 	p[1] = store_text(login);
 	p[2] = school_id ? store_int(school_id) : store_text(NULL);
 	p[3] = store_text(action);

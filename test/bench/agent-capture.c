@@ -10,16 +10,14 @@
 
 #include "capture.h"
 #include "log.h"
+#include "monotime.h"
 #include "pipeline.h"
 
 #define RUNS 15
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)monotime_ns() / 1e6;
 }
 
 static int cmp(const void *a, const void *b)

@@ -14,15 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "parse.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_until(uint64_t t)
 {
@@ -46,7 +39,7 @@ static KeyCode code_for(Display *dpy, char c)
  * "INDEX MONO_NS" for each key press as it is sent. */
 static int type_text(Display *dpy, const char *text, int rate)
 {
-	uint64_t step = 1000000000u / (uint64_t)rate, t = mono_ns();
+	uint64_t step = 1000000000u / (uint64_t)rate, t = monotime_ns();
 
 	for (size_t i = 0; text[i]; i++) {
 		KeyCode kc = code_for(dpy, text[i]);
@@ -57,7 +50,7 @@ static int type_text(Display *dpy, const char *text, int rate)
 			return 1;
 		}
 		sleep_until(t);
-		sent = mono_ns();
+		sent = monotime_ns();
 		XTestFakeKeyEvent(dpy, kc, True, CurrentTime);
 		XTestFakeKeyEvent(dpy, kc, False, CurrentTime);
 		XFlush(dpy);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "monotime.h"
 #include "parse.h"
 
 #define MAX_INFLIGHT 512
@@ -66,12 +67,10 @@ struct stats {
 	size_t status[6];
 };
 
+/* Seconds on the monotonic clock. */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)monotime_ns() / 1e9;
 }
 
 /* ---- server CPU and memory ---------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "match.h"
+#include "monotime.h"
 
 /*
  * usage: bench-match WORDLISTS_DIR VIGIL_WORDLIST [MEGABYTES]
@@ -43,12 +44,10 @@ static const char *const words[] = {
     "paper",       "dying",     "to",           "see",      "film",       "process",    "kill",
 };
 
+/* Seconds on the monotonic clock. */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)monotime_ns() / 1e9;
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
