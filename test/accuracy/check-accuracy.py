@@ -14,6 +14,10 @@ usage: check-accuracy.py VIGIL_WORDLIST LISTDIR CHECK [ARGS...]
   lint                                 vigil-wordlist lint LISTDIR exits 0
   rules MIN_RULES CATEGORY...          vigil-wordlist dump prints >= MIN_RULES rules and
                                        every CATEGORY has rules (per `stats`)
+  prose MAX_PER_1000 FILE...           edited prose or quotations (fortune files: entries
+                                       between "%" lines) split into sentences: sentences
+                                       with a hit of severity 4 or more, per 1,000, must be
+                                       <= MAX_PER_1000; prints the rate of any hit too
   folding DICT ALLOW                   no word of the dictionary DICT (one word a line) is
                                        matched only through folding (stretched letters,
                                        words run together, look-alikes), apart from the
@@ -165,6 +169,24 @@ def literal_regex(pattern):
     return re.compile('[^a-z0-9]+'.join(words) + r'\Z')
 
 
+def check_prose(tool, lists, max_rate, paths):
+    sentences = []
+    for path in paths:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for entry in re.split(r'\n%\n', f.read()):
+                entry = ' '.join(entry.split())
+                sentences += [x for x in re.split(r'(?<=[.!?])\s+', entry) if len(x.split()) >= 4]
+    hits = scan(tool, lists, sentences)
+    high = [(t, h) for t, h in zip(sentences, hits) if any(x['severity'] >= 4 for x in h)]
+    anyhit = sum(1 for h in hits if h)
+    rate = 1000.0 * len(high) / len(sentences) if sentences else 1000.0
+    print('%d sentences: %.2f per 1,000 with any hit, %.2f per 1,000 at severity >= 4 (need <= %.2f)'
+          % (len(sentences), 1000.0 * anyhit / max(len(sentences), 1), rate, max_rate))
+    for t, h in high:
+        print('severity >= 4: %s  (got %s)' % (t[:160], describe(h)))
+    return bool(sentences) and rate <= max_rate
+
+
 def check_folding(tool, lists, dictionary, allow_path):
     with open(dictionary, encoding='utf-8') as f:
         words = [w.strip() for w in f if w.strip()]
@@ -200,6 +222,8 @@ def main():
         ok = check_lint(tool, lists)
     elif check == 'rules' and len(args) >= 1:
         ok = check_rules(tool, lists, int(args[0]), args[1:])
+    elif check == 'prose' and len(args) >= 2:
+        ok = check_prose(tool, lists, float(args[0]), args[1:])
     elif check == 'folding' and len(args) == 2:
         ok = check_folding(tool, lists, args[0], args[1])
     else:
