@@ -62,6 +62,11 @@ grep -E 'lists: serving|refused' "$work/log" || true
 backend=SQLite
 [ -n "$database" ] && backend=PostgreSQL
 echo "vigil-server pid $pid on 127.0.0.1:$port, $backend, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# The disk's own ceiling, measured in the same run, beside which the figures are read.
+if [ -n "${VIGIL_DISKLIMIT:-}" ]; then
+	mkdir -p "$work/disklimit"
+	"$VIGIL_DISKLIMIT" "$work/disklimit" --seconds 5 --threads 16 || true
+fi
 "$ingest" --url "http://127.0.0.1:$port" --key "$key" --pid "$pid" "$@"
 echo "images stored: $(find "$work/data/images" -name '*.png' | wc -l), $(du -sh "$work/data" | cut -f1) in the data directory"
 grep -E 'error|warning' "$work/log" | sort | uniq -c | sort -rn | head -5 || true
