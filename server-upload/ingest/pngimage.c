@@ -22,6 +22,13 @@ static void read_cb(png_structp png, png_bytep out, png_size_t n)
 	r->off += n;
 }
 
+/* The caller decides what a failure means and logs it once: libpng prints nothing. */
+static void error_cb(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
 static void warn_cb(png_structp png, png_const_charp msg)
 {
 	(void)png;
@@ -137,7 +144,7 @@ int pngimage_decode_fit(const void *data, size_t len, uint32_t max_w, uint32_t m
 
 	if (len < 8 || png_sig_cmp(data, 0, 8) != 0 || max_w == 0 || max_h == 0)
 		return -EINVAL;
-	d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, warn_cb);
+	d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, error_cb, warn_cb);
 	if (!d.png)
 		return -ENOMEM;
 	d.info = png_create_info_struct(d.png);
@@ -218,7 +225,7 @@ int pngimage_encode(const struct pngimage *im, char **out, size_t *len)
 
 	if (!im || !im->width || !im->height)
 		return -EINVAL;
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, warn_cb);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, error_cb, warn_cb);
 	if (!png || !(info = png_create_info_struct(png)) ||
 	    !(row = malloc((size_t)im->width * 3))) {
 		png_destroy_write_struct(&png, info ? &info : NULL);

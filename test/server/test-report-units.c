@@ -233,11 +233,34 @@ static void test_limits(void)
 	      "PNGs beyond the limits refused within 256 MiB");
 }
 
+/* A thumbnail's round trip: decoded, encoded, decoded again to the same pixels. */
+static void test_encode(void)
+{
+	static const unsigned char green[3] = {0, 200, 0};
+	struct png p = make_png(300, 200, 2, 0, green, true);
+	struct pngimage *im = NULL, *back = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	CHECK(pngimage_decode_fit(p.p, p.len, 192, 120, &im) == 0 && im, "decode");
+	CHECK(im && im->width == 180 && im->height == 120, "fits 192x120 keeping 3:2");
+	CHECK(im && pngimage_encode(im, &out, &len) == 0 && len > 8, "encode");
+	CHECK(out && pngimage_decode_fit(out, len, 1000, 1000, &back) == 0 && back &&
+	          back->width == 180 && back->height == 120 && back->pixels[0] == 0x00c800,
+	      "encoded thumbnail decodes to the same size and colour");
+	CHECK(pngimage_encode(NULL, &out, &len) == -EINVAL, "nothing to encode");
+	pngimage_free(im);
+	pngimage_free(back);
+	free(out);
+	free(p.p);
+}
+
 int main(void)
 {
 	test_clip();
 	test_decode();
 	test_limits();
+	test_encode();
 	printf("%s\n", failures ? "FAILED" : "all passed");
 	return failures ? 1 : 0;
 }
