@@ -135,6 +135,8 @@ EXPECT = {
         "/usr/bin/vigil-wordlist": "-rwxr-xr-x",
         "/lib/systemd/system/vigil-agent.service": "-rw-r--r--",
         "/etc/vigil/agent.conf": "-rw-------",
+        "/etc/default/vigil-agent": "-rw-r--r--",
+        "/usr/lib/vigil/vigil-x11-only": "-rwxr-xr-x",
         "/usr/share/vigil/wordlists/self-harm.txt": "-rw-r--r--",
         "/usr/share/man/man8/vigil-agent.8.gz": "-rw-r--r--",
         "/usr/share/man/man1/vigil-wordlist.1.gz": "-rw-r--r--",
@@ -149,7 +151,7 @@ EXPECT = {
         "/usr/share/doc/vigil-server/copyright": "-rw-r--r--",
     },
 }
-CONFFILES = {"vigil-agent": ["/etc/vigil/agent.conf"],
+CONFFILES = {"vigil-agent": ["/etc/default/vigil-agent", "/etc/vigil/agent.conf"],
              "vigil-server": ["/etc/vigil/server.conf"]}
 
 
@@ -480,6 +482,14 @@ def throwaway_install(tmp, debs):
     server_runs(ch)
     agent_sees_typing(ch)
 
+    # X11 sessions only: display managers' files as their packages ship them (GDM's
+    # daemon.conf, SDDM's and LightDM's directories), X11_ONLY=yes, then the upgrade
+    # below runs postinst configure, which applies it.
+    gdm = "# GDM configuration storage\n[daemon]\n#WaylandEnable=false\n\n[security]\n"
+    ch.sh("mkdir -p /etc/gdm3 /etc/sddm.conf.d /etc/lightdm && cat >/etc/gdm3/daemon.conf",
+          stdin=gdm)
+    ch.sh("sed -i 's/^X11_ONLY=no$/X11_ONLY=yes/' /etc/default/vigil-agent")
+
     # Upgrade path: the same packages again run prerm upgrade / postinst configure OLD.
     r = ch.sh("echo '# local change' >>/etc/vigil/server.conf && "
               "dpkg -i --force-confold /debs/vigil-agent.deb /debs/vigil-server.deb && "
@@ -488,6 +498,21 @@ def throwaway_install(tmp, debs):
         and ch.stat("/var/spool/vigil") == "700 vigil vigil"
         and ch.stat("/etc/vigil/server.conf") == "640 root vigil-server",
         "reinstall over itself (upgrade path) keeps local configuration and modes", r.stdout)
+    r = ch.sh("cat /etc/gdm3/daemon.conf; echo ---; cat /etc/sddm.conf.d/50-vigil-x11-only.conf;"
+              " echo ---; cat /etc/lightdm/lightdm.conf.d/50-vigil-x11-only.conf")
+    parts = r.stdout.split("---\n")
+    tap(len(parts) == 3
+        and re.search(r"^\[daemon\]\nWaylandEnable=false ", parts[0], re.M)
+        and parts[0].count("WaylandEnable=false #") == 1 and "[security]" in parts[0]
+        and "DisplayServer=x11" in parts[1]
+        and "SessionDir=/usr/share/vigil/no-wayland-sessions" in parts[1]
+        and "sessions-directory=/usr/share/lightdm/sessions:/usr/share/xsessions" in parts[2]
+        and ch.sh("test -d /usr/share/vigil/no-wayland-sessions").returncode == 0,
+        "X11_ONLY=yes: GDM WaylandEnable=false, SDDM and LightDM drop-ins for X11 sessions only",
+        r.stdout)
+    r = ch.sh("/usr/lib/vigil/vigil-x11-only && grep -c 'WaylandEnable=false #' "
+              "/etc/gdm3/daemon.conf")
+    tap(r.stdout.strip().endswith("1"), "applying it again changes nothing", r.stdout)
 
     # Remove and purge: the token goes; a capture that was never uploaded stays.
     ch.sh("echo '{}' >/var/spool/vigil/pending.json && echo token >/var/lib/vigil/token")
@@ -498,6 +523,11 @@ def throwaway_install(tmp, debs):
         and not gone("/var/spool/vigil/pending.json") and "never uploaded" in purge_out,
         "purge of vigil-agent removes the token and its conffile, keeps an unsent capture",
         purge_out)
+    r = ch.sh("cat /etc/gdm3/daemon.conf")
+    tap(r.stdout == gdm and gone("/etc/sddm.conf.d/50-vigil-x11-only.conf")
+        and gone("/etc/lightdm/lightdm.conf.d/50-vigil-x11-only.conf"),
+        "removing vigil-agent takes its display-manager settings away, GDM's file as it was",
+        r.stdout)
     so = ch.sh("dpkg-statoverride --list").stdout
     wants = ch.sh("ls /etc/systemd/system/multi-user.target.wants/").stdout
     tap(not gone("/var/lib/vigil-server/vigil.db") and "server.conf" not in so
