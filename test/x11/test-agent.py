@@ -232,6 +232,32 @@ def scenario_primary(x):
           and "cheap pills today" in hits[0]["context"], hits)
 
 
+def scenario_clipboard_trickle(x):
+    """An owner that trickles INCR chunks cannot stall clipboard monitoring: the transfer
+    has one deadline, 3 s after it started, and the next copy is scanned."""
+    helper = os.path.join(BUILD, "test", "x11", "clip-trickle")
+    if not check(f"{helper} built", os.path.exists(helper)):
+        return
+    pause_for_debounce()
+    before = x.log().count("did not finish within")
+    p = subprocess.Popen([helper], env=x.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    try:
+        p.stdout.readline()  # "owner"
+        t0 = time.monotonic()
+        cut = wait_for(lambda: x.log().count("did not finish within") > before, 10)
+        took = time.monotonic() - t0
+        check("a trickling INCR owner is cut off 3 s after the request (%.1f s)" % took,
+              cut and took < 4.5, x.log()[-1500:])
+        x.copy_to_clipboard("where to buy cheap pills now\n")
+        hits = x.new_hits(1, settle=0.3)
+        check("the copy after a trickling owner is scanned",
+              phrases(hits) == ["buy cheap pills"], hits)
+    finally:
+        p.kill()
+        p.wait()
+
+
 def scenario_clipboard_large(x):
     """A large copy comes in INCR chunks; only the first clipboard-max-bytes are scanned."""
     # About 5 MB: more than one request can carry, so the owner sends it in INCR chunks.
@@ -478,6 +504,7 @@ def main():
             scenario_title(x, wid_a)
             scenario_clipboard(x)
             scenario_primary(x)
+            scenario_clipboard_trickle(x)
             scenario_clipboard_large(x)
             scenario_innocent(x)
             scenario_split(x, wid_a, wid_b)
