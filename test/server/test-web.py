@@ -161,6 +161,16 @@ def roles_and_scope(c):
     expect(t.req('GET', '/captures'), 404, 'technician may not see the queue')
     expect(t.req('GET', '/captures/' + c.a1['id']), 404, 'technician may not see a capture')
     expect(t.req('GET', '/machines'), 200, 'technician machines')
+    # A machine reports an unmonitored Wayland session: shown in red on the machines page.
+    expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0', 'sessions': [
+        {'id': 'c1', 'display': ':0', 'user': 'jsmith', 'type': 'x11', 'monitored': True,
+         'restarts_1h': 4, 'last_gap': 0.2},
+        {'id': 'c2', 'display': '', 'user': 'akhan', 'type': 'wayland', 'monitored': False,
+         'restarts_1h': 0, 'last_gap': None}]}, token=c.tok_a), 204, 'heartbeat')
+    r = expect(t.req('GET', '/machines'), 200, 'technician machines')
+    check('<div class="session unmonitored error"><strong> akhan (wayland) unmonitored'
+          in r.text and ':0 jsmith (x11) monitored, 4 restarts in the last hour' in r.text,
+          'machines page: sessions, the unmonitored one in red')
     r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'moderator queue')
     check(c.a1['id'] in r.text and c.b1['id'] in r.text, 'moderator sees every school')
     r = expect(c.mod.req('GET', '/captures?school=Lakeside&status=all'), 200, 'filter')
