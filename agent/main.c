@@ -266,7 +266,11 @@ static void run_monitor(struct child *c)
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
 	die_with_supervisor();
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_error("monitor %s: cannot set no_new_privs: %s; stopping", c->si.display,
+		          strerror(errno));
+		_exit(MONITOR_EXIT_FAILED);
+	}
 	machine_name(machine, sizeof(machine));
 	if (pipeline_new(&pp, &agent.pipeline) < 0)
 		log_error("monitor %s: cannot start the capture worker; hits are not captured",
@@ -703,28 +707,29 @@ static void write_health(void)
 static int supervise(void)
 {
 	for (;;) {
-		struct pollfd fds[4] = {{agent.sigfd, POLLIN, 0},
-		                        {-1, POLLIN, 0},
-		                        {agent.notify[0], POLLIN, 0},
-		                        {agent.events[0], POLLIN, 0}};
+		enum { SLOT_SIGNALS, SLOT_SESSIONS, SLOT_LISTS, SLOT_EVENTS, NSLOTS };
+		struct pollfd fds[NSLOTS] = {[SLOT_SIGNALS] = {agent.sigfd, POLLIN, 0},
+		                             [SLOT_SESSIONS] = {-1, POLLIN, 0},
+		                             [SLOT_LISTS] = {agent.notify[0], POLLIN, 0},
+		                             [SLOT_EVENTS] = {agent.events[0], POLLIN, 0}};
 		int timeout = start_due();
 
 		write_health();
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000; /* the health file follows gaps and the hour's restarts */
 		if (agent.sessions)
-			fds[1].fd = sessions_fd(agent.sessions);
-		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
+			fds[SLOT_SESSIONS].fd = sessions_fd(agent.sessions);
+		if (poll(fds, NSLOTS, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
-		if (fds[3].revents & POLLIN)
+		if (fds[SLOT_EVENTS].revents & POLLIN)
 			read_events(); /* before reaping: a monitor's last words come first */
-		if (fds[0].revents && !handle_signals())
+		if (fds[SLOT_SIGNALS].revents && !handle_signals())
 			return EXIT_SUCCESS;
-		if (fds[1].revents)
+		if (fds[SLOT_SESSIONS].revents)
 			sync_sessions();
-		if (fds[2].revents & POLLIN) {
+		if (fds[SLOT_LISTS].revents & POLLIN) {
 			char buf[64];
 
 			while (read(agent.notify[0], buf, sizeof(buf)) > 0)

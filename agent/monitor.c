@@ -159,6 +159,7 @@ static void on_inject(const char *line, size_t len, void *userdata)
 static int open_sigfd(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -166,7 +167,8 @@ static int open_sigfd(void)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
 }
 
 /* A piece of viewed text from the screen-text sources, on the monitor's thread. */
@@ -314,12 +316,14 @@ static int loop(struct monitor *m)
 {
 	m->due_done = !m->p->due || m->p->due_ms < 0;
 	for (;;) {
-		struct pollfd fds[5] = {
-		    {ConnectionNumber(m->dpy), POLLIN, 0},
-		    {m->keys ? keys_fd(m->keys) : -1, POLLIN, 0},
-		    {m->sigfd, POLLIN, 0},
-		    {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
-		    {m->screentext ? screentext_fd(m->screentext) : -1, POLLIN, 0},
+		enum { SLOT_X, SLOT_KEYS, SLOT_SIGNALS, SLOT_INJECT, SLOT_SCREENTEXT, NSLOTS };
+		struct pollfd fds[NSLOTS] = {
+		    [SLOT_X] = {ConnectionNumber(m->dpy), POLLIN, 0},
+		    [SLOT_KEYS] = {m->keys ? keys_fd(m->keys) : -1, POLLIN, 0},
+		    [SLOT_SIGNALS] = {m->sigfd, POLLIN, 0},
+		    [SLOT_INJECT] = {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
+		    [SLOT_SCREENTEXT] = {m->screentext ? screentext_fd(m->screentext) : -1, POLLIN,
+		                         0},
 		};
 		uint64_t now;
 
@@ -328,19 +332,19 @@ static int loop(struct monitor *m)
 			keys_dispatch(m->keys);
 		dispatch_x(m); /* key handling may have read events while asking for the focus */
 		XFlush(m->dpy);
-		if (poll(fds, 5, next_timeout(m)) < 0 && errno != EINTR) {
+		if (poll(fds, NSLOTS, next_timeout(m)) < 0 && errno != EINTR) {
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;
 		}
-		if (fds[2].revents && !handle_signals(m))
+		if (fds[SLOT_SIGNALS].revents && !handle_signals(m))
 			return MONITOR_EXIT_STOPPED;
-		if (fds[0].revents & POLLIN)
+		if (fds[SLOT_X].revents & POLLIN)
 			dispatch_x(m);
-		if ((fds[1].revents & POLLIN) && m->keys)
+		if ((fds[SLOT_KEYS].revents & POLLIN) && m->keys)
 			keys_dispatch(m->keys);
-		if (fds[3].revents & POLLIN)
+		if (fds[SLOT_INJECT].revents & POLLIN)
 			inject_dispatch(m->inject);
-		if ((fds[4].revents & POLLIN) && m->screentext)
+		if ((fds[SLOT_SCREENTEXT].revents & POLLIN) && m->screentext)
 			screentext_dispatch(m->screentext);
 		now = monotime_ns();
 		typed_tick(m->typed, now);

@@ -90,18 +90,13 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return NULL;
-	sc->terms = calloc(lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS + 1, sizeof(*sc->terms));
-	if (!sc->terms) {
-		free(sc);
-		return NULL;
-	}
-	sc->dfa = dfa_new(lists->am, VIGIL_SCAN_CACHE_STATES);
-	if (!sc->dfa) {
-		free(sc->terms);
-		free(sc);
-		return NULL;
-	}
 	sc->lists = match_lists_ref(lists);
+	sc->terms = calloc(lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS + 1, sizeof(*sc->terms));
+	sc->dfa = dfa_new(lists->am, VIGIL_SCAN_CACHE_STATES);
+	if (!sc->terms || !sc->dfa) {
+		match_scanner_free(sc); /* takes a half-built scanner */
+		return NULL;
+	}
 	sc->am = lists->am;
 	sc->state = dfa_start(sc->dfa);
 	return sc;

@@ -25,7 +25,10 @@ static int switch_user(uid_t uid, gid_t gid, const char *name)
 		log_error("privileges could be regained after switching to %s; stopping", name);
 		return -EPERM;
 	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_error("cannot set no_new_privs: %s; stopping", strerror(errno));
+		return -EPERM;
+	}
 	return 0;
 }
 

@@ -56,8 +56,8 @@ struct store_export_row {
 };
 
 /*
- * A parameter of store_ops.query: text (NULL for SQL NULL) or a 64-bit integer. The web
- * pages' storage (webstore.c) is written once on top of query() for both back ends.
+ * A parameter of store_ops.query: text (NULL for SQL NULL) or a 64-bit integer. The typed
+ * functions of store_*.c are written once on top of query() for both back ends.
  */
 struct store_param {
 	const char *text;

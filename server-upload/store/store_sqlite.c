@@ -20,9 +20,23 @@ struct store_sqlite {
 	pthread_mutex_t lock;
 };
 
+static pthread_mutex_t *lock_take(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	return m;
+}
+
+static void lock_drop(pthread_mutex_t **m)
+{
+	pthread_mutex_unlock(*m);
+}
+
+/* Runs the block that follows with the connection's lock held; the lock is given back
+ * however the block is left, return and break included. */
 #define LOCKED(s)                                                                                  \
-	for (int once_ = (pthread_mutex_lock(&(s)->lock), 1); once_;                               \
-	     once_ = (pthread_mutex_unlock(&(s)->lock), 0))
+	for (pthread_mutex_t * held_ __attribute__((cleanup(lock_drop))) = lock_take(&(s)->lock),  \
+	                             *once_ = held_;                                               \
+	     once_; once_ = NULL)
 
 static int sqlite_errno(int rc)
 {
