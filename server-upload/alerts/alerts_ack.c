@@ -97,7 +97,7 @@ static void ack_post(void *ctx, struct http_request *req, struct http_response *
 
 size_t alerts_routes(struct http_route *routes)
 {
-	routes[0] = (struct http_route){"GET", "/alerts/ack", 4096, ack_get, NULL};
-	routes[1] = (struct http_route){"POST", "/alerts/ack", 4096, ack_post, NULL};
+	routes[0] = (struct http_route){"GET", "/alerts/ack", 4096, ack_get, NULL, false};
+	routes[1] = (struct http_route){"POST", "/alerts/ack", 4096, ack_post, NULL, false};
 	return 2;
 }

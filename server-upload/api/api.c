@@ -1,5 +1,6 @@
 /* api.c: the route table of vigil-server and the health check. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -10,13 +11,16 @@
 size_t api_routes(const struct server *srv, struct http_route *routes)
 {
 	const struct http_route table[] = {
-	    {"POST", "/api/v1/captures", srv->cfg->max_body, api_captures_post, api_auth_early},
-	    {"POST", "/api/v1/enrol", SERVER_SMALL_BODY, api_enrol_post, NULL},
-	    {"POST", "/api/v1/heartbeat", SERVER_SMALL_BODY, api_heartbeat_post, api_auth_early},
-	    {"GET", "/api/v1/wordlists", SERVER_SMALL_BODY, api_wordlists_get, api_auth_early},
-	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put, NULL},
-	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete, NULL},
-	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get, NULL},
+	    {"POST", "/api/v1/captures", srv->cfg->max_body, api_captures_post, api_auth_early,
+	     true},
+	    {"POST", "/api/v1/enrol", SERVER_SMALL_BODY, api_enrol_post, NULL, false},
+	    {"POST", "/api/v1/heartbeat", SERVER_SMALL_BODY, api_heartbeat_post, api_auth_early,
+	     false},
+	    {"GET", "/api/v1/wordlists", SERVER_SMALL_BODY, api_wordlists_get, api_auth_early,
+	     false},
+	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put, NULL, false},
+	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete, NULL, false},
+	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get, NULL, false},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 
@@ -29,9 +33,14 @@ size_t api_routes(const struct server *srv, struct http_route *routes)
 void api_auth_early(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct store_machine m;
+	char owner[32];
 
-	if (api_auth_machine(ctx, req, resp, &m) == 0)
+	if (api_auth_machine(ctx, req, resp, &m) == 0) {
 		resp->www_auth = NULL;
+		/* Its body counts against the machine's cap, wherever it connects from. */
+		snprintf(owner, sizeof(owner), "m:%lld", (long long)m.machine_id);
+		http_request_set_owner(req, owner);
+	}
 }
 
 void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp)

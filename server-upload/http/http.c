@@ -6,7 +6,9 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,12 @@
  * gets a struct http_request when its headers are in; a body larger than the route's
  * ceiling is answered 413 at once when Content-Length says so, or as soon as the
  * received bytes pass the ceiling (the rest is read and dropped, then the connection is
- * closed). All buffered bodies together stay under SERVER_BODY_BUDGET (503 above), so
- * many large uploads at once cannot exhaust memory.
+ * closed). Memory for a body is reserved as its bytes arrive (doubling from 16 KiB), never
+ * for what Content-Length merely announces, and only after the route's early check (a
+ * stranger's upload is refused before it is read). Reservations come from two budgets,
+ * capture uploads and everything else, so small unauthenticated requests cannot starve
+ * uploads; and one owner (a machine, or else a client address) may hold at most its own
+ * cap of either. Over any of them the request is answered 503 (the agent retries).
  */
 
 struct http_server {
@@ -35,7 +41,8 @@ struct http_server {
 	size_t nroutes;
 	void *ctx;
 	size_t max_body;
-	char *trusted_proxy; /* NULL: X-Forwarded-For is never believed */
+	char *trusted_proxy;             /* NULL: X-Forwarded-For is never believed */
+	size_t cap_address, cap_machine; /* bytes one owner may have buffered */
 };
 
 struct http_request {
@@ -45,36 +52,105 @@ struct http_request {
 	const char *method, *path;
 	char *body;
 	size_t len, cap, max;
-	size_t expected;   /* Content-Length, 0 when not given */
 	int early_status;  /* 413, 503 or 0 */
+	char owner[72];    /* "m:ID" (set by the early check) or "a:ADDRESS"; "" until known */
 	uint64_t start_ns; /* monotime_ns() when the request came */
 };
 
-static size_t budget_used; /* bytes of bodies buffered, all connections (atomic) */
+/* Bytes of bodies buffered, all connections: [0] other requests, [1] capture uploads. */
+static size_t budget_used[2];
+static const size_t budget_max[2] = {SERVER_OTHER_BUDGET, SERVER_CAPTURE_BUDGET};
 
-static bool budget_take(size_t n)
+/* Bytes buffered per owner: a slot per owner with bytes reserved (at most one per
+ * connection, so the table is sized by the connection limit). */
+struct owner_slot {
+	char key[72];
+	size_t bytes;
+};
+static struct owner_slot *owners;
+static size_t nowners;
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Adds n bytes to key's reservation when it stays within cap (lock held). */
+static bool owner_take(const char *key, size_t n, size_t cap)
 {
-	size_t now = __atomic_add_fetch(&budget_used, n, __ATOMIC_RELAXED);
+	struct owner_slot *free_slot = NULL;
 
-	if (now > SERVER_BODY_BUDGET) {
-		__atomic_sub_fetch(&budget_used, n, __ATOMIC_RELAXED);
-		return false;
+	for (size_t i = 0; i < nowners; i++) {
+		if (owners[i].bytes && strcmp(owners[i].key, key) == 0) {
+			if (n > cap || owners[i].bytes > cap - n)
+				return false;
+			owners[i].bytes += n;
+			return true;
+		}
+		if (!owners[i].bytes && !free_slot)
+			free_slot = &owners[i];
 	}
+	if (!free_slot || n > cap)
+		return false;
+	snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
+	free_slot->bytes = n;
 	return true;
 }
 
-static void budget_give(size_t n)
+static void owner_give(const char *key, size_t n)
 {
-	__atomic_sub_fetch(&budget_used, n, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < nowners; i++) {
+		if (owners[i].bytes && strcmp(owners[i].key, key) == 0) {
+			owners[i].bytes -= n < owners[i].bytes ? n : owners[i].bytes;
+			return;
+		}
+	}
+}
+
+static bool uploads(const struct http_request *r)
+{
+	return r->route && r->route->uploads;
+}
+
+/* Reserves n more bytes for r: its budget, then its owner's cap. */
+static bool budget_take(struct http_request *r, size_t n)
+{
+	int b = uploads(r);
+	size_t now = __atomic_add_fetch(&budget_used[b], n, __ATOMIC_RELAXED);
+	size_t cap = r->owner[0] == 'm' ? r->server->cap_machine : r->server->cap_address;
+	bool ok;
+
+	if (now > budget_max[b]) {
+		__atomic_sub_fetch(&budget_used[b], n, __ATOMIC_RELAXED);
+		return false;
+	}
+	pthread_mutex_lock(&owners_lock);
+	ok = owner_take(r->owner, n, cap);
+	pthread_mutex_unlock(&owners_lock);
+	if (!ok)
+		__atomic_sub_fetch(&budget_used[b], n, __ATOMIC_RELAXED);
+	return ok;
+}
+
+static void budget_give(struct http_request *r, size_t n)
+{
+	if (!n)
+		return;
+	__atomic_sub_fetch(&budget_used[uploads(r)], n, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&owners_lock);
+	owner_give(r->owner, n);
+	pthread_mutex_unlock(&owners_lock);
 }
 
 static void request_free(struct http_request *r)
 {
 	if (!r)
 		return;
-	budget_give(r->cap);
+	budget_give(r, r->cap);
 	free(r->body);
 	free(r);
+}
+
+void http_request_set_owner(struct http_request *req, const char *owner)
+{
+	if (!req->cap)
+		snprintf(req->owner, sizeof(req->owner), "%s", owner);
 }
 
 const char *http_request_method(const struct http_request *req)
@@ -335,7 +411,6 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 			r->early_status = 413;
 			return reply_now(r, 413, "request body larger than %zu bytes", r->max);
 		}
-		r->expected = (size_t)length;
 	}
 	return MHD_YES;
 }
@@ -353,19 +428,24 @@ static void on_data(struct http_request *r, const char *data, size_t size)
 		return;
 	}
 	if (r->len + size > r->cap) {
-		/* The announced length (already checked against the ceiling) in one go. */
-		want = r->cap ? r->cap : r->expected ? r->expected : 16384;
+		/* Grown as the bytes come, whatever Content-Length announced. */
+		if (!r->owner[0]) {
+			char peer[64];
+			http_request_peer(r, peer, sizeof(peer));
+			snprintf(r->owner, sizeof(r->owner), "a:%s", peer);
+		}
+		want = r->cap ? r->cap : 16384;
 		while (want < r->len + size)
 			want *= 2;
 		if (want > r->max)
 			want = r->max;
-		if (!budget_take(want - r->cap)) {
+		if (!budget_take(r, want - r->cap)) {
 			r->early_status = 503;
 			return;
 		}
 		nb = realloc(r->body, want);
 		if (!nb) {
-			budget_give(want - r->cap);
+			budget_give(r, want - r->cap);
 			r->early_status = 503;
 			return;
 		}
@@ -426,7 +506,7 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	struct http_server *s = calloc(1, sizeof(*s));
 	unsigned int flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem opts[12];
+	struct MHD_OptionItem opts[14];
 	size_t n = 0;
 
 	if (!s)
@@ -440,6 +520,17 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	s->nroutes = nroutes;
 	s->ctx = ctx;
 	s->max_body = cfg->max_body;
+	s->cap_address = cfg->max_inflight_per_addr ? cfg->max_inflight_per_addr : SIZE_MAX;
+	s->cap_machine = cfg->max_inflight_per_machine ? cfg->max_inflight_per_machine : SIZE_MAX;
+	pthread_mutex_lock(&owners_lock);
+	if (!owners && (owners = calloc(cfg->max_connections + 1, sizeof(*owners))))
+		nowners = cfg->max_connections + 1;
+	pthread_mutex_unlock(&owners_lock);
+	if (!owners) {
+		free(s->routes);
+		free(s);
+		return -ENOMEM;
+	}
 	if (cfg->trusted_proxy && !(s->trusted_proxy = strdup(cfg->trusted_proxy))) {
 		free(s->routes);
 		free(s);
@@ -454,6 +545,11 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, NULL};
+	/* Connections per client address; behind a trusted proxy every client is the proxy,
+	 * which must keep its own limit. */
+	if (cfg->max_conn_per_addr && !cfg->trusted_proxy)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		                                    cfg->max_conn_per_addr, NULL};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
 	if (cfg->tls_cert_pem) {

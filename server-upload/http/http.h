@@ -27,8 +27,10 @@ struct http_route {
 	size_t max_body;    /* 0: the server's max_body */
 	http_handler_fn fn;
 	/* Optional: runs when the headers are in, before any of the body is read; when it
-	 * sets resp->status, that is the answer (e.g. 401) and the body is never read. */
+	 * sets resp->status, that is the answer (e.g. 401) and the body is never read. It may
+	 * name the request's owner (http_request_set_owner). */
 	http_handler_fn early;
+	bool uploads; /* bodies come from the capture-upload budget, not the shared one */
 };
 
 struct http_config {
@@ -38,7 +40,10 @@ struct http_config {
 	unsigned int timeout; /* seconds of silence before a connection is closed */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */
 	const char *tls_cert_pem, *tls_key_pem; /* NULL for plain HTTP */
-	const char *trusted_proxy; /* its X-Forwarded-For names the client; NULL: none */
+	const char *trusted_proxy;       /* its X-Forwarded-For names the client; NULL: none */
+	unsigned int max_conn_per_addr;  /* connections from one address (0: no limit) */
+	size_t max_inflight_per_addr;    /* body bytes one client address may have buffered */
+	size_t max_inflight_per_machine; /* body bytes one machine ("m:" owner) may have */
 };
 
 /*
@@ -63,6 +68,10 @@ void http_stop(struct http_server *s);
  * ":8080" for all addresses). Returns the fd (O_CLOEXEC) or -errno.
  */
 int http_listen(const char *addr_port);
+
+/* Names who a request's body is counted against ("m:ID" for a machine) before any of it
+ * is buffered; by default its client address. For early handlers. */
+void http_request_set_owner(struct http_request *req, const char *owner);
 
 /* Request accessors. */
 const char *http_request_method(const struct http_request *req);

@@ -14,20 +14,21 @@
 size_t web_routes(const struct server *srv, struct http_route *routes)
 {
 	const struct http_route table[] = {
-	    {"GET", "/login", SERVER_SMALL_BODY, web_login_get, NULL},
-	    {"POST", "/login", SERVER_SMALL_BODY, web_login_post, NULL},
-	    {"POST", "/logout", SERVER_SMALL_BODY, web_logout_post, NULL},
-	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL},
-	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL},
-	    {"POST", "/captures", SERVER_SMALL_BODY, web_captures_post, NULL},
-	    {"GET", "/captures/", SERVER_SMALL_BODY, web_capture_get, NULL},
-	    {"POST", "/captures/", SERVER_SMALL_BODY, web_capture_post, NULL},
-	    {"GET", "/reports/", SERVER_SMALL_BODY, web_reports_get, NULL},
-	    {"GET", "/wordlists", SERVER_SMALL_BODY, web_wordlists_get, NULL},
-	    {"POST", "/wordlists", SERVER_MAX_LIST_UPLOAD * 3 + 4096, web_wordlists_post, NULL},
-	    {"GET", "/machines", SERVER_SMALL_BODY, web_machines_get, NULL},
-	    {"GET", "/audit", SERVER_SMALL_BODY, web_audit_get, NULL},
-	    {"GET", "/pupils/", SERVER_SMALL_BODY, web_pupil_get, NULL},
+	    {"GET", "/login", SERVER_SMALL_BODY, web_login_get, NULL, false},
+	    {"POST", "/login", SERVER_SMALL_BODY, web_login_post, NULL, false},
+	    {"POST", "/logout", SERVER_SMALL_BODY, web_logout_post, web_session_early, false},
+	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL, false},
+	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL, false},
+	    {"POST", "/captures", SERVER_SMALL_BODY, web_captures_post, web_session_early, false},
+	    {"GET", "/captures/", SERVER_SMALL_BODY, web_capture_get, NULL, false},
+	    {"POST", "/captures/", SERVER_SMALL_BODY, web_capture_post, web_session_early, false},
+	    {"GET", "/reports/", SERVER_SMALL_BODY, web_reports_get, NULL, false},
+	    {"GET", "/wordlists", SERVER_SMALL_BODY, web_wordlists_get, NULL, false},
+	    {"POST", "/wordlists", SERVER_MAX_LIST_UPLOAD * 3 + 4096, web_wordlists_post,
+	     web_session_early, false},
+	    {"GET", "/machines", SERVER_SMALL_BODY, web_machines_get, NULL, false},
+	    {"GET", "/audit", SERVER_SMALL_BODY, web_audit_get, NULL, false},
+	    {"GET", "/pupils/", SERVER_SMALL_BODY, web_pupil_get, NULL, false},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 

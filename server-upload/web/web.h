@@ -56,6 +56,10 @@ int web_begin(void *ctx, struct http_request *req, struct http_response *resp, u
               struct web_ctx *w);
 void web_end(struct web_ctx *w);
 
+/* Early check of a POST (before its body is read): without a live session the answer
+ * is a redirect to /login and the body is never buffered. */
+void web_session_early(void *ctx, struct http_request *req, struct http_response *resp);
+
 /* A form field of a POST (decoded), NULL when absent. */
 const char *web_field(const struct web_ctx *w, const char *name);
 /* A query-string argument, "" when absent. */

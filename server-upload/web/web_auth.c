@@ -140,6 +140,18 @@ int web_begin(void *ctx, struct http_request *req, struct http_response *resp, u
 	return 0;
 }
 
+void web_session_early(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	struct web_user u;
+	const char *cookie = session_cookie(req);
+	int r = cookie ? session_user(ctx, cookie, rfc3339_now_ms(), &u) : -ENOENT;
+
+	if (r == -ENOENT)
+		web_redirect(resp, "/login");
+	else if (r < 0)
+		http_reply_error(resp, 503, NULL, "the database is not available; try again");
+}
+
 void web_end(struct web_ctx *w)
 {
 	free(w->form);

@@ -493,6 +493,85 @@ def tokens(c):
     check(head.startswith(b'HTTP/1.1 401'), 'early 401: %r' % head[:40])
 
 
+def client_from(c, addr):
+    """A TCP connection to the server from the loopback address addr (127.x.y.z)."""
+    s = socket.socket()
+    s.bind((addr, 0))
+    s.settimeout(10)
+    s.connect(('127.0.0.1', c.srv.port))
+    return s
+
+
+@test
+def body_budget(c):
+    # The review's attack: 42 strangers POST /wordlists announcing 12 MiB and 600 POST
+    # /login announcing 16 KiB, each sending one byte, from other addresses. Memory is
+    # reserved as bytes arrive and after the early check, captures have their own budget:
+    # a capture upload still succeeds.
+    held = []
+    try:
+        for i in range(642):
+            s = client_from(c, '127.0.%d.%d' % (10 + i // 20, 2 + i % 20))
+            path, length = ('/wordlists', 12 * 1024 * 1024) if i < 42 else ('/login', 16384)
+            s.sendall(b'POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/'
+                      b'x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\nx' % (path.encode(), length))
+            held.append(s)
+        t0 = time.time()
+        r = c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a, timeout=20)
+        took = time.time() - t0
+        print('  capture upload during 42 + 600 slow bodies: %d in %.0f ms' % (r.status, took * 1e3))
+        check(r.status == 201, 'capture upload during the attack: %d %s' % (r.status, r.body[:100]))
+    finally:
+        for s in held:
+            s.close()
+    # One machine cannot take the upload budget: past max-inflight-per-machine its
+    # uploads are answered 503 while another machine's are stored.
+    c.srv.stop()
+    c.srv.start(['--max-inflight-per-machine', str(3 * 1024 * 1024)])
+    held, statuses = [], []
+    try:
+        for i in range(5):
+            s = client_from(c, '127.0.0.1')
+            s.sendall(b'POST /api/v1/captures HTTP/1.1\r\nHost: x\r\nContent-Type: application/json'
+                      b'\r\nAuthorization: Bearer ' + c.tok_a.encode() +
+                      b'\r\nContent-Length: %d\r\n\r\n' % MAX_BODY + b' ' * (600 * 1024))
+            held.append(s)
+        time.sleep(0.5)
+        expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a2), 201,
+               "another machine's upload while one machine fills its cap")
+        for s in held:
+            s.sendall(b' ' * (MAX_BODY - 600 * 1024))
+            statuses.append(int(s.recv(64).split()[1]))
+    finally:
+        for s in held:
+            s.close()
+    print('  5 uploads of 1 MiB at once from one machine capped at 3 MiB: %r' % statuses)
+    check(statuses.count(503) == 2 and statuses.count(400) == 3, 'answers %r' % statuses)
+    # One address cannot hold every connection: past max-connections-per-address (64)
+    # its connections are closed at once, and /healthz still answers.
+    held, closed = [], 0
+    try:
+        for i in range(100):
+            s = client_from(c, '127.0.9.9')
+            s.sendall(b'GET /healthz HTTP/1.1\r\nHo')
+            held.append(s)
+        for s in held:
+            s.settimeout(0.2)
+            try:
+                closed += s.recv(16) == b''
+            except socket.timeout:
+                pass
+            except OSError:
+                closed += 1
+        r = c.srv.request('GET', '/healthz', timeout=10)
+        print('  100 half-open sockets from one address: %d closed at once; /healthz %d'
+              % (closed, r.status))
+        check(closed >= 100 - 64 and r.status == 200, '%d of 100 closed, healthz %d' % (closed, r.status))
+    finally:
+        for s in held:
+            s.close()
+
+
 @test
 def other_school(c):
     # School B cannot overwrite or claim school A's capture by reusing its id.
