@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "log.h"
 #include "monotime.h"
 #include "parse.h"
@@ -305,7 +306,9 @@ static const struct http_route *route_find(struct http_server *s, const char *me
 	for (size_t i = 0; i < s->nroutes; i++) {
 		const struct http_route *r = &s->routes[i];
 		size_t n = strlen(r->path);
-		bool match = r->path[n - 1] == '/' ? strncmp(path, r->path, n) == 0 && path[n]
+		/* A prefix route takes its bare prefix too ("/reports/" is the reports index);
+		 * handlers check what follows. */
+		bool match = r->path[n - 1] == '/' ? strncmp(path, r->path, n) == 0
 		                                   : strcmp(path, r->path) == 0;
 		if (!match)
 			continue;
@@ -361,16 +364,41 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 
 static enum MHD_Result reply_now(struct http_request *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* True for paths a browser asks for (not the agents' API, not the health check). */
+static bool web_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/healthz") != 0;
+}
+
 static enum MHD_Result reply_now(struct http_request *r, int status, const char *fmt, ...)
 {
 	struct http_response resp = {0};
 	char msg[256];
 	va_list ap;
+	struct html h;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	http_reply_error(&resp, status, NULL, "%s", msg);
+	if (!web_path(r->path)) {
+		http_reply_error(&resp, status, NULL, "%s", msg);
+		return send_response(r, &resp);
+	}
+	/* A person at a browser gets a page, not JSON. */
+	html_init(&h);
+	html_fmt(&h,
+	         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>%d - "
+	         "Vigil</title></head><body><h1>",
+	         status);
+	html_text(&h, status == 404 ? "Page not found" : "Request refused");
+	html_raw(&h, "</h1><p>");
+	html_text(&h, msg);
+	html_raw(&h, ".</p><p><a href=\"/captures\">Back to Vigil</a></p></body></html>");
+	resp.status = status;
+	resp.content_type = "text/html; charset=utf-8";
+	resp.body = html_take(&h, &resp.len);
+	if (!resp.body)
+		http_reply_error(&resp, status, NULL, "%s", msg);
 	return send_response(r, &resp);
 }
 
