@@ -376,8 +376,10 @@ static int texts_append(char ***texts, size_t *ntexts, char **more, size_t n)
  * is expanded on its own with the other terms at their first expansion (the sum of the
  * classes' sizes, not their product). Returns NULL or a message, as class_expand().
  */
-static const char *combo_expand(struct wl_set *set, const char *s, size_t len, char ***out,
-                                size_t *n, char *msg, size_t msgsz)
+__attribute__((noinline)) /* inlined, GCC's sanitizer build imagines s may be NULL */
+static const char *
+combo_expand(struct wl_set *set, const char *s, size_t len, char ***out, size_t *n, char *msg,
+             size_t msgsz)
 {
 	const char *tilde = memrchr(s, '~', len), *err = NULL;
 	const char *term[VIGIL_LIST_MAX_COMBO_TERMS + 1];
