@@ -51,7 +51,9 @@ static void usage(FILE *f)
 	        "user, tls-cert, tls-key, threads, max-connections, timeout, max-body,\n"
 	        "offline-after, lists-check-interval, retention-days, smtp-url, smtp-from,\n"
 	        "smtp-credentials, public-url, alert-poll, offline-alarm-after, report-time,\n"
-	        "log-level.\n");
+	        "log-level, trusted-proxy, cookie-secure, max-image-side, max-image-megapixels,\n"
+	        "max-connections-per-address, max-inflight-per-address,\n"
+	        "max-inflight-per-machine, webhook-allow-private.\n");
 }
 
 /* Applies --config first, then the other settings, leaving the command in argv[*first..]. */

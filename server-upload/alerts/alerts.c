@@ -127,7 +127,13 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		free(json);
 		return r;
 	}
-	alerts_message_id(cfg, (long long)d->id, mid, sizeof(mid));
+	{
+		char seed[512];
+		snprintf(seed, sizeof(seed), "%lld|%s|%s|%s|%s|%lld", (long long)d->id,
+		         d->capture_id ? d->capture_id : "", d->kind ? d->kind : "", school,
+		         machine, (long long)d->time_ms);
+		alerts_message_id(cfg, (long long)d->id, seed, mid, sizeof(mid));
+	}
 	if (d->kind && strcmp(d->kind, "digest") == 0) {
 		char *subj = NULL;
 		if ((r = digest_compose(srv->store, cfg->public_url, d->school_id, d->school,

@@ -39,9 +39,12 @@ int alerts_smtp_send(const struct config *cfg, const char *to, const char *subje
 int alerts_webhook_post(const char *url, const char *secret_file, const char *json,
                         bool allow_private, char *err, size_t errlen);
 
-/* A Message-ID no other message has: "<vigil-alert-ID.RANDOM@HOST>", HOST the host of
- * cfg->public_url (else of smtp-from's domain, else "vigil.invalid"). */
-void alerts_message_id(const struct config *cfg, long long id, char *buf, size_t size);
+/* A Message-ID no other message has, and the same on every retry of one alert:
+ * "<vigil-alert-ID.HASH@HOST>", HASH from the seed (what the alert is about: the
+ * capture's random UUID, or for an alarm its school, machine and time; NULL: random),
+ * HOST the host of cfg->public_url (else smtp-from's domain, else "vigil.invalid"). */
+void alerts_message_id(const struct config *cfg, long long id, const char *seed, char *buf,
+                       size_t size);
 
 /* "school alerts NAME [--contact ADDR]... ..." and "alerts tick": exit status. */
 int alerts_cli(const struct config *cfg, int argc, char **argv);

@@ -168,7 +168,7 @@ int alerts_cli(const struct config *cfg, int argc, char **argv)
 		}
 		char mid[384];
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		alerts_message_id(cfg, 0, mid, sizeof(mid));
+		alerts_message_id(cfg, 0, NULL, mid, sizeof(mid));
 		r = alerts_smtp_send(
 		    cfg, argv[1], "[Vigil] Test message",
 		    "This is a test of Vigil's alert e-mail. Nothing happened.\r\n", mid, err,

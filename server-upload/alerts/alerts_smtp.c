@@ -108,16 +108,21 @@ int alerts_smtp_send(const struct config *cfg, const char *to, const char *subje
 	return r;
 }
 
-void alerts_message_id(const struct config *cfg, long long id, char *buf, size_t size)
+void alerts_message_id(const struct config *cfg, long long id, const char *seed, char *buf,
+                       size_t size)
 {
-	unsigned char rnd[12];
-	char hex[sizeof(rnd) * 2 + 1], scheme[16], host[256] = "";
+	unsigned char rnd[crypto_hash_sha256_BYTES];
+	char hex[25], scheme[16], host[256] = "";
 	const char *at = cfg->smtp_from ? strrchr(cfg->smtp_from, '@') : NULL;
 
-	/* A database restarts its ids and several servers share them; the random part and
-	 * the host keep every message's id unique, so no mail system drops one as seen. */
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	/* A database restarts its ids and several servers share them; a part drawn from
+	 * what the alert is about keeps ids apart (no mail system drops an alert as seen)
+	 * while a retry of the same alert keeps its id (a duplicate can be folded). */
+	if (seed)
+		crypto_hash_sha256(rnd, (const unsigned char *)seed, strlen(seed));
+	else
+		randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, (sizeof(hex) - 1) / 2);
 	if (!cfg->public_url ||
 	    url_split(cfg->public_url, scheme, sizeof(scheme), host, sizeof(host)) < 0 ||
 	    strchr(host, ':'))
