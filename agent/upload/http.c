@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dynbuf.h"
+
 struct http {
 	CURL *curl; /* one handle: libcurl keeps its connection open between requests */
 	char *base;
@@ -16,8 +18,7 @@ struct http {
 };
 
 struct sink {
-	char *data;
-	size_t len, cap, max;
+	struct dynbuf body; /* its ceiling: the caller's max_body */
 	bool too_big;
 	char *etag;
 	size_t etag_len;
@@ -89,27 +90,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 {
 	struct sink *s = userdata;
 	size_t len = size * n;
+	int r = dynbuf_add(&s->body, p, len);
 
-	if (s->len + len > s->max) {
+	if (r == -E2BIG)
 		s->too_big = true;
-		return 0; /* aborts the transfer */
-	}
-	if (s->len + len + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		char *d;
-
-		while (cap < s->len + len + 1)
-			cap *= 2;
-		d = realloc(s->data, cap);
-		if (!d)
-			return 0;
-		s->data = d;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, p, len);
-	s->len += len;
-	s->data[s->len] = '\0';
-	return len;
+	return r < 0 ? 0 : len; /* 0 aborts the transfer */
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *userdata)
@@ -140,7 +125,7 @@ int http_request(struct http *h, const char *method, const char *path, const cha
                  const char *if_none_match, size_t max_body, struct http_response *resp, char *err,
                  size_t errlen)
 {
-	struct sink s = {.max = max_body, .etag = resp->etag, .etag_len = sizeof(resp->etag)};
+	struct sink s = {.etag = resp->etag, .etag_len = sizeof(resp->etag)};
 	struct curl_slist *hdrs = NULL;
 	char url[2048], inm[128];
 	CURLcode rc;
@@ -158,6 +143,7 @@ int http_request(struct http *h, const char *method, const char *path, const cha
 		snprintf(inm, sizeof(inm), "If-None-Match: \"%s\"", if_none_match);
 		hdrs = curl_slist_append(hdrs, inm);
 	}
+	dynbuf_init(&s.body, max_body);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	if (strcmp(method, "POST") == 0) {
@@ -176,18 +162,19 @@ int http_request(struct http *h, const char *method, const char *path, const cha
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	if (s.too_big) {
-		free(s.data);
+		dynbuf_free(&s.body);
 		snprintf(err, errlen, "answer larger than %zu bytes", max_body);
 		return -EMSGSIZE;
 	}
 	if (rc != CURLE_OK) {
-		free(s.data);
+		dynbuf_free(&s.body);
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return -EIO;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->body = s.data ? s.data : strdup("");
-	resp->len = s.len;
+	resp->body = dynbuf_take(&s.body, &resp->len);
+	if (!resp->body)
+		resp->body = strdup("");
 	return 0;
 }
 

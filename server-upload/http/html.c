@@ -7,44 +7,14 @@
 
 void html_init(struct html *h)
 {
-	*h = (struct html){.max = HTML_MAX_PAGE};
-}
-
-static bool reserve(struct html *h, size_t n)
-{
-	size_t want;
-	char *np;
-
-	if (h->err)
-		return false;
-	if (n > h->max - h->len - 1) {
-		h->err = true;
-		return false;
-	}
-	if (h->len + n + 1 <= h->cap)
-		return true;
-	want = h->cap ? h->cap : 4096;
-	while (want < h->len + n + 1)
-		want *= 2;
-	if (want > h->max)
-		want = h->max;
-	np = realloc(h->p, want);
-	if (!np) {
-		h->err = true;
-		return false;
-	}
-	h->p = np;
-	h->cap = want;
-	return true;
+	dynbuf_init(&h->b, HTML_MAX_PAGE);
+	h->err = false;
 }
 
 void html_rawn(struct html *h, const char *s, size_t n)
 {
-	if (!reserve(h, n))
-		return;
-	memcpy(h->p + h->len, s, n);
-	h->len += n;
-	h->p[h->len] = '\0';
+	if (!h->err && dynbuf_add(&h->b, s, n) < 0)
+		h->err = true;
 }
 
 void html_raw(struct html *h, const char *s)
@@ -129,22 +99,19 @@ void html_url(struct html *h, const char *s)
 
 char *html_take(struct html *h, size_t *len)
 {
-	char *p = h->err ? NULL : h->p;
+	char *p = NULL;
 
-	if (!p)
-		p = h->err ? NULL : strdup("");
-	else
-		*len = h->len;
-	if (h->err)
-		free(h->p);
-	if (p && !h->p)
-		*len = 0;
-	html_init(h);
+	if (!h->err) {
+		p = dynbuf_take(&h->b, len); /* *len 0 when nothing was added */
+		if (!p)
+			p = strdup("");
+	}
+	html_free(h);
 	return p;
 }
 
 void html_free(struct html *h)
 {
-	free(h->p);
-	html_init(h);
+	dynbuf_free(&h->b);
+	h->err = false;
 }

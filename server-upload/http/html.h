@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dynbuf.h"
+
 /*
  * A page is built into one growable buffer with a ceiling (HTML_MAX_PAGE). Untrusted text
  * goes through html_text() (escapes & < > " '), never through html_raw(); html_fmt() is
@@ -14,8 +16,7 @@
 #define HTML_MAX_PAGE (8u * 1024 * 1024)
 
 struct html {
-	char *p;
-	size_t len, cap, max;
+	struct dynbuf b; /* its ceiling: HTML_MAX_PAGE */
 	bool err;
 };
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "html.h"
+#include "dynbuf.h"
 #include "pngimage.h"
 
 #define FOOTER_GAP   12.0 /* between the body and the footer's rule */
@@ -185,18 +185,17 @@ int pdfdoc_page(const struct pdfdoc *d)
 }
 
 struct sink {
-	struct html buf;
-	bool too_big;
+	struct dynbuf buf; /* at most PDFDOC_MAX bytes */
+	int err;           /* the first refusal: -E2BIG, -ENOMEM */
 };
 
 static cairo_status_t on_write(void *closure, const unsigned char *data, unsigned int len)
 {
 	struct sink *s = closure;
 
-	if (len > s->buf.max - s->buf.len - 1)
-		s->too_big = true;
-	html_rawn(&s->buf, (const char *)data, len);
-	return s->buf.err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+	if (!s->err)
+		s->err = dynbuf_add(&s->buf, data, len);
+	return s->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 /* One pass over the body on a PDF surface writing to sink (NULL: nowhere, counting pages).
@@ -246,9 +245,8 @@ int pdfdoc_render(const char *footer, pdfdoc_body_fn body, void *userdata, char 
 	struct sink sink;
 	int ret;
 
-	html_init(&sink.buf);
-	sink.buf.max = PDFDOC_MAX;
-	sink.too_big = false;
+	dynbuf_init(&sink.buf, PDFDOC_MAX);
+	sink.err = 0;
 	ret = pass(&d, body, userdata, NULL);
 	if (ret > 0) {
 		d.pages = ret;
@@ -256,13 +254,13 @@ int pdfdoc_render(const char *footer, pdfdoc_body_fn body, void *userdata, char 
 	}
 	g_object_unref(d.pc);
 	g_object_unref(fm);
-	if (sink.buf.err) /* cairo says only that a write failed */
-		ret = sink.too_big ? -EFBIG : -ENOMEM;
+	if (sink.err) /* cairo says only that a write failed */
+		ret = sink.err == -E2BIG ? -EFBIG : sink.err;
 	if (ret < 0) {
-		html_free(&sink.buf);
+		dynbuf_free(&sink.buf);
 		return ret;
 	}
-	*out = html_take(&sink.buf, len);
+	*out = dynbuf_take(&sink.buf, len);
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -1,0 +1,54 @@
+/* test-common.c: the shared helpers of common/: the bounded buffer and the monotonic clock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynbuf.h"
+#include "monotime.h"
+#include "tap.h"
+
+/* Appends up to the ceiling, refuses a piece that would pass it whole, keeps a NUL. */
+static void dynbuf_ceiling(void)
+{
+	struct dynbuf b;
+	char big[5000];
+	size_t len = 1;
+	char *p;
+
+	memset(big, 'x', sizeof(big));
+	dynbuf_init(&b, 10);
+	CHECK(dynbuf_take(&b, &len) == NULL && len == 0, "empty buffer hands over nothing");
+	CHECK(dynbuf_add(&b, "hello", 5) == 0, "first piece");
+	CHECK(dynbuf_add(&b, "world", 5) == 0, "up to the ceiling exactly");
+	CHECK(dynbuf_add(&b, "!", 1) == -E2BIG, "one byte past the ceiling refused");
+	CHECK(b.len == 10 && strcmp(b.p, "helloworld") == 0, "refused piece not appended: %s", b.p);
+	p = dynbuf_take(&b, &len);
+	CHECK(p && len == 10 && p[10] == '\0', "taken with its length and a NUL");
+	CHECK(b.p == NULL && b.len == 0 && b.max == 10, "take empties, keeps the ceiling");
+	free(p);
+
+	dynbuf_init(&b, sizeof(big));
+	for (int i = 0; i < 5; i++)
+		CHECK(dynbuf_add(&b, big, 1000) == 0, "growth past the first allocation");
+	CHECK(dynbuf_add(&b, big, 1) == -E2BIG && b.len == 5000, "ceiling after growth");
+	CHECK(b.cap <= sizeof(big) + 1, "never allocates past the ceiling: %zu", b.cap);
+	dynbuf_free(&b);
+	CHECK(b.p == NULL && b.len == 0, "free empties");
+}
+
+static void monotime_moves(void)
+{
+	uint64_t t0 = monotime_ns();
+	int64_t ms = monotime_ms();
+
+	CHECK(monotime_ns() >= t0, "monotonic");
+	CHECK(ms >= 0 && (uint64_t)ms <= monotime_ns() / 1000000u, "ms agrees with ns");
+	CHECK(monotime_elapsed_ms(t0) >= 0.0, "elapsed is not negative");
+}
+
+int main(void)
+{
+	dynbuf_ceiling();
+	monotime_moves();
+	TAP_EXIT();
+}
