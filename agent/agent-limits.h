@@ -4,10 +4,12 @@
 #include "vigil-limits.h" /* common/: the limits the agent shares with the server */
 
 /* Typed text */
-#define AGENT_TYPED_KEEP_BYTES   768u /* typed bytes held per window (last few hundred chars) */
-#define AGENT_TYPED_MAX_WINDOWS  8u   /* windows with a typed segment held at once */
-#define AGENT_TYPED_REPORTED_MAX 32u  /* hits remembered per segment, to report each once */
-#define AGENT_IDLE_FLUSH_MS      1000 /* a pause this long reports a phrase at the end */
+#define AGENT_TYPED_KEEP_BYTES   768u  /* typed bytes held per window (last few hundred chars) */
+#define AGENT_TYPED_MAX_WINDOWS  8u    /* windows with a typed segment held at once */
+#define AGENT_TYPED_REPORTED_MAX 32u   /* hits remembered per segment, to report each once */
+#define AGENT_IDLE_FLUSH_MS      1000  /* a pause this long reports a phrase at the end */
+#define AGENT_TYPED_LINE_HOLD_MS 10000 /* a line ended by Enter is kept this long for the next */
+#define AGENT_TYPED_LINES_KEEP   256u  /* bytes of earlier lines kept for the next line */
 
 /* Window titles and the clipboard */
 #define AGENT_TITLE_MAX_BYTES    1024u        /* a window title scanned */
@@ -21,7 +23,10 @@
 #define AGENT_DEBOUNCE_DEFAULT_S 60   /* same rule, same window: one hit per interval */
 #define AGENT_DEBOUNCE_SLOTS     256u /* (rule, window) pairs remembered */
 #define AGENT_CONTEXT_MAX_CHARS  VIGIL_CONTEXT_MAX_CHARS /* the capture record's ceiling */
-#define AGENT_TAMPER_SEVERITY    4 /* tamper-severity: monitoring was interrupted */
+#define AGENT_TAMPER_SEVERITY    4   /* tamper-severity: monitoring was interrupted */
+#define AGENT_MOMENT_DEFAULT_S   4   /* hits in one window this soon after the first: one capture */
+#define AGENT_MOMENT_MAX_HITS    32u /* hits listed in one capture */
+#define AGENT_MOMENTS_OPEN       8u  /* moments (windows) open at once */
 
 /* Configuration */
 #define AGENT_CONFIG_MAX_BYTES     (64u * 1024)

@@ -50,6 +50,7 @@ void config_init(struct agent_config *cfg)
 	cfg->screen_text = SCREEN_TEXT_OFF;
 	cfg->debounce_seconds = AGENT_DEBOUNCE_DEFAULT_S;
 	cfg->tamper_severity = AGENT_TAMPER_SEVERITY;
+	cfg->moment_seconds = AGENT_MOMENT_DEFAULT_S;
 	cfg->idle_flush_ms = AGENT_IDLE_FLUSH_MS;
 	cfg->clipboard_max_bytes = AGENT_CLIP_DEFAULT_BYTES;
 	cfg->spool_max_bytes = (long long)AGENT_SPOOL_DEFAULT_MAX;
@@ -389,6 +390,8 @@ static int apply_setting(struct agent_config *cfg, const char *key, const char *
 		return file_int(&cfg->tamper_severity, value, 1, 5, key, msg, msglen);
 	if (strcmp(key, "debounce-seconds") == 0)
 		return file_int(&cfg->debounce_seconds, value, 0, 86400, key, msg, msglen);
+	if (strcmp(key, "moment-seconds") == 0)
+		return file_int(&cfg->moment_seconds, value, 0, 60, key, msg, msglen);
 	if (strcmp(key, "idle-flush-ms") == 0)
 		return file_int(&cfg->idle_flush_ms, value, 50, 60000, key, msg, msglen);
 	if (strcmp(key, "clipboard-max-bytes") == 0)

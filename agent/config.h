@@ -36,6 +36,7 @@ struct agent_config {
 	char *run_as;              /* run-as = USER: system user the monitors drop to */
 	int debounce_seconds;      /* same rule, same window: one hit per interval */
 	int tamper_severity;       /* of captures made when monitoring was interrupted */
+	int moment_seconds;        /* hits of a window this soon after the first: one capture */
 	int idle_flush_ms;         /* typing pause that reports a phrase at the segment end */
 	int clipboard_max_bytes;   /* clipboard text scanned */
 	char *upload_user;         /* upload-user = USER: the uploader's system user */

@@ -21,6 +21,7 @@ struct detect {
 	hit_sink_fn sink;
 	void *userdata;
 	struct debounce_slot slots[AGENT_DEBOUNCE_SLOTS];
+	uint64_t next_text_id; /* the last text_id given out */
 };
 
 /* Bytes of the buffers for matched text and context: every character may grow to 3
@@ -212,10 +213,11 @@ static size_t fwd_chars(const char *text, size_t len, size_t p, size_t *chars)
 	return p;
 }
 
-size_t detect_context(const char *text, size_t len, size_t start, size_t end, size_t max_chars,
-                      char *out, size_t outlen)
+/* The bounds [*a, *b) of the context of [start, end) in text (see detect_context()). */
+static void context_bounds(const char *text, size_t len, size_t start, size_t end,
+                           size_t max_chars, size_t *a, size_t *b)
 {
-	size_t span_chars = 0, room, before, after, a, b, left;
+	size_t span_chars = 0, room, before, after, left;
 
 	if (end > len)
 		end = len;
@@ -227,34 +229,50 @@ size_t detect_context(const char *text, size_t len, size_t start, size_t end, si
 		span_chars += is_char_start((unsigned char)text[i]);
 	if (span_chars >= max_chars) {
 		left = max_chars;
-		return copy_clean(text, start, fwd_chars(text, len, start, &left), out, 0, outlen);
+		*a = start;
+		*b = fwd_chars(text, len, start, &left);
+		return;
 	}
 	room = max_chars - span_chars;
 	before = room / 2;
 	after = room - before;
 	/* Give what one side cannot use to the other. */
 	left = after;
-	b = fwd_chars(text, len, end, &left);
+	*b = fwd_chars(text, len, end, &left);
 	before += left;
 	left = before;
-	a = back_chars(text, start, &left);
+	*a = back_chars(text, start, &left);
 	if (left > 0) {
 		size_t more = left;
 
-		b = fwd_chars(text, len, b, &more);
+		*b = fwd_chars(text, len, *b, &more);
 	}
+}
+
+size_t detect_context(const char *text, size_t len, size_t start, size_t end, size_t max_chars,
+                      char *out, size_t outlen)
+{
+	size_t a, b;
+
+	context_bounds(text, len, start, end, max_chars, &a, &b);
 	return copy_clean(text, a, b, out, 0, outlen);
+}
+
+uint64_t detect_new_text_id(struct detect *d)
+{
+	return __atomic_add_fetch(&d->next_text_id, 1, __ATOMIC_RELAXED);
 }
 
 bool detect_report(struct detect *d, enum hit_source source, const struct match_hit *mh,
                    const char *text, size_t len, size_t start, size_t end,
-                   const struct detect_window *win)
+                   const struct detect_window *win, uint64_t text_id, uint64_t origin)
 {
 	char matched[CONTEXT_BYTES], context[CONTEXT_BYTES];
 	char title[AGENT_TITLE_MAX_BYTES * 3], app[AGENT_APP_MAX_BYTES * 3];
 	uint64_t mono = monotime_ns();
 	unsigned long window = win ? win->id : 0;
 	struct hit hit;
+	size_t ca, cb, clen;
 
 	if (debounced(d, mh->rule, window, mono))
 		return false;
@@ -262,7 +280,8 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
 		end = len;
 	if (start > end)
 		start = end;
-	detect_context(text, len, start, end, AGENT_CONTEXT_MAX_CHARS, context, sizeof(context));
+	context_bounds(text, len, start, end, AGENT_CONTEXT_MAX_CHARS, &ca, &cb);
+	clen = copy_clean(text, ca, cb, context, 0, sizeof(context));
 	{
 		/* The matched text alone, capped like the context. */
 		size_t left = AGENT_CONTEXT_MAX_CHARS;
@@ -288,6 +307,11 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
 	hit.window_id = window;
 	clock_gettime(CLOCK_REALTIME, &hit.time);
 	hit.mono_ns = mono;
+	hit.text_id = text_id;
+	hit.span_start = origin + start;
+	hit.span_end = origin + end;
+	hit.context_at = origin + ca;
+	hit.context_exact = clen == cb - ca;
 	d->sink(&hit, d->userdata);
 	explicit_bzero(matched, sizeof(matched));
 	explicit_bzero(context, sizeof(context));
@@ -300,6 +324,7 @@ struct scan_ctx {
 	const char *text;
 	size_t len;
 	const struct detect_window *win;
+	uint64_t text_id;
 };
 
 static void scan_hit(const struct match_hit *mh, void *userdata)
@@ -307,14 +332,14 @@ static void scan_hit(const struct match_hit *mh, void *userdata)
 	struct scan_ctx *c = userdata;
 
 	detect_report(c->d, c->source, mh, c->text, c->len, (size_t)mh->start, (size_t)mh->end,
-	              c->win);
+	              c->win, c->text_id, 0);
 }
 
 void detect_scan(struct detect *d, enum hit_source source, const char *text, size_t len,
                  const struct detect_window *win)
 {
 	struct match_lists *lists = detect_get_lists(d);
-	struct scan_ctx c = {d, source, text, len, win};
+	struct scan_ctx c = {d, source, text, len, win, detect_new_text_id(d)};
 
 	if (!lists)
 		return;

@@ -31,14 +31,18 @@ void detect_set_lists(struct detect *d, struct match_lists *lists);
 /* A new reference to the current lists (NULL before any were set); caller unrefs. */
 struct match_lists *detect_get_lists(struct detect *d);
 
+/* A new identity for a piece of text (struct hit's text_id): never 0, never repeated. */
+uint64_t detect_new_text_id(struct detect *d);
+
 /*
  * Reports one matcher hit found in text[0..len) (the hit's span given as byte offsets
  * into text, end exclusive): builds the context, applies the debounce and hands the hit
- * to the sink. Returns true when the hit was handed over, false when debounced.
+ * to the sink. text is part of the piece of text text_id, starting at its byte offset
+ * origin. Returns true when the hit was handed over, false when debounced.
  */
 bool detect_report(struct detect *d, enum hit_source source, const struct match_hit *mh,
                    const char *text, size_t len, size_t start, size_t end,
-                   const struct detect_window *win);
+                   const struct detect_window *win, uint64_t text_id, uint64_t origin);
 
 /* Scans a whole piece of text (a window title, the clipboard) and reports its hits. */
 void detect_scan(struct detect *d, enum hit_source source, const char *text, size_t len,

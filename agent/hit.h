@@ -1,6 +1,7 @@
 /* hit.h: one detection (source, rule, matched text, context, window), handed to capture. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,6 +35,17 @@ struct hit {
 	unsigned long window_id;
 	struct timespec time; /* CLOCK_REALTIME when the hit was made */
 	uint64_t mono_ns;     /* CLOCK_MONOTONIC, for latency measurements */
+	/*
+	 * Where the hit lies. text_id names the piece of text it was found in (a typed
+	 * segment with the lines before it, a title, a clipboard, a screen-text piece;
+	 * never 0); span_start/span_end are byte offsets of the match in that piece and
+	 * context_at the offset of context[0]. context_exact is true when context holds
+	 * the piece's bytes unchanged from context_at on (no byte was replaced), so other
+	 * hits of the same piece can be placed in it by their offsets.
+	 */
+	uint64_t text_id;
+	uint64_t span_start, span_end, context_at;
+	bool context_exact;
 };
 
 /* Receives each hit; the place where capture (screenshot, record, spool) plugs in. */

@@ -133,6 +133,8 @@ static bool edit_key(struct keys *k, xkb_keysym_t sym, bool ctrl, bool shift)
 	case XKB_KEY_Return:
 	case XKB_KEY_KP_Enter:
 	case XKB_KEY_ISO_Enter:
+		emit(k, TEXT_NEWLINE);
+		return true;
 	case XKB_KEY_Tab:
 	case XKB_KEY_KP_Tab:
 	case XKB_KEY_ISO_Left_Tab:

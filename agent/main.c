@@ -241,6 +241,7 @@ static void run_monitor(struct child *c)
 	    .spool_dir = agent.cfg.spool,
 	    .spool_max_bytes = (uint64_t)agent.cfg.spool_max_bytes,
 	    .retry_ms = agent.cfg.spool_retry_ms,
+	    .moment_ms = agent.cfg.moment_seconds * 1000,
 	};
 	sigset_t none;
 	int status;

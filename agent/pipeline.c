@@ -14,6 +14,7 @@
 #include "agent-limits.h"
 #include "capture.h"
 #include "log.h"
+#include "moment.h"
 #include "record.h"
 #include "spool.h"
 
@@ -33,9 +34,26 @@ struct held {
 	size_t len;
 };
 
+/*
+ * A capture whose moment is open: further hits of its window amend it until close_ns.
+ * It keeps the screenshot and the hits (pupil text) for that long only.
+ */
+struct open_moment {
+	bool used;
+	struct moment m;
+	char id[RECORD_ID_LEN + 1];
+	struct timespec time; /* the first hit's: the capture's time */
+	uint64_t text_id;     /* the first hit's piece of text */
+	uint64_t close_ns;    /* CLOCK_MONOTONIC */
+	unsigned char *png;
+	struct record_image img;
+	char *wordlists;
+	int severity; /* of the version last stored (spooled or held) */
+};
+
 struct pipeline {
 	char *display, *user, *machine, *spool_dir;
-	int retry_ms;
+	int retry_ms, moment_ms;
 	uint64_t spool_max;
 	struct spool *spool;
 	Display *dpy;
@@ -53,6 +71,7 @@ struct pipeline {
 	/* worker only */
 	struct held held[AGENT_CAPTURE_HELD];
 	size_t nheld;
+	struct open_moment moments[AGENT_MOMENTS_OPEN];
 	int last_err; /* the spool error last logged (0: none) */
 };
 
@@ -170,9 +189,11 @@ static void note_spool_error(struct pipeline *pl, int r)
 	pl->last_err = r;
 }
 
-/* Spools one record; takes json. Returns true when it is done with (stored or dropped). */
-static bool store(struct pipeline *pl, const char *id, int sev, int64_t time_ms, char *json,
-                  size_t len)
+enum stored { STORED, DROPPED, HELD };
+
+/* Spools one record; takes json. Says whether it was stored, dropped, or is held. */
+static enum stored store(struct pipeline *pl, const char *id, int sev, int64_t time_ms,
+                         char *json, size_t len)
 {
 	unsigned evicted = 0;
 	int r = pl->spool ? spool_put(pl->spool, id, sev, time_ms, json, len, &evicted) : -ENOENT;
@@ -190,7 +211,7 @@ static bool store(struct pipeline *pl, const char *id, int sev, int64_t time_ms,
 			    pl->spool_dir, evicted);
 		explicit_bzero(json, len);
 		free(json);
-		return true;
+		return r == 0 ? STORED : DROPPED;
 	}
 	if (pl->nheld == AGENT_CAPTURE_HELD) {
 		log_error("spool %s: %s and %u captures already held in memory; capture %s dropped",
@@ -200,7 +221,7 @@ static bool store(struct pipeline *pl, const char *id, int sev, int64_t time_ms,
 		pthread_mutex_lock(&pl->lock);
 		pl->dropped++;
 		pthread_mutex_unlock(&pl->lock);
-		return true;
+		return DROPPED;
 	}
 	snprintf(pl->held[pl->nheld].id, sizeof(pl->held[0].id), "%s", id);
 	pl->held[pl->nheld].severity = sev;
@@ -209,7 +230,7 @@ static bool store(struct pipeline *pl, const char *id, int sev, int64_t time_ms,
 	pl->held[pl->nheld].len = len;
 	pl->nheld++;
 	note_spool_error(pl, r);
-	return false;
+	return HELD;
 }
 
 static void retry_held(struct pipeline *pl)
@@ -244,39 +265,210 @@ static bool open_display(struct pipeline *pl)
 	return true;
 }
 
-static void process(struct pipeline *pl, struct job *j)
+static uint64_t mono_now(void)
 {
-	char id[RECORD_ID_LEN + 1], when[32], reason[512];
-	struct record_meta meta = {pl->machine, pl->user, VIGIL_VERSION, j->wordlists};
-	struct record_image img = {0};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void moment_close(struct open_moment *om)
+{
+	moment_clear(&om->m);
+	free(om->png);
+	free(om->wordlists);
+	memset(om, 0, sizeof(*om));
+}
+
+/* Closes the moments whose time is up. Returns the ns until the next closes (0: none). */
+static uint64_t close_due(struct pipeline *pl, uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++) {
+		struct open_moment *om = &pl->moments[i];
+
+		if (!om->used)
+			continue;
+		if (now >= om->close_ns)
+			moment_close(om);
+		else if (!next || om->close_ns - now < next)
+			next = om->close_ns - now;
+	}
+	return next;
+}
+
+/* The record of a moment as it stands: a malloc'd JSON text, or NULL (logged). */
+static char *moment_record(struct pipeline *pl, struct open_moment *om, size_t *len)
+{
+	struct record_hit hits[AGENT_MOMENT_MAX_HITS];
+	size_t n = moment_record_hits(&om->m, hits, AGENT_MOMENT_MAX_HITS);
+	struct record_meta meta = {pl->machine, pl->user, VIGIL_VERSION, om->wordlists};
+	char *json;
+	int r = record_build_hits(moment_reason(&om->m), hits, n, &meta, &om->img, om->id, &json,
+	                          len);
+
+	if (r < 0) {
+		log_error("capture %s: cannot build the record: %s", om->id, strerror(-r));
+		return NULL;
+	}
+	return json;
+}
+
+/* Moves the queued hits of window into om (the same moment, before its screenshot). */
+static void take_queued(struct pipeline *pl, struct open_moment *om)
+{
+	pthread_mutex_lock(&pl->lock);
+	for (size_t i = 0; i < pl->nqueue;) {
+		struct job *q = pl->queue[i];
+
+		if (q->hit.window_id != om->m.window ||
+		    (pl->moment_ms == 0 && q->hit.text_id != om->text_id)) {
+			i++;
+			continue;
+		}
+		if (moment_add(&om->m, &q->hit) < 0)
+			pl->dropped++;
+		job_free(q);
+		memmove(pl->queue + i, pl->queue + i + 1, (pl->nqueue - i - 1) * sizeof(pl->queue[0]));
+		pl->nqueue--;
+	}
+	pthread_mutex_unlock(&pl->lock);
+}
+
+/*
+ * Adds a hit to the open moment of its window: the stored record is amended (in memory
+ * when held, in the spool while it waits there). Returns true when the hit is dealt
+ * with, false when it must start a capture of its own (the moment's record has gone).
+ */
+static bool amend(struct pipeline *pl, struct open_moment *om, const struct hit *hit)
+{
+	const struct hit *reason;
+	struct timespec now;
+	char *json;
+	size_t len;
+	int r = moment_add(&om->m, hit);
+
+	if (r <= 0)
+		return r == 0; /* covered by a hit it has (out of memory: a capture of its own) */
+	reason = moment_reason(&om->m);
+	json = moment_record(pl, om, &len);
+	if (!json)
+		return false;
+	for (size_t i = 0; i < pl->nheld; i++) {
+		struct held *h = &pl->held[i];
+
+		if (strcmp(h->id, om->id) != 0)
+			continue;
+		explicit_bzero(h->json, h->len);
+		free(h->json);
+		h->json = json;
+		h->len = len;
+		h->severity = om->severity = reason->severity;
+		return true;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	r = pl->spool ? spool_amend(pl->spool, om->id, om->severity, reason->severity,
+	                            ms_of(&om->time), pl->moment_ms, ms_of(&now), json, len)
+	              : -ENOENT;
+	explicit_bzero(json, len);
+	free(json);
+	if (r == 0) {
+		log_info("capture %s: amended in the spool: severity %d, %zu hit(s)", om->id,
+		         reason->severity, om->m.n);
+		om->severity = reason->severity;
+		return true;
+	}
+	if (r != -ENOENT && r != -ESTALE)
+		log_warning("capture %s: cannot amend the spooled record: %s; the hit makes a "
+		            "capture of its own",
+		            om->id, strerror(-r));
+	return false;
+}
+
+/* A new capture: the screenshot, the hits of the window already queued, the record. */
+static void start_moment(struct pipeline *pl, struct open_moment *om, struct job *j)
+{
+	char when[32], reason_text[512];
 	struct capture_stamp stamp;
+	const struct hit *reason;
 	unsigned char *png = NULL;
+	enum stored st;
 	char *json;
 	size_t len;
 	int r;
 
-	if (record_new_id(id) < 0 || !open_display(pl)) {
+	memset(om, 0, sizeof(*om));
+	if (record_new_id(om->id) < 0 || !open_display(pl)) {
 		log_error("capture: cannot take a screenshot of %s; the hit is lost", pl->display);
 		return;
 	}
-	record_format_time(&j->hit.time, when);
-	snprintf(reason, sizeof(reason), "%s severity %d: %s (%s)", j->hit.category,
-	         j->hit.severity, j->hit.phrase, j->hit.rule);
+	if (moment_start(&om->m, &j->hit) < 0 || !(om->wordlists = strdup(j->wordlists))) {
+		log_error("capture: out of memory; the hit is lost");
+		moment_close(om);
+		return;
+	}
+	om->used = true;
+	om->time = j->hit.time;
+	om->text_id = j->hit.text_id;
+	om->close_ns = mono_now() + (uint64_t)pl->moment_ms * 1000000u;
+	take_queued(pl, om);
+	reason = moment_reason(&om->m);
+	record_format_time(&om->time, when);
+	snprintf(reason_text, sizeof(reason_text), "%s severity %d: %s (%s)", reason->category,
+	         reason->severity, reason->phrase, reason->rule);
 	stamp = (struct capture_stamp){when, pl->machine, pl->user[0] ? pl->user : "unknown",
-	                               reason, id};
-	r = capture_png(pl->capture, &stamp, &png, &img.len, &img.width, &img.height);
+	                               reason_text, om->id};
+	r = capture_png(pl->capture, &stamp, &png, &om->img.len, &om->img.width, &om->img.height);
 	if (r < 0) {
-		log_error("capture %s: screenshot failed: %s; the hit is lost", id, strerror(-r));
+		log_error("capture %s: screenshot failed: %s; the hit is lost", om->id,
+		          strerror(-r));
+		moment_close(om);
 		return;
 	}
-	img.png = png;
-	r = record_build(&j->hit, &meta, &img, id, &json, &len);
-	free(png);
-	if (r < 0) {
-		log_error("capture %s: cannot build the record: %s", id, strerror(-r));
+	om->png = png;
+	om->img.png = png;
+	json = moment_record(pl, om, &len);
+	if (!json) {
+		moment_close(om);
 		return;
 	}
-	store(pl, id, j->hit.severity, ms_of(&j->hit.time), json, len);
+	om->severity = reason->severity;
+	st = store(pl, om->id, reason->severity, ms_of(&om->time), json, len);
+	if (st == DROPPED)
+		moment_close(om);
+}
+
+static void process(struct pipeline *pl, struct job *j)
+{
+	struct open_moment *om = NULL, *slot = NULL;
+
+	close_due(pl, mono_now());
+	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++) {
+		struct open_moment *m = &pl->moments[i];
+
+		if (m->used && m->m.window == j->hit.window_id)
+			om = m;
+		else if (!m->used && !slot)
+			slot = m;
+	}
+	if (om) {
+		if (amend(pl, om, &j->hit))
+			return;
+		moment_close(om);
+		slot = om;
+	}
+	if (!slot) {
+		/* Every slot open: the one closing first gives way (its record stays). */
+		slot = &pl->moments[0];
+		for (size_t i = 1; i < AGENT_MOMENTS_OPEN; i++) {
+			if (pl->moments[i].close_ns < slot->close_ns)
+				slot = &pl->moments[i];
+		}
+		moment_close(slot);
+	}
+	start_moment(pl, slot, j);
 }
 
 static void *worker(void *arg)
@@ -289,20 +481,26 @@ static void *worker(void *arg)
 		unsigned dropped;
 
 		if (pl->nqueue == 0 && pl->dropped == 0) {
+			uint64_t wait_ns = close_due(pl, mono_now()), retry_ns;
+
 			if (pl->stop)
 				break;
-			if (pl->nheld) {
+			retry_ns = (uint64_t)pl->retry_ms * 1000000u;
+			if (pl->nheld && (!wait_ns || retry_ns < wait_ns))
+				wait_ns = retry_ns;
+			if (wait_ns) {
 				struct timespec until;
 
 				clock_gettime(CLOCK_REALTIME, &until);
-				until.tv_sec += pl->retry_ms / 1000;
-				until.tv_nsec += (long)(pl->retry_ms % 1000) * 1000000;
+				until.tv_sec += (time_t)(wait_ns / 1000000000u);
+				until.tv_nsec += (long)(wait_ns % 1000000000u);
 				if (until.tv_nsec >= 1000000000) {
 					until.tv_sec++;
 					until.tv_nsec -= 1000000000;
 				}
 				if (pthread_cond_timedwait(&pl->cond, &pl->lock, &until) ==
-				    ETIMEDOUT) {
+				        ETIMEDOUT &&
+				    pl->nheld) {
 					pthread_mutex_unlock(&pl->lock);
 					retry_held(pl);
 					pthread_mutex_lock(&pl->lock);
@@ -333,6 +531,8 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&pl->lock);
 	}
 	pthread_mutex_unlock(&pl->lock);
+	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++)
+		moment_close(&pl->moments[i]);
 	if (pl->nheld)
 		retry_held(pl);
 	if (pl->nheld)
@@ -355,6 +555,7 @@ int pipeline_new(const struct pipeline_params *p, struct pipeline **out)
 	pl->spool_dir = dup0(p->spool_dir);
 	pl->wordlists = dup0("");
 	pl->retry_ms = p->retry_ms > 0 ? p->retry_ms : 5000;
+	pl->moment_ms = p->moment_ms > 0 ? p->moment_ms : 0;
 	pl->spool_max = p->spool_max_bytes;
 	if (!pl->display || !pl->user || !pl->machine || !pl->spool_dir || !pl->wordlists) {
 		r = -ENOMEM;

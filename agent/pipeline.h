@@ -9,7 +9,12 @@
  * The detection thread hands each hit over with pipeline_submit(), which copies it into a
  * small bounded queue and returns at once: typing never waits for a screenshot. A worker
  * thread with an X connection of its own takes the screenshot (capture.c), builds the
- * record (record.c) and spools it (spool.c). A record the spool cannot take (read-only
+ * record (record.c) and spools it (spool.c), at once, so it is durable within a second.
+ * One flagged moment makes one capture (moment.c): the hits of the window queued with
+ * the first go into its record, and further hits of that window within moment_ms of the
+ * first amend the spooled record while it waits (spool_amend(); the uploader leaves a
+ * record that young alone); once it has gone, a hit starts a capture of its own. With
+ * moment_ms 0 only the hits of one piece of text share a capture. A record the spool cannot take (read-only
  * or full file system) is held in memory and retried; problems are logged once, and
  * again when they clear.
  */
@@ -22,6 +27,7 @@ struct pipeline_params {
 	const char *spool_dir; /* where records go */
 	uint64_t spool_max_bytes;
 	int retry_ms; /* how often held records are retried */
+	int moment_ms; /* further hits of a window this soon after the first amend its capture */
 };
 
 /* Starts the worker (signals blocked in it). 0 or -errno. Strings are copied. */

@@ -148,8 +148,39 @@ static json_t *screenshot_object(const struct record_image *image)
 	return o;
 }
 
+/* The "hits" array; NULL on out-of-memory. */
+static json_t *hits_array(const struct record_hit *hits, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		const struct record_hit *h = &hits[i];
+		json_t *o = json_pack(
+		    "{s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "category",
+		    clean_string(h->category, 64, true, "unknown"), "severity", h->severity, "phrase",
+		    clean_string(h->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
+		    clean_string(h->rule, RECORD_RULE_MAX_CHARS, true, "?"), "matched",
+		    clean_string(h->matched, RECORD_PHRASE_MAX_CHARS, false, "?"), "start",
+		    h->start >= 0 ? json_integer(h->start) : json_null(), "end",
+		    h->end >= 0 ? json_integer(h->end) : json_null());
+
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 int record_build(const struct hit *hit, const struct record_meta *meta,
                  const struct record_image *image, const char *id, char **json, size_t *len)
+{
+	return record_build_hits(hit, NULL, 0, meta, image, id, json, len);
+}
+
+int record_build_hits(const struct hit *hit, const struct record_hit *hits, size_t nhits,
+                      const struct record_meta *meta, const struct record_image *image,
+                      const char *id, char **json, size_t *len)
 {
 	char when[32];
 	json_t *o, *shot;
@@ -179,6 +210,14 @@ int record_build(const struct hit *hit, const struct record_meta *meta,
 	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
 	if (!o)
 		return -EINVAL; /* json_pack released every "o" argument */
+	if (nhits > 0) {
+		json_t *a = hits_array(hits, nhits);
+
+		if (!a || json_object_set_new(o, "hits", a) < 0) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+	}
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)

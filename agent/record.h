@@ -35,6 +35,15 @@ struct record_image {
 	unsigned width, height;
 };
 
+/* One entry of the record's "hits": offsets are bytes into the record's context, -1 for
+ * a hit that lies outside it. */
+struct record_hit {
+	const char *category;
+	int severity;
+	const char *phrase, *rule, *matched;
+	long start, end;
+};
+
 /* Writes a random (getrandom) UUID version 4 into id (RECORD_ID_LEN + 1 bytes). 0 or -errno. */
 int record_new_id(char id[RECORD_ID_LEN + 1]);
 
@@ -58,3 +67,8 @@ size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char
  */
 int record_build(const struct hit *hit, const struct record_meta *meta,
                  const struct record_image *image, const char *id, char **json, size_t *len);
+
+/* As record_build(), with "hits" listing hits[0..nhits) (left out when nhits is 0). */
+int record_build_hits(const struct hit *hit, const struct record_hit *hits, size_t nhits,
+                      const struct record_meta *meta, const struct record_image *image,
+                      const char *id, char **json, size_t *len);

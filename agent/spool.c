@@ -187,6 +187,12 @@ int spool_list(struct spool *s, struct spool_entry **out)
 	return (int)n;
 }
 
+/* The file name of a record. */
+static void record_name(char name[80], int severity, int64_t time_ms, const char *id)
+{
+	snprintf(name, 80, "%d-%013" PRId64 "-%s.json", severity, time_ms, id);
+}
+
 /* Writes name durably through a temporary file. 0 or -errno (nothing left behind). */
 static int write_durably(struct spool *s, const char *tmp, const char *name, const char *data,
                          size_t len)
@@ -262,7 +268,7 @@ int spool_put(struct spool *s, const char *id, int severity, int64_t time_ms, co
 	if (severity < 1 || severity > 5 || strlen(id) != 36 || time_ms < 0 ||
 	    time_ms > 9999999999999)
 		return -EINVAL;
-	snprintf(name, sizeof(name), "%d-%013" PRId64 "-%s.json", severity, time_ms, id);
+	record_name(name, severity, time_ms, id);
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
 	lk = lock(s);
 	if (lk < 0)
@@ -343,6 +349,60 @@ int spool_read(struct spool *s, const char *name, char **data, size_t *len)
 	*data = buf;
 	*len = got;
 	return 0;
+}
+
+/* True while a record of time_ms may still be amended (0 <= age < hold_ms). */
+static bool unsettled(int64_t time_ms, int64_t hold_ms, int64_t now_ms)
+{
+	return now_ms >= time_ms && now_ms - time_ms < hold_ms;
+}
+
+int spool_amend(struct spool *s, const char *id, int old_severity, int severity, int64_t time_ms,
+                int64_t hold_ms, int64_t now_ms, const char *data, size_t len)
+{
+	char old[80], name[80], tmp[80];
+	int lk, r;
+
+	if (severity < 1 || severity > 5 || old_severity < 1 || old_severity > 5 ||
+	    strlen(id) != 36 || time_ms < 0 || time_ms > 9999999999999)
+		return -EINVAL;
+	record_name(old, old_severity, time_ms, id);
+	record_name(name, severity, time_ms, id);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
+	lk = lock(s);
+	if (lk < 0)
+		return lk;
+	if (faccessat(s->dirfd, old, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	else if (!unsettled(time_ms, hold_ms, now_ms))
+		r = -ESTALE;
+	else
+		r = write_durably(s, tmp, name, data, len);
+	if (r == 0 && strcmp(old, name) != 0) {
+		if (unlinkat(s->dirfd, old, 0) < 0 && errno != ENOENT)
+			r = -errno; /* both versions stay; the server stores the id once */
+		else if (fsync(s->dirfd) < 0)
+			r = -errno;
+	}
+	unlock(lk);
+	return r;
+}
+
+int spool_read_settled(struct spool *s, const struct spool_entry *e, int64_t hold_ms,
+                       int64_t now_ms, int64_t *wait_ms, char **data, size_t *len)
+{
+	int lk = lock(s), r;
+
+	if (lk < 0)
+		return lk;
+	if (unsettled(e->time_ms, hold_ms, now_ms)) {
+		*wait_ms = e->time_ms + hold_ms - now_ms;
+		r = -EAGAIN;
+	} else {
+		r = spool_read(s, e->name, data, len);
+	}
+	unlock(lk);
+	return r;
 }
 
 int spool_remove(struct spool *s, const char *name)

@@ -49,6 +49,24 @@ int spool_list(struct spool *s, struct spool_entry **out);
 /* Reads one record into a malloc'd buffer (caller frees). 0, -ENOENT, -EFBIG or -errno. */
 int spool_read(struct spool *s, const char *name, char **data, size_t *len);
 
+/*
+ * Replaces the record id of old_severity and time_ms with a new version (data) of
+ * severity, while it waits: the old file must still be there and the record younger
+ * than hold_ms at now_ms (ms since the epoch), both checked under the lock. Returns 0,
+ * -ENOENT when it has gone (uploaded or evicted), -ESTALE when it is too old, or -errno
+ * (the old version then stays).
+ */
+int spool_amend(struct spool *s, const char *id, int old_severity, int severity, int64_t time_ms,
+                int64_t hold_ms, int64_t now_ms, const char *data, size_t len);
+
+/*
+ * As spool_read(), for the uploader: -EAGAIN with *wait_ms set while the record may
+ * still be amended (younger than hold_ms at now_ms), checked under the lock, so a
+ * record is never sent in a version an amendment then replaces.
+ */
+int spool_read_settled(struct spool *s, const struct spool_entry *e, int64_t hold_ms,
+                       int64_t now_ms, int64_t *wait_ms, char **data, size_t *len);
+
 /* Deletes an uploaded record and fsyncs the directory. 0 (also when already gone) or -errno. */
 int spool_remove(struct spool *s, const char *name);
 

@@ -24,6 +24,10 @@ struct segment {
 	uint64_t last_ns; /* last key */
 	struct reported reported[AGENT_TYPED_REPORTED_MAX];
 	size_t nreported, next_reported;
+	uint64_t text_id;    /* the piece of text hits are reported in */
+	size_t floor;        /* where the current line starts in buf: edits stay after it */
+	bool between_lines;  /* Enter was the last key: nothing typed on the new line yet */
+	uint64_t held_until; /* when the earlier lines (buf[0..floor)) go; 0: none held */
 };
 
 struct typed {
@@ -103,7 +107,8 @@ static void on_hit(const struct match_hit *mh, void *userdata)
 		s->nreported++;
 	if (c->t->window_fn)
 		c->t->window_fn(s->window, &win, c->t->userdata);
-	detect_report(c->t->detect, HIT_SOURCE_TYPED, mh, s->buf, s->len, start, end, &win);
+	detect_report(c->t->detect, HIT_SOURCE_TYPED, mh, s->buf, s->len, start, end, &win,
+	              s->text_id, s->base);
 }
 
 /* Gives the segment a scanner that has seen exactly the held text. */
@@ -171,6 +176,7 @@ static struct segment *find_segment(struct typed *t, unsigned long window, bool 
 		segment_end(t, lru);
 	lru->used = true;
 	lru->window = window;
+	lru->text_id = detect_new_text_id(t->detect);
 	return lru;
 }
 
@@ -208,21 +214,29 @@ static void cut(struct segment *s, size_t a, size_t b)
 	s->stale = true;
 }
 
-/* Drops whole characters from the front until n more bytes fit. */
-static void make_room(struct segment *s, size_t n)
+/* Drops whole characters from the front until at most keep bytes are held. */
+static void keep_tail(struct segment *s, size_t keep)
 {
 	size_t drop = 0;
 
-	if (s->len + n <= sizeof(s->buf))
-		return;
-	while (drop < s->len && s->len - drop + n > sizeof(s->buf))
+	while (drop < s->len && s->len - drop > keep)
 		drop = next_char(s, drop);
+	if (drop == 0)
+		return;
 	memmove(s->buf, s->buf + drop, s->len - drop);
 	s->len -= drop;
 	explicit_bzero(s->buf + s->len, drop);
 	s->base += drop;
 	s->cursor = s->cursor > drop ? s->cursor - drop : 0;
+	s->floor = s->floor > drop ? s->floor - drop : 0;
 	/* The live scanner keeps going: it only ever saw appended text. */
+}
+
+/* Drops whole characters from the front until n more bytes fit. */
+static void make_room(struct segment *s, size_t n)
+{
+	if (s->len + n > sizeof(s->buf))
+		keep_tail(s, sizeof(s->buf) - n);
 }
 
 static void insert(struct typed *t, struct segment *s, const char *text, size_t n)
@@ -250,12 +264,48 @@ static void delete_word(struct segment *s)
 {
 	size_t p = s->cursor;
 
-	while (p > 0 && s->buf[p - 1] == ' ')
+	while (p > s->floor && s->buf[p - 1] == ' ')
 		p--;
-	while (p > 0 && s->buf[p - 1] != ' ')
+	while (p > s->floor && s->buf[p - 1] != ' ')
 		p = prev_char(s, p);
 	if (p < s->cursor)
 		cut(s, p, s->cursor);
+}
+
+static void probe(struct typed *t, struct segment *s);
+
+/*
+ * Lets the earlier lines go when their time is up: a segment still waiting for its next
+ * line ends (and is wiped); one whose next line was begun drops the earlier lines.
+ * Returns s, or NULL when it ended.
+ */
+static struct segment *expire_lines(struct typed *t, struct segment *s, uint64_t now_ns)
+{
+	if (!s->held_until || now_ns < s->held_until)
+		return s;
+	if (s->between_lines) {
+		segment_end(t, s);
+		return NULL;
+	}
+	keep_tail(s, s->len - s->floor);
+	s->held_until = 0;
+	return s;
+}
+
+/*
+ * Enter: the line ends. What is pending is reported, and the last lines are kept for a
+ * short time, so that a message typed in pieces is matched as one.
+ */
+static void newline(struct typed *t, struct segment *s, uint64_t now_ns)
+{
+	s->cursor = s->len;
+	insert(t, s, "\n", 1);
+	probe(t, s);
+	keep_tail(s, AGENT_TYPED_LINES_KEEP);
+	s->floor = s->cursor = s->len;
+	s->between_lines = true;
+	s->held_until = now_ns + (uint64_t)AGENT_TYPED_LINE_HOLD_MS * 1000000u;
+	s->last_ns = now_ns;
 }
 
 void typed_input(struct typed *t, unsigned long window, const struct text_event *ev,
@@ -267,17 +317,27 @@ void typed_input(struct typed *t, unsigned long window, const struct text_event 
 		typed_end_segment(t, window);
 		return;
 	}
-	s = find_segment(t, window, ev->edit == TEXT_INSERT);
+	s = find_segment(t, window, false);
+	if (s)
+		s = expire_lines(t, s, now_ns);
+	if (ev->edit == TEXT_NEWLINE) {
+		if (s)
+			newline(t, s, now_ns);
+		return;
+	}
+	if (!s && ev->edit == TEXT_INSERT)
+		s = find_segment(t, window, true);
 	if (!s)
 		return; /* an edit key in a window with no segment: nothing held to edit */
 	s->last_ns = now_ns;
 	s->probe_due = true;
+	s->between_lines = false;
 	switch (ev->edit) {
 	case TEXT_INSERT:
 		insert(t, s, ev->text, ev->len);
 		break;
 	case TEXT_BACKSPACE:
-		if (s->cursor > 0)
+		if (s->cursor > s->floor)
 			cut(s, prev_char(s, s->cursor), s->cursor);
 		break;
 	case TEXT_DELETE:
@@ -288,18 +348,20 @@ void typed_input(struct typed *t, unsigned long window, const struct text_event 
 		delete_word(s);
 		break;
 	case TEXT_LEFT:
-		s->cursor = prev_char(s, s->cursor);
+		if (s->cursor > s->floor)
+			s->cursor = prev_char(s, s->cursor);
 		break;
 	case TEXT_RIGHT:
 		s->cursor = next_char(s, s->cursor);
 		break;
 	case TEXT_HOME:
-		s->cursor = 0;
+		s->cursor = s->floor;
 		break;
 	case TEXT_END:
 		s->cursor = s->len;
 		break;
 	case TEXT_BREAK:
+	case TEXT_NEWLINE:
 		break;
 	}
 }
@@ -326,15 +388,17 @@ int typed_timeout_ms(const struct typed *t, uint64_t now_ns)
 
 	for (size_t i = 0; i < AGENT_TYPED_MAX_WINDOWS; i++) {
 		const struct segment *s = &t->segs[i];
-		uint64_t due;
-		int64_t ms;
+		uint64_t due[2] = {s->probe_due ? s->last_ns + t->idle_ns : 0, s->held_until};
 
-		if (!s->used || !s->probe_due)
-			continue;
-		due = s->last_ns + t->idle_ns;
-		ms = due > now_ns ? (int64_t)((due - now_ns + 999999) / 1000000) : 0;
-		if (best < 0 || ms < best)
-			best = ms;
+		for (size_t k = 0; k < 2 && s->used; k++) {
+			int64_t ms;
+
+			if (!due[k])
+				continue;
+			ms = due[k] > now_ns ? (int64_t)((due[k] - now_ns + 999999) / 1000000) : 0;
+			if (best < 0 || ms < best)
+				best = ms;
+		}
 	}
 	return (int)best;
 }
@@ -365,6 +429,8 @@ void typed_tick(struct typed *t, uint64_t now_ns)
 
 		if (s->used && s->probe_due && now_ns >= s->last_ns + t->idle_ns)
 			probe(t, s);
+		if (s->used)
+			expire_lines(t, s, now_ns);
 	}
 }
 

@@ -10,8 +10,13 @@
  * Each window that is being typed into has a segment: the last few hundred bytes typed
  * (AGENT_TYPED_KEEP_BYTES), a cursor, and a streaming scanner fed as keys arrive, so a
  * phrase is found as soon as the key after it is typed. Backspace, Delete and the
- * cursor keys edit the segment (the scanner is then rebuilt from the held text); Enter,
- * Tab, Escape, a click, a focus change or a shortcut end it, and its text is wiped.
+ * cursor keys edit the segment (the scanner is then rebuilt from the held text); Tab,
+ * Escape, a click, a focus change or a shortcut end it, and its text is wiped. Enter
+ * ends a line: what is pending is reported, and the last AGENT_TYPED_LINES_KEEP bytes
+ * of the lines before are kept for AGENT_TYPED_LINE_HOLD_MS, so that the next line
+ * continues the same text (a phrase may span the lines, and a hit's context shows the
+ * line before); edits stay within the current line. When that time is up the earlier
+ * lines are wiped (and a segment with no new line typed ends).
  * After a pause (idle_flush_ms) the held text is scanned once as if the segment ended,
  * so a phrase typed last is reported without waiting for the next key, while typing on
  * after the pause still continues the same segment. Each hit (rule and position in the
@@ -36,10 +41,10 @@ void typed_input(struct typed *t, unsigned long window, const struct text_event 
 void typed_end_segment(struct typed *t, unsigned long window);
 void typed_end_all(struct typed *t);
 
-/* Milliseconds until typed_tick() has work (an idle scan), or -1 for none. */
+/* Milliseconds until typed_tick() has work (an idle scan, lines to wipe), or -1. */
 int typed_timeout_ms(const struct typed *t, uint64_t now_ns);
 
-/* Runs the idle scans that are due. */
+/* Runs the idle scans that are due and wipes the earlier lines whose time is up. */
 void typed_tick(struct typed *t, uint64_t now_ns);
 
 /* Bytes of typed text held now, over all windows (for tests of the memory bound). */

@@ -24,6 +24,7 @@
 #include "match.h"
 #include "monotime.h"
 #include "phrases.h"
+#include "rfc3339.h"
 #include "spool.h"
 
 #define TOKEN_FILE   "token"
@@ -41,6 +42,7 @@ struct uploader {
 	char lists_version[64];
 	int64_t retry_at, retry_ms; /* back-off after a failure */
 	int64_t heartbeat_at, lists_at;
+	int64_t settle_at;     /* when a record whose moment is open may go; 0: none waits */
 	bool unreachable_said; /* "server unreachable" logged */
 	unsigned long sent;
 };
@@ -164,10 +166,20 @@ static bool send_one(struct uploader *u, const struct spool_entry *e)
 	struct http_response resp;
 	char err[256], *data;
 	size_t len;
-	int r = spool_read(u->spool, e->name, &data, &len);
+	int64_t wait_ms = 0;
+	int r = spool_read_settled(u->spool, e, (int64_t)u->cfg->moment_seconds * 1000,
+	                           rfc3339_now_ms(), &wait_ms, &data, &len);
 
 	if (r == -ENOENT)
 		return true;
+	if (r == -EAGAIN) {
+		/* Its moment is open: later hits may still amend it. */
+		int64_t at = monotime_ms() + wait_ms;
+
+		if (!u->settle_at || at < u->settle_at)
+			u->settle_at = at;
+		return true;
+	}
 	if (r < 0) {
 		log_error("spool: cannot read %s: %s; set aside", e->name, strerror(-r));
 		spool_reject(u->spool, e->name);
@@ -220,6 +232,7 @@ static void drain(struct uploader *u)
 	struct spool_entry *v = NULL;
 	int n = spool_list(u->spool, &v);
 
+	u->settle_at = 0;
 	for (int i = 0; i < n; i++) {
 		if (!send_one(u, &v[i]))
 			break;
@@ -330,6 +343,8 @@ static int next_timeout(struct uploader *u, int64_t now)
 		t = u->lists_at;
 	if (u->retry_at && u->retry_at < t)
 		t = u->retry_at;
+	if (u->settle_at && u->settle_at < t)
+		t = u->settle_at;
 	t -= now;
 	return t < 0 ? 0 : t > 60000 ? 60000 : (int)t;
 }

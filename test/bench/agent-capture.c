@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		char dir[] = "/tmp/vigil-bench-spool-XXXXXX";
 		struct pipeline *pl;
 		struct pipeline_params pp = {
-		    argc > 1 ? argv[1] : ":0", "bench", "BENCH", dir, 0, 1000};
+		    argc > 1 ? argv[1] : ":0", "bench", "BENCH", dir, 0, 1000, 0};
 		struct hit hit = {.category = "bench",
 		                  .severity = 3,
 		                  .phrase = "kill myself",

@@ -149,7 +149,8 @@ class Agent:
         self.fifo = os.path.join(root, "inject.fifo")
         self.log_path = os.path.join(root, "agent.log")
         conf = ["server = " + server_url, "enrol-key = " + key, "debounce-seconds = 0",
-                "retry-max-seconds = 2", "heartbeat-seconds = 2", "spool-retry-ms = 300",
+                "moment-seconds = 0", "retry-max-seconds = 2", "heartbeat-seconds = 2",
+                "spool-retry-ms = 300",
                 "machine = TESTPC01", "lists-poll-seconds = 1"]
         if os.geteuid() == 0:
             conf.append("upload-user = " + RUN_USER)

@@ -159,6 +159,44 @@ static void test_names(void)
 	CHECK(!spool_parse_name("dropped", &e), "other file");
 }
 
+/* A waiting record is amended in place while its moment is open, and only then; the
+ * uploader's read waits for the moment to close. */
+static void test_amend(void)
+{
+	struct spool *s;
+	struct spool_entry *v;
+	int64_t wait = 0;
+	char *data;
+	size_t len;
+
+	clear();
+	CHECK(spool_open(dir, 0, &s) == 0, "open");
+	CHECK(put(s, 1, 3) == 0, "put");
+	/* time 1001, held 4000 ms: amendable until 5001 */
+	CHECK(spool_amend(s, id_of(1), 3, 5, 1001, 4000, 3000, "amended", 7) == 0, "amend");
+	CHECK(strcmp(contents(s), "1:5") == 0, "the new severity replaces the old name: %s",
+	      contents(s));
+	CHECK(spool_amend(s, id_of(1), 5, 5, 1001, 4000, 3500, "again", 5) == 0, "same name");
+	CHECK(spool_list(s, &v) == 1, "one file");
+	CHECK(spool_read_settled(s, &v[0], 4000, 4000, &wait, &data, &len) == -EAGAIN &&
+	          wait == 1001,
+	      "an open moment's record is not read for upload (wait %lld)", (long long)wait);
+	CHECK(spool_read_settled(s, &v[0], 4000, 5001, &wait, &data, &len) == 0 && len == 5 &&
+	          memcmp(data, "again", 5) == 0,
+	      "read once settled: the last version");
+	free(data);
+	CHECK(spool_amend(s, id_of(1), 5, 5, 1001, 4000, 5001, "late", 4) == -ESTALE,
+	      "no amendment once settled");
+	CHECK(spool_amend(s, id_of(1), 3, 4, 1001, 4000, 2000, "wrong", 5) == -ENOENT,
+	      "no amendment of a version not there");
+	CHECK(spool_remove(s, v[0].name) == 0, "remove");
+	CHECK(spool_amend(s, id_of(1), 5, 5, 1001, 4000, 2000, "gone", 4) == -ENOENT,
+	      "no amendment once uploaded");
+	CHECK(strcmp(contents(s), "") == 0, "nothing left: %s", contents(s));
+	free(v);
+	spool_free(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -166,6 +204,7 @@ int main(void)
 	test_names();
 	test_eviction();
 	test_files();
+	test_amend();
 	clear();
 	rmdir(dir);
 	TAP_EXIT();

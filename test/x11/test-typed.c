@@ -36,6 +36,7 @@ static void sink(const struct hit *hit, void *userdata)
  * Keys as a string: characters insert, and
  *   #  Backspace   ~  Delete   !  Ctrl+Backspace   <  Left   >  Right
  *   ^  Home        $  End      |  segment end      %  a pause (idle scan)
+ *   \n Enter       =  a long pause (11 s: lines held before are let go)
  *   @, &  type into window 1 or 2 from here on (no segment ends)
  */
 static void play(struct typed *t, const char *keys, uint64_t *now)
@@ -71,6 +72,13 @@ static void play(struct typed *t, const char *keys, uint64_t *now)
 		case '|':
 			ev.edit = TEXT_BREAK;
 			break;
+		case '\n':
+			ev.edit = TEXT_NEWLINE;
+			break;
+		case '=':
+			*now += 11 * NS;
+			typed_tick(t, *now);
+			continue;
 		case '%':
 			*now += 2 * NS;
 			typed_tick(t, *now);
@@ -116,6 +124,15 @@ static const struct {
     {"hate everyone. hate everyone.", "hate everyone=hate everyone;hate everyone=hate everyone"},
     {"I HATE EVERYONE|", "hate everyone=HATE EVERYONE"},
     {"send me £50 for pics ", "£50 for pics=50 for pics"},
+    /* Lines typed one after another in a window are one text for a short time. */
+    {"i hate\neveryone\n", "hate everyone=hate everyone"},
+    {"i hate\n%everyone ", "hate everyone=hate everyone"},
+    {"i hate\n#everyone ", "hate everyone=hate everyone"},
+    {"i hate\n=everyone ", ""},
+    {"i hate\nyou=\neveryone ", ""},
+    {"i hate\n@&everyone @\n", ""},
+    {"kill myself\n", "kill myself=kill myself"},
+    {"kill myself\nkill myself\n", "kill myself=kill myself;kill myself=kill myself"},
 };
 
 static int test_rows(struct match_lists *lists)
@@ -265,10 +282,65 @@ static void check_sink(const struct hit *hit, void *userdata)
 	if (utf8_chars(hit->context) > AGENT_CONTEXT_MAX_CHARS || !valid_utf8(hit->context) ||
 	    !valid_utf8(hit->matched) || !strstr(hit->context, hit->matched))
 		random_bad++;
+	/* An exact context holds the match at the hit's offsets. */
+	if (hit->context_exact &&
+	    (hit->span_start < hit->context_at ||
+	     hit->span_end - hit->context_at > strlen(hit->context) ||
+	     (strlen(hit->matched) == hit->span_end - hit->span_start &&
+	      memcmp(hit->context + (hit->span_start - hit->context_at), hit->matched,
+	             strlen(hit->matched)) != 0)))
+		random_bad++;
 }
 
 /* Random keys (letters of the lists, multi-byte and invalid bytes, every edit) in random
  * windows: the bounds hold and every hit's text is valid and inside its context. */
+/* The context of a hit on a line shows the line before; earlier lines are let go in time. */
+static char last_context[1024];
+
+static void context_sink(const struct hit *hit, void *userdata)
+{
+	snprintf(last_context, sizeof(last_context), "%s", hit->context);
+}
+
+static int test_lines(struct match_lists *lists)
+{
+	struct detect *d = detect_new(0, context_sink, NULL);
+	struct typed *t;
+	uint64_t now = 1000 * NS;
+	int failed = 0;
+
+	detect_set_lists(d, lists);
+	t = typed_new(d, 1000, NULL, NULL);
+	play(t, "nobody would notice\ni want to kill myself\n", &now);
+	if (strcmp(last_context, "nobody would notice i want to kill myself ") != 0) {
+		printf("not ok: lines: context \"%s\"\n", last_context);
+		failed++;
+	}
+	play(t, "so tired", &now);
+	if (typed_bytes_held(t) != strlen("nobody would notice\ni want to kill myself\nso tired")) {
+		printf("not ok: lines: %zu bytes held while typing on\n", typed_bytes_held(t));
+		failed++;
+	}
+	now += 11 * NS;
+	typed_tick(t, now);
+	if (typed_bytes_held(t) != strlen("so tired")) {
+		printf("not ok: lines: %zu bytes held after the earlier lines' time\n",
+		       typed_bytes_held(t));
+		failed++;
+	}
+	play(t, "\n", &now);
+	now += 11 * NS;
+	typed_tick(t, now);
+	if (typed_bytes_held(t) != 0 || typed_timeout_ms(t, now) != -1) {
+		printf("not ok: lines: %zu bytes held after the last line's time\n",
+		       typed_bytes_held(t));
+		failed++;
+	}
+	typed_free(t);
+	detect_free(d);
+	return failed;
+}
+
 static int test_random(struct match_lists *lists)
 {
 	static const char *const pieces[] = {
@@ -294,7 +366,7 @@ static int test_random(struct match_lists *lists)
 			ev.len = strlen(piece);
 			memcpy(ev.text, piece, ev.len);
 		} else {
-			ev.edit = (enum text_edit)(1 + (r >> 4) % 8);
+			ev.edit = (enum text_edit)(1 + (r >> 4) % 9);
 		}
 		if (r % 997 == 0) {
 			now += 2 * NS;
@@ -327,7 +399,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	match_errors_free(errs);
-	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists) +
+	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists) + test_lines(lists) +
 	         test_random(lists);
 	match_lists_unref(lists);
 	printf("%s\n", failed ? "FAIL" : "ok");

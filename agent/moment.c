@@ -1,0 +1,161 @@
+/* moment.c: the hits of one flagged moment (one window, a few seconds) gathered for one capture. */
+#include "moment.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSTRS 7
+
+struct moment_hit {
+	struct hit hit;
+	char *strs[NSTRS]; /* owned copies behind hit's pointers */
+};
+
+static void hit_free(struct moment_hit *mh)
+{
+	if (!mh)
+		return;
+	for (size_t i = 0; i < NSTRS; i++) {
+		if (mh->strs[i]) {
+			explicit_bzero(mh->strs[i], strlen(mh->strs[i]));
+			free(mh->strs[i]);
+		}
+	}
+	free(mh);
+}
+
+static struct moment_hit *hit_copy(const struct hit *h)
+{
+	struct moment_hit *mh = calloc(1, sizeof(*mh));
+	const char *src[NSTRS] = {h->category, h->phrase,       h->rule,      h->matched,
+	                          h->context,  h->window_title, h->window_app};
+
+	if (!mh)
+		return NULL;
+	mh->hit = *h;
+	for (size_t i = 0; i < NSTRS; i++) {
+		mh->strs[i] = strdup(src[i] ? src[i] : "");
+		if (!mh->strs[i]) {
+			hit_free(mh);
+			return NULL;
+		}
+	}
+	mh->hit.category = mh->strs[0];
+	mh->hit.phrase = mh->strs[1];
+	mh->hit.rule = mh->strs[2];
+	mh->hit.matched = mh->strs[3];
+	mh->hit.context = mh->strs[4];
+	mh->hit.window_title = mh->strs[5];
+	mh->hit.window_app = mh->strs[6];
+	return mh;
+}
+
+int moment_start(struct moment *m, const struct hit *first)
+{
+	memset(m, 0, sizeof(*m));
+	m->window = first->window_id;
+	return moment_add(m, first) < 0 ? -ENOMEM : 0;
+}
+
+/* True when a lies wholly inside b (same category, same piece of text). */
+static bool inside(const struct hit *a, const struct hit *b)
+{
+	return a->text_id == b->text_id && strcmp(a->category, b->category) == 0 &&
+	       b->span_start <= a->span_start && a->span_end <= b->span_end;
+}
+
+static void remove_at(struct moment *m, size_t i)
+{
+	hit_free(m->hits[i]);
+	memmove(m->hits + i, m->hits + i + 1, (m->n - i - 1) * sizeof(m->hits[0]));
+	m->n--;
+}
+
+int moment_add(struct moment *m, const struct hit *hit)
+{
+	struct moment_hit *mh;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct hit *g = &m->hits[i]->hit;
+
+		/* Covered by a held hit: dropped, unless the same span and more severe. */
+		if (inside(hit, g) && !(inside(g, hit) && hit->severity > g->severity))
+			return 0;
+	}
+	mh = hit_copy(hit);
+	if (!mh)
+		return -ENOMEM;
+	for (size_t i = m->n; i-- > 0;) {
+		if (inside(&m->hits[i]->hit, hit))
+			remove_at(m, i);
+	}
+	if (m->n == AGENT_MOMENT_MAX_HITS) {
+		size_t low = 0;
+
+		for (size_t i = 1; i < m->n; i++) {
+			if (m->hits[i]->hit.severity < m->hits[low]->hit.severity)
+				low = i;
+		}
+		if (m->hits[low]->hit.severity >= hit->severity) {
+			hit_free(mh);
+			return 0;
+		}
+		remove_at(m, low);
+	}
+	/* Kept in order of arrival: a hit that replaced others takes its own place. */
+	m->hits[m->n++] = mh;
+	return 1;
+}
+
+const struct hit *moment_reason(const struct moment *m)
+{
+	const struct moment_hit *best = NULL;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (!best || m->hits[i]->hit.severity > best->hit.severity)
+			best = m->hits[i];
+	}
+	return best ? &best->hit : NULL;
+}
+
+static bool char_start(const char *s, size_t i)
+{
+	return ((unsigned char)s[i] & 0xc0) != 0x80;
+}
+
+size_t moment_record_hits(const struct moment *m, struct record_hit *out, size_t max)
+{
+	const struct hit *r = moment_reason(m);
+	size_t n = 0, clen = r ? strlen(r->context) : 0;
+
+	for (size_t i = 0; i < m->n && n < max; i++) {
+		const struct hit *h = &m->hits[i]->hit;
+		struct record_hit *o = &out[n++];
+
+		o->category = h->category;
+		o->severity = h->severity;
+		o->phrase = h->phrase;
+		o->rule = h->rule;
+		o->matched = h->matched;
+		o->start = o->end = -1;
+		if (h->text_id == r->text_id && r->context_exact && h->span_start >= r->context_at &&
+		    h->span_end >= h->span_start && h->span_end - r->context_at <= clen) {
+			size_t a = (size_t)(h->span_start - r->context_at);
+			size_t b = (size_t)(h->span_end - r->context_at);
+
+			if (char_start(r->context, a) && (b == clen || char_start(r->context, b))) {
+				o->start = (long)a;
+				o->end = (long)b;
+			}
+		}
+	}
+	return n;
+}
+
+void moment_clear(struct moment *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		hit_free(m->hits[i]);
+	memset(m, 0, sizeof(*m));
+}
