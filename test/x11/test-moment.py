@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+# test-moment.py: one flagged moment makes one capture, on real X: Xvfb + openbox + xterm,
+# vigil-server and vigil-agent, typed with xdotool. All hits of a typed message make one
+# capture listing them (nested hits dropped); a further hit in the window a moment later
+# amends the spooled capture; a message typed in pieces over lines is matched as one and
+# its context shows the line before. TAP output.
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "fault"))
+import capenv  # noqa: E402
+from xenv import XEnv, Skip, wait_for  # noqa: E402
+
+results = []
+MOMENT_S = 4
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond), detail))
+    return bool(cond)
+
+
+def scan(text, lists):
+    """The hits vigil-wordlist reports for one line."""
+    p = subprocess.run([os.path.join(capenv.BUILD, "agent", "vigil-wordlist"), "scan", "--json",
+                        "--lists", lists], input=text + "\n", capture_output=True, text=True,
+                       timeout=60, check=True)
+    return json.loads(p.stdout.splitlines()[0])["hits"]
+
+
+def expected_moment(hits):
+    """The hits one capture lists: a hit wholly inside another of the same category goes
+    (of two with one span the more severe stays, or the first)."""
+    kept = []
+    for h in hits:
+        def inside(a, b):
+            return (a["category"] == b["category"] and b["start"] <= a["start"]
+                    and a["end"] <= b["end"])
+        if any(inside(h, k) and not (inside(k, h) and h["severity"] > k["severity"])
+               for k in kept):
+            continue
+        kept = [k for k in kept if not inside(k, h)] + [h]
+    return kept
+
+
+def offsets_ok(rec):
+    """Each hit with offsets names its matched text in the context (byte offsets)."""
+    ctx = rec["context"].encode()
+    for h in rec.get("hits", []):
+        if h["start"] is None:
+            continue
+        if ctx[h["start"]:h["end"]].decode().lower() != h["matched"].lower():
+            return False
+    return True
+
+
+def new_records(srv, seen, want, timeout):
+    wait_for(lambda: len(srv.export()) - seen >= want, timeout, 0.3)
+    time.sleep(1.0)  # a further capture would have arrived by now
+    return srv.export()[seen:]
+
+
+def run(root):
+    srv = capenv.Server(root)
+    srv.start()
+    key = srv.admin("school", "add", "Moment School").strip()
+    with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
+        os.makedirs(x.dir, exist_ok=True)
+        x.start_x()
+        x.xterm("moment-chat")
+        agent = capenv.Agent(root, x.display, srv.url(), key,
+                             extra_conf=["moment-seconds = %d" % MOMENT_S])
+        default_lists = os.path.join(capenv.SRC, "wordlists")
+        test_lists = os.path.join(capenv.SRC, "test", "x11", "lists")
+        agent.lists = default_lists
+        agent.start()
+        try:
+            # 1. One typed message with several hits (default lists) -> one capture.
+            sentence = "send me nudes tonight"
+            want = expected_moment(scan(sentence, default_lists))
+            x.type(sentence)
+            x.key("Return")
+            recs = new_records(srv, 0, 1, 30)
+            check("'%s' typed: exactly one capture (%d)" % (sentence, len(recs)),
+                  len(recs) == 1, [r.get("reason") for r in recs])
+            if recs:
+                rec = recs[0]
+                got = [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
+                       for h in rec.get("hits", [])]
+                check("its hits are every hit of the message, nested ones dropped",
+                      got == [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
+                              for h in want], (got, want))
+                top = max(want, key=lambda h: h["severity"]) if want else {}
+                check("reason is the most severe hit",
+                      rec["reason"]["severity"] == top.get("severity")
+                      and rec["reason"]["phrase"] == top.get("phrase"), rec["reason"])
+                check("hits' offsets point at their text in the context",
+                      rec.get("hits") and offsets_ok(rec)
+                      and all(h["start"] is not None for h in rec["hits"]), rec)
+            agent.stop()
+            time.sleep(MOMENT_S + 0.5)
+
+            # 2. A further hit in the window a moment later amends the spooled capture.
+            agent.lists = test_lists
+            agent.start()
+            seen = len(srv.export())
+            t0 = time.monotonic()
+            x.type("i hate everyone")
+            x.key("Tab")
+            spooled = wait_for(lambda: agent.spool_files(), 5, 0.05)
+            dt = time.monotonic() - t0
+            check("the capture is in the spool within 1 s of its hit (%.2f s after typing "
+                  "began)" % dt, spooled and dt < 1.0 + 15 * 0.025 + 0.5, agent.log()[-1500:])
+            time.sleep(0.5)
+            x.type("i want to kill myself")
+            x.key("Tab")
+            recs = new_records(srv, seen, 1, 30)
+            check("two hits in one window within seconds: one capture (%d)" % len(recs),
+                  len(recs) == 1, [r.get("reason") for r in recs])
+            if recs:
+                rec = recs[0]
+                check("the amended capture lists both hits, the most severe as reason",
+                      [h["phrase"] for h in rec.get("hits", [])] == ["hate everyone", "kill myself"]
+                      and rec["reason"]["phrase"] == "kill myself"
+                      and rec["reason"]["severity"] == 5, rec.get("hits"))
+                check("the context is the reason's; the other hit's offsets are null",
+                      "kill myself" in rec["context"]
+                      and rec["hits"][0]["start"] is None and offsets_ok(rec), rec)
+            check("amended spool files are whole records, uploaded once", not agent.spool_files()
+                  and len(set(r["id"] for r in srv.export())) == len(srv.export()))
+
+            # 3. Once the moment has closed, a hit in the same window is a new capture.
+            time.sleep(MOMENT_S + 0.5)
+            seen = len(srv.export())
+            x.type("hate everyone")
+            x.key("Tab")
+            recs = new_records(srv, seen, 1, 30)
+            check("after the moment, a hit makes a capture of its own", len(recs) == 1
+                  and len(recs[0].get("hits", [])) == 1, recs)
+            time.sleep(MOMENT_S + 0.5)
+
+            # 4. A message typed in pieces over lines.
+            seen = len(srv.export())
+            x.type("i want to")
+            x.key("Return")
+            time.sleep(0.5)
+            x.type("kill myself")
+            x.key("Return")
+            recs = new_records(srv, seen, 1, 30)
+            check("'i want to' Enter 'kill myself': one capture", len(recs) == 1, recs)
+            if recs:
+                check("its context includes the line before",
+                      recs[0]["context"].startswith("i want to kill myself"), recs[0]["context"])
+            time.sleep(MOMENT_S + 0.5)
+            seen = len(srv.export())
+            x.type("nobody would")
+            x.key("Return")
+            time.sleep(0.5)
+            x.type("miss me if i was gone")
+            x.key("Return")
+            recs = new_records(srv, seen, 1, 30)
+            check("a phrase split over two lines is found", len(recs) == 1
+                  and recs[0]["reason"]["phrase"] == "nobody would miss me"
+                  and recs[0]["reason"]["matched"] == "nobody would miss me", recs)
+            time.sleep(MOMENT_S + 0.5)
+            seen = len(srv.export())
+            x.type("nobody would")
+            x.key("Return")
+            time.sleep(11.5)  # longer than a line is kept for the next
+            x.type("miss me if i was gone")
+            x.key("Return")
+            time.sleep(3)
+            check("lines typed far apart are not joined", len(srv.export()) == seen,
+                  srv.export()[seen:])
+            check("typed text is nowhere in the agent's log",
+                  "hate everyone" not in agent.log() and "miss me" not in agent.log())
+        finally:
+            agent.stop()
+            srv.stop(signal.SIGKILL)
+
+
+def main():
+    for p in ("Xvfb", "xdotool", "xterm"):
+        if not shutil.which(p):
+            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
+            return 0
+    root = capenv.make_root("vigil-moment-")
+    try:
+        run(root)
+    except (Skip, Exception) as e:  # noqa: BLE001
+        check("moment test ran without error", False, repr(e))
+    finally:
+        if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
+            shutil.rmtree(root, ignore_errors=True)
+    print("1..%d" % len(results))
+    bad = 0
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+        if not ok:
+            bad += 1
+            for line in str(detail).splitlines()[-30:]:
+                print("# " + line)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
