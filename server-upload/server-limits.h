@@ -24,6 +24,7 @@
 #define CAPTURE_MAX_PNG_BYTES        (12u * 1024 * 1024)
 #define CAPTURE_MAX_NAME             VIGIL_RECORD_MAX_NAME
 #define CAPTURE_MAX_TEXT             VIGIL_RECORD_MAX_TEXT
+#define CAPTURE_MAX_HITS             64u /* entries of a record's "hits" */
 #define CAPTURE_MAX_TITLE            VIGIL_RECORD_MAX_TITLE
 #define CAPTURE_MAX_DIMENSION        32768 /* screenshot width and height in pixels */
 #define SERVER_IMAGE_SIDE_DEFAULT    8192u /* max-image-side: pixels on a side */

@@ -35,6 +35,8 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	    .user = c->user,
 	    .image_sha256 = c->sha256,
 	    .record = c->record,
+	    .hits = c->hits,
+	    .nhits = c->nhits,
 	};
 	struct blob_stage *image = NULL;
 	int64_t t0 = rfc3339_now_ms(), t1;

@@ -269,6 +269,91 @@ static int check_reason(json_t *root, struct capture *c, struct capture_error *e
 	return 0;
 }
 
+/* An offset into context: null (-1) or an integer on a character boundary. */
+static int get_offset(json_t *o, const char *key, const char *path, const char *context,
+                      int64_t *out, struct capture_error *err)
+{
+	json_t *v = json_object_get(o, key);
+	size_t clen = strlen(context);
+	json_int_t i;
+
+	if (!v)
+		return fail(err, path, "missing field %s", path);
+	if (json_is_null(v)) {
+		*out = -1;
+		return 0;
+	}
+	if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 || (size_t)i > clen)
+		return fail(err, path,
+		            "%s must be null or a byte offset into context, from 0 to %zu", path,
+		            clen);
+	if ((size_t)i < clen && ((unsigned char)context[i] & 0xc0) == 0x80)
+		return fail(err, path, "%s is inside a UTF-8 character of context", path);
+	*out = (int64_t)i;
+	return 0;
+}
+
+/* The optional "hits": every hit of the moment; none more severe than reason. */
+static int check_hits(json_t *root, struct capture *c, struct capture_error *err)
+{
+	json_t *hits = json_object_get(root, "hits"), *h;
+	const char *context = json_string_value(json_object_get(root, "context"));
+	size_t i;
+
+	if (!hits)
+		return 0;
+	if (!json_is_array(hits))
+		return fail(err, "hits", "hits must be an array");
+	if (json_array_size(hits) > CAPTURE_MAX_HITS)
+		return fail(err, "hits", "hits has more than %u entries", CAPTURE_MAX_HITS);
+	c->hits = calloc(json_array_size(hits) + 1, sizeof(*c->hits));
+	if (!c->hits)
+		return -ENOMEM;
+	json_array_foreach(hits, i, h)
+	{
+		struct store_capture_hit *o = &c->hits[i];
+		char p[7][48];
+		int r;
+
+		snprintf(p[0], sizeof(p[0]), "hits[%zu]", i);
+		if (!json_is_object(h))
+			return fail(err, p[0], "%s must be an object", p[0]);
+		snprintf(p[1], sizeof(p[1]), "hits[%zu].category", i);
+		snprintf(p[2], sizeof(p[2]), "hits[%zu].severity", i);
+		snprintf(p[3], sizeof(p[3]), "hits[%zu].phrase", i);
+		snprintf(p[4], sizeof(p[4]), "hits[%zu].rule", i);
+		snprintf(p[5], sizeof(p[5]), "hits[%zu].matched", i);
+		if ((r = get_string(h, "category", p[1], 1, CAPTURE_MAX_NAME, TEXT_NAME, &o->category,
+		                    err)))
+			return r;
+		if (!valid_category(o->category))
+			return fail(err, p[1], "%s must be lower-case letters, digits and '-'", p[1]);
+		if ((r = get_int(h, "severity", p[2], 1, 5, &o->severity, err)) ||
+		    (r = get_string(h, "phrase", p[3], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->phrase,
+		                    err)) ||
+		    (r = get_string(h, "rule", p[4], 1, CAPTURE_MAX_TEXT, TEXT_NAME, &o->rule, err)) ||
+		    (r = get_string(h, "matched", p[5], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->matched,
+		                    err)))
+			return r;
+		if (o->severity > c->severity)
+			return fail(err, p[2], "%s is above reason.severity (%d): the reason is the "
+			                       "most severe hit",
+			            p[2], c->severity);
+		snprintf(p[5], sizeof(p[5]), "hits[%zu].start", i);
+		snprintf(p[6], sizeof(p[6]), "hits[%zu].end", i);
+		if ((r = get_offset(h, "start", p[5], context, &o->start, err)) ||
+		    (r = get_offset(h, "end", p[6], context, &o->end, err)))
+			return r;
+		if ((o->start < 0) != (o->end < 0))
+			return fail(err, p[6], "%s and %s must both be null or both offsets", p[5],
+			            p[6]);
+		if (o->start >= 0 && o->end <= o->start)
+			return fail(err, p[6], "%s must be after %s", p[6], p[5]);
+	}
+	c->nhits = json_array_size(hits);
+	return 0;
+}
+
 static int check_window_agent(json_t *root, struct capture_error *err)
 {
 	const char *s;
@@ -375,7 +460,9 @@ static int make_record(json_t *root, struct capture *c)
 	static const char *const window[] = {"title", "app", NULL};
 	static const char *const shot[] = {"type", "width", "height", "sha256", NULL};
 	static const char *const agent[] = {"version", "wordlists", NULL};
-	json_t *rec = json_object();
+	static const char *const hit[] = {"category", "severity", "phrase", "rule",
+	                                  "matched",  "start",    "end",    NULL};
+	json_t *rec = json_object(), *hits = json_object_get(root, "hits");
 	int r = -ENOMEM;
 
 	if (!rec || json_object_set_new(rec, "id", json_string(c->id)) < 0)
@@ -388,6 +475,31 @@ static int make_record(json_t *root, struct capture *c)
 	    keep(rec, "screenshot", json_object_get(root, "screenshot"), shot) < 0 ||
 	    keep(rec, "agent", json_object_get(root, "agent"), agent) < 0)
 		goto out;
+	if (hits) {
+		json_t *kept = json_object(), *a = json_array();
+		size_t i;
+		json_t *h;
+
+		if (!kept || !a || json_object_set_new(kept, "hits", a) < 0) {
+			json_decref(kept);
+			goto out;
+		}
+		json_array_foreach(hits, i, h)
+		{
+			if (keep(kept, "h", h, hit) < 0 ||
+			    json_array_append(a, json_object_get(kept, "h")) < 0) {
+				json_decref(kept);
+				goto out;
+			}
+		}
+		r = json_object_set(rec, "hits", a);
+		json_decref(kept);
+		if (r < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = -ENOMEM;
+	}
 	c->record = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (c->record)
 		r = 0;
@@ -511,7 +623,8 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	}
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
-	    (r = check_window_agent(root, err)) || (r = check_screenshot(root, raw, c, err)) ||
+	    (r = check_hits(root, c, err)) || (r = check_window_agent(root, err)) ||
+	    (r = check_screenshot(root, raw, c, err)) ||
 	    (r = make_record(root, c))) {
 		capture_free(c);
 		return r;
@@ -525,6 +638,7 @@ void capture_free(struct capture *c)
 	if (!c)
 		return;
 	json_decref(c->json);
+	free(c->hits);
 	free(c->png);
 	free(c->record);
 	free(c);

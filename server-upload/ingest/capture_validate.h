@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 /* A validated capture. Strings are owned by the capture. */
 struct capture {
 	char id[37];         /* lower-case UUID */
@@ -18,6 +20,8 @@ struct capture {
 	unsigned char *png;   /* the decoded PNG */
 	size_t png_len;
 	char *record; /* compact JSON of the known fields, without screenshot.data */
+	struct store_capture_hit *hits; /* "hits" (none for a record without) */
+	size_t nhits;
 	void *json;   /* internal: keeps the strings above alive */
 };
 
@@ -31,7 +35,9 @@ struct capture_error {
 /*
  * Validates body (len bytes, not NUL-terminated) as a vigil.capture/1 record: every
  * field's presence, type, length and format, the RFC 3339 time, the base64 and the PNG
- * (signature, IHDR width and height equal to the record's, SHA-256 equal). Unknown
+ * (signature, IHDR width and height equal to the record's, SHA-256 equal), and the
+ * optional "hits" (each hit's fields, offsets on character boundaries of context, no
+ * hit more severe than reason; errors name the field, "hits[2].severity"). Unknown
  * fields are ignored and not kept. Returns 0 and a new capture in *out (free with
  * capture_free()), -EINVAL with *err filled, or -ENOMEM.
  */

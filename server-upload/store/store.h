@@ -21,6 +21,14 @@ struct store_machine {
 	char machine[128];
 };
 
+/* One hit of a capture ("hits" of the record); start/end -1 for null. */
+struct store_capture_hit {
+	const char *category;
+	int severity;
+	const char *phrase, *rule, *matched;
+	int64_t start, end; /* byte offsets in the record's context */
+};
+
 struct store_capture_row {
 	const char *id;
 	int64_t school_id, machine_id;
@@ -29,6 +37,8 @@ struct store_capture_row {
 	int severity;
 	const char *source, *user, *image_sha256;
 	const char *record; /* JSON of the record without screenshot.data */
+	const struct store_capture_hit *hits; /* stored with the row, in order */
+	size_t nhits;
 };
 
 struct store_heartbeat {
@@ -98,7 +108,7 @@ struct store_ops {
 	/* -EPERM when no live machine of a live school has this token. */
 	int (*auth)(struct store *s, const char *token_hash, struct store_machine *out);
 	/* STORE_INSERTED, STORE_DUPLICATE, -EEXIST when another school has the id, -errno.
-	 * Returns only once the row is durable. */
+	 * Returns only once the row and its hits are durable. */
 	int (*capture_insert)(struct store *s, const struct store_capture_row *row);
 	/* Inserts rows in one transaction (one durable commit for all): results[i] gets
 	 * what capture_insert would return for row i. Returns 0, or -errno when the

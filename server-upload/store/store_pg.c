@@ -215,6 +215,31 @@ static int pg_auth(struct store *base, const char *token_hash, struct store_mach
 	return r;
 }
 
+/* Inserts the hits of a capture just inserted, in its transaction. 0 or -errno. */
+static int insert_hits(PGconn *conn, const struct store_capture_row *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
+		const struct store_capture_hit *h = &c->hits[i];
+		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF];
+		const char *p[] = {c->id,      seq,        h->category,           sev,
+		                   h->phrase,  h->rule,    h->matched,            h->start >= 0 ? a : NULL,
+		                   h->start >= 0 ? b : NULL};
+
+		fmt_i64(seq, (int64_t)i);
+		fmt_i64(sev, h->severity);
+		fmt_i64(a, h->start);
+		fmt_i64(b, h->end);
+		PQclear(exec_on(conn,
+		                "INSERT INTO capture_hits (capture_id, seq, category, severity, "
+		                "phrase, rule, matched, start_byte, end_byte) VALUES "
+		                "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		                9, p, &r));
+	}
+	return r;
+}
+
 /* Inserts one capture row on conn: STORE_INSERTED, STORE_DUPLICATE, -EEXIST, -errno. */
 static int insert_row(PGconn *conn, const struct store_capture_row *c)
 {
@@ -243,7 +268,7 @@ static int insert_row(PGconn *conn, const struct store_capture_row *c)
 		if (PQntuples(res) != 1)
 			r = -EIO; /* the other insert has not committed yet: let the agent retry */
 		else if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
-			r = STORE_INSERTED;
+			r = insert_hits(conn, c); /* STORE_INSERTED or -errno */
 		else if (strtoll(PQgetvalue(res, 0, 1), NULL, 10) == c->school_id)
 			r = STORE_DUPLICATE;
 		else
@@ -253,15 +278,15 @@ static int insert_row(PGconn *conn, const struct store_capture_row *c)
 	return r;
 }
 
+static int pg_capture_insert_many(struct store *base, const struct store_capture_row *rows,
+                                  size_t n, int *results);
+
+/* A capture and its hits: one transaction. */
 static int pg_capture_insert(struct store *base, const struct store_capture_row *c)
 {
-	struct store_pg *s = (struct store_pg *)base;
-	unsigned int slot;
-	PGconn *conn = acquire(s, &slot);
-	int r = insert_row(conn, c);
+	int result, r = pg_capture_insert_many(base, c, 1, &result);
 
-	release(s, slot);
-	return r;
+	return r < 0 ? r : result;
 }
 
 static int pg_capture_insert_many(struct store *base, const struct store_capture_row *rows,

@@ -230,6 +230,44 @@ static int64_t owner_of(struct store_sqlite *s, const char *id)
 	return school;
 }
 
+/* Inserts the hits of a capture just inserted; lock held, in its transaction. 0 or -errno. */
+static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (c->nhits == 0)
+		return 0;
+	r = prepare(s,
+	            "INSERT INTO capture_hits (capture_id, seq, category, severity, phrase, rule, "
+	            "matched, start_byte, end_byte) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	            &st);
+	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
+		const struct store_capture_hit *h = &c->hits[i];
+
+		sqlite3_reset(st);
+		bind_text(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, h->category);
+		sqlite3_bind_int(st, 4, h->severity);
+		bind_text(st, 5, h->phrase);
+		bind_text(st, 6, h->rule);
+		bind_text(st, 7, h->matched);
+		if (h->start >= 0) {
+			sqlite3_bind_int64(st, 8, h->start);
+			sqlite3_bind_int64(st, 9, h->end);
+		} else {
+			sqlite3_bind_null(st, 8);
+			sqlite3_bind_null(st, 9);
+		}
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE)
+			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* Inserts one capture row; lock held. STORE_INSERTED, STORE_DUPLICATE, -EEXIST, -errno. */
 static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 {
@@ -257,22 +295,23 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 	bind_text(st, 10, c->image_sha256);
 	bind_text(st, 11, c->record);
 	r = run(st);
-	if (r < 0 || sqlite3_changes(s->db) > 0)
+	if (r == 0 && sqlite3_changes(s->db) > 0)
+		return insert_hits(s, c);
+	if (r < 0)
 		return r;
 	owner = owner_of(s, c->id);
 	return owner == c->school_id ? STORE_DUPLICATE : owner < 0 ? (int)owner : -EEXIST;
 }
 
+static int sq_capture_insert_many(struct store *base, const struct store_capture_row *rows,
+                                  size_t n, int *results);
+
+/* A capture and its hits: one transaction. */
 static int sq_capture_insert(struct store *base, const struct store_capture_row *c)
 {
-	struct store_sqlite *s = (struct store_sqlite *)base;
-	int r;
+	int result, r = sq_capture_insert_many(base, c, 1, &result);
 
-	LOCKED(s)
-	{
-		r = insert_row(s, c);
-	}
-	return r;
+	return r < 0 ? r : result;
 }
 
 static int sq_capture_insert_many(struct store *base, const struct store_capture_row *rows,

@@ -385,6 +385,10 @@ def swap_image(image, fix_sha=True, fix_size=False):
     return f
 
 
+# A hit of record()'s context "i just want to k1ll mys3lf tonight": bytes 15-26.
+HIT = {'category': 'self-harm', 'severity': 4, 'phrase': 'kill my self', 'rule': 'self-harm.txt:14',
+       'matched': 'k1ll mys3lf', 'start': 15, 'end': 26}
+
 REQUIRED = ['schema', 'id', 'time', 'machine', 'user', 'source', 'reason', 'reason.category',
             'reason.severity', 'reason.phrase', 'reason.matched', 'reason.rule', 'context',
             'window', 'window.title', 'window.app', 'screenshot', 'screenshot.type',
@@ -430,7 +434,28 @@ INVALID = [('missing ' + f, drop(f), f) for f in REQUIRED] + [
     ('PNG height differs', swap_image(png(64, 31)), 'screenshot.height'),
     ('sha256 mismatch', swap_image(png(64, 32), fix_sha=False), 'screenshot.sha256'),
     ('agent version empty', put('agent.version', ''), 'agent.version'),
-]
+] + [('hits: ' + name, put('hits', value), field) for name, value, field in [
+    ('an object', {'category': 'x'}, 'hits'),
+    ('entry a string', [HIT, 'x'], 'hits[1]'),
+    ('category missing', [HIT, {k: v for k, v in HIT.items() if k != 'category'}],
+     'hits[1].category'),
+    ('category upper case', [dict(HIT, category='Self Harm')], 'hits[0].category'),
+    ('severity 6', [HIT, HIT, dict(HIT, severity=6)], 'hits[2].severity'),
+    ('severity a string', [dict(HIT, severity='4')], 'hits[0].severity'),
+    ('phrase empty', [dict(HIT, phrase='')], 'hits[0].phrase'),
+    ('rule with a newline', [dict(HIT, rule='a.txt:1\nx')], 'hits[0].rule'),
+    ('matched too long', [dict(HIT, matched='m' * 257)], 'hits[0].matched'),
+    ('start missing', [{k: v for k, v in HIT.items() if k != 'start'}], 'hits[0].start'),
+    ('start negative', [dict(HIT, start=-1)], 'hits[0].start'),
+    ('end past the context', [dict(HIT, end=35)], 'hits[0].end'),
+    ('end before start', [dict(HIT, start=20, end=15)], 'hits[0].end'),
+    ('start a string', [dict(HIT, start='15')], 'hits[0].start'),
+    ('one offset null', [dict(HIT, end=None)], 'hits[0].end'),
+    ('too many', [HIT] * 65, 'hits'),
+]] + [('hits: severity above the reason', lambda rec: rec.update(
+    reason=dict(rec['reason'], severity=3), hits=[dict(HIT, severity=3), HIT]), 'hits[1].severity'),
+    ('hits: offset inside a character', lambda rec: rec.update(
+    context='é' * 10, hits=[dict(HIT, start=1, end=4)]), 'hits[0].start')]
 
 
 @test
@@ -469,6 +494,57 @@ def invalid_records(c):
     row = [e for e in c.srv.export() if e['id'] == rec['id']][0]
     check(row['machine'] != 'HEAD-OFFICE-PC' and row['machine'] == record()['machine'],
           "the token's machine is stored, not the one the record names: %s" % row['machine'])
+
+
+def stored_hits(c, capture_id):
+    """The capture_hits rows of a capture, in order, from the database itself."""
+    sql = ('SELECT seq, category, severity, phrase, rule, matched, start_byte, end_byte '
+           'FROM capture_hits WHERE capture_id = \'%s\' ORDER BY seq' % capture_id)
+    if c.srv.database:
+        out = subprocess.run([shutil.which('psql'), c.srv.database, '-AtF', '\t', '-c', sql],
+                             capture_output=True, text=True, check=True).stdout
+        rows = [line.split('\t') for line in out.splitlines() if line]
+        return [(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5], int(r[6]) if r[6] else None,
+                 int(r[7]) if r[7] else None) for r in rows]
+    import sqlite3
+    db = sqlite3.connect(os.path.join(c.srv.data, 'vigil.db'))
+    try:
+        return [tuple(r) for r in db.execute(sql)]
+    finally:
+        db.close()
+
+
+@test
+def hits(c):
+    # Every hit of a moment is kept: in the record (export) and in capture_hits.
+    hits = [dict(HIT, severity=5, phrase='kill myself', rule='self-harm.txt:12'),
+            HIT,
+            {'category': 'bullying', 'severity': 3, 'phrase': 'tonight', 'rule': 'b.txt:3',
+             'matched': 'tonight', 'start': None, 'end': None, 'note': 'dropped'}]
+    rec = record(hits=hits)
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'record with hits')
+    row = [e for e in c.srv.export() if e['id'] == rec['id']][0]
+    want = [{k: v for k, v in h.items() if k != 'note'} for h in hits]
+    check(row.get('hits') == want, 'export lists every hit, unknown keys left out: %r'
+          % row.get('hits'))
+    check(stored_hits(c, rec['id']) == [
+        (i, h['category'], h['severity'], h['phrase'], h['rule'], h['matched'], h['start'],
+         h['end']) for i, h in enumerate(want)], 'capture_hits rows: %r'
+        % stored_hits(c, rec['id']))
+    # A retry of the same id stores nothing more.
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 200, 'duplicate')
+    check(len(stored_hits(c, rec['id'])) == 3, 'hits stored once')
+    # A record without hits is still accepted; it has no hit rows.
+    plain = record()
+    expect(c.srv.request('POST', '/api/v1/captures', plain, token=c.tok_a), 201, 'no hits')
+    row = [e for e in c.srv.export() if e['id'] == plain['id']][0]
+    check('hits' not in row and stored_hits(c, plain['id']) == [], 'no hits, none stored')
+    # Multi-byte context: offsets are bytes, on character boundaries.
+    rec = record(context='é k1ll mys3lf', hits=[dict(HIT, start=3, end=14)])
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'byte offsets')
+    # An empty list is fine.
+    expect(c.srv.request('POST', '/api/v1/captures', record(hits=[]), token=c.tok_a), 201,
+           'empty hits')
 
 
 @test
