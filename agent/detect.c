@@ -214,8 +214,8 @@ static size_t fwd_chars(const char *text, size_t len, size_t p, size_t *chars)
 }
 
 /* The bounds [*a, *b) of the context of [start, end) in text (see detect_context()). */
-static void context_bounds(const char *text, size_t len, size_t start, size_t end,
-                           size_t max_chars, size_t *a, size_t *b)
+static void context_bounds(const char *text, size_t len, size_t start, size_t end, size_t max_chars,
+                           size_t *a, size_t *b)
 {
 	size_t span_chars = 0, room, before, after, left;
 

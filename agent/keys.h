@@ -26,7 +26,7 @@ enum text_edit {
 	TEXT_RIGHT,
 	TEXT_HOME,
 	TEXT_END,
-	TEXT_BREAK, /* Tab, Escape, a click, a shortcut: the segment ends */
+	TEXT_BREAK,   /* Tab, Escape, a click, a shortcut: the segment ends */
 	TEXT_NEWLINE, /* Enter: a line ends; the next may continue the same message */
 };
 

@@ -139,8 +139,9 @@ size_t moment_record_hits(const struct moment *m, struct record_hit *out, size_t
 		o->rule = h->rule;
 		o->matched = h->matched;
 		o->start = o->end = -1;
-		if (h->text_id == r->text_id && r->context_exact && h->span_start >= r->context_at &&
-		    h->span_end >= h->span_start && h->span_end - r->context_at <= clen) {
+		if (h->text_id == r->text_id && r->context_exact &&
+		    h->span_start >= r->context_at && h->span_end >= h->span_start &&
+		    h->span_end - r->context_at <= clen) {
 			size_t a = (size_t)(h->span_start - r->context_at);
 			size_t b = (size_t)(h->span_end - r->context_at);
 

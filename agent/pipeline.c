@@ -192,8 +192,8 @@ static void note_spool_error(struct pipeline *pl, int r)
 enum stored { STORED, DROPPED, HELD };
 
 /* Spools one record; takes json. Says whether it was stored, dropped, or is held. */
-static enum stored store(struct pipeline *pl, const char *id, int sev, int64_t time_ms,
-                         char *json, size_t len)
+static enum stored store(struct pipeline *pl, const char *id, int sev, int64_t time_ms, char *json,
+                         size_t len)
 {
 	unsigned evicted = 0;
 	int r = pl->spool ? spool_put(pl->spool, id, sev, time_ms, json, len, &evicted) : -ENOENT;
@@ -306,8 +306,8 @@ static char *moment_record(struct pipeline *pl, struct open_moment *om, size_t *
 	size_t n = moment_record_hits(&om->m, hits, AGENT_MOMENT_MAX_HITS);
 	struct record_meta meta = {pl->machine, pl->user, VIGIL_VERSION, om->wordlists};
 	char *json;
-	int r = record_build_hits(moment_reason(&om->m), hits, n, &meta, &om->img, om->id, &json,
-	                          len);
+	int r =
+	    record_build_hits(moment_reason(&om->m), hits, n, &meta, &om->img, om->id, &json, len);
 
 	if (r < 0) {
 		log_error("capture %s: cannot build the record: %s", om->id, strerror(-r));
@@ -331,7 +331,8 @@ static void take_queued(struct pipeline *pl, struct open_moment *om)
 		if (moment_add(&om->m, &q->hit) < 0)
 			pl->dropped++;
 		job_free(q);
-		memmove(pl->queue + i, pl->queue + i + 1, (pl->nqueue - i - 1) * sizeof(pl->queue[0]));
+		memmove(pl->queue + i, pl->queue + i + 1,
+		        (pl->nqueue - i - 1) * sizeof(pl->queue[0]));
 		pl->nqueue--;
 	}
 	pthread_mutex_unlock(&pl->lock);

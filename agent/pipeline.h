@@ -14,8 +14,8 @@
  * the first go into its record, and further hits of that window within moment_ms of the
  * first amend the spooled record while it waits (spool_amend(); the uploader leaves a
  * record that young alone); once it has gone, a hit starts a capture of its own. With
- * moment_ms 0 only the hits of one piece of text share a capture. A record the spool cannot take (read-only
- * or full file system) is held in memory and retried; problems are logged once, and
+ * moment_ms 0 only the hits of one piece of text share a capture. A record the spool cannot take
+ * (read-only or full file system) is held in memory and retried; problems are logged once, and
  * again when they clear.
  */
 struct pipeline;
@@ -26,7 +26,7 @@ struct pipeline_params {
 	const char *machine;   /* the machine name in records */
 	const char *spool_dir; /* where records go */
 	uint64_t spool_max_bytes;
-	int retry_ms; /* how often held records are retried */
+	int retry_ms;  /* how often held records are retried */
 	int moment_ms; /* further hits of a window this soon after the first amend its capture */
 };
 

@@ -223,8 +223,14 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
 		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF];
-		const char *p[] = {c->id,      seq,        h->category,           sev,
-		                   h->phrase,  h->rule,    h->matched,            h->start >= 0 ? a : NULL,
+		const char *p[] = {c->id,
+		                   seq,
+		                   h->category,
+		                   sev,
+		                   h->phrase,
+		                   h->rule,
+		                   h->matched,
+		                   h->start >= 0 ? a : NULL,
 		                   h->start >= 0 ? b : NULL};
 
 		fmt_i64(seq, (int64_t)i);

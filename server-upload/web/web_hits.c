@@ -65,8 +65,21 @@ void web_context_marked(struct html *h, json_t *rec)
 	if (!context)
 		return;
 	for (size_t i = 0; i < nh; i++) {
+		json_t *a = json_object_get(hits[i], "start"), *b = json_object_get(hits[i], "end");
 		const char *m = json_string_value(json_object_get(hits[i], "matched"));
-		const char *p = m ? find(context, m) : NULL;
+		const char *p;
+
+		/* The hit's own offsets (validated at upload) when it has them. */
+		if (json_is_integer(a) && json_is_integer(b) && json_integer_value(a) >= 0 &&
+		    json_integer_value(a) < json_integer_value(b) &&
+		    (size_t)json_integer_value(b) <= strlen(context)) {
+			s[ns++] = (struct span){(size_t)json_integer_value(a),
+			                        (size_t)json_integer_value(b)};
+			continue;
+		}
+		if (json_is_null(a))
+			continue; /* outside the context */
+		p = m ? find(context, m) : NULL;
 		if (p)
 			s[ns++] =
 			    (struct span){(size_t)(p - context), (size_t)(p - context) + strlen(m)};

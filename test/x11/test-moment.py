@@ -4,6 +4,7 @@
 # capture listing them (nested hits dropped); a further hit in the window a moment later
 # amends the spooled capture; a message typed in pieces over lines is matched as one and
 # its context shows the line before. TAP output.
+import datetime
 import json
 import os
 import shutil
@@ -67,6 +68,33 @@ def new_records(srv, seen, want, timeout):
     return srv.export()[seen:]
 
 
+def one_message(x, srv, sentence, lists):
+    """Types one message; checks it makes one capture listing all of its hits."""
+    want = expected_moment(scan(sentence, lists))
+    seen = len(srv.export())
+    x.type(sentence)
+    x.key("Return")
+    recs = new_records(srv, seen, 1, 30)
+    check("'%s' typed: exactly one capture (%d; %d hits in the lists, %d not nested)"
+          % (sentence, len(recs), len(scan(sentence, lists)), len(want)),
+          len(recs) == 1, [r.get("reason") for r in recs])
+    if not recs:
+        return
+    rec = recs[0]
+    got = [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
+           for h in rec.get("hits", [])]
+    check("'%s': its hits are every hit of the message, nested ones dropped" % sentence,
+          got == [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
+                  for h in want], (got, want))
+    top = max(want, key=lambda h: h["severity"]) if want else {}
+    check("'%s': reason is the most severe hit" % sentence,
+          rec["reason"]["severity"] == top.get("severity")
+          and rec["reason"]["phrase"] == top.get("phrase"), rec["reason"])
+    check("'%s': hits' offsets point at their text in the context" % sentence,
+          rec.get("hits") and offsets_ok(rec)
+          and all(h["start"] is not None for h in rec["hits"]), rec)
+
+
 def run(root):
     srv = capenv.Server(root)
     srv.start()
@@ -83,41 +111,29 @@ def run(root):
         agent.start()
         try:
             # 1. One typed message with several hits (default lists) -> one capture.
-            sentence = "send me nudes tonight"
-            want = expected_moment(scan(sentence, default_lists))
-            x.type(sentence)
-            x.key("Return")
-            recs = new_records(srv, 0, 1, 30)
-            check("'%s' typed: exactly one capture (%d)" % (sentence, len(recs)),
-                  len(recs) == 1, [r.get("reason") for r in recs])
-            if recs:
-                rec = recs[0]
-                got = [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
-                       for h in rec.get("hits", [])]
-                check("its hits are every hit of the message, nested ones dropped",
-                      got == [(h["category"], h["severity"], h["phrase"], h["rule"], h["matched"])
-                              for h in want], (got, want))
-                top = max(want, key=lambda h: h["severity"]) if want else {}
-                check("reason is the most severe hit",
-                      rec["reason"]["severity"] == top.get("severity")
-                      and rec["reason"]["phrase"] == top.get("phrase"), rec["reason"])
-                check("hits' offsets point at their text in the context",
-                      rec.get("hits") and offsets_ok(rec)
-                      and all(h["start"] is not None for h in rec["hits"]), rec)
+            for sentence in ("send me nudes tonight", "how to make a pipe bomb"):
+                one_message(x, srv, sentence, default_lists)
+                time.sleep(MOMENT_S + 0.5)
             agent.stop()
-            time.sleep(MOMENT_S + 0.5)
+            time.sleep(0.5)
 
             # 2. A further hit in the window a moment later amends the spooled capture.
             agent.lists = test_lists
             agent.start()
             seen = len(srv.export())
-            t0 = time.monotonic()
             x.type("i hate everyone")
             x.key("Tab")
-            spooled = wait_for(lambda: agent.spool_files(), 5, 0.05)
-            dt = time.monotonic() - t0
-            check("the capture is in the spool within 1 s of its hit (%.2f s after typing "
-                  "began)" % dt, spooled and dt < 1.0 + 15 * 0.025 + 0.5, agent.log()[-1500:])
+            spooled = wait_for(lambda: agent.spool_files(), 5, 0.02)
+            lag = None
+            if spooled:
+                path = os.path.join(agent.spool, spooled[0])
+                with open(path) as f:
+                    hit_time = json.load(f)["time"]
+                when = datetime.datetime.fromisoformat(hit_time.replace("Z", "+00:00"))
+                lag = os.stat(path).st_mtime - when.timestamp()
+            check("the capture is durable in the spool within 1 s of its hit (%s s)"
+                  % ("%.2f" % lag if lag is not None else "-"),
+                  lag is not None and lag < 1.0, agent.log()[-1500:])
             time.sleep(0.5)
             x.type("i want to kill myself")
             x.key("Tab")
