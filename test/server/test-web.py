@@ -194,28 +194,6 @@ def xss_escaped(c):
 
 
 @st.test
-def every_hit_shown(c):
-    # A capture of one moment: each hit listed, each marked where its offsets say (the
-    # second "kill myself", not the first), a hit outside the context listed only.
-    ctx = 'kill myself they said; i will kill myself tonight'
-    at = ctx.rindex('kill myself')
-    rec = post_capture(c, c.tok_a, context=ctx, hits=[
-        {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself', 'rule': 's.txt:1',
-         'matched': 'kill myself', 'start': at, 'end': at + 11},
-        {'category': 'self-harm', 'severity': 3, 'phrase': 'tonight', 'rule': 's.txt:9',
-         'matched': 'tonight', 'start': len(ctx) - 7, 'end': len(ctx)},
-        {'category': 'bullying', 'severity': 2, 'phrase': 'ur a loser', 'rule': 'b.txt:4',
-         'matched': 'ur a loser', 'start': None, 'end': None}])
-    r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page')
-    check('kill myself they said; i will <mark>kill myself</mark> <mark>tonight</mark>' in r.text,
-          'hits marked at their offsets: ' + r.text[r.text.find('they said') - 200:][:400])
-    for text in ('self-harm 5: kill myself', 'self-harm 3: tonight', 'bullying 2: ur a loser'):
-        check(text in r.text, 'capture page lists %r' % text)
-    r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
-    check('bullying 2: ur a loser' in r.text, 'the queue lists every hit')
-
-
-@st.test
 def actions_and_audit(c):
     cid = c.a1['id']
     csrf = c.head.csrf('/captures/' + cid)
@@ -526,6 +504,28 @@ def retention(c):
           'other images kept')
     r = expect(c.mod.req('GET', '/audit'), 200, 'audit')
     check('deleted 1 captures older than 365 days' in r.text, 'retention in the audit log')
+
+
+@st.test
+def every_hit_shown(c):
+    # A capture of one moment: each hit listed, each marked where its offsets say (the
+    # second "kill myself", not the first), a hit outside the context listed only.
+    ctx = 'kill myself they said; i will kill myself tonight'
+    at = ctx.rindex('kill myself')
+    rec = post_capture(c, c.tok_a, context=ctx, hits=[
+        {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself', 'rule': 's.txt:1',
+         'matched': 'kill myself', 'start': at, 'end': at + 11},
+        {'category': 'self-harm', 'severity': 3, 'phrase': 'tonight', 'rule': 's.txt:9',
+         'matched': 'tonight', 'start': len(ctx) - 7, 'end': len(ctx)},
+        {'category': 'bullying', 'severity': 2, 'phrase': 'ur a loser', 'rule': 'b.txt:4',
+         'matched': 'ur a loser', 'start': None, 'end': None}])
+    r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page')
+    check('kill myself they said; i will <mark>kill myself</mark> <mark>tonight</mark>' in r.text,
+          'hits marked at their offsets: ' + r.text[r.text.find('they said') - 200:][:400])
+    for text in ('self-harm 5: kill myself', 'self-harm 3: tonight', 'bullying 2: ur a loser'):
+        check(text in r.text, 'capture page lists %r' % text)
+    r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
+    check('bullying 2: ur a loser' in r.text, 'the queue lists every hit')
 
 
 def main():
