@@ -218,10 +218,14 @@ def main():
         token = srv.enrol(key, 'LAB1-PC07')
 
         # Severity 5: one e-mail per contact and one signed webhook, within 60 s; the
-        # webhook receiver fails the first try (HTTP 500): retried.
+        # webhook receiver fails the first try (HTTP 500): retried. The capture stands
+        # for a moment of three hits, two of them urgent: still one alert.
         hooks.fail_next = 1
         t0 = time.time()
-        rec = upload(srv, token)
+        hit = {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself',
+               'rule': 'self-harm.txt:12', 'matched': 'k1ll mys3lf', 'start': None, 'end': None}
+        rec = upload(srv, token, hits=[hit, dict(hit, phrase='kill my self'),
+                                       dict(hit, severity=4, phrase='mys3lf')])
         msgs = wait_for(lambda: len(for_capture(smtp.messages(), rec['id'])) >= 2 and
                         smtp.messages(), 60, 'two e-mails')
         latency = time.time() - t0
