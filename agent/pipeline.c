@@ -44,6 +44,7 @@ struct open_moment {
 	char id[RECORD_ID_LEN + 1];
 	struct timespec time; /* the first hit's: the capture's time */
 	uint64_t text_id;     /* the first hit's piece of text */
+	bool tamper;          /* a tamper capture: a moment of its own */
 	uint64_t close_ns;    /* CLOCK_MONOTONIC */
 	unsigned char *png;
 	struct record_image img;
@@ -324,6 +325,7 @@ static void take_queued(struct pipeline *pl, struct open_moment *om)
 		struct job *q = pl->queue[i];
 
 		if (q->hit.window_id != om->m.window ||
+		    (q->hit.source == HIT_SOURCE_TAMPER) != om->tamper ||
 		    (pl->moment_ms == 0 && q->hit.text_id != om->text_id)) {
 			i++;
 			continue;
@@ -413,6 +415,7 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	om->used = true;
 	om->time = j->hit.time;
 	om->text_id = j->hit.text_id;
+	om->tamper = j->hit.source == HIT_SOURCE_TAMPER;
 	om->close_ns = mono_now() + (uint64_t)pl->moment_ms * 1000000u;
 	take_queued(pl, om);
 	reason = moment_reason(&om->m);
@@ -449,7 +452,8 @@ static void process(struct pipeline *pl, struct job *j)
 	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++) {
 		struct open_moment *m = &pl->moments[i];
 
-		if (m->used && m->m.window == j->hit.window_id)
+		if (m->used && m->m.window == j->hit.window_id && !m->tamper &&
+		    j->hit.source != HIT_SOURCE_TAMPER)
 			om = m;
 		else if (!m->used && !slot)
 			slot = m;
