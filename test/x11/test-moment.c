@@ -1,4 +1,5 @@
-/* test-moment.c: one flagged moment's hits: nested hits dropped, the reason, offsets, the record. */
+/* test-moment.c: one flagged moment's hits: nested hits dropped, the reason, offsets, the record.
+ */
 #include <jansson.h>
 #include <string.h>
 
@@ -9,8 +10,7 @@
 static const char *const text = "please send me nudes tonight";
 
 /* A hit of text (piece 1 unless id says otherwise) at [a, b), with the whole text as context. */
-static struct hit mk(const char *cat, int sev, const char *phrase, size_t a, size_t b,
-                     uint64_t id)
+static struct hit mk(const char *cat, int sev, const char *phrase, size_t a, size_t b, uint64_t id)
 {
 	static char matched[8][64];
 	static int k;
@@ -97,8 +97,7 @@ static void test_reason_and_offsets(void)
 	moment_add(&m, &b);
 	moment_add(&m, &c);
 	CHECK(moment_reason(&m)->span_start == 15, "the first of the most severe");
-	CHECK(strcmp(phrases(&m), "please@0-6;nudes@15-20;tonight@21-28") == 0, "%s",
-	      phrases(&m));
+	CHECK(strcmp(phrases(&m), "please@0-6;nudes@15-20;tonight@21-28") == 0, "%s", phrases(&m));
 	moment_clear(&m);
 
 	/* A context that is not the text byte for byte: no offsets. */
@@ -125,7 +124,8 @@ static void test_bound(void)
 
 	moment_start(&m, &h);
 	for (int i = 1; i < 40; i++) {
-		h = mk("x", i == 39 ? 5 : 1, "p", (size_t)i % 28, (size_t)i % 28 + 1, (uint64_t)i + 1);
+		h = mk("x", i == 39 ? 5 : 1, "p", (size_t)i % 28, (size_t)i % 28 + 1,
+		       (uint64_t)i + 1);
 		moment_add(&m, &h);
 	}
 	CHECK(m.n == AGENT_MOMENT_MAX_HITS, "at most %u hits (%zu)", AGENT_MOMENT_MAX_HITS, m.n);

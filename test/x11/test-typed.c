@@ -283,12 +283,11 @@ static void check_sink(const struct hit *hit, void *userdata)
 	    !valid_utf8(hit->matched) || !strstr(hit->context, hit->matched))
 		random_bad++;
 	/* An exact context holds the match at the hit's offsets. */
-	if (hit->context_exact &&
-	    (hit->span_start < hit->context_at ||
-	     hit->span_end - hit->context_at > strlen(hit->context) ||
-	     (strlen(hit->matched) == hit->span_end - hit->span_start &&
-	      memcmp(hit->context + (hit->span_start - hit->context_at), hit->matched,
-	             strlen(hit->matched)) != 0)))
+	if (hit->context_exact && (hit->span_start < hit->context_at ||
+	                           hit->span_end - hit->context_at > strlen(hit->context) ||
+	                           (strlen(hit->matched) == hit->span_end - hit->span_start &&
+	                            memcmp(hit->context + (hit->span_start - hit->context_at),
+	                                   hit->matched, strlen(hit->matched)) != 0)))
 		random_bad++;
 }
 
@@ -399,8 +398,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	match_errors_free(errs);
-	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists) + test_lines(lists) +
-	         test_random(lists);
+	failed = test_rows(lists) + test_bounds(lists) + test_context() + test_debounce(lists) +
+	         test_lines(lists) + test_random(lists);
 	match_lists_unref(lists);
 	printf("%s\n", failed ? "FAIL" : "ok");
 	return failed ? 1 : 0;
