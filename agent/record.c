@@ -157,8 +157,8 @@ static json_t *hits_array(const struct record_hit *hits, size_t n)
 		const struct record_hit *h = &hits[i];
 		json_t *o = json_pack(
 		    "{s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "category",
-		    clean_string(h->category, 64, true, "unknown"), "severity", h->severity, "phrase",
-		    clean_string(h->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
+		    clean_string(h->category, 64, true, "unknown"), "severity", h->severity,
+		    "phrase", clean_string(h->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
 		    clean_string(h->rule, RECORD_RULE_MAX_CHARS, true, "?"), "matched",
 		    clean_string(h->matched, RECORD_PHRASE_MAX_CHARS, false, "?"), "start",
 		    h->start >= 0 ? json_integer(h->start) : json_null(), "end",

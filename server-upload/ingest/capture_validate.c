@@ -323,21 +323,24 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 		snprintf(p[3], sizeof(p[3]), "hits[%zu].phrase", i);
 		snprintf(p[4], sizeof(p[4]), "hits[%zu].rule", i);
 		snprintf(p[5], sizeof(p[5]), "hits[%zu].matched", i);
-		if ((r = get_string(h, "category", p[1], 1, CAPTURE_MAX_NAME, TEXT_NAME, &o->category,
-		                    err)))
+		if ((r = get_string(h, "category", p[1], 1, CAPTURE_MAX_NAME, TEXT_NAME,
+		                    &o->category, err)))
 			return r;
 		if (!valid_category(o->category))
-			return fail(err, p[1], "%s must be lower-case letters, digits and '-'", p[1]);
+			return fail(err, p[1], "%s must be lower-case letters, digits and '-'",
+			            p[1]);
 		if ((r = get_int(h, "severity", p[2], 1, 5, &o->severity, err)) ||
 		    (r = get_string(h, "phrase", p[3], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->phrase,
 		                    err)) ||
-		    (r = get_string(h, "rule", p[4], 1, CAPTURE_MAX_TEXT, TEXT_NAME, &o->rule, err)) ||
+		    (r = get_string(h, "rule", p[4], 1, CAPTURE_MAX_TEXT, TEXT_NAME, &o->rule,
+		                    err)) ||
 		    (r = get_string(h, "matched", p[5], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->matched,
 		                    err)))
 			return r;
 		if (o->severity > c->severity)
-			return fail(err, p[2], "%s is above reason.severity (%d): the reason is the "
-			                       "most severe hit",
+			return fail(err, p[2],
+			            "%s is above reason.severity (%d): the reason is the "
+			            "most severe hit",
 			            p[2], c->severity);
 		snprintf(p[5], sizeof(p[5]), "hits[%zu].start", i);
 		snprintf(p[6], sizeof(p[6]), "hits[%zu].end", i);
@@ -624,8 +627,7 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
 	    (r = check_hits(root, c, err)) || (r = check_window_agent(root, err)) ||
-	    (r = check_screenshot(root, raw, c, err)) ||
-	    (r = make_record(root, c))) {
+	    (r = check_screenshot(root, raw, c, err)) || (r = make_record(root, c))) {
 		capture_free(c);
 		return r;
 	}

@@ -22,7 +22,7 @@ struct capture {
 	char *record; /* compact JSON of the known fields, without screenshot.data */
 	struct store_capture_hit *hits; /* "hits" (none for a record without) */
 	size_t nhits;
-	void *json;   /* internal: keeps the strings above alive */
+	void *json; /* internal: keeps the strings above alive */
 };
 
 /* Why a record was refused: the field ("reason.severity", "" for the whole body) and a

@@ -36,7 +36,7 @@ struct store_capture_row {
 	const char *category;
 	int severity;
 	const char *source, *user, *image_sha256;
-	const char *record; /* JSON of the record without screenshot.data */
+	const char *record;                   /* JSON of the record without screenshot.data */
 	const struct store_capture_hit *hits; /* stored with the row, in order */
 	size_t nhits;
 };
