@@ -50,6 +50,9 @@ def tap(ok, name, detail=""):
     if detail:
         for line in str(detail).rstrip().splitlines():
             print(f"# {line}", flush=True)
+    if not ok:
+        # meson shows a failing TAP test's stderr, not its stdout: the output goes there too
+        print(f"not ok {n} - {name}\n{str(detail).rstrip()}", file=sys.stderr, flush=True)
     return ok
 
 
