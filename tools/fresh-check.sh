@@ -9,7 +9,7 @@
 # exits 0 only when nothing failed. Unmounts everything it mounted (lazily) and removes
 # the root (rm --one-file-system) unless --keep.
 #
-# Needs root, debootstrap and about 30 minutes on 2 cores. Not part of .ci/run.
+# Needs root, debootstrap and about an hour on 2 busy cores. Not part of .ci/run.
 #
 #   tools/fresh-check.sh [--repo PATH] [--commit REV] [--keep] [--no-cache] [--no-demo]
 #                        [--run COMMAND]
