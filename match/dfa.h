@@ -64,7 +64,7 @@ static inline uint32_t dfa_target(uint32_t t)
 static inline const uint32_t *dfa_ready(const struct dfa *d, uint32_t s, size_t *n)
 {
 	*n = d->ready_off[s + 1] - d->ready_off[s];
-	return d->ready + d->ready_off[s];
+	return *n ? d->ready + d->ready_off[s] : NULL; /* d->ready is NULL while none are */
 }
 
 /* Non-zero when an exclusion is partly matched in state s. */

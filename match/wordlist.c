@@ -847,13 +847,17 @@ out:
 
 static void directive_line(struct parse_ctx *pc, unsigned line, const char *s, size_t len)
 {
-	size_t klen = strcspn(s, " \t");
-	const char *arg = s + klen;
-	size_t alen = len - klen;
+	size_t klen = 0;
+	const char *arg;
+	size_t alen;
 	char *a;
 
-	if (klen > len)
-		klen = len;
+	/* The keyword ends at a blank or at the end of the line (s is not NUL-terminated
+	 * there: the next line follows). */
+	while (klen < len && s[klen] != ' ' && s[klen] != '\t')
+		klen++;
+	arg = s + klen;
+	alen = len - klen;
 	trim(&arg, &alen);
 	a = strndupa(arg, alen < 256 ? alen : 256);
 	if (klen == 9 && memcmp(s, "@category", 9) == 0) {
