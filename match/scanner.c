@@ -30,8 +30,13 @@ struct span {
 	uint64_t sstart, send; /* symbol indices */
 };
 
+/*
+ * A term counts only while gen equals the scanner's gen: reset then forgets every term
+ * by bumping one counter instead of clearing ncombos * VIGIL_LIST_MAX_COMBO_TERMS
+ * entries per line (that memset was most of a line-by-line scan's instructions).
+ */
 struct term_seen {
-	bool valid;
+	uint64_t gen; /* 0: never valid */
 	struct span span;
 };
 
@@ -72,6 +77,7 @@ struct match_scanner {
 	struct span pend[VIGIL_SCAN_MAX_PENDING];
 	size_t npend;
 	struct term_seen *terms; /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS */
+	uint64_t gen;            /* of the terms that count now; from 1 */
 	struct cue cues[CUES];   /* ring of the latest context cues */
 	uint64_t ncues;
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
@@ -98,6 +104,7 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 		return NULL;
 	}
 	sc->am = lists->am;
+	sc->gen = 1;
 	sc->state = dfa_start(sc->dfa);
 	return sc;
 }
@@ -125,7 +132,7 @@ void match_scanner_reset(struct match_scanner *sc)
 	sc->npend = 0;
 	sc->nwait = 0;
 	sc->ncues = 0;
-	memset(sc->terms, 0, sc->lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS * sizeof(*sc->terms));
+	sc->gen++; /* forgets every term seen (struct term_seen) */
 }
 
 uint64_t match_scanner_offset(const struct match_scanner *sc)
@@ -318,13 +325,13 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
 	uint64_t lo, hi = s->send, start, end = s->end;
 
-	t[p->term] = (struct term_seen){true, *s};
+	t[p->term] = (struct term_seen){sc->gen, *s};
 	for (uint8_t i = 0; i < rule->nterms; i++)
-		if (!t[i].valid)
+		if (t[i].gen != sc->gen)
 			return;
 	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (!resolve_start(sc, &t[i].span)) {
-			t[i].valid = false;
+			t[i].gen = 0;
 			return;
 		}
 	}
@@ -332,7 +339,7 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 	start = t[p->term].span.start;
 	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (sc->nsym - t[i].span.sstart >= HIST) {
-			t[i].valid = false; /* too long ago to count the words between */
+			t[i].gen = 0; /* too long ago to count the words between */
 			return;
 		}
 		if (t[i].span.sstart < lo) {
@@ -347,7 +354,7 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 	if (words_between(sc, lo, hi) > rule->window)
 		return;
 	for (uint8_t i = 0; i < rule->nterms; i++)
-		t[i].valid = false;
+		t[i].gen = 0;
 	report(sc, p->rule, NULL, start, end, lo, hi);
 }
 
