@@ -40,7 +40,8 @@ struct term_seen {
 	struct span span;
 };
 
-#define CUES 32 /* context cues remembered per stream */
+#define CUES   32 /* context cues remembered per stream */
+#define BREAKS 16 /* line breaks remembered per stream */
 
 struct cue {
 	uint32_t rule;
@@ -80,6 +81,8 @@ struct match_scanner {
 	uint64_t gen;            /* of the terms that count now; from 1 */
 	struct cue cues[CUES];   /* ring of the latest context cues */
 	uint64_t ncues;
+	uint64_t breaks[BREAKS]; /* ring of the symbols of the latest line breaks */
+	uint64_t nbreaks;
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
 	char why[256]; /* the context explanation of the hit being reported */
@@ -132,6 +135,7 @@ void match_scanner_reset(struct match_scanner *sc)
 	sc->npend = 0;
 	sc->nwait = 0;
 	sc->ncues = 0;
+	sc->nbreaks = 0;
 	sc->gen++; /* forgets every term seen (struct term_seen) */
 }
 
@@ -170,6 +174,24 @@ static bool in_history(const struct match_scanner *sc, uint64_t sym)
 	return sc->nsym - sym < HIST - 1;
 }
 
+/*
+ * True when a line break lies strictly between symbols lo and hi. Lines typed one after
+ * the other are scanned as one text (a message sent in pieces), but a cue in one line
+ * says nothing of a hit in another: "in science today" does not make the next line's
+ * "i want to kill myself" a lesson.
+ */
+static bool break_between(const struct match_scanner *sc, uint64_t lo, uint64_t hi)
+{
+	uint64_t first = sc->nbreaks > BREAKS ? sc->nbreaks - BREAKS : 0;
+
+	for (uint64_t i = first; i < sc->nbreaks; i++)
+		if (sc->breaks[i % BREAKS] > lo && sc->breaks[i % BREAKS] < hi)
+			return true;
+	/* An older break may have left the ring: then the cue is too far back anyway
+	 * unless it is newer than the oldest break remembered. */
+	return first > 0 && lo < sc->breaks[first % BREAKS];
+}
+
 /* Lowers w by cue c when one of its rule's clauses says so. */
 static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct cue *c)
 {
@@ -182,9 +204,13 @@ static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct 
 	if (!in_history(sc, c->send) || !in_history(sc, w->sstart))
 		return;
 	if (c->send < w->sstart) {
+		if (break_between(sc, c->send, w->sstart))
+			return;
 		dir = WL_BEFORE;
 		d = words_between(sc, c->send, w->sstart) - 1;
 	} else if (c->send > w->send) {
+		if (break_between(sc, w->send, c->send))
+			return;
 		dir = WL_AFTER;
 		d = words_between(sc, w->send, c->send);
 		d = d > c->words ? d - c->words : 1;
@@ -613,6 +639,8 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 		utf8_abandon(sc);
 	if (!sc->u8need) {
 		if (b < 0x80) {
+			if (b == '\n')
+				sc->breaks[sc->nbreaks++ % BREAKS] = sc->nsym;
 			if (norm_ascii[b] != SYM_COUNT)
 				push(sc, norm_ascii[b], off, off + 1);
 			return;
@@ -661,7 +689,7 @@ static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 		uint32_t t;
 		size_t h;
 
-		if (b >= 0x80)
+		if (b >= 0x80 || b == '\n') /* a line break is remembered on the slow path */
 			break;
 		sym = norm_ascii[b];
 		if (sym == SYM_COUNT)

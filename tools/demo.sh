@@ -141,8 +141,11 @@ done
 # --- the captures reach the server --------------------------------------------
 say "Waiting for the captures to reach the server"
 export_json() { "${server[@]}" export 2>/dev/null; }
-have_all() { [ "$(export_json | grep -c '"schema"')" -ge ${#flagged[@]} ]; }
-wait_for 90 have_all || die "only $(export_json | grep -c '"schema"') of ${#flagged[@]} captures arrived"
+have_all() {
+	export_json | python3 tools/demo-captures.py --ready \
+		"$(IFS='|'; echo "${flagged[*]}")" "$(IFS='|'; echo "${innocent[*]}")"
+}
+wait_for 90 have_all || die "not every flagged sentence reached the server: $(export_json | python3 tools/demo-captures.py)"
 sleep 2
 if [ $check -eq 1 ]; then
 	export_json | python3 tools/demo-captures.py --check \

@@ -58,6 +58,10 @@ static const struct {
 } cases[] = {
     /* jokes and hyperbole lower self-harm to 2, never drop it */
     {"i want to die", "want to die/5"},
+    /* a cue in one line says nothing of a hit in the next (lines typed one after another
+     * are scanned as one text) */
+    {"i want to die\nlol", "want to die/5"},
+    {"in re we did the rivers\ni want to kill myself", "kill my self/5"},
     {"i want to die lol",
      "want to die/2/5: severity 5 \xe2\x86\x92 2: 'lol' 1 word after (t.txt:9)"},
     {"lol i want to die",
