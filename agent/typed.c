@@ -27,6 +27,7 @@ struct segment {
 	uint64_t text_id;    /* the piece of text hits are reported in */
 	size_t floor;        /* where the current line starts in buf: edits stay after it */
 	bool between_lines;  /* Enter was the last key: nothing typed on the new line yet */
+	uint64_t judged;     /* a rescan reports no hit ending at or before this offset */
 	uint64_t held_until; /* when the earlier lines (buf[0..floor)) go; 0: none held */
 };
 
@@ -74,6 +75,7 @@ struct report_ctx {
 	struct typed *t;
 	struct segment *s;
 	uint64_t origin; /* segment offset of the hit offsets' 0 */
+	uint64_t judged; /* as segment.judged, for a probe's own scanner */
 };
 
 static void on_hit(const struct match_hit *mh, void *userdata)
@@ -85,8 +87,10 @@ static void on_hit(const struct match_hit *mh, void *userdata)
 	struct detect_window win = {s->window, NULL, NULL};
 	uint64_t key;
 
-	/* The span in the held text; a hit reaching into dropped text is cut there. */
-	if (b <= s->base)
+	/* The span in the held text; a hit reaching into dropped text is cut there. A
+	 * rescan of the held text (new lists) does not judge earlier lines again: they were
+	 * judged when typed, and are held only so a message sent in pieces is read whole. */
+	if (b <= s->base || b <= s->judged || b <= c->judged)
 		return;
 	start = a > s->base ? (size_t)(a - s->base) : 0;
 	end = (size_t)(b - s->base);
@@ -115,7 +119,7 @@ static void on_hit(const struct match_hit *mh, void *userdata)
 static void rebuild_scanner(struct typed *t, struct segment *s)
 {
 	struct match_lists *lists;
-	struct report_ctx c = {t, s, s->base};
+	struct report_ctx c = {t, s, s->base, 0};
 
 	match_scanner_free(s->sc);
 	s->sc = NULL;
@@ -128,6 +132,7 @@ static void rebuild_scanner(struct typed *t, struct segment *s)
 	if (!s->sc)
 		return;
 	s->sc_base = s->base;
+	s->judged = s->base + s->floor; /* earlier lines: judged already */
 	match_scanner_feed(s->sc, s->buf, s->len, on_hit, &c);
 }
 
@@ -139,7 +144,7 @@ static void segment_wipe(struct segment *s)
 
 static void segment_end(struct typed *t, struct segment *s)
 {
-	struct report_ctx c = {t, s, 0};
+	struct report_ctx c = {t, s, 0, 0};
 
 	if (s->stale || (!s->sc && s->len > 0))
 		rebuild_scanner(t, s);
@@ -254,7 +259,7 @@ static void insert(struct typed *t, struct segment *s, const char *text, size_t 
 	if (!at_end || s->stale || !s->sc) {
 		rebuild_scanner(t, s);
 	} else {
-		struct report_ctx c = {t, s, s->sc_base};
+		struct report_ctx c = {t, s, s->sc_base, 0};
 
 		match_scanner_feed(s->sc, text, n, on_hit, &c);
 	}
@@ -407,7 +412,7 @@ int typed_timeout_ms(const struct typed *t, uint64_t now_ns)
 static void probe(struct typed *t, struct segment *s)
 {
 	struct match_lists *lists = detect_get_lists(t->detect);
-	struct report_ctx c = {t, s, s->base};
+	struct report_ctx c = {t, s, s->base, s->base + s->floor};
 	struct match_scanner *sc;
 
 	s->probe_due = false;
