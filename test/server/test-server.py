@@ -622,7 +622,11 @@ def body_budget(c):
         for s in held:
             s.close()
     print('  5 uploads of 1 MiB at once from one machine capped at 3 MiB: %r' % statuses)
-    check(statuses.count(503) == 2 and statuses.count(400) == 3, 'answers %r' % statuses)
+    # Without the cap all five would be read whole (400: padding is not a record). Which
+    # of them cross it depends on when the server frees a finished body (slower under a
+    # sanitizer): at least two are refused, at most three read whole.
+    check(statuses.count(503) >= 2 and 1 <= statuses.count(400) <= 3 and
+          statuses.count(400) + statuses.count(503) == 5, 'answers %r' % statuses)
     # One address cannot hold every connection: past max-connections-per-address (64)
     # its connections are closed at once, and /healthz still answers.
     held, closed = [], 0
