@@ -246,3 +246,17 @@ def make_root(prefix):
     root = tempfile.mkdtemp(prefix=prefix)
     os.chmod(root, 0o755)  # the upload user must reach the spool inside
     return root
+
+
+def tap_report(results):
+    """Prints results [(name, ok, detail)] as TAP (the last 30 lines of each failure's
+    detail as comments); returns the exit status: 1 when any failed."""
+    print("1..%d" % len(results))
+    bad = 0
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+        if not ok:
+            bad += 1
+            for line in str(detail).splitlines()[-30:]:
+                print("# " + line)
+    return 1 if bad else 0

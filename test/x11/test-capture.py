@@ -149,15 +149,7 @@ def main():
     finally:
         if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
             shutil.rmtree(root, ignore_errors=True)
-    print("1..%d" % len(results))
-    bad = 0
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            bad += 1
-            for line in str(detail).splitlines()[-30:]:
-                print("# " + line)
-    return 1 if bad else 0
+    return capenv.tap_report(results)
 
 
 if __name__ == "__main__":
