@@ -1,9 +1,9 @@
 /* record.c: the vigil.capture/1 JSON record of one hit with its screenshot. */
 #include "record.h"
+#include "digest.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,19 +131,18 @@ static json_t *clean_string(const char *s, size_t max_chars, bool no_controls, c
 
 static json_t *screenshot_object(const struct record_image *image)
 {
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-	size_t b64len = sodium_base64_encoded_len(image->len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = malloc(b64len);
+	char hex[DIGEST_SHA256_HEX_SIZE];
+	char *b64 = malloc(digest_base64_size(image->len));
+	size_t b64len;
 	json_t *o;
 
-	if (!b64)
+	if (!b64 || digest_sha256_hex(image->png, image->len, hex) < 0) {
+		free(b64);
 		return NULL;
-	crypto_hash_sha256(digest, image->png, image->len);
-	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	sodium_bin2base64(b64, b64len, image->png, image->len, sodium_base64_VARIANT_ORIGINAL);
+	}
+	b64len = digest_base64(image->png, image->len, b64);
 	o = json_pack("{s:s, s:i, s:i, s:s, s:s%}", "type", "image/png", "width", (int)image->width,
-	              "height", (int)image->height, "sha256", hex, "data", b64, b64len - 1);
+	              "height", (int)image->height, "sha256", hex, "data", b64, b64len);
 	free(b64);
 	return o;
 }
@@ -186,8 +185,6 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	json_t *o, *shot;
 	char *text;
 
-	if (sodium_init() < 0)
-		return -ENOMEM;
 	record_format_time(&hit->time, when);
 	shot = screenshot_object(image);
 	if (!shot)

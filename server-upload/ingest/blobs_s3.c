@@ -1,5 +1,6 @@
 /* blobs_s3.c: the image store in an S3-compatible object store, requests signed with SigV4. */
 #include "blobs.h"
+#include "digest.h"
 #include "secretfile.h"
 #include "urlhost.h"
 
@@ -19,7 +20,7 @@
 #define S3_MAX_URL      1024u
 #define S3_MAX_REGION   64u
 #define S3_MAX_USERPWD  512u
-#define S3_SHA256_HEX   (2 * crypto_hash_sha256_BYTES + 1)
+#define S3_SHA256_HEX   DIGEST_SHA256_HEX_SIZE
 
 struct blobs_s3 {
 	struct blobs base;
@@ -77,14 +78,6 @@ static size_t sink_write(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[S3_SHA256_HEX])
-{
-	unsigned char md[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(md, data, len);
-	sodium_bin2hex(out, S3_SHA256_HEX, md, sizeof(md));
-}
-
 static bool key_ok(const char *hex)
 {
 	return strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64;
@@ -109,10 +102,11 @@ static long request(struct blobs_s3 *s3, const char *method, const char *hex, co
 	if (snprintf(url, sizeof(url), "%s%s%s%s", s3->url, hex ? "/" : "", hex ? hex : "",
 	             hex ? ".png" : "") >= (int)sizeof(url))
 		return -ENAMETOOLONG;
+	/* Debian's libcurl does not send the payload hash itself; S3 requires it, signed. */
+	if (digest_sha256_hex(body ? body : "", body ? len : 0, hash) < 0)
+		return -ENOMEM;
 	if (!(c = curl_easy_init()))
 		return -ENOMEM;
-	/* Debian's libcurl does not send the payload hash itself; S3 requires it, signed. */
-	sha256_hex(body ? body : "", body ? len : 0, hash);
 	snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", hash);
 	if (!(h = curl_slist_append(headers, hdr)))
 		goto out;

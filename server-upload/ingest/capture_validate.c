@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "rfc3339.h"
 #include "server-limits.h"
 #include "token.h"
@@ -385,8 +386,7 @@ static int check_png(json_t *shot, const char *sha, const struct span *raw, stru
                      struct capture_error *err)
 {
 	json_t *data = json_object_get(shot, "data");
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char hex[65];
+	char hex[DIGEST_SHA256_HEX_SIZE];
 	const char *b64;
 	size_t b64_len, max;
 
@@ -420,8 +420,8 @@ static int check_png(json_t *shot, const char *sha, const struct span *raw, stru
 		            "screenshot.width and screenshot.height (%dx%d) do not match the PNG "
 		            "(%ux%u)",
 		            c->width, c->height, be32(c->png + 16), be32(c->png + 20));
-	crypto_hash_sha256(digest, c->png, c->png_len);
-	hex_encode(digest, sizeof(digest), hex);
+	if (digest_sha256_hex(c->png, c->png_len, hex) < 0)
+		return -ENOMEM;
 	if (sodium_memcmp(hex, sha, 64) != 0)
 		return fail(err, "screenshot.sha256", "screenshot.sha256 does not match the image");
 	memcpy(c->sha256, hex, sizeof(hex));

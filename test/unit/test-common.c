@@ -1,8 +1,10 @@
-/* test-common.c: the shared helpers of common/: the bounded buffer and the monotonic clock. */
+/* test-common.c: the shared helpers of common/: the bounded buffer, the monotonic clock and
+ * the digests. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "dynbuf.h"
 #include "monotime.h"
 #include "tap.h"
@@ -46,9 +48,40 @@ static void monotime_moves(void)
 	CHECK(monotime_elapsed_ms(t0) >= 0.0, "elapsed is not negative");
 }
 
+/* SHA-256 and base64 against the published test vectors (FIPS 180-2, RFC 4648). */
+static void digest_vectors(void)
+{
+	static const char *b64[][2] = {{"", ""},
+	                               {"f", "Zg=="},
+	                               {"fo", "Zm8="},
+	                               {"foo", "Zm9v"},
+	                               {"foob", "Zm9vYg=="},
+	                               {"fooba", "Zm9vYmE="},
+	                               {"foobar", "Zm9vYmFy"}};
+	char hex[DIGEST_SHA256_HEX_SIZE], out[16];
+
+	CHECK(digest_sha256_hex("abc", 3, hex) == 0 &&
+	          strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
+	              0,
+	      "sha256 of abc: %s", hex);
+	CHECK(digest_sha256_hex("", 0, hex) == 0 &&
+	          strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") ==
+	              0,
+	      "sha256 of nothing: %s", hex);
+	for (size_t i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+		size_t n = strlen(b64[i][0]);
+		size_t w = digest_base64(b64[i][0], n, out);
+
+		CHECK(digest_base64_size(n) == strlen(b64[i][1]) + 1 && w == strlen(b64[i][1]) &&
+		          strcmp(out, b64[i][1]) == 0,
+		      "base64 of \"%s\": %s", b64[i][0], out);
+	}
+}
+
 int main(void)
 {
 	dynbuf_ceiling();
 	monotime_moves();
+	digest_vectors();
 	TAP_EXIT();
 }
