@@ -28,23 +28,6 @@ struct detect {
  * bytes when an invalid byte becomes U+FFFD, and a valid one takes at most 4. */
 #define CONTEXT_BYTES (AGENT_CONTEXT_MAX_CHARS * 4 + 4)
 
-const char *hit_source_name(enum hit_source source)
-{
-	switch (source) {
-	case HIT_SOURCE_TYPED:
-		return "typed";
-	case HIT_SOURCE_WINDOW_TITLE:
-		return "window-title";
-	case HIT_SOURCE_CLIPBOARD:
-		return "clipboard";
-	case HIT_SOURCE_SCREEN_TEXT:
-		return "screen-text";
-	case HIT_SOURCE_TAMPER:
-		return "tamper";
-	}
-	return "?";
-}
-
 struct detect *detect_new(int debounce_seconds, hit_sink_fn sink, void *userdata)
 {
 	struct detect *d = calloc(1, sizeof(*d));
@@ -295,6 +278,9 @@ bool detect_report(struct detect *d, enum hit_source source, const struct match_
 	hit.severity = mh->severity;
 	hit.phrase = mh->phrase;
 	hit.rule = mh->rule;
+	hit.base_severity = mh->base_severity;
+	hit.why = mh->context;
+	hit.context_rule = mh->context_rule;
 	hit.matched = matched;
 	hit.context = context;
 	/* Titles come from other programs: made valid UTF-8 like the text. */

@@ -26,8 +26,15 @@ struct hit {
 	enum hit_source source;
 	const char *category;
 	int severity;
-	const char *phrase;  /* the rule as written */
-	const char *rule;    /* "self-harm.txt:12" */
+	const char *phrase; /* the rule as written */
+	const char *rule;   /* "self-harm.txt:12" */
+	/* What changed the severity: when context lowered it, base_severity is the rule's
+	 * own (above severity), why says how ("severity 5 → 2: 'lol' 1 word after") and
+	 * context_rule is the "FILE:LINE" of the @when; otherwise base_severity is 0 or
+	 * equal to severity and why and context_rule are NULL. */
+	int base_severity;
+	const char *why;
+	const char *context_rule;
 	const char *matched; /* the text that matched, as typed or shown */
 	const char *context; /* at most 256 characters around the hit, matched included */
 	const char *window_title;
@@ -47,6 +54,19 @@ struct hit {
 	uint64_t span_start, span_end, context_at;
 	bool context_exact;
 };
+
+/* A hit that owns copies of its strings, for a consumer that keeps it. */
+#define HIT_STRINGS 9
+struct hit_kept {
+	struct hit hit;
+	char *strs[HIT_STRINGS]; /* behind hit's pointers; why and context_rule may be NULL */
+};
+
+/* Copies h into k. 0, or -ENOMEM (then k holds nothing to free). */
+int hit_keep(struct hit_kept *k, const struct hit *h);
+
+/* Wipes and frees k's strings (they hold pupil text). */
+void hit_kept_wipe(struct hit_kept *k);
 
 /* Receives each hit; the place where capture (screenshot, record, spool) plugs in. */
 typedef void (*hit_sink_fn)(const struct hit *hit, void *userdata);

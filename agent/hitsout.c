@@ -67,6 +67,14 @@ int hitsout_write(struct hitsout *h, const struct hit *hit, const char *user, co
 	              (json_int_t)hit->mono_ns);
 	if (!o)
 		return -EINVAL;
+	if (hit->why && hit->base_severity > hit->severity) {
+		json_t *reason = json_object_get(o, "reason");
+
+		json_object_set_new(reason, "base_severity", json_integer(hit->base_severity));
+		json_object_set_new(reason, "why", json_string(hit->why));
+		if (hit->context_rule)
+			json_object_set_new(reason, "context_rule", json_string(hit->context_rule));
+	}
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!line)

@@ -5,49 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSTRS 7
-
 struct moment_hit {
-	struct hit hit;
-	char *strs[NSTRS]; /* owned copies behind hit's pointers */
+	struct hit_kept kept;
 };
 
 static void hit_free(struct moment_hit *mh)
 {
 	if (!mh)
 		return;
-	for (size_t i = 0; i < NSTRS; i++) {
-		if (mh->strs[i]) {
-			explicit_bzero(mh->strs[i], strlen(mh->strs[i]));
-			free(mh->strs[i]);
-		}
-	}
+	hit_kept_wipe(&mh->kept);
 	free(mh);
 }
 
 static struct moment_hit *hit_copy(const struct hit *h)
 {
-	struct moment_hit *mh = calloc(1, sizeof(*mh));
-	const char *src[NSTRS] = {h->category, h->phrase,       h->rule,      h->matched,
-	                          h->context,  h->window_title, h->window_app};
+	struct moment_hit *mh = malloc(sizeof(*mh));
 
-	if (!mh)
+	if (mh && hit_keep(&mh->kept, h) < 0) {
+		free(mh);
 		return NULL;
-	mh->hit = *h;
-	for (size_t i = 0; i < NSTRS; i++) {
-		mh->strs[i] = strdup(src[i] ? src[i] : "");
-		if (!mh->strs[i]) {
-			hit_free(mh);
-			return NULL;
-		}
 	}
-	mh->hit.category = mh->strs[0];
-	mh->hit.phrase = mh->strs[1];
-	mh->hit.rule = mh->strs[2];
-	mh->hit.matched = mh->strs[3];
-	mh->hit.context = mh->strs[4];
-	mh->hit.window_title = mh->strs[5];
-	mh->hit.window_app = mh->strs[6];
 	return mh;
 }
 
@@ -77,7 +54,7 @@ int moment_add(struct moment *m, const struct hit *hit)
 	struct moment_hit *mh;
 
 	for (size_t i = 0; i < m->n; i++) {
-		const struct hit *g = &m->hits[i]->hit;
+		const struct hit *g = &m->hits[i]->kept.hit;
 
 		/* Covered by a held hit: dropped, unless the same span and more severe. */
 		if (inside(hit, g) && !(inside(g, hit) && hit->severity > g->severity))
@@ -87,17 +64,17 @@ int moment_add(struct moment *m, const struct hit *hit)
 	if (!mh)
 		return -ENOMEM;
 	for (size_t i = m->n; i-- > 0;) {
-		if (inside(&m->hits[i]->hit, hit))
+		if (inside(&m->hits[i]->kept.hit, hit))
 			remove_at(m, i);
 	}
 	if (m->n == AGENT_MOMENT_MAX_HITS) {
 		size_t low = 0;
 
 		for (size_t i = 1; i < m->n; i++) {
-			if (m->hits[i]->hit.severity < m->hits[low]->hit.severity)
+			if (m->hits[i]->kept.hit.severity < m->hits[low]->kept.hit.severity)
 				low = i;
 		}
-		if (m->hits[low]->hit.severity >= hit->severity) {
+		if (m->hits[low]->kept.hit.severity >= hit->severity) {
 			hit_free(mh);
 			return 0;
 		}
@@ -113,10 +90,10 @@ const struct hit *moment_reason(const struct moment *m)
 	const struct moment_hit *best = NULL;
 
 	for (size_t i = 0; i < m->n; i++) {
-		if (!best || m->hits[i]->hit.severity > best->hit.severity)
+		if (!best || m->hits[i]->kept.hit.severity > best->kept.hit.severity)
 			best = m->hits[i];
 	}
-	return best ? &best->hit : NULL;
+	return best ? &best->kept.hit : NULL;
 }
 
 static bool char_start(const char *s, size_t i)
@@ -130,13 +107,16 @@ size_t moment_record_hits(const struct moment *m, struct record_hit *out, size_t
 	size_t n = 0, clen = r ? strlen(r->context) : 0;
 
 	for (size_t i = 0; i < m->n && n < max; i++) {
-		const struct hit *h = &m->hits[i]->hit;
+		const struct hit *h = &m->hits[i]->kept.hit;
 		struct record_hit *o = &out[n++];
 
 		o->category = h->category;
 		o->severity = h->severity;
 		o->phrase = h->phrase;
 		o->rule = h->rule;
+		o->base_severity = h->base_severity;
+		o->why = h->why;
+		o->context_rule = h->context_rule;
 		o->matched = h->matched;
 		o->start = o->end = -1;
 		if (h->text_id == r->text_id && r->context_exact &&

@@ -20,8 +20,7 @@
 
 /* A hit copied out of the detector. */
 struct job {
-	struct hit hit;
-	char *strs[7]; /* owned copies behind hit's pointers */
+	struct hit_kept kept;
 	char *wordlists;
 };
 
@@ -85,12 +84,7 @@ static void job_free(struct job *j)
 {
 	if (!j)
 		return;
-	for (size_t i = 0; i < 7; i++) {
-		if (j->strs[i]) {
-			explicit_bzero(j->strs[i], strlen(j->strs[i]));
-			free(j->strs[i]);
-		}
-	}
+	hit_kept_wipe(&j->kept);
 	free(j->wordlists);
 	free(j);
 }
@@ -98,31 +92,18 @@ static void job_free(struct job *j)
 static struct job *job_new(const struct hit *hit, const char *wordlists)
 {
 	struct job *j = calloc(1, sizeof(*j));
-	const char *src[7] = {hit->category, hit->phrase,       hit->rule,      hit->matched,
-	                      hit->context,  hit->window_title, hit->window_app};
 
 	if (!j)
 		return NULL;
-	j->hit = *hit;
-	for (size_t i = 0; i < 7; i++) {
-		j->strs[i] = dup0(src[i]);
-		if (!j->strs[i]) {
-			job_free(j);
-			return NULL;
-		}
+	if (hit_keep(&j->kept, hit) < 0) {
+		free(j);
+		return NULL;
 	}
 	j->wordlists = dup0(wordlists);
 	if (!j->wordlists) {
 		job_free(j);
 		return NULL;
 	}
-	j->hit.category = j->strs[0];
-	j->hit.phrase = j->strs[1];
-	j->hit.rule = j->strs[2];
-	j->hit.matched = j->strs[3];
-	j->hit.context = j->strs[4];
-	j->hit.window_title = j->strs[5];
-	j->hit.window_app = j->strs[6];
 	return j;
 }
 
@@ -142,10 +123,10 @@ void pipeline_submit(struct pipeline *pl, const struct hit *hit)
 		size_t low = 0;
 
 		for (size_t i = 1; i < pl->nqueue; i++) {
-			if (pl->queue[i]->hit.severity < pl->queue[low]->hit.severity)
+			if (pl->queue[i]->kept.hit.severity < pl->queue[low]->kept.hit.severity)
 				low = i;
 		}
-		if (pl->queue[low]->hit.severity > j->hit.severity) {
+		if (pl->queue[low]->kept.hit.severity > j->kept.hit.severity) {
 			job_free(j);
 			j = NULL;
 		} else {
@@ -324,13 +305,13 @@ static void take_queued(struct pipeline *pl, struct open_moment *om)
 	for (size_t i = 0; i < pl->nqueue;) {
 		struct job *q = pl->queue[i];
 
-		if (q->hit.window_id != om->m.window ||
-		    (q->hit.source == HIT_SOURCE_TAMPER) != om->tamper ||
-		    (pl->moment_ms == 0 && q->hit.text_id != om->text_id)) {
+		if (q->kept.hit.window_id != om->m.window ||
+		    (q->kept.hit.source == HIT_SOURCE_TAMPER) != om->tamper ||
+		    (pl->moment_ms == 0 && q->kept.hit.text_id != om->text_id)) {
 			i++;
 			continue;
 		}
-		if (moment_add(&om->m, &q->hit) < 0)
+		if (moment_add(&om->m, &q->kept.hit) < 0)
 			pl->dropped++;
 		job_free(q);
 		memmove(pl->queue + i, pl->queue + i + 1,
@@ -407,15 +388,15 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 		log_error("capture: cannot take a screenshot of %s; the hit is lost", pl->display);
 		return;
 	}
-	if (moment_start(&om->m, &j->hit) < 0 || !(om->wordlists = strdup(j->wordlists))) {
+	if (moment_start(&om->m, &j->kept.hit) < 0 || !(om->wordlists = strdup(j->wordlists))) {
 		log_error("capture: out of memory; the hit is lost");
 		moment_close(om);
 		return;
 	}
 	om->used = true;
-	om->time = j->hit.time;
-	om->text_id = j->hit.text_id;
-	om->tamper = j->hit.source == HIT_SOURCE_TAMPER;
+	om->time = j->kept.hit.time;
+	om->text_id = j->kept.hit.text_id;
+	om->tamper = j->kept.hit.source == HIT_SOURCE_TAMPER;
 	om->close_ns = mono_now() + (uint64_t)pl->moment_ms * 1000000u;
 	take_queued(pl, om);
 	reason = moment_reason(&om->m);
@@ -452,14 +433,14 @@ static void process(struct pipeline *pl, struct job *j)
 	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++) {
 		struct open_moment *m = &pl->moments[i];
 
-		if (m->used && m->m.window == j->hit.window_id && !m->tamper &&
-		    j->hit.source != HIT_SOURCE_TAMPER)
+		if (m->used && m->m.window == j->kept.hit.window_id && !m->tamper &&
+		    j->kept.hit.source != HIT_SOURCE_TAMPER)
 			om = m;
 		else if (!m->used && !slot)
 			slot = m;
 	}
 	if (om) {
-		if (amend(pl, om, &j->hit))
+		if (amend(pl, om, &j->kept.hit))
 			return;
 		moment_close(om);
 		slot = om;

@@ -147,6 +147,24 @@ static json_t *screenshot_object(const struct record_image *image)
 	return o;
 }
 
+/*
+ * Adds to o what changed a hit's severity (base_severity, why, context_rule), when
+ * context lowered it; nothing otherwise. 0 or -ENOMEM.
+ */
+static int add_why(json_t *o, int severity, int base_severity, const char *why,
+                   const char *context_rule)
+{
+	if (!why || !*why || base_severity <= severity)
+		return 0;
+	if (json_object_set_new(o, "base_severity", json_integer(base_severity)) < 0 ||
+	    json_object_set_new(o, "why", clean_string(why, RECORD_WHY_MAX_CHARS, true, "?")) < 0 ||
+	    (context_rule && *context_rule &&
+	     json_object_set_new(o, "context_rule",
+	                         clean_string(context_rule, RECORD_RULE_MAX_CHARS, true, "?")) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
 /* The "hits" array; NULL on out-of-memory. */
 static json_t *hits_array(const struct record_hit *hits, size_t n)
 {
@@ -163,7 +181,12 @@ static json_t *hits_array(const struct record_hit *hits, size_t n)
 		    h->start >= 0 ? json_integer(h->start) : json_null(), "end",
 		    h->end >= 0 ? json_integer(h->end) : json_null());
 
-		if (!o || json_array_append_new(a, o) < 0) {
+		if (!o || add_why(o, h->severity, h->base_severity, h->why, h->context_rule) < 0) {
+			json_decref(o);
+			json_decref(a);
+			return NULL;
+		}
+		if (json_array_append_new(a, o) < 0) { /* o is released either way */
 			json_decref(a);
 			return NULL;
 		}
@@ -207,6 +230,11 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
 	if (!o)
 		return -EINVAL; /* json_pack released every "o" argument */
+	if (add_why(json_object_get(o, "reason"), hit->severity, hit->base_severity, hit->why,
+	            hit->context_rule) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	if (nhits > 0) {
 		json_t *a = hits_array(hits, nhits);
 

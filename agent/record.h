@@ -13,6 +13,7 @@
 #define RECORD_USER_MAX_CHARS    VIGIL_RECORD_MAX_NAME
 #define RECORD_PHRASE_MAX_CHARS  VIGIL_RECORD_MAX_TEXT
 #define RECORD_RULE_MAX_CHARS    VIGIL_RECORD_MAX_TEXT
+#define RECORD_WHY_MAX_CHARS     VIGIL_RECORD_MAX_TEXT
 #define RECORD_CONTEXT_MAX_CHARS VIGIL_CONTEXT_MAX_CHARS
 #define RECORD_TITLE_MAX_CHARS   VIGIL_RECORD_MAX_TITLE
 #define RECORD_APP_MAX_CHARS     VIGIL_RECORD_MAX_TEXT
@@ -36,12 +37,14 @@ struct record_image {
 };
 
 /* One entry of the record's "hits": offsets are bytes into the record's context, -1 for
- * a hit that lies outside it. */
+ * a hit that lies outside it. base_severity, why and context_rule as in struct hit. */
 struct record_hit {
 	const char *category;
 	int severity;
 	const char *phrase, *rule, *matched;
 	long start, end;
+	int base_severity;
+	const char *why, *context_rule;
 };
 
 /* Writes a random (getrandom) UUID version 4 into id (RECORD_ID_LEN + 1 bytes). 0 or -errno. */
@@ -60,10 +63,12 @@ size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char
 
 /*
  * Builds the record of hit (its time, source, reason, context and window), meta and
- * image, with the given id. Strings are cleaned and cut to the schema's limits; an empty
- * user becomes "unknown", an empty machine "unknown". Returns 0 and a malloc'd,
- * NUL-terminated JSON text in *json (caller frees; it holds pupil text: wipe before
- * freeing) with its length in *len, or -ENOMEM / -EINVAL.
+ * image, with the given id. A hit whose severity context lowered carries, in reason and
+ * in hits, "base_severity", "why" and "context_rule" (left out otherwise). Strings are
+ * cleaned and cut to the schema's limits; an empty user becomes "unknown", an empty
+ * machine "unknown". Returns 0 and a malloc'd, NUL-terminated JSON text in *json (caller
+ * frees; it holds pupil text: wipe before freeing) with its length in *len, or -ENOMEM /
+ * -EINVAL.
  */
 int record_build(const struct hit *hit, const struct record_meta *meta,
                  const struct record_image *image, const char *id, char **json, size_t *len);

@@ -127,8 +127,14 @@ static void on_hit(const struct match_hit *hit, void *userdata)
 			json_object_set_new(h, "rules", rules);
 			json_object_set_new(h, "base_severity", json_integer(hit->base_severity));
 			json_object_set_new(h, "pattern", json_string(hit->pattern));
-			if (hit->context)
+			if (hit->context) {
+				/* "why" and "context_rule" as the capture record names them */
 				json_object_set_new(h, "context", json_string(hit->context));
+				json_object_set_new(h, "why", json_string(hit->context));
+				if (hit->context_rule)
+					json_object_set_new(h, "context_rule",
+					                    json_string(hit->context_rule));
+			}
 			json_array_append_new(sl->hits, h);
 		}
 		return;

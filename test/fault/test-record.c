@@ -1,10 +1,13 @@
-/* test-record.c: vigil.capture/1 records: schema, field limits, UTF-8 cleaning, id and hash. */
+/* test-record.c: vigil.capture/1 records: schema, field limits, UTF-8 cleaning, id and hash,
+ * and what changed a hit's severity, from the matcher to the record. */
 #include <jansson.h>
 #include <regex.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect.h"
+#include "moment.h"
 #include "record.h"
 #include "tap.h"
 
@@ -181,10 +184,153 @@ static void test_clean(void)
 	CHECK(strcmp(out, "\xc3\xa9") == 0, "buffer bound");
 }
 
+/* Lists of this test: a joke after the first phrase lowers it (the @when is line 4). */
+static const char why_lists[] = "@category test-mood\n"
+                                "@severity 5\n"
+                                "@context joke: lol, only kidding\n"
+                                "@when joke after 3 -> 2\n"
+                                "want to vanish\n"
+                                "@when none\n"
+                                "feel awful = 3\n";
+
+static void keep_hit(const struct hit *hit, void *userdata)
+{
+	struct moment *m = userdata;
+
+	if (m->n == 0)
+		CHECK(moment_start(m, hit) == 0, "moment started");
+	else
+		CHECK(moment_add(m, hit) >= 0, "hit added");
+}
+
+/* The record of text scanned with why_lists, through detector and moment as the agent does. */
+static json_t *scan_record(struct match_lists *lists, const char *text)
+{
+	struct moment m = {0};
+	struct detect *d = detect_new(0, keep_hit, &m);
+	struct record_hit rh[AGENT_MOMENT_MAX_HITS];
+	struct record_meta meta = {"LAB2-PC01", "pupil", "0.1.0", ""};
+	struct record_image img = {png, sizeof(png), 1920, 1080};
+	struct detect_window win = {7, "Chat", "chat"};
+	char id[RECORD_ID_LEN + 1], *json = NULL;
+	size_t n, len;
+	json_t *j;
+
+	detect_set_lists(d, lists);
+	detect_scan(d, HIT_SOURCE_TYPED, text, strlen(text), &win);
+	CHECK(m.n > 0, "'%s' hits", text);
+	n = moment_record_hits(&m, rh, AGENT_MOMENT_MAX_HITS);
+	CHECK(record_new_id(id) == 0, "id");
+	CHECK(record_build_hits(moment_reason(&m), rh, n, &meta, &img, id, &json, &len) == 0,
+	      "record built");
+	j = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+	CHECK(j != NULL, "valid JSON: %s", json);
+	free(json);
+	moment_clear(&m);
+	detect_free(d);
+	return j;
+}
+
+static bool str_is(json_t *o, const char *key, const char *want)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v && strcmp(v, want) == 0;
+}
+
+/* A hit lowered by context says so, in hits and in reason; others carry nothing of it. */
+static void test_why(void)
+{
+	struct match_file f = {"mood.txt", why_lists, sizeof(why_lists) - 1};
+	struct match_lists *lists = NULL;
+	struct match_errors *errs = NULL;
+	json_t *j, *h0, *h1, *reason;
+
+	CHECK(match_lists_compile(&f, 1, &lists, &errs) == 0, "lists compile");
+	match_errors_free(errs);
+
+	j = scan_record(lists, "i want to vanish lol but first i feel awful");
+	reason = json_object_get(j, "reason");
+	h0 = json_array_get(json_object_get(j, "hits"), 0);
+	h1 = json_array_get(json_object_get(j, "hits"), 1);
+	CHECK(json_array_size(json_object_get(j, "hits")) == 2, "two hits");
+	CHECK(str_is(h0, "phrase", "want to vanish") &&
+	          json_integer_value(json_object_get(h0, "severity")) == 2,
+	      "the joke lowered 'want to vanish' to 2");
+	CHECK(json_integer_value(json_object_get(h0, "base_severity")) == 5,
+	      "hits[0].base_severity is the rule's 5");
+	CHECK(str_is(h0, "why", "severity 5 \u2192 2: 'lol' 1 word after"), "hits[0].why: %s",
+	      json_string_value(json_object_get(h0, "why")));
+	CHECK(str_is(h0, "context_rule", "mood.txt:4") && str_is(h0, "rule", "mood.txt:5"),
+	      "hits[0] names the phrase's rule and the @when's");
+	CHECK(str_is(h1, "phrase", "feel awful") && !json_object_get(h1, "base_severity") &&
+	          !json_object_get(h1, "why") && !json_object_get(h1, "context_rule"),
+	      "a hit context left alone has no base_severity, why or context_rule");
+	CHECK(str_is(reason, "phrase", "feel awful") && !json_object_get(reason, "why"),
+	      "reason: the most severe hit (3), unexplained");
+	json_decref(j);
+
+	j = scan_record(lists, "i want to vanish only kidding");
+	reason = json_object_get(j, "reason");
+	CHECK(json_integer_value(json_object_get(reason, "severity")) == 2 &&
+	          json_integer_value(json_object_get(reason, "base_severity")) == 5 &&
+	          str_is(reason, "why", "severity 5 \u2192 2: 'only kidding' 1 word after") &&
+	          str_is(reason, "context_rule", "mood.txt:4"),
+	      "reason explains its lowered severity: %s",
+	      json_string_value(json_object_get(reason, "why")));
+	json_decref(j);
+	match_lists_unref(lists);
+}
+
+/* The explanation is cleaned and cut like the other strings; none without a lowering. */
+static void test_why_limits(void)
+{
+	char *why = repeat("w\n", 300);
+	struct hit hit = {.source = HIT_SOURCE_TYPED,
+	                  .category = "bullying",
+	                  .severity = 2,
+	                  .base_severity = 4,
+	                  .why = why,
+	                  .context_rule = "b.txt:\x01"
+	                                  "9",
+	                  .phrase = "p",
+	                  .rule = "b.txt:1",
+	                  .matched = "p",
+	                  .context = "p",
+	                  .window_title = "",
+	                  .window_app = "",
+	                  .time = {0, 0}};
+	struct record_meta meta = {"m", "u", "0.1.0", ""};
+	json_t *j = build(&hit, &meta), *reason = json_object_get(j, "reason");
+	const char *w = json_string_value(json_object_get(reason, "why"));
+
+	CHECK(w && utf8_chars(w) == RECORD_WHY_MAX_CHARS && !strchr(w, '\n'),
+	      "reason.why cut to %u characters, line breaks replaced", RECORD_WHY_MAX_CHARS);
+	CHECK(str_is(reason, "context_rule", "b.txt: 9"), "control characters in context_rule");
+	json_decref(j);
+
+	hit.base_severity = 2; /* a why that changed nothing is not written */
+	j = build(&hit, &meta);
+	reason = json_object_get(j, "reason");
+	CHECK(!json_object_get(reason, "why") && !json_object_get(reason, "base_severity") &&
+	          !json_object_get(reason, "context_rule"),
+	      "no explanation when the severity is the rule's");
+	json_decref(j);
+	hit.base_severity = 0; /* a hit made by no rule (tamper) */
+	hit.why = NULL;
+	j = build(&hit, &meta);
+	CHECK(!json_object_get(json_object_get(j, "reason"), "base_severity"),
+	      "no base_severity for a hit without one");
+	json_decref(j);
+	free(why);
+}
+
 int main(void)
 {
 	test_schema();
 	test_limits();
 	test_clean();
+	test_why();
+	test_why_limits();
 	TAP_EXIT();
 }

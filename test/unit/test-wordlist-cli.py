@@ -124,9 +124,12 @@ with tempfile.TemporaryDirectory() as d:
           and h.get("context") == "severity 5 \u2192 2: 'lol' 1 word after"
           and h.get("rules") == ["lists.txt:7", "lists.txt:6"] and h.get("rule") == "lists.txt:7"
           and h.get("matched") == "want to die", f"context in scan --json: {rows}")
+    check(h.get("why") == h.get("context") and h.get("context_rule") == "lists.txt:6",
+          f"scan --json names why and context_rule as the capture record does: {h}")
     h = rows[1]["hits"][0] if len(rows) > 1 and rows[1]["hits"] else {}
     check(h.get("phrase") == "kill all the <group>" and h.get("pattern") == "kill all the muslims"
-          and h.get("severity") == 5 and "context" not in h and h.get("rules") == ["lists.txt:9"],
+          and h.get("severity") == 5 and "context" not in h and h.get("rules") == ["lists.txt:9"]
+          and "why" not in h and "context_rule" not in h,
           f"word class in scan --json: {rows}")
     rc, out, err = run(["dump", "--lists", ctx])
     check(out.splitlines() == ["want to die", "kill all the gays", "kill all the muslims"],
