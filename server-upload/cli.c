@@ -12,7 +12,7 @@
 #include "alerts.h"
 #include "audit.h"
 #include "bundle.h"
-#include "digest.h"
+#include "report/digest.h" /* not common/digest.h */
 #include "pupil.h"
 #include "log.h"
 #include "report.h"

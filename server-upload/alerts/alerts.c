@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "digest.h"
+#include "report/digest.h" /* not common/digest.h */
 #include "log.h"
 #include "rfc3339.h"
 #include "server.h"
