@@ -14,3 +14,7 @@ int64_t monotime_ms(void);
 /* Milliseconds, with a fraction, since since_ns (a monotime_ns() value): for logging
  * how long something took. */
 double monotime_elapsed_ms(uint64_t since_ns);
+
+/* CPU time the calling thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID): how
+ * much work something took, apart from the time other processes held the CPU. */
+uint64_t monotime_thread_cpu_ns(void);

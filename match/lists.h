@@ -17,7 +17,7 @@ struct match_lists {
 		uint32_t cp, rule;
 	} * emoji; /* cues that are one emoji, sorted by code point */
 	size_t nemoji;
-	double compile_ms;
+	double compile_ms, compile_cpu_ms;
 };
 
 /* The rule of the cue that is the emoji cp, or UINT32_MAX. */

@@ -107,10 +107,11 @@ void match_lists_foreach_rule(const struct match_lists *lists,
 
 struct match_stats {
 	size_t phrases, exclusions, combos;
-	size_t cues;         /* context cues (@context) */
-	size_t states;       /* NFA states (scanners build DFA states from them lazily) */
-	size_t memory_bytes; /* bytes held by the compiled lists */
-	double compile_ms;   /* wall time of the compilation */
+	size_t cues;           /* context cues (@context) */
+	size_t states;         /* NFA states (scanners build DFA states from them lazily) */
+	size_t memory_bytes;   /* bytes held by the compiled lists */
+	double compile_ms;     /* wall time of the compilation */
+	double compile_cpu_ms; /* CPU time of the compiling thread (apart from other load) */
 };
 
 void match_lists_stats(const struct match_lists *lists, struct match_stats *stats);
