@@ -102,6 +102,41 @@ static int get_int(json_t *obj, const char *key, const char *path, json_int_t mi
 	return 0;
 }
 
+/*
+ * What changed a hit's severity, all optional: "base_severity" (the rule's own, from the
+ * hit's severity to 5), "why" and "context_rule". prefix names the hit in messages
+ * ("reason", "hits[2]"). Sets the fields of out that are present (base 0 and NULLs
+ * otherwise), or fails naming the field.
+ */
+static int get_why(json_t *obj, const char *prefix, int severity, struct store_capture_hit *out,
+                   struct capture_error *err)
+{
+	char path[48];
+	int r;
+
+	out->base_severity = 0;
+	out->why = out->context_rule = NULL;
+	if (json_object_get(obj, "base_severity")) {
+		snprintf(path, sizeof(path), "%s.base_severity", prefix);
+		if ((r = get_int(obj, "base_severity", path, severity, 5, &out->base_severity,
+		                 err)))
+			return r;
+	}
+	if (json_object_get(obj, "why")) {
+		snprintf(path, sizeof(path), "%s.why", prefix);
+		if ((r = get_string(obj, "why", path, 1, CAPTURE_MAX_TEXT, TEXT_NAME, &out->why,
+		                    err)))
+			return r;
+	}
+	if (json_object_get(obj, "context_rule")) {
+		snprintf(path, sizeof(path), "%s.context_rule", prefix);
+		if ((r = get_string(obj, "context_rule", path, 1, CAPTURE_MAX_TEXT, TEXT_NAME,
+		                    &out->context_rule, err)))
+			return r;
+	}
+	return 0;
+}
+
 static int get_object(json_t *obj, const char *key, json_t **out, struct capture_error *err)
 {
 	json_t *v = json_object_get(obj, key);
@@ -248,6 +283,7 @@ static int check_top(json_t *root, struct capture *c, struct capture_error *err)
 
 static int check_reason(json_t *root, struct capture *c, struct capture_error *err)
 {
+	struct store_capture_hit why;
 	const char *s;
 	json_t *o;
 	int r;
@@ -267,7 +303,7 @@ static int check_reason(json_t *root, struct capture *c, struct capture_error *e
 	                    err)) ||
 	    (r = get_string(o, "rule", "reason.rule", 1, CAPTURE_MAX_TEXT, TEXT_NAME, &s, err)))
 		return r;
-	return 0;
+	return get_why(o, "reason", c->severity, &why, err);
 }
 
 /* An offset into context: null (-1) or an integer on a character boundary. */
@@ -343,6 +379,8 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 			            "%s is above reason.severity (%d): the reason is the "
 			            "most severe hit",
 			            p[2], c->severity);
+		if ((r = get_why(h, p[0], o->severity, o, err)))
+			return r;
 		snprintf(p[5], sizeof(p[5]), "hits[%zu].start", i);
 		snprintf(p[6], sizeof(p[6]), "hits[%zu].end", i);
 		if ((r = get_offset(h, "start", p[5], context, &o->start, err)) ||
@@ -458,13 +496,15 @@ static int make_record(json_t *root, struct capture *c)
 {
 	static const char *const top[] = {"schema", "time",    "machine", "user",
 	                                  "source", "context", NULL};
-	static const char *const reason[] = {"category", "severity", "phrase",
-	                                     "matched",  "rule",     NULL};
+	static const char *const reason[] = {"category", "severity",     "phrase",
+	                                     "matched",  "rule",         "base_severity",
+	                                     "why",      "context_rule", NULL};
 	static const char *const window[] = {"title", "app", NULL};
 	static const char *const shot[] = {"type", "width", "height", "sha256", NULL};
 	static const char *const agent[] = {"version", "wordlists", NULL};
-	static const char *const hit[] = {"category", "severity", "phrase", "rule",
-	                                  "matched",  "start",    "end",    NULL};
+	static const char *const hit[] = {"category", "severity",     "phrase", "rule",
+	                                  "matched",  "start",        "end",    "base_severity",
+	                                  "why",      "context_rule", NULL};
 	json_t *rec = json_object(), *hits = json_object_get(root, "hits");
 	int r = -ENOMEM;
 

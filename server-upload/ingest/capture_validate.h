@@ -37,7 +37,9 @@ struct capture_error {
  * field's presence, type, length and format, the RFC 3339 time, the base64 and the PNG
  * (signature, IHDR width and height equal to the record's, SHA-256 equal), and the
  * optional "hits" (each hit's fields, offsets on character boundaries of context, no
- * hit more severe than reason; errors name the field, "hits[2].severity"). Unknown
+ * hit more severe than reason; errors name the field, "hits[2].severity"), and what
+ * changed a hit's severity, optional in reason and in each hit ("base_severity" from
+ * the hit's severity to 5, "why" and "context_rule" one-line strings). Unknown
  * fields are ignored and not kept. Returns 0 and a new capture in *out (free with
  * capture_free()), -EINVAL with *err filled, or -ENOMEM.
  */

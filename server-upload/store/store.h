@@ -27,6 +27,10 @@ struct store_capture_hit {
 	int severity;
 	const char *phrase, *rule, *matched;
 	int64_t start, end; /* byte offsets in the record's context */
+	/* What changed its severity, when context lowered it: the rule's own severity
+	 * (0: not given), the explanation and the @when's "FILE:LINE" (NULL: not given). */
+	int base_severity;
+	const char *why, *context_rule;
 };
 
 struct store_capture_row {

@@ -222,7 +222,7 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
-		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF];
+		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF], base[INT_BUF];
 		const char *p[] = {c->id,
 		                   seq,
 		                   h->category,
@@ -231,17 +231,22 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 		                   h->rule,
 		                   h->matched,
 		                   h->start >= 0 ? a : NULL,
-		                   h->start >= 0 ? b : NULL};
+		                   h->start >= 0 ? b : NULL,
+		                   h->base_severity > 0 ? base : NULL,
+		                   h->why,
+		                   h->context_rule};
 
 		fmt_i64(seq, (int64_t)i);
 		fmt_i64(sev, h->severity);
 		fmt_i64(a, h->start);
 		fmt_i64(b, h->end);
+		fmt_i64(base, h->base_severity);
 		PQclear(exec_on(conn,
 		                "INSERT INTO capture_hits (capture_id, seq, category, severity, "
-		                "phrase, rule, matched, start_byte, end_byte) VALUES "
-		                "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		                9, p, &r));
+		                "phrase, rule, matched, start_byte, end_byte, base_severity, why, "
+		                "context_rule) VALUES "
+		                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		                12, p, &r));
 	}
 	return r;
 }

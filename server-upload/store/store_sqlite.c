@@ -240,7 +240,8 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 		return 0;
 	r = prepare(s,
 	            "INSERT INTO capture_hits (capture_id, seq, category, severity, phrase, rule, "
-	            "matched, start_byte, end_byte) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	            "matched, start_byte, end_byte, base_severity, why, context_rule) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	            &st);
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
@@ -260,6 +261,12 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 			sqlite3_bind_null(st, 8);
 			sqlite3_bind_null(st, 9);
 		}
+		if (h->base_severity > 0)
+			sqlite3_bind_int(st, 10, h->base_severity);
+		else
+			sqlite3_bind_null(st, 10);
+		bind_text(st, 11, h->why);
+		bind_text(st, 12, h->context_rule);
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE)
 			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;

@@ -98,6 +98,30 @@ void web_context_marked(struct html *h, json_t *rec)
 	html_text(h, context + at);
 }
 
+/* " — severity 5 → 2: 'lol' 1 word after — rule self-harm.txt:17" when context lowered it. */
+static void hit_why(struct html *h, json_t *hit)
+{
+	json_t *sev = json_object_get(hit, "severity"),
+	       *base = json_object_get(hit, "base_severity");
+	const char *why = json_string_value(json_object_get(hit, "why"));
+	const char *rule = json_string_value(json_object_get(hit, "context_rule"));
+
+	if (!why && !(json_is_integer(base) && json_is_integer(sev) &&
+	              json_integer_value(base) > json_integer_value(sev)))
+		return;
+	html_raw(h, "<span class=\"why\"> — ");
+	if (why)
+		html_text(h, why);
+	else
+		html_fmt(h, "severity %lld → %lld", (long long)json_integer_value(base),
+		         (long long)json_integer_value(sev));
+	if (rule) {
+		html_raw(h, " — rule ");
+		html_text(h, rule);
+	}
+	html_raw(h, "</span>");
+}
+
 void web_hits_list(struct html *h, json_t *rec)
 {
 	json_t *hits[MAX_MARKS];
@@ -106,12 +130,20 @@ void web_hits_list(struct html *h, json_t *rec)
 	html_raw(h, "<ul class=\"hits\">");
 	for (size_t i = 0; i < n; i++) {
 		json_t *sev = json_object_get(hits[i], "severity");
+		const char *rule = json_string_value(json_object_get(hits[i], "rule"));
+
 		html_raw(h, "<li class=\"hit\">");
 		html_text(h, json_string_value(json_object_get(hits[i], "category")));
 		if (json_is_integer(sev))
 			html_fmt(h, " %lld", (long long)json_integer_value(sev));
 		html_raw(h, ": ");
 		html_text(h, json_string_value(json_object_get(hits[i], "phrase")));
+		if (rule) {
+			html_raw(h, " <span class=\"rule\">(");
+			html_text(h, rule);
+			html_raw(h, ")</span>");
+		}
+		hit_why(h, hits[i]);
 		html_raw(h, "</li>");
 	}
 	html_raw(h, "</ul>");

@@ -452,7 +452,23 @@ INVALID = [('missing ' + f, drop(f), f) for f in REQUIRED] + [
     ('start a string', [dict(HIT, start='15')], 'hits[0].start'),
     ('one offset null', [dict(HIT, end=None)], 'hits[0].end'),
     ('too many', [HIT] * 65, 'hits'),
-]] + [('hits: severity above the reason', lambda rec: rec.update(
+    ('base_severity a string', [dict(HIT, base_severity='5')], 'hits[0].base_severity'),
+    ('base_severity below severity', [HIT, dict(HIT, base_severity=3)], 'hits[1].base_severity'),
+    ('base_severity 6', [dict(HIT, base_severity=6)], 'hits[0].base_severity'),
+    ('why a number', [dict(HIT, why=5)], 'hits[0].why'),
+    ('why empty', [dict(HIT, why='')], 'hits[0].why'),
+    ('why with a newline', [dict(HIT, why='severity 5 \u2192 4:\nx')], 'hits[0].why'),
+    ('why too long', [HIT, HIT, dict(HIT, why='w' * 257)], 'hits[2].why'),
+    ('context_rule a list', [dict(HIT, context_rule=['s.txt:3'])], 'hits[0].context_rule'),
+    ('context_rule null', [dict(HIT, context_rule=None)], 'hits[0].context_rule'),
+]] + [
+    ('reason.base_severity a string', put('reason.base_severity', '5'), 'reason.base_severity'),
+    ('reason.base_severity below severity', put('reason.base_severity', 1),
+     'reason.base_severity'),
+    ('reason.why an object', put('reason.why', {'a': 1}), 'reason.why'),
+    ('reason.why too long', put('reason.why', 'é' * 257), 'reason.why'),
+    ('reason.context_rule a number', put('reason.context_rule', 17), 'reason.context_rule'),
+] + [('hits: severity above the reason', lambda rec: rec.update(
     reason=dict(rec['reason'], severity=3), hits=[dict(HIT, severity=3), HIT]), 'hits[1].severity'),
     ('hits: offset inside a character', lambda rec: rec.update(
     context='é' * 10, hits=[dict(HIT, start=1, end=4)]), 'hits[0].start')]
@@ -496,16 +512,19 @@ def invalid_records(c):
           "the token's machine is stored, not the one the record names: %s" % row['machine'])
 
 
-def stored_hits(c, capture_id):
-    """The capture_hits rows of a capture, in order, from the database itself."""
-    sql = ('SELECT seq, category, severity, phrase, rule, matched, start_byte, end_byte '
-           'FROM capture_hits WHERE capture_id = \'%s\' ORDER BY seq' % capture_id)
+def stored_hits(c, capture_id, columns='seq, category, severity, phrase, rule, matched, '
+                'start_byte, end_byte'):
+    """The capture_hits rows of a capture, in order, from the database itself (numbers as
+    int, NULL as None)."""
+    sql = ('SELECT %s FROM capture_hits WHERE capture_id = \'%s\' ORDER BY seq'
+           % (columns, capture_id))
     if c.srv.database:
-        out = subprocess.run([shutil.which('psql'), c.srv.database, '-AtF', '\t', '-c', sql],
+        out = subprocess.run([shutil.which('psql'), c.srv.database, '-AtF', '\t', '-P',
+                              'null=\\N', '-c', sql],
                              capture_output=True, text=True, check=True).stdout
         rows = [line.split('\t') for line in out.splitlines() if line]
-        return [(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5], int(r[6]) if r[6] else None,
-                 int(r[7]) if r[7] else None) for r in rows]
+        return [tuple(None if v == '\\N' else int(v) if v.lstrip('-').isdigit() else v
+                      for v in r) for r in rows]
     import sqlite3
     db = sqlite3.connect(os.path.join(c.srv.data, 'vigil.db'))
     try:
@@ -545,6 +564,26 @@ def hits(c):
     # An empty list is fine.
     expect(c.srv.request('POST', '/api/v1/captures', record(hits=[]), token=c.tok_a), 201,
            'empty hits')
+
+
+@test
+def hit_why(c):
+    # What changed a hit's severity travels with it: kept in the record (export), in
+    # capture_hits, and optional (a hit without it stays as it was).
+    why = "severity 5 \u2192 2: 'haha' 2 words after"
+    lowered = dict(HIT, severity=2, base_severity=5, why=why, context_rule='self-harm.txt:19')
+    rec = record(reason=dict(record()['reason'], severity=2, base_severity=5, why=why,
+                             context_rule='self-harm.txt:19'),
+                 hits=[lowered, dict(HIT, severity=2, phrase='so done', start=None, end=None)])
+    expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'record with why')
+    row = [e for e in c.srv.export() if e['id'] == rec['id']][0]
+    check(row.get('hits') == rec['hits'], 'export keeps each hit\'s why: %r' % row.get('hits'))
+    check({k: row['reason'].get(k) for k in ('base_severity', 'why', 'context_rule')}
+          == {'base_severity': 5, 'why': why, 'context_rule': 'self-harm.txt:19'},
+          'export keeps the reason\'s why: %r' % row['reason'])
+    got = stored_hits(c, rec['id'], 'seq, severity, base_severity, why, context_rule')
+    check(got == [(0, 2, 5, why, 'self-harm.txt:19'), (1, 2, None, None, None)],
+          'capture_hits rows: %r' % got)
 
 
 @test

@@ -528,6 +528,42 @@ def every_hit_shown(c):
     check('bullying 2: ur a loser' in r.text, 'the queue lists every hit')
 
 
+@st.test
+def hit_why_shown(c):
+    # A hit lowered by context says what lowered it and which rules made it, escaped, on
+    # the capture page and in the queue; a hit context left alone names its rule only.
+    ctx = 'i am so done with everything <lol>'
+    rec = post_capture(c, c.tok_a, context=ctx, reason={
+        'category': 'self-harm', 'severity': 2, 'phrase': 'so done with everything',
+        'matched': 'so done with everything', 'rule': 'self-harm.txt:31', 'base_severity': 5,
+        'why': "severity 5 \u2192 2: '<lol>' 1 word after", 'context_rule': 's<h>.txt:17'},
+        hits=[{'category': 'self-harm', 'severity': 2, 'phrase': 'so done with everything',
+               'rule': 'self-harm.txt:31', 'matched': 'so done with everything', 'start': 5,
+               'end': 28, 'base_severity': 5, 'why': "severity 5 \u2192 2: '<lol>' 1 word after",
+               'context_rule': 's<h>.txt:17'},
+              {'category': 'bullying', 'severity': 1, 'phrase': 'everything', 'rule': 'b.txt:2',
+               'matched': 'everything', 'start': 18, 'end': 28}])
+    lowered = ('self-harm 2: so done with everything <span class="rule">(self-harm.txt:31)</span>'
+               '<span class="why"> \u2014 severity 5 \u2192 2: &#39;&lt;lol&gt;&#39; 1 word after'
+               ' \u2014 rule s&lt;h&gt;.txt:17</span>')
+    plain = 'bullying 1: everything <span class="rule">(b.txt:2)</span></li>'
+    r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page')
+    check(lowered in r.text, 'the capture page explains the lowered hit: '
+          + r.text[r.text.find('so done with everything <'):][:400])
+    check(plain in r.text, 'a hit context left alone names its rule, no explanation')
+    check('<lol>' not in r.text and 's<h>' not in r.text, 'explanation escaped')
+    r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
+    check(lowered in r.text, 'the queue explains the lowered hit')
+    # A record without hits: its reason is its one hit, explained the same way.
+    rec = post_capture(c, c.tok_a, reason={
+        'category': 'self-harm', 'severity': 3, 'phrase': 'end it all', 'matched': 'end it all',
+        'rule': 'self-harm.txt:40', 'base_severity': 4,
+        'why': "severity 4 \u2192 3: 'in the film' 3 words before", 'context_rule': 'self-harm.txt:22'})
+    r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page without hits')
+    check("severity 4 \u2192 3: &#39;in the film&#39; 3 words before \u2014 rule self-harm.txt:22"
+          in r.text, 'the reason of a record without hits is explained')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
