@@ -562,6 +562,14 @@ def hit_why_shown(c):
     r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page without hits')
     check("severity 4 \u2192 3: &#39;in the film&#39; 3 words before \u2014 rule self-harm.txt:22"
           in r.text, 'the reason of a record without hits is explained')
+    # The copy for the case record says it too.
+    csrf = c.mod.csrf('/captures/' + rec['id'])
+    expect(c.mod.req('POST', '/captures/%s/action' % rec['id'], {'action': 'concern',
+                                                                  'csrf': csrf}), 303, 'confirm')
+    r = expect(c.mod.req('GET', '/captures/%s/case' % rec['id']), 200, 'case record')
+    check("(matched \u201cend it all\u201d, rule self-harm.txt:40); severity 4 \u2192 3: &#39;in "
+          "the film&#39; 3 words before, rule self-harm.txt:22" in r.text,
+          'the case record explains the hit: ' + r.text[r.text.find('Hits:'):][:300])
 
 
 def main():

@@ -2,8 +2,9 @@
 # test-moment.py: one flagged moment makes one capture, on real X: Xvfb + openbox + xterm,
 # vigil-server and vigil-agent, typed with xdotool. All hits of a typed message make one
 # capture listing them (nested hits dropped); a further hit in the window a moment later
-# amends the spooled capture; a message typed in pieces over lines is matched as one and
-# its context shows the line before. TAP output.
+# amends the spooled capture; a hit lowered by context says what lowered it; a message
+# typed in pieces over lines is matched as one and its context shows the line before. TAP
+# output.
 import datetime
 import json
 import os
@@ -95,6 +96,31 @@ def one_message(x, srv, sentence, lists):
           and all(h["start"] is not None for h in rec["hits"]), rec)
 
 
+def explained(x, srv, sentence, lists):
+    """Types a message whose hit context lowers; the capture says what lowered it, and
+    which rules, as vigil-wordlist scan does."""
+    want = expected_moment(scan(sentence, lists))
+    keys = ("phrase", "severity", "rule", "base_severity", "why", "context_rule")
+    check("'%s': the lists lower its hit (%s)" % (sentence, [h.get("why") for h in want]),
+          want and all(h.get("why") and h["base_severity"] > h["severity"] for h in want), want)
+    seen = len(srv.export())
+    x.type(sentence)
+    x.key("Return")
+    recs = new_records(srv, seen, 1, 30)
+    check("'%s' typed: one capture (%d)" % (sentence, len(recs)), len(recs) == 1,
+          [r.get("reason") for r in recs])
+    if not recs:
+        return
+    rec = recs[0]
+    got = [{k: h.get(k) for k in keys} for h in rec.get("hits", [])]
+    check("'%s': each hit of the capture on the server says what lowered it and names its "
+          "rules" % sentence, got == [{k: h.get(k) for k in keys} for h in want], (got, want))
+    top = max(want, key=lambda h: h["severity"]) if want else {}
+    check("'%s': the reason explains its severity (%s)" % (sentence, rec["reason"].get("why")),
+          {k: rec["reason"].get(k) for k in keys} == {k: top.get(k) for k in keys}
+          and "'lol'" in rec["reason"].get("why", ""), (rec["reason"], top))
+
+
 def run(root):
     srv = capenv.Server(root)
     srv.start()
@@ -114,6 +140,8 @@ def run(root):
             for sentence in ("send me nudes tonight", "how to make a pipe bomb"):
                 one_message(x, srv, sentence, default_lists)
                 time.sleep(MOMENT_S + 0.5)
+            explained(x, srv, "maths test tomorrow, i will kill myself lol", default_lists)
+            time.sleep(MOMENT_S + 0.5)
             agent.stop()
             time.sleep(0.5)
 
