@@ -24,6 +24,9 @@ for c in got:
     print(f"  {c['time']}  {c['machine']}  {c['user']:8s} {c['source']:8s} {r['category']:10s} "
           f"severity {r['severity']}  \"{r['matched']}\"  {len(c.get('hits', [])) or 1} hit(s)  "
           f"screenshot {s['width']}x{s['height']}")
+    for h in c.get("hits", [r]):
+        if h.get("why"):
+            print(f"      \"{h['matched']}\" {h['why']} (rule {h.get('context_rule', '?')})")
 if len(sys.argv) == 4 and sys.argv[1] == "--check":
     if missing or wrong:
         sys.exit(f"demo check failed: not captured {missing}; innocent captured {wrong}")
