@@ -107,36 +107,35 @@ static void test_kept(void)
 static void test_refused(void)
 {
 	static const struct {
-		const char *where; /* "reason" or a hit's index */
+		int hit; /* the hit's index, -1 for reason */
 		const char *key;
 		const char *json; /* the bad value */
 		const char *field;
 	} rows[] = {
-	    {"reason", "base_severity", "\"5\"", "reason.base_severity"},
-	    {"reason", "base_severity", "1", "reason.base_severity"},
-	    {"reason", "why", "7", "reason.why"},
-	    {"reason", "why", "\"\"", "reason.why"},
-	    {"reason", "why", "\"a\\u0007b\"", "reason.why"},
-	    {"reason", "context_rule", "null", "reason.context_rule"},
-	    {"0", "base_severity", "6", "hits[0].base_severity"},
-	    {"0", "base_severity", "2.5", "hits[0].base_severity"},
-	    {"1", "base_severity", "0", "hits[1].base_severity"},
-	    {"0", "why", "[\"x\"]", "hits[0].why"},
-	    {"1", "why", "\"line\\nbreak\"", "hits[1].why"},
-	    {"0", "context_rule", "{}", "hits[0].context_rule"},
-	    {"1", "context_rule", "true", "hits[1].context_rule"},
+	    {-1, "base_severity", "\"5\"", "reason.base_severity"},
+	    {-1, "base_severity", "1", "reason.base_severity"},
+	    {-1, "why", "7", "reason.why"},
+	    {-1, "why", "\"\"", "reason.why"},
+	    {-1, "why", "\"a\\u0007b\"", "reason.why"},
+	    {-1, "context_rule", "null", "reason.context_rule"},
+	    {0, "base_severity", "6", "hits[0].base_severity"},
+	    {0, "base_severity", "2.5", "hits[0].base_severity"},
+	    {1, "base_severity", "0", "hits[1].base_severity"},
+	    {0, "why", "[\"x\"]", "hits[0].why"},
+	    {1, "why", "\"line\\nbreak\"", "hits[1].why"},
+	    {0, "context_rule", "{}", "hits[0].context_rule"},
+	    {1, "context_rule", "true", "hits[1].context_rule"},
 	};
-	char *long_why = malloc(258 * 3 + 3);
+	char long_why[257 * 3 + 1];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		json_t *rec = record(), *obj, *v = json_loads(rows[i].json, JSON_DECODE_ANY, NULL);
 		struct capture_error err = {0};
 		struct capture *c = NULL;
 
-		obj =
-		    strcmp(rows[i].where, "reason") == 0
-		        ? json_object_get(rec, "reason")
-		        : json_array_get(json_object_get(rec, "hits"), (size_t)atoi(rows[i].where));
+		obj = rows[i].hit < 0
+		          ? json_object_get(rec, "reason")
+		          : json_array_get(json_object_get(rec, "hits"), (size_t)rows[i].hit);
 		json_object_set_new(obj, rows[i].key, v);
 		CHECK(parse(rec, &c, &err) == -EINVAL && strcmp(err.field, rows[i].field) == 0 &&
 		          strstr(err.message, rows[i].field),
@@ -151,9 +150,9 @@ static void test_refused(void)
 		struct capture_error err = {0};
 		struct capture *c = NULL;
 
-		long_why[0] = '\0';
 		for (int i = 0; i < 257; i++)
-			strcat(long_why, "\u2192");
+			memcpy(long_why + 3 * i, "\u2192", 3);
+		long_why[257 * 3] = '\0';
 		json_object_set_new(json_array_get(json_object_get(rec, "hits"), 0), "why",
 		                    json_string(long_why));
 		CHECK(parse(rec, &c, &err) == -EINVAL && strcmp(err.field, "hits[0].why") == 0,
@@ -166,7 +165,6 @@ static void test_refused(void)
 		capture_free(c);
 		json_decref(rec);
 	}
-	free(long_why);
 }
 
 int main(void)
