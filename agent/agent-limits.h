@@ -29,8 +29,6 @@
 #define AGENT_MOMENTS_OPEN       8u  /* moments (windows) open at once */
 
 /* Configuration */
-#define AGENT_CONFIG_MAX_BYTES     (64u * 1024)
-#define AGENT_CONFIG_MAX_VALUE     1024u
 #define AGENT_MAX_SESSIONS         64u  /* X sessions monitored at once */
 #define AGENT_UNMONITORED_GRACE_MS 5000 /* a session unwatched this long is "unmonitored" */
 

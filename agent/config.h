@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -17,7 +18,8 @@ enum screen_text {
 
 /*
  * All settings; strings are owned by the struct (config_free()). A NULL string means
- * "not set". Fields map one to one to the file's keys (see docs/agent.md).
+ * "not set". Fields map one to one to the file's keys and the flags: the table in
+ * config.c (see docs/agent.md, vigil-agent --help).
  */
 struct agent_config {
 	char *config_path; /* --config */
@@ -26,34 +28,34 @@ struct agent_config {
 	bool foreground;
 	enum log_level log_level;
 	char *server;    /* server = https://... */
-	char *enrol_key; /* enrol-key = ... */
+	char *enrol_key; /* enrol-key = ..., or the first line of enrol-key-file */
 	char *ca_file;   /* ca-file = ... */
 	char *spool;     /* spool = DIR */
 	char *state;     /* state = DIR */
 	char *lists;     /* lists = DIR: local phrase lists instead of the server's bundle */
 	enum screen_text screen_text;
-	char *hits_out;            /* hits-out = FILE: test/demo aid, holds pupil text */
-	char *run_as;              /* run-as = USER: system user the monitors drop to */
-	int debounce_seconds;      /* same rule, same window: one hit per interval */
-	int tamper_severity;       /* of captures made when monitoring was interrupted */
-	int moment_seconds;        /* hits of a window this soon after the first: one capture */
-	int idle_flush_ms;         /* typing pause that reports a phrase at the segment end */
-	int clipboard_max_bytes;   /* clipboard text scanned */
-	char *upload_user;         /* upload-user = USER: the uploader's system user */
-	char *server_key;          /* server-key = base64 Ed25519 key that signs the lists */
-	char *pinned_key;          /* pinned-public-key = curl pin (sha256//...) of the server */
-	char *machine;             /* machine = NAME in records (default: the host name) */
-	char *inject;              /* --inject FIFO: test aid, text lines scanned as typed */
-	long long spool_max_bytes; /* spool-max-bytes */
-	int heartbeat_seconds;     /* heartbeat-seconds */
-	int lists_poll_seconds;    /* lists-poll-seconds */
-	int retry_max_seconds;     /* retry-max-seconds: ceiling of the upload back-off */
-	int spool_retry_ms;        /* spool-retry-ms: held captures retried this often */
-	unsigned from_flags;       /* CONFIG_SET_* bits: given on the command line */
+	char *hits_out;          /* hits-out = FILE: test/demo aid, holds pupil text */
+	char *run_as;            /* run-as = USER: system user the monitors drop to */
+	int debounce_seconds;    /* same rule, same window: one hit per interval */
+	int tamper_severity;     /* of captures made when monitoring was interrupted */
+	int moment_seconds;      /* hits of a window this soon after the first: one capture */
+	int idle_flush_ms;       /* typing pause that reports a phrase at the segment end */
+	int clipboard_max_bytes; /* clipboard text scanned */
+	char *upload_user;       /* upload-user = USER: the uploader's system user */
+	char *server_key;        /* server-key = base64 Ed25519 key that signs the lists */
+	char *pinned_key;        /* pinned-public-key = curl pin (sha256//...) of the server */
+	char *machine;           /* machine = NAME in records (default: the host name) */
+	char *inject;            /* --inject FIFO: test aid, text lines scanned as typed */
+	size_t spool_max_bytes;  /* spool-max-bytes */
+	int heartbeat_seconds;   /* heartbeat-seconds */
+	int lists_poll_seconds;  /* lists-poll-seconds */
+	int retry_max_seconds;   /* retry-max-seconds: ceiling of the upload back-off */
+	int spool_retry_ms;      /* spool-retry-ms: held captures retried this often */
+	uint64_t given;          /* settings given on the command line: the file leaves them */
 };
 
-/* Fills cfg with the defaults. */
-void config_init(struct agent_config *cfg);
+/* Fills cfg with the defaults. 0 or -ENOMEM (cfg can be freed either way). */
+int config_init(struct agent_config *cfg);
 
 /*
  * Parses the command line into cfg (flags only; the file is read by config_load()).
@@ -75,6 +77,5 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen);
 
 void config_free(struct agent_config *cfg);
 
-/* Parses "off", "atspi", "ocr" or "all". 0 or -EINVAL. */
-int config_screen_text_parse(const char *s, enum screen_text *out);
+/* "off", "atspi", "ocr" or "all". */
 const char *config_screen_text_name(enum screen_text st);

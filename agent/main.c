@@ -29,9 +29,7 @@
 #include "tamper.h"
 #include "upload.h"
 
-#define DEFAULT_SPOOL       "/var/spool/vigil"
-#define DEFAULT_STATE       "/var/lib/vigil"
-#define DEFAULT_UPLOAD_USER "vigil"
+#define DEFAULT_UPLOAD_USER "vigil" /* when started as root (upload-user) */
 
 /*
  * The parent process only supervises: it loads the settings and the phrase lists, then
@@ -794,9 +792,7 @@ static int prepare_dirs(void)
 {
 	struct passwd *owner = NULL;
 
-	if (set_default(&agent.cfg.spool, DEFAULT_SPOOL) < 0 ||
-	    set_default(&agent.cfg.state, DEFAULT_STATE) < 0 ||
-	    (geteuid() == 0 && set_default(&agent.cfg.upload_user, DEFAULT_UPLOAD_USER) < 0))
+	if (geteuid() == 0 && set_default(&agent.cfg.upload_user, DEFAULT_UPLOAD_USER) < 0)
 		return -ENOMEM;
 	if (agent.cfg.upload_user && geteuid() == 0) {
 		owner = getpwnam(agent.cfg.upload_user);
@@ -859,8 +855,11 @@ int main(int argc, char **argv)
 	int r, status = EXIT_FAILURE;
 
 	log_setup("vigil-agent", LOG_LEVEL_INFO);
-	config_init(&agent.cfg);
-	r = config_parse_args(&agent.cfg, argc, argv, err, sizeof(err));
+	r = config_init(&agent.cfg);
+	if (r < 0)
+		snprintf(err, sizeof(err), "out of memory");
+	else
+		r = config_parse_args(&agent.cfg, argc, argv, err, sizeof(err));
 	if (r == 1) {
 		config_free(&agent.cfg);
 		return EXIT_SUCCESS;

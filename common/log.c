@@ -43,7 +43,7 @@ int log_level_parse(const char *name, enum log_level *level)
 	return -EINVAL;
 }
 
-static const char *level_name(enum log_level level)
+const char *log_level_name(enum log_level level)
 {
 	switch (level) {
 	case LOG_LEVEL_ERROR:
@@ -76,7 +76,7 @@ void log_msgv(enum log_level level, const char *fmt, va_list ap)
 	if (getenv("JOURNAL_STREAM"))
 		fprintf(stderr, "<%d>%s\n", (int)level, line);
 	else
-		fprintf(stderr, "%s: %s: %s\n", log_prog, level_name(level), line);
+		fprintf(stderr, "%s: %s: %s\n", log_prog, log_level_name(level), line);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_lock);
 }

@@ -16,6 +16,9 @@ void log_setup(const char *progname, enum log_level max_level);
 /* Parses "error", "warning", "info" or "debug". Returns 0 or -EINVAL (level untouched). */
 int log_level_parse(const char *name, enum log_level *level);
 
+/* The name log_level_parse() takes for level ("info"); "?" for another value. */
+const char *log_level_name(enum log_level level);
+
 enum log_level log_get_level(void);
 
 /*

@@ -25,3 +25,7 @@
 #define VIGIL_RECORD_MAX_NAME   64u   /* machine, user, category, source, versions */
 #define VIGIL_RECORD_MAX_TEXT   256u  /* phrase, matched, rule, application */
 #define VIGIL_RECORD_MAX_TITLE  1024u /* window title */
+
+/* Configuration files (common/settings.c) */
+#define VIGIL_CONFIG_MAX_BYTES (64u * 1024) /* a configuration file */
+#define VIGIL_CONFIG_MAX_VALUE 1024u        /* one value in it */

@@ -1,271 +1,188 @@
 /* config.c: vigil-server settings from the configuration file and the command line. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
 #include "server-limits.h"
+#include "settings.h"
 
-void config_init(struct config *c)
+#define F(field) offsetof(struct config, field)
+#define UINT(name, member, lo, hi, d, unit, text)                                                  \
+	{                                                                                          \
+		.key = name, .type = &setting_uint, .offset = F(member), .min = lo, .max = hi,     \
+		.def = d, .arg = unit, .help = text                                                \
+	}
+#define BYTES(name, member, lo, hi, d, text)                                                       \
+	{                                                                                          \
+		.key = name, .type = &setting_bytes, .offset = F(member), .min = lo, .max = hi,    \
+		.def = d, .arg = "BYTES", .help = text                                             \
+	}
+#define TEXT(name, t, member, a, text)                                                             \
+	{                                                                                          \
+		.key = name, .type = &t, .offset = F(member), .arg = a, .help = text               \
+	}
+
+/* Every setting of vigil-server: the file's keys, the flags and --help (docs/server.md). */
+static const struct setting table[] = {
+    {.key = "config",
+     .type = &setting_path,
+     .offset = F(config_path),
+     .arg = "FILE",
+     .help = "the settings file",
+     .flags = SETTING_CLI},
+    {.key = "foreground",
+     .type = &setting_bool,
+     .offset = F(foreground),
+     .help = "accepted as vigil-agent takes it; the server never detaches",
+     .flags = SETTING_CLI | SETTING_NOARG},
+    {.key = "listen",
+     .type = &setting_listen,
+     .offset = F(listen),
+     .arg = "ADDR:PORT",
+     .help = "address and port: ADDR:PORT, [V6ADDR]:PORT, :PORT for all; port 0 picks one",
+     .def_str = "127.0.0.1:8080"},
+    TEXT("data", setting_path, data, "DIR",
+         "data directory: vigil.db (SQLite), images/, signing.key; required"),
+    {.key = "database",
+     .type = &setting_string,
+     .offset = F(database),
+     .arg = "postgresql://...",
+     .help = "PostgreSQL instead of SQLite in the data directory",
+     .def_str = "",
+     .def_note = "empty: SQLite"},
+    {.key = "lists",
+     .type = &setting_path,
+     .offset = F(lists),
+     .arg = "DIR",
+     .help = "the phrase-list directory the technicians edit",
+     .def_note = "<data>/wordlists"},
+    TEXT("user", setting_string, user, "NAME",
+         "system user to run as; required when started as root"),
+    TEXT("tls-cert", setting_path, tls_cert, "FILE", "PEM certificate chain: native HTTPS"),
+    TEXT("tls-key", setting_path, tls_key, "FILE", "PEM key of tls-cert"),
+    UINT("threads", threads, 1, 256, SERVER_THREADS_DEFAULT, "N", "HTTP worker threads"),
+    UINT("max-connections", max_connections, 4, 100000, SERVER_CONNECTIONS_DEFAULT, "N",
+         "simultaneous connections; more are refused"),
+    UINT("timeout", timeout, 1, 3600, SERVER_TIMEOUT_DEFAULT, "SECONDS",
+         "a connection may stay silent this long in the middle of a request"),
+    BYTES("max-body", max_body, 1024, 1024LL * 1024 * 1024, SERVER_MAX_BODY_DEFAULT,
+          "bytes of a capture upload; larger ones get 413"),
+    UINT("offline-after", offline_after, 1, 365 * 86400, SERVER_OFFLINE_DEFAULT, "SECONDS",
+         "without a heartbeat this long a machine is listed offline"),
+    UINT("lists-check-interval", lists_check, 1, 86400, SERVER_LISTS_CHECK_DEFAULT, "SECONDS",
+         "between looks at the lists directory"),
+    UINT("retention-days", retention_days, 0, 36500, CONFIG_RETENTION_DAYS_DEFAULT, "DAYS",
+         "captures older than this are deleted; 0 keeps them"),
+    {.key = "log-level",
+     .type = &setting_log_level,
+     .offset = F(log_level),
+     .def = LOG_LEVEL_INFO,
+     .arg = "error|warning|info|debug",
+     .help = "most verbose messages logged"},
+    TEXT("smtp-url", setting_string, smtp_url, "smtp://HOST:PORT",
+         "mail server of urgent alerts (smtp:// or smtps://)"),
+    TEXT("smtp-from", setting_string, smtp_from, "ADDR", "envelope and From: address"),
+    TEXT("smtp-credentials", setting_path, smtp_credentials, "FILE",
+         "0600 file, first line user:password"),
+    TEXT("public-url", setting_string, public_url, "URL", "base of links in alerts"),
+    UINT("alert-poll", alert_poll, 1, 60, 1, "SECONDS", "between looks at the alert outbox"),
+    UINT("offline-alarm-after", offline_alarm, 60, 7 * 86400, 1800, "SECONDS",
+         "silence in school hours before the offline alarm"),
+    {.key = "report-time",
+     .type = &setting_clock,
+     .offset = F(report_time),
+     .def = 7 * 60,
+     .arg = "HH:MM",
+     .help = "local time of the Monday e-mail"},
+    {.key = "webhook-allow-private",
+     .type = &setting_bool,
+     .offset = F(webhook_allow_private),
+     .arg = "yes|no",
+     .help = "alert webhooks may reach loopback, link-local and private addresses"},
+    TEXT("s3-url", setting_string, s3_url, "http(s)://HOST:PORT/BUCKET",
+         "screenshots in an S3-compatible store instead of the data directory"),
+    TEXT("s3-region", setting_string, s3_region, "REGION", "SigV4 region of s3-url"),
+    TEXT("s3-credentials", setting_path, s3_credentials, "FILE",
+         "0600 file, first line ACCESS_KEY:SECRET"),
+    TEXT("trusted-proxy", setting_ip, trusted_proxy, "ADDR",
+         "the reverse proxy: only from it is X-Forwarded-For believed"),
+    {.key = "cookie-secure",
+     .type = &setting_bool,
+     .offset = F(cookie_secure),
+     .arg = "yes|no",
+     .help = "Secure session cookies although TLS ends at a proxy"},
+    UINT("max-image-side", max_image_side, 16, CAPTURE_MAX_DIMENSION, SERVER_IMAGE_SIDE_DEFAULT,
+         "PIXELS", "on either side of a screenshot; larger ones get 400"),
+    UINT("max-image-megapixels", max_image_mpixels, 1, 1024, SERVER_IMAGE_MPIXELS_DEFAULT, "N",
+         "width x height of a screenshot in millions of pixels; more gets 400"),
+    UINT("max-connections-per-address", max_conn_per_addr, 1, 100000, SERVER_CONN_PER_ADDR_DEFAULT,
+         "N", "connections from one client address at once"),
+    BYTES("max-inflight-per-address", max_inflight_per_addr, 65536, 1LL << 32,
+          SERVER_INFLIGHT_PER_ADDR_DEFAULT,
+          "body bytes one client address may have buffered at once; 503 above"),
+    BYTES("max-inflight-per-machine", max_inflight_per_machine, 65536, 1LL << 32,
+          SERVER_INFLIGHT_PER_MACHINE_DEFAULT,
+          "capture bytes one machine may have buffered at once; 503 above"),
+};
+
+static const struct settings server_settings = {
+    .prog = "vigil-server",
+    .table = table,
+    .n = sizeof(table) / sizeof(table[0]),
+};
+
+int config_init(struct config *c)
 {
-	*c = (struct config){
-	    .listen = strdup("127.0.0.1:8080"),
-	    .database = strdup(""),
-	    .threads = SERVER_THREADS_DEFAULT,
-	    .max_connections = SERVER_CONNECTIONS_DEFAULT,
-	    .timeout = SERVER_TIMEOUT_DEFAULT,
-	    .max_body = SERVER_MAX_BODY_DEFAULT,
-	    .offline_after = SERVER_OFFLINE_DEFAULT,
-	    .lists_check = SERVER_LISTS_CHECK_DEFAULT,
-	    .retention_days = CONFIG_RETENTION_DAYS_DEFAULT,
-	    .log_level = LOG_LEVEL_INFO,
-	    .alert_poll = 1,
-	    .offline_alarm = 1800,
-	    .max_image_side = SERVER_IMAGE_SIDE_DEFAULT,
-	    .max_image_mpixels = SERVER_IMAGE_MPIXELS_DEFAULT,
-	    .max_conn_per_addr = SERVER_CONN_PER_ADDR_DEFAULT,
-	    .max_inflight_per_addr = SERVER_INFLIGHT_PER_ADDR_DEFAULT,
-	    .max_inflight_per_machine = SERVER_INFLIGHT_PER_MACHINE_DEFAULT,
-	    .report_time = 7 * 60,
-	};
+	*c = (struct config){0};
+	return settings_init(&server_settings, c);
 }
 
 void config_clear(struct config *c)
 {
-	free(c->listen);
-	free(c->data);
-	free(c->database);
-	free(c->lists);
-	free(c->user);
-	free(c->tls_cert);
-	free(c->tls_key);
-	free(c->smtp_url);
-	free(c->smtp_from);
-	free(c->smtp_credentials);
-	free(c->public_url);
-	free(c->trusted_proxy);
-	free(c->s3_url);
-	free(c->s3_region);
-	free(c->s3_credentials);
+	settings_clear(&server_settings, c);
 	*c = (struct config){0};
-}
-
-static int set_string(char **field, const char *value)
-{
-	char *copy = strdup(value);
-
-	if (!copy)
-		return -ENOMEM;
-	free(*field);
-	*field = copy;
-	return 0;
-}
-
-static int set_uint(unsigned int *field, const char *key, const char *value, int64_t min,
-                    int64_t max, char *err, size_t errlen)
-{
-	int64_t v;
-
-	if (parse_int64(value, min, max, &v) < 0) {
-		snprintf(err, errlen, "%s: \"%s\" is not a number from %lld to %lld", key, value,
-		         (long long)min, (long long)max);
-		return -EINVAL;
-	}
-	*field = (unsigned int)v;
-	return 0;
-}
-
-static int set_bool(bool *field, const char *key, const char *value, char *err, size_t errlen)
-{
-	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
-		*field = true;
-		return 0;
-	}
-	if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
-		*field = false;
-		return 0;
-	}
-	snprintf(err, errlen, "%s: \"%s\" is not yes or no", key, value);
-	return -EINVAL;
-}
-
-static int set_bytes(size_t *field, const char *key, const char *value, int64_t min, int64_t max,
-                     char *err, size_t errlen)
-{
-	int64_t v;
-
-	if (parse_int64(value, min, max, &v) < 0) {
-		snprintf(err, errlen, "%s: \"%s\" is not a byte count from %lld to %lld", key,
-		         value, (long long)min, (long long)max);
-		return -EINVAL;
-	}
-	*field = (size_t)v;
-	return 0;
-}
-
-/* An IPv4 or IPv6 address, written as http_request_peer() writes peers. */
-static int set_address(char **field, const char *key, const char *value, char *err, size_t errlen)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-	char text[INET6_ADDRSTRLEN];
-	int af = strchr(value, ':') ? AF_INET6 : AF_INET;
-
-	if (inet_pton(af, value, buf) != 1 || !inet_ntop(af, buf, text, sizeof(text))) {
-		snprintf(err, errlen, "%s: \"%s\" is not an IP address", key, value);
-		return -EINVAL;
-	}
-	return set_string(field, text);
 }
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
-	if (strcmp(key, "listen") == 0)
-		return set_string(&c->listen, value);
-	if (strcmp(key, "data") == 0)
-		return set_string(&c->data, value);
-	if (strcmp(key, "database") == 0)
-		return set_string(&c->database, value);
-	if (strcmp(key, "lists") == 0)
-		return set_string(&c->lists, value);
-	if (strcmp(key, "user") == 0)
-		return set_string(&c->user, value);
-	if (strcmp(key, "s3-url") == 0)
-		return set_string(&c->s3_url, value);
-	if (strcmp(key, "s3-region") == 0)
-		return set_string(&c->s3_region, value);
-	if (strcmp(key, "s3-credentials") == 0)
-		return set_string(&c->s3_credentials, value);
-	if (strcmp(key, "tls-cert") == 0)
-		return set_string(&c->tls_cert, value);
-	if (strcmp(key, "tls-key") == 0)
-		return set_string(&c->tls_key, value);
-	if (strcmp(key, "threads") == 0)
-		return set_uint(&c->threads, key, value, 1, 256, err, errlen);
-	if (strcmp(key, "max-connections") == 0)
-		return set_uint(&c->max_connections, key, value, 4, 100000, err, errlen);
-	if (strcmp(key, "timeout") == 0)
-		return set_uint(&c->timeout, key, value, 1, 3600, err, errlen);
-	if (strcmp(key, "offline-after") == 0)
-		return set_uint(&c->offline_after, key, value, 1, 365 * 86400, err, errlen);
-	if (strcmp(key, "retention-days") == 0)
-		return set_uint(&c->retention_days, key, value, 0, 36500, err, errlen);
-	if (strcmp(key, "lists-check-interval") == 0)
-		return set_uint(&c->lists_check, key, value, 1, 86400, err, errlen);
-	if (strcmp(key, "smtp-url") == 0)
-		return set_string(&c->smtp_url, value);
-	if (strcmp(key, "smtp-from") == 0)
-		return set_string(&c->smtp_from, value);
-	if (strcmp(key, "smtp-credentials") == 0)
-		return set_string(&c->smtp_credentials, value);
-	if (strcmp(key, "public-url") == 0)
-		return set_string(&c->public_url, value);
-	if (strcmp(key, "alert-poll") == 0)
-		return set_uint(&c->alert_poll, key, value, 1, 60, err, errlen);
-	if (strcmp(key, "offline-alarm-after") == 0)
-		return set_uint(&c->offline_alarm, key, value, 60, 7 * 86400, err, errlen);
-	if (strcmp(key, "webhook-allow-private") == 0)
-		return set_bool(&c->webhook_allow_private, key, value, err, errlen);
-	if (strcmp(key, "cookie-secure") == 0)
-		return set_bool(&c->cookie_secure, key, value, err, errlen);
-	if (strcmp(key, "trusted-proxy") == 0)
-		return set_address(&c->trusted_proxy, key, value, err, errlen);
-	if (strcmp(key, "max-image-side") == 0)
-		return set_uint(&c->max_image_side, key, value, 16, CAPTURE_MAX_DIMENSION, err,
-		                errlen);
-	if (strcmp(key, "max-image-megapixels") == 0)
-		return set_uint(&c->max_image_mpixels, key, value, 1, 1024, err, errlen);
-	if (strcmp(key, "max-connections-per-address") == 0)
-		return set_uint(&c->max_conn_per_addr, key, value, 1, 100000, err, errlen);
-	if (strcmp(key, "max-inflight-per-address") == 0)
-		return set_bytes(&c->max_inflight_per_addr, key, value, 65536, 1LL << 32, err,
-		                 errlen);
-	if (strcmp(key, "max-inflight-per-machine") == 0)
-		return set_bytes(&c->max_inflight_per_machine, key, value, 65536, 1LL << 32, err,
-		                 errlen);
-	if (strcmp(key, "report-time") == 0) {
-		char hours[3] = {0};
-		int hh, mm;
-		if (strlen(value) == 5 && value[2] == ':')
-			memcpy(hours, value, 2);
-		if (parse_int(hours, 0, 23, &hh) < 0 || parse_int(value + 3, 0, 59, &mm) < 0) {
-			snprintf(err, errlen, "report-time: \"%s\" is not a time like 07:00",
-			         value);
-			return -EINVAL;
-		}
-		c->report_time = (unsigned int)(hh * 60 + mm);
-		return 0;
-	}
-	if (strcmp(key, "max-body") == 0) {
-		int64_t v;
-		if (parse_int64(value, 1024, 1024LL * 1024 * 1024, &v) < 0) {
-			snprintf(err, errlen,
-			         "max-body: \"%s\" is not a byte count from 1024 to 1 GiB", value);
-			return -EINVAL;
-		}
-		c->max_body = (size_t)v;
-		return 0;
-	}
-	if (strcmp(key, "log-level") == 0) {
-		if (log_level_parse(value, &c->log_level) < 0) {
-			snprintf(err, errlen,
-			         "log-level: \"%s\" is not error, warning, info or debug", value);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	snprintf(err, errlen, "unknown setting \"%s\"", key);
-	return -ENOENT;
-}
+	int r = settings_set(&server_settings, c, key, value, false, err, errlen);
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
+	return r < 0 ? r : 0;
 }
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096], msg[256];
-	int lineno = 0, r = 0;
+	return settings_load(&server_settings, c, path, c->given, err, errlen);
+}
 
-	if (!f) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+void config_usage(FILE *f)
+{
+	fputs("Settings (in the file as \"key = value\", or --key VALUE, which wins):\n", f);
+	settings_usage(&server_settings, f);
+}
+
+int config_parse_args(struct config *c, int argc, char **argv, int *first,
+                      void (*commands_help)(FILE *f), char *err, size_t errlen)
+{
+	int r = settings_parse_args(&server_settings, c, argc, argv, first, &c->given, err, errlen);
+
+	if (r == SETTINGS_HELP) {
+		commands_help(stdout);
+		config_usage(stdout);
+		return 1;
+	}
+	if (r == SETTINGS_VERSION) {
+		puts("vigil-server " VIGIL_VERSION);
+		return 1;
+	}
+	if (r < 0 || !c->config_path)
 		return r;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = trim(line), *eq;
-		lineno++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
-			r = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		r = config_set(c, trim(s), trim(eq + 1), msg, sizeof(msg));
-		if (r < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-			break;
-		}
-	}
-	fclose(f);
-	return r;
+	return config_load(c, c->config_path, err, errlen);
 }
 
 int config_finish(struct config *c, char *err, size_t errlen)

@@ -3,19 +3,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "log.h"
 
 /* Days a capture is kept by default: a school year and a term of follow-up. */
 #define CONFIG_RETENTION_DAYS_DEFAULT 365u
 
+/* The settings; the table in config.c names each one's key, range and default. */
 struct config {
-	char *listen;   /* "127.0.0.1:8443", "[::1]:8080", ":8080" */
-	char *data;     /* data directory: SQLite database, images, signing key */
-	char *database; /* "" for SQLite, or a postgresql:// URI */
-	char *lists;    /* phrase-list directory; default <data>/wordlists */
-	char *user;     /* system user to run as when started as root */
-	char *tls_cert; /* PEM files for native HTTPS; both or neither */
+	char *config_path; /* --config FILE */
+	bool foreground;   /* --foreground: accepted, as the server never detaches */
+	char *listen;      /* "127.0.0.1:8443", "[::1]:8080", ":8080" */
+	char *data;        /* data directory: SQLite database, images, signing key */
+	char *database;    /* "" for SQLite, or a postgresql:// URI */
+	char *lists;       /* phrase-list directory; default <data>/wordlists */
+	char *user;        /* system user to run as when started as root */
+	char *tls_cert;    /* PEM files for native HTTPS; both or neither */
 	char *tls_key;
 	unsigned int threads;         /* HTTP worker threads */
 	unsigned int max_connections; /* concurrent connections */
@@ -46,10 +51,11 @@ struct config {
 	size_t max_inflight_per_addr;    /* body bytes buffered for one address at once */
 	size_t max_inflight_per_machine; /* capture bytes buffered for one machine at once */
 	unsigned int report_time;        /* Monday e-mail: minutes after local midnight (07:00) */
+	uint64_t given; /* settings given on the command line: the file leaves them */
 };
 
-/* Fills c with the defaults (no data directory). */
-void config_init(struct config *c);
+/* Fills c with the defaults (no data directory). 0 or -ENOMEM (c can be cleared). */
+int config_init(struct config *c);
 void config_clear(struct config *c);
 
 /*
@@ -60,10 +66,22 @@ void config_clear(struct config *c);
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 
 /*
- * Reads "key = value" lines ('#' comments, blank lines) from path.
- * Returns 0 or -errno with "FILE:LINE: message" in err.
+ * Reads "key = value" lines ('#' comments, blank lines) from path, leaving the settings
+ * given on the command line. Returns 0 or -errno with "FILE:LINE: message" in err.
  */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Parses the settings flags of argv (--key VALUE, --key=VALUE) up to the first word
+ * that is not one, the command, returned in *first; then reads --config FILE for the
+ * settings not given. Returns 0, 1 when the program should exit successfully (--help,
+ * --version; commands_help is printed before the settings), or -errno with err.
+ */
+int config_parse_args(struct config *c, int argc, char **argv, int *first,
+                      void (*commands_help)(FILE *f), char *err, size_t errlen);
+
+/* Prints every setting with its range and default (--help). */
+void config_usage(FILE *f);
 
 /* Fills derived defaults (lists under data) and checks the whole; -EINVAL with err. */
 int config_finish(struct config *c, char *err, size_t errlen);

@@ -12,98 +12,40 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: vigil-server [--config FILE] [--listen ADDR:PORT] [--data DIR]\n"
-	        "                    [--database postgresql://...] [--lists DIR] [--user NAME]\n"
-	        "                    [--SETTING VALUE ...] [COMMAND ...]\n"
-	        "Without a command, runs the server. Commands:\n"
-	        "  school add NAME              create a school, print its enrolment key\n"
-	        "  school revoke NAME           stop its key and all its machines\n"
-	        "  user add --role moderator|headteacher|technician [--school NAME]\n"
-	        "           [--email ADDR] LOGIN create a web user (password on stdin)\n"
-	        "  user email LOGIN ADDR|none   set or clear a user's e-mail address\n"
-	        "  user disable|passwd|logout LOGIN\n"
-	        "                               a leaver: no sign-in; a new password (stdin);\n"
-	        "                               each ends every session of the user\n"
-	        "  machine revoke [--school NAME] MACHINE\n"
-	        "  machine allow [--school NAME] MACHINE\n"
-	        "                               let a revoked machine enrol again\n"
-	        "  machines [--school NAME]     machines as JSON lines (online/offline)\n"
-	        "  export [--since RFC3339] [--school NAME]\n"
-	        "                               stored captures as JSON lines\n"
-	        "  key show                     the public key that signs the phrase lists\n"
-	        "  lists check                  validate the phrase-list directory\n"
-	        "  report --school NAME --week YYYY-Www --out FILE.html|FILE.pdf|FILE.csv\n"
-	        "                               a school's weekly report\n"
-	        "  report send --school NAME --week YYYY-Www\n"
-	        "                               e-mail a week's summary now (also sent each\n"
-	        "                               Monday at report-time)\n"
-	        "  retention run [--now RFC3339] delete captures older than retention-days\n"
-	        "  school alerts NAME [--contact ADDR ...] [--escalate ADDR ...]\n"
-	        "                [--technician ADDR] [--threshold N] [--hours HH:MM-HH:MM]\n"
-	        "                [--ack-minutes N] [--webhook URL --webhook-secret-file FILE]\n"
-	        "                               urgent alerts of a school (docs/alerts.md)\n"
-	        "  alerts test ADDRESS          send a test e-mail with these settings\n"
-	        "  alerts tick [--now RFC3339]  run escalation and offline alarms once\n"
-	        "  pupil export|delete --school NAME USER\n"
-	        "                               subject access and erasure (docs/privacy.md)\n"
-	        "Settings (file \"key = value\" or --key VALUE): listen, data, database, lists,\n"
-	        "user, tls-cert, tls-key, threads, max-connections, timeout, max-body,\n"
-	        "offline-after, lists-check-interval, retention-days, smtp-url, smtp-from,\n"
-	        "smtp-credentials, public-url, alert-poll, offline-alarm-after, report-time,\n"
-	        "log-level, trusted-proxy, cookie-secure, max-image-side, max-image-megapixels,\n"
-	        "max-connections-per-address, max-inflight-per-address,\n"
-	        "max-inflight-per-machine, webhook-allow-private.\n");
-}
-
-/* Applies --config first, then the other settings, leaving the command in argv[*first..]. */
-static int parse_settings(struct config *cfg, int argc, char **argv, int *first)
-{
-	char err[512];
-	int i, r;
-
-	for (i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 &&
-		    config_load(cfg, argv[i + 1], err, sizeof(err)) < 0) {
-			fprintf(stderr, "vigil-server: %s\n", err);
-			return -EINVAL;
-		}
-	}
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		char key[64];
-		const char *value, *eq;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 1;
-		}
-		if (strcmp(argv[i], "--foreground") == 0)
-			continue;
-		if (strncmp(argv[i], "--", 2) != 0 || strlen(argv[i]) > sizeof(key) + 2) {
-			fprintf(stderr, "vigil-server: unknown option %s\n", argv[i]);
-			return -EINVAL;
-		}
-		eq = strchr(argv[i], '=');
-		if (eq) {
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i] - 2), argv[i] + 2);
-			value = eq + 1;
-		} else {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "vigil-server: %s needs a value\n", argv[i]);
-				return -EINVAL;
-			}
-			snprintf(key, sizeof(key), "%s", argv[i] + 2);
-			value = argv[++i];
-		}
-		if (strcmp(key, "config") == 0)
-			continue;
-		r = config_set(cfg, key, value, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "vigil-server: --%s\n", err);
-			return r;
-		}
-	}
-	*first = i;
-	return 0;
+	fprintf(f, "usage: vigil-server [--config FILE] [--listen ADDR:PORT] [--data DIR]\n"
+	           "                    [--database postgresql://...] [--lists DIR] [--user NAME]\n"
+	           "                    [--SETTING VALUE ...] [COMMAND ...]\n"
+	           "Without a command, runs the server. Commands:\n"
+	           "  school add NAME              create a school, print its enrolment key\n"
+	           "  school revoke NAME           stop its key and all its machines\n"
+	           "  user add --role moderator|headteacher|technician [--school NAME]\n"
+	           "           [--email ADDR] LOGIN create a web user (password on stdin)\n"
+	           "  user email LOGIN ADDR|none   set or clear a user's e-mail address\n"
+	           "  user disable|passwd|logout LOGIN\n"
+	           "                               a leaver: no sign-in; a new password (stdin);\n"
+	           "                               each ends every session of the user\n"
+	           "  machine revoke [--school NAME] MACHINE\n"
+	           "  machine allow [--school NAME] MACHINE\n"
+	           "                               let a revoked machine enrol again\n"
+	           "  machines [--school NAME]     machines as JSON lines (online/offline)\n"
+	           "  export [--since RFC3339] [--school NAME]\n"
+	           "                               stored captures as JSON lines\n"
+	           "  key show                     the public key that signs the phrase lists\n"
+	           "  lists check                  validate the phrase-list directory\n"
+	           "  report --school NAME --week YYYY-Www --out FILE.html|FILE.pdf|FILE.csv\n"
+	           "                               a school's weekly report\n"
+	           "  report send --school NAME --week YYYY-Www\n"
+	           "                               e-mail a week's summary now (also sent each\n"
+	           "                               Monday at report-time)\n"
+	           "  retention run [--now RFC3339] delete captures older than retention-days\n"
+	           "  school alerts NAME [--contact ADDR ...] [--escalate ADDR ...]\n"
+	           "                [--technician ADDR] [--threshold N] [--hours HH:MM-HH:MM]\n"
+	           "                [--ack-minutes N] [--webhook URL --webhook-secret-file FILE]\n"
+	           "                               urgent alerts of a school (docs/alerts.md)\n"
+	           "  alerts test ADDRESS          send a test e-mail with these settings\n"
+	           "  alerts tick [--now RFC3339]  run escalation and offline alarms once\n"
+	           "  pupil export|delete --school NAME USER\n"
+	           "                               subject access and erasure (docs/privacy.md)\n");
 }
 
 int main(int argc, char **argv)
@@ -112,9 +54,14 @@ int main(int argc, char **argv)
 	char err[512];
 	int first = argc, r, status;
 
-	config_init(&cfg);
-	r = parse_settings(&cfg, argc, argv, &first);
+	r = config_init(&cfg);
+	if (r < 0)
+		snprintf(err, sizeof(err), "out of memory");
+	else
+		r = config_parse_args(&cfg, argc, argv, &first, usage, err, sizeof(err));
 	if (r != 0) {
+		if (r < 0)
+			fprintf(stderr, "vigil-server: %s\n", err);
 		config_clear(&cfg);
 		return r > 0 ? 0 : 2;
 	}
@@ -132,6 +79,7 @@ int main(int argc, char **argv)
 		if (!cli_is_command(argv[first])) {
 			fprintf(stderr, "vigil-server: unknown command \"%s\"\n", argv[first]);
 			usage(stderr);
+			config_usage(stderr);
 			status = 2;
 		} else {
 			status = cli_run(&cfg, argc - first, argv + first);

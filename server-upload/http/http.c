@@ -20,6 +20,7 @@
 #include "html.h"
 #include "log.h"
 #include "monotime.h"
+#include "netaddr.h"
 #include "parse.h"
 #include "server-limits.h"
 
@@ -629,52 +630,13 @@ void http_stop(struct http_server *s)
 	free(s);
 }
 
-/* Splits "ADDR:PORT" / "[V6]:PORT" / ":PORT" into a socket address. */
-static int parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[128];
-	const char *colon = strrchr(spec, ':');
-	size_t hlen;
-	int port;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	if (!colon || parse_int(colon + 1, 0, 65535, &port) < 0)
-		return -EINVAL;
-	hlen = (size_t)(colon - spec);
-	if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
-		spec++;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, spec, hlen);
-	host[hlen] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (hlen == 0 || inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		if (hlen == 0)
-			in4->sin_addr.s_addr = htonl(INADDR_ANY);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -EINVAL;
-}
-
 int http_listen(const char *addr_port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1, r;
 
-	if ((r = parse_addr(addr_port, &ss, &len)) < 0)
+	if ((r = netaddr_parse_listen(addr_port, &ss, &len)) < 0)
 		return r;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

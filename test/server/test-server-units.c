@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "config.h"
@@ -198,6 +200,49 @@ static void test_config(void)
 	CHECK(c.max_image_side == 8192 && c.max_image_mpixels == 40, "pixel ceilings default");
 	CHECK(config_set(&c, "max-image-side", "40000", err, sizeof(err)) == -EINVAL,
 	      "max-image-side above the record's limit");
+	CHECK(strcmp(c.listen, "127.0.0.1:8080") == 0 && c.report_time == 7 * 60 &&
+	          c.max_body == 16u << 20 && c.retention_days == 365 && *c.database == '\0',
+	      "defaults from the table");
+	CHECK(config_set(&c, "listen", "[::1]:0", err, sizeof(err)) == 0 &&
+	          config_set(&c, "listen", "vigil.example:80", err, sizeof(err)) == -EINVAL &&
+	          strstr(err, "listen: \"vigil.example:80\" is not ADDR:PORT") &&
+	          strcmp(c.listen, "[::1]:0") == 0,
+	      "listen is checked when set: %s", err);
+	CHECK(config_set(&c, "report-time", "18:30", err, sizeof(err)) == 0 &&
+	          c.report_time == 18 * 60 + 30 &&
+	          config_set(&c, "report-time", "6pm", err, sizeof(err)) == -EINVAL,
+	      "report-time");
+	CHECK(config_set(&c, "max-inflight-per-machine", "1", err, sizeof(err)) == -EINVAL &&
+	          strstr(err, "from 64 KiB to 4 GiB"),
+	      "byte ranges in units: %s", err);
+	CHECK(config_set(&c, "config", "/x.conf", err, sizeof(err)) == -ENOENT,
+	      "--config is a flag, not a key of the file");
+	config_clear(&c);
+}
+
+/* Flags over the file, --config read after the flags, the command left in argv. */
+static void test_config_args(void)
+{
+	char path[] = "/tmp/vigil-test-server-conf-XXXXXX";
+	char *argv[] = {"vigil-server",      "--threads", "3",   "--config",  path, "--foreground",
+	                "--log-level=debug", "user",      "add", "--threads", "5",  NULL};
+	struct config c;
+	char err[256] = "";
+	int fd = mkstemp(path), first = 0;
+	static const char text[] = "threads = 9\ntimeout = 12\nlog-level = error\n";
+
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1) {
+		CHECK(0, "temporary file");
+		return;
+	}
+	close(fd);
+	config_init(&c);
+	CHECK(config_parse_args(&c, 11, argv, &first, NULL, err, sizeof(err)) == 0, "parsed: %s",
+	      err);
+	CHECK(c.threads == 3 && c.timeout == 12 && c.log_level == LOG_LEVEL_DEBUG && c.foreground,
+	      "flags win, the file fills the rest (threads %u timeout %u)", c.threads, c.timeout);
+	CHECK(first == 7 && strcmp(argv[first], "user") == 0, "the command starts at %d", first);
+	unlink(path);
 	config_clear(&c);
 }
 
@@ -272,6 +317,7 @@ int main(void)
 	test_bearer();
 	test_forwarded();
 	test_config();
+	test_config_args();
 	test_urlhost();
 	printf("%s\n", failures ? "FAILED" : "all passed");
 	return failures != 0;

@@ -22,6 +22,9 @@ static const struct {
     {"screen-text = maybe\n", ":1: screen-text: unknown value \"maybe\""},
     {"log-level = loud\n", ":1: log-level: unknown level \"loud\""},
     {"\n\njust words\n", ":3: expected \"key = value\""},
+    {"display = :1\n", ":1: unknown setting \"display\""}, /* a flag only */
+    {"spool-max-bytes = 100\n", ":1: spool-max-bytes: \"100\" is not a byte count (4 KiB or more)"},
+    {"tamper-severity = 6\n", ":1: tamper-severity: \"6\" is not a number from 1 to 5"},
 };
 
 static int write_file(const char *path, const char *text)
@@ -82,6 +85,17 @@ static int test_override(const char *path)
 		failed++;
 	}
 	config_free(&cfg);
+	{
+		char *argv2[] = {"vigil-agent", "--debounce-seconds", "99999", NULL};
+
+		config_init(&cfg);
+		if (config_parse_args(&cfg, 3, argv2, err, sizeof(err)) != -EINVAL ||
+		    !strstr(err, "--debounce-seconds: \"99999\" is not a number from 0 to 86400")) {
+			printf("not ok: a bad flag value: %s\n", err);
+			failed++;
+		}
+		config_free(&cfg);
+	}
 	return failed;
 }
 
@@ -126,6 +140,22 @@ static int test_enrol_key(const char *path)
 		failed++;
 	}
 	config_free(&cfg);
+	/* --enrol-key wins over the file's enrol-key-file, which fills the same setting */
+	chmod(keyfile, 0600);
+	{
+		char flagkey[] = "FLAG-KEY";
+		char *argv2[] = {"vigil-agent", "--config", (char *)path,
+		                 "--enrol-key", flagkey,    NULL};
+
+		config_init(&cfg);
+		if (config_parse_args(&cfg, 5, argv2, err, sizeof(err)) != 0 ||
+		    config_load(&cfg, err, sizeof(err)) != 0 ||
+		    strcmp(cfg.enrol_key, "FLAG-KEY") != 0) {
+			printf("not ok: --enrol-key over enrol-key-file: %s\n", err);
+			failed++;
+		}
+		config_free(&cfg);
+	}
 	unlink(keyfile);
 	return failed;
 }
