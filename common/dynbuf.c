@@ -12,10 +12,26 @@ void dynbuf_init(struct dynbuf *b, size_t max)
 	*b = (struct dynbuf){.max = max};
 }
 
+void dynbuf_set_hook(struct dynbuf *b, int (*hook)(void *arg, size_t from, size_t to), void *arg)
+{
+	b->hook = hook;
+	b->hook_arg = arg;
+}
+
+/* Empties b, keeping its ceiling and hook; the hook hears that the memory is gone. */
+static void reset(struct dynbuf *b)
+{
+	if (b->hook && b->cap)
+		b->hook(b->hook_arg, b->cap, 0);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
 int dynbuf_add(struct dynbuf *b, const void *data, size_t n)
 {
 	size_t want;
 	char *np;
+	int r;
 
 	if (n > b->max - b->len)
 		return -E2BIG;
@@ -25,9 +41,14 @@ int dynbuf_add(struct dynbuf *b, const void *data, size_t n)
 			want *= 2;
 		if (want > b->max + 1)
 			want = b->max + 1;
+		if (b->hook && (r = b->hook(b->hook_arg, b->cap, want)) < 0)
+			return r;
 		np = realloc(b->p, want);
-		if (!np)
+		if (!np) {
+			if (b->hook)
+				b->hook(b->hook_arg, want, b->cap);
 			return -ENOMEM;
+		}
 		b->p = np;
 		b->cap = want;
 	}
@@ -44,12 +65,12 @@ char *dynbuf_take(struct dynbuf *b, size_t *len)
 
 	if (len)
 		*len = b->len;
-	dynbuf_init(b, b->max);
+	reset(b);
 	return p;
 }
 
 void dynbuf_free(struct dynbuf *b)
 {
 	free(b->p);
-	dynbuf_init(b, b->max);
+	reset(b);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynbuf.h"
 #include "html.h"
 #include "log.h"
 #include "monotime.h"
@@ -29,7 +30,7 @@
  * gets a struct http_request when its headers are in; a body larger than the route's
  * ceiling is answered 413 at once when Content-Length says so, or as soon as the
  * received bytes pass the ceiling (the rest is read and dropped, then the connection is
- * closed). Memory for a body is reserved as its bytes arrive (doubling from 16 KiB), never
+ * closed). Memory for a body is reserved as its bytes arrive (a dynbuf, doubling), never
  * for what Content-Length merely announces, and only after the route's early check (a
  * stranger's upload is refused before it is read). Reservations come from two budgets,
  * capture uploads and everything else, so small unauthenticated requests cannot starve
@@ -52,11 +53,10 @@ struct http_request {
 	struct http_server *server;
 	const struct http_route *route;
 	const char *method, *path;
-	char *body;
-	size_t len, cap, max;
-	int early_status;  /* 413, 503 or 0 */
-	char owner[72];    /* "m:ID" (set by the early check) or "a:ADDRESS"; "" until known */
-	uint64_t start_ns; /* monotime_ns() when the request came */
+	struct dynbuf body; /* its ceiling: the route's max_body; grown through reserve() */
+	int early_status;   /* 413, 503 or 0 */
+	char owner[72];     /* "m:ID" (set by the early check) or "a:ADDRESS"; "" until known */
+	uint64_t start_ns;  /* monotime_ns() when the request came */
 };
 
 /* Bytes of bodies buffered, all connections: [0] other requests, [1] capture uploads. */
@@ -140,18 +140,29 @@ static void budget_give(struct http_request *r, size_t n)
 	pthread_mutex_unlock(&owners_lock);
 }
 
+/* The body's dynbuf hook: its memory comes from the budgets as it grows. */
+static int reserve(void *arg, size_t from, size_t to)
+{
+	struct http_request *r = arg;
+
+	if (to < from) {
+		budget_give(r, from - to);
+		return 0;
+	}
+	return budget_take(r, to - from) ? 0 : -ENOBUFS;
+}
+
 static void request_free(struct http_request *r)
 {
 	if (!r)
 		return;
-	budget_give(r, r->cap);
-	free(r->body);
+	dynbuf_free(&r->body);
 	free(r);
 }
 
 void http_request_set_owner(struct http_request *req, const char *owner)
 {
-	if (!req->cap)
+	if (!req->body.cap)
 		snprintf(req->owner, sizeof(req->owner), "%s", owner);
 }
 
@@ -172,8 +183,8 @@ const char *http_request_header(struct http_request *req, const char *name)
 
 const char *http_request_body(const struct http_request *req, size_t *len)
 {
-	*len = req->len;
-	return req->body ? req->body : "";
+	*len = req->body.len;
+	return req->body.p ? req->body.p : "";
 }
 
 const char *http_request_cookie(struct http_request *req, const char *name)
@@ -358,8 +369,8 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned int)resp->status, m);
 	MHD_destroy_response(m);
-	log_debug("%s %s: %d (%zu bytes in, %.1f ms)", r->method, r->path, resp->status, r->len,
-	          monotime_elapsed_ms(r->start_ns));
+	log_debug("%s %s: %d (%zu bytes in, %.1f ms)", r->method, r->path, resp->status,
+	          r->body.len, monotime_elapsed_ms(r->start_ns));
 	return ret;
 }
 
@@ -424,7 +435,8 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 	if (!r->route)
 		return known ? reply_now(r, 405, "method %s not allowed here", method)
 		             : reply_now(r, 404, "no such endpoint");
-	r->max = r->route->max_body ? r->route->max_body : s->max_body;
+	dynbuf_init(&r->body, r->route->max_body ? r->route->max_body : s->max_body);
+	dynbuf_set_hook(&r->body, reserve, r);
 	if (r->route->early) {
 		struct http_response resp = {0};
 		r->route->early(s->ctx, r, &resp);
@@ -436,9 +448,9 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && parse_int64(cl, 0, INT64_MAX, &length) == 0) {
-		if ((uint64_t)length > r->max) {
+		if ((uint64_t)length > r->body.max) {
 			r->early_status = 413;
-			return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+			return reply_now(r, 413, "request body larger than %zu bytes", r->body.max);
 		}
 	}
 	return MHD_YES;
@@ -447,42 +459,22 @@ static enum MHD_Result on_headers(struct http_server *s, struct MHD_Connection *
 /* Appends a piece of the body; past the ceiling the rest is dropped and 413 follows. */
 static void on_data(struct http_request *r, const char *data, size_t size)
 {
-	size_t want;
-	char *nb;
+	int e;
 
 	if (r->early_status)
 		return;
-	if (size > r->max - r->len) {
+	if (!r->owner[0]) {
+		char peer[64];
+
+		http_request_peer(r, peer, sizeof(peer));
+		snprintf(r->owner, sizeof(r->owner), "a:%s", peer);
+	}
+	/* Grown as the bytes come, whatever Content-Length announced. */
+	e = dynbuf_add(&r->body, data, size);
+	if (e == -E2BIG)
 		r->early_status = 413;
-		return;
-	}
-	if (r->len + size > r->cap) {
-		/* Grown as the bytes come, whatever Content-Length announced. */
-		if (!r->owner[0]) {
-			char peer[64];
-			http_request_peer(r, peer, sizeof(peer));
-			snprintf(r->owner, sizeof(r->owner), "a:%s", peer);
-		}
-		want = r->cap ? r->cap : 16384;
-		while (want < r->len + size)
-			want *= 2;
-		if (want > r->max)
-			want = r->max;
-		if (!budget_take(r, want - r->cap)) {
-			r->early_status = 503;
-			return;
-		}
-		nb = realloc(r->body, want);
-		if (!nb) {
-			budget_give(r, want - r->cap);
-			r->early_status = 503;
-			return;
-		}
-		r->body = nb;
-		r->cap = want;
-	}
-	memcpy(r->body + r->len, data, size);
-	r->len += size;
+	else if (e < 0)
+		r->early_status = 503; /* a budget or cap refused, or out of memory */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -501,7 +493,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (r->early_status == 413)
-		return reply_now(r, 413, "request body larger than %zu bytes", r->max);
+		return reply_now(r, 413, "request body larger than %zu bytes", r->body.max);
 	if (r->early_status == 503)
 		return reply_now(r, 503, "server busy; retry later");
 	r->route->fn(s->ctx, r, &resp);

@@ -38,6 +38,50 @@ static void dynbuf_ceiling(void)
 	CHECK(b.p == NULL && b.len == 0, "free empties");
 }
 
+/* A budget the hook reserves from, as the server's body budgets do. */
+struct budget {
+	size_t used, max;
+	int calls;
+};
+
+static int take(void *arg, size_t from, size_t to)
+{
+	struct budget *bg = arg;
+
+	bg->calls++;
+	if (to > from && to - from > bg->max - bg->used)
+		return -ENOBUFS;
+	bg->used = bg->used + to - from;
+	return 0;
+}
+
+/* Growth is reserved before it happens, refused whole, and given back when freed. */
+static void dynbuf_hook(void)
+{
+	struct budget bg = {.max = 8192};
+	struct dynbuf b;
+	char big[6000];
+	char *p;
+
+	memset(big, 'y', sizeof(big));
+	dynbuf_init(&b, 100000);
+	dynbuf_set_hook(&b, take, &bg);
+	CHECK(dynbuf_add(&b, "abc", 3) == 0 && bg.used == b.cap && bg.calls == 1,
+	      "the first allocation reserved: %zu of %zu", bg.used, b.cap);
+	CHECK(dynbuf_add(&b, big, 5000) == 0 && bg.used == b.cap && b.cap == 8192,
+	      "growth reserves the difference: %zu", bg.used);
+	CHECK(dynbuf_add(&b, big, sizeof(big)) == -ENOBUFS && b.len == 5003 && b.cap == 8192 &&
+	          bg.used == 8192,
+	      "a refused growth leaves buffer and budget as they were");
+	dynbuf_free(&b);
+	CHECK(bg.used == 0 && b.cap == 0, "free gives everything back");
+	CHECK(dynbuf_add(&b, "again", 5) == 0 && bg.used == b.cap, "the hook stays after free: %zu",
+	      bg.used);
+	p = dynbuf_take(&b, NULL);
+	CHECK(p && strcmp(p, "again") == 0 && bg.used == 0, "take gives the reservation back");
+	free(p);
+}
+
 static void monotime_moves(void)
 {
 	uint64_t t0 = monotime_ns();
@@ -81,6 +125,7 @@ static void digest_vectors(void)
 int main(void)
 {
 	dynbuf_ceiling();
+	dynbuf_hook();
 	monotime_moves();
 	digest_vectors();
 	TAP_EXIT();
