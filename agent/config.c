@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,11 +80,8 @@ static int key_file_parse(const struct setting *s, const char *path, void *field
 static const struct setting_type key_file_type = {.parse = key_file_parse};
 
 #define F(field) offsetof(struct agent_config, field)
-#define SECONDS(name, member, lo, hi, d, text)                                                     \
-	{                                                                                          \
-		.key = name, .type = &setting_int, .offset = F(member), .min = lo, .max = hi,      \
-		.def = d, .arg = "SECONDS", .help = text                                           \
-	}
+#define SECONDS(k, field, lo, hi, d, h)                                                            \
+	SETTING_NUMBER(k, setting_int, F(field), lo, hi, d, "SECONDS", h)
 
 /* Every setting of vigil-agent: the file's keys, the flags and --help (docs/agent.md). */
 static const struct setting table[] = {
@@ -121,42 +117,18 @@ static const struct setting table[] = {
      .arg = "FIFO",
      .help = "test aid: each line written to FIFO is scanned as typed text",
      .flags = SETTING_CLI},
-    {.key = "log-level",
-     .type = &setting_log_level,
-     .offset = F(log_level),
-     .def = LOG_LEVEL_INFO,
-     .arg = "error|warning|info|debug",
-     .help = "most verbose messages logged"},
-    {.key = "server",
-     .type = &setting_string,
-     .offset = F(server),
-     .arg = "URL",
-     .help = "https:// URL of vigil-server (http:// only for a loopback address)"},
-    {.key = "enrol-key",
-     .type = &setting_secret,
-     .offset = F(enrol_key),
-     .arg = "KEY",
-     .help = "the school's enrolment key (wiped from argv; in production use enrol-key-file)"},
-    {.key = "enrol-key-file",
-     .type = &key_file_type,
-     .offset = F(enrol_key),
-     .arg = "FILE",
-     .help = "a file (mode 0600) whose first line is the enrolment key"},
-    {.key = "ca-file",
-     .type = &setting_path,
-     .offset = F(ca_file),
-     .arg = "FILE",
-     .help = "CA certificate for the server"},
-    {.key = "pinned-public-key",
-     .type = &setting_string,
-     .offset = F(pinned_key),
-     .arg = "sha256//...",
-     .help = "pin of the server's TLS key, as CURLOPT_PINNEDPUBLICKEY"},
-    {.key = "server-key",
-     .type = &setting_string,
-     .offset = F(server_key),
-     .arg = "KEY",
-     .help = "the server's Ed25519 public key: only lists it signed are used"},
+    SETTING_LOG_LEVEL(F(log_level)),
+    SETTING_TEXT("server", setting_string, F(server), "URL",
+                 "https:// URL of vigil-server (http:// only for a loopback address)"),
+    SETTING_TEXT("enrol-key", setting_secret, F(enrol_key), "KEY",
+                 "the school's enrolment key (wiped from argv; in production use enrol-key-file)"),
+    SETTING_TEXT("enrol-key-file", key_file_type, F(enrol_key), "FILE",
+                 "a file (mode 0600) whose first line is the enrolment key"),
+    SETTING_TEXT("ca-file", setting_path, F(ca_file), "FILE", "CA certificate for the server"),
+    SETTING_TEXT("pinned-public-key", setting_string, F(pinned_key), "sha256//...",
+                 "pin of the server's TLS key, as CURLOPT_PINNEDPUBLICKEY"),
+    SETTING_TEXT("server-key", setting_string, F(server_key), "KEY",
+                 "the server's Ed25519 public key: only lists it signed are used"),
     {.key = "machine",
      .type = &setting_string,
      .offset = F(machine),
@@ -188,65 +160,32 @@ static const struct setting table[] = {
      .choices = screen_text_names,
      .arg = "off|atspi|ocr|all",
      .help = "which viewed-text sources run"},
-    {.key = "hits-out",
-     .type = &setting_path,
-     .offset = F(hits_out),
-     .arg = "FILE",
-     .help = "test and demo aid: every hit, with its text, as a JSON line"},
-    {.key = "run-as",
-     .type = &setting_string,
-     .offset = F(run_as),
-     .arg = "USER",
-     .help = "system user each display monitor switches to once it holds the X cookie"},
+    SETTING_TEXT("hits-out", setting_path, F(hits_out), "FILE",
+                 "test and demo aid: every hit, with its text, as a JSON line"),
+    SETTING_TEXT("run-as", setting_string, F(run_as), "USER",
+                 "system user each display monitor switches to once it holds the X cookie"),
     {.key = "upload-user",
      .type = &setting_string,
      .offset = F(upload_user),
      .arg = "USER",
      .help = "system user the uploader runs as; it owns the spool and state",
      .def_note = "vigil when started as root"},
-    {.key = "tamper-severity",
-     .type = &setting_int,
-     .offset = F(tamper_severity),
-     .min = 1,
-     .max = 5,
-     .def = AGENT_TAMPER_SEVERITY,
-     .arg = "N",
-     .help = "severity of the capture made when monitoring was interrupted"},
+    SETTING_NUMBER("tamper-severity", setting_int, F(tamper_severity), 1, 5, AGENT_TAMPER_SEVERITY,
+                   "N", "severity of the capture made when monitoring was interrupted"),
     SECONDS("debounce-seconds", debounce_seconds, 0, 86400, AGENT_DEBOUNCE_DEFAULT_S,
             "the same rule in the same window within this gives one hit; 0: off"),
     SECONDS("moment-seconds", moment_seconds, 0, 60, AGENT_MOMENT_DEFAULT_S,
             "further hits in a window this soon after the first join its capture"),
-    {.key = "idle-flush-ms",
-     .type = &setting_int,
-     .offset = F(idle_flush_ms),
-     .min = 50,
-     .max = 60000,
-     .def = AGENT_IDLE_FLUSH_MS,
-     .arg = "MS",
-     .help = "a typing pause this long reports a phrase that ends the typed text"},
-    {.key = "clipboard-max-bytes",
-     .type = &setting_int,
-     .offset = F(clipboard_max_bytes),
-     .max = (int64_t)AGENT_CLIP_MAX_BYTES,
-     .def = AGENT_CLIP_DEFAULT_BYTES,
-     .arg = "BYTES",
-     .help = "clipboard text scanned per copy; 0 turns clipboard scanning off"},
-    {.key = "spool-max-bytes",
-     .type = &setting_bytes,
-     .offset = F(spool_max_bytes),
-     .min = 4096,
-     .max = SETTING_NO_MAX,
-     .def = (int64_t)AGENT_SPOOL_DEFAULT_MAX,
-     .arg = "BYTES",
-     .help = "most bytes of captures waiting in the spool"},
-    {.key = "spool-retry-ms",
-     .type = &setting_int,
-     .offset = F(spool_retry_ms),
-     .min = 100,
-     .max = 3600000,
-     .def = AGENT_SPOOL_RETRY_MS,
-     .arg = "MS",
-     .help = "how often a capture the spool refused is retried from memory"},
+    SETTING_NUMBER("idle-flush-ms", setting_int, F(idle_flush_ms), 50, 60000, AGENT_IDLE_FLUSH_MS,
+                   "MS", "a typing pause this long reports a phrase that ends the typed text"),
+    SETTING_NUMBER("clipboard-max-bytes", setting_int, F(clipboard_max_bytes), 0,
+                   AGENT_CLIP_MAX_BYTES, AGENT_CLIP_DEFAULT_BYTES, "BYTES",
+                   "clipboard text scanned per copy; 0 turns clipboard scanning off"),
+    SETTING_NUMBER("spool-max-bytes", setting_bytes, F(spool_max_bytes), 4096, SETTING_NO_MAX,
+                   AGENT_SPOOL_DEFAULT_MAX, "BYTES", "most bytes of captures waiting in the spool"),
+    SETTING_NUMBER("spool-retry-ms", setting_int, F(spool_retry_ms), 100, 3600000,
+                   AGENT_SPOOL_RETRY_MS, "MS",
+                   "how often a capture the spool refused is retried from memory"),
     SECONDS("heartbeat-seconds", heartbeat_seconds, 1, 86400, 60, "heartbeat interval"),
     SECONDS("lists-poll-seconds", lists_poll_seconds, 1, 86400, 600,
             "how often the server's lists are asked for"),
@@ -259,18 +198,6 @@ static const struct settings agent_settings = {
     .table = table,
     .n = sizeof(table) / sizeof(table[0]),
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int config_init(struct agent_config *cfg)
 {
@@ -319,12 +246,12 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 	if (r < 0)
 		return r;
 	if (first < argc) {
-		seterr(err, errlen, "unexpected argument \"%s\" (see vigil-agent --help)",
-		       argv[first]);
+		snprintf(err, errlen, "unexpected argument \"%s\" (see vigil-agent --help)",
+		         argv[first]);
 		return -EINVAL;
 	}
 	if (cfg->user && !cfg->display) {
-		seterr(err, errlen, "--user is only meaningful with --display");
+		snprintf(err, errlen, "--user is only meaningful with --display");
 		return -EINVAL;
 	}
 	return 0;
@@ -350,20 +277,20 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 		 * "http://127.0.0.1:x@example.invalid/" it is example.invalid. */
 		if (url_split(s, scheme, sizeof(scheme), host, sizeof(host)) < 0 ||
 		    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-			seterr(err, errlen, "server \"%s\": expected an https:// URL", s);
+			snprintf(err, errlen, "server \"%s\": expected an https:// URL", s);
 			return -EINVAL;
 		}
 		if (strcmp(scheme, "http") == 0 && !url_host_is_loopback(host)) {
-			seterr(err, errlen,
-			       "server \"%s\": plain http:// is accepted only for a loopback "
-			       "address (host \"%s\"); use https://",
-			       s, host);
+			snprintf(err, errlen,
+			         "server \"%s\": plain http:// is accepted only for a loopback "
+			         "address (host \"%s\"); use https://",
+			         s, host);
 			return -EINVAL;
 		}
 	}
 	if (cfg->display && (cfg->display[0] != ':' || cfg->display[1] == '\0')) {
-		seterr(err, errlen, "--display \"%s\": expected a local display such as :0",
-		       cfg->display);
+		snprintf(err, errlen, "--display \"%s\": expected a local display such as :0",
+		         cfg->display);
 		return -EINVAL;
 	}
 	return 0;

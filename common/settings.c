@@ -140,63 +140,57 @@ static int parse_ranged(const struct setting *s, const char *text, const char *w
 	return -EINVAL;
 }
 
-static int int_parse(const struct setting *s, const char *text, void *field, char *msg,
-                     size_t msglen)
+_Static_assert(sizeof(int) == sizeof(int32_t), "int fields are stored as int32_t");
+
+/* Stores v in a field of size bytes: int, unsigned int, size_t, bool or an enum. */
+static void store(void *field, size_t size, int64_t v)
+{
+	if (size == sizeof(int64_t)) {
+		int64_t x = v;
+		memcpy(field, &x, size);
+	} else if (size == sizeof(int32_t)) {
+		int32_t x = (int32_t)v; /* int and unsigned int alike, as the range allows */
+		memcpy(field, &x, size);
+	} else {
+		*(bool *)field = v != 0;
+	}
+}
+
+static int number_parse(const struct setting *s, const char *text, void *field, char *msg,
+                        size_t msglen)
 {
 	int64_t v;
 
-	if (parse_ranged(s, text, "a number", &v, msg, msglen) < 0)
+	if (parse_ranged(s, text, s->type->noun, &v, msg, msglen) < 0)
 		return -EINVAL;
-	*(int *)field = (int)v;
+	store(field, s->type->size, v);
 	return 0;
 }
 
-static int int_init(const struct setting *s, void *field)
+static int number_init(const struct setting *s, void *field)
 {
-	*(int *)field = (int)s->def;
+	store(field, s->type->size, s->def);
 	return 0;
 }
 
-static int uint_parse(const struct setting *s, const char *text, void *field, char *msg,
-                      size_t msglen)
-{
-	int64_t v;
-
-	if (parse_ranged(s, text, "a number", &v, msg, msglen) < 0)
-		return -EINVAL;
-	*(unsigned int *)field = (unsigned int)v;
-	return 0;
-}
-
-static int uint_init(const struct setting *s, void *field)
-{
-	*(unsigned int *)field = (unsigned int)s->def;
-	return 0;
-}
-
-static int bytes_parse(const struct setting *s, const char *text, void *field, char *msg,
-                       size_t msglen)
-{
-	int64_t v;
-
-	if (parse_ranged(s, text, "a byte count", &v, msg, msglen) < 0)
-		return -EINVAL;
-	*(size_t *)field = (size_t)v;
-	return 0;
-}
-
-static int bytes_init(const struct setting *s, void *field)
-{
-	*(size_t *)field = (size_t)s->def;
-	return 0;
-}
-
-const struct setting_type setting_int = {
-    .parse = int_parse, .init = int_init, .show = show_number, .ranged = true};
-const struct setting_type setting_uint = {
-    .parse = uint_parse, .init = uint_init, .show = show_number, .ranged = true};
-const struct setting_type setting_bytes = {
-    .parse = bytes_parse, .init = bytes_init, .show = show_bytes, .ranged = true};
+const struct setting_type setting_int = {.parse = number_parse,
+                                         .init = number_init,
+                                         .show = show_number,
+                                         .ranged = true,
+                                         .size = sizeof(int),
+                                         .noun = "a number"};
+const struct setting_type setting_uint = {.parse = number_parse,
+                                          .init = number_init,
+                                          .show = show_number,
+                                          .ranged = true,
+                                          .size = sizeof(unsigned int),
+                                          .noun = "a number"};
+const struct setting_type setting_bytes = {.parse = number_parse,
+                                           .init = number_init,
+                                           .show = show_bytes,
+                                           .ranged = true,
+                                           .size = sizeof(size_t),
+                                           .noun = "a byte count"};
 
 /* --- yes or no, one of names, a log level, a time of day ----------------- */
 
@@ -207,18 +201,12 @@ static int bool_parse(const struct setting *s, const char *text, void *field, ch
 
 	for (size_t i = 0; i < 3; i++) {
 		if (strcmp(text, yes[i]) == 0 || strcmp(text, no[i]) == 0) {
-			*(bool *)field = strcmp(text, yes[i]) == 0;
+			store(field, s->type->size, strcmp(text, yes[i]) == 0);
 			return 0;
 		}
 	}
 	seterr(msg, msglen, "%s: \"%s\" is not yes or no", s->key, text);
 	return -EINVAL;
-}
-
-static int bool_init(const struct setting *s, void *field)
-{
-	*(bool *)field = s->def != 0;
-	return 0;
 }
 
 static void show_bool(const struct setting *s, int64_t v, char *buf, size_t len)
@@ -249,7 +237,7 @@ static int enum_parse(const struct setting *s, const char *text, void *field, ch
 
 	for (size_t i = 0; s->choices[i].name; i++) {
 		if (strcmp(text, s->choices[i].name) == 0) {
-			*(int *)field = s->choices[i].value;
+			store(field, s->type->size, s->choices[i].value);
 			return 0;
 		}
 	}
@@ -279,12 +267,6 @@ static int log_level_parse_setting(const struct setting *s, const char *text, vo
 	return -EINVAL;
 }
 
-static int log_level_init(const struct setting *s, void *field)
-{
-	*(enum log_level *)field = (enum log_level)s->def;
-	return 0;
-}
-
 static void show_log_level(const struct setting *s, int64_t v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", log_level_name((enum log_level)v));
@@ -303,7 +285,7 @@ static int clock_parse(const struct setting *s, const char *text, void *field, c
 		seterr(msg, msglen, "%s: \"%s\" is not a time like 07:00", s->key, text);
 		return -EINVAL;
 	}
-	*(unsigned int *)field = (unsigned int)(hh * 60 + mm);
+	store(field, s->type->size, hh * 60 + mm);
 	return 0;
 }
 
@@ -313,12 +295,15 @@ static void show_clock(const struct setting *s, int64_t v, char *buf, size_t len
 }
 
 const struct setting_type setting_bool = {
-    .parse = bool_parse, .init = bool_init, .show = show_bool};
-const struct setting_type setting_enum = {.parse = enum_parse, .init = int_init, .show = show_enum};
-const struct setting_type setting_log_level = {
-    .parse = log_level_parse_setting, .init = log_level_init, .show = show_log_level};
+    .parse = bool_parse, .init = number_init, .show = show_bool, .size = sizeof(bool)};
+const struct setting_type setting_enum = {
+    .parse = enum_parse, .init = number_init, .show = show_enum, .size = sizeof(int)};
+const struct setting_type setting_log_level = {.parse = log_level_parse_setting,
+                                               .init = number_init,
+                                               .show = show_log_level,
+                                               .size = sizeof(enum log_level)};
 const struct setting_type setting_clock = {
-    .parse = clock_parse, .init = uint_init, .show = show_clock};
+    .parse = clock_parse, .init = number_init, .show = show_clock, .size = sizeof(unsigned int)};
 
 /* --- addresses ---------------------------------------------------------- */
 

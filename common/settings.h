@@ -33,8 +33,10 @@ struct setting_type {
 	int (*init)(const struct setting *s, void *field);
 	void (*clear)(void *field);
 	void (*show)(const struct setting *s, int64_t v, char *buf, size_t len);
-	bool ranged; /* min and max apply: --help shows them */
-	bool secret; /* the value is wiped from argv and from memory when freed */
+	bool ranged;      /* min and max apply: --help shows them */
+	bool secret;      /* the value is wiped from argv and from memory when freed */
+	size_t size;      /* numbers, yes/no, enums: bytes of the field */
+	const char *noun; /* numbers: what a bad value "is not" ("a byte count") */
 };
 
 /* A name of an enumerated setting and the value it stands for. */
@@ -62,6 +64,23 @@ struct setting {
 	unsigned flags;                       /* SETTING_* */
 	char short_name;                      /* a one-letter flag, or 0 */
 };
+
+/* Rows for the usual cases; any other member is written out with designated initialisers. */
+#define SETTING_NUMBER(k, t, off, lo, hi, d, a, h)                                                 \
+	{                                                                                          \
+		.key = k, .type = &t, .offset = off, .min = lo, .max = hi, .def = d, .arg = a,     \
+		.help = h                                                                          \
+	}
+#define SETTING_TEXT(k, t, off, a, h)                                                              \
+	{                                                                                          \
+		.key = k, .type = &t, .offset = off, .arg = a, .help = h                           \
+	}
+#define SETTING_LOG_LEVEL(off)                                                                     \
+	{                                                                                          \
+		.key = "log-level", .type = &setting_log_level, .offset = off,                     \
+		.def = LOG_LEVEL_INFO, .arg = "error|warning|info|debug",                          \
+		.help = "most verbose messages logged"                                             \
+	}
 
 /* A program's table and its name (in messages). */
 struct settings {

@@ -11,21 +11,10 @@
 #include "server-limits.h"
 #include "settings.h"
 
-#define F(field) offsetof(struct config, field)
-#define UINT(name, member, lo, hi, d, unit, text)                                                  \
-	{                                                                                          \
-		.key = name, .type = &setting_uint, .offset = F(member), .min = lo, .max = hi,     \
-		.def = d, .arg = unit, .help = text                                                \
-	}
-#define BYTES(name, member, lo, hi, d, text)                                                       \
-	{                                                                                          \
-		.key = name, .type = &setting_bytes, .offset = F(member), .min = lo, .max = hi,    \
-		.def = d, .arg = "BYTES", .help = text                                             \
-	}
-#define TEXT(name, t, member, a, text)                                                             \
-	{                                                                                          \
-		.key = name, .type = &t, .offset = F(member), .arg = a, .help = text               \
-	}
+#define F(field)                        offsetof(struct config, field)
+#define UINT(k, field, lo, hi, d, a, h) SETTING_NUMBER(k, setting_uint, F(field), lo, hi, d, a, h)
+#define BYTES(k, field, lo, hi, d, h)                                                              \
+	SETTING_NUMBER(k, setting_bytes, F(field), lo, hi, d, "BYTES", h)
 
 /* Every setting of vigil-server: the file's keys, the flags and --help (docs/server.md). */
 static const struct setting table[] = {
@@ -46,8 +35,8 @@ static const struct setting table[] = {
      .arg = "ADDR:PORT",
      .help = "address and port: ADDR:PORT, [V6ADDR]:PORT, :PORT for all; port 0 picks one",
      .def_str = "127.0.0.1:8080"},
-    TEXT("data", setting_path, data, "DIR",
-         "data directory: vigil.db (SQLite), images/, signing.key; required"),
+    SETTING_TEXT("data", setting_path, F(data), "DIR",
+                 "data directory: vigil.db (SQLite), images/, signing.key; required"),
     {.key = "database",
      .type = &setting_string,
      .offset = F(database),
@@ -61,10 +50,11 @@ static const struct setting table[] = {
      .arg = "DIR",
      .help = "the phrase-list directory the technicians edit",
      .def_note = "<data>/wordlists"},
-    TEXT("user", setting_string, user, "NAME",
-         "system user to run as; required when started as root"),
-    TEXT("tls-cert", setting_path, tls_cert, "FILE", "PEM certificate chain: native HTTPS"),
-    TEXT("tls-key", setting_path, tls_key, "FILE", "PEM key of tls-cert"),
+    SETTING_TEXT("user", setting_string, F(user), "NAME",
+                 "system user to run as; required when started as root"),
+    SETTING_TEXT("tls-cert", setting_path, F(tls_cert), "FILE",
+                 "PEM certificate chain: native HTTPS"),
+    SETTING_TEXT("tls-key", setting_path, F(tls_key), "FILE", "PEM key of tls-cert"),
     UINT("threads", threads, 1, 256, SERVER_THREADS_DEFAULT, "N", "HTTP worker threads"),
     UINT("max-connections", max_connections, 4, 100000, SERVER_CONNECTIONS_DEFAULT, "N",
          "simultaneous connections; more are refused"),
@@ -78,44 +68,29 @@ static const struct setting table[] = {
          "between looks at the lists directory"),
     UINT("retention-days", retention_days, 0, 36500, CONFIG_RETENTION_DAYS_DEFAULT, "DAYS",
          "captures older than this are deleted; 0 keeps them"),
-    {.key = "log-level",
-     .type = &setting_log_level,
-     .offset = F(log_level),
-     .def = LOG_LEVEL_INFO,
-     .arg = "error|warning|info|debug",
-     .help = "most verbose messages logged"},
-    TEXT("smtp-url", setting_string, smtp_url, "smtp://HOST:PORT",
-         "mail server of urgent alerts (smtp:// or smtps://)"),
-    TEXT("smtp-from", setting_string, smtp_from, "ADDR", "envelope and From: address"),
-    TEXT("smtp-credentials", setting_path, smtp_credentials, "FILE",
-         "0600 file, first line user:password"),
-    TEXT("public-url", setting_string, public_url, "URL", "base of links in alerts"),
+    SETTING_LOG_LEVEL(F(log_level)),
+    SETTING_TEXT("smtp-url", setting_string, F(smtp_url), "smtp://HOST:PORT",
+                 "mail server of urgent alerts (smtp:// or smtps://)"),
+    SETTING_TEXT("smtp-from", setting_string, F(smtp_from), "ADDR", "envelope and From: address"),
+    SETTING_TEXT("smtp-credentials", setting_path, F(smtp_credentials), "FILE",
+                 "0600 file, first line user:password"),
+    SETTING_TEXT("public-url", setting_string, F(public_url), "URL", "base of links in alerts"),
     UINT("alert-poll", alert_poll, 1, 60, 1, "SECONDS", "between looks at the alert outbox"),
     UINT("offline-alarm-after", offline_alarm, 60, 7 * 86400, 1800, "SECONDS",
          "silence in school hours before the offline alarm"),
-    {.key = "report-time",
-     .type = &setting_clock,
-     .offset = F(report_time),
-     .def = 7 * 60,
-     .arg = "HH:MM",
-     .help = "local time of the Monday e-mail"},
-    {.key = "webhook-allow-private",
-     .type = &setting_bool,
-     .offset = F(webhook_allow_private),
-     .arg = "yes|no",
-     .help = "alert webhooks may reach loopback, link-local and private addresses"},
-    TEXT("s3-url", setting_string, s3_url, "http(s)://HOST:PORT/BUCKET",
-         "screenshots in an S3-compatible store instead of the data directory"),
-    TEXT("s3-region", setting_string, s3_region, "REGION", "SigV4 region of s3-url"),
-    TEXT("s3-credentials", setting_path, s3_credentials, "FILE",
-         "0600 file, first line ACCESS_KEY:SECRET"),
-    TEXT("trusted-proxy", setting_ip, trusted_proxy, "ADDR",
-         "the reverse proxy: only from it is X-Forwarded-For believed"),
-    {.key = "cookie-secure",
-     .type = &setting_bool,
-     .offset = F(cookie_secure),
-     .arg = "yes|no",
-     .help = "Secure session cookies although TLS ends at a proxy"},
+    SETTING_NUMBER("report-time", setting_clock, F(report_time), 0, 0, 7 * 60, "HH:MM",
+                   "local time of the Monday e-mail"),
+    SETTING_TEXT("webhook-allow-private", setting_bool, F(webhook_allow_private), "yes|no",
+                 "alert webhooks may reach loopback, link-local and private addresses"),
+    SETTING_TEXT("s3-url", setting_string, F(s3_url), "http(s)://HOST:PORT/BUCKET",
+                 "screenshots in an S3-compatible store instead of the data directory"),
+    SETTING_TEXT("s3-region", setting_string, F(s3_region), "REGION", "SigV4 region of s3-url"),
+    SETTING_TEXT("s3-credentials", setting_path, F(s3_credentials), "FILE",
+                 "0600 file, first line ACCESS_KEY:SECRET"),
+    SETTING_TEXT("trusted-proxy", setting_ip, F(trusted_proxy), "ADDR",
+                 "the reverse proxy: only from it is X-Forwarded-For believed"),
+    SETTING_TEXT("cookie-secure", setting_bool, F(cookie_secure), "yes|no",
+                 "Secure session cookies although TLS ends at a proxy"),
     UINT("max-image-side", max_image_side, 16, CAPTURE_MAX_DIMENSION, SERVER_IMAGE_SIDE_DEFAULT,
          "PIXELS", "on either side of a screenshot; larger ones get 400"),
     UINT("max-image-megapixels", max_image_mpixels, 1, 1024, SERVER_IMAGE_MPIXELS_DEFAULT, "N",
