@@ -99,7 +99,15 @@ static void on_hit(const struct match_hit *hit, void *ud)
 	html_text(o->h, hit->rule);
 	html_raw(o->h, " “");
 	html_text(o->h, hit->phrase);
-	html_raw(o->h, "”</li>");
+	html_raw(o->h, "”");
+	if (hit->context) { /* what lowered it, as on the capture page */
+		html_raw(o->h, "<span class=\"why\"> — ");
+		html_text(o->h, hit->context);
+		html_raw(o->h, " — rule ");
+		html_text(o->h, hit->context_rule);
+		html_raw(o->h, "</span>");
+	}
+	html_raw(o->h, "</li>");
 	o->hits++;
 }
 

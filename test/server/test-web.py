@@ -322,6 +322,12 @@ def technician_pages(c):
     r = expect(t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'scan',
                                             'text': 'I want to kill myself'}), 200, 'scan')
     check('<mark>kill myself</mark>' in r.text, 'would be caught: ' + r.text[-800:])
+    r = expect(t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'scan',
+                                            'text': 'revision all weekend, i want to vanish lol'}),
+               200, 'scan with a joke after')
+    check('<mark>want to vanish</mark> by rule mood.txt:5 \u201cwant to vanish\u201d<span class="why">'
+          ' \u2014 severity 5 \u2192 2: &#39;lol&#39; 1 word after \u2014 rule mood.txt:4</span>'
+          in r.text, 'would be caught, and what lowered it: ' + r.text[-800:])
     r = t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'save', 'file': 'bullying.txt',
                                      'text': st.BAD_LIST})
     check(r.status == 400 and 'bullying.txt:4' in r.text, 'lint error by line: %d' % r.status)
@@ -587,6 +593,9 @@ def main():
     with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
         f.write(st.GOOD_LIST)
     os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
+    with open(os.path.join(lists, 'mood.txt'), 'w') as f:  # a context that lowers a hit
+        f.write('@context joke: lol, only kidding\n@category test-mood\n@severity 5\n'
+                '@when joke after 3 -> 2\nwant to vanish\n')
     c = st.Ctx()
     c.srv = st.Server(database, lists)
     passed = failed = 0
