@@ -7,22 +7,16 @@
 # record. Prints milliseconds.
 # usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
 import concurrent.futures
-import importlib.util
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location(
-    'server_test', os.path.join(HERE, '..', 'server', 'test-server.py'))
-st = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(st)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'server'))
+import harness  # noqa: E402
 
 
 def timed(fn, reps):
@@ -36,25 +30,21 @@ def timed(fn, reps):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    srv = st.Server(None, lists)
+    srv = harness.Server()
     try:
         srv.start()
         key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
         toks = [srv.enrol(key, 'PC%02d' % i) for i in range(20)]
-        srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin='benchpassword\n')
+        harness.add_user(srv, 'mod', password='benchpassword')
         # Screenshot-like images: flat colour with some busy rows, 200 different ones.
-        images = [st.png(800, 450, noise=12) for _ in range(200)]
+        images = [harness.png(800, 450, noise=12) for _ in range(200)]
         cats = ['self-harm', 'bullying', 'grooming', 'drugs', 'extremism']
         random.seed(1)
 
         def upload(i):
             day = 1 + i % 84
             t = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(1756684800 + day * 86400 + i % 80000))
-            rec = st.record(image=images[i % 200], time=t, user='pupil%03d' % (i % 300),
+            rec = harness.record(image=images[i % 200], time=t, user='pupil%03d' % (i % 300),
                             reason={'category': cats[i % 5], 'severity': 1 + i % 5,
                                     'phrase': 'p', 'matched': 'p', 'rule': '%s.txt:%d' % (cats[i % 5], i % 40)})
             r = srv.request('POST', '/api/v1/captures', rec, token=toks[i % 20])
@@ -64,12 +54,11 @@ def main():
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
             list(ex.map(upload, range(n)))
         print('uploaded %d captures in %.1f s' % (n, time.perf_counter() - t0))
-        r = srv.request('POST', '/login', 'login=mod&password=benchpassword',
-                        headers={'Content-Type': 'application/x-www-form-urlencoded'})
-        cookie = 'vigil_session=' + re.match(r'vigil_session=([^;]+)', r.headers['set-cookie']).group(1)
+        mod = harness.Web(srv)
+        mod.login('mod', 'benchpassword')
 
         def get(path):
-            r = srv.request('GET', path, headers={'Cookie': cookie})
+            r = mod.req('GET', path)
             assert r.status == 200, (path, r.status)
             return r
 
@@ -96,7 +85,7 @@ def main():
             'queue + thumbnails, first load', (time.perf_counter() - t) * 1000, count, size // 1024))
         med, mx = timed(queue_with_thumbs, 10)
         print('%-32s median %7.1f ms  max %7.1f ms' % ('queue + thumbnails, cached', med, mx))
-        big = st.record(image=st.png(1920, 1080, noise=60), user='pupil007')
+        big = harness.record(image=harness.png(1920, 1080, noise=60), user='pupil007')
         assert srv.request('POST', '/api/v1/captures', big, token=toks[0]).status == 201
         t = time.perf_counter()
         size = len(get('/captures/%s/thumb' % big['id']).body)
@@ -116,7 +105,6 @@ def main():
         print('load average: %.2f %.2f %.2f' % os.getloadavg())
     finally:
         srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
 
 
 if __name__ == '__main__':

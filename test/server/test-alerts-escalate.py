@@ -6,31 +6,14 @@
 # moderators; not outside school hours; a silent machine is reported once, cleared when
 # heartbeats return. Everything appears in the audit log.
 # usage: test-alerts-escalate.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else 77)
-import argparse
 import datetime
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load(name, file):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-st = load('server_test', 'test-server.py')
-ta = load('alerts_test', 'test-alerts.py')
-check, expect, Failure = st.check, st.expect, st.Failure
+import harness
+from harness import Smtp, capture_page, check, expect, group, signed_in, until, upload
 
 
 def weekday_at(days_ahead, hour, minute=0, weekend=False):
@@ -51,151 +34,120 @@ def to(smtp, addr, cid=None):
             (cid is None or cid in m.get_payload(decode=True).decode())]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
-    args = ap.parse_args()
-    if subprocess.run(['/usr/bin/python3', '-c', 'import aiosmtpd'],
-                      capture_output=True).returncode:
-        print('python3-aiosmtpd missing (tools/deps/alerts.txt): skipping')
-        return 77
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
+@group
+def escalation(ctx):
     os.environ['TZ'] = 'UTC'  # school hours are local time
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
-    srv = st.Server(database, lists)
-    smtp = ta.Smtp(srv.root)
+    srv = ctx.srv
+    smtp = Smtp(srv.root)
+    ctx.at_exit(smtp.stop)
     extra = ['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
              'vigil@school.example', '--public-url', 'https://vigil.school.example',
              '--offline-alarm-after', '1800']
-    failed = 0
 
     def tick(t):
         return srv.admin('--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
-                  'vigil@school.example', '--public-url', 'https://vigil.school.example',
-                  'alerts', 'tick', '--now', rfc(t))
+                         'vigil@school.example', '--public-url', 'https://vigil.school.example',
+                         'alerts', 'tick', '--now', rfc(t))
 
     def audit():
-        return ta.capture_page(srv, None, audit=True)
+        return capture_page(srv, None, audit=True)
 
-    try:
-        smtp.start()
-        key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
-        srv.admin('school', 'alerts', 'Oakridge Primary', '--contact', 'dsl@school.example',
-                  '--escalate', 'head@school.example', '--technician', 'tech@school.example',
-                  '--hours', '08:00-16:30', '--ack-minutes', '15')
-        srv.start(extra)
-        token = srv.enrol(key, 'LAB1-PC07')
-        token2 = srv.enrol(key, 'LAB1-PC08')
-        ta.capture_page(srv, 'x')  # signs in (creates the moderator)
+    smtp.start()
+    key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+    srv.admin('school', 'alerts', 'Oakridge Primary', '--contact', 'dsl@school.example',
+              '--escalate', 'head@school.example', '--technician', 'tech@school.example',
+              '--hours', '08:00-16:30', '--ack-minutes', '15')
+    srv.start(extra)
+    token = srv.enrol(key, 'LAB1-PC07')
+    token2 = srv.enrol(key, 'LAB1-PC08')
+    capture_page(srv, 'x')  # signs in (creates the moderator)
 
-        # 1. Unacknowledged: the next contact, then the moderators, in school hours only.
-        a = ta.upload(srv, token)
-        ta.wait_for(lambda: to(smtp, 'dsl@school.example', a['id']), 60, 'the first alert')
-        sat = weekday_at(1, 10, weekend=True)
-        tick(sat)
-        check(not to(smtp, 'head@school.example', a['id']), 'no escalation on a Saturday')
-        t = weekday_at(1, 10)
-        tick(t.replace(hour=7))
-        check(not to(smtp, 'head@school.example', a['id']), 'no escalation before 08:00')
-        tick(t)
-        esc = ta.wait_for(lambda: to(smtp, 'head@school.example', a['id']), 30, 'escalation')
-        check(len(esc) == 1 and '(escalated)' in esc[0]['Subject'], 'escalated to the head')
-        tick(t + datetime.timedelta(minutes=5))
-        check(len(to(smtp, 'head@school.example', a['id'])) == 1, 'escalated once')
-        tick(t + datetime.timedelta(minutes=16))
-        check('escalated to the moderators' in audit(), 'then to the moderators (audit)')
-        page = ta.capture_page(srv, a['id'])
-        check('escalated to the moderators' in page, 'moderators note on the capture page')
-        tick(t + datetime.timedelta(minutes=40))
-        check(audit().count('escalated to the moderators') == 1, 'moderators told once')
-        print('ok escalation: next contact, then moderators; not outside school hours')
+    # 1. Unacknowledged: the next contact, then the moderators, in school hours only.
+    a = upload(srv, token)
+    until(lambda: to(smtp, 'dsl@school.example', a['id']), 60, 'the first alert')
+    sat = weekday_at(1, 10, weekend=True)
+    tick(sat)
+    check(not to(smtp, 'head@school.example', a['id']), 'no escalation on a Saturday')
+    t = weekday_at(1, 10)
+    tick(t.replace(hour=7))
+    check(not to(smtp, 'head@school.example', a['id']), 'no escalation before 08:00')
+    tick(t)
+    esc = until(lambda: to(smtp, 'head@school.example', a['id']), 30, 'escalation')
+    check(len(esc) == 1 and '(escalated)' in esc[0]['Subject'], 'escalated to the head')
+    tick(t + datetime.timedelta(minutes=5))
+    check(len(to(smtp, 'head@school.example', a['id'])) == 1, 'escalated once')
+    tick(t + datetime.timedelta(minutes=16))
+    check('escalated to the moderators' in audit(), 'then to the moderators (audit)')
+    page = capture_page(srv, a['id'])
+    check('escalated to the moderators' in page, 'moderators note on the capture page')
+    tick(t + datetime.timedelta(minutes=40))
+    check(audit().count('escalated to the moderators') == 1, 'moderators told once')
+    print('ok escalation: next contact, then moderators; not outside school hours')
 
-        # 2. The one-click link in the e-mail acknowledges; escalation stops.
-        b = ta.upload(srv, token)
-        mail = ta.wait_for(lambda: to(smtp, 'dsl@school.example', b['id']), 60, 'alert b')
-        body = mail[0].get_payload(decode=True).decode()
-        m = re.search(r'https://vigil\.school\.example(/alerts/ack\?a=\d+&t=[A-Za-z0-9_-]+)',
-                      body)
-        check(m, 'an acknowledgement link in the e-mail')
-        r = srv.request('GET', m.group(1))
-        expect(r, 200, 'ack page')
-        check(b'id="ack"' in r.body, 'GET shows a button and changes nothing')
-        check('alert-acknowledged' not in audit(), 'GET did not acknowledge')
-        bad = srv.request('POST', m.group(1)[:-3] + 'AAA')
-        check(bad.status == 404, 'a forged link is refused: %d' % bad.status)
-        expect(srv.request('POST', m.group(1)), 200, 'ack POST')
-        page = ta.capture_page(srv, b['id'])
-        check(re.search(r'class="alert-ack">dsl@school\.example, ', page), 'acked on the page')
-        tick(t + datetime.timedelta(minutes=20))
-        check(not to(smtp, 'head@school.example', b['id']), 'acknowledged: no escalation')
-        check('alert-acknowledged' in audit(), 'acknowledgement audited')
-        print('ok one-click acknowledgement stops escalation')
+    # 2. The one-click link in the e-mail acknowledges; escalation stops.
+    b = upload(srv, token)
+    mail = until(lambda: to(smtp, 'dsl@school.example', b['id']), 60, 'alert b')
+    body = mail[0].get_payload(decode=True).decode()
+    m = re.search(r'https://vigil\.school\.example(/alerts/ack\?a=\d+&t=[A-Za-z0-9_-]+)',
+                  body)
+    check(m, 'an acknowledgement link in the e-mail')
+    r = srv.request('GET', m.group(1))
+    expect(r, 200, 'ack page')
+    check(b'id="ack"' in r.body, 'GET shows a button and changes nothing')
+    check('alert-acknowledged' not in audit(), 'GET did not acknowledge')
+    bad = srv.request('POST', m.group(1)[:-3] + 'AAA')
+    check(bad.status == 404, 'a forged link is refused: %d' % bad.status)
+    expect(srv.request('POST', m.group(1)), 200, 'ack POST')
+    page = capture_page(srv, b['id'])
+    check(re.search(r'class="alert-ack">dsl@school\.example, ', page), 'acked on the page')
+    tick(t + datetime.timedelta(minutes=20))
+    check(not to(smtp, 'head@school.example', b['id']), 'acknowledged: no escalation')
+    check('alert-acknowledged' in audit(), 'acknowledgement audited')
+    print('ok one-click acknowledgement stops escalation')
 
-        # 3. The button on the capture page (signed in, with CSRF).
-        c = ta.upload(srv, token)
-        ta.wait_for(lambda: to(smtp, 'dsl@school.example', c['id']), 60, 'alert c')
-        page = ta.capture_page(srv, c['id'])
-        check('id="act-ack"' in page, 'an acknowledge button')
-        csrf = re.search(r'id="act-ack".*?name="csrf" value="([^"]+)"', page, re.S).group(1)
-        r = srv.request('POST', '/captures/%s/action' % c['id'],
-                        body=urllib.parse.urlencode({'action': 'ack-alert'}),
-                        headers={'Cookie': ta._session['cookie'],
-                                 'Content-Type': 'application/x-www-form-urlencoded'})
-        check(r.status != 303, 'no CSRF: refused (%d)' % r.status)
-        r = srv.request('POST', '/captures/%s/action' % c['id'],
-                        body=urllib.parse.urlencode({'action': 'ack-alert', 'csrf': csrf}),
-                        headers={'Cookie': ta._session['cookie'],
-                                 'Content-Type': 'application/x-www-form-urlencoded'})
-        expect(r, 303, 'ack button')
-        page = ta.capture_page(srv, c['id'])
-        check(re.search(r'class="alert-ack">mod, ', page), 'acked by the moderator')
-        tick(t + datetime.timedelta(minutes=20))
-        check(not to(smtp, 'head@school.example', c['id']), 'button: no escalation')
-        print('ok capture page acknowledge button')
+    # 3. The button on the capture page (signed in, with CSRF).
+    c = upload(srv, token)
+    until(lambda: to(smtp, 'dsl@school.example', c['id']), 60, 'alert c')
+    page = capture_page(srv, c['id'])
+    check('id="act-ack"' in page, 'an acknowledge button')
+    csrf = re.search(r'id="act-ack".*?name="csrf" value="([^"]+)"', page, re.S).group(1)
+    r = srv.request('POST', '/captures/%s/action' % c['id'],
+                    body=urllib.parse.urlencode({'action': 'ack-alert'}),
+                    headers={'Cookie': 'vigil_session=' + signed_in(srv).cookie,
+                             'Content-Type': 'application/x-www-form-urlencoded'})
+    check(r.status != 303, 'no CSRF: refused (%d)' % r.status)
+    r = srv.request('POST', '/captures/%s/action' % c['id'],
+                    body=urllib.parse.urlencode({'action': 'ack-alert', 'csrf': csrf}),
+                    headers={'Cookie': 'vigil_session=' + signed_in(srv).cookie,
+                             'Content-Type': 'application/x-www-form-urlencoded'})
+    expect(r, 303, 'ack button')
+    page = capture_page(srv, c['id'])
+    check(re.search(r'class="alert-ack">mod, ', page), 'acked by the moderator')
+    tick(t + datetime.timedelta(minutes=20))
+    check(not to(smtp, 'head@school.example', c['id']), 'button: no escalation')
+    print('ok capture page acknowledge button')
 
-        # 4. Offline alarm: once in school hours, none outside, cleared by a heartbeat.
-        for tok in (token, token2):
-            expect(srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=tok),
-                   204, 'heartbeat')
-        tick(weekday_at(1, 18))
-        check(not to(smtp, 'tech@school.example'), 'silence after school hours is normal')
-        tick(t)
-        ta.wait_for(lambda: len(to(smtp, 'tech@school.example')) >= 2, 30, 'offline alarms')
-        tick(t + datetime.timedelta(minutes=5))
-        tick(t + datetime.timedelta(minutes=60))
-        msgs = to(smtp, 'tech@school.example')
-        check(len(msgs) == 2 and all('Machine offline' in x['Subject'] for x in msgs),
-              'one alarm per machine, once: %d' % len(msgs))
-        expect(srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=token),
-               204, 'heartbeat again')
-        tick(t + datetime.timedelta(minutes=61))
-        log = audit()
-        check('offline-cleared' in log and 'LAB1-PC07: heartbeats again' in log,
-              'cleared when heartbeats return')
-        print('ok offline alarm: once, in school hours only, cleared by a heartbeat')
-    except Exception as e:  # noqa: BLE001
-        failed = 1
-        print('FAIL: %s' % e)
-        traceback.print_exc()
-        print('server log (tail):\n' + srv.log_text()[-3000:])
-    finally:
-        srv.stop()
-        smtp.stop()
-        srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    return failed
+    # 4. Offline alarm: once in school hours, none outside, cleared by a heartbeat.
+    for tok in (token, token2):
+        expect(srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=tok),
+               204, 'heartbeat')
+    tick(weekday_at(1, 18))
+    check(not to(smtp, 'tech@school.example'), 'silence after school hours is normal')
+    tick(t)
+    until(lambda: len(to(smtp, 'tech@school.example')) >= 2, 30, 'offline alarms')
+    tick(t + datetime.timedelta(minutes=5))
+    tick(t + datetime.timedelta(minutes=60))
+    msgs = to(smtp, 'tech@school.example')
+    check(len(msgs) == 2 and all('Machine offline' in x['Subject'] for x in msgs),
+          'one alarm per machine, once: %d' % len(msgs))
+    expect(srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=token),
+           204, 'heartbeat again')
+    tick(t + datetime.timedelta(minutes=61))
+    log = audit()
+    check('offline-cleared' in log and 'LAB1-PC07: heartbeats again' in log,
+          'cleared when heartbeats return')
+    print('ok offline alarm: once, in school hours only, cleared by a heartbeat')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(needs=[harness.need_aiosmtpd], start=False))

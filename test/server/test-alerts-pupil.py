@@ -5,32 +5,17 @@
 # the pupil (the data directory, the database and the server log are searched), and
 # another pupil's captures stay.
 # usage: test-alerts-pupil.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
-import argparse
 import base64
 import hashlib
-import importlib.util
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
-import traceback
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import harness
+from harness import capture_page, check, expect, group, signed_in, upload
 
-
-def load(name, file):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-st = load('server_test', 'test-server.py')
-ta = load('alerts_test', 'test-alerts.py')
-check, expect, Failure = st.check, st.expect, st.Failure
 
 PUPIL = 'zq-pupil-4471'
 OTHER = 'other-pupil-9'
@@ -53,125 +38,98 @@ def grep_tree(root, needle):
     return hits
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
-    args = ap.parse_args()
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
-    srv = st.Server(database, lists)
-    failed = 0
-    try:
-        key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
-        srv.start()
-        token = srv.enrol(key, 'LAB1-PC07')
-        mine = [ta.upload(srv, token, user=PUPIL, time='2026-11-2%dT09:00:00Z' % i)
-                for i in range(3, 6)]
-        other = ta.upload(srv, token, user=OTHER)
-        # A moderator's note naming the pupil (kept in the history and the audit log).
-        ta.capture_page(srv, mine[0]['id'])
-        page = ta.capture_page(srv, mine[0]['id'])
-        csrf = re.search(r'id="act-note".*?name="csrf" value="([^"]+)"', page, re.S).group(1)
-        expect(srv.request('POST', '/captures/%s/action' % mine[0]['id'],
-                           body=urllib.parse.urlencode({'action': 'note', 'csrf': csrf,
-                                                        'text': 'spoke to %s' % PUPIL}),
-                           headers={'Cookie': ta._session['cookie'],
+@group
+def pupil_export_and_delete(c):
+    srv, database = c.srv, c.database
+    key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+    srv.start()
+    token = srv.enrol(key, 'LAB1-PC07')
+    mine = [upload(srv, token, user=PUPIL, time='2026-11-2%dT09:00:00Z' % i)
+            for i in range(3, 6)]
+    other = upload(srv, token, user=OTHER)
+    # A moderator's note naming the pupil (kept in the history and the audit log).
+    capture_page(srv, mine[0]['id'])
+    page = capture_page(srv, mine[0]['id'])
+    csrf = re.search(r'id="act-note".*?name="csrf" value="([^"]+)"', page, re.S).group(1)
+    expect(srv.request('POST', '/captures/%s/action' % mine[0]['id'],
+                       body=urllib.parse.urlencode({'action': 'note', 'csrf': csrf,
+                                                    'text': 'spoke to %s' % PUPIL}),
+                       headers={'Cookie': 'vigil_session=' + signed_in(srv).cookie,
+                                'Content-Type': 'application/x-www-form-urlencoded'}),
+           303, 'note')
+
+    def act(cid, action, text):
+        page = capture_page(srv, cid)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        expect(srv.request('POST', '/captures/%s/action' % cid,
+                           body=urllib.parse.urlencode({'action': action, 'csrf': csrf,
+                                                        'text': text}),
+                           headers={'Cookie': 'vigil_session=' + signed_in(srv).cookie,
                                     'Content-Type': 'application/x-www-form-urlencoded'}),
-               303, 'note')
+               303, action)
+    # One image hidden as possible child abuse material: never in a subject access export.
+    act(mine[1]['id'], 'hide-image', 'referred to the police')
+    # Another pupil's note that contains a short pupil name ("ed") as letters.
+    act(other['id'], 'note', 'referred to CAMHS')
+    ed = upload(srv, token, user='ed')
+    srv.stop()
 
-        def act(cid, action, text):
-            page = ta.capture_page(srv, cid)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-            expect(srv.request('POST', '/captures/%s/action' % cid,
-                               body=urllib.parse.urlencode({'action': action, 'csrf': csrf,
-                                                            'text': text}),
-                               headers={'Cookie': ta._session['cookie'],
-                                        'Content-Type': 'application/x-www-form-urlencoded'}),
-                   303, action)
-        # One image hidden as possible child abuse material: never in a subject access export.
-        act(mine[1]['id'], 'hide-image', 'referred to the police')
-        # Another pupil's note that contains a short pupil name ("ed") as letters.
-        act(other['id'], 'note', 'referred to CAMHS')
-        ed = ta.upload(srv, token, user='ed')
-        srv.stop()
+    out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
+    lines = [json.loads(x) for x in out.splitlines()]
+    check(sorted(x['id'] for x in lines) == sorted(r['id'] for r in mine),
+          'export: every capture of the pupil, no other: %d lines' % len(lines))
+    for x, r in zip(sorted(lines, key=lambda x: x['id']), sorted(mine, key=lambda r: r['id'])):
+        check(x['context'] == r['context'] and x['user'] == PUPIL, 'export carries the record')
+        if r['id'] == mine[1]['id']:
+            check('data' not in x['screenshot'] and 'withheld' in x['screenshot'],
+                  'the hidden image is withheld: %r' % x['screenshot'])
+            continue
+        img = base64.b64decode(x['screenshot']['data'])
+        check(hashlib.sha256(img).hexdigest() == r['screenshot']['sha256'],
+              'export carries the screenshot')
+    p = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL)
+    check('1 images withheld' in p.stderr, 'the export says so: %r' % p.stderr)
+    print('ok pupil export: %d captures, the hidden image withheld' % len(lines))
 
-        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
-        lines = [json.loads(x) for x in out.splitlines()]
-        check(sorted(x['id'] for x in lines) == sorted(r['id'] for r in mine),
-              'export: every capture of the pupil, no other: %d lines' % len(lines))
-        for x, r in zip(sorted(lines, key=lambda x: x['id']), sorted(mine, key=lambda r: r['id'])):
-            check(x['context'] == r['context'] and x['user'] == PUPIL, 'export carries the record')
-            if r['id'] == mine[1]['id']:
-                check('data' not in x['screenshot'] and 'withheld' in x['screenshot'],
-                      'the hidden image is withheld: %r' % x['screenshot'])
-                continue
-            img = base64.b64decode(x['screenshot']['data'])
-            check(hashlib.sha256(img).hexdigest() == r['screenshot']['sha256'],
-                  'export carries the screenshot')
-        p = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL)
-        check('1 images withheld' in p.stderr, 'the export says so: %r' % p.stderr)
-        print('ok pupil export: %d captures, the hidden image withheld' % len(lines))
+    # Erasing pupil "ed" takes ed's rows only: the note "referred to CAMHS" stays.
+    res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', 'ed').stdout
+    check('1 captures' in res, 'ed erased: %r' % res)
+    notes = srv.sql("SELECT detail FROM audit WHERE detail = 'referred to CAMHS'")
+    check(notes == [['referred to CAMHS']], "another pupil's note kept: %r" % notes)
+    check(not srv.sql("SELECT id FROM captures WHERE id = '%s'" % ed['id']), 'ed gone')
+    print('ok pupil delete "ed": another pupil\'s audit note kept')
 
-        # Erasing pupil "ed" takes ed's rows only: the note "referred to CAMHS" stays.
-        res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', 'ed').stdout
-        check('1 captures' in res, 'ed erased: %r' % res)
-        notes = srv.sql("SELECT detail FROM audit WHERE detail = 'referred to CAMHS'")
-        check(notes == [['referred to CAMHS']], "another pupil's note kept: %r" % notes)
-        check(not srv.sql("SELECT id FROM captures WHERE id = '%s'" % ed['id']), 'ed gone')
-        print('ok pupil delete "ed": another pupil\'s audit note kept')
-
-        if args.backend == 'sqlite':
-            check(grep_tree(srv.data, PUPIL), 'the search finds the pupil before the delete')
-        res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', PUPIL).stdout
-        check('3 captures and 3 images' in res, 'delete counts: %r' % res)
-        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
-        check(out.strip() == '', 'nothing left to export')
-        out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', OTHER).stdout
-        check(len(out.splitlines()) == 1, 'the other pupil stays')
-        for r in mine:
-            for needle in (r['id'], r['screenshot']['sha256']):
-                check(not grep_tree(srv.data, needle), 'no trace of %s in the data dir: %s'
-                      % (needle, grep_tree(srv.data, needle)))
-        check(not grep_tree(srv.data, PUPIL), 'pupil name not in the data dir: %s'
-              % grep_tree(srv.data, PUPIL))
-        check(PUPIL not in srv.log_text(), 'pupil name not in the server log')
-        if args.backend == 'sqlite':
-            import sqlite3
-            db = sqlite3.connect(os.path.join(srv.data, 'vigil.db'))
-            dump = '\n'.join(db.iterdump())
-            db.close()
-            check(PUPIL not in dump and mine[0]['id'] not in dump, 'not in the database dump')
-            check(other['id'] in dump, 'the dump does hold the other capture')
-        else:
-            import subprocess
-            dump = subprocess.run(['pg_dump', database], capture_output=True, text=True)
-            if dump.returncode == 0:
-                check(PUPIL not in dump.stdout and mine[0]['id'] not in dump.stdout,
-                      'not in pg_dump')
-                check(other['id'] in dump.stdout, 'pg_dump holds the other capture')
-        print('ok pupil delete: no row, image or log line remains')
-    except Exception as e:  # noqa: BLE001
-        failed = 1
-        print('FAIL: %s' % e)
-        traceback.print_exc()
-        print('server log (tail):\n' + srv.log_text()[-3000:])
-    finally:
-        srv.stop()
-        srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    return failed
+    if c.backend == 'sqlite':
+        check(grep_tree(srv.data, PUPIL), 'the search finds the pupil before the delete')
+    res = srv.admin('pupil', 'delete', '--school', 'Oakridge Primary', PUPIL).stdout
+    check('3 captures and 3 images' in res, 'delete counts: %r' % res)
+    out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', PUPIL).stdout
+    check(out.strip() == '', 'nothing left to export')
+    out = srv.admin('pupil', 'export', '--school', 'Oakridge Primary', OTHER).stdout
+    check(len(out.splitlines()) == 1, 'the other pupil stays')
+    for r in mine:
+        for needle in (r['id'], r['screenshot']['sha256']):
+            check(not grep_tree(srv.data, needle), 'no trace of %s in the data dir: %s'
+                  % (needle, grep_tree(srv.data, needle)))
+    check(not grep_tree(srv.data, PUPIL), 'pupil name not in the data dir: %s'
+          % grep_tree(srv.data, PUPIL))
+    check(PUPIL not in srv.log_text(), 'pupil name not in the server log')
+    if c.backend == 'sqlite':
+        import sqlite3
+        db = sqlite3.connect(os.path.join(srv.data, 'vigil.db'))
+        dump = '\n'.join(db.iterdump())
+        db.close()
+        check(PUPIL not in dump and mine[0]['id'] not in dump, 'not in the database dump')
+        check(other['id'] in dump, 'the dump does hold the other capture')
+    else:
+        import subprocess
+        dump = subprocess.run(['pg_dump', database], capture_output=True, text=True)
+        if dump.returncode == 0:
+            check(PUPIL not in dump.stdout and mine[0]['id'] not in dump.stdout,
+                  'not in pg_dump')
+            check(other['id'] in dump.stdout, 'pg_dump holds the other capture')
+    print('ok pupil delete: no row, image or log line remains')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(needs=[], start=False))

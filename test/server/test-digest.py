@@ -6,30 +6,14 @@
 # the report, and no pupil's name or words; "report send" sends one now; "user add
 # --email" and "user email" set the addresses. Everything appears in the audit log.
 # usage: test-digest.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else 77)
-import argparse
 import datetime
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import harness
+from harness import Smtp, capture_page, check, group, until, upload
 
-
-def load(name, file):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-st = load('server_test', 'test-server.py')
-ta = load('alerts_test', 'test-alerts.py')
-check, expect, Failure = st.check, st.expect, st.Failure
 UTC = datetime.timezone.utc
 PUPIL_WORDS = ['amy', 'ben', 'jsmith', 'quartzwing', 'marmalade']
 
@@ -47,31 +31,14 @@ def body(m):
     return m.get_payload(decode=True).decode()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
-    args = ap.parse_args()
-    if subprocess.run(['/usr/bin/python3', '-c', 'import aiosmtpd'],
-                      capture_output=True).returncode:
-        print('python3-aiosmtpd missing (tools/deps/alerts.txt): skipping')
-        return 77
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
+@group
+def weekly_digest(c):
     os.environ['TZ'] = 'UTC'  # report-time is local time
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
-    srv = st.Server(database, lists)
-    smtp = ta.Smtp(srv.root)
+    srv = c.srv
+    smtp = Smtp(srv.root)
+    c.at_exit(smtp.stop)
     mail = ['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
             'vigil@school.example', '--public-url', 'https://vigil.school.example']
-    failed = 0
 
     def tick(t):
         return srv.admin(*mail, '--report-time', '07:00', 'alerts', 'tick', '--now', rfc(t))
@@ -83,98 +50,84 @@ def main():
         hour=0, minute=0, second=0, microsecond=0)
     this_week = '%d-W%02d' % now.isocalendar()[:2]
     next_monday = monday + datetime.timedelta(days=7)
-    try:
-        smtp.start()
-        key_a = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
-        key_b = srv.admin('school', 'add', 'Lakeside').stdout.strip()
-        srv.admin('school', 'alerts', 'Oakridge Primary', '--contact', 'dsl@school.example',
-                  '--threshold', '5')
-        pw = 'correct horse battery\n'
-        srv.admin('user', 'add', '--role', 'headteacher', '--school', 'Oakridge Primary',
-                  '--email', 'head@school.example', 'head-a', stdin=pw)
-        srv.admin('user', 'add', '--role', 'moderator', '--email', 'mod@school.example', 'moderator-x',
-                  stdin=pw)
-        srv.admin('user', 'add', '--role', 'headteacher', '--school', 'Lakeside', 'head-b',
-                  stdin=pw)
-        srv.admin('user', 'email', 'head-b', 'headb@school.example')
-        bad = srv.admin('user', 'email', 'head-b', 'not an address', check_ok=False)
-        check(bad.returncode == 2 and 'not an e-mail address' in bad.stderr, 'bad address')
-        bad = srv.admin('user', 'email', 'nobody', 'x@school.example', check_ok=False)
-        check(bad.returncode == 1 and 'no user' in bad.stderr, 'unknown user')
-        print('ok user add --email, user email')
+    smtp.start()
+    key_a = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+    key_b = srv.admin('school', 'add', 'Lakeside').stdout.strip()
+    srv.admin('school', 'alerts', 'Oakridge Primary', '--contact', 'dsl@school.example',
+              '--threshold', '5')
+    pw = 'correct horse battery\n'
+    srv.admin('user', 'add', '--role', 'headteacher', '--school', 'Oakridge Primary',
+              '--email', 'head@school.example', 'head-a', stdin=pw)
+    srv.admin('user', 'add', '--role', 'moderator', '--email', 'mod@school.example', 'moderator-x',
+              stdin=pw)
+    srv.admin('user', 'add', '--role', 'headteacher', '--school', 'Lakeside', 'head-b',
+              stdin=pw)
+    srv.admin('user', 'email', 'head-b', 'headb@school.example')
+    bad = srv.admin('user', 'email', 'head-b', 'not an address', check_ok=False)
+    check(bad.returncode == 2 and 'not an e-mail address' in bad.stderr, 'bad address')
+    bad = srv.admin('user', 'email', 'nobody', 'x@school.example', check_ok=False)
+    check(bad.returncode == 1 and 'no user' in bad.stderr, 'unknown user')
+    print('ok user add --email, user email')
 
-        srv.start(mail + ['--report-time', '07:00'])
-        tok_a, tok_b = srv.enrol(key_a, 'LAB1-PC07'), srv.enrol(key_b, 'B-PC01')
-        recent = max(monday + datetime.timedelta(minutes=1), now - datetime.timedelta(minutes=5))
-        harm = {'category': 'self-harm', 'severity': 4, 'phrase': 'hurt myself',
-                'matched': 'hurt myself', 'rule': 'self-harm.txt:2'}
-        bully = {'category': 'bullying', 'severity': 2, 'phrase': 'loser', 'matched': 'loser',
-                 'rule': 'bullying.txt:3'}
-        for user, reason, ctx, t in (
-                ('amy', harm, 'quartzwing i will hurt myself', recent),
-                ('amy', harm, 'marmalade hurt myself again', recent),
-                ('ben', bully, 'quartzwing you loser', recent),
-                ('amy', harm, 'marmalade hurt myself', recent - datetime.timedelta(days=7))):
-            ta.upload(srv, tok_a, user=user, reason=reason, context=ctx, time=rfc(t))
-        ta.upload(srv, tok_b, user='jsmith', time=rfc(recent))
+    srv.start(mail + ['--report-time', '07:00'])
+    tok_a, tok_b = srv.enrol(key_a, 'LAB1-PC07'), srv.enrol(key_b, 'B-PC01')
+    recent = max(monday + datetime.timedelta(minutes=1), now - datetime.timedelta(minutes=5))
+    harm = {'category': 'self-harm', 'severity': 4, 'phrase': 'hurt myself',
+            'matched': 'hurt myself', 'rule': 'self-harm.txt:2'}
+    bully = {'category': 'bullying', 'severity': 2, 'phrase': 'loser', 'matched': 'loser',
+             'rule': 'bullying.txt:3'}
+    for user, reason, ctx, t in (
+            ('amy', harm, 'quartzwing i will hurt myself', recent),
+            ('amy', harm, 'marmalade hurt myself again', recent),
+            ('ben', bully, 'quartzwing you loser', recent),
+            ('amy', harm, 'marmalade hurt myself', recent - datetime.timedelta(days=7))):
+        upload(srv, tok_a, user=user, reason=reason, context=ctx, time=rfc(t))
+    upload(srv, tok_b, user='jsmith', time=rfc(recent))
 
-        tick(next_monday + datetime.timedelta(hours=6, minutes=55))
-        check(not summaries(smtp, 'head@school.example'), 'nothing before report-time')
-        tick(next_monday + datetime.timedelta(hours=7, minutes=5))
-        head = ta.wait_for(lambda: summaries(smtp, 'head@school.example'), 30, 'summary')
-        dsl = ta.wait_for(lambda: summaries(smtp, 'dsl@school.example'), 30, 'contact summary')
-        headb = ta.wait_for(lambda: summaries(smtp, 'headb@school.example'), 30, 'B summary')
-        text = body(head[0])
-        print(text)
-        check(head[0]['Subject'] == '[Vigil] Weekly summary: Oakridge Primary, ' + this_week,
-              'subject: ' + head[0]['Subject'])
-        row = re.search(r'^self-harm +0 +0 +0 +2 +0 +2 +1 +\+1\r?$', text, re.M)
-        check(row, 'self-harm: two at severity 4, one the week before, +1:\n' + text)
-        check(re.search(r'^bullying +0 +1 +0 +0 +0 +1 +0 +\+1\r?$', text, re.M), 'bullying row')
-        check(re.search(r'^All +0 +1 +0 +2 +0 +3 +1 +\+2\r?$', text, re.M), 'totals row')
-        check('https://vigil.school.example/reports/Oakridge%20Primary/' + this_week in text,
-              'link to the report')
-        for m in head + dsl + headb:
-            b = body(m).lower()
-            for w in PUPIL_WORDS:
-                check(w not in b, 'the summary names no pupil and quotes nothing: ' + w)
-        check('Lakeside' in body(headb[0]) and 'Oakridge' not in body(headb[0]),
-              'each school its own summary')
-        check(not summaries(smtp, 'mod@school.example'), 'moderators are not recipients')
-        tick(next_monday + datetime.timedelta(hours=9))
-        tick(next_monday + datetime.timedelta(days=2))
-        check(len(summaries(smtp, 'head@school.example')) == 1, 'sent once per week')
-        print('ok Monday e-mail at report-time, once, no pupil named')
+    tick(next_monday + datetime.timedelta(hours=6, minutes=55))
+    check(not summaries(smtp, 'head@school.example'), 'nothing before report-time')
+    tick(next_monday + datetime.timedelta(hours=7, minutes=5))
+    head = until(lambda: summaries(smtp, 'head@school.example'), 30, 'summary')
+    dsl = until(lambda: summaries(smtp, 'dsl@school.example'), 30, 'contact summary')
+    headb = until(lambda: summaries(smtp, 'headb@school.example'), 30, 'B summary')
+    text = body(head[0])
+    print(text)
+    check(head[0]['Subject'] == '[Vigil] Weekly summary: Oakridge Primary, ' + this_week,
+          'subject: ' + head[0]['Subject'])
+    row = re.search(r'^self-harm +0 +0 +0 +2 +0 +2 +1 +\+1\r?$', text, re.M)
+    check(row, 'self-harm: two at severity 4, one the week before, +1:\n' + text)
+    check(re.search(r'^bullying +0 +1 +0 +0 +0 +1 +0 +\+1\r?$', text, re.M), 'bullying row')
+    check(re.search(r'^All +0 +1 +0 +2 +0 +3 +1 +\+2\r?$', text, re.M), 'totals row')
+    check('https://vigil.school.example/reports/Oakridge%20Primary/' + this_week in text,
+          'link to the report')
+    for m in head + dsl + headb:
+        b = body(m).lower()
+        for w in PUPIL_WORDS:
+            check(w not in b, 'the summary names no pupil and quotes nothing: ' + w)
+    check('Lakeside' in body(headb[0]) and 'Oakridge' not in body(headb[0]),
+          'each school its own summary')
+    check(not summaries(smtp, 'mod@school.example'), 'moderators are not recipients')
+    tick(next_monday + datetime.timedelta(hours=9))
+    tick(next_monday + datetime.timedelta(days=2))
+    check(len(summaries(smtp, 'head@school.example')) == 1, 'sent once per week')
+    print('ok Monday e-mail at report-time, once, no pupil named')
 
-        out = srv.admin(*mail, 'report', 'send', '--school', 'Oakridge Primary', '--week',
-                        this_week)
-        check('2 recipients queued' in out.stdout, 'report send: ' + out.stdout)
-        ta.wait_for(lambda: len(summaries(smtp, 'head@school.example')) == 2, 30, 'sent now')
-        check(len(summaries(smtp, 'dsl@school.example')) == 2, 'to the contact too')
-        p = srv.admin('report', 'send', '--school', 'Nowhere', '--week', this_week,
-                      check_ok=False)
-        check(p.returncode == 1 and 'no school' in p.stderr, 'unknown school')
-        p = srv.admin('report', 'send', '--school', 'Lakeside', '--week', '2026-W60',
-                      check_ok=False)
-        check(p.returncode == 2 and 'ISO week' in p.stderr, 'bad week')
-        log = ta.capture_page(srv, None, audit=True)
-        check('digest-queued' in log and 'email to head@school.example' in log,
-              'queued and sent in the audit log')
-        print('ok report send')
-    except Exception as e:  # noqa: BLE001
-        failed = 1
-        print('FAIL: %s' % e)
-        traceback.print_exc()
-        print('server log (tail):\n' + srv.log_text()[-3000:])
-    finally:
-        srv.stop()
-        smtp.stop()
-        srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    return failed
+    out = srv.admin(*mail, 'report', 'send', '--school', 'Oakridge Primary', '--week',
+                    this_week)
+    check('2 recipients queued' in out.stdout, 'report send: ' + out.stdout)
+    until(lambda: len(summaries(smtp, 'head@school.example')) == 2, 30, 'sent now')
+    check(len(summaries(smtp, 'dsl@school.example')) == 2, 'to the contact too')
+    p = srv.admin('report', 'send', '--school', 'Nowhere', '--week', this_week,
+                  check_ok=False)
+    check(p.returncode == 1 and 'no school' in p.stderr, 'unknown school')
+    p = srv.admin('report', 'send', '--school', 'Lakeside', '--week', '2026-W60',
+                  check_ok=False)
+    check(p.returncode == 2 and 'ISO week' in p.stderr, 'bad week')
+    log = capture_page(srv, None, audit=True)
+    check('digest-queued' in log and 'email to head@school.example' in log,
+          'queued and sent in the audit log')
+    print('ok report send')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(needs=[harness.need_aiosmtpd], start=False))

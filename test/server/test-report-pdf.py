@@ -8,31 +8,16 @@
 # section, and concerns carry their thumbnail, context and decisions.
 # usage: test-report-pdf.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
 #        test-report-pdf.py --screenshot docs/images/report-pdf.png   (a sample's first page)
-import argparse
 import datetime
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
 import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load(name, file):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-st = load('server_test', 'test-server.py')
-web = load('web_test', 'test-web.py')
-check, expect, Failure = st.check, st.expect, st.Failure
+import harness
+from harness import Failure, Web, check, expect, group, png, upload
 
 PAGE_W, PAGE_H, MARGIN = 595.276, 841.890, 56.693  # A4, 20 mm margins
 SLACK = 0.5  # points: rounding in the PDF and in pdftotext's boxes
@@ -138,13 +123,20 @@ def confirm(c, ids, note=None):
 
 
 def post(c, token, **over):
-    return web.post_capture(c, token, **over)['id']
+    return upload(c.srv, token, **over)['id']
 
 
 def setup(c):
-    c.srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin=web.PASSWORD + '\n')
-    c.mod = web.Web(c.srv)
+    for tool in ('pdftotext', 'pdfinfo', 'pdfimages'):
+        if not shutil.which(tool):
+            raise Failure('%s (poppler-utils) not installed' % tool)
+    harness.add_user(c.srv, 'mod')
+    c.mod = Web(c.srv)
     c.mod.login('mod')
+    if c.args.keep:
+        c.at_exit(lambda: keep(c))
+    if c.args.screenshot:
+        return  # the sample makes its own school
     tokens = {}
     for school in (LONG_SCHOOL, 'Oakridge Primary', 'Empty Fields School', 'Hillside High'):
         key = c.srv.admin('school', 'add', school).stdout.strip()
@@ -153,7 +145,7 @@ def setup(c):
     c.tokens = tokens
     # Oakridge: five self-harm captures, each confirmed with a note
     c.oak = [post(c, tokens['Oakridge Primary'], time='2026-11-2%dT09:%02d:00Z' % (3 + i % 5, i),
-                  image=st.png(320, 200, noise=40), context='oakridge marker %d: i want to '
+                  image=png(320, 200, noise=40), context='oakridge marker %d: i want to '
                   'k1ll mys3lf' % i) for i in range(5)]
     confirm(c, c.oak, note='Called home; DSL informed.')
     csrf = c.mod.csrf('/captures/' + c.oak[0])
@@ -165,7 +157,7 @@ def setup(c):
     for i, ctx in enumerate((NOSPACE_CONTEXT, WIDE_CONTEXT, 'short one')):
         ids.append(post(c, tokens[LONG_SCHOOL], time='2026-11-24T1%d:00:00Z' % i,
                         user=CJK_USER if i == 1 else LONG_USER, machine=LONG_MACHINE, context=ctx,
-                        image=st.png(900, 500, noise=30),
+                        image=png(900, 500, noise=30),
                         reason={'category': LONG_CATEGORY, 'severity': 4, 'phrase': 'x',
                                 'matched': 'x', 'rule': 'x.txt:1'}))
     confirm(c, ids, note=LONG_NOTE)
@@ -180,7 +172,7 @@ def setup(c):
     confirm(c, c.many)
 
 
-@st.test
+@group
 def long_names_inside_margins(c):
     rep = Report(c, LONG_SCHOOL, 'long')
     check_margins(rep, 'long names')
@@ -198,7 +190,7 @@ def long_names_inside_margins(c):
     check_footers(rep, LONG_SCHOOL)
 
 
-@st.test
+@group
 def pages_grow_with_content(c):
     few = Report(c, 'Oakridge Primary', 'few')
     many = Report(c, 'Hillside High', 'many')
@@ -214,7 +206,7 @@ def pages_grow_with_content(c):
     check_footers(few, 'Oakridge Primary')
 
 
-@st.test
+@group
 def counts_table(c):
     rep = Report(c, 'Oakridge Primary', 'oak')
     lines = [' '.join(line.split()) for line in rep.all.splitlines()]
@@ -243,7 +235,7 @@ def counts_table(c):
     check_margins(rep, 'Oakridge')
 
 
-@st.test
+@group
 def empty_week_says_none(c):
     rep = Report(c, 'Empty Fields School', 'empty')
     lines = [' '.join(line.split()) for line in rep.all.splitlines() if line.strip()]
@@ -255,7 +247,7 @@ def empty_week_says_none(c):
     check_footers(rep, 'Empty Fields School')
 
 
-@st.test
+@group
 def concerns_with_thumbnail_and_decisions(c):
     rep = Report(c, 'Oakridge Primary', 'oak2')
     images = [line for line in run('pdfimages', '-list', rep.path).splitlines()[2:]
@@ -279,9 +271,10 @@ def concerns_with_thumbnail_and_decisions(c):
     check(len(images) == 2, 'two thumbnails, the hidden image left out: %r' % images)
 
 
-def sample(c, out_png):
+def screenshot(c):
     """A school's twelve weeks of captures, moderated, and the first page of its report as
-    a PNG (the screenshot in docs/images/)."""
+    a PNG at --screenshot (the screenshot in docs/images/)."""
+    out_png = os.path.abspath(c.args.screenshot)
     key = c.srv.admin('school', 'add', 'Oakridge Primary School').stdout.strip()
     tok = c.srv.enrol(key, 'LIBRARY-PC03')
     kinds = [('self-harm', 5), ('self-harm', 4), ('bullying', 3), ('bullying', 3),
@@ -313,65 +306,17 @@ def sample(c, out_png):
         out_png[:-4] if out_png.endswith('.png') else out_png)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
+def keep(c):
+    for f in os.listdir(c.srv.root):
+        if f.endswith('.pdf'):
+            shutil.copy(os.path.join(c.srv.root, f), c.args.keep)
+
+
+def options(ap):
     ap.add_argument('--keep', help='copy the reports to this directory')
     ap.add_argument('--screenshot', help='only write a sample report\'s first page here (PNG)')
-    args = ap.parse_args()
-    for tool in ('pdftotext', 'pdfinfo', 'pdfimages'):
-        if not shutil.which(tool):
-            print('%s (poppler-utils) not installed' % tool)
-            return 1
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
-    c = st.Ctx()
-    c.srv = st.Server(database, lists)
-    passed = failed = 0
-    try:
-        c.srv.start()
-        if args.screenshot:
-            c.srv.admin('user', 'add', '--role', 'moderator', 'mod', stdin=web.PASSWORD + '\n')
-            c.mod = web.Web(c.srv)
-            c.mod.login('mod')
-            sample(c, os.path.abspath(args.screenshot))
-            return 0
-        setup(c)
-        for t in st.TESTS:
-            if t.__module__ != __name__:
-                continue
-            try:
-                t(c)
-                print('ok %s' % t.__name__)
-                passed += 1
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print('FAIL %s: %s' % (t.__name__, e))
-                if not isinstance(e, Failure):
-                    traceback.print_exc()
-        if args.keep:
-            for f in os.listdir(c.srv.root):
-                if f.endswith('.pdf'):
-                    shutil.copy(os.path.join(c.srv.root, f), args.keep)
-    finally:
-        if failed:
-            print('server log (tail):\n' + c.srv.log_text()[-3000:])
-        c.srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(lambda args: [screenshot] if args.screenshot else harness.groups_of(
+        __name__), setup=setup, options=options))

@@ -3,253 +3,49 @@
 # port (as an unprivileged user when run as root) and drives the agent API over HTTP:
 # ingest and validation, tokens and schools, body caps, slow clients, restarts and
 # SIGTERM, enrolment, heartbeats, the signed phrase-list bundle, list edits, export.
-# usage: test-server.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
-import argparse
+# usage: test-server.py --backend sqlite|pg [--only GROUP]   (pg needs VIGIL_TEST_PG, else 77)
 import base64
 import copy
 import hashlib
 import http.client
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
-import uuid
-import zlib
 
-SERVER = os.environ.get('VIGIL_SERVER', 'build/server-upload/vigil-server')
-VERIFY = os.environ.get('VIGIL_VERIFY_BUNDLE', 'build/test/server/verify-bundle')
-MAX_BODY = 1024 * 1024
-OFFLINE_AFTER = 4
-TIMEOUT = 5
+import harness
+from harness import (BAD_LIST, GOOD_LIST, MAX_BODY, OFFLINE_AFTER, SERVER, TIMEOUT, VERIFY, check,
+                     expect, group, png, record)
 
-GOOD_LIST = '@category self-harm\n@severity 4\nkill myself = 5\nend my life\n'
-BAD_LIST = '@category bullying\n@severity 3\nloser\n@severity 9\nidiot\n'
+def machines(c):
+    """`vigil-server machines` by (school, machine)."""
+    return {(m['school'], m['machine']): m for m in c.srv.machines()}
 
 
-# ---- helpers --------------------------------------------------------------
-
-def png(width, height, noise=0, text=None):
-    """A valid PNG of width x height (RGB); noise > 0 adds that many random rows."""
-    def chunk(kind, data):
-        c = struct.pack('>I', len(data)) + kind + data
-        return c + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
-    rows = []
-    for y in range(height):
-        row = os.urandom(width * 3) if y < noise else bytes(width * 3)
-        rows.append(b'\x00' + row)
-    out = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0))
-    if text:
-        out += chunk(b'tEXt', text)
-    out += chunk(b'IDAT', zlib.compress(b''.join(rows), 6)) + chunk(b'IEND', b'')
-    return out
+def setup(c):
+    """Two schools, three machines, one capture of school A, the first list bundle, a
+    technician: what the groups build on."""
+    c.key_a = c.srv.admin('school', 'add', 'Alpha Academy').stdout.strip()
+    c.key_b = c.srv.admin('school', 'add', 'Beta School').stdout.strip()
+    c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
+    c.tok_a2 = c.srv.enrol(c.key_a, 'LAB1-PC08')
+    c.tok_b = c.srv.enrol(c.key_b, 'B-PC01')
+    c.rec = record(png(320, 160, noise=160))
+    expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 201, 'store')
+    r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
+    c.etag = r.headers.get('etag', '')
+    harness.add_user(c.srv, 'tech', 'technician')
 
 
-def record(image=None, **over):
-    image = image if image is not None else png(64, 32, noise=4)
-    rec = {
-        'schema': 'vigil.capture/1',
-        'id': str(uuid.uuid4()),
-        'time': '2026-11-23T09:14:03.120Z',
-        'machine': 'LAB1-PC07',
-        'user': 'jsmith',
-        'source': 'typed',
-        'reason': {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself',
-                   'matched': 'k1ll mys3lf', 'rule': 'self-harm.txt:12'},
-        'context': 'i just want to k1ll mys3lf tonight',
-        'window': {'title': 'Untitled Document 1 - LibreOffice Writer', 'app': 'libreoffice'},
-        'screenshot': {'type': 'image/png', 'width': struct.unpack('>I', image[16:20])[0],
-                       'height': struct.unpack('>I', image[20:24])[0],
-                       'sha256': hashlib.sha256(image).hexdigest(),
-                       'data': base64.b64encode(image).decode()},
-        'agent': {'version': '0.1.0', 'wordlists': 'abc'},
-    }
-    rec.update(over)
-    return rec
+# ---- the groups --------------------------------------------------------------
 
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def expect(resp, status, what):
-    if resp.status != status:
-        raise Failure('%s: expected %d, got %d %s' % (what, status, resp.status, resp.body[:300]))
-    return resp
-
-
-# ---- the server under test -----------------------------------------------
-
-class Server:
-    def __init__(self, database, lists_dir):
-        self.root = tempfile.mkdtemp(prefix='vigil-server-test-')
-        self.data = os.path.join(self.root, 'data')
-        self.lists = lists_dir
-        self.database = database
-        self.user = None
-        os.mkdir(self.data, 0o700)
-        if os.geteuid() == 0:
-            self.user = 'nobody'
-            pw = pwd.getpwnam(self.user)
-            for d in (self.root, self.data, self.lists):
-                os.chown(d, pw.pw_uid, pw.pw_gid)
-            os.chmod(self.root, 0o755)
-        self.proc = None
-        self.port = None
-        self.log_path = os.path.join(self.root, 'server.log')
-
-    def base_args(self):
-        # The settings every command shares come from a configuration file.
-        conf = os.path.join(self.root, 'vigil-server.conf')
-        with open(conf, 'w') as f:
-            f.write('# test configuration\ndata = %s\nlists = %s\ndatabase = %s\n'
-                    'offline-after = %d\n' % (self.data, self.lists, self.database or '',
-                                             OFFLINE_AFTER))
-        return [SERVER, '--config', conf]
-
-    def admin(self, *args, stdin=None, check_ok=True):
-        p = subprocess.run(self.base_args() + list(args), input=stdin, capture_output=True,
-                           text=True, timeout=60)
-        if check_ok and p.returncode != 0:
-            raise Failure('vigil-server %s: exit %d: %s' % (' '.join(args), p.returncode, p.stderr))
-        return p
-
-    def start(self, extra=()):
-        args = self.base_args() + ['--listen', '127.0.0.1:0', '--max-body', str(MAX_BODY),
-                                   '--timeout', str(TIMEOUT),
-                                   '--lists-check-interval', '1', '--threads', '4',
-                                   '--log-level', 'debug'] + list(extra)
-        if self.user:
-            args += ['--user', self.user]
-        self.log = open(self.log_path, 'a')
-        self.log_start = os.path.getsize(self.log_path)
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            text = self.log_text()
-            if 'listening on 127.0.0.1:' in text:
-                self.port = int(text.split('listening on 127.0.0.1:')[1].split()[0])
-                break
-            if self.proc.poll() is not None:
-                raise Failure('server exited %d: %s' % (self.proc.returncode, text))
-            time.sleep(0.05)
-        else:
-            raise Failure('server did not start: ' + self.log_text())
-        while time.time() < deadline:
-            if 'lists: ' in self.log_text():
-                return
-            time.sleep(0.05)
-
-    def log_text(self):
-        with open(self.log_path, errors='replace') as f:
-            f.seek(self.log_start)
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM):
-        if not self.proc:
-            return None
-        self.proc.send_signal(sig)
-        try:
-            code = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self.proc = None
-        self.log.close()
-        return code
-
-    def request(self, method, path, body=None, token=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
-        h = dict(headers or {})
-        if token:
-            h['Authorization'] = 'Bearer ' + token
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
-            h.setdefault('Content-Type', 'application/json')
-        elif isinstance(body, str):
-            body = body.encode()
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-        conn.close()
-        return resp
-
-    def sql(self, statement):
-        """Runs one SQL statement on the server's database (both back ends): rows as lists
-        of strings. For tests that need a row no command makes (an older server's)."""
-        if self.database:
-            out = subprocess.run([shutil.which('psql'), self.database, '-qAt', '-F', '\x1f', '-c',
-                                  statement], capture_output=True, text=True, check=True).stdout
-            return [line.split('\x1f') for line in out.splitlines() if line]
-        import sqlite3
-        db = os.path.join(self.data, 'vigil.db')
-        con = sqlite3.connect(db, timeout=10)
-        try:
-            rows = [[None if v is None else str(v) for v in r] for r in con.execute(statement)]
-            con.commit()
-        finally:
-            con.close()
-        if self.user:  # files SQLite made as root go to the server's user
-            pw = pwd.getpwnam(self.user)
-            for f in (db, db + '-wal', db + '-shm'):
-                if os.path.exists(f):
-                    os.chown(f, pw.pw_uid, pw.pw_gid)
-        return rows
-
-    def enrol(self, key, machine):
-        r = expect(self.request('POST', '/api/v1/enrol', {'key': key, 'machine': machine}),
-                   201, 'enrol ' + machine)
-        return r.json()['token']
-
-    def export(self, *args):
-        out = self.admin('export', *args).stdout
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-    def machines(self):
-        out = self.admin('machines').stdout
-        return {(m['school'], m['machine']): m for m in map(json.loads, out.splitlines())}
-
-    def cleanup(self):
-        self.stop(signal.SIGKILL)
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-# ---- the tests -------------------------------------------------------------
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Ctx:
-    pass
-
-
-@test
+@group
 def health_and_routing(c):
     r = expect(c.srv.request('GET', '/healthz'), 200, 'healthz')
     check(r.json() == {'status': 'ok'}, 'healthz body')
@@ -258,16 +54,12 @@ def health_and_routing(c):
     check('error' in r.json(), '405 has a JSON error')
 
 
-@test
+@group
 def enrolment(c):
-    c.key_a = c.srv.admin('school', 'add', 'Alpha Academy').stdout.strip()
-    c.key_b = c.srv.admin('school', 'add', 'Beta School').stdout.strip()
+    # setup added the schools and enrolled their machines
     check(len(c.key_a) == 43 and c.key_a != c.key_b, 'enrolment keys look random')
     p = c.srv.admin('school', 'add', 'Alpha Academy', check_ok=False)
     check(p.returncode == 1 and 'exists' in p.stderr, 'duplicate school refused')
-    c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
-    c.tok_a2 = c.srv.enrol(c.key_a, 'LAB1-PC08')
-    c.tok_b = c.srv.enrol(c.key_b, 'B-PC01')
     check(c.tok_a != c.tok_a2, 'each machine gets its own token')
     bogus = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')
     r = expect(c.srv.request('POST', '/api/v1/enrol', {'key': bogus, 'machine': 'X'}), 403,
@@ -293,17 +85,17 @@ def enrolment(c):
               'token hash stored')
 
 
-@test
+@group
 def store_and_duplicate(c):
     image = png(320, 160, noise=160)
-    c.rec = record(image)
-    r = expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 201, 'store')
-    check(r.json() == {'id': c.rec['id']}, '201 body names the id')
-    r = expect(c.srv.request('POST', '/api/v1/captures', c.rec, token=c.tok_a), 200, 'duplicate')
-    check(r.json()['id'] == c.rec['id'], '200 body names the id')
-    rows = [e for e in c.srv.export() if e['id'] == c.rec['id']]
+    rec = record(image)
+    r = expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'store')
+    check(r.json() == {'id': rec['id']}, '201 body names the id')
+    r = expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 200, 'duplicate')
+    check(r.json()['id'] == rec['id'], '200 body names the id')
+    rows = [e for e in c.srv.export() if e['id'] == rec['id']]
     check(len(rows) == 1, 'duplicate stored once (%d rows)' % len(rows))
-    sha = c.rec['screenshot']['sha256']
+    sha = rec['screenshot']['sha256']
     path = os.path.join(c.srv.data, 'images', sha[:2], sha + '.png')
     check(os.path.exists(path), 'image stored under its sha256')
     with open(path, 'rb') as f:
@@ -321,7 +113,7 @@ def store_and_duplicate(c):
 
 
 
-@test
+@group
 def screenshot_text_found_in_place(c):
     # The server reads the screenshot's base64 where it stands in the body; whatever else
     # the body holds, the image stored is the one screenshot.data names.
@@ -474,7 +266,7 @@ INVALID = [('missing ' + f, drop(f), f) for f in REQUIRED] + [
     context='é' * 10, hits=[dict(HIT, start=1, end=4)]), 'hits[0].start')]
 
 
-@test
+@group
 def invalid_records(c):
     failures = []
     for name, mutate, field in INVALID:
@@ -533,7 +325,7 @@ def stored_hits(c, capture_id, columns='seq, category, severity, phrase, rule, m
         db.close()
 
 
-@test
+@group
 def hits(c):
     # Every hit of a moment is kept: in the record (export) and in capture_hits.
     hits = [dict(HIT, severity=5, phrase='kill myself', rule='self-harm.txt:12'),
@@ -566,7 +358,7 @@ def hits(c):
            'empty hits')
 
 
-@test
+@group
 def hit_why(c):
     # What changed a hit's severity travels with it: kept in the record (export), in
     # capture_hits, and optional (a hit without it stays as it was).
@@ -586,7 +378,7 @@ def hit_why(c):
           'capture_hits rows: %r' % got)
 
 
-@test
+@group
 def tokens(c):
     rec = record()
     r = expect(c.srv.request('POST', '/api/v1/captures', rec), 401, 'no token')
@@ -617,7 +409,7 @@ def client_from(c, addr):
     return s
 
 
-@test
+@group
 def body_budget(c):
     # The review's attack: 42 strangers POST /wordlists announcing 12 MiB and 600 POST
     # /login announcing 16 KiB, each sending one byte, from other addresses. Memory is
@@ -691,7 +483,7 @@ def body_budget(c):
             s.close()
 
 
-@test
+@group
 def other_school(c):
     # School B cannot overwrite or claim school A's capture by reusing its id.
     rec = copy.deepcopy(c.rec)
@@ -712,7 +504,7 @@ def other_school(c):
     check(row['school'] == 'Beta School', 'school from the token')
 
 
-@test
+@group
 def oversized(c):
     # Content-Length over the cap: 413 before the body is sent.
     s = socket.create_connection(('127.0.0.1', c.srv.port), timeout=10)
@@ -752,7 +544,7 @@ def oversized(c):
     expect(c.srv.request('GET', '/healthz'), 200, 'server fine after 413s')
 
 
-@test
+@group
 def slow_clients(c):
     # Slow and partial clients hold connections; others are served meanwhile.
     slow = []
@@ -784,7 +576,7 @@ def slow_clients(c):
     check(len([e for e in c.srv.export() if e['id'] == rec['id']]) == 1, 'stored once')
 
 
-@test
+@group
 def heartbeats_and_offline(c):
     sessions = [{'id': 'c2', 'display': ':0', 'user': 'jsmith', 'type': 'x11',
                  'monitored': True, 'restarts_1h': 2, 'last_gap': 0.25},
@@ -807,7 +599,7 @@ def heartbeats_and_offline(c):
            'negative spooled')
     expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': 7}, token=c.tok_a), 400,
            'version a number')
-    m = c.srv.machines()
+    m = machines(c)
     pc7 = m[('Alpha Academy', 'LAB1-PC07')]
     check(pc7['status'] == 'online' and pc7['version'] == '0.1.0' and pc7['spooled'] == 3
           and pc7['dropped'] == 1 and pc7['wordlists'] == 'v1', 'heartbeat recorded: %s' % pc7)
@@ -816,7 +608,7 @@ def heartbeats_and_offline(c):
     time.sleep(OFFLINE_AFTER + 0.5)
     expect(c.srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0'}, token=c.tok_b), 204,
            'B heartbeat')
-    m = c.srv.machines()
+    m = machines(c)
     check(m[('Alpha Academy', 'LAB1-PC07')]['status'] == 'offline',
           'silent machine offline: %s' % m[('Alpha Academy', 'LAB1-PC07')])
     check(m[('Beta School', 'B-PC01')]['status'] == 'online', 'B online')
@@ -843,7 +635,7 @@ def verify(bundle_body, key):
     return p.returncode, p.stdout.decode().strip()
 
 
-@test
+@group
 def wordlists_bundle(c):
     r = expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a), 200, 'bundle')
     etag = r.headers.get('etag', '')
@@ -869,10 +661,10 @@ def wordlists_bundle(c):
     check(r2.body == b'' and r2.headers.get('etag') == etag, '304 empty with ETag')
     expect(c.srv.request('GET', '/api/v1/wordlists', token=c.tok_a,
                          headers={'If-None-Match': '"0000"'}), 200, 'stale ETag')
-    c.etag = etag
+    check(etag == c.etag, 'the same ETag for the same lists: %r, %r' % (etag, c.etag))
 
 
-@test
+@group
 def lists_edit_refused(c):
     # A technician saves a broken file in the lists directory: refused with FILE:LINE,
     # the last good bundle is still served.
@@ -914,9 +706,8 @@ def lists_edit_refused(c):
     check(r.headers['etag'] == c.etag, 'same content, same version')
 
 
-@test
+@group
 def lists_upload(c):
-    c.srv.admin('user', 'add', '--role', 'technician', 'tech', stdin='correct horse battery\n')
     c.srv.admin('user', 'add', '--role', 'moderator', '--school', 'Alpha Academy', 'mod',
                 stdin='another password\n')
     p = c.srv.admin('user', 'add', '--role', 'moderator', '--school', 'Nowhere', 'x',
@@ -970,8 +761,11 @@ def lists_upload(c):
     check(not os.path.exists(os.path.join(c.srv.lists, 'x.txt')), 'nothing written')
 
 
-@test
+@group
 def export_output(c):
+    for i in range(4):
+        expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a), 201,
+               'capture %d' % i)
     before = c.srv.export()
     check(len(before) >= 5, 'captures exported')
     for e in before:
@@ -992,14 +786,14 @@ def export_output(c):
     check(p.returncode == 2 and 'RFC 3339' in p.stderr, 'bad --since refused')
 
 
-@test
+@group
 def revocation(c):
     c.srv.admin('machine', 'revoke', '--school', 'Alpha Academy', 'LAB1-PC08')
     expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a2), 401,
            'revoked machine')
     expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a), 201,
            'other machine of the school still works')
-    check(c.srv.machines()[('Alpha Academy', 'LAB1-PC08')]['status'] == 'revoked',
+    check(machines(c)[('Alpha Academy', 'LAB1-PC08')]['status'] == 'revoked',
           'listed revoked')
     c.srv.admin('school', 'revoke', 'Beta School')
     expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_b), 401,
@@ -1010,16 +804,18 @@ def revocation(c):
     check(p.returncode == 1, 'unknown school')
 
 
-@test
+@group
 def machine_take_over(c):
     # The school key does not undo machine revoke: the revoked machine stays revoked.
-    r = expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_a, 'machine': 'LAB1-PC08'}),
+    c.srv.enrol(c.key_a, 'LAB1-PC09')
+    c.srv.admin('machine', 'revoke', '--school', 'Alpha Academy', 'LAB1-PC09')
+    r = expect(c.srv.request('POST', '/api/v1/enrol', {'key': c.key_a, 'machine': 'LAB1-PC09'}),
                403, 'enrolling a revoked machine again')
     check(r.json().get('field') == 'machine', 'names the machine: %r' % r.json())
-    check(c.srv.machines()[('Alpha Academy', 'LAB1-PC08')]['status'] == 'revoked',
+    check(machines(c)[('Alpha Academy', 'LAB1-PC09')]['status'] == 'revoked',
           'still revoked')
-    c.srv.admin('machine', 'allow', '--school', 'Alpha Academy', 'LAB1-PC08')
-    tok = c.srv.enrol(c.key_a, 'LAB1-PC08')
+    c.srv.admin('machine', 'allow', '--school', 'Alpha Academy', 'LAB1-PC09')
+    tok = c.srv.enrol(c.key_a, 'LAB1-PC09')
     expect(c.srv.request('POST', '/api/v1/captures', record(), token=tok), 201, 'allowed again')
     # Enrolling a live machine again (a re-imaged PC) replaces its token: the old one
     # stops working, and it is audited and shown on the machines page.
@@ -1029,7 +825,7 @@ def machine_take_over(c):
     expect(c.srv.request('POST', '/api/v1/captures', record(), token=c.tok_a), 201, 'new token')
     rows = c.srv.sql("SELECT login, action, detail FROM audit WHERE action LIKE 'machine-%' "
                      "ORDER BY id")
-    check(['system', 'machine-allow', 'LAB1-PC08'] in rows and
+    check(['system', 'machine-allow', 'LAB1-PC09'] in rows and
           ['system', 'machine-replaced', 'LAB1-PC07'] in rows, 'audited: %r' % rows)
     r = c.srv.request('POST', '/login', body='login=tech&password=correct+horse+battery',
                       headers={'Content-Type': 'application/x-www-form-urlencoded'})
@@ -1041,7 +837,7 @@ def machine_take_over(c):
           'the replaced machine on the machines page: %s' % table[:400])
 
 
-@test
+@group
 def restart_keeps_data(c):
     before = c.srv.export()
     code = c.srv.stop()
@@ -1055,7 +851,7 @@ def restart_keeps_data(c):
     check(r.headers['etag'] == c.etag, 'same bundle version after restart')
 
 
-@test
+@group
 def sigterm_loses_nothing(c):
     # Uploads race a SIGTERM: every capture answered 201 is stored.
     accepted, lock = [], threading.Lock()
@@ -1087,7 +883,7 @@ def sigterm_loses_nothing(c):
     check(not missing, '%d of %d accepted captures lost' % (len(missing), len(accepted)))
 
 
-@test
+@group
 def cannot_store_503(c):
     # The image store stops taking writes: 503 (the agent keeps the capture and retries),
     # /healthz says so, nothing half-stored; once it recovers the retry is stored.
@@ -1110,7 +906,7 @@ def cannot_store_503(c):
     expect(c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a), 201, 'retry stored')
 
 
-@test
+@group
 def refuses_root(c):
     if os.geteuid() != 0:
         return
@@ -1122,69 +918,6 @@ def refuses_root(c):
     check(out == 'nobody', 'server runs as nobody, not %r' % out)
 
 
-# ---- main ------------------------------------------------------------------
-
-def pg_database(base_url):
-    """A fresh database for this run (dropped at the end): its URL and a cleanup."""
-    name = 'vigil_t_%d_%d' % (os.getpid(), int(time.time()))
-    psql = shutil.which('psql')
-    if not psql:
-        raise Failure('psql not found')
-    subprocess.run([psql, base_url, '-qc', 'CREATE DATABASE ' + name], check=True)
-    url = base_url.rsplit('/', 1)[0] + '/' + name
-
-    def cleanup():
-        subprocess.run([psql, base_url, '-qc', 'DROP DATABASE IF EXISTS %s WITH (FORCE)' % name],
-                       capture_output=True)
-    return url, cleanup
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
-    ap.add_argument('--only')
-    args = ap.parse_args()
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = pg_database(os.environ['VIGIL_TEST_PG'])
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o755)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o644)
-    c = Ctx()
-    c.srv = Server(database, lists)
-    passed = failed = 0
-    try:
-        c.srv.start()
-        for t in TESTS:
-            if args.only and t.__name__ != args.only and t.__name__ not in ('enrolment',
-                                                                            'store_and_duplicate'):
-                continue
-            try:
-                t(c)
-                print('ok %s' % t.__name__)
-                passed += 1
-            except Exception as e:  # noqa: BLE001 (report every failure, go on)
-                failed += 1
-                print('FAIL %s: %s' % (t.__name__, e))
-                if not isinstance(e, Failure):
-                    traceback.print_exc()
-    finally:
-        if c.srv.proc and c.srv.proc.poll() is not None:
-            print('server exited early:\n' + c.srv.log_text()[-3000:])
-        elif failed:
-            print('server log (tail):\n' + c.srv.log_text()[-3000:])
-        c.srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    print('%s: %d passed, %d failed' % (args.backend, passed, failed))
-    return 1 if failed else 0
-
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(setup=setup))

@@ -4,92 +4,54 @@
 # stored XSS rendered inert, moderation actions and the audit log, hidden images, the
 # weekly report (HTML, CSV, PDF, and the CLI), the technicians' pages, retention.
 # usage: test-web.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
-import argparse
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
 import struct
-import tempfile
 import threading
 import time
-import traceback
-import urllib.parse
 import zlib
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location('server_test', os.path.join(HERE, 'test-server.py'))
-st = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(st)
-check, expect, Failure, png, record = st.check, st.expect, st.Failure, st.png, st.record
+import harness
+from harness import BAD_LIST, GOOD_LIST, PASSWORD, Web, check, expect, group, png, record, upload
 
-PASSWORD = 'correct horse battery'
 XSS_CONTEXT = 'i just want to k1ll mys3lf <script>alert(1)</script>'
 XSS_TITLE = '"><img src=x onerror=alert(2)> <svg onload=alert(3)>'
-
-
-class Web:
-    """A browser-like client: one cookie jar, form posts."""
-
-    def __init__(self, srv):
-        self.srv, self.cookie = srv, None
-
-    def req(self, method, path, form=None, headers=None):
-        h = dict(headers or {})
-        if self.cookie:
-            h['Cookie'] = 'vigil_session=' + self.cookie
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            h['Content-Type'] = 'application/x-www-form-urlencoded'
-        r = self.srv.request(method, path, body=body, headers=h)
-        r.text = r.body.decode('utf-8', 'replace')
-        return r
-
-    def login(self, login, password=PASSWORD, status=303):
-        r = expect(self.req('POST', '/login', {'login': login, 'password': password}), status,
-                   'login ' + login)
-        if status == 303:
-            m = re.match(r'vigil_session=([A-Za-z0-9_-]{43});', r.headers.get('set-cookie', ''))
-            check(m, 'session cookie set: %r' % r.headers.get('set-cookie'))
-            self.cookie = m.group(1)
-        return r
-
-    def csrf(self, path):
-        r = expect(self.req('GET', path), 200, 'GET ' + path)
-        m = re.search(r'name="csrf" value="([^"]+)"', r.text)
-        check(m, 'a CSRF field on ' + path)
-        return m.group(1)
-
-
-def post_capture(c, token, **over):
-    rec = record(image=over.pop('image', None), **over)
-    expect(c.srv.request('POST', '/api/v1/captures', rec, token=token), 201, 'upload')
-    return rec
+# a list whose context lowers a hit
+MOOD_LIST = ('@context joke: lol, only kidding\n@category test-mood\n@severity 5\n'
+             '@when joke after 3 -> 2\nwant to vanish\n')
 
 
 def setup(c):
+    """Two schools, a user of each role, four captures (three of Oakridge in 2026-W48, one
+    confirmed by the moderator), the moderator and the headteacher signed in."""
     c.key_a = c.srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
     c.key_b = c.srv.admin('school', 'add', 'Lakeside').stdout.strip()
     c.tok_a = c.srv.enrol(c.key_a, 'LAB1-PC07')
     c.tok_b = c.srv.enrol(c.key_b, 'B-PC01')
     for login, role, school in (('mod', 'moderator', None), ('head-a', 'headteacher', 'Oakridge Primary'),
                                 ('tech', 'technician', None), ('victim', 'moderator', None)):
-        args = ['user', 'add', '--role', role] + (['--school', school] if school else []) + [login]
-        c.srv.admin(*args, stdin=PASSWORD + '\n')
-    c.a1 = post_capture(c, c.tok_a, time='2026-11-23T09:14:03.120Z')
-    c.a2 = post_capture(c, c.tok_a, time='2026-11-24T10:00:00Z',
+        harness.add_user(c.srv, login, role, school)
+    c.a1 = upload(c.srv, c.tok_a, time='2026-11-23T09:14:03.120Z')
+    c.a2 = upload(c.srv, c.tok_a, time='2026-11-24T10:00:00Z',
                         reason={'category': 'bullying', 'severity': 3, 'phrase': 'loser',
                                 'matched': 'loser', 'rule': 'bullying.txt:3'},
                         context='you are such a loser', user='amy')
-    c.xss = post_capture(c, c.tok_a, time='2026-11-25T11:00:00Z', context=XSS_CONTEXT,
+    c.xss = upload(c.srv, c.tok_a, time='2026-11-25T11:00:00Z', context=XSS_CONTEXT,
                          window={'title': XSS_TITLE, 'app': '<b>app</b>'}, user='<i>u</i>')
-    c.b1 = post_capture(c, c.tok_b, time='2026-11-23T12:00:00Z')
+    c.b1 = upload(c.srv, c.tok_b, time='2026-11-23T12:00:00Z')
+    c.mod = Web(c.srv)
+    c.mod.login('mod')
+    c.head = Web(c.srv)
+    c.head.login('head-a')
+    csrf = c.mod.csrf('/captures/' + c.xss['id'])
+    expect(c.mod.req('POST', '/captures/%s/action' % c.xss['id'], {'action': 'concern', 'csrf': csrf}),
+           303, 'concern')
 
 
-@st.test
+@group
 def cookies_and_fixation(c):
     w = Web(c.srv)
     r = expect(w.req('GET', '/captures'), 303, 'queue without a session')
@@ -112,11 +74,9 @@ def cookies_and_fixation(c):
     csrf = w.csrf('/captures')
     expect(w.req('POST', '/logout', {'csrf': csrf}), 303, 'logout')
     expect(w.req('GET', '/captures'), 303, 'the session is gone after logout')
-    c.mod = Web(c.srv)
-    c.mod.login('mod')
 
 
-@st.test
+@group
 def csrf_refused(c):
     path = '/captures/%s/action' % c.a2['id']
     expect(c.mod.req('POST', path, {'action': 'concern'}), 403, 'POST without a CSRF token')
@@ -132,7 +92,7 @@ def csrf_refused(c):
            'false positive needs a reason')
 
 
-@st.test
+@group
 def rate_limit(c):
     w = Web(c.srv)
     for i in range(5):
@@ -143,7 +103,7 @@ def rate_limit(c):
     w.login('mod')  # another login from the same address still works
 
 
-@st.test
+@group
 def roles_and_scope(c):
     h = Web(c.srv)
     h.login('head-a')
@@ -177,10 +137,9 @@ def roles_and_scope(c):
     check(c.b1['id'] in r.text and c.a1['id'] not in r.text, 'school filter')
     r = expect(c.mod.req('GET', '/captures?category=bullying&status=all'), 200, 'filter')
     check(c.a2['id'] in r.text and c.a1['id'] not in r.text, 'category filter')
-    c.head = h
 
 
-@st.test
+@group
 def xss_escaped(c):
     r = expect(c.mod.req('GET', '/captures/' + c.xss['id']), 200, 'XSS capture page')
     for raw in ('<script>alert', '<img src=x', '<svg onload', '<b>app', '<i>u'):
@@ -193,7 +152,7 @@ def xss_escaped(c):
     check('<i>u</i>' not in r.text and '&lt;i&gt;u&lt;/i&gt;' in r.text, 'queue escapes users')
 
 
-@st.test
+@group
 def actions_and_audit(c):
     cid = c.a1['id']
     csrf = c.head.csrf('/captures/' + cid)
@@ -219,7 +178,7 @@ def actions_and_audit(c):
     check('hide-image' in r.text and 'ref 42' in r.text, 'referral in the audit log')
 
 
-@st.test
+@group
 def weekly_report(c):
     r = expect(c.head.req('GET', '/reports/Oakridge%20Primary/2026-W48'), 200, 'report page')
     check('<svg id="chart"' in r.text, 'SVG chart')
@@ -247,7 +206,7 @@ def weekly_report(c):
     check(p.returncode == 1, 'unknown school refused')
 
 
-@st.test
+@group
 def headers_on_every_answer(c):
     # nosniff and no-store on pages, images, CSV, PDF, JSON and errors alike.
     base = '/reports/Oakridge%20Primary/2026-W48'
@@ -282,7 +241,7 @@ def peak_rss_mb(pid):
     return 0
 
 
-@st.test
+@group
 def pixel_ceiling(c):
     # A 16384x16384 screenshot in ~32 KB of PNG is refused at upload (400 naming the field).
     bomb = bomb_png(16384, 16384)
@@ -298,7 +257,7 @@ def pixel_ceiling(c):
     # libpng's limits for the PDF: the report comes quickly and memory stays flat.
     c.srv.stop()
     c.srv.start(['--max-image-side', '16384', '--max-image-megapixels', '300'])
-    rec = post_capture(c, c.tok_a, time='2026-11-04T10:00:00Z', image=bomb)
+    rec = upload(c.srv, c.tok_a, time='2026-11-04T10:00:00Z', image=bomb)
     csrf = c.mod.csrf('/captures/' + rec['id'])
     expect(c.mod.req('POST', '/captures/%s/action' % rec['id'], {'csrf': csrf, 'action': 'concern'}),
            303, 'concern')
@@ -314,7 +273,7 @@ def pixel_ceiling(c):
     print('  PDF with a 16384x16384 screenshot: %.2f s, peak RSS %.0f -> %.0f MB' % (took, base, peak))
 
 
-@st.test
+@group
 def technician_pages(c):
     t = Web(c.srv)
     t.login('tech')
@@ -329,14 +288,14 @@ def technician_pages(c):
           ' \u2014 severity 5 \u2192 2: &#39;lol&#39; 1 word after \u2014 rule mood.txt:4</span>'
           in r.text, 'would be caught, and what lowered it: ' + r.text[-800:])
     r = t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'save', 'file': 'bullying.txt',
-                                     'text': st.BAD_LIST})
+                                     'text': BAD_LIST})
     check(r.status == 400 and 'bullying.txt:4' in r.text, 'lint error by line: %d' % r.status)
     check(not os.path.exists(os.path.join(c.srv.lists, 'bullying.txt')), 'refused file not written')
     r = expect(t.req('GET', '/wordlists'), 200, 'wordlists')
     check('self-harm.txt:12' in r.text, 'per-rule counts list the rule')
 
 
-@st.test
+@group
 def reports_index_and_html_errors(c):
     # The Reports link of every page's navigation leads somewhere, for both roles.
     for who in (c.mod, c.head):
@@ -350,11 +309,11 @@ def reports_index_and_html_errors(c):
     check('error' in r.json(), 'JSON for the API')
 
 
-@st.test
+@group
 def pdf_with_multibyte_context(c):
     # A concern whose context is multi-byte text of 300 bytes: the PDF cuts (if it cuts)
     # on a character boundary and is served.
-    rec = post_capture(c, c.tok_b, time='2026-11-17T10:00:00Z', context='€' * 100)
+    rec = upload(c.srv, c.tok_b, time='2026-11-17T10:00:00Z', context='€' * 100)
     csrf = c.mod.csrf('/captures/' + rec['id'])
     expect(c.mod.req('POST', '/captures/%s/action' % rec['id'], {'csrf': csrf, 'action': 'concern'}),
            303, 'concern')
@@ -362,7 +321,7 @@ def pdf_with_multibyte_context(c):
     check(r.body.startswith(b'%PDF-'), 'a PDF')
 
 
-@st.test
+@group
 def held_attacks(c):
     # What the outside review tried and the server withstood, kept so it stays so.
     # Cross-school: a headteacher of Oakridge gets 404 for Lakeside's capture, image,
@@ -407,7 +366,7 @@ def login_from(c, login, password, client, proxy_chain=''):
                           headers={'X-Forwarded-For': proxy_chain + client})
 
 
-@st.test
+@group
 def sign_in_limits(c):
     for login in ('par', 'victim2', 'timing'):
         c.srv.admin('user', 'add', '--role', 'moderator', login, stdin=PASSWORD + '\n')
@@ -462,7 +421,7 @@ def sign_in_limits(c):
     check(u > 0.5 * k, 'unknown login answered in %.1f ms, known in %.1f ms' % (u * 1e3, k * 1e3))
 
 
-@st.test
+@group
 def leavers_and_headteachers(c):
     # A headteacher without a school would see every school: refused at user add, and a
     # row left by an older server cannot sign in.
@@ -494,10 +453,10 @@ def leavers_and_headteachers(c):
           ['user-logout', 'leaver'] in rows, 'audited: %r' % rows)
 
 
-@st.test
+@group
 def retention(c):
     old_img = png(40, 20, noise=3)
-    old = post_capture(c, c.tok_a, time='2020-01-06T10:00:00Z', image=old_img)
+    old = upload(c.srv, c.tok_a, time='2020-01-06T10:00:00Z', image=old_img)
     sha = old['screenshot']['sha256']
     path = os.path.join(c.srv.data, 'images', sha[:2], sha + '.png')
     check(os.path.exists(path), 'image stored')
@@ -512,13 +471,13 @@ def retention(c):
     check('deleted 1 captures older than 365 days' in r.text, 'retention in the audit log')
 
 
-@st.test
+@group
 def every_hit_shown(c):
     # A capture of one moment: each hit listed, each marked where its offsets say (the
     # second "kill myself", not the first), a hit outside the context listed only.
     ctx = 'kill myself they said; i will kill myself tonight'
     at = ctx.rindex('kill myself')
-    rec = post_capture(c, c.tok_a, context=ctx, hits=[
+    rec = upload(c.srv, c.tok_a, context=ctx, hits=[
         {'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself', 'rule': 's.txt:1',
          'matched': 'kill myself', 'start': at, 'end': at + 11},
         {'category': 'self-harm', 'severity': 3, 'phrase': 'tonight', 'rule': 's.txt:9',
@@ -534,12 +493,12 @@ def every_hit_shown(c):
     check('bullying 2: ur a loser' in r.text, 'the queue lists every hit')
 
 
-@st.test
+@group
 def hit_why_shown(c):
     # A hit lowered by context says what lowered it and which rules made it, escaped, on
     # the capture page and in the queue; a hit context left alone names its rule only.
     ctx = 'i am so done with everything <lol>'
-    rec = post_capture(c, c.tok_a, context=ctx, reason={
+    rec = upload(c.srv, c.tok_a, context=ctx, reason={
         'category': 'self-harm', 'severity': 2, 'phrase': 'so done with everything',
         'matched': 'so done with everything', 'rule': 'self-harm.txt:31', 'base_severity': 5,
         'why': "severity 5 \u2192 2: '<lol>' 1 word after", 'context_rule': 's<h>.txt:17'},
@@ -561,7 +520,7 @@ def hit_why_shown(c):
     r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
     check(lowered in r.text, 'the queue explains the lowered hit')
     # A record without hits: its reason is its one hit, explained the same way.
-    rec = post_capture(c, c.tok_a, reason={
+    rec = upload(c.srv, c.tok_a, reason={
         'category': 'self-harm', 'severity': 3, 'phrase': 'end it all', 'matched': 'end it all',
         'rule': 'self-harm.txt:40', 'base_severity': 4,
         'why': "severity 4 \u2192 3: 'in the film' 3 words before", 'context_rule': 'self-harm.txt:22'})
@@ -578,52 +537,6 @@ def hit_why_shown(c):
           'the case record explains the hit: ' + r.text[r.text.find('Hits:'):][:300])
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--backend', choices=['sqlite', 'pg'], default='sqlite')
-    args = ap.parse_args()
-    database, cleanup_db = None, None
-    if args.backend == 'pg':
-        if not os.environ.get('VIGIL_TEST_PG'):
-            print('VIGIL_TEST_PG not set: skipping the PostgreSQL variant')
-            return 77
-        database, cleanup_db = st.pg_database(os.environ['VIGIL_TEST_PG'])
-    lists = tempfile.mkdtemp(prefix='vigil-lists-')
-    os.chmod(lists, 0o777)
-    with open(os.path.join(lists, 'self-harm.txt'), 'w') as f:
-        f.write(st.GOOD_LIST)
-    os.chmod(os.path.join(lists, 'self-harm.txt'), 0o666)
-    with open(os.path.join(lists, 'mood.txt'), 'w') as f:  # a context that lowers a hit
-        f.write('@context joke: lol, only kidding\n@category test-mood\n@severity 5\n'
-                '@when joke after 3 -> 2\nwant to vanish\n')
-    c = st.Ctx()
-    c.srv = st.Server(database, lists)
-    passed = failed = 0
-    try:
-        c.srv.start()
-        setup(c)
-        for t in st.TESTS:
-            if t.__module__ != __name__:
-                continue
-            try:
-                t(c)
-                print('ok %s' % t.__name__)
-                passed += 1
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print('FAIL %s: %s' % (t.__name__, e))
-                if not isinstance(e, Failure):
-                    traceback.print_exc()
-    finally:
-        if failed:
-            print('server log (tail):\n' + c.srv.log_text()[-3000:])
-        c.srv.cleanup()
-        shutil.rmtree(lists, ignore_errors=True)
-        if cleanup_db:
-            cleanup_db()
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.main(setup=setup,
+                          lists={'self-harm.txt': GOOD_LIST, 'mood.txt': MOOD_LIST}))

@@ -6,7 +6,6 @@
 # restarts, and the supervisor's children die with it. A Wayland session (logind's state
 # files, read by the real sd-login, where no logind runs) is reported unmonitored and the
 # technician gets one e-mail (aiosmtpd), cleared when the session ends. TAP output.
-import importlib.util
 import json
 import os
 import pwd
@@ -22,7 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
-ALERTS = os.path.join(HERE, "..", "server", "test-alerts.py")
+import harness  # noqa: E402
 from xenv import XEnv, Skip, wait_for  # noqa: E402
 
 PUPIL = "nobody"  # the unprivileged user who runs xkill
@@ -176,10 +175,7 @@ def run_wayland(root):
                       capture_output=True).returncode != 0:
         results.append(("skip: %s # SKIP python3-aiosmtpd missing" % name, True, ""))
         return
-    spec = importlib.util.spec_from_file_location("test_alerts", ALERTS)
-    ta = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ta)
-    smtp = ta.Smtp(root)
+    smtp = harness.Smtp(root)
     srv = capenv.Server(root)
     sid = "vigilwl%d" % os.getpid()
     path = os.path.join(LOGIND_SESSIONS, sid)
