@@ -140,11 +140,19 @@ static void budget_give(struct http_request *r, size_t n)
 	pthread_mutex_unlock(&owners_lock);
 }
 
-/* The body's dynbuf hook: its memory comes from the budgets as it grows. */
+/*
+ * The body's dynbuf hook: its memory comes from the budgets as it grows. The NUL the
+ * dynbuf keeps after a full body is not counted, so a body of max_body bytes takes
+ * max_body from the caps, and N such bodies fit a cap of N * max_body.
+ */
 static int reserve(void *arg, size_t from, size_t to)
 {
 	struct http_request *r = arg;
 
+	from = from < r->body.max ? from : r->body.max;
+	to = to < r->body.max ? to : r->body.max;
+	if (to == from)
+		return 0;
 	if (to < from) {
 		budget_give(r, from - to);
 		return 0;
