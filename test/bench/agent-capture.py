@@ -5,8 +5,8 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from capenv import Xvfb  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "x11"))
+from xenv import Xvfb  # noqa: E402
 
 prog = sys.argv[1]
 print("load average: %s" % open("/proc/loadavg").read().split()[:3])

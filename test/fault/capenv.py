@@ -1,141 +1,31 @@
 # capenv.py: the real parts for capture and upload tests: vigil-server on loopback with a
-# temporary data dir, Xvfb, and vigil-agent with a spool, a state dir and an --inject FIFO.
-import json
+# temporary data dir (test/server/harness.py's), Xvfb (test/x11/xenv.py's), and vigil-agent
+# with a spool, a state dir and an --inject FIFO; the TAP report of these tests.
 import os
-import pwd
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
-import time
 
-SRC = os.environ.get("VIGIL_SOURCE_ROOT",
-                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-BUILD = os.environ.get("VIGIL_BUILD_ROOT", os.path.join(SRC, "build"))
-SERVER = os.environ.get("VIGIL_SERVER", os.path.join(BUILD, "server-upload", "vigil-server"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "server"))
+sys.path.insert(0, os.path.join(HERE, "..", "x11"))
+import harness  # noqa: E402
+from harness import RUN_USER, Failure, free_port  # noqa: E402,F401 (for the tests)
+from xenv import Xvfb, wait_for  # noqa: E402,F401 (for the tests)
+
+SRC = os.environ.get("VIGIL_SOURCE_ROOT", os.path.join(HERE, "..", ".."))
+BUILD = harness.BUILD
 AGENT = os.path.join(BUILD, "agent", "vigil-agent")
 LISTS = os.path.join(SRC, "test", "fault", "lists")
-RUN_USER = "nobody"  # the server's and the uploader's user when tests run as root
 
 
-class Failure(Exception):
-    pass
-
-
-def wait_for(pred, timeout, step=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def give(path):
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam(RUN_USER)
-        os.chown(path, pw.pw_uid, pw.pw_gid)
-
-
-class Server:
-    def __init__(self, root):
-        self.root = root
-        self.data = os.path.join(root, "server-data")
-        self.lists = os.path.join(root, "server-lists")
-        os.mkdir(self.data, 0o700)
-        shutil.copytree(LISTS, self.lists)
-        for d in (self.data, self.lists):
-            give(d)
-        for f in os.listdir(self.lists):
-            give(os.path.join(self.lists, f))
-        self.port = free_port()
-        self.proc = None
-        self.log_path = os.path.join(root, "server.log")
-
-    def base(self):
-        args = [SERVER, "--data", self.data, "--lists", self.lists]
-        return args
-
-    def admin(self, *args):
-        p = subprocess.run(self.base() + list(args), capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            raise Failure("vigil-server %s: %s" % (" ".join(args), p.stderr))
-        return p.stdout
-
-    def start(self, extra=()):
-        args = self.base() + ["--listen", "127.0.0.1:%d" % self.port, "--threads", "4",
-                              "--lists-check-interval", "1", "--log-level", "debug"]
-        args += list(extra)
-        if os.geteuid() == 0:
-            args += ["--user", RUN_USER]
-        self.log = open(self.log_path, "a")
-        start = os.path.getsize(self.log_path)
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-
-        def up():
-            with open(self.log_path, errors="replace") as f:
-                f.seek(start)
-                t = f.read()
-            if self.proc.poll() is not None:
-                raise Failure("server exited: " + t)
-            return "listening on" in t
-        if not wait_for(up, 30):
-            raise Failure("server did not start")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def export(self):
-        out = self.admin("export")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-    def machines(self):
-        out = self.admin("machines")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-class Xvfb:
-    def __init__(self, size="640x480x24"):
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", size, "-nolisten", "tcp",
-             "-noreset"], pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(w)
-        num = b""
-        end = time.monotonic() + 30
-        while not num.endswith(b"\n") and time.monotonic() < end:
-            chunk = os.read(r, 16)
-            if not chunk:
-                break
-            num += chunk
-        os.close(r)
-        if not num.strip():
-            raise Failure("Xvfb did not start")
-        self.display = ":" + num.decode().strip()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+def Server(root):
+    """vigil-server under root with test/fault/lists, on a port of its own that stays
+    across restarts (the agent's configuration names it), with its default settings."""
+    lists = harness.make_lists(os.path.join(root, "server-lists"), source=LISTS)
+    return harness.Server(root=root, lists=lists, port=free_port(), config={}, args=())
 
 
 class Agent:
@@ -248,15 +138,39 @@ def make_root(prefix):
     return root
 
 
-def tap_report(results):
-    """Prints results [(name, ok, detail)] as TAP (the last 30 lines of each failure's
-    detail as comments); returns the exit status: 1 when any failed."""
+def tap_report(results, notes=(), tail=30):
+    """Prints results [(name, ok, detail)] as TAP, notes as comments after the plan and
+    the last tail lines of each failure's detail as comments; returns the exit status: 1
+    when any failed."""
     print("1..%d" % len(results))
+    for note in notes:
+        print("# " + note)
     bad = 0
     for i, (name, ok, detail) in enumerate(results, 1):
         print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
         if not ok:
             bad += 1
-            for line in str(detail).splitlines()[-30:]:
+            for line in str(detail).splitlines()[-tail:]:
                 print("# " + line)
     return 1 if bad else 0
+
+
+def tap_main(results, runs, prefix, programs):
+    """The main() of a TAP test of the agent: "1..0 # SKIP" when one of programs is not
+    installed; else each (label, run) of runs gets a fresh root (make_root(prefix)), an
+    exception it raises is the failed check "label ran without error", and results
+    [(name, ok, detail)] are reported as TAP. Returns the exit status."""
+    for p in programs:
+        if not shutil.which(p):
+            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
+            return 0
+    for label, run in runs:
+        root = make_root(prefix)
+        try:
+            run(root)
+        except Exception as e:  # noqa: BLE001 (reported as a failed check)
+            results.append(("%s ran without error" % label, False, repr(e)))
+        finally:
+            if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
+                shutil.rmtree(root, ignore_errors=True)
+    return tap_report(results)

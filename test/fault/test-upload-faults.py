@@ -17,7 +17,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from capenv import Agent, Failure, Server, Xvfb, make_root, wait_for  # noqa: E402
+from capenv import (Agent, Failure, Server, Xvfb, make_root, tap_report,  # noqa: E402
+                    wait_for)
 
 results = []
 FIGURES = []
@@ -67,7 +68,7 @@ class Env:
         self.root = make_root("vigil-fault-%s-" % name)
         self.srv = Server(self.root)
         self.srv.start()
-        self.key = self.srv.admin("school", "add", "Fault School").strip()
+        self.key = self.srv.admin("school", "add", "Fault School").stdout.strip()
         self.x = Xvfb(size)
         self.agent = None
 
@@ -324,7 +325,7 @@ def fetch_bundle(env, token):
 
 
 def scenario_lists(env):
-    pub = env.srv.admin("key", "show").strip()
+    pub = env.srv.admin("key", "show").stdout.strip()
     a = env.new_agent()
     with open(a.conf, "a") as f:
         f.write("server-key = %s\n" % pub)
@@ -410,17 +411,7 @@ def main():
         finally:
             if env:
                 env.close()
-    print("1..%d" % len(results))
-    for f in FIGURES:
-        print("# " + f)
-    failed = 0
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            failed += 1
-            for line in str(detail).splitlines()[-40:]:
-                print("# " + line)
-    return 1 if failed else 0
+    return tap_report(results, FIGURES, tail=40)
 
 
 if __name__ == "__main__":

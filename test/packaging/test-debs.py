@@ -25,12 +25,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from harness import free_port  # noqa: E402
 
 SRC = os.environ.get("VIGIL_SOURCE_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -288,14 +290,6 @@ class Chroot:
     def stat(self, path):
         r = self.sh(f"stat -c '%a %U %G' {path}")
         return r.stdout.strip() if r.returncode == 0 else "missing"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def server_runs(ch):

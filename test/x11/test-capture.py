@@ -6,7 +6,6 @@
 import datetime
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
 from pixels import diff_pixels, distinct_colours, png_read, xwd_read  # noqa: E402
-from xenv import XEnv, Skip, wait_for  # noqa: E402
+from xenv import XEnv, wait_for  # noqa: E402
 
 results = []
 
@@ -54,7 +53,7 @@ def window_box(x, wid):
 def run(root):
     srv = capenv.Server(root)
     srv.start()
-    key = srv.admin("school", "add", "E2E School").strip()
+    key = srv.admin("school", "add", "E2E School").stdout.strip()
     with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
         os.makedirs(x.dir, exist_ok=True)
         x.start_x()
@@ -137,19 +136,8 @@ def run(root):
 
 
 def main():
-    for p in ("Xvfb", "xdotool", "xterm", "xwd"):
-        if not shutil.which(p):
-            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
-            return 0
-    root = capenv.make_root("vigil-capture-e2e-")
-    try:
-        run(root)
-    except (Skip, Exception) as e:  # noqa: BLE001
-        check("end-to-end capture ran without error", False, repr(e))
-    finally:
-        if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
-            shutil.rmtree(root, ignore_errors=True)
-    return capenv.tap_report(results)
+    return capenv.tap_main(results, [("end-to-end capture", run)], "vigil-capture-e2e-",
+                           ("Xvfb", "xdotool", "xterm", "xwd"))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
-from xenv import XEnv, Skip, wait_for  # noqa: E402
+from xenv import XEnv, wait_for  # noqa: E402
 
 results = []
 MOMENT_S = 4
@@ -124,7 +123,7 @@ def explained(x, srv, sentence, lists):
 def run(root):
     srv = capenv.Server(root)
     srv.start()
-    key = srv.admin("school", "add", "Moment School").strip()
+    key = srv.admin("school", "add", "Moment School").stdout.strip()
     with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
         os.makedirs(x.dir, exist_ok=True)
         x.start_x()
@@ -231,19 +230,8 @@ def run(root):
 
 
 def main():
-    for p in ("Xvfb", "xdotool", "xterm"):
-        if not shutil.which(p):
-            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
-            return 0
-    root = capenv.make_root("vigil-moment-")
-    try:
-        run(root)
-    except (Skip, Exception) as e:  # noqa: BLE001
-        check("moment test ran without error", False, repr(e))
-    finally:
-        if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
-            shutil.rmtree(root, ignore_errors=True)
-    return capenv.tap_report(results)
+    return capenv.tap_main(results, [("moment test", run)], "vigil-moment-",
+                           ("Xvfb", "xdotool", "xterm"))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import json
 import os
 import pwd
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
 import harness  # noqa: E402
-from xenv import XEnv, Skip, wait_for  # noqa: E402
+from xenv import XEnv, wait_for  # noqa: E402
 
 PUPIL = "nobody"  # the unprivileged user who runs xkill
 LOOP_S = 6
@@ -90,7 +89,7 @@ def alive(pid):
 def run(root):
     srv = capenv.Server(root)
     srv.start()
-    key = srv.admin("school", "add", "Tamper School").strip()
+    key = srv.admin("school", "add", "Tamper School").stdout.strip()
     with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
         os.makedirs(x.dir, exist_ok=True)
         x.start_x()
@@ -184,7 +183,7 @@ def run_wayland(root):
         smtp.start()
         srv.start(["--smtp-url", "smtp://127.0.0.1:%d" % smtp.port, "--smtp-from",
                    "vigil@school.example", "--alert-poll", "1"])
-        key = srv.admin("school", "add", "Wayland School").strip()
+        key = srv.admin("school", "add", "Wayland School").stdout.strip()
         srv.admin("school", "alerts", "Wayland School", "--technician", "tech@school.example")
         os.makedirs(LOGIND_SESSIONS, exist_ok=True)
         with open(path + ".tmp", "w") as f:
@@ -231,20 +230,8 @@ def run_wayland(root):
 
 
 def main():
-    for p in ("Xvfb", "xdotool", "xterm", "xkill", "xwininfo"):
-        if not shutil.which(p):
-            print("1..0 # SKIP %s is not installed (tools/deps/agent.txt)" % p)
-            return 0
-    for fn in (run, run_wayland):
-        root = capenv.make_root("vigil-tamper-")
-        try:
-            fn(root)
-        except (Skip, Exception) as e:  # noqa: BLE001
-            check("%s ran without error" % fn.__name__, False, repr(e))
-        finally:
-            if not os.environ.get("VIGIL_KEEP_TEST_DIR"):
-                shutil.rmtree(root, ignore_errors=True)
-    return capenv.tap_report(results)
+    return capenv.tap_main(results, [("run", run), ("run_wayland", run_wayland)], "vigil-tamper-",
+                           ("Xvfb", "xdotool", "xterm", "xkill", "xwininfo"))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-# xenv.py: a private X display for tests and benchmarks: Xvfb, a window manager, xterms,
-# and vigil-agent watching it, with helpers to type and to wait for hits.
+# xenv.py: a private X display for tests and benchmarks: Xvfb (the one place that starts
+# it), a window manager, xterms, and vigil-agent watching it, with helpers to type and to
+# wait for hits.
 import json
 import os
 import shutil
@@ -30,6 +31,36 @@ def wait_for(pred, timeout, step=0.05):
         time.sleep(step)
 
 
+class Xvfb:
+    """Xvfb on a free display (or on :number again), told by -displayfd: .display, .proc."""
+
+    def __init__(self, size="1024x768x24", number=None, extra=()):
+        r, w = os.pipe()
+        argv = ["Xvfb"] + ([f":{number}"] if number is not None else []) + [
+            "-displayfd", str(w), "-screen", "0", size, "-nolisten", "tcp",
+            "-noreset"] + list(extra)
+        self.proc = subprocess.Popen(argv, pass_fds=(w,), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(w)
+        num = b""
+        end = time.monotonic() + 30
+        while not num.endswith(b"\n") and time.monotonic() < end:
+            chunk = os.read(r, 16)
+            if not chunk:
+                break
+            num += chunk
+        os.close(r)
+        if not num.strip():
+            self.stop()
+            raise RuntimeError("Xvfb did not start")
+        self.display = ":" + num.decode().strip()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
 class XEnv:
     """Xvfb on a free display, openbox, and helpers. Use as a context manager."""
 
@@ -48,26 +79,10 @@ class XEnv:
     # --- X server and windows -------------------------------------------------
     def start_x(self, wm=True, extra=(), number=None):
         """Starts Xvfb (on a free display, or on :number again) and openbox."""
-        r, w = os.pipe()
-        argv = ["Xvfb"] + ([f":{number}"] if number is not None else []) + [
-            "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp",
-            "-noreset"] + list(extra)
-        xvfb = subprocess.Popen(argv, pass_fds=(w,), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        os.close(w)
-        self.procs.append(xvfb)
-        self.xvfb = xvfb
-        num = b""
-        end = time.monotonic() + 30
-        while not num.endswith(b"\n") and time.monotonic() < end:
-            chunk = os.read(r, 16)
-            if not chunk:
-                break
-            num += chunk
-        os.close(r)
-        if not num.strip():
-            raise RuntimeError("Xvfb did not start")
-        self.display = ":" + num.decode().strip()
+        x = Xvfb(number=number, extra=extra)
+        self.procs.append(x.proc)
+        self.xvfb = x.proc
+        self.display = x.display
         self.env = dict(os.environ, DISPLAY=self.display)
         self.env.pop("XAUTHORITY", None)
         if wm and shutil.which("openbox"):
