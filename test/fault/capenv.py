@@ -1,6 +1,7 @@
 # capenv.py: the real parts for capture and upload tests: vigil-server on loopback with a
 # temporary data dir (test/server/harness.py's), Xvfb (test/x11/xenv.py's), and vigil-agent
 # with a spool, a state dir and an --inject FIFO; the TAP report of these tests.
+import contextlib
 import os
 import shutil
 import signal
@@ -13,7 +14,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "server"))
 sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import harness  # noqa: E402
 from harness import RUN_USER, Failure, free_port  # noqa: E402,F401 (for the tests)
-from xenv import Xvfb, wait_for  # noqa: E402,F401 (for the tests)
+from xenv import XEnv, Xvfb, wait_for  # noqa: E402,F401 (for the tests)
 
 SRC = os.environ.get("VIGIL_SOURCE_ROOT", os.path.join(HERE, "..", ".."))
 BUILD = harness.BUILD
@@ -26,6 +27,22 @@ def Server(root):
     across restarts (the agent's configuration names it), with its default settings."""
     lists = harness.make_lists(os.path.join(root, "server-lists"), source=LISTS)
     return harness.Server(root=root, lists=lists, port=free_port(), config={}, args=())
+
+
+@contextlib.contextmanager
+def server_and_display(root, school):
+    """A started Server(root) with the school (yields its enrolment key) and a display
+    (XEnv in root/x, Xvfb and openbox started): (srv, key, x). Both stop at the end."""
+    srv = Server(root)
+    try:
+        srv.start()
+        key = srv.admin("school", "add", school).stdout.strip()
+        with XEnv(BUILD, workdir=os.path.join(root, "x")) as x:
+            os.makedirs(x.dir, exist_ok=True)
+            x.start_x()
+            yield srv, key, x
+    finally:
+        srv.stop(signal.SIGKILL)
 
 
 class Agent:

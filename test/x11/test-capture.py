@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
 from pixels import diff_pixels, distinct_colours, png_read, xwd_read  # noqa: E402
-from xenv import XEnv, wait_for  # noqa: E402
+from xenv import wait_for  # noqa: E402
 
 results = []
 
@@ -51,12 +51,7 @@ def window_box(x, wid):
 
 
 def run(root):
-    srv = capenv.Server(root)
-    srv.start()
-    key = srv.admin("school", "add", "E2E School").stdout.strip()
-    with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
-        os.makedirs(x.dir, exist_ok=True)
-        x.start_x()
+    with capenv.server_and_display(root, "E2E School") as (srv, key, x):
         x.spawn(["xterm", "-T", "capture-e2e", "-geometry", "60x8+40+40", "-fa", "", "-e", "cat"])
         wid = wait_for(lambda: x.run(["xdotool", "search", "--name", "^capture-e2e$"],
                                      check=False).split(), 20)

@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
-from xenv import XEnv, wait_for  # noqa: E402
+from xenv import wait_for  # noqa: E402
 
 results = []
 MOMENT_S = 4
@@ -121,12 +121,7 @@ def explained(x, srv, sentence, lists):
 
 
 def run(root):
-    srv = capenv.Server(root)
-    srv.start()
-    key = srv.admin("school", "add", "Moment School").stdout.strip()
-    with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
-        os.makedirs(x.dir, exist_ok=True)
-        x.start_x()
+    with capenv.server_and_display(root, "Moment School") as (srv, key, x):
         x.xterm("moment-chat")
         agent = capenv.Agent(root, x.display, srv.url(), key,
                              extra_conf=["moment-seconds = %d" % MOMENT_S])

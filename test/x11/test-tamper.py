@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
 import harness  # noqa: E402
-from xenv import XEnv, wait_for  # noqa: E402
+from xenv import wait_for  # noqa: E402
 
 PUPIL = "nobody"  # the unprivileged user who runs xkill
 LOOP_S = 6
@@ -87,12 +87,7 @@ def alive(pid):
 
 
 def run(root):
-    srv = capenv.Server(root)
-    srv.start()
-    key = srv.admin("school", "add", "Tamper School").stdout.strip()
-    with XEnv(capenv.BUILD, workdir=os.path.join(root, "x")) as x:
-        os.makedirs(x.dir, exist_ok=True)
-        x.start_x()
+    with capenv.server_and_display(root, "Tamper School") as (srv, key, x):
         wid = x.xterm("tamper-e2e")
         baseline = windows(x)
         agent = capenv.Agent(root, x.display, srv.url(), key)
