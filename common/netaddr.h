@@ -6,8 +6,8 @@
 
 /*
  * Parses "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (every IPv4 address) into a socket
- * address; port 0 lets the kernel pick one. Returns 0, or -EINVAL (*ss, *len untouched
- * in meaning) for text of another form.
+ * address; port 0 lets the kernel pick one. Returns 0, or -EINVAL for text of another
+ * form (*ss and *len then mean nothing).
  */
 int netaddr_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h" /* SETTING_LOG_LEVEL */
+
 /*
  * A program describes each setting once, in a table of struct setting: its key (the
  * file's "key = value" and the flag --key VALUE), its type, where it lives in the
