@@ -9,17 +9,7 @@
 
 #include "capture_validate.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);                                \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "tap.h"
 
 #define WHY "severity 5 \u2192 2: 'only joking' 2 words after"
 
@@ -173,10 +163,6 @@ int main(void)
 		return 1;
 	test_kept();
 	test_refused();
-	if (failures) {
-		printf("%d failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	printf("%s\n", tap_failed ? "FAILED" : "all passed");
+	TAP_EXIT();
 }

@@ -14,17 +14,7 @@
 #include "pdfdoc.h"
 #include "pngimage.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);                                \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "tap.h"
 
 static void test_clip(void)
 {
@@ -261,6 +251,6 @@ int main(void)
 	test_decode();
 	test_limits();
 	test_encode();
-	printf("%s\n", failures ? "FAILED" : "all passed");
-	return failures ? 1 : 0;
+	printf("%s\n", tap_failed ? "FAILED" : "all passed");
+	TAP_EXIT();
 }

@@ -17,17 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);                                \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "tap.h"
 
 static void test_rfc3339(void)
 {
@@ -319,6 +309,6 @@ int main(void)
 	test_config();
 	test_config_args();
 	test_urlhost();
-	printf("%s\n", failures ? "FAILED" : "all passed");
-	return failures != 0;
+	printf("%s\n", tap_failed ? "FAILED" : "all passed");
+	TAP_EXIT();
 }
