@@ -65,6 +65,7 @@ struct stats {
 	size_t n, cap;
 	size_t ok, dup, fail, other;
 	size_t status[6];
+	size_t curl_errors[CURL_LAST]; /* failed requests by libcurl's result */
 };
 
 /* Seconds on the monotonic clock. */
@@ -120,6 +121,8 @@ static void stats_add(struct stats *st, double ms, long status)
 		st->status[status / 100]++;
 	else
 		st->status[0]++;
+	if (status < 0 && -status < CURL_LAST)
+		st->curl_errors[-status]++;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -150,6 +153,10 @@ static void report(const char *what, struct stats *st, double secs, const struct
 	    "  requests %zu in %.1f s (%.1f/s); 2xx %zu, 3xx %zu, 4xx %zu, 5xx %zu, failed %zu\n",
 	    st->n, secs, (double)st->n / secs, st->status[2], st->status[3], st->status[4],
 	    st->status[5], st->status[0]);
+	for (int e = 1; e < CURL_LAST; e++)
+		if (st->curl_errors[e])
+			printf("  failed: %zu with \"%s\" (libcurl)\n", st->curl_errors[e],
+			       curl_easy_strerror((CURLcode)e));
 	if (stored)
 		printf("  captures stored %zu: %.1f stored/s\n", stored, (double)stored / secs);
 	printf("  latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(st, 0.5),
@@ -368,6 +375,8 @@ static int pump(CURLM *m, int timeout_ms, void (*done)(struct req *r, long statu
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		if (msg->data.result == CURLE_OK)
 			curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+		else
+			status = -(long)msg->data.result; /* counted by its libcurl result */
 		curl_multi_remove_handle(m, r->h);
 		done(r, status, ud);
 	}
