@@ -5,20 +5,26 @@
 #include <limits.h>
 #include <openssl/evp.h>
 
-int digest_sha256_hex(const void *data, size_t len, char out[DIGEST_SHA256_HEX_SIZE])
+void digest_hex(const unsigned char *bin, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bin[i] >> 4];
+		out[2 * i + 1] = digits[bin[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int digest_sha256_hex(const void *data, size_t len, char out[DIGEST_SHA256_HEX_SIZE])
+{
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
 	out[0] = '\0';
 	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[2 * n] = '\0';
+	digest_hex(md, n, out);
 	return 0;
 }
 

@@ -5,6 +5,9 @@
 
 #define DIGEST_SHA256_HEX_SIZE 65 /* 64 hex digits and the NUL */
 
+/* Writes bin[0..len) as lower-case hex and a NUL to out, which holds 2 * len + 1 bytes. */
+void digest_hex(const unsigned char *bin, size_t len, char *out);
+
 /*
  * Writes the SHA-256 of data[0..len) as 64 lower-case hex digits and a NUL to out.
  * Uses OpenSSL, which hashes with the CPU's SHA extensions where it has them (several

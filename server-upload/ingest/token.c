@@ -1,5 +1,6 @@
 /* token.c: secret tokens (enrolment keys, machine tokens) and their stored hashes. */
 #include "token.h"
+#include "digest.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -27,21 +28,10 @@ bool token_well_formed(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-void hex_encode(const unsigned char *bin, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[bin[i] >> 4];
-		out[2 * i + 1] = digits[bin[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 void token_hash(const char *token, char out[TOKEN_HASH_BUF])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 
 	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-	hex_encode(h, sizeof(h), out);
+	digest_hex(h, sizeof(h), out);
 }

@@ -17,6 +17,3 @@ bool token_well_formed(const char *s);
 
 /* Writes the hex SHA-256 of the token: what the database stores instead of the token. */
 void token_hash(const char *token, char out[TOKEN_HASH_BUF]);
-
-/* Hex of a binary buffer; out needs 2 * len + 1 bytes. */
-void hex_encode(const unsigned char *bin, size_t len, char *out);

@@ -1,5 +1,6 @@
 /* bundle.c: the signed phrase-list bundle that the server hands to every agent. */
 #include "bundle.h"
+#include "digest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -215,7 +216,7 @@ static void version_of(const struct bundle_file *files, size_t n, char out[33])
 		crypto_hash_sha256_update(&st, (const unsigned char *)"", 1);
 	}
 	crypto_hash_sha256_final(&st, h);
-	hex_encode(h, 16, out);
+	digest_hex(h, 16, out);
 }
 
 /* Runs the phrase-list engine over the files; its messages go to msgs. */
