@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <string.h>
 
 void digest_hex(const unsigned char *bin, size_t len, char *out)
 {
@@ -14,6 +15,11 @@ void digest_hex(const unsigned char *bin, size_t len, char *out)
 		out[2 * i + 1] = digits[bin[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+bool digest_is_sha256_hex(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
 int digest_sha256_hex(const void *data, size_t len, char out[DIGEST_SHA256_HEX_SIZE])

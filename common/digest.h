@@ -1,9 +1,13 @@
 /* digest.h: SHA-256 of a byte string as lower-case hex, and base64 of bytes (OpenSSL). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DIGEST_SHA256_HEX_SIZE 65 /* 64 hex digits and the NUL */
+
+/* True when s is a SHA-256 as digest_sha256_hex writes it: 64 lower-case hex digits. */
+bool digest_is_sha256_hex(const char *s);
 
 /* Writes bin[0..len) as lower-case hex and a NUL to out, which holds 2 * len + 1 bytes. */
 void digest_hex(const unsigned char *bin, size_t len, char *out);

@@ -1,5 +1,6 @@
 /* blobs.c: where screenshot PNGs live, one object per SHA-256, outside the database rows. */
 #include "blobs.h"
+#include "digest.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -39,7 +40,7 @@ static int fs_put(struct blobs *b, const char *hex, const void *data, size_t len
 	int dfd = -1, fd, r;
 	unsigned int seq;
 
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%s.png", hex);
 	if ((r = open_subdir(fs, hex, &dfd)) < 0)
@@ -96,7 +97,7 @@ static int fs_stage(struct blobs *b, const char *hex, const void *data, size_t l
 	struct blob_stage *st;
 	int fd, r;
 
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	st = calloc(1, sizeof(*st));
 	if (!st)
@@ -176,7 +177,7 @@ static int fs_get(struct blobs *b, const char *hex, void **data, size_t *len)
 	int fd, r = 0;
 	size_t got = 0;
 
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%c%c/%s.png", hex[0], hex[1], hex);
 	fd = openat(fs->dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -214,7 +215,7 @@ static int fs_remove(struct blobs *b, const char *hex)
 	struct blobs_fs *fs = (struct blobs_fs *)b;
 	char path[96];
 
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%c%c/%s.png", hex[0], hex[1], hex);
 	return unlinkat(fs->dirfd, path, 0) < 0 ? -errno : 0;

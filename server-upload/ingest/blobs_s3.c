@@ -78,11 +78,6 @@ static size_t sink_write(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static bool key_ok(const char *hex)
-{
-	return strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64;
-}
-
 /*
  * One signed request for the object named by hex (NULL: the bucket itself). method is
  * "GET", "HEAD", "PUT" (body, len) or "DELETE"; a GET's body goes to sink (may be NULL
@@ -168,7 +163,7 @@ static int s3_put(struct blobs *b, const char *hex, const void *data, size_t len
 	struct blobs_s3 *s3 = (struct blobs_s3 *)b;
 	long status;
 
-	if (!key_ok(hex))
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	/* Written once: the name is the content's hash, so an object present is this one. */
 	status = request(s3, "HEAD", hex, NULL, 0, NULL);
@@ -207,7 +202,7 @@ static int s3_get(struct blobs *b, const char *hex, void **data, size_t *len)
 	struct sink sink = {0};
 	long status;
 
-	if (!key_ok(hex))
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	status = request(s3, "GET", hex, NULL, 0, &sink);
 	if (status != 200) {
@@ -226,7 +221,7 @@ static int s3_remove(struct blobs *b, const char *hex)
 	struct blobs_s3 *s3 = (struct blobs_s3 *)b;
 	long status;
 
-	if (!key_ok(hex))
+	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
 	/* S3 answers 204 to a DELETE whether or not the object existed; ask first. */
 	status = request(s3, "HEAD", hex, NULL, 0, NULL);

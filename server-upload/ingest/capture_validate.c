@@ -191,11 +191,6 @@ static bool valid_category(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
-static bool valid_hex64(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
 /* The characters of standard base64 (RFC 4648 section 4), padding aside. */
 static const bool b64_alphabet[256] = {
     ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
@@ -485,7 +480,7 @@ static int check_screenshot(json_t *root, const struct span *raw, struct capture
 	                 err)) ||
 	    (r = get_string(o, "sha256", "screenshot.sha256", 64, 64, TEXT_NAME, &sha, err)))
 		return r;
-	if (!valid_hex64(sha))
+	if (!digest_is_sha256_hex(sha))
 		return fail(err, "screenshot.sha256",
 		            "screenshot.sha256 must be 64 lower-case hex digits");
 	return check_png(o, sha, raw, c, err);

@@ -112,6 +112,12 @@ static void digest_vectors(void)
 	          strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") ==
 	              0,
 	      "sha256 of nothing: %s", hex);
+	CHECK(digest_is_sha256_hex(hex), "a digest's own hex is accepted");
+	hex[10] = 'A';
+	CHECK(!digest_is_sha256_hex(hex), "upper-case hex refused");
+	hex[10] = 'a';
+	hex[63] = '\0';
+	CHECK(!digest_is_sha256_hex(hex), "63 digits refused");
 	for (size_t i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
 		size_t n = strlen(b64[i][0]);
 		size_t w = digest_base64(b64[i][0], n, out);
