@@ -276,29 +276,47 @@ static int check_top(json_t *root, struct capture *c, struct capture_error *err)
 	                  &context, err);
 }
 
+/*
+ * The fields every hit has, in reason or in hits[i] (prefix names it in messages):
+ * category, severity, phrase, matched, rule, and what changed its severity (get_why).
+ */
+static int get_hit(json_t *o, const char *prefix, struct store_capture_hit *out,
+                   struct capture_error *err)
+{
+	char p[5][48];
+	int r;
+
+	snprintf(p[0], sizeof(p[0]), "%s.category", prefix);
+	snprintf(p[1], sizeof(p[1]), "%s.severity", prefix);
+	snprintf(p[2], sizeof(p[2]), "%s.phrase", prefix);
+	snprintf(p[3], sizeof(p[3]), "%s.matched", prefix);
+	snprintf(p[4], sizeof(p[4]), "%s.rule", prefix);
+	if ((r = get_string(o, "category", p[0], 1, CAPTURE_MAX_NAME, TEXT_NAME, &out->category,
+	                    err)))
+		return r;
+	if (!valid_category(out->category))
+		return fail(err, p[0], "%s must be lower-case letters, digits and '-'", p[0]);
+	if ((r = get_int(o, "severity", p[1], 1, 5, &out->severity, err)) ||
+	    (r = get_string(o, "phrase", p[2], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &out->phrase,
+	                    err)) ||
+	    (r = get_string(o, "matched", p[3], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &out->matched,
+	                    err)) ||
+	    (r = get_string(o, "rule", p[4], 1, CAPTURE_MAX_TEXT, TEXT_NAME, &out->rule, err)))
+		return r;
+	return get_why(o, prefix, out->severity, out, err);
+}
+
 static int check_reason(json_t *root, struct capture *c, struct capture_error *err)
 {
-	struct store_capture_hit why;
-	const char *s;
+	struct store_capture_hit reason;
 	json_t *o;
 	int r;
 
-	if ((r = get_object(root, "reason", &o, err)))
+	if ((r = get_object(root, "reason", &o, err)) || (r = get_hit(o, "reason", &reason, err)))
 		return r;
-	if ((r = get_string(o, "category", "reason.category", 1, CAPTURE_MAX_NAME, TEXT_NAME,
-	                    &c->category, err)))
-		return r;
-	if (!valid_category(c->category))
-		return fail(err, "reason.category",
-		            "reason.category must be lower-case letters, digits and '-'");
-	if ((r = get_int(o, "severity", "reason.severity", 1, 5, &c->severity, err)) ||
-	    (r = get_string(o, "phrase", "reason.phrase", 1, CAPTURE_MAX_TEXT, TEXT_FREE, &s,
-	                    err)) ||
-	    (r = get_string(o, "matched", "reason.matched", 1, CAPTURE_MAX_TEXT, TEXT_FREE, &s,
-	                    err)) ||
-	    (r = get_string(o, "rule", "reason.rule", 1, CAPTURE_MAX_TEXT, TEXT_NAME, &s, err)))
-		return r;
-	return get_why(o, "reason", c->severity, &why, err);
+	c->category = reason.category;
+	c->severity = reason.severity;
+	return 0;
 }
 
 /* An offset into context: null (-1) or an integer on a character boundary. */
@@ -344,48 +362,30 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 	json_array_foreach(hits, i, h)
 	{
 		struct store_capture_hit *o = &c->hits[i];
-		char p[7][48];
+		char at[48], sev[48], start[48], end[48];
 		int r;
 
-		snprintf(p[0], sizeof(p[0]), "hits[%zu]", i);
+		snprintf(at, sizeof(at), "hits[%zu]", i);
 		if (!json_is_object(h))
-			return fail(err, p[0], "%s must be an object", p[0]);
-		snprintf(p[1], sizeof(p[1]), "hits[%zu].category", i);
-		snprintf(p[2], sizeof(p[2]), "hits[%zu].severity", i);
-		snprintf(p[3], sizeof(p[3]), "hits[%zu].phrase", i);
-		snprintf(p[4], sizeof(p[4]), "hits[%zu].rule", i);
-		snprintf(p[5], sizeof(p[5]), "hits[%zu].matched", i);
-		if ((r = get_string(h, "category", p[1], 1, CAPTURE_MAX_NAME, TEXT_NAME,
-		                    &o->category, err)))
+			return fail(err, at, "%s must be an object", at);
+		if ((r = get_hit(h, at, o, err)))
 			return r;
-		if (!valid_category(o->category))
-			return fail(err, p[1], "%s must be lower-case letters, digits and '-'",
-			            p[1]);
-		if ((r = get_int(h, "severity", p[2], 1, 5, &o->severity, err)) ||
-		    (r = get_string(h, "phrase", p[3], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->phrase,
-		                    err)) ||
-		    (r = get_string(h, "rule", p[4], 1, CAPTURE_MAX_TEXT, TEXT_NAME, &o->rule,
-		                    err)) ||
-		    (r = get_string(h, "matched", p[5], 1, CAPTURE_MAX_TEXT, TEXT_FREE, &o->matched,
-		                    err)))
-			return r;
+		snprintf(sev, sizeof(sev), "hits[%zu].severity", i);
 		if (o->severity > c->severity)
-			return fail(err, p[2],
+			return fail(err, sev,
 			            "%s is above reason.severity (%d): the reason is the "
 			            "most severe hit",
-			            p[2], c->severity);
-		if ((r = get_why(h, p[0], o->severity, o, err)))
-			return r;
-		snprintf(p[5], sizeof(p[5]), "hits[%zu].start", i);
-		snprintf(p[6], sizeof(p[6]), "hits[%zu].end", i);
-		if ((r = get_offset(h, "start", p[5], context, &o->start, err)) ||
-		    (r = get_offset(h, "end", p[6], context, &o->end, err)))
+			            sev, c->severity);
+		snprintf(start, sizeof(start), "hits[%zu].start", i);
+		snprintf(end, sizeof(end), "hits[%zu].end", i);
+		if ((r = get_offset(h, "start", start, context, &o->start, err)) ||
+		    (r = get_offset(h, "end", end, context, &o->end, err)))
 			return r;
 		if ((o->start < 0) != (o->end < 0))
-			return fail(err, p[6], "%s and %s must both be null or both offsets", p[5],
-			            p[6]);
+			return fail(err, end, "%s and %s must both be null or both offsets", start,
+			            end);
 		if (o->start >= 0 && o->end <= o->start)
-			return fail(err, p[6], "%s must be after %s", p[6], p[5]);
+			return fail(err, end, "%s must be after %s", end, start);
 	}
 	c->nhits = json_array_size(hits);
 	return 0;
