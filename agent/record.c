@@ -166,27 +166,38 @@ static int add_why(json_t *o, int severity, int base_severity, const char *why,
 }
 
 /* The "hits" array; NULL on out-of-memory. */
+/* One hit as the record writes it, in reason (without offsets) or in hits. */
+static json_t *hit_object(const struct record_hit *h, bool offsets)
+{
+	json_t *o =
+	    json_pack("{s:o, s:i, s:o, s:o, s:o}", "category",
+	              clean_string(h->category, 64, true, "unknown"), "severity", h->severity,
+	              "phrase", clean_string(h->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"),
+	              "rule", clean_string(h->rule, RECORD_RULE_MAX_CHARS, true, "?"), "matched",
+	              clean_string(h->matched, RECORD_PHRASE_MAX_CHARS, false, "?"));
+
+	if (o && offsets &&
+	    (json_object_set_new(o, "start", h->start >= 0 ? json_integer(h->start) : json_null()) <
+	         0 ||
+	     json_object_set_new(o, "end", h->end >= 0 ? json_integer(h->end) : json_null()) < 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o && add_why(o, h->severity, h->base_severity, h->why, h->context_rule) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *hits_array(const struct record_hit *hits, size_t n)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < n; i++) {
-		const struct record_hit *h = &hits[i];
-		json_t *o = json_pack(
-		    "{s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "category",
-		    clean_string(h->category, 64, true, "unknown"), "severity", h->severity,
-		    "phrase", clean_string(h->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
-		    clean_string(h->rule, RECORD_RULE_MAX_CHARS, true, "?"), "matched",
-		    clean_string(h->matched, RECORD_PHRASE_MAX_CHARS, false, "?"), "start",
-		    h->start >= 0 ? json_integer(h->start) : json_null(), "end",
-		    h->end >= 0 ? json_integer(h->end) : json_null());
+		json_t *o = hit_object(&hits[i], true);
 
-		if (!o || add_why(o, h->severity, h->base_severity, h->why, h->context_rule) < 0) {
-			json_decref(o);
-			json_decref(a);
-			return NULL;
-		}
-		if (json_array_append_new(a, o) < 0) { /* o is released either way */
+		if (!o || json_array_append_new(a, o) < 0) { /* o is released either way */
 			json_decref(a);
 			return NULL;
 		}
@@ -204,6 +215,9 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
                       const struct record_meta *meta, const struct record_image *image,
                       const char *id, char **json, size_t *len)
 {
+	const struct record_hit reason = {
+	    hit->category,      hit->severity, hit->phrase,      hit->rule, hit->matched, -1, -1,
+	    hit->base_severity, hit->why,      hit->context_rule};
 	char when[32];
 	json_t *o, *shot;
 	char *text;
@@ -213,16 +227,11 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	if (!shot)
 		return -ENOMEM;
 	o = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:{s:o, s:i, s:o, s:o, s:o}, s:o, s:{s:o, s:o}, s:o, "
-	    "s:{s:o, s:o}}",
-	    "schema", "vigil.capture/1", "id", id, "time", when, "machine",
+	    "{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:{s:o, s:o}, s:o, s:{s:o, s:o}}", "schema",
+	    "vigil.capture/1", "id", id, "time", when, "machine",
 	    clean_string(meta->machine, RECORD_MACHINE_MAX_CHARS, true, "unknown"), "user",
 	    clean_string(meta->user, RECORD_USER_MAX_CHARS, true, "unknown"), "source",
-	    hit_source_name(hit->source), "reason", "category",
-	    clean_string(hit->category, 64, true, "unknown"), "severity", hit->severity, "phrase",
-	    clean_string(hit->phrase, RECORD_PHRASE_MAX_CHARS, false, "?"), "matched",
-	    clean_string(hit->matched, RECORD_PHRASE_MAX_CHARS, false, "?"), "rule",
-	    clean_string(hit->rule, RECORD_RULE_MAX_CHARS, true, "?"), "context",
+	    hit_source_name(hit->source), "reason", hit_object(&reason, false), "context",
 	    clean_string(hit->context, RECORD_CONTEXT_MAX_CHARS, false, NULL), "window", "title",
 	    clean_string(hit->window_title, RECORD_TITLE_MAX_CHARS, false, NULL), "app",
 	    clean_string(hit->window_app, RECORD_APP_MAX_CHARS, true, NULL), "screenshot", shot,
@@ -230,11 +239,6 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
 	if (!o)
 		return -EINVAL; /* json_pack released every "o" argument */
-	if (add_why(json_object_get(o, "reason"), hit->severity, hit->base_severity, hit->why,
-	            hit->context_rule) < 0) {
-		json_decref(o);
-		return -ENOMEM;
-	}
 	if (nhits > 0) {
 		json_t *a = hits_array(hits, nhits);
 
