@@ -80,6 +80,7 @@ static void flush(struct dfa *d)
 	memset(d->trans, 0, d->n * SYM_COUNT * sizeof(uint16_t));
 	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
 	d->n = d->nsets = d->nready = 0;
+	d->start = UINT32_MAX;
 	d->flushes++;
 }
 
@@ -144,6 +145,7 @@ struct dfa *dfa_new(const struct automaton *am, size_t max_states)
 	if (!d)
 		return NULL;
 	d->am = am;
+	d->start = UINT32_MAX;
 	d->max = clamp_max(max_states);
 	if (resize(d, FIRST_CAP) < 0) {
 		dfa_free(d);
@@ -173,12 +175,16 @@ void dfa_free(struct dfa *d)
 
 uint32_t dfa_start(struct dfa *d)
 {
-	uint32_t root = AM_ROOT, id = intern(d, &root, 1);
+	uint32_t root = AM_ROOT, id;
 
+	if (d->start != UINT32_MAX) /* every segment begins here: no hashing per line */
+		return d->start;
+	id = intern(d, &root, 1);
 	if (id == UINT32_MAX) {
 		flush(d);
 		id = intern(d, &root, 1);
 	}
+	d->start = id;
 	return id;
 }
 

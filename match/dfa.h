@@ -28,6 +28,7 @@ struct dfa {
 	size_t nsets, sets_cap, nready, ready_cap;
 	uint32_t *hash;
 	size_t hcap;
+	uint32_t start; /* the start state's id, UINT32_MAX until interned (again) */
 	uint32_t cur[AM_MAX_SET], next[AM_MAX_SET];
 	size_t flushes;
 };

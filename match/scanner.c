@@ -156,14 +156,23 @@ static bool is_sep(uint8_t sym)
 	return norm_sep_mask & SYMBIT(sym);
 }
 
-/* Words whose first symbol lies in (from, to], plus one: the words a span touches. */
-static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to)
+/*
+ * Words whose first symbol lies in (from, to], plus one: the words a span touches.
+ * Counting stops past cap (the caller's widest window): the result is exact up to cap
+ * and more than cap otherwise, so a cue far back costs no more than a near one.
+ */
+static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to,
+                            size_t cap)
 {
 	size_t words = 1;
+	bool prev = is_boundary(sc->hsym[from & HMASK]);
 
-	for (uint64_t k = from + 1; k <= to; k++)
-		if (!is_boundary(sc->hsym[k & HMASK]) && is_boundary(sc->hsym[(k - 1) & HMASK]))
-			words++;
+	for (uint64_t k = from + 1; k <= to && words <= cap; k++) {
+		bool b = is_boundary(sc->hsym[k & HMASK]);
+
+		words += prev && !b;
+		prev = b;
+	}
 	return words;
 }
 
@@ -192,6 +201,28 @@ static bool break_between(const struct match_scanner *sc, uint64_t lo, uint64_t 
 	return first > 0 && lo < sc->breaks[first % BREAKS];
 }
 
+/*
+ * The widest window of r's clauses that cue rule cr could apply in direction dir to a
+ * hit now at severity, or -1 when none could: most cues belong to contexts the rule
+ * never names, and then no distance need be counted.
+ */
+static int cue_window(const struct wl_set *set, const struct wl_rule *r,
+                      const struct wl_rule *cr, uint8_t dir, int severity)
+{
+	uint8_t floor = set->floor[r->category];
+	int widest = -1;
+
+	for (uint8_t i = 0; i < r->nwhen; i++) {
+		const struct wl_when *wh = &r->when[i];
+		int sev = wh->severity < floor ? floor : wh->severity;
+
+		if (wh->context == cr->context && (wh->dir & dir) && sev < severity &&
+		    wh->window > widest)
+			widest = wh->window;
+	}
+	return widest;
+}
+
 /* Lowers w by cue c when one of its rule's clauses says so. */
 static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct cue *c)
 {
@@ -199,6 +230,7 @@ static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct 
 	const struct wl_rule *r = &set->rules[w->rule];
 	const struct wl_rule *cr = &set->rules[c->rule];
 	uint8_t floor = set->floor[r->category], dir;
+	int widest;
 	size_t d;
 
 	if (!in_history(sc, c->send) || !in_history(sc, w->sstart))
@@ -207,12 +239,16 @@ static void apply_cue(struct match_scanner *sc, struct waiting *w, const struct 
 		if (break_between(sc, c->send, w->sstart))
 			return;
 		dir = WL_BEFORE;
-		d = words_between(sc, c->send, w->sstart) - 1;
+		if ((widest = cue_window(set, r, cr, dir, w->severity)) < 0)
+			return;
+		d = words_between(sc, c->send, w->sstart, (size_t)widest + 1) - 1;
 	} else if (c->send > w->send) {
 		if (break_between(sc, w->send, c->send))
 			return;
 		dir = WL_AFTER;
-		d = words_between(sc, w->send, c->send);
+		if ((widest = cue_window(set, r, cr, dir, w->severity)) < 0)
+			return;
+		d = words_between(sc, w->send, c->send, (size_t)widest + c->words);
 		d = d > c->words ? d - c->words : 1;
 	} else {
 		dir = WL_WITHIN;
@@ -377,7 +413,7 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 			end = t[i].span.end;
 		}
 	}
-	if (words_between(sc, lo, hi) > rule->window)
+	if (words_between(sc, lo, hi, rule->window) > rule->window)
 		return;
 	for (uint8_t i = 0; i < rule->nterms; i++)
 		t[i].gen = 0;
