@@ -393,6 +393,26 @@ out:
 	return r;
 }
 
+/* The root's targets per symbol (automaton.h), from its edges. */
+static int build_root_index(struct automaton *am)
+{
+	uint32_t lo = am->edge_off[ROOT], hi = am->edge_off[ROOT + 1];
+	size_t n = 0;
+
+	am->root_to = malloc(((size_t)(hi - lo) * SYM_COUNT + 1) * sizeof(uint32_t));
+	if (!am->root_to)
+		return -ENOMEM;
+	for (uint8_t sym = 0; sym < SYM_COUNT; sym++) {
+		am->root_off[sym] = (uint32_t)n;
+		for (uint32_t e = lo; e < hi; e++)
+			if (am->edges[e].mask & SYMBIT(sym))
+				am->root_to[n++] = am->edges[e].to;
+	}
+	am->root_off[SYM_COUNT] = (uint32_t)n;
+	am->memory_bytes += n * sizeof(uint32_t);
+	return 0;
+}
+
 /* ---- finals and the step function --------------------------------------- */
 
 static int build_finals(struct builder *b, struct automaton *am)
@@ -455,6 +475,12 @@ size_t automaton_step(const struct automaton *am, const uint32_t *members, size_
 	for (size_t i = 0; i < n; i++) {
 		uint32_t m = members[i];
 
+		if (m == AM_ROOT) {
+			for (uint32_t e = am->root_off[sym];
+			     e < am->root_off[sym + 1] && k < AM_MAX_SET; e++)
+				out[k++] = am->root_to[e];
+			continue;
+		}
 		for (uint32_t e = am->edge_off[m]; e < am->edge_off[m + 1] && k < AM_MAX_SET; e++)
 			if (am->edges[e].mask & bit)
 				out[k++] = am->edges[e].to;
@@ -525,6 +551,9 @@ int automaton_build(const struct wl_set *set, struct automaton **out)
 	r = build_finals(&b, am);
 	if (r < 0)
 		goto fail;
+	r = build_root_index(am);
+	if (r < 0)
+		goto fail;
 	am->patterns = b.patterns;
 	am->npatterns = b.npatterns;
 	b.patterns = NULL;
@@ -552,6 +581,7 @@ void automaton_free(struct automaton *am)
 	free(am->edges);
 	free(am->fin_off);
 	free(am->fin);
+	free(am->root_to);
 	free(am->patterns);
 	free(am);
 }

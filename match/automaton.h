@@ -43,6 +43,10 @@ struct automaton {
 	uint32_t *fin_off; /* per NFA state: the patterns it completes are fin[fin_off[s]..] */
 	uint32_t *fin;
 	uint8_t *excl; /* per NFA state: part of an exclusion */
+	/* The root's edges taken on each symbol, in edge order: root_to[root_off[sym] ..
+	 * root_off[sym+1]). The root is in most sets and has an edge per first letter. */
+	uint32_t root_off[SYM_COUNT + 1];
+	uint32_t *root_to;
 	size_t nnfa;
 	struct am_pattern *patterns;
 	size_t npatterns;

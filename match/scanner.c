@@ -457,11 +457,11 @@ static size_t simulate(const struct match_scanner *sc, uint64_t i, uint64_t e, u
 	const struct automaton *am = sc->am;
 	uint32_t next[SIM_MAX];
 	size_t n = 0;
-	symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
+	uint8_t sym = sc->hsym[i & HMASK];
+	symmask_t bit;
 
-	for (uint32_t k = am->edge_off[AM_ROOT]; k < am->edge_off[AM_ROOT + 1]; k++)
-		if (am->edges[k].mask & bit)
-			n = sim_add(cur, n, am->edges[k].to);
+	for (uint32_t k = am->root_off[sym]; k < am->root_off[sym + 1]; k++)
+		n = sim_add(cur, n, am->root_to[k]);
 	for (uint64_t j = i + 1; j <= e && n; j++) {
 		size_t m = 0;
 
