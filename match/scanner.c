@@ -85,10 +85,21 @@ struct match_scanner {
 	uint64_t nbreaks;
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
-	char why[256]; /* the context explanation of the hit being reported */
+	char why[256];     /* the context explanation of the hit being reported */
+	uint8_t fast[256]; /* per byte, for the hot loop: see FAST_SLOW */
 	match_hit_fn fn;
 	void *userdata;
 };
+
+/* What the hot loop makes of a byte (struct match_scanner's fast): its symbol, or */
+#define FAST_SKIP SYM_COUNT /* no symbol (an apostrophe) */
+#define FAST_SLOW 0xff      /* a line break or a byte of a multi-byte character */
+
+static void fast_init(uint8_t fast[256])
+{
+	for (int b = 0; b < 256; b++)
+		fast[b] = b >= 0x80 || b == '\n' ? FAST_SLOW : norm_ascii[b];
+}
 
 struct match_scanner *match_scanner_new(struct match_lists *lists)
 {
@@ -108,6 +119,7 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 	}
 	sc->am = lists->am;
 	sc->gen = 1;
+	fast_init(sc->fast);
 	sc->state = dfa_start(sc->dfa);
 	return sc;
 }
@@ -161,8 +173,7 @@ static bool is_sep(uint8_t sym)
  * Counting stops past cap (the caller's widest window): the result is exact up to cap
  * and more than cap otherwise, so a cue far back costs no more than a near one.
  */
-static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to,
-                            size_t cap)
+static size_t words_between(const struct match_scanner *sc, uint64_t from, uint64_t to, size_t cap)
 {
 	size_t words = 1;
 	bool prev = is_boundary(sc->hsym[from & HMASK]);
@@ -206,8 +217,8 @@ static bool break_between(const struct match_scanner *sc, uint64_t lo, uint64_t 
  * hit now at severity, or -1 when none could: most cues belong to contexts the rule
  * never names, and then no distance need be counted.
  */
-static int cue_window(const struct wl_set *set, const struct wl_rule *r,
-                      const struct wl_rule *cr, uint8_t dir, int severity)
+static int cue_window(const struct wl_set *set, const struct wl_rule *r, const struct wl_rule *cr,
+                      uint8_t dir, int severity)
 {
 	uint8_t floor = set->floor[r->category];
 	int widest = -1;
@@ -706,36 +717,39 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 /*
  * The hot loop: ASCII bytes whose transition is cached and reports nothing, with the
  * scanner's state in registers. Returns how many bytes it consumed; the caller takes
- * the next byte the slow way.
+ * the next byte the slow way. waiting (hits wait for further words) is a constant in
+ * each of the two copies the compiler makes, so the common copy never tests for word
+ * starts.
  */
-static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
+static inline __attribute__((always_inline)) size_t
+ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 {
 	const uint16_t *trans = sc->dfa->trans;
+	const uint8_t *fast = sc->fast;
 	uint32_t state = sc->state;
 	uint64_t nsym = sc->nsym, off = sc->offset;
 	size_t i = 0;
 
-	bool waiting = sc->nwait != 0; /* then word starts take the slow path: they count */
 	uint8_t prev = nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP;
 
-	if (sc->u8need || sc->npend)
-		return 0;
 	for (; i < len; i++) {
-		uint8_t b = p[i], sym;
+		uint8_t sym = fast[p[i]];
 		uint32_t t;
 		size_t h;
 
-		if (b >= 0x80 || b == '\n') /* a line break is remembered on the slow path */
-			break;
-		sym = norm_ascii[b];
-		if (sym == SYM_COUNT)
-			continue;
+		if (sym >= SYM_COUNT) {
+			if (sym == FAST_SKIP)
+				continue;
+			break; /* a line break is remembered on the slow path */
+		}
 		t = trans[(size_t)state * SYM_COUNT + sym];
 		if (!t || (t & DFA_EMIT))
 			break;
-		if (waiting && is_boundary(prev) && !is_boundary(sym))
-			break;
-		prev = sym;
+		if (waiting) {
+			if (is_boundary(prev) && !is_boundary(sym))
+				break;
+			prev = sym;
+		}
 		h = nsym & HMASK;
 		sc->hsym[h] = sym;
 		sc->hstart[h] = off + i;
@@ -747,6 +761,14 @@ static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 	sc->nsym = nsym;
 	sc->offset = off + i;
 	return i;
+}
+
+static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
+{
+	if (sc->u8need || sc->npend)
+		return 0;
+	/* waiting: then word starts take the slow path, since they count */
+	return sc->nwait ? ascii_run(sc, p, len, true) : ascii_run(sc, p, len, false);
 }
 
 void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
