@@ -12,14 +12,19 @@
 #include <string.h>
 
 #include "audit.h"
+#include "capture_hits.h"
 #include "report/digest.h" /* not common/digest.h */
+#include "dynbuf.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "server.h"
 #include "store_alerts.h"
+#include "store_moderation.h"
 #include "token.h"
 
-#define BATCH 32
+#define BATCH    32
+#define WHY_HITS 16  /* hits of a capture whose lowering an e-mail explains */
+#define WHY_LINE 900 /* bytes of one explanation: e-mail lines stay under 998 */
 
 struct alerts {
 	struct server *srv;
@@ -96,6 +101,68 @@ static void clean(char *dst, size_t size, const char *s)
 	dst[i] = '\0';
 }
 
+struct record_copy {
+	int64_t school_id;
+	char *record;
+};
+
+static int record_cb(const struct store_capture_brief *b, void *ud)
+{
+	struct record_copy *c = ud;
+
+	if (b->school_id != c->school_id)
+		return 0;
+	c->record = strdup(b->record);
+	return c->record ? 0 : -ENOMEM;
+}
+
+/*
+ * What lowered the severity of the capture's hits, one line each ("Lowered:  self-harm,
+ * severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)\r\n"), worded as the
+ * capture page words it: the lists' context cue and rule, not the pupil's words. Sets *out
+ * (malloc'd, caller frees; "" when context lowered nothing or the capture is gone).
+ * Returns 0 or -errno.
+ */
+static int lowered_lines(struct store *st, const struct due *d, char **out)
+{
+	struct record_copy c = {.school_id = d->school_id};
+	char why[WHY_LINE], line[WHY_LINE + 160], cat[128];
+	json_t *rec, *hits[WHY_HITS];
+	struct dynbuf b;
+	size_t n;
+	int r;
+
+	*out = NULL;
+	r = d->capture_id ? store_capture_brief_get(st, d->capture_id, record_cb, &c) : 0;
+	if (r < 0) {
+		free(c.record);
+		return r;
+	}
+	rec = c.record ? json_loads(c.record, 0, NULL) : NULL;
+	free(c.record);
+	dynbuf_init(&b, WHY_HITS * sizeof(line));
+	n = capture_hits_of(rec, hits, WHY_HITS);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!capture_hit_why(hits[i], why, sizeof(why)))
+			continue;
+		clean(cat, sizeof(cat), json_string_value(json_object_get(hits[i], "category")));
+		snprintf(line, sizeof(line), "Lowered:  %s, ", cat);
+		clean(line + strlen(line), sizeof(line) - strlen(line), why);
+		r = dynbuf_add(&b, line, strlen(line));
+		if (r == 0)
+			r = dynbuf_add(&b, "\r\n", 2);
+	}
+	json_decref(rec);
+	if (r == 0)
+		r = dynbuf_add(&b, "", 1); /* "" rather than NULL when there is nothing */
+	if (r < 0) {
+		dynbuf_free(&b);
+		return r;
+	}
+	*out = dynbuf_take(&b, NULL);
+	return 0;
+}
+
 /* The message: what happened and where, never who or what was typed (docs/alerts.md). */
 static int send_one(struct server *srv, const struct due *d, char *err, size_t errlen)
 {
@@ -168,14 +235,21 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		             machine, school, what) < 0)
 			body = NULL;
 	} else {
-		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200];
+		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200], *lowered = NULL;
+
+		if ((r = lowered_lines(srv->store, d, &lowered)) < 0) {
+			snprintf(err, errlen, "database: %s", strerror(-r));
+			return r;
+		}
 		/* A fresh secret per message for the one-click acknowledgement. */
 		if ((r = token_new(tok)) < 0) {
+			free(lowered);
 			snprintf(err, errlen, "random: %s", strerror(-r));
 			return r;
 		}
 		token_hash(tok, hash);
 		if ((r = store_alert_ack_token(srv->store, d->id, hash)) < 0) {
+			free(lowered);
 			snprintf(err, errlen, "database: %s", strerror(-r));
 			return r;
 		}
@@ -188,16 +262,17 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		        &body,
 		        "Vigil stored a capture at or above this school's alert threshold.\r\n"
 		        "%s\r\n"
-		        "Category: %s\r\nSeverity: %lld\r\nSchool:   %s\r\nMachine:  %s\r\n"
+		        "Category: %s\r\nSeverity: %lld\r\n%sSchool:   %s\r\nMachine:  %s\r\n"
 		        "Time:     %s\r\n\r\nOpen the capture (sign-in required):\r\n%s\r\n\r\n"
 		        "Acknowledge (one click; stops escalation):\r\n%s\r\n\r\n"
 		        "This message holds no pupil name, text or screenshot by design.\r\n",
 		        d->kind && strcmp(d->kind, "escalation") == 0
 		            ? "Nobody has acknowledged it yet: it is escalated to you.\r\n"
 		            : "",
-		        cat, (long long)d->severity, school, machine, when, link, ack) < 0)
+		        cat, (long long)d->severity, lowered, school, machine, when, link, ack) < 0)
 			body = NULL;
 		sodium_memzero(tok, sizeof(tok));
+		free(lowered);
 	}
 	if (!body) {
 		snprintf(err, errlen, "out of memory");

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "blobs.h"
+#include "capture_hits.h"
 #include "html.h"
 #include "pdfdoc.h"
 #include "pngimage.h"
@@ -131,37 +132,21 @@ static const char *rec_str(json_t *rec, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* The capture's hits: "hits", or the reason of a record without. */
-static size_t hits(json_t *rec, json_t **out)
-{
-	json_t *a = json_object_get(rec, "hits"), *v;
-	size_t n = 0, i;
-
-	json_array_foreach(a, i, v)
-	{
-		if (json_is_object(v) && n < MAX_HITS)
-			out[n++] = v;
-	}
-	if (n == 0 && json_is_object(json_object_get(rec, "reason")))
-		out[n++] = json_object_get(rec, "reason");
-	return n;
-}
-
 /* One hit as a line: "self-harm, severity 5: “kill myself” (matched “k1ll mys3lf”,
  * rule self-harm.txt:12)", and what lowered it when context did: "; severity 5 → 2:
- * 'lol' 1 word after, rule self-harm.txt:17". */
+ * 'lol' 1 word after (rule self-harm.txt:17)". */
 static void hit_line(json_t *h, char *buf, size_t size)
 {
 	json_t *sev = json_object_get(h, "severity");
-	const char *why = rec_str(h, "why", NULL), *rule = rec_str(h, "context_rule", NULL);
+	char why[HITWHY_MAX];
 	int n;
 
 	n = snprintf(
 	    buf, size, "%s, severity %lld: \u201c%s\u201d (matched \u201c%s\u201d, rule %s)",
 	    rec_str(h, "category", NULL), (long long)json_integer_value(sev),
 	    rec_str(h, "phrase", NULL), rec_str(h, "matched", NULL), rec_str(h, "rule", NULL));
-	if (*why && n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - (size_t)n, "; %s%s%s", why, *rule ? ", rule " : "", rule);
+	if (capture_hit_why(h, why, sizeof(why)) && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "; %s", why);
 }
 
 /* The labelled facts at the top, shared by both formats. */
@@ -204,7 +189,7 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	const char *label[12];
 	char value[12][320], line[8192], made[48];
 	json_t *h[MAX_HITS];
-	size_t n = facts(c, label, value), nh = hits(c->record, h);
+	size_t n = facts(c, label, value), nh = capture_hits_of(c->record, h, MAX_HITS);
 	struct html b;
 	char *p;
 
@@ -307,7 +292,7 @@ static void pdf_body(struct pdfdoc *d, void *ud)
 	const struct caserecord *c = ud;
 	char line[8192], *title;
 	json_t *h[MAX_HITS];
-	size_t nh = hits(c->record, h);
+	size_t nh = capture_hits_of(c->record, h, MAX_HITS);
 
 	title = g_strdup_printf("Capture: %s, severity %d", c->category, c->severity);
 	pdfdoc_text(d, PDFDOC_TITLE, title, 4);

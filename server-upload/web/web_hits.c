@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "capture_hits.h"
 #include "web.h"
 
 #define MAX_MARKS 16
@@ -11,26 +12,6 @@
 struct span {
 	size_t start, end;
 };
-
-/* Every hit of the record: its "hits" array, or the reason alone for a record without. */
-static size_t hits_of(json_t *rec, json_t **out, size_t max)
-{
-	json_t *hits = json_object_get(rec, "hits"), *reason = json_object_get(rec, "reason");
-	size_t n = 0, i;
-	json_t *v;
-
-	if (json_is_array(hits) && json_array_size(hits) > 0) {
-		json_array_foreach(hits, i, v)
-		{
-			if (json_is_object(v) && n < max)
-				out[n++] = v;
-		}
-		return n;
-	}
-	if (json_is_object(reason) && max)
-		out[n++] = reason;
-	return n;
-}
 
 /* Where matched first occurs in context (exactly, else ignoring ASCII case). */
 static const char *find(const char *context, const char *matched)
@@ -60,7 +41,7 @@ void web_context_marked(struct html *h, json_t *rec)
 	const char *context = json_string_value(json_object_get(rec, "context"));
 	json_t *hits[MAX_MARKS];
 	struct span s[MAX_MARKS];
-	size_t nh = hits_of(rec, hits, MAX_MARKS), ns = 0, at = 0;
+	size_t nh = capture_hits_of(rec, hits, MAX_MARKS), ns = 0, at = 0;
 
 	if (!context)
 		return;
@@ -98,34 +79,22 @@ void web_context_marked(struct html *h, json_t *rec)
 	html_text(h, context + at);
 }
 
-/* " — severity 5 → 2: 'lol' 1 word after — rule self-harm.txt:17" when context lowered it. */
+/* " — severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)" when context lowered it. */
 static void hit_why(struct html *h, json_t *hit)
 {
-	json_t *sev = json_object_get(hit, "severity"),
-	       *base = json_object_get(hit, "base_severity");
-	const char *why = json_string_value(json_object_get(hit, "why"));
-	const char *rule = json_string_value(json_object_get(hit, "context_rule"));
+	char why[HITWHY_MAX];
 
-	if (!why && !(json_is_integer(base) && json_is_integer(sev) &&
-	              json_integer_value(base) > json_integer_value(sev)))
+	if (!capture_hit_why(hit, why, sizeof(why)))
 		return;
 	html_raw(h, "<span class=\"why\"> — ");
-	if (why)
-		html_text(h, why);
-	else
-		html_fmt(h, "severity %lld → %lld", (long long)json_integer_value(base),
-		         (long long)json_integer_value(sev));
-	if (rule) {
-		html_raw(h, " — rule ");
-		html_text(h, rule);
-	}
+	html_text(h, why);
 	html_raw(h, "</span>");
 }
 
 void web_hits_list(struct html *h, json_t *rec)
 {
 	json_t *hits[MAX_MARKS];
-	size_t n = hits_of(rec, hits, MAX_MARKS);
+	size_t n = capture_hits_of(rec, hits, MAX_MARKS);
 
 	html_raw(h, "<ul class=\"hits\">");
 	for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "bundle.h"
+#include "hitwhy.h"
 #include "log.h"
 #include "match.h"
 #include "server.h"
@@ -90,6 +91,7 @@ struct scan_out {
 static void on_hit(const struct match_hit *hit, void *ud)
 {
 	struct scan_out *o = ud;
+	char why[HITWHY_MAX];
 
 	html_raw(o->h, "<li>");
 	html_text(o->h, hit->category);
@@ -100,11 +102,10 @@ static void on_hit(const struct match_hit *hit, void *ud)
 	html_raw(o->h, " “");
 	html_text(o->h, hit->phrase);
 	html_raw(o->h, "”");
-	if (hit->context) { /* what lowered it, as on the capture page */
+	if (hitwhy_format(why, sizeof(why), hit->severity, hit->base_severity, hit->context,
+	                  hit->context_rule)) { /* what lowered it, as on the capture page */
 		html_raw(o->h, "<span class=\"why\"> — ");
-		html_text(o->h, hit->context);
-		html_raw(o->h, " — rule ");
-		html_text(o->h, hit->context_rule);
+		html_text(o->h, why);
 		html_raw(o->h, "</span>");
 	}
 	html_raw(o->h, "</li>");

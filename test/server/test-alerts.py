@@ -3,7 +3,9 @@
 # started here) and a real HTTP receiver: one e-mail per contact and one signed webhook
 # for a severity-5 capture, none for severity 3, no pupil data in either, the alert sent
 # once after the server is killed right after storing the capture, SMTP down: retried,
-# failure in the audit log and on the capture page, uploads still work.
+# failure in the audit log and on the capture page, uploads still work; the e-mail says
+# what lowered a hit's severity and by which rule, and nothing of the kind when context
+# lowered nothing.
 # usage: test-alerts.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
 import hashlib
 import hmac
@@ -222,6 +224,63 @@ def alerts(c):
           'the refused webhook on the capture page')
     check(len(hooks.got) + hooks.refused == got, 'nothing reached the private address')
     print('ok webhook to a private address refused without webhook-allow-private')
+
+
+@group
+def alerts_why(c):
+    # A school alerting from severity 2 gets an e-mail for a hit context lowered from 5 to
+    # 2; the e-mail says, beside the hit's category, what lowered it and which rule did,
+    # for every hit lowered, in the plain-text body; a capture whose hits context left
+    # alone explains nothing.
+    srv = c.srv
+    smtp = Smtp(srv.root, name='maildir-why')
+    c.at_exit(smtp.stop)
+    smtp.start()
+    srv.stop()
+    key = srv.admin('school', 'add', 'Riverside').stdout.strip()
+    srv.admin('school', 'alerts', 'Riverside', '--threshold', '2', '--contact',
+              'dsl@riverside.example')
+    srv.start(['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
+               'vigil@school.example', '--public-url', 'https://vigil.school.example'])
+    token = srv.enrol(key, 'RS-PC03')
+    context = 'honestly i could just disappear lol, ur so dumb only joking'
+    lowered = {'category': 'self-harm', 'severity': 2, 'phrase': 'could just disappear',
+               'rule': 'self-harm.txt:31', 'matched': 'could just disappear', 'start': 11,
+               'end': 31, 'base_severity': 5, 'why': "severity 5 \u2192 2: 'lol' 1 word after",
+               'context_rule': 'self-harm.txt:17'}
+    joke = {'category': 'bullying', 'severity': 2, 'phrase': 'ur so dumb', 'rule': 'bullying.txt:8',
+            'matched': 'ur so dumb', 'start': 37, 'end': 47, 'base_severity': 4,
+            'why': "severity 4 \u2192 2: 'only joking' 1 word after",
+            'context_rule': 'bullying.txt:40'}
+    plain = {'category': 'profanity', 'severity': 1, 'phrase': 'dumb', 'rule': 'profanity.txt:5',
+             'matched': 'dumb', 'start': 43, 'end': 47}
+    rec = upload(srv, token, context=context, reason={k: v for k, v in lowered.items()
+                                                   if k not in ('start', 'end')},
+                 hits=[lowered, joke, plain])
+    mail = until(lambda: for_capture(smtp.messages(), rec['id']), 60, 'the e-mail')[0]
+    check(mail.get_content_type() == 'text/plain', 'one plain-text part: %s'
+          % mail.get_content_type())
+    body = mail.get_payload(decode=True).decode()
+    want = ["Lowered:  self-harm, severity 5 \u2192 2: 'lol' 1 word after "
+            "(rule self-harm.txt:17)\n",
+            "Lowered:  bullying, severity 4 \u2192 2: 'only joking' 1 word after "
+            "(rule bullying.txt:40)\n"]
+    for line in want:
+        check(line in body, 'the e-mail explains the lowered hit: %r in %r' % (line, body))
+    check(body.count('Lowered:') == 2 and 'profanity' not in body,
+          'a hit context left alone is not explained: %r' % body)
+    check(context not in body and 'jsmith' not in body and 'disappear' not in body,
+          'still no context, matched words or user name: %r' % body)
+    print('ok a lowered hit: the e-mail says what lowered it and which rule')
+
+    rec = upload(srv, token, context='you are such a loser', reason={
+        'category': 'bullying', 'severity': 3, 'phrase': 'loser', 'matched': 'loser',
+        'rule': 'bullying.txt:3'})
+    mail = until(lambda: for_capture(smtp.messages(), rec['id']), 60, 'the e-mail')[0]
+    body = mail.get_payload(decode=True).decode()
+    check('Severity: 3' in body and 'Lowered' not in body and '\u2192' not in body
+          and '(rule' not in body, 'nothing lowered: no explanation: %r' % body)
+    print('ok a hit context left alone: no explanation in the e-mail')
 
 
 if __name__ == '__main__':

@@ -285,7 +285,7 @@ def technician_pages(c):
                                             'text': 'revision all weekend, i want to vanish lol'}),
                200, 'scan with a joke after')
     check('<mark>want to vanish</mark> by rule mood.txt:5 \u201cwant to vanish\u201d<span class="why">'
-          ' \u2014 severity 5 \u2192 2: &#39;lol&#39; 1 word after \u2014 rule mood.txt:4</span>'
+          ' \u2014 severity 5 \u2192 2: &#39;lol&#39; 1 word after (rule mood.txt:4)</span>'
           in r.text, 'would be caught, and what lowered it: ' + r.text[-800:])
     r = t.req('POST', '/wordlists', {'csrf': csrf, 'action': 'save', 'file': 'bullying.txt',
                                      'text': BAD_LIST})
@@ -515,7 +515,7 @@ def hit_why_shown(c):
                'matched': 'everything', 'start': 18, 'end': 28}])
     lowered = ('self-harm 2: so done with everything <span class="rule">(self-harm.txt:31)</span>'
                '<span class="why"> \u2014 severity 5 \u2192 2: &#39;&lt;lol&gt;&#39; 1 word after'
-               ' \u2014 rule s&lt;h&gt;.txt:17</span>')
+               ' (rule s&lt;h&gt;.txt:17)</span>')
     plain = 'bullying 1: everything <span class="rule">(b.txt:2)</span></li>'
     r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page')
     check(lowered in r.text, 'the capture page explains the lowered hit: '
@@ -530,7 +530,7 @@ def hit_why_shown(c):
         'rule': 'self-harm.txt:40', 'base_severity': 4,
         'why': "severity 4 \u2192 3: 'in the film' 3 words before", 'context_rule': 'self-harm.txt:22'})
     r = expect(c.mod.req('GET', '/captures/' + rec['id']), 200, 'capture page without hits')
-    check("severity 4 \u2192 3: &#39;in the film&#39; 3 words before \u2014 rule self-harm.txt:22"
+    check("severity 4 \u2192 3: &#39;in the film&#39; 3 words before (rule self-harm.txt:22)"
           in r.text, 'the reason of a record without hits is explained')
     # The copy for the case record says it too.
     csrf = c.mod.csrf('/captures/' + rec['id'])
@@ -538,7 +538,7 @@ def hit_why_shown(c):
                                                                   'csrf': csrf}), 303, 'confirm')
     r = expect(c.mod.req('GET', '/captures/%s/case' % rec['id']), 200, 'case record')
     check("(matched \u201cend it all\u201d, rule self-harm.txt:40); severity 4 \u2192 3: &#39;in "
-          "the film&#39; 3 words before, rule self-harm.txt:22" in r.text,
+          "the film&#39; 3 words before (rule self-harm.txt:22)" in r.text,
           'the case record explains the hit: ' + r.text[r.text.find('Hits:'):][:300])
 
 

@@ -1,11 +1,12 @@
-/* test-common.c: the shared helpers of common/: the bounded buffer, the monotonic clock and
- * the digests. */
+/* test-common.c: the shared helpers of common/: the bounded buffer, the monotonic clock,
+ * the digests and the wording of what lowered a hit. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
 #include "dynbuf.h"
+#include "hitwhy.h"
 #include "monotime.h"
 #include "tap.h"
 
@@ -128,8 +129,44 @@ static void digest_vectors(void)
 	}
 }
 
+/* What lowered a hit, in one wording; nothing when nothing lowered it; cut whole
+ * characters with an ellipsis when it does not fit. */
+static void hitwhy_rows(void)
+{
+	static const struct {
+		int severity, base;
+		const char *why, *rule, *want;
+	} rows[] = {
+	    {2, 5, "severity 5 \u2192 2: 'lol' 1 word after", "self-harm.txt:17",
+	     "severity 5 \u2192 2: 'lol' 1 word after (rule self-harm.txt:17)"},
+	    {2, 5, "severity 5 \u2192 2: 'lol' 1 word after", NULL,
+	     "severity 5 \u2192 2: 'lol' 1 word after"},
+	    {3, 4, NULL, "s.txt:3", "severity 4 \u2192 3 (rule s.txt:3)"},
+	    {3, 4, "", "", "severity 4 \u2192 3"},
+	    {5, 5, NULL, "s.txt:3", ""}, /* context left it alone */
+	    {5, 0, NULL, NULL, ""},      /* no base severity given */
+	    {4, 0, "said in a lesson", NULL, "said in a lesson"},
+	};
+	char buf[HITWHY_MAX], small[12];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		n = hitwhy_format(buf, sizeof(buf), rows[i].severity, rows[i].base, rows[i].why,
+		                  rows[i].rule);
+		CHECK(n == strlen(rows[i].want) && strcmp(buf, rows[i].want) == 0,
+		      "row %zu: \"%s\" (want \"%s\")", i, buf, rows[i].want);
+	}
+	/* Six two-byte letters do not fit in 12 bytes: four whole ones and the ellipsis. */
+	n = hitwhy_format(small, sizeof(small), 2, 5, "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "r");
+	CHECK(n == strlen(small) && strcmp(small, "\u00e9\u00e9\u00e9\u00e9\u2026") == 0,
+	      "cut at a character boundary with an ellipsis: \"%s\"", small);
+	n = hitwhy_format(small, 3, 2, 5, "why", NULL);
+	CHECK(n == 0 && small[0] == '\0', "no room even for the ellipsis: nothing");
+}
+
 int main(void)
 {
+	hitwhy_rows();
 	dynbuf_ceiling();
 	dynbuf_hook();
 	monotime_moves();

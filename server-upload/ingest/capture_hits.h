@@ -1,0 +1,22 @@
+/* capture_hits.h: a stored capture record's hits, and what lowered each, as the server shows them. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "hitwhy.h"
+
+/*
+ * The hits of rec (a vigil.capture/1 record as stored): its "hits" array, or the reason
+ * alone for a record without one. Puts up to max borrowed references (valid while rec
+ * lives) into out and returns how many.
+ */
+size_t capture_hits_of(json_t *rec, json_t **out, size_t max);
+
+/*
+ * What lowered hit (an object of "hits", or "reason"), worded by hitwhy_format() from its
+ * severity, base_severity, why and context_rule: "severity 5 → 2: 'lol' 1 word after
+ * (rule self-harm.txt:17)". Returns its length, or 0 with buf "" when context did not
+ * lower the hit. Not escaped.
+ */
+size_t capture_hit_why(json_t *hit, char *buf, size_t size);
