@@ -1,4 +1,4 @@
-/* capture_hits.c: a stored capture record's hits, and what lowered each, as the server shows them. */
+/* capture_hits.c: a stored capture record's hits, and what lowered each, as shown by the server. */
 #include "capture_hits.h"
 
 size_t capture_hits_of(json_t *rec, json_t **out, size_t max)
@@ -22,7 +22,8 @@ size_t capture_hits_of(json_t *rec, json_t **out, size_t max)
 
 size_t capture_hit_why(json_t *hit, char *buf, size_t size)
 {
-	json_t *sev = json_object_get(hit, "severity"), *base = json_object_get(hit, "base_severity");
+	json_t *sev = json_object_get(hit, "severity"),
+	       *base = json_object_get(hit, "base_severity");
 
 	return hitwhy_format(buf, size, json_is_integer(sev) ? (int)json_integer_value(sev) : 0,
 	                     json_is_integer(base) ? (int)json_integer_value(base) : 0,

@@ -1,4 +1,4 @@
-/* capture_hits.h: a stored capture record's hits, and what lowered each, as the server shows them. */
+/* capture_hits.h: a stored capture record's hits, and what lowered each, as shown by the server. */
 #pragma once
 
 #include <jansson.h>

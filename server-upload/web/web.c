@@ -54,7 +54,8 @@ static const char style[] =
     "kbd{border:1px solid #999;border-radius:3px;padding:0 .3em;font-size:.85em}"
     "pre{white-space:pre-wrap}.muted{color:#666}q.context{display:block}"
     "ul.hits{margin:.2em 0;padding-left:1.2em;font-size:.9em;color:#444}"
-    ".hit .rule{color:#666}.hit .why{color:#05a}"
+    ".hit .rule{color:#666}.hit .why,#timeline .why{color:#05a}"
+    "#timeline .why{font-size:.85em;font-weight:normal}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "capture_hits.h"
 #include "report.h"
 #include "server.h"
 #include "store_moderation.h"
@@ -18,10 +19,12 @@
 #define CHART_CATS   8 /* categories with a colour of their own; the rest are "other" */
 #define WEEK_MS      (7LL * 86400 * 1000)
 #define CONTEXT_SHOW 160 /* bytes of context in a row */
+#define WHY_HITS     16  /* hits of a capture whose lowering a row explains */
 
 struct pupil_capture {
 	char id[40], category[80], source[24], status[24], machine[128];
 	char context[CONTEXT_SHOW + 4];
+	char *why; /* "category, what lowered it\n" per hit context lowered; NULL: none */
 	int severity;
 	int64_t time;
 };
@@ -42,16 +45,17 @@ struct pupil {
 
 static void pupil_free(struct pupil *p)
 {
+	for (size_t i = 0; i < p->ncaps; i++)
+		free(p->caps[i].why);
 	for (size_t i = 0; i < p->nevents; i++)
 		free(p->events[i].text);
 	free(p->events);
 	free(p->caps);
 }
 
-/* The first CONTEXT_SHOW bytes of the record's context, cut at a character boundary. */
-static void context_of(const char *record, char *out, size_t size)
+/* The first CONTEXT_SHOW bytes of the context, cut at a character boundary. */
+static void context_of(json_t *rec, char *out, size_t size)
 {
-	json_t *rec = json_loads(record, 0, NULL);
 	const char *c = json_string_value(json_object_get(rec, "context"));
 	size_t n = c ? strlen(c) : 0;
 
@@ -61,13 +65,45 @@ static void context_of(const char *record, char *out, size_t size)
 			n--;
 	}
 	snprintf(out, size, "%.*s%s", (int)n, c ? c : "", c && c[n] ? "…" : "");
-	json_decref(rec);
+}
+
+/*
+ * What context lowered among the record's hits: a line "category, why" per lowered hit
+ * (why in capture_hit_why's words), malloc'd into *out, or NULL when it lowered none.
+ * 0 or -ENOMEM.
+ */
+static int why_of(json_t *rec, char **out)
+{
+	json_t *hits[WHY_HITS];
+	size_t n = capture_hits_of(rec, hits, WHY_HITS);
+	char why[HITWHY_MAX], *s = NULL, *t;
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *cat = json_string_value(json_object_get(hits[i], "category"));
+		int k;
+
+		if (!capture_hit_why(hits[i], why, sizeof(why)))
+			continue;
+		k = snprintf(NULL, 0, "%s, %s\n", cat ? cat : "", why);
+		if (k < 0 || !(t = realloc(s, len + (size_t)k + 1))) {
+			free(s);
+			return -ENOMEM;
+		}
+		s = t;
+		snprintf(s + len, (size_t)k + 1, "%s, %s\n", cat ? cat : "", why);
+		len += (size_t)k;
+	}
+	*out = s;
+	return 0;
 }
 
 static int capture_cb(const struct store_capture_brief *b, void *ud)
 {
 	struct pupil *p = ud;
 	struct pupil_capture *c;
+	json_t *rec;
+	int r;
 
 	if (p->ncaps >= PUPIL_MAX)
 		return 0;
@@ -77,7 +113,12 @@ static int capture_cb(const struct store_capture_brief *b, void *ud)
 	snprintf(c->source, sizeof(c->source), "%s", b->source);
 	snprintf(c->status, sizeof(c->status), "%s", b->status);
 	snprintf(c->machine, sizeof(c->machine), "%s", b->machine);
-	context_of(b->record, c->context, sizeof(c->context));
+	rec = json_loads(b->record, 0, NULL);
+	context_of(rec, c->context, sizeof(c->context));
+	r = why_of(rec, &c->why);
+	json_decref(rec);
+	if (r < 0)
+		return r;
 	c->severity = b->severity;
 	c->time = b->time_ms;
 	return 0;
@@ -205,6 +246,18 @@ static void decisions(struct html *h, const struct pupil *p, const char *id)
 	}
 }
 
+/* Under a row's severity, what lowered each of its hits: "self-harm, severity 5 → 2:
+ * 'lol' 1 word after (rule self-harm.txt:17)", as the capture page says it. */
+static void lowered(struct html *h, const char *why)
+{
+	for (const char *line = why, *end; line && *line; line = end + 1) {
+		end = strchr(line, '\n');
+		html_raw(h, "<div class=\"why\">");
+		html_textn(h, line, (size_t)(end - line));
+		html_raw(h, "</div>");
+	}
+}
+
 static void timeline(struct html *h, const struct pupil *p)
 {
 	char when[32];
@@ -221,7 +274,9 @@ static void timeline(struct html *h, const struct pupil *p)
 		html_text(h, when);
 		html_raw(h, "</a></td><td>");
 		html_text(h, c->category);
-		html_fmt(h, "</td><td class=\"sev%d\">%d</td><td>", c->severity, c->severity);
+		html_fmt(h, "</td><td class=\"sev%d\">%d", c->severity, c->severity);
+		lowered(h, c->why);
+		html_raw(h, "</td><td>");
 		html_text(h, c->source);
 		html_raw(h, "</td><td>");
 		html_text(h, c->machine);

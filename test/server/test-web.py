@@ -503,7 +503,7 @@ def hit_why_shown(c):
     # A hit lowered by context says what lowered it and which rules made it, escaped, on
     # the capture page and in the queue; a hit context left alone names its rule only.
     ctx = 'i am so done with everything <lol>'
-    rec = upload(c.srv, c.tok_a, context=ctx, reason={
+    rec = upload(c.srv, c.tok_a, context=ctx, user='kwhy', reason={
         'category': 'self-harm', 'severity': 2, 'phrase': 'so done with everything',
         'matched': 'so done with everything', 'rule': 'self-harm.txt:31', 'base_severity': 5,
         'why': "severity 5 \u2192 2: '<lol>' 1 word after", 'context_rule': 's<h>.txt:17'},
@@ -525,7 +525,8 @@ def hit_why_shown(c):
     r = expect(c.mod.req('GET', '/captures?status=all'), 200, 'queue')
     check(lowered in r.text, 'the queue explains the lowered hit')
     # A record without hits: its reason is its one hit, explained the same way.
-    rec = upload(c.srv, c.tok_a, reason={
+    first = rec
+    rec = upload(c.srv, c.tok_a, user='kwhy', reason={
         'category': 'self-harm', 'severity': 3, 'phrase': 'end it all', 'matched': 'end it all',
         'rule': 'self-harm.txt:40', 'base_severity': 4,
         'why': "severity 4 \u2192 3: 'in the film' 3 words before", 'context_rule': 'self-harm.txt:22'})
@@ -540,6 +541,26 @@ def hit_why_shown(c):
     check("(matched \u201cend it all\u201d, rule self-harm.txt:40); severity 4 \u2192 3: &#39;in "
           "the film&#39; 3 words before (rule self-harm.txt:22)" in r.text,
           'the case record explains the hit: ' + r.text[r.text.find('Hits:'):][:300])
+    # The pupil's timeline explains each capture's lowered hits under its severity,
+    # escaped; a capture context left alone explains nothing.
+    plain = upload(c.srv, c.tok_a, user='kwhy', context='you are such a loser', reason={
+        'category': 'bullying', 'severity': 3, 'phrase': 'loser', 'matched': 'loser',
+        'rule': 'bullying.txt:3'})
+    r = expect(c.mod.req('GET', '/pupils/Oakridge%20Primary/kwhy'), 200, 'timeline')
+    rows = {cid: row for row in r.text.split('<tr>') for cid in (first['id'], rec['id'],
+                                                                  plain['id']) if cid in row}
+    check('<div class="why">self-harm, severity 5 \u2192 2: &#39;&lt;lol&gt;&#39; 1 word '
+          'after (rule s&lt;h&gt;.txt:17)</div>' in rows.get(first['id'], ''),
+          'the timeline explains the lowered hit, escaped: %r' % rows.get(first['id']))
+    check(rows.get(first['id'], '').count('class="why"') == 1,
+          'only the lowered hit is explained: %r' % rows.get(first['id']))
+    check("<div class=\"why\">self-harm, severity 4 \u2192 3: &#39;in the film&#39; 3 words "
+          "before (rule self-harm.txt:22)</div>" in rows.get(rec['id'], ''),
+          'the reason of a record without hits is explained: %r' % rows.get(rec['id']))
+    check(plain['id'] in rows and 'class="why"' not in rows[plain['id']]
+          and '\u2192' not in rows[plain['id']],
+          'a capture context left alone explains nothing: %r' % rows.get(plain['id']))
+    check('<lol>' not in r.text and 's<h>' not in r.text, 'timeline escaped')
 
 
 if __name__ == '__main__':
