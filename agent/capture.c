@@ -242,14 +242,14 @@ static bool is_ascii(const char *s)
 
 static void set_text(png_structp png, png_infop info, const struct capture_stamp *st)
 {
-	const char *keys[] = {"Creation Time", "Vigil Machine", "Vigil User", "Vigil Reason",
-	                      "Vigil Capture"};
-	const char *vals[] = {st->time, st->machine, st->user, st->reason, st->id};
-	png_text t[5];
+	const char *keys[] = {"Creation Time", "Vigil Machine", "Vigil User",
+	                      "Vigil Reason",  "Vigil Why",     "Vigil Capture"};
+	const char *vals[] = {st->time, st->machine, st->user, st->reason, st->why, st->id};
+	png_text t[6];
 	int n = 0;
 
 	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (!vals[i])
 			continue;
 		t[n].key = (char *)keys[i];

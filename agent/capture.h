@@ -14,6 +14,9 @@ struct capture_stamp {
 	const char *user;
 	const char *reason; /* "self-harm severity 5: kill myself (self-harm.txt:12)" */
 	const char *id;     /* the capture id */
+	/* What lowered the reason's severity (hitwhy_format's words: "severity 5 → 2: 'lol'
+	 * 1 word after (rule self-harm.txt:17)"); NULL when context lowered nothing. */
+	const char *why;
 };
 
 /*

@@ -13,6 +13,7 @@
 
 #include "agent-limits.h"
 #include "capture.h"
+#include "hitwhy.h"
 #include "log.h"
 #include "moment.h"
 #include "record.h"
@@ -374,7 +375,7 @@ static bool amend(struct pipeline *pl, struct open_moment *om, const struct hit 
 /* A new capture: the screenshot, the hits of the window already queued, the record. */
 static void start_moment(struct pipeline *pl, struct open_moment *om, struct job *j)
 {
-	char when[32], reason_text[512];
+	char when[32], reason_text[512], why[HITWHY_MAX];
 	struct capture_stamp stamp;
 	const struct hit *reason;
 	unsigned char *png = NULL;
@@ -403,8 +404,14 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	record_format_time(&om->time, when);
 	snprintf(reason_text, sizeof(reason_text), "%s severity %d: %s (%s)", reason->category,
 	         reason->severity, reason->phrase, reason->rule);
-	stamp = (struct capture_stamp){when, pl->machine, pl->user[0] ? pl->user : "unknown",
-	                               reason_text, om->id};
+	hitwhy_format(why, sizeof(why), reason->severity, reason->base_severity, reason->why,
+	              reason->context_rule);
+	stamp = (struct capture_stamp){.time = when,
+	                               .machine = pl->machine,
+	                               .user = pl->user[0] ? pl->user : "unknown",
+	                               .reason = reason_text,
+	                               .id = om->id,
+	                               .why = why[0] ? why : NULL};
 	r = capture_png(pl->capture, &stamp, &png, &om->img.len, &om->img.width, &om->img.height);
 	if (r < 0) {
 		log_error("capture %s: screenshot failed: %s; the hit is lost", om->id,

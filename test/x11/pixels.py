@@ -3,23 +3,24 @@ import struct
 import zlib
 
 
-def png_read(data):
-    """Returns (width, height, rows of RGB bytes, {text key: value}) of an 8-bit RGB PNG."""
+def _png_chunks(data):
+    """Yields (kind, body) of each chunk of a PNG, up to IEND."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
-    pos, idat, text = 8, b"", {}
-    width = height = None
+    pos = 8
     while pos < len(data):
         n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
+        yield kind, data[pos + 8:pos + 8 + n]
         pos += 12 + n
-        if kind == b"IHDR":
-            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or ctype != 2:
-                raise ValueError("not 8-bit RGB")
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"tEXt":
+        if kind == b"IEND":
+            break
+
+
+def png_text(data):
+    """{text key: value} of a PNG's tEXt (Latin-1) and uncompressed iTXt (UTF-8) chunks."""
+    text = {}
+    for kind, body in _png_chunks(data):
+        if kind == b"tEXt":
             k, v = body.split(b"\0", 1)
             text[k.decode("latin-1")] = v.decode("latin-1")
         elif kind == b"iTXt":
@@ -28,8 +29,20 @@ def png_read(data):
             _, rest = rest.split(b"\0", 1)  # language
             _, v = rest.split(b"\0", 1)  # translated keyword
             text[k.decode("latin-1")] = v.decode("utf-8")
-        elif kind == b"IEND":
-            break
+    return text
+
+
+def png_read(data):
+    """Returns (width, height, rows of RGB bytes, {text key: value}) of an 8-bit RGB PNG."""
+    idat, width, height = b"", None, None
+    for kind, body in _png_chunks(data):
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype != 2:
+                raise ValueError("not 8-bit RGB")
+        elif kind == b"IDAT":
+            idat += body
+    text = png_text(data)
     raw = zlib.decompress(idat)
     stride = width * 3
     rows, prev, off = [], bytearray(stride), 0

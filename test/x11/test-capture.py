@@ -99,6 +99,8 @@ def run(root):
                   and text.get("Vigil User") == "testpupil"
                   and "kill myself" in text.get("Vigil Reason", "")
                   and text.get("Vigil Capture") == rec["id"], text)
+            check("no Vigil Why chunk when context lowered nothing",
+                  "why" not in r and "Vigil Why" not in text, text)
             box = window_box(x, wid)
             changed = diff_pixels(before[2], after[2], box)
             check("typing changed the xterm on screen (%d pixels)" % changed, changed > 200,

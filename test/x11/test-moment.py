@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import capenv  # noqa: E402
+from pixels import png_text  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 results = []
@@ -118,6 +119,14 @@ def explained(x, srv, sentence, lists):
     check("'%s': the reason explains its severity (%s)" % (sentence, rec["reason"].get("why")),
           {k: rec["reason"].get(k) for k in keys} == {k: top.get(k) for k in keys}
           and "'lol'" in rec["reason"].get("why", ""), (rec["reason"], top))
+    # The screenshot stands on its own: its text chunks say what lowered the reason.
+    sha = rec["screenshot"]["sha256"]
+    with open(os.path.join(srv.data, "images", sha[:2], sha + ".png"), "rb") as f:
+        text = png_text(f.read())
+    check("'%s': the PNG's Vigil Why chunk says what lowered the reason and which rule" % sentence,
+          text.get("Vigil Why") == "%s (rule %s)" % (top.get("why"), top.get("context_rule"))
+          and "%s: %s" % (top.get("severity"), top.get("phrase")) in text.get("Vigil Reason", ""),
+          text)
 
 
 def run(root):
