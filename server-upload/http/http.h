@@ -34,8 +34,7 @@ struct http_route {
 };
 
 struct http_config {
-	int listen_fd;        /* a bound, listening socket (opened before dropping root) */
-	unsigned int threads; /* worker threads, each with its own epoll loop */
+	int listen_fd; /* a bound, listening socket (opened before dropping root) */
 	unsigned int max_connections;
 	unsigned int timeout; /* seconds of silence before a connection is closed */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */

@@ -17,6 +17,7 @@ struct job {
 	struct blob_stage *image;
 	int result;
 	bool done;
+	pthread_cond_t done_cond; /* its waiter's own: a batch wakes only its waiters */
 	struct job *next;
 };
 
@@ -24,7 +25,7 @@ struct committer {
 	struct store *store;
 	struct blobs *blobs;
 	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	struct job *head, *tail;
 	bool stop;
 	pthread_t thread;
@@ -77,9 +78,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		commit_batch(c, batch, n);
 		pthread_mutex_lock(&c->lock);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			batch[i]->done = true;
-		pthread_cond_broadcast(&c->done);
+			pthread_cond_signal(&batch[i]->done_cond);
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -96,12 +98,10 @@ int committer_new(struct store *store, struct blobs *blobs, struct committer **o
 	c->blobs = blobs;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->done, NULL);
 	r = pthread_create(&c->thread, NULL, run, c);
 	if (r != 0) {
 		pthread_mutex_destroy(&c->lock);
 		pthread_cond_destroy(&c->work);
-		pthread_cond_destroy(&c->done);
 		free(c);
 		return -r;
 	}
@@ -114,6 +114,7 @@ int committer_submit(struct committer *c, const struct store_capture_row *row,
 {
 	struct job job = {.row = row, .image = image};
 
+	pthread_cond_init(&job.done_cond, NULL);
 	pthread_mutex_lock(&c->lock);
 	if (c->tail)
 		c->tail->next = &job;
@@ -122,8 +123,9 @@ int committer_submit(struct committer *c, const struct store_capture_row *row,
 	c->tail = &job;
 	pthread_cond_signal(&c->work);
 	while (!job.done)
-		pthread_cond_wait(&c->done, &c->lock);
+		pthread_cond_wait(&job.done_cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&job.done_cond);
 	return job.result;
 }
 
@@ -138,6 +140,5 @@ void committer_free(struct committer *c)
 	pthread_join(c->thread, NULL);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->work);
-	pthread_cond_destroy(&c->done);
 	free(c);
 }
