@@ -33,6 +33,8 @@ struct node {
 	uint8_t first;   /* CONT: first letter of its word */
 	uint8_t excl;    /* in the exclusion trie */
 	uint8_t wordend; /* CONT: some word ends here */
+	uint32_t kid;    /* its latest child, 0 for none (node 0 is no one's child) */
+	uint32_t sib;    /* the child made before this one on the same list (kid_list), or 0 */
 };
 
 struct feed {
@@ -46,8 +48,7 @@ struct final {
 struct builder {
 	struct node *nodes;
 	size_t nnodes, ncap;
-	uint32_t *hash; /* node ids + 1, keyed by (parent, kind, unit, trie) */
-	size_t hcap;
+	uint32_t root_kids[2][SYM_COUNT]; /* the root's children by trie and symbol */
 	struct feed *feeds;
 	size_t nfeeds, fcap;
 	struct final *finals;
@@ -74,55 +75,31 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elsz)
 	return 0;
 }
 
-static uint64_t mix(uint64_t x)
+/*
+ * The head of the list of parent's children that a child with this unit is on. A node
+ * has at most one child per kind and symbol, so its list is short and bounded; the root,
+ * where every phrase begins, has a list per trie and symbol.
+ */
+static uint32_t *kid_list(struct builder *b, uint32_t parent, uint8_t unit, uint8_t trie)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
+	if (parent == ROOT && unit < SYM_COUNT)
+		return &b->root_kids[trie][unit];
+	return &b->nodes[parent].kid;
 }
 
-static uint64_t node_key(uint32_t parent, uint8_t kind, uint8_t unit, uint8_t trie)
-{
-	return ((uint64_t)parent << 24) | ((uint64_t)kind << 16) | ((uint64_t)unit << 8) | trie;
-}
-
-static int hash_rebuild(struct builder *b, size_t cap)
-{
-	uint32_t *h = calloc(cap, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	for (size_t i = 2; i < b->nnodes; i++) {
-		const struct node *n = &b->nodes[i];
-		uint64_t k = node_key(n->parent, n->kind, n->unit, n->excl);
-		size_t j = mix(k) & (cap - 1);
-
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = (uint32_t)i + 1;
-	}
-	free(b->hash);
-	b->hash = h;
-	b->hcap = cap;
-	return 0;
-}
-
-/* The child of parent by (kind, unit), created on first use. Returns its id or -ENOMEM. */
+/*
+ * The child of parent by (kind, unit), created on first use. Returns its id or -ENOMEM.
+ * Found by walking parent's list (kid_list) rather than in a hash table of all nodes:
+ * megabytes of fresh pages, each a page fault, for a table used once.
+ */
 static int64_t child(struct builder *b, uint32_t parent, uint8_t kind, uint8_t unit, uint8_t trie)
 {
-	uint64_t k = node_key(parent, kind, unit, trie);
-	size_t j;
 	struct node *n;
 
-	if (b->nnodes * 2 >= b->hcap && hash_rebuild(b, b->hcap ? b->hcap * 2 : 4096) < 0)
-		return -ENOMEM;
-	for (j = mix(k) & (b->hcap - 1); b->hash[j]; j = (j + 1) & (b->hcap - 1)) {
-		n = &b->nodes[b->hash[j] - 1];
-		if (node_key(n->parent, n->kind, n->unit, n->excl) == k)
-			return b->hash[j] - 1;
+	for (uint32_t c = *kid_list(b, parent, unit, trie); c; c = b->nodes[c].sib) {
+		n = &b->nodes[c];
+		if (n->kind == kind && n->unit == unit && n->excl == trie)
+			return c;
 	}
 	if (b->nnodes >= MAX_NODES || grow(&b->nodes, &b->ncap, b->nnodes + 1, sizeof(*n)) < 0)
 		return -ENOMEM;
@@ -133,7 +110,9 @@ static int64_t child(struct builder *b, uint32_t parent, uint8_t kind, uint8_t u
 	n->first = kind == NK_CONT && b->nodes[parent].kind != NK_CONT;
 	n->excl = trie;
 	n->wordend = 0;
-	b->hash[j] = (uint32_t)b->nnodes + 1;
+	n->kid = 0;
+	n->sib = *kid_list(b, parent, unit, trie); /* after grow(): the nodes may have moved */
+	*kid_list(b, parent, unit, trie) = (uint32_t)b->nnodes;
 	return (int64_t)b->nnodes++;
 }
 
@@ -505,23 +484,13 @@ static size_t estimate_nodes(const struct wl_set *set)
 	return n;
 }
 
-static size_t pow2_above(size_t n)
-{
-	size_t p = 4096;
-
-	while (p < n)
-		p *= 2;
-	return p;
-}
-
 int automaton_build(const struct wl_set *set, struct automaton **out)
 {
 	struct builder b = {0};
 	struct automaton *am = calloc(1, sizeof(*am));
 	int r = -ENOMEM;
 
-	if (!am || grow(&b.nodes, &b.ncap, estimate_nodes(set), sizeof(*b.nodes)) < 0 ||
-	    hash_rebuild(&b, pow2_above(2 * b.ncap)) < 0)
+	if (!am || grow(&b.nodes, &b.ncap, estimate_nodes(set), sizeof(*b.nodes)) < 0)
 		goto fail;
 	b.nodes[ROOT] = (struct node){.kind = NK_ROOT};
 	b.nodes[INWORD] = (struct node){.kind = NK_INWORD};
@@ -565,7 +534,6 @@ fail:
 	automaton_free(am);
 done:
 	free(b.nodes);
-	free(b.hash);
 	free(b.feeds);
 	free(b.finals);
 	free(b.patterns);
