@@ -1,5 +1,6 @@
 /* automaton.c: compiles the patterns of all rules into one NFA over the symbol alphabet. */
 #include "automaton.h"
+#include "hugemem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -244,12 +245,12 @@ static symmask_t node_accepts(const struct node *n)
  * phrase differs or a word ends: "kill" loops on its second l, not its first, so that
  * "kil", "kill" and "killll" each reach exactly one state.
  */
-static bool stretches(const struct builder *b, size_t i, const uint32_t *kids, size_t nkids)
+static bool stretches(const struct builder *b, size_t i)
 {
 	if (b->nodes[i].wordend)
 		return true;
-	for (size_t k = 0; k < nkids; k++)
-		if (b->nodes[kids[k]].kind != NK_CONT || b->nodes[kids[k]].unit != b->nodes[i].unit)
+	for (uint32_t c = b->nodes[i].kid; c; c = b->nodes[c].sib)
+		if (b->nodes[c].kind != NK_CONT || b->nodes[c].unit != b->nodes[i].unit)
 			return true;
 	return false;
 }
@@ -263,55 +264,69 @@ static int feed_cmp(const void *a, const void *b)
 	return x->gap < y->gap ? -1 : x->gap > y->gap;
 }
 
-/* Children of every node, grouped by parent (counting sort). */
-static int build_kids(const struct builder *b, uint32_t **kids_off, uint32_t **kids)
+static int u32_cmp(const void *a, const void *b)
 {
-	uint32_t *off = calloc(b->nnodes + 1, sizeof(uint32_t));
-	uint32_t *k = malloc(b->nnodes * sizeof(uint32_t));
-	uint32_t *fill = calloc(b->nnodes, sizeof(uint32_t));
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	if (!off || !k || !fill) {
-		free(off);
-		free(k);
-		free(fill);
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Puts every node's children on its own list (kid, sib) in order of id, the order the
+ * edges list them in. child() made each list newest first, and the root's by symbol.
+ */
+static int order_kids(struct builder *b)
+{
+	uint32_t *root, n = 0, c;
+
+	for (size_t i = 1; i < b->nnodes; i++) { /* reverse: oldest first */
+		uint32_t prev = 0, next;
+
+		for (c = b->nodes[i].kid; c; c = next) {
+			next = b->nodes[c].sib;
+			b->nodes[c].sib = prev;
+			prev = c;
+		}
+		b->nodes[i].kid = prev;
+	}
+	root = malloc(b->nnodes * sizeof(*root)); /* a few hundred at most, in practice */
+	if (!root)
 		return -ENOMEM;
+	for (c = b->nodes[ROOT].kid; c; c = b->nodes[c].sib)
+		root[n++] = c;
+	for (uint8_t t = 0; t < 2; t++)
+		for (uint8_t u = 0; u < SYM_COUNT; u++)
+			for (c = b->root_kids[t][u]; c; c = b->nodes[c].sib)
+				root[n++] = c;
+	qsort(root, n, sizeof(*root), u32_cmp);
+	b->nodes[ROOT].kid = 0;
+	while (n--) {
+		b->nodes[root[n]].sib = b->nodes[ROOT].kid;
+		b->nodes[ROOT].kid = root[n];
 	}
-	for (size_t i = 2; i < b->nnodes; i++)
-		off[b->nodes[i].parent + 1]++;
-	for (size_t i = 0; i < b->nnodes; i++)
-		off[i + 1] += off[i];
-	for (size_t i = 2; i < b->nnodes; i++) {
-		uint32_t p = b->nodes[i].parent;
-
-		k[off[p] + fill[p]++] = (uint32_t)i;
-	}
-	free(fill);
-	*kids_off = off;
-	*kids = k;
+	free(root);
 	return 0;
 }
 
-static bool has_loop(const struct builder *b, size_t i, const uint32_t *kids_off,
-                     const uint32_t *kids)
+static bool has_loop(const struct builder *b, size_t i)
 {
 	const struct node *n = &b->nodes[i];
 
 	if (n->kind == NK_CONT)
-		return n->unit < SYM_DIGIT0 &&
-		       stretches(b, i, kids + kids_off[i], kids_off[i + 1] - kids_off[i]);
+		return n->unit < SYM_DIGIT0 && stretches(b, i);
 	return n->kind == NK_SEPT || n->kind == NK_GAP || n->kind == NK_TAIL;
 }
 
 /*
- * Builds the CSR edge arrays: its own loop, parent -> child, feeders -> gap, and
- * feeders -> the next word's first letters (words written together). Two passes over
- * the same walk: count, then fill, so no edge list needs sorting.
+ * Builds the CSR edge arrays: per node its own loop, parent -> child, and for each word
+ * it ends (feeds, sorted by node) -> the gap and -> the next word's first letters (words
+ * written together). Two passes over the same walk: count, then fill, so no edge list
+ * needs sorting.
  */
 static int build_edges(struct builder *b, struct automaton *am)
 {
-	uint32_t *kids_off, *kids, *pos;
 	size_t ne = 0;
-	int r = build_kids(b, &kids_off, &kids);
+	int r = order_kids(b);
 
 	if (r < 0)
 		return r;
@@ -324,52 +339,47 @@ static int build_edges(struct builder *b, struct automaton *am)
 				b->feeds[k++] = b->feeds[i];
 		b->nfeeds = k;
 	}
-	r = -ENOMEM;
 	am->edge_off = calloc(b->nnodes + 1, sizeof(uint32_t));
-	pos = calloc(b->nnodes + 1, sizeof(uint32_t));
-	if (!am->edge_off || !pos)
-		goto out;
+	if (!am->edge_off)
+		return -ENOMEM;
 	for (int pass = 0; pass < 2; pass++) {
-#define EDGE(f, m, t)                                                                              \
+		size_t f = 0;
+
+		ne = 0;
+#define EDGE(from, m, t)                                                                           \
 	do {                                                                                       \
 		if (pass)                                                                          \
-			am->edges[pos[f]++] = (struct am_edge){(m), (t)};                          \
+			am->edges[ne] = (struct am_edge){(m), (t)};                                \
 		else                                                                               \
-			am->edge_off[(f) + 1]++;                                                   \
+			am->edge_off[(from) + 1]++;                                                \
+		ne++;                                                                              \
 	} while (0)
 		for (size_t i = 0; i < b->nnodes; i++) {
-			if (has_loop(b, i, kids_off, kids))
+			if (has_loop(b, i))
 				EDGE(i, node_accepts(&b->nodes[i]), (uint32_t)i);
-			for (uint32_t k = kids_off[i]; k < kids_off[i + 1]; k++)
-				if (b->nodes[kids[k]].kind != NK_GAP) /* reached through feeds */
-					EDGE(i, node_accepts(&b->nodes[kids[k]]), kids[k]);
-		}
-		for (size_t f = 0; f < b->nfeeds; f++) {
-			uint32_t from = b->feeds[f].from, gap = b->feeds[f].gap;
+			for (uint32_t c = b->nodes[i].kid; c; c = b->nodes[c].sib)
+				if (b->nodes[c].kind != NK_GAP) /* reached through feeds */
+					EDGE(i, node_accepts(&b->nodes[c]), c);
+			for (; f < b->nfeeds && b->feeds[f].from == i; f++) {
+				uint32_t gap = b->feeds[f].gap;
 
-			EDGE(from, norm_sep_mask, gap);
-			for (uint32_t k = kids_off[gap]; k < kids_off[gap + 1]; k++)
-				EDGE(from, node_accepts(&b->nodes[kids[k]]), kids[k]);
+				EDGE(i, norm_sep_mask, gap);
+				for (uint32_t c = b->nodes[gap].kid; c; c = b->nodes[c].sib)
+					EDGE(i, node_accepts(&b->nodes[c]), c);
+			}
 		}
 #undef EDGE
 		if (pass)
 			break;
 		for (size_t i = 0; i < b->nnodes; i++)
 			am->edge_off[i + 1] += am->edge_off[i];
-		ne = am->edge_off[b->nnodes];
-		memcpy(pos, am->edge_off, (b->nnodes + 1) * sizeof(uint32_t));
-		am->edges = malloc((ne ? ne : 1) * sizeof(struct am_edge));
+		am->edges = hugemem_alloc((ne ? ne : 1) * sizeof(struct am_edge));
 		if (!am->edges)
-			goto out;
+			return -ENOMEM;
 	}
 	am->memory_bytes += ne * sizeof(struct am_edge) + (b->nnodes + 1) * sizeof(uint32_t);
 	am->nnfa = b->nnodes;
-	r = 0;
-out:
-	free(pos);
-	free(kids_off);
-	free(kids);
-	return r;
+	return 0;
 }
 
 /* The root's targets per symbol (automaton.h), from its edges. */
@@ -396,27 +406,23 @@ static int build_root_index(struct automaton *am)
 
 static int build_finals(struct builder *b, struct automaton *am)
 {
-	uint32_t *fill = calloc(b->nnodes, sizeof(uint32_t));
-
 	am->fin_off = calloc(b->nnodes + 1, sizeof(uint32_t));
 	am->fin = malloc((b->nfinals + 1) * sizeof(uint32_t));
 	am->excl = malloc(b->nnodes);
-	if (!fill || !am->fin_off || !am->fin || !am->excl) {
-		free(fill);
+	if (!am->fin_off || !am->fin || !am->excl)
 		return -ENOMEM;
-	}
+	/* counting sort by node, stable: fin_off[nd + 1] counts, then holds where nd's
+	 * patterns begin, moves to their end while they are placed, and is shifted back */
 	for (size_t f = 0; f < b->nfinals; f++)
 		am->fin_off[b->finals[f].node + 1]++;
 	for (size_t i = 0; i < b->nnodes; i++)
 		am->fin_off[i + 1] += am->fin_off[i];
-	for (size_t f = 0; f < b->nfinals; f++) {
-		uint32_t nd = b->finals[f].node;
-
-		am->fin[am->fin_off[nd] + fill[nd]++] = b->finals[f].pattern;
-	}
+	for (size_t f = 0; f < b->nfinals; f++)
+		am->fin[am->fin_off[b->finals[f].node]++] = b->finals[f].pattern;
+	memmove(am->fin_off + 1, am->fin_off, b->nnodes * sizeof(uint32_t));
+	am->fin_off[0] = 0;
 	for (size_t i = 0; i < b->nnodes; i++)
 		am->excl[i] = b->nodes[i].excl;
-	free(fill);
 	am->memory_bytes += (b->nnodes + 1 + b->nfinals) * sizeof(uint32_t) + b->nnodes;
 	return 0;
 }
@@ -490,7 +496,11 @@ int automaton_build(const struct wl_set *set, struct automaton **out)
 	struct automaton *am = calloc(1, sizeof(*am));
 	int r = -ENOMEM;
 
-	if (!am || grow(&b.nodes, &b.ncap, estimate_nodes(set), sizeof(*b.nodes)) < 0)
+	if (!am)
+		goto fail;
+	b.ncap = estimate_nodes(set);
+	b.nodes = hugemem_alloc(b.ncap * sizeof(*b.nodes)); /* only the pages used are touched */
+	if (!b.nodes)
 		goto fail;
 	b.nodes[ROOT] = (struct node){.kind = NK_ROOT};
 	b.nodes[INWORD] = (struct node){.kind = NK_INWORD};
