@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #define HUGE_PAGE (2u << 20)
@@ -23,4 +24,19 @@ void *hugemem_alloc(size_t size)
 	}
 #endif
 	return malloc(size);
+}
+
+void *hugemem_realloc(void *p, size_t used, size_t size)
+{
+	void *q;
+
+	if (size < HUGE_MIN)
+		return realloc(p, size);
+	q = hugemem_alloc(size);
+	if (!q)
+		return NULL;
+	if (used)
+		memcpy(q, p, used);
+	free(p);
+	return q;
 }

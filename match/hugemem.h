@@ -13,3 +13,10 @@
 
 /* At least size bytes, not zeroed; released with free(). NULL on out-of-memory. */
 void *hugemem_alloc(size_t size);
+
+/*
+ * Grows an array as realloc() does: a new block of at least size bytes holding the first
+ * used bytes of p (NULL, or from malloc() or hugemem_alloc()), on huge pages when large;
+ * p is freed. NULL on out-of-memory, and then p is untouched.
+ */
+void *hugemem_realloc(void *p, size_t used, size_t size);

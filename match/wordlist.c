@@ -11,6 +11,7 @@
 
 #include "classes.h"
 #include "errors.h"
+#include "hugemem.h"
 #include "normalize.h"
 #include "parse.h"
 
@@ -128,7 +129,8 @@ static struct wl_rule *rule_add(struct parse_ctx *pc, unsigned line, const char 
 	}
 	if (set->nrules == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 256;
-		struct wl_rule *nr = realloc(set->rules, cap * sizeof(*nr));
+		struct wl_rule *nr = /* megabytes: on huge pages, or one page fault per 4 KiB */
+		    hugemem_realloc(set->rules, set->nrules * sizeof(*nr), cap * sizeof(*nr));
 
 		if (!nr)
 			goto oom;
