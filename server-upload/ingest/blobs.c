@@ -10,114 +10,86 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sodium.h>
 #include <unistd.h>
 
 struct blobs_fs {
 	struct blobs base;
 	int dirfd;
+	int subdirs[256];     /* "00".."ff", opened on first use; -1 until then */
+	unsigned int tmp_seq; /* temporary names: pid and a counter */
+	pid_t pid;
 };
 
-/* Opens (creating 0700 if needed) the sub-directory "ab" of the object's hash. */
-static int open_subdir(struct blobs_fs *fs, const char *hex, int *out)
+/* The sub-directory "ab" of the object's hash (created 0700 if needed), kept open for
+ * the server's life: no lookup, open and close per image. Returns an fd (not to be
+ * closed by the caller) or -errno. */
+static int subdir(struct blobs_fs *fs, const char *hex)
 {
 	char sub[3] = {hex[0], hex[1], '\0'};
-	int fd;
+	int i = (int)strtol(sub, NULL, 16), fd = __atomic_load_n(&fs->subdirs[i], __ATOMIC_ACQUIRE);
+	int none = -1;
 
+	if (fd >= 0)
+		return fd;
 	if (mkdirat(fs->dirfd, sub, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	fd = openat(fs->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*out = fd;
-	return 0;
+	if (!__atomic_compare_exchange_n(&fs->subdirs[i], &none, fd, false, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE)) {
+		close(fd); /* another thread opened it first */
+		fd = none;
+	}
+	return fd;
+}
+
+/* A temporary name for hex in its sub-directory, unique in this process. */
+static void tmp_name(struct blobs_fs *fs, const char *hex, char *out, size_t size)
+{
+	snprintf(out, size, ".%s.%d.%u.tmp", hex, (int)fs->pid,
+	         __atomic_add_fetch(&fs->tmp_seq, 1, __ATOMIC_RELAXED));
 }
 
 static int fs_put(struct blobs *b, const char *hex, const void *data, size_t len)
 {
-	struct blobs_fs *fs = (struct blobs_fs *)b;
-	char name[80], tmp[96];
-	int dfd = -1, fd, r;
-	unsigned int seq;
+	struct blob_stage *st;
+	int r = b->ops->stage(b, hex, data, len, &st);
 
-	if (!digest_is_sha256_hex(hex))
-		return -EINVAL;
-	snprintf(name, sizeof(name), "%s.png", hex);
-	if ((r = open_subdir(fs, hex, &dfd)) < 0)
-		return r;
-	if (faccessat(dfd, name, F_OK, 0) == 0) {
-		close(dfd);
-		return 0; /* stored once: the name is the content's hash */
-	}
-	seq = randombytes_random();
-	snprintf(tmp, sizeof(tmp), ".%s.%d.%u.tmp", hex, (int)getpid(), seq);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out_dir;
-	}
-	if ((r = fileio_write_all(fd, data, len)) < 0 || (fsync(fd) < 0 && (r = -errno))) {
-		close(fd);
-		goto out_unlink;
-	}
-	if (close(fd) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	if (renameat(dfd, tmp, dfd, name) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	r = fsync(dfd) < 0 ? -errno : 0;
-	goto out_dir;
-out_unlink:
-	unlinkat(dfd, tmp, 0);
-out_dir:
-	close(dfd);
-	return r;
+	return r < 0 ? r : b->ops->publish(b, &st, 1);
 }
 
 struct blob_stage {
-	int dfd; /* the object's sub-directory */
+	int dfd; /* the object's sub-directory (the store's: not closed here) */
 	char tmp[96], name[80];
 };
-
-static void stage_free(struct blob_stage *st)
-{
-	if (!st)
-		return;
-	close(st->dfd);
-	free(st);
-}
 
 static int fs_stage(struct blobs *b, const char *hex, const void *data, size_t len,
                     struct blob_stage **out)
 {
 	struct blobs_fs *fs = (struct blobs_fs *)b;
 	struct blob_stage *st;
-	int fd, r;
+	int dfd, fd, r;
 
 	if (!digest_is_sha256_hex(hex))
 		return -EINVAL;
+	if ((dfd = subdir(fs, hex)) < 0)
+		return dfd;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->dfd = dfd;
 	snprintf(st->name, sizeof(st->name), "%s.png", hex);
-	if ((r = open_subdir(fs, hex, &st->dfd)) < 0) {
-		free(st);
-		return r;
-	}
 	if (faccessat(st->dfd, st->name, F_OK, 0) == 0) {
-		stage_free(st);
+		free(st);
 		*out = NULL; /* stored once: the name is the content's hash */
 		return 0;
 	}
-	snprintf(st->tmp, sizeof(st->tmp), ".%s.%d.%u.tmp", hex, (int)getpid(),
-	         randombytes_random());
+	tmp_name(fs, hex, st->tmp, sizeof(st->tmp));
 	fd = openat(st->dfd, st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
-		stage_free(st);
+		free(st);
 		return r;
 	}
 	r = fileio_write_all(fd, data, len);
@@ -127,7 +99,7 @@ static int fs_stage(struct blobs *b, const char *hex, const void *data, size_t l
 		r = -errno;
 	if (r < 0) {
 		unlinkat(st->dfd, st->tmp, 0);
-		stage_free(st);
+		free(st);
 		return r;
 	}
 	*out = st;
@@ -139,11 +111,11 @@ static void fs_discard(struct blobs *b, struct blob_stage *st)
 	if (!st)
 		return;
 	unlinkat(st->dfd, st->tmp, 0);
-	stage_free(st);
+	free(st);
 }
 
-/* Renames every staged object, then fsyncs each directory once: the first fsync commits
- * the file-system journal with all the renames, so the others cost little. */
+/* Renames every staged object, then fsyncs each directory once (objects of one batch
+ * that share a sub-directory share its fsync). */
 static int fs_publish(struct blobs *b, struct blob_stage **stages, size_t n)
 {
 	int r = 0;
@@ -158,11 +130,17 @@ static int fs_publish(struct blobs *b, struct blob_stage **stages, size_t n)
 			unlinkat(stages[i]->dfd, stages[i]->tmp, 0);
 	}
 	for (size_t i = 0; i < n; i++) {
+		bool synced = false;
+
 		if (!stages[i])
 			continue;
-		if (r == 0 && fsync(stages[i]->dfd) < 0)
+		for (size_t j = 0; j < i && !synced; j++)
+			synced = stages[j] && stages[j]->dfd == stages[i]->dfd;
+		if (r == 0 && !synced && fsync(stages[i]->dfd) < 0)
 			r = -errno;
-		stage_free(stages[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(stages[i]);
 		stages[i] = NULL;
 	}
 	return r;
@@ -232,6 +210,9 @@ static void fs_free(struct blobs *b)
 {
 	struct blobs_fs *fs = (struct blobs_fs *)b;
 
+	for (size_t i = 0; i < 256; i++)
+		if (fs->subdirs[i] >= 0)
+			close(fs->subdirs[i]);
 	close(fs->dirfd);
 	free(fs);
 }
@@ -257,6 +238,9 @@ int blobs_fs_open(const char *dir, struct blobs **out)
 	if (!fs)
 		return -ENOMEM;
 	fs->base.ops = &fs_ops;
+	for (size_t i = 0; i < 256; i++)
+		fs->subdirs[i] = -1;
+	fs->pid = getpid();
 	fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fs->dirfd < 0) {
 		int r = -errno;
