@@ -12,12 +12,16 @@
 /*
  * One connection serialised by a mutex: SQLite takes one writer at a time anyway, and
  * every operation here is a single short statement or transaction. synchronous=FULL
- * makes each commit durable before the call returns.
+ * makes each commit durable before the call returns. The check of a machine's token,
+ * made twice for every agent request, reads through a second, read-only connection of
+ * its own: in WAL mode a reader sees the last commit without waiting for the writer, so
+ * it does not queue behind a batch of captures being committed and fsynced.
  */
 struct store_sqlite {
 	struct store base;
-	sqlite3 *db;
-	pthread_mutex_t lock;
+	sqlite3 *db, *reader;
+	sqlite3_stmt *auth; /* on reader, prepared once */
+	pthread_mutex_t lock, reader_lock;
 };
 
 static pthread_mutex_t *lock_take(pthread_mutex_t *m)
@@ -33,10 +37,11 @@ static void lock_drop(pthread_mutex_t **m)
 
 /* Runs the block that follows with the connection's lock held; the lock is given back
  * however the block is left, return and break included. */
-#define LOCKED(s)                                                                                  \
-	for (pthread_mutex_t * held_ __attribute__((cleanup(lock_drop))) = lock_take(&(s)->lock),  \
+#define LOCKED_BY(lock)                                                                            \
+	for (pthread_mutex_t * held_ __attribute__((cleanup(lock_drop))) = lock_take(lock),        \
 	                             *once_ = held_;                                               \
 	     once_; once_ = NULL)
+#define LOCKED(s) LOCKED_BY(&(s)->lock)
 
 static int sqlite_errno(int rc)
 {
@@ -188,18 +193,11 @@ static void copy(char *dst, size_t size, const unsigned char *src)
 static int sq_auth(struct store *base, const char *token_hash, struct store_machine *out)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
-	sqlite3_stmt *st;
-	int r, rc;
+	sqlite3_stmt *st = s->auth;
+	int r = 0, rc;
 
-	LOCKED(s)
+	LOCKED_BY(&s->reader_lock)
 	{
-		r = prepare(s,
-		            "SELECT m.school_id, m.id, sc.name, m.name FROM machines m "
-		            "JOIN schools sc ON sc.id = m.school_id "
-		            "WHERE m.token_hash = ?1 AND m.revoked = 0 AND sc.revoked = 0",
-		            &st);
-		if (r != 0)
-			continue;
 		bind_text(st, 1, token_hash);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
@@ -210,7 +208,7 @@ static int sq_auth(struct store *base, const char *token_hash, struct store_mach
 		} else {
 			r = rc == SQLITE_DONE ? -EPERM : sqlite_errno(rc);
 		}
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 	return r;
 }
@@ -612,8 +610,11 @@ static void sq_free(struct store *base)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
 
+	sqlite3_finalize(s->auth);
+	sqlite3_close(s->reader);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->reader_lock);
 	free(s);
 }
 
@@ -688,8 +689,12 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 
 	if (!s)
 		return -ENOMEM;
+	/* No global allocation statistics: their mutex would be taken by every
+	 * connection's every allocation. Fails harmlessly once SQLite is initialised. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s->base.ops = &sqlite_ops;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->reader_lock, NULL);
 	rc = sqlite3_open_v2(
 	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -711,6 +716,22 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 		sq_free(&s->base);
 		return r;
 	}
+	rc = sqlite3_open_v2(path, &s->reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(
+		    s->reader,
+		    "SELECT m.school_id, m.id, sc.name, m.name FROM machines m "
+		    "JOIN schools sc ON sc.id = m.school_id "
+		    "WHERE m.token_hash = ?1 AND m.revoked = 0 AND sc.revoked = 0",
+		    -1, SQLITE_PREPARE_PERSISTENT, &s->auth, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		         s->reader ? sqlite3_errmsg(s->reader) : "out of memory");
+		r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+		sq_free(&s->base);
+		return r;
+	}
+	sqlite3_busy_timeout(s->reader, 10000);
 	*out = &s->base;
 	return 0;
 }
