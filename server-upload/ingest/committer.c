@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -16,8 +17,7 @@ struct job {
 	const struct store_capture_row *row;
 	struct blob_stage *image;
 	int result;
-	bool done;
-	pthread_cond_t done_cond; /* its waiter's own: a batch wakes only its waiters */
+	sem_t done; /* posted when result is set: wakes its waiter alone, no lock taken */
 	struct job *next;
 };
 
@@ -77,11 +77,9 @@ static void *run(void *arg)
 			c->tail = NULL;
 		pthread_mutex_unlock(&c->lock);
 		commit_batch(c, batch, n);
+		for (size_t i = 0; i < n; i++)
+			sem_post(&batch[i]->done);
 		pthread_mutex_lock(&c->lock);
-		for (size_t i = 0; i < n; i++) {
-			batch[i]->done = true;
-			pthread_cond_signal(&batch[i]->done_cond);
-		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -114,7 +112,7 @@ int committer_submit(struct committer *c, const struct store_capture_row *row,
 {
 	struct job job = {.row = row, .image = image};
 
-	pthread_cond_init(&job.done_cond, NULL);
+	sem_init(&job.done, 0, 0);
 	pthread_mutex_lock(&c->lock);
 	if (c->tail)
 		c->tail->next = &job;
@@ -122,10 +120,10 @@ int committer_submit(struct committer *c, const struct store_capture_row *row,
 		c->head = &job;
 	c->tail = &job;
 	pthread_cond_signal(&c->work);
-	while (!job.done)
-		pthread_cond_wait(&job.done_cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
-	pthread_cond_destroy(&job.done_cond);
+	while (sem_wait(&job.done) < 0)
+		;               /* EINTR */
+	sem_destroy(&job.done); /* glibc's sem_post is safe against this */
 	return job.result;
 }
 
