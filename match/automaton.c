@@ -183,8 +183,8 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 	return 0;
 }
 
-static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t rule, uint8_t term,
-                       bool excl, const char *text)
+static int add_pattern(struct builder *b, const struct wl_set *set, const struct wl_pattern *p,
+                       uint32_t rule, uint8_t term, bool excl, const char *text)
 {
 	uint32_t pid = (uint32_t)b->npatterns, ends[3], from = ROOT;
 	size_t nends = 0, off = 0, letters = wl_pattern_letters(p);
@@ -197,6 +197,8 @@ static int add_pattern(struct builder *b, const struct wl_pattern *p, uint32_t r
 	memset(ap, 0, sizeof(*ap));
 	ap->rule = rule;
 	ap->term = term;
+	ap->kind = (uint8_t)set->rules[rule].kind;
+	ap->nterms = set->rules[rule].nterms;
 	ap->exclusion = excl;
 	ap->pat = p;
 	ap->text = text;
@@ -511,15 +513,15 @@ int automaton_build(const struct wl_set *set, struct automaton **out)
 		bool excl = rule->kind == MATCH_RULE_EXCLUSION;
 
 		for (uint8_t t = 0; t < rule->nterms; t++) {
-			r = add_pattern(&b, &rule->terms[t], (uint32_t)i, t, excl,
+			r = add_pattern(&b, set, &rule->terms[t], (uint32_t)i, t, excl,
 			                rule->nxtexts && rule->nterms == 1 ? rule->xtexts[0]
 			                                                   : NULL);
 			if (r < 0)
 				goto fail;
 		}
 		for (size_t a = 0; a < rule->nalts; a++) {
-			r = add_pattern(&b, &rule->alts[a].pat, (uint32_t)i, rule->alts[a].term,
-			                excl, rule->alts[a].text);
+			r = add_pattern(&b, set, &rule->alts[a].pat, (uint32_t)i,
+			                rule->alts[a].term, excl, rule->alts[a].text);
 			if (r < 0)
 				goto fail;
 		}

@@ -32,7 +32,9 @@ struct am_pattern {
 	uint32_t rule; /* index into the rule set */
 	uint8_t term;  /* term of a combination, else 0 */
 	bool exclusion;
-	symmask_t entry;              /* symbols that may begin it */
+	uint8_t kind;    /* its rule's enum match_rule_kind and terms, read here on every match */
+	uint8_t nterms;  /* rather than from the rule, a cache line further away */
+	symmask_t entry; /* symbols that may begin it */
 	const struct wl_pattern *pat; /* in the rule set the automaton was built from */
 	const char *text;             /* the phrase a word class expanded to, or NULL */
 };

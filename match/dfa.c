@@ -112,7 +112,7 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t m = s[i];
 
-		d->excl_live[id] |= am->excl[m];
+		d->excl_live[id] |= am->excl[m] ? DFA_EXCL_LIVE : 0;
 		for (uint32_t f = am->fin_off[m]; f < am->fin_off[m + 1]; f++) {
 			bool dup = false;
 
@@ -121,6 +121,8 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 			if (dup || grow_u32(&d->ready, &d->ready_cap, d->nready + 1) < 0)
 				continue;
 			d->ready[d->nready++] = am->fin[f];
+			if (am->patterns[am->fin[f]].exclusion)
+				d->excl_live[id] |= DFA_EXCL_READY;
 		}
 	}
 	d->ready_off[id + 1] = (uint32_t)d->nready;

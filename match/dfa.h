@@ -23,7 +23,7 @@ struct dfa {
 	const struct automaton *am;
 	size_t n, cap, max;
 	uint32_t *set_off, *ready_off; /* per state, n + 1 entries */
-	uint8_t *excl_live;
+	uint8_t *excl_live;            /* per state: DFA_EXCL_LIVE | DFA_EXCL_READY */
 	uint32_t *sets, *ready;
 	size_t nsets, sets_cap, nready, ready_cap;
 	uint32_t *hash;
@@ -68,10 +68,19 @@ static inline const uint32_t *dfa_ready(const struct dfa *d, uint32_t s, size_t 
 	return *n ? d->ready + d->ready_off[s] : NULL; /* d->ready is NULL while none are */
 }
 
+#define DFA_EXCL_LIVE  1u /* excl_live: an exclusion is partly matched */
+#define DFA_EXCL_READY 2u /* excl_live: an exclusion is among the ready patterns */
+
 /* Non-zero when an exclusion is partly matched in state s. */
 static inline bool dfa_excl_live(const struct dfa *d, uint32_t s)
 {
-	return d->excl_live[s];
+	return d->excl_live[s] & DFA_EXCL_LIVE;
+}
+
+/* Non-zero when an exclusion is partly matched in state s or among its ready patterns. */
+static inline bool dfa_excl_near(const struct dfa *d, uint32_t s)
+{
+	return d->excl_live[s] != 0;
 }
 
 /* Bytes the cache holds now. */

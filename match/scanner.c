@@ -40,6 +40,16 @@ struct term_seen {
 	struct span span;
 };
 
+#define MEMO      256 /* strict readings remembered per stream (a power of 2) */
+#define MEMO_SYMS 30  /* of matches up to this many symbols */
+
+struct strict_memo {
+	uint32_t pattern;
+	uint8_t n; /* symbols; 0 for an empty slot (a match has at least one) */
+	bool ok;
+	uint8_t syms[MEMO_SYMS];
+};
+
 #define CUES   32 /* context cues remembered per stream */
 #define BREAKS 16 /* line breaks remembered per stream */
 
@@ -85,8 +95,9 @@ struct match_scanner {
 	uint64_t nbreaks;
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
-	char why[256];     /* the context explanation of the hit being reported */
-	uint8_t fast[256]; /* per byte, for the hot loop: see FAST_SLOW */
+	struct strict_memo memo[MEMO]; /* see strict_ok() */
+	char why[256];                 /* the context explanation of the hit being reported */
+	uint8_t fast[256];             /* per byte, for the hot loop: see FAST_SLOW */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -368,7 +379,7 @@ static void report(struct match_scanner *sc, uint32_t rule, const char *text, ui
 
 static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
                         uint64_t *starts, uint64_t lo);
-static bool strict_ok(const struct match_scanner *sc, const struct span *s);
+static bool strict_ok(struct match_scanner *sc, const struct span *s);
 
 /*
  * A term recorded without its start (most terms never meet their partners, so their
@@ -393,15 +404,16 @@ static bool resolve_start(struct match_scanner *sc, struct span *s)
 static void combo_seen(struct match_scanner *sc, const struct span *s)
 {
 	const struct am_pattern *p = &sc->am->patterns[s->pattern];
-	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
+	const struct wl_rule *rule;
 	struct term_seen *t =
 	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
 	uint64_t lo, hi = s->send, start, end = s->end;
 
 	t[p->term] = (struct term_seen){sc->gen, *s};
-	for (uint8_t i = 0; i < rule->nterms; i++)
+	for (uint8_t i = 0; i < p->nterms; i++)
 		if (t[i].gen != sc->gen)
-			return;
+			return; /* the usual case: a term alone */
+	rule = &sc->lists->set.rules[p->rule];
 	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (!resolve_start(sc, &t[i].span)) {
 			t[i].gen = 0;
@@ -435,9 +447,7 @@ static void deliver(struct match_scanner *sc, const struct span *s)
 {
 	const struct am_pattern *p = &sc->am->patterns[s->pattern];
 
-	enum match_rule_kind kind = sc->lists->set.rules[p->rule].kind;
-
-	if (kind == MATCH_RULE_COMBO)
+	if (p->kind == MATCH_RULE_COMBO)
 		combo_seen(sc, s);
 	else
 		report(sc, p->rule, p->text, s->start, s->end, s->sstart, s->send);
@@ -542,15 +552,35 @@ static bool covers(const struct span *x, const struct span *h)
 	return x->start <= h->start && h->end <= x->end;
 }
 
-/* The match of s read strictly (strict.h): no doubled letter taken for a stretched one. */
-static bool strict_ok(const struct match_scanner *sc, const struct span *s)
+/*
+ * The match of s read strictly (strict.h): no doubled letter taken for a stretched one.
+ * Text repeats its words, and a term of a combination is re-read at each occurrence, so
+ * the latest readings are remembered (the answer depends only on the pattern and the
+ * symbols matched).
+ */
+static bool strict_ok(struct match_scanner *sc, const struct span *s)
 {
 	uint8_t syms[HIST];
 	size_t n = 0;
+	uint32_t h = s->pattern * 0x9e3779b1u;
+	struct strict_memo *m;
+	bool ok;
 
 	for (uint64_t i = s->sstart; i <= s->send && n < HIST; i++)
 		syms[n++] = sc->hsym[i & HMASK];
-	return strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+	if (n > MEMO_SYMS)
+		return strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ syms[i]) * 0x01000193u; /* FNV-1a */
+	m = &sc->memo[(h ^ h >> 16) & (MEMO - 1)];
+	if (m->n == n && m->pattern == s->pattern && memcmp(m->syms, syms, n) == 0)
+		return m->ok;
+	ok = strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+	m->pattern = s->pattern;
+	m->n = (uint8_t)n;
+	m->ok = ok;
+	memcpy(m->syms, syms, n);
+	return ok;
 }
 
 static void hold(struct match_scanner *sc, const struct span *s)
@@ -574,19 +604,16 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	uint32_t pats[64];
 	size_t nexcl = 0, m = 0;
 
-	bool lazy = !sc->npend && !dfa_excl_live(sc->dfa, state);
+	bool lazy = !sc->npend && !dfa_excl_near(sc->dfa, state);
 
-	for (size_t k = 0; k < n && lazy; k++)
-		lazy = !am->patterns[ready[k]].exclusion;
 	/* context cues need no start (their words say where they began) nor re-check; nor,
 	 * for now, terms of combinations that no exclusion can cover */
 	for (size_t k = 0; k < n && m < 64; k++) {
 		const struct am_pattern *p = &am->patterns[ready[k]];
-		enum match_rule_kind kind = sc->lists->set.rules[p->rule].kind;
 
-		if (kind == MATCH_RULE_CONTEXT) {
+		if (p->kind == MATCH_RULE_CONTEXT) {
 			cue_seen(sc, p->rule, e, p->pat->nwords);
-		} else if (kind == MATCH_RULE_COMBO && lazy) {
+		} else if (p->kind == MATCH_RULE_COMBO && lazy) {
 			struct span sp = {ready[k], 0, sc->hstart[e & HMASK] + sc->hlen[e & HMASK],
 			                  NO_START, e};
 
