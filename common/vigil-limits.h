@@ -16,7 +16,7 @@
 #define VIGIL_SCAN_HISTORY     1024u /* symbols remembered per stream (power of 2) */
 #define VIGIL_SCAN_MAX_PENDING 64u   /* hits held while an exclusion may still cover them */
 #define VIGIL_SCAN_CACHE_STATES                                                                    \
-	4096u /* DFA states a scanner caches by default (~0.8 MB at most)                          \
+	4096u /* DFA states a scanner caches by default (~1 MB at most)                            \
 	       */
 
 /* Capture record fields (vigil.capture/1, docs/api.md), in Unicode characters: the agent

@@ -40,15 +40,15 @@ static int grow_u32(uint32_t **p, size_t *cap, size_t need)
 static int resize(struct dfa *d, size_t cap)
 {
 	/* megabytes when the cache is large: on huge pages, fewer faults and TLB misses */
-	uint16_t *trans = hugemem_realloc(d->trans, d->cap * SYM_COUNT * sizeof(uint16_t),
-	                                  cap * SYM_COUNT * sizeof(uint16_t));
+	uint32_t *trans = hugemem_realloc(d->trans, d->cap * SYM_COUNT * sizeof(uint32_t),
+	                                  cap * SYM_COUNT * sizeof(uint32_t));
 	uint32_t *so, *ro;
 	uint8_t *ex;
 
 	if (!trans)
 		return -1;
 	d->trans = trans;
-	memset(trans + d->cap * SYM_COUNT, 0, (cap - d->cap) * SYM_COUNT * sizeof(uint16_t));
+	memset(trans + d->cap * SYM_COUNT, 0xff, (cap - d->cap) * SYM_COUNT * sizeof(uint32_t));
 	so = realloc(d->set_off, (cap + 1) * sizeof(uint32_t));
 	if (!so)
 		return -1;
@@ -80,7 +80,7 @@ static int resize(struct dfa *d, size_t cap)
 
 static void flush(struct dfa *d)
 {
-	memset(d->trans, 0, d->n * SYM_COUNT * sizeof(uint16_t));
+	memset(d->trans, 0xff, d->n * SYM_COUNT * sizeof(uint32_t)); /* DFA_MISSING */
 	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
 	d->n = d->nsets = d->nready = 0;
 	d->start = UINT32_MAX;
@@ -209,13 +209,13 @@ uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym)
 		to = intern(d, d->next, m);
 	}
 	dfa_ready(d, *s, &nready);
-	t = (to + 1) | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
-	d->trans[(size_t)*s * SYM_COUNT + sym] = (uint16_t)t;
+	t = to * SYM_COUNT | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
+	d->trans[(size_t)*s * SYM_COUNT + sym] = t;
 	return t;
 }
 
 size_t dfa_memory(const struct dfa *d)
 {
-	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint16_t) + 2 * sizeof(uint32_t) + 1) +
+	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint32_t) + 2 * sizeof(uint32_t) + 1) +
 	       (d->sets_cap + d->ready_cap + d->hcap) * sizeof(uint32_t);
 }

@@ -14,11 +14,14 @@
 
 #include "automaton.h"
 
-#define DFA_EMIT       0x8000u /* transition flag: the source state's ready patterns complete */
-#define DFA_MAX_STATES 0x7ffeu /* transitions are 16 bits: small tables stay in cache */
+#define DFA_EMIT       0x80000000u /* transition flag: the source state's ready patterns complete */
+#define DFA_MISSING    0xffffffffu /* a transition not computed yet (DFA_EMIT set: one test) */
+#define DFA_MAX_STATES 0x7ffeu     /* a bound on memory; ids fit in 16 bits */
 
 struct dfa {
-	uint16_t *trans; /* cap * SYM_COUNT; 0: not computed, else (next + 1) | DFA_EMIT */
+	/* cap * SYM_COUNT: DFA_MISSING, else the next state's row, next * SYM_COUNT, | DFA_EMIT.
+	 * A row, not an id, so that the scanner's next lookup needs no multiplication. */
+	uint32_t *trans;
 	/* the rest is private to dfa.c */
 	const struct automaton *am;
 	size_t n, cap, max;
@@ -53,12 +56,13 @@ static inline uint32_t dfa_next(struct dfa *d, uint32_t *s, uint8_t sym)
 {
 	uint32_t t = d->trans[(size_t)*s * SYM_COUNT + sym];
 
-	return t ? t : dfa_miss(d, s, sym);
+	return t != DFA_MISSING ? t : dfa_miss(d, s, sym);
 }
 
+/* The state a transition word leads to. */
 static inline uint32_t dfa_target(uint32_t t)
 {
-	return (t & (DFA_EMIT - 1)) - 1;
+	return (t & ~DFA_EMIT) / SYM_COUNT;
 }
 
 /* Patterns whose match is complete in state s, waiting for a separator. */

@@ -137,9 +137,9 @@ void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, 
 void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata);
 
 /*
- * Sets how many automaton states the scanner may cache (default 4096, about 0.8 MB at
+ * Sets how many automaton states the scanner may cache (default 4096, about 1 MB at
  * most; the cache grows only as text needs it). Bulk scanning of varied text runs
- * faster with more (at most 32766: up to 3.5 MB); keystrokes and titles need few.
+ * faster with more (at most 32766: about 8 MB); keystrokes and titles need few.
  */
 void match_scanner_set_cache(struct match_scanner *sc, size_t max_states);
 

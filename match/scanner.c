@@ -751,9 +751,9 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 static inline __attribute__((always_inline)) size_t
 ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 {
-	const uint16_t *trans = sc->dfa->trans;
+	const uint32_t *trans = sc->dfa->trans;
 	const uint8_t *fast = sc->fast;
-	uint32_t state = sc->state;
+	uint32_t row = sc->state * SYM_COUNT; /* of the state in trans */
 	uint64_t nsym = sc->nsym, off = sc->offset;
 	size_t i = 0;
 
@@ -769,8 +769,8 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 				continue;
 			break; /* a line break is remembered on the slow path */
 		}
-		t = trans[(size_t)state * SYM_COUNT + sym];
-		if (!t || (t & DFA_EMIT))
+		t = trans[row + sym];
+		if (t & DFA_EMIT) /* or DFA_MISSING */
 			break;
 		if (waiting) {
 			if (is_boundary(prev) && !is_boundary(sym))
@@ -782,9 +782,9 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 		sc->hstart[h] = off + i;
 		sc->hlen[h] = 1;
 		nsym++;
-		state = t - 1;
+		row = t;
 	}
-	sc->state = state;
+	sc->state = row / SYM_COUNT;
 	sc->nsym = nsym;
 	sc->offset = off + i;
 	return i;
