@@ -40,13 +40,22 @@ struct term_seen {
 	struct span span;
 };
 
-#define MEMO      256 /* strict readings remembered per stream (a power of 2) */
-#define MEMO_SYMS 30  /* of matches up to this many symbols */
+#define MEMO      256 /* answers remembered per stream (a power of 2): see struct memo */
+#define MEMO_SYMS 30  /* about matches up to this many symbols */
 
-struct strict_memo {
+/*
+ * Text repeats its words, and a match is re-read at each occurrence: whether it holds
+ * read strictly (strict_ok), and whether the automaton run from a word start completes
+ * its pattern (find_starts). Both answers depend only on the pattern and the symbols
+ * read, so the latest ones are remembered, keyed by exactly those.
+ */
+enum memo_kind { MEMO_STRICT, MEMO_COMPLETES };
+
+struct memo {
 	uint32_t pattern;
+	uint8_t kind;
 	uint8_t n; /* symbols; 0 for an empty slot (a match has at least one) */
-	bool ok;
+	bool yes;
 	uint8_t syms[MEMO_SYMS];
 };
 
@@ -95,9 +104,9 @@ struct match_scanner {
 	uint64_t nbreaks;
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
-	struct strict_memo memo[MEMO]; /* see strict_ok() */
-	char why[256];                 /* the context explanation of the hit being reported */
-	uint8_t fast[256];             /* per byte, for the hot loop: see FAST_SLOW */
+	struct memo memo[MEMO];
+	char why[256];     /* the context explanation of the hit being reported */
+	uint8_t fast[256]; /* per byte, for the hot loop: see FAST_SLOW */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -377,7 +386,7 @@ static void report(struct match_scanner *sc, uint32_t rule, const char *text, ui
 	sc->wait[sc->nwait++] = w;
 }
 
-static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
+static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
                         uint64_t *starts, uint64_t lo);
 static bool strict_ok(struct match_scanner *sc, const struct span *s);
 
@@ -460,6 +469,50 @@ static void release(struct match_scanner *sc)
 	sc->npend = 0;
 }
 
+/* ---- remembered answers (struct memo) ------------------------------------------ */
+
+/* The slot for the question, or NULL when the symbols are too many to remember. */
+static struct memo *memo_slot(struct match_scanner *sc, uint8_t kind, uint32_t pattern,
+                              const uint8_t *syms, size_t n)
+{
+	uint32_t h = (pattern * 2 + kind) * 0x9e3779b1u;
+
+	if (n > MEMO_SYMS)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ syms[i]) * 0x01000193u; /* FNV-1a */
+	return &sc->memo[(h ^ h >> 16) & (MEMO - 1)];
+}
+
+static bool memo_holds(const struct memo *m, uint8_t kind, uint32_t pattern, const uint8_t *syms,
+                       size_t n)
+{
+	return m && m->n == n && m->pattern == pattern && m->kind == kind &&
+	       memcmp(m->syms, syms, n) == 0;
+}
+
+static void memo_put(struct memo *m, uint8_t kind, uint32_t pattern, const uint8_t *syms, size_t n,
+                     bool yes)
+{
+	if (!m)
+		return;
+	m->pattern = pattern;
+	m->kind = kind;
+	m->n = (uint8_t)n;
+	m->yes = yes;
+	memcpy(m->syms, syms, n);
+}
+
+/* The symbols from index i to e (at most HIST) into out; returns how many. */
+static size_t hist_copy(const struct match_scanner *sc, uint64_t i, uint64_t e, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (; i <= e && n < HIST; i++)
+		out[n++] = sc->hsym[i & HMASK];
+	return n;
+}
+
 /* ---- where a match began ---------------------------------------------------- */
 
 static size_t sim_add(uint32_t *set, size_t n, uint32_t x)
@@ -510,12 +563,13 @@ static bool completes(const struct automaton *am, const uint32_t *set, size_t n,
  * Finds the latest start of each of the n patterns whose matches end at symbol e.
  * A start the history no longer holds becomes the oldest symbol it holds.
  */
-static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
+static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
                         uint64_t *starts, uint64_t seg)
 {
 	uint64_t lo = seg, ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
 	size_t left = n;
 	uint32_t set[SIM_MAX];
+	uint8_t syms[HIST];
 
 	if (lo < ring_lo)
 		lo = ring_lo;
@@ -523,7 +577,8 @@ static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32
 		starts[k] = NO_START;
 	for (uint64_t i = e + 1; i-- > lo && left;) {
 		symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
-		size_t m;
+		size_t m, nsyms;
+		bool known = true;
 
 		if (i > seg && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK])))
 			continue;
@@ -532,9 +587,26 @@ static void find_starts(const struct match_scanner *sc, uint64_t e, const uint32
 			m |= starts[k] == NO_START && (sc->am->patterns[pats[k]].entry & bit);
 		if (!m)
 			continue;
-		m = simulate(sc, i, e, set);
+		nsyms = hist_copy(sc, i, e, syms);
+		for (size_t k = 0; k < n && known; k++)
+			known = starts[k] != NO_START ||
+			        memo_holds(memo_slot(sc, MEMO_COMPLETES, pats[k], syms, nsyms),
+			                   MEMO_COMPLETES, pats[k], syms, nsyms);
+		m = known ? 0 : simulate(sc, i, e, set);
 		for (size_t k = 0; k < n; k++) {
-			if (starts[k] == NO_START && completes(sc->am, set, m, pats[k])) {
+			struct memo *slot;
+			bool yes;
+
+			if (starts[k] != NO_START)
+				continue;
+			slot = memo_slot(sc, MEMO_COMPLETES, pats[k], syms, nsyms);
+			if (known) {
+				yes = slot->yes;
+			} else {
+				yes = completes(sc->am, set, m, pats[k]);
+				memo_put(slot, MEMO_COMPLETES, pats[k], syms, nsyms, yes);
+			}
+			if (yes) {
 				starts[k] = i;
 				left--;
 			}
@@ -552,35 +624,19 @@ static bool covers(const struct span *x, const struct span *h)
 	return x->start <= h->start && h->end <= x->end;
 }
 
-/*
- * The match of s read strictly (strict.h): no doubled letter taken for a stretched one.
- * Text repeats its words, and a term of a combination is re-read at each occurrence, so
- * the latest readings are remembered (the answer depends only on the pattern and the
- * symbols matched).
- */
+/* The match of s read strictly (strict.h): no doubled letter taken for a stretched one. */
 static bool strict_ok(struct match_scanner *sc, const struct span *s)
 {
 	uint8_t syms[HIST];
-	size_t n = 0;
-	uint32_t h = s->pattern * 0x9e3779b1u;
-	struct strict_memo *m;
-	bool ok;
+	size_t n = hist_copy(sc, s->sstart, s->send, syms);
+	struct memo *slot = memo_slot(sc, MEMO_STRICT, s->pattern, syms, n);
+	bool yes;
 
-	for (uint64_t i = s->sstart; i <= s->send && n < HIST; i++)
-		syms[n++] = sc->hsym[i & HMASK];
-	if (n > MEMO_SYMS)
-		return strict_match(sc->am->patterns[s->pattern].pat, syms, n);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ syms[i]) * 0x01000193u; /* FNV-1a */
-	m = &sc->memo[(h ^ h >> 16) & (MEMO - 1)];
-	if (m->n == n && m->pattern == s->pattern && memcmp(m->syms, syms, n) == 0)
-		return m->ok;
-	ok = strict_match(sc->am->patterns[s->pattern].pat, syms, n);
-	m->pattern = s->pattern;
-	m->n = (uint8_t)n;
-	m->ok = ok;
-	memcpy(m->syms, syms, n);
-	return ok;
+	if (memo_holds(slot, MEMO_STRICT, s->pattern, syms, n))
+		return slot->yes;
+	yes = strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+	memo_put(slot, MEMO_STRICT, s->pattern, syms, n, yes);
+	return yes;
 }
 
 static void hold(struct match_scanner *sc, const struct span *s)
