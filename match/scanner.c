@@ -409,20 +409,17 @@ static bool resolve_start(struct match_scanner *sc, struct span *s)
 	return strict_ok(sc, s);
 }
 
-/* A term of a combination was seen: report the combination when all terms are near. */
-static void combo_seen(struct match_scanner *sc, const struct span *s)
+/*
+ * Every term of p's combination has been seen (t: its terms, p's the latest): reports the
+ * combination when all are near. Kept out of line so that combo_seen(), called for
+ * almost every word of ordinary text, stays small.
+ */
+static __attribute__((noinline)) void
+combo_complete(struct match_scanner *sc, const struct am_pattern *p, struct term_seen *t)
 {
-	const struct am_pattern *p = &sc->am->patterns[s->pattern];
-	const struct wl_rule *rule;
-	struct term_seen *t =
-	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
-	uint64_t lo, hi = s->send, start, end = s->end;
+	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
+	uint64_t lo, hi = t[p->term].span.send, start, end = t[p->term].span.end;
 
-	t[p->term] = (struct term_seen){sc->gen, *s};
-	for (uint8_t i = 0; i < p->nterms; i++)
-		if (t[i].gen != sc->gen)
-			return; /* the usual case: a term alone */
-	rule = &sc->lists->set.rules[p->rule];
 	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (!resolve_start(sc, &t[i].span)) {
 			t[i].gen = 0;
@@ -450,6 +447,20 @@ static void combo_seen(struct match_scanner *sc, const struct span *s)
 	for (uint8_t i = 0; i < rule->nterms; i++)
 		t[i].gen = 0;
 	report(sc, p->rule, NULL, start, end, lo, hi);
+}
+
+/* A term of a combination was seen: report the combination when all terms are near. */
+static inline void combo_seen(struct match_scanner *sc, const struct span *s)
+{
+	const struct am_pattern *p = &sc->am->patterns[s->pattern];
+	struct term_seen *t =
+	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
+
+	t[p->term] = (struct term_seen){sc->gen, *s};
+	for (uint8_t i = 0; i < p->nterms; i++)
+		if (t[i].gen != sc->gen)
+			return; /* the usual case: a term alone */
+	combo_complete(sc, p, t);
 }
 
 static void deliver(struct match_scanner *sc, const struct span *s)
