@@ -50,6 +50,7 @@ struct builder {
 	struct node *nodes;
 	size_t nnodes, ncap;
 	uint32_t root_kids[2][SYM_COUNT]; /* the root's children by trie and symbol */
+	const uint32_t *combo_index;      /* per rule (automaton_build()) */
 	struct feed *feeds;
 	size_t nfeeds, fcap;
 	struct final *finals;
@@ -199,6 +200,7 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
 	ap->term = term;
 	ap->kind = (uint8_t)set->rules[rule].kind;
 	ap->nterms = set->rules[rule].nterms;
+	ap->combo = b->combo_index[rule] == UINT32_MAX ? 0 : b->combo_index[rule];
 	ap->exclusion = excl;
 	ap->pat = p;
 	ap->text = text;
@@ -492,9 +494,9 @@ static size_t estimate_nodes(const struct wl_set *set)
 	return n;
 }
 
-int automaton_build(const struct wl_set *set, struct automaton **out)
+int automaton_build(const struct wl_set *set, const uint32_t *combo_index, struct automaton **out)
 {
-	struct builder b = {0};
+	struct builder b = {.combo_index = combo_index};
 	struct automaton *am = calloc(1, sizeof(*am));
 	int r = -ENOMEM;
 

@@ -34,6 +34,7 @@ struct am_pattern {
 	bool exclusion;
 	uint8_t kind;    /* its rule's enum match_rule_kind and terms, read here on every match */
 	uint8_t nterms;  /* rather than from the rule, a cache line further away */
+	uint32_t combo;  /* a combination's index among combinations (combo_index), else 0 */
 	symmask_t entry; /* symbols that may begin it */
 	const struct wl_pattern *pat; /* in the rule set the automaton was built from */
 	const char *text;             /* the phrase a word class expanded to, or NULL */
@@ -55,8 +56,9 @@ struct automaton {
 	size_t memory_bytes;
 };
 
-/* Builds the automaton of set's rules. Returns 0 or -ENOMEM. */
-int automaton_build(const struct wl_set *set, struct automaton **out);
+/* Builds the automaton of set's rules; combo_index gives each rule's index among the
+ * combinations (UINT32_MAX for other rules). Returns 0 or -ENOMEM. */
+int automaton_build(const struct wl_set *set, const uint32_t *combo_index, struct automaton **out);
 void automaton_free(struct automaton *am);
 
 /*

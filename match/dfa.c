@@ -36,6 +36,22 @@ static int grow_u32(uint32_t **p, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Room for one more ready pattern. */
+static int grow_ready(struct dfa *d)
+{
+	size_t c = d->ready_cap ? d->ready_cap * 2 : 256;
+	struct dfa_ready *q;
+
+	if (d->nready < d->ready_cap)
+		return 0;
+	q = realloc(d->ready, c * sizeof(*q));
+	if (!q)
+		return -1;
+	d->ready = q;
+	d->ready_cap = c;
+	return 0;
+}
+
 /* Room for cap states: tables grow, ids stay valid. */
 static int resize(struct dfa *d, size_t cap)
 {
@@ -119,12 +135,15 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 		for (uint32_t f = am->fin_off[m]; f < am->fin_off[m + 1]; f++) {
 			bool dup = false;
 
+			const struct am_pattern *p = &am->patterns[am->fin[f]];
+
 			for (size_t q = d->ready_off[id]; q < d->nready && !dup; q++)
-				dup = d->ready[q] == am->fin[f];
-			if (dup || grow_u32(&d->ready, &d->ready_cap, d->nready + 1) < 0)
+				dup = d->ready[q].pattern == am->fin[f];
+			if (dup || grow_ready(d) < 0)
 				continue;
-			d->ready[d->nready++] = am->fin[f];
-			if (am->patterns[am->fin[f]].exclusion)
+			d->ready[d->nready++] =
+			    (struct dfa_ready){am->fin[f], p->combo, p->kind, p->term, p->nterms};
+			if (p->exclusion)
 				d->excl_live[id] |= DFA_EXCL_READY;
 		}
 	}
@@ -217,5 +236,5 @@ uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym)
 size_t dfa_memory(const struct dfa *d)
 {
 	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint32_t) + 2 * sizeof(uint32_t) + 1) +
-	       (d->sets_cap + d->ready_cap + d->hcap) * sizeof(uint32_t);
+	       (d->sets_cap + d->hcap) * sizeof(uint32_t) + d->ready_cap * sizeof(*d->ready);
 }

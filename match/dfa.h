@@ -18,6 +18,16 @@
 #define DFA_MISSING    0xffffffffu /* a transition not computed yet (DFA_EMIT set: one test) */
 #define DFA_MAX_STATES 0x7ffeu     /* a bound on memory; ids fit in 16 bits */
 
+/*
+ * A pattern complete in a state, with what the scanner needs of it on every match: kept
+ * with the state (read in order, in cache with it) rather than fetched from the pattern.
+ */
+struct dfa_ready {
+	uint32_t pattern; /* index into the automaton's patterns */
+	uint32_t combo;   /* struct am_pattern's */
+	uint8_t kind, term, nterms;
+};
+
 struct dfa {
 	/* cap * SYM_COUNT: DFA_MISSING, else the next state's row, next * SYM_COUNT, | DFA_EMIT.
 	 * A row, not an id, so that the scanner's next lookup needs no multiplication. */
@@ -27,7 +37,8 @@ struct dfa {
 	size_t n, cap, max;
 	uint32_t *set_off, *ready_off; /* per state, n + 1 entries */
 	uint8_t *excl_live;            /* per state: DFA_EXCL_LIVE | DFA_EXCL_READY */
-	uint32_t *sets, *ready;
+	uint32_t *sets;
+	struct dfa_ready *ready;
 	size_t nsets, sets_cap, nready, ready_cap;
 	uint32_t *hash;
 	size_t hcap;
@@ -66,7 +77,7 @@ static inline uint32_t dfa_target(uint32_t t)
 }
 
 /* Patterns whose match is complete in state s, waiting for a separator. */
-static inline const uint32_t *dfa_ready(const struct dfa *d, uint32_t s, size_t *n)
+static inline const struct dfa_ready *dfa_ready(const struct dfa *d, uint32_t s, size_t *n)
 {
 	*n = d->ready_off[s + 1] - d->ready_off[s];
 	return *n ? d->ready + d->ready_off[s] : NULL; /* d->ready is NULL while none are */

@@ -208,7 +208,7 @@ static int finish(struct wl_set *set, uint64_t t0, uint64_t cpu0, struct match_l
 			l->emoji[l->nemoji++] =
 			    (struct lists_emoji){l->set.rules[i].emoji, (uint32_t)i};
 	qsort(l->emoji, l->nemoji, sizeof(*l->emoji), emoji_cmp);
-	r = automaton_build(&l->set, &l->am);
+	r = automaton_build(&l->set, l->combo_index, &l->am);
 	if (r < 0) {
 		errors_add(errs, true, "the lists could not be compiled: %s", strerror(-r));
 		lists_free(l);

@@ -449,18 +449,20 @@ combo_complete(struct match_scanner *sc, const struct am_pattern *p, struct term
 	report(sc, p->rule, NULL, start, end, lo, hi);
 }
 
-/* A term of a combination was seen: report the combination when all terms are near. */
-static inline void combo_seen(struct match_scanner *sc, const struct span *s)
+/*
+ * Term 'term' of combination 'combo' (of nterms terms) was seen at s: report the
+ * combination when all terms are near.
+ */
+static inline void combo_seen(struct match_scanner *sc, const struct span *s, uint32_t combo,
+                              uint8_t term, uint8_t nterms)
 {
-	const struct am_pattern *p = &sc->am->patterns[s->pattern];
-	struct term_seen *t =
-	    sc->terms + sc->lists->combo_index[p->rule] * VIGIL_LIST_MAX_COMBO_TERMS;
+	struct term_seen *t = sc->terms + combo * VIGIL_LIST_MAX_COMBO_TERMS;
 
-	t[p->term] = (struct term_seen){sc->gen, *s};
-	for (uint8_t i = 0; i < p->nterms; i++)
+	t[term] = (struct term_seen){sc->gen, *s};
+	for (uint8_t i = 0; i < nterms; i++)
 		if (t[i].gen != sc->gen)
 			return; /* the usual case: a term alone */
-	combo_complete(sc, p, t);
+	combo_complete(sc, &sc->am->patterns[s->pattern], t);
 }
 
 static void deliver(struct match_scanner *sc, const struct span *s)
@@ -468,7 +470,7 @@ static void deliver(struct match_scanner *sc, const struct span *s)
 	const struct am_pattern *p = &sc->am->patterns[s->pattern];
 
 	if (p->kind == MATCH_RULE_COMBO)
-		combo_seen(sc, s);
+		combo_seen(sc, s, p->combo, p->term, p->nterms);
 	else
 		report(sc, p->rule, p->text, s->start, s->end, s->sstart, s->send);
 }
@@ -665,7 +667,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 {
 	const struct automaton *am = sc->am;
 	size_t n;
-	const uint32_t *ready = dfa_ready(sc->dfa, state, &n);
+	const struct dfa_ready *ready = dfa_ready(sc->dfa, state, &n);
 	uint64_t starts[64], e = b - 1;
 	struct span excl[64];
 	uint32_t pats[64];
@@ -676,17 +678,19 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	/* context cues need no start (their words say where they began) nor re-check; nor,
 	 * for now, terms of combinations that no exclusion can cover */
 	for (size_t k = 0; k < n && m < 64; k++) {
-		const struct am_pattern *p = &am->patterns[ready[k]];
+		const struct dfa_ready *r = &ready[k];
 
-		if (p->kind == MATCH_RULE_CONTEXT) {
+		if (r->kind == MATCH_RULE_CONTEXT) {
+			const struct am_pattern *p = &am->patterns[r->pattern];
+
 			cue_seen(sc, p->rule, e, p->pat->nwords);
-		} else if (p->kind == MATCH_RULE_COMBO && lazy) {
-			struct span sp = {ready[k], 0, sc->hstart[e & HMASK] + sc->hlen[e & HMASK],
-			                  NO_START, e};
+		} else if (r->kind == MATCH_RULE_COMBO && lazy) {
+			struct span sp = {r->pattern, 0,
+			                  sc->hstart[e & HMASK] + sc->hlen[e & HMASK], NO_START, e};
 
-			combo_seen(sc, &sp);
+			combo_seen(sc, &sp, r->combo, r->term, r->nterms);
 		} else {
-			pats[m++] = ready[k];
+			pats[m++] = r->pattern;
 		}
 	}
 	n = m;
