@@ -157,8 +157,10 @@ static void report(const char *what, struct stats *st, double secs, const struct
 		if (st->curl_errors[e])
 			printf("  failed: %zu with \"%s\" (libcurl)\n", st->curl_errors[e],
 			       curl_easy_strerror((CURLcode)e));
+	/* CPU per stored capture: what the server spends, whatever else shares the machine */
 	if (stored)
-		printf("  captures stored %zu: %.1f stored/s\n", stored, (double)stored / secs);
+		printf("  captures stored %zu: %.1f stored/s; server CPU %.2f ms per capture\n",
+		       stored, (double)stored / secs, (b->cpu_s - a->cpu_s) * 1e3 / (double)stored);
 	printf("  latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(st, 0.5),
 	       pct(st, 0.9), pct(st, 0.99), pct(st, 1.0));
 	printf("  server CPU %.1f%% of one core; RSS %.1f MiB (peak %.1f MiB)\n", cpu,
