@@ -576,7 +576,6 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL};
 	/* Connections per client address; behind a trusted proxy every client is the proxy,
 	 * which must keep its own limit. */
 	if (cfg->max_conn_per_addr && !cfg->trusted_proxy)
