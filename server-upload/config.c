@@ -55,7 +55,7 @@ static const struct setting table[] = {
     SETTING_TEXT("tls-cert", setting_path, F(tls_cert), "FILE",
                  "PEM certificate chain: native HTTPS"),
     SETTING_TEXT("tls-key", setting_path, F(tls_key), "FILE", "PEM key of tls-cert"),
-    UINT("threads", threads, 1, 256, SERVER_THREADS_DEFAULT, "N", "PostgreSQL connections"),
+    UINT("threads", threads, 1, 256, SERVER_THREADS_DEFAULT, "N", "HTTP worker threads"),
     UINT("max-connections", max_connections, 4, 100000, SERVER_CONNECTIONS_DEFAULT, "N",
          "simultaneous connections; more are refused"),
     UINT("timeout", timeout, 1, 3600, SERVER_TIMEOUT_DEFAULT, "SECONDS",

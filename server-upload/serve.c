@@ -195,6 +195,7 @@ int server_run(struct config *cfg)
 	}
 	hc = (struct http_config){
 	    .listen_fd = fd,
+	    .threads = cfg->threads,
 	    .max_connections = cfg->max_connections,
 	    .trusted_proxy = cfg->trusted_proxy,
 	    .max_conn_per_addr = cfg->max_conn_per_addr,

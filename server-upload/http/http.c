@@ -533,11 +533,8 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
                void *ctx, struct http_server **out)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
-	/* A thread per connection: handlers block (the database, the image's fsync, the
-	 * group commit), and in a pool of event loops one blocked handler would stall every
-	 * other connection its loop had accepted. */
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned int flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem opts[14];
 	size_t n = 0;
 
@@ -573,6 +570,7 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL};
 	else
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, NULL};

@@ -34,7 +34,8 @@ struct http_route {
 };
 
 struct http_config {
-	int listen_fd; /* a bound, listening socket (opened before dropping root) */
+	int listen_fd;        /* a bound, listening socket (opened before dropping root) */
+	unsigned int threads; /* worker threads, each with its own epoll loop */
 	unsigned int max_connections;
 	unsigned int timeout; /* seconds of silence before a connection is closed */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */

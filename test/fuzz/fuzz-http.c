@@ -42,8 +42,11 @@ static void setup(void)
 {
 	static struct http_route routes[API_MAX_ROUTES];
 	char tmpl[] = "/tmp/vigil-fuzz-http-XXXXXX", err[256];
-	struct http_config hc = {
-	    .listen_fd = -1, .max_connections = 16, .timeout = 2, .max_body = 64 * 1024};
+	struct http_config hc = {.listen_fd = -1,
+	                         .threads = 1,
+	                         .max_connections = 16,
+	                         .timeout = 2,
+	                         .max_body = 64 * 1024};
 
 	signal(SIGPIPE, SIG_IGN);
 	log_setup("fuzz-http", LOG_LEVEL_ERROR);
