@@ -116,6 +116,19 @@ static int record_cb(const struct store_capture_brief *b, void *ud)
 	return c->record ? 0 : -ENOMEM;
 }
 
+/* One line of lowered_lines, control characters removed (the e-mail is plain text). */
+static int lowered_line(const char *category, const char *why, void *ud)
+{
+	char line[WHY_LINE + 160], cat[128];
+	int r;
+
+	clean(cat, sizeof(cat), category);
+	snprintf(line, sizeof(line), "Lowered:  %s, ", cat);
+	clean(line + strlen(line), sizeof(line) - strlen(line), why);
+	r = dynbuf_add(ud, line, strlen(line));
+	return r < 0 ? r : dynbuf_add(ud, "\r\n", 2);
+}
+
 /*
  * What lowered the severity of the capture's hits, one line each ("Lowered:  self-harm,
  * severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)\r\n"), worded as the
@@ -126,10 +139,8 @@ static int record_cb(const struct store_capture_brief *b, void *ud)
 static int lowered_lines(struct store *st, const struct due *d, char **out)
 {
 	struct record_copy c = {.school_id = d->school_id};
-	char why[WHY_LINE], line[WHY_LINE + 160], cat[128];
-	json_t *rec, *hits[WHY_HITS];
 	struct dynbuf b;
-	size_t n;
+	json_t *rec;
 	int r;
 
 	*out = NULL;
@@ -140,18 +151,8 @@ static int lowered_lines(struct store *st, const struct due *d, char **out)
 	}
 	rec = c.record ? json_loads(c.record, 0, NULL) : NULL;
 	free(c.record);
-	dynbuf_init(&b, WHY_HITS * sizeof(line));
-	n = capture_hits_of(rec, hits, WHY_HITS);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		if (!capture_hit_why(hits[i], why, sizeof(why)))
-			continue;
-		clean(cat, sizeof(cat), json_string_value(json_object_get(hits[i], "category")));
-		snprintf(line, sizeof(line), "Lowered:  %s, ", cat);
-		clean(line + strlen(line), sizeof(line) - strlen(line), why);
-		r = dynbuf_add(&b, line, strlen(line));
-		if (r == 0)
-			r = dynbuf_add(&b, "\r\n", 2);
-	}
+	dynbuf_init(&b, WHY_HITS * (WHY_LINE + 160));
+	r = capture_hits_lowered(rec, WHY_HITS, WHY_LINE, lowered_line, &b);
 	json_decref(rec);
 	if (r == 0)
 		r = dynbuf_add(&b, "", 1); /* "" rather than NULL when there is nothing */

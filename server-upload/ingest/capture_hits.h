@@ -20,3 +20,12 @@ size_t capture_hits_of(json_t *rec, json_t **out, size_t max);
  * lower the hit. Not escaped.
  */
 size_t capture_hit_why(json_t *hit, char *buf, size_t size);
+
+/*
+ * Calls fn(category, why, ud) for each of rec's hits (capture_hits_of, up to max) that
+ * context lowered, why in capture_hit_why's words cut to fit why_size bytes (at most
+ * HITWHY_MAX), category "" when missing. Stops at and returns fn's first negative
+ * result; 0 otherwise.
+ */
+int capture_hits_lowered(json_t *rec, size_t max, size_t why_size,
+                         int (*fn)(const char *category, const char *why, void *ud), void *ud);

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "capture_hits.h"
+#include "dynbuf.h"
 #include "report.h"
 #include "server.h"
 #include "store_moderation.h"
@@ -67,6 +68,19 @@ static void context_of(json_t *rec, char *out, size_t size)
 	snprintf(out, size, "%.*s%s", (int)n, c ? c : "", c && c[n] ? "…" : "");
 }
 
+/* One line of why_of. */
+static int why_line(const char *category, const char *why, void *ud)
+{
+	struct dynbuf *b = ud;
+	int r = dynbuf_add(b, category, strlen(category));
+
+	if (r == 0)
+		r = dynbuf_add(b, ", ", 2);
+	if (r == 0)
+		r = dynbuf_add(b, why, strlen(why));
+	return r < 0 ? r : dynbuf_add(b, "\n", 1);
+}
+
 /*
  * What context lowered among the record's hits: a line "category, why" per lowered hit
  * (why in capture_hit_why's words), malloc'd into *out, or NULL when it lowered none.
@@ -74,27 +88,16 @@ static void context_of(json_t *rec, char *out, size_t size)
  */
 static int why_of(json_t *rec, char **out)
 {
-	json_t *hits[WHY_HITS];
-	size_t n = capture_hits_of(rec, hits, WHY_HITS);
-	char why[HITWHY_MAX], *s = NULL, *t;
-	size_t len = 0;
+	struct dynbuf b;
+	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *cat = json_string_value(json_object_get(hits[i], "category"));
-		int k;
-
-		if (!capture_hit_why(hits[i], why, sizeof(why)))
-			continue;
-		k = snprintf(NULL, 0, "%s, %s\n", cat ? cat : "", why);
-		if (k < 0 || !(t = realloc(s, len + (size_t)k + 1))) {
-			free(s);
-			return -ENOMEM;
-		}
-		s = t;
-		snprintf(s + len, (size_t)k + 1, "%s, %s\n", cat ? cat : "", why);
-		len += (size_t)k;
+	dynbuf_init(&b, WHY_HITS * 2 * HITWHY_MAX); /* a category is far shorter than a why */
+	r = capture_hits_lowered(rec, WHY_HITS, HITWHY_MAX, why_line, &b);
+	if (r < 0) {
+		dynbuf_free(&b);
+		return r;
 	}
-	*out = s;
+	*out = dynbuf_take(&b, NULL); /* NULL when nothing was lowered */
 	return 0;
 }
 
