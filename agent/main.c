@@ -108,6 +108,15 @@ static void hand_over(const struct hit *hit, void *userdata)
 		pipeline_submit(a->pipeline, hit);
 }
 
+/* The hits handed over so far are whole: the capture worker may take them. */
+static void hits_settled(void *userdata)
+{
+	struct agent *a = userdata;
+
+	if (a->pipeline)
+		pipeline_release(a->pipeline);
+}
+
 static void lists_changed(const char *version, void *userdata)
 {
 	struct agent *a = userdata;
@@ -224,6 +233,7 @@ static void run_monitor(struct child *c)
 	    .lists = agent.lists,
 	    .sink = hand_over,
 	    .userdata = &agent,
+	    .settled = hits_settled,
 	    .lists_version = agent.lists_version,
 	    .lists_changed = lists_changed,
 	    .ready = monitor_ready,

@@ -332,6 +332,8 @@ static int loop(struct monitor *m)
 			keys_dispatch(m->keys);
 		dispatch_x(m); /* key handling may have read events while asking for the focus */
 		XFlush(m->dpy);
+		if (m->p->settled)
+			m->p->settled(m->p->userdata);
 		if (poll(fds, NSLOTS, next_timeout(m)) < 0 && errno != EINTR) {
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;

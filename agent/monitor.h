@@ -21,6 +21,11 @@ struct monitor_params {
 	struct match_lists *lists; /* the monitor takes its own reference */
 	hit_sink_fn sink;          /* hits are handed over here */
 	void *userdata;
+	/*
+	 * Called before the monitor waits for events: the hits handed over so far are whole
+	 * (every hit of a piece of text arrives before this call). May be NULL.
+	 */
+	void (*settled)(void *userdata);
 	const char *lists_version; /* the version of lists */
 	/* Called after the lists were reloaded (SIGHUP), with their version. May be NULL. */
 	void (*lists_changed)(const char *version, void *userdata);

@@ -64,6 +64,7 @@ struct pipeline {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
+	bool gathering; /* hits queued since the last pipeline_release(): more may follow */
 	struct job *queue[AGENT_CAPTURE_QUEUE];
 	size_t nqueue;
 	unsigned dropped; /* queue overflows not yet counted in the spool */
@@ -140,7 +141,19 @@ void pipeline_submit(struct pipeline *pl, const struct hit *hit)
 	}
 	if (j)
 		pl->queue[pl->nqueue++] = j;
-	pthread_cond_signal(&pl->cond);
+	pl->gathering = true;
+	if (pl->dropped)
+		pthread_cond_signal(&pl->cond);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+void pipeline_release(struct pipeline *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	if (pl->gathering) {
+		pl->gathering = false;
+		pthread_cond_signal(&pl->cond);
+	}
 	pthread_mutex_unlock(&pl->lock);
 }
 
@@ -471,9 +484,10 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
 		struct job *j = NULL;
+		bool ready = pl->nqueue && (!pl->gathering || pl->stop);
 		unsigned dropped;
 
-		if (pl->nqueue == 0 && pl->dropped == 0) {
+		if (!ready && pl->dropped == 0) {
 			uint64_t wait_ns = close_due(pl, mono_now()), retry_ns;
 
 			if (pl->stop)
@@ -503,7 +517,7 @@ static void *worker(void *arg)
 			}
 			continue;
 		}
-		if (pl->nqueue) {
+		if (ready) {
 			j = pl->queue[0];
 			memmove(pl->queue, pl->queue + 1, (pl->nqueue - 1) * sizeof(pl->queue[0]));
 			pl->nqueue--;

@@ -7,7 +7,9 @@
 
 /*
  * The detection thread hands each hit over with pipeline_submit(), which copies it into a
- * small bounded queue and returns at once: typing never waits for a screenshot. A worker
+ * small bounded queue and returns at once: typing never waits for a screenshot. Before it
+ * waits for more events it calls pipeline_release(): the hits of one piece of text reach
+ * the worker together, and the screenshot is stamped with their most severe. A worker
  * thread with an X connection of its own takes the screenshot (capture.c), builds the
  * record (record.c) and spools it (spool.c), at once, so it is durable within a second.
  * One flagged moment makes one capture (moment.c): the hits of the window queued with
@@ -33,8 +35,15 @@ struct pipeline_params {
 /* Starts the worker (signals blocked in it). 0 or -errno. Strings are copied. */
 int pipeline_new(const struct pipeline_params *p, struct pipeline **out);
 
-/* Copies the hit into the queue; never blocks. A full queue drops its lowest severity. */
+/*
+ * Copies the hit into the queue; never blocks. A full queue drops its lowest severity.
+ * The worker leaves queued hits alone until pipeline_release(), so that every hit of one
+ * piece of text is in hand before the moment's screenshot is stamped with its reason.
+ */
 void pipeline_submit(struct pipeline *pl, const struct hit *hit);
+
+/* The hits submitted so far are complete: the worker may take them. */
+void pipeline_release(struct pipeline *pl);
 
 /* The lists version recorded from now on (copied). */
 void pipeline_set_wordlists(struct pipeline *pl, const char *version);
