@@ -130,6 +130,29 @@ static int lowered_line(const char *category, const char *why, void *ud)
 }
 
 /*
+ * Calls fn(category, why, ud) for each of the alert's capture's hits that context lowered
+ * (capture_hits_lowered; nothing when the capture is gone). Returns 0 or -errno.
+ */
+static int each_lowered(struct store *st, const struct due *d,
+                        int (*fn)(const char *category, const char *why, void *ud), void *ud)
+{
+	struct record_copy c = {.school_id = d->school_id};
+	json_t *rec;
+	int r;
+
+	r = d->capture_id ? store_capture_brief_get(st, d->capture_id, record_cb, &c) : 0;
+	if (r < 0) {
+		free(c.record);
+		return r;
+	}
+	rec = c.record ? json_loads(c.record, 0, NULL) : NULL;
+	free(c.record);
+	r = capture_hits_lowered(rec, WHY_HITS, WHY_LINE, fn, ud);
+	json_decref(rec);
+	return r;
+}
+
+/*
  * What lowered the severity of the capture's hits, one line each ("Lowered:  self-harm,
  * severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)\r\n"), worded as the
  * capture page words it: the lists' context cue and rule, not the pupil's words. Sets *out
@@ -138,22 +161,12 @@ static int lowered_line(const char *category, const char *why, void *ud)
  */
 static int lowered_lines(struct store *st, const struct due *d, char **out)
 {
-	struct record_copy c = {.school_id = d->school_id};
 	struct dynbuf b;
-	json_t *rec;
 	int r;
 
 	*out = NULL;
-	r = d->capture_id ? store_capture_brief_get(st, d->capture_id, record_cb, &c) : 0;
-	if (r < 0) {
-		free(c.record);
-		return r;
-	}
-	rec = c.record ? json_loads(c.record, 0, NULL) : NULL;
-	free(c.record);
 	dynbuf_init(&b, WHY_HITS * (WHY_LINE + 160));
-	r = capture_hits_lowered(rec, WHY_HITS, WHY_LINE, lowered_line, &b);
-	json_decref(rec);
+	r = each_lowered(st, d, lowered_line, &b);
 	if (r == 0)
 		r = dynbuf_add(&b, "", 1); /* "" rather than NULL when there is nothing */
 	if (r < 0) {
@@ -164,13 +177,42 @@ static int lowered_lines(struct store *st, const struct due *d, char **out)
 	return 0;
 }
 
+/* One element of the webhook's "lowered" array: the same words as the e-mail's line. */
+static int lowered_item(const char *category, const char *why, void *ud)
+{
+	json_t *o = json_pack("{s:s, s:s}", "category", category, "why", why);
+
+	return o && json_array_append_new(ud, o) == 0 ? 0 : -ENOMEM;
+}
+
+/* The webhook's body: the alert's fields and what lowered its capture's hits. */
+static int webhook_body(struct store *st, const struct due *d, const char *cat,
+                        const char *school, const char *machine, const char *when,
+                        const char *link, char **out)
+{
+	json_t *lowered = json_array(), *o;
+	int r = lowered ? each_lowered(st, d, lowered_item, lowered) : -ENOMEM;
+
+	*out = NULL;
+	if (r < 0) {
+		json_decref(lowered);
+		return r;
+	}
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "event", "capture",
+	              "alert", (json_int_t)d->id, "category", cat, "severity",
+	              (json_int_t)d->severity, "school", school, "machine", machine, "time", when,
+	              "link", link, "lowered", lowered);
+	*out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* The message: what happened and where, never who or what was typed (docs/alerts.md). */
 static int send_one(struct server *srv, const struct due *d, char *err, size_t errlen)
 {
 	const struct config *cfg = srv->cfg;
 	char when[40], cat[128], school[160], machine[160], link[1024], subject[512], mid[384];
 	char *body = NULL, *json;
-	json_t *o;
 	int r;
 
 	rfc3339_format(d->time_ms, when, sizeof(when));
@@ -180,15 +222,9 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 	snprintf(link, sizeof(link), "%s/captures/%s", cfg->public_url ? cfg->public_url : "",
 	         d->capture_id ? d->capture_id : "");
 	if (strcmp(d->channel, "webhook") == 0) {
-		o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "event", "capture",
-		              "alert", (json_int_t)d->id, "category", cat, "severity",
-		              (json_int_t)d->severity, "school", school, "machine", machine, "time",
-		              when, "link", link);
-		json = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		json_decref(o);
-		if (!json) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
+		if ((r = webhook_body(srv->store, d, cat, school, machine, when, link, &json)) < 0) {
+			snprintf(err, errlen, "webhook body: %s", strerror(-r));
+			return r;
 		}
 		r = alerts_webhook_post(d->target, d->secret_file, json, cfg->webhook_allow_private,
 		                        err, errlen);

@@ -55,6 +55,15 @@ class Hooks:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
+def hook_for(hooks, capture_id):
+    """The body of the webhook for a capture, parsed, or None."""
+    for _, body in hooks.got:
+        j = json.loads(body)
+        if j['link'].endswith('/captures/' + capture_id):
+            return j
+    return None
+
+
 def outward_address():
     """This machine's non-loopback IPv4 address, or None (no packet is sent)."""
     try:
@@ -232,16 +241,26 @@ def alerts_why(c):
     # 2; the e-mail says, beside the hit's category, what lowered it and which rule did,
     # for every hit lowered, in the plain-text body; a capture whose hits context left
     # alone explains nothing.
+    # The webhook's body carries the same explanations, as a "lowered" array.
     srv = c.srv
     smtp = Smtp(srv.root, name='maildir-why')
     c.at_exit(smtp.stop)
     smtp.start()
+    hooks = Hooks()
+    c.at_exit(hooks.httpd.shutdown)
+    secret = os.path.join(srv.root, 'webhook-why.secret')
+    with open(secret, 'w') as f:
+        f.write(SECRET + '\n')
+    os.chmod(secret, 0o600)
+    harness.give(secret)
     srv.stop()
     key = srv.admin('school', 'add', 'Riverside').stdout.strip()
     srv.admin('school', 'alerts', 'Riverside', '--threshold', '2', '--contact',
-              'dsl@riverside.example')
+              'dsl@riverside.example', '--webhook', 'http://127.0.0.1:%d/hook' % hooks.port,
+              '--webhook-secret-file', secret)
     srv.start(['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
-               'vigil@school.example', '--public-url', 'https://vigil.school.example'])
+               'vigil@school.example', '--public-url', 'https://vigil.school.example',
+               '--webhook-allow-private', 'yes'])
     token = srv.enrol(key, 'RS-PC03')
     context = 'honestly i could just disappear lol, ur so dumb only joking'
     lowered = {'category': 'self-harm', 'severity': 2, 'phrase': 'could just disappear',
@@ -272,6 +291,13 @@ def alerts_why(c):
     check(context not in body and 'jsmith' not in body and 'disappear' not in body,
           'still no context, matched words or user name: %r' % body)
     print('ok a lowered hit: the e-mail says what lowered it and which rule')
+    hook = until(lambda: hook_for(hooks, rec['id']), 60, 'the webhook')
+    check(hook['lowered'] == [{'category': 'self-harm', 'why': want[0][len('Lowered:  self-harm, '):-1]},
+                              {'category': 'bullying', 'why': want[1][len('Lowered:  bullying, '):-1]}],
+          'the webhook explains each lowered hit as the e-mail does: %r' % hook)
+    check(context not in json.dumps(hook) and 'disappear' not in json.dumps(hook),
+          'still no context or matched words in the webhook: %r' % hook)
+    print('ok a lowered hit: the webhook says what lowered it and which rule')
 
     rec = upload(srv, token, context='you are such a loser', reason={
         'category': 'bullying', 'severity': 3, 'phrase': 'loser', 'matched': 'loser',
@@ -281,6 +307,9 @@ def alerts_why(c):
     check('Severity: 3' in body and 'Lowered' not in body and '\u2192' not in body
           and '(rule' not in body, 'nothing lowered: no explanation: %r' % body)
     print('ok a hit context left alone: no explanation in the e-mail')
+    hook = until(lambda: hook_for(hooks, rec['id']), 60, 'the webhook')
+    check(hook['lowered'] == [], 'nothing lowered: an empty "lowered" array: %r' % hook)
+    print('ok a hit context left alone: no explanation in the webhook')
 
 
 if __name__ == '__main__':
