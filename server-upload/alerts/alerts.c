@@ -186,9 +186,8 @@ static int lowered_item(const char *category, const char *why, void *ud)
 }
 
 /* The webhook's body: the alert's fields and what lowered its capture's hits. */
-static int webhook_body(struct store *st, const struct due *d, const char *cat,
-                        const char *school, const char *machine, const char *when,
-                        const char *link, char **out)
+static int webhook_body(struct store *st, const struct due *d, const char *cat, const char *school,
+                        const char *machine, const char *when, const char *link, char **out)
 {
 	json_t *lowered = json_array(), *o;
 	int r = lowered ? each_lowered(st, d, lowered_item, lowered) : -ENOMEM;
@@ -198,10 +197,10 @@ static int webhook_body(struct store *st, const struct due *d, const char *cat,
 		json_decref(lowered);
 		return r;
 	}
-	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "event", "capture",
-	              "alert", (json_int_t)d->id, "category", cat, "severity",
-	              (json_int_t)d->severity, "school", school, "machine", machine, "time", when,
-	              "link", link, "lowered", lowered);
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "event", "capture", "alert",
+	              (json_int_t)d->id, "category", cat, "severity", (json_int_t)d->severity,
+	              "school", school, "machine", machine, "time", when, "link", link, "lowered",
+	              lowered);
 	*out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	return *out ? 0 : -ENOMEM;
@@ -222,7 +221,8 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 	snprintf(link, sizeof(link), "%s/captures/%s", cfg->public_url ? cfg->public_url : "",
 	         d->capture_id ? d->capture_id : "");
 	if (strcmp(d->channel, "webhook") == 0) {
-		if ((r = webhook_body(srv->store, d, cat, school, machine, when, link, &json)) < 0) {
+		if ((r = webhook_body(srv->store, d, cat, school, machine, when, link, &json)) <
+		    0) {
 			snprintf(err, errlen, "webhook body: %s", strerror(-r));
 			return r;
 		}
