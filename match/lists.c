@@ -180,6 +180,7 @@ static int finish(struct wl_set *set, uint64_t t0, uint64_t cpu0, struct match_l
 	}
 	wl_check_duplicates(set, errs);
 	wl_check_classes(set, errs);
+	wl_check_dead_combos(set, errs);
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		wl_set_clear(set);

@@ -1053,6 +1053,66 @@ void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs)
 	free(v);
 }
 
+static int pattern_cmp(const void *a, const void *b)
+{
+	return memcmp(*(const struct wl_pattern *const *)a, *(const struct wl_pattern *const *)b,
+	              sizeof(struct wl_pattern));
+}
+
+/* Whether every pattern of term t of r (the term and its word-class expansions) is in
+ * the sorted exclusion patterns excl. */
+static bool term_excluded(const struct wl_rule *r, unsigned t, const struct wl_pattern **excl,
+                          size_t nexcl)
+{
+	const struct wl_pattern *p = &r->terms[t];
+
+	if (!bsearch(&p, excl, nexcl, sizeof(*excl), pattern_cmp))
+		return false;
+	for (size_t a = 0; a < r->nalts; a++) {
+		p = &r->alts[a].pat;
+		if (r->alts[a].term == t && !bsearch(&p, excl, nexcl, sizeof(*excl), pattern_cmp))
+			return false;
+	}
+	return true;
+}
+
+void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
+{
+	const struct wl_pattern **excl;
+	size_t nexcl = 0, cap = 0;
+
+	for (size_t i = 0; i < set->nrules; i++)
+		if (set->rules[i].kind == MATCH_RULE_EXCLUSION)
+			cap += 1 + set->rules[i].nalts;
+	if (!cap || !(excl = malloc(cap * sizeof(*excl))))
+		return;
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct wl_rule *r = &set->rules[i];
+
+		if (r->kind != MATCH_RULE_EXCLUSION)
+			continue;
+		excl[nexcl++] = &r->terms[0];
+		for (size_t a = 0; a < r->nalts; a++)
+			excl[nexcl++] = &r->alts[a].pat;
+	}
+	qsort(excl, nexcl, sizeof(*excl), pattern_cmp);
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct wl_rule *r = &set->rules[i];
+
+		if (r->kind != MATCH_RULE_COMBO)
+			continue;
+		for (unsigned t = 0; t < r->nterms; t++)
+			if (term_excluded(r, t, excl, nexcl)) {
+				errors_add(errs, false,
+				           "%s: warning: \"%s\" can never report: its term %u is also an "
+				           "exclusion, which drops every match of it",
+				           r->rule, r->phrase, t + 1);
+				break;
+			}
+	}
+	free(excl);
+}
+
 void wl_set_clear(struct wl_set *set)
 {
 	for (size_t i = 0; i < set->nrules; i++)

@@ -100,6 +100,9 @@ void wl_check_classes(const struct wl_set *set, struct match_errors *errs);
 /* Warns about rules listed twice in the same category. */
 void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs);
 
+/* Warns about combinations that can never report: a term that is also an exclusion. */
+void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs);
+
 /* Frees the rules and categories (not set itself). */
 void wl_set_clear(struct wl_set *set);
 

@@ -138,6 +138,19 @@ with tempfile.TemporaryDirectory() as d:
     check(rc == 0 and "lists.txt:3: warning: word class <unused> is not used" in out + err,
           f"lint warns of an unused class: {out!r} {err!r}")
 
+    # lint warns of a combination one of whose terms is an exclusion: it can never report
+    dead = os.path.join(d, "dead")
+    os.mkdir(dead)
+    with open(os.path.join(dead, "lists.txt"), "w") as f:
+        f.write("@category bullying\n! nobody likes\nnobody likes & you ~5 = 3\n"
+                "you & are & a loser ~6 = 3\n")
+    rc, out, err = run(["lint", dead])
+    check(rc == 0 and "lists.txt:3: warning: \"nobody likes & you ~5\" can never report: its term 1"
+          " is also an exclusion" in out + err and "lists.txt:4:" not in out + err,
+          f"lint warns of a combination that can never report: {out!r} {err!r}")
+    rc, out, err = run(["scan", "--lists", dead, "--json"], b"nobody likes you\n")
+    check(rc == 0 and json.loads(out)["hits"] == [], f"... and indeed it never reports: {out!r}")
+
     # refused lists make scan fail loudly, not scan with nothing
     rc, out, err = run(["scan", "--lists", bad], b"kill myself\n")
     check(rc == 1 and "refused" in err and out == "", f"scan with bad lists: rc {rc} {err!r}")
