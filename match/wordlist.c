@@ -1103,10 +1103,11 @@ void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
 			continue;
 		for (unsigned t = 0; t < r->nterms; t++)
 			if (term_excluded(r, t, excl, nexcl)) {
-				errors_add(errs, false,
-				           "%s: warning: \"%s\" can never report: its term %u is also an "
-				           "exclusion, which drops every match of it",
-				           r->rule, r->phrase, t + 1);
+				errors_add(
+				    errs, false,
+				    "%s: warning: \"%s\" can never report: its term %u is also an "
+				    "exclusion, which drops every match of it",
+				    r->rule, r->phrase, t + 1);
 				break;
 			}
 	}

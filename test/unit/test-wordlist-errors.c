@@ -67,16 +67,15 @@ static const struct {
     /* warnings do not refuse the lists */
     {"@class g: a1, b2\n@category x\nkill\n", "t.txt:1:", "word class <g> is not used", 0},
     {"@category x\nkill myself\nKILL  MYSELF\n", "t.txt:3:", "is the same as t.txt:2", 0},
-    {"@category x\n! sunny day\nsunny day & picnic ~6\n", "t.txt:3:",
-     "\"sunny day & picnic ~6\" can never report: its term 1 is also an exclusion", 0},
-    {"@category x\npicnic & rainy day ~6\n@category y\n! rainy day\n", "t.txt:2:",
-     "its term 2 is also an exclusion", 0},
+    {"@category x\n! sunny day\nsunny day & picnic ~6\n",
+     "t.txt:3:", "\"sunny day & picnic ~6\" can never report: its term 1 is also an exclusion", 0},
+    {"@category x\npicnic & rainy day ~6\n@category y\n! rainy day\n",
+     "t.txt:2:", "its term 2 is also an exclusion", 0},
     {"@class w: rainy day, wet day\n@category x\n! rainy day\n! wet day\n<w> & picnic ~6\n",
      "t.txt:5:", "its term 1 is also an exclusion", 0},
     /* a term wider than an exclusion, or a class with a word no exclusion covers: fine */
     {"@category x\n! sunny day\na sunny day & picnic ~6\n", NULL, NULL, 0},
-    {"@class w: rainy day, wet day\n@category x\n! rainy day\n<w> & picnic ~6\n", NULL, NULL,
-     0},
+    {"@class w: rainy day, wet day\n@category x\n! rainy day\n<w> & picnic ~6\n", NULL, NULL, 0},
     /* fine: comments, a byte-order mark, CRLF, trailing comments */
     {"\xef\xbb\xbf# c\r\n@category x\r\nkill myself = 5 # note\r\n", NULL, NULL, 0},
 };
