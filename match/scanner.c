@@ -31,13 +31,15 @@ struct span {
 };
 
 /*
- * A term counts only while gen equals the scanner's gen: reset then forgets every term
- * by bumping one counter instead of clearing ncombos * VIGIL_LIST_MAX_COMBO_TERMS
- * entries per line (that memset was most of a line-by-line scan's instructions).
+ * The terms of a combination seen so far, one bit per term, which count only while gen
+ * equals the scanner's gen: reset then forgets every term by bumping one counter instead
+ * of clearing every combination's (that memset was most of a line-by-line scan's
+ * instructions). One word to test rather than a load per term, since most words of
+ * ordinary text that are terms never meet their partners.
  */
-struct term_seen {
+struct term_set {
 	uint64_t gen; /* 0: never valid */
-	struct span span;
+	uint32_t seen;
 };
 
 #define MEMO      256 /* answers remembered per stream (a power of 2): see struct memo */
@@ -92,13 +94,22 @@ struct match_scanner {
 	uint64_t u8start;
 	uint64_t nsym, seg_start;
 	uint8_t hsym[HIST];
-	uint64_t hstart[HIST]; /* byte offset of each symbol's character */
-	uint8_t hlen[HIST];    /* and its length in bytes */
+	/* Where each symbol's character lies, kept apart for those of the slow path: */
+	uint64_t hseq[HIST];   /* hbase + the symbol's index when the slow path stored it */
+	uint64_t hstart[HIST]; /* then its character's byte offset */
+	uint8_t hlen[HIST];    /* and length in bytes */
+	/* and for a run of the hot loop, one byte per symbol: where it began */
+	struct run {
+		uint64_t sym, off;
+	} runs[HIST];
+	uint64_t nruns;
+	uint64_t hbase; /* from 1, above every hseq stored before the last reset */
 	struct span pend[VIGIL_SCAN_MAX_PENDING];
 	size_t npend;
-	struct term_seen *terms; /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS */
-	uint64_t gen;            /* of the terms that count now; from 1 */
-	struct cue cues[CUES];   /* ring of the latest context cues */
+	struct span *terms;     /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS: where each was seen */
+	struct term_set *tsets; /* ncombos: which of them count */
+	uint64_t gen;           /* of the terms that count now; from 1 */
+	struct cue cues[CUES];  /* ring of the latest context cues */
 	uint64_t ncues;
 	uint64_t breaks[BREAKS]; /* ring of the symbols of the latest line breaks */
 	uint64_t nbreaks;
@@ -132,13 +143,15 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 		return NULL;
 	sc->lists = match_lists_ref(lists);
 	sc->terms = calloc(lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS + 1, sizeof(*sc->terms));
+	sc->tsets = calloc(lists->ncombos + 1, sizeof(*sc->tsets));
 	sc->dfa = dfa_new(lists->am, VIGIL_SCAN_CACHE_STATES);
-	if (!sc->terms || !sc->dfa) {
+	if (!sc->terms || !sc->tsets || !sc->dfa) {
 		match_scanner_free(sc); /* takes a half-built scanner */
 		return NULL;
 	}
 	sc->am = lists->am;
 	sc->gen = 1;
+	sc->hbase = 1;
 	fast_init(sc->fast);
 	sc->state = dfa_start(sc->dfa);
 	return sc;
@@ -151,6 +164,7 @@ void match_scanner_free(struct match_scanner *sc)
 	match_lists_unref(sc->lists);
 	dfa_free(sc->dfa);
 	free(sc->terms);
+	free(sc->tsets);
 	free(sc);
 }
 
@@ -162,13 +176,15 @@ void match_scanner_set_cache(struct match_scanner *sc, size_t max_states)
 void match_scanner_reset(struct match_scanner *sc)
 {
 	sc->state = dfa_start(sc->dfa);
+	sc->hbase += sc->nsym; /* symbol indices start again from 0 */
 	sc->offset = sc->nsym = sc->seg_start = 0;
 	sc->u8need = sc->u8len = 0;
 	sc->npend = 0;
 	sc->nwait = 0;
 	sc->ncues = 0;
 	sc->nbreaks = 0;
-	sc->gen++; /* forgets every term seen (struct term_seen) */
+	sc->nruns = 0;
+	sc->gen++; /* forgets every term seen (struct term_set) */
 }
 
 uint64_t match_scanner_offset(const struct match_scanner *sc)
@@ -186,6 +202,49 @@ static bool is_boundary(uint8_t sym)
 static bool is_sep(uint8_t sym)
 {
 	return norm_sep_mask & SYMBIT(sym);
+}
+
+/* The byte offset of the character of symbol i (in the history). */
+static uint64_t sym_start(const struct match_scanner *sc, uint64_t i)
+{
+	uint64_t lo, hi;
+
+	if (sc->hseq[i & HMASK] == sc->hbase + i)
+		return sc->hstart[i & HMASK];
+	/* in a run of the hot loop: the latest run that began at or before it; the run
+	 * holding a symbol of the history is among the latest HIST, as each has a symbol */
+	lo = sc->nruns > HIST ? sc->nruns - HIST : 0;
+	hi = sc->nruns - 1;
+	if (sc->runs[hi & HMASK].sym <= i) /* the usual case: the latest run */
+		lo = hi;
+	while (lo < hi) {
+		uint64_t mid = hi - (hi - lo) / 2;
+
+		if (sc->runs[mid & HMASK].sym <= i)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return sc->runs[lo & HMASK].off + (i - sc->runs[lo & HMASK].sym);
+}
+
+/* The byte offset just after the character of symbol i. */
+static uint64_t sym_end(const struct match_scanner *sc, uint64_t i)
+{
+	if (sc->hseq[i & HMASK] == sc->hbase + i)
+		return sc->hstart[i & HMASK] + sc->hlen[i & HMASK];
+	return sym_start(sc, i) + 1;
+}
+
+/* Records the next symbol of the history, taken the slow way. */
+static void hist_put(struct match_scanner *sc, uint8_t sym, uint64_t start, uint64_t end)
+{
+	size_t h = sc->nsym & HMASK;
+
+	sc->hsym[h] = sym;
+	sc->hseq[h] = sc->hbase + sc->nsym;
+	sc->hstart[h] = start;
+	sc->hlen[h] = (uint8_t)(end - start);
 }
 
 /*
@@ -405,47 +464,47 @@ static bool resolve_start(struct match_scanner *sc, struct span *s)
 		return false;
 	find_starts(sc, s->send, &s->pattern, 1, &st, 0);
 	s->sstart = st;
-	s->start = sc->hstart[st & HMASK];
+	s->start = sym_start(sc, st);
 	return strict_ok(sc, s);
 }
 
 /*
- * Every term of p's combination has been seen (t: its terms, p's the latest): reports the
- * combination when all are near. Kept out of line so that combo_seen(), called for
- * almost every word of ordinary text, stays small.
+ * Every term of p's combination has been seen (t: where, ts: which count, p's the
+ * latest): reports the combination when all are near. Kept out of line so that
+ * combo_seen(), called for almost every word of ordinary text, stays small.
  */
-static __attribute__((noinline)) void
-combo_complete(struct match_scanner *sc, const struct am_pattern *p, struct term_seen *t)
+static __attribute__((noinline)) void combo_complete(struct match_scanner *sc,
+                                                     const struct am_pattern *p, struct span *t,
+                                                     struct term_set *ts)
 {
 	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
-	uint64_t lo, hi = t[p->term].span.send, start, end = t[p->term].span.end;
+	uint64_t lo, hi = t[p->term].send, start, end = t[p->term].end;
 
 	for (uint8_t i = 0; i < rule->nterms; i++) {
-		if (!resolve_start(sc, &t[i].span)) {
-			t[i].gen = 0;
+		if (!resolve_start(sc, &t[i])) {
+			ts->seen &= ~(1u << i);
 			return;
 		}
 	}
-	lo = t[p->term].span.sstart;
-	start = t[p->term].span.start;
+	lo = t[p->term].sstart;
+	start = t[p->term].start;
 	for (uint8_t i = 0; i < rule->nterms; i++) {
-		if (sc->nsym - t[i].span.sstart >= HIST) {
-			t[i].gen = 0; /* too long ago to count the words between */
+		if (sc->nsym - t[i].sstart >= HIST) {
+			ts->seen &= ~(1u << i); /* too long ago to count the words between */
 			return;
 		}
-		if (t[i].span.sstart < lo) {
-			lo = t[i].span.sstart;
-			start = t[i].span.start;
+		if (t[i].sstart < lo) {
+			lo = t[i].sstart;
+			start = t[i].start;
 		}
-		if (t[i].span.send > hi) {
-			hi = t[i].span.send;
-			end = t[i].span.end;
+		if (t[i].send > hi) {
+			hi = t[i].send;
+			end = t[i].end;
 		}
 	}
 	if (words_between(sc, lo, hi, rule->window) > rule->window)
 		return;
-	for (uint8_t i = 0; i < rule->nterms; i++)
-		t[i].gen = 0;
+	ts->seen = 0;
 	report(sc, p->rule, NULL, start, end, lo, hi);
 }
 
@@ -456,13 +515,16 @@ combo_complete(struct match_scanner *sc, const struct am_pattern *p, struct term
 static inline void combo_seen(struct match_scanner *sc, const struct span *s, uint32_t combo,
                               uint8_t term, uint8_t nterms)
 {
-	struct term_seen *t = sc->terms + combo * VIGIL_LIST_MAX_COMBO_TERMS;
+	struct span *t = sc->terms + combo * VIGIL_LIST_MAX_COMBO_TERMS;
+	struct term_set *ts = &sc->tsets[combo];
 
-	t[term] = (struct term_seen){sc->gen, *s};
-	for (uint8_t i = 0; i < nterms; i++)
-		if (t[i].gen != sc->gen)
-			return; /* the usual case: a term alone */
-	combo_complete(sc, &sc->am->patterns[s->pattern], t);
+	t[term] = *s;
+	if (ts->gen != sc->gen)
+		*ts = (struct term_set){sc->gen, 0};
+	ts->seen |= 1u << term;
+	if (ts->seen != (1u << nterms) - 1)
+		return; /* the usual case: a term alone */
+	combo_complete(sc, &sc->am->patterns[s->pattern], t, ts);
 }
 
 static void deliver(struct match_scanner *sc, const struct span *s)
@@ -672,6 +734,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	struct span excl[64];
 	uint32_t pats[64];
 	size_t nexcl = 0, m = 0;
+	uint64_t end = sym_end(sc, e);
 
 	bool lazy = !sc->npend && !dfa_excl_near(sc->dfa, state);
 
@@ -685,8 +748,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 
 			cue_seen(sc, p->rule, e, p->pat->nwords);
 		} else if (r->kind == MATCH_RULE_COMBO && lazy) {
-			struct span sp = {r->pattern, 0,
-			                  sc->hstart[e & HMASK] + sc->hlen[e & HMASK], NO_START, e};
+			struct span sp = {r->pattern, 0, end, NO_START, e};
 
 			combo_seen(sc, &sp, r->combo, r->term, r->nterms);
 		} else {
@@ -698,8 +760,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		return;
 	find_starts(sc, e, pats, n, starts, sc->seg_start);
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
-		                 sc->hstart[e & HMASK] + sc->hlen[e & HMASK], starts[k], e};
+		struct span s = {pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 
 		if (!am->patterns[pats[k]].exclusion)
 			continue;
@@ -715,8 +776,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sc->hstart[starts[k] & HMASK],
-		                 sc->hstart[e & HMASK] + sc->hlen[e & HMASK], starts[k], e};
+		struct span s = {pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 		bool covered = false;
 
 		if (am->patterns[pats[k]].exclusion)
@@ -739,9 +799,7 @@ static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, u
 	    is_boundary(sc->hsym[(h - 1) & HMASK]))
 		word_started(sc);
 
-	sc->hsym[h] = sym;
-	sc->hstart[h] = start;
-	sc->hlen[h] = (uint8_t)(end - start);
+	hist_put(sc, sym, start, end);
 	if (t & DFA_EMIT)
 		emit(sc, sc->state, sc->nsym);
 	sc->nsym++;
@@ -815,9 +873,11 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 /*
  * The hot loop: ASCII bytes whose transition is cached and reports nothing, with the
  * scanner's state in registers. Returns how many bytes it consumed; the caller takes
- * the next byte the slow way. waiting (hits wait for further words) is a constant in
- * each of the two copies the compiler makes, so the common copy never tests for word
- * starts.
+ * the next byte the slow way. Each byte is one symbol here (an apostrophe, which is
+ * none, leaves for the slow path), so the loop stores only the symbol, in a stretch of
+ * the history that does not wrap, and the run's start once (struct run). waiting
+ * (hits wait for further words) is a constant in each of the two copies the compiler
+ * makes, so the common copy never tests for word starts.
  */
 static inline __attribute__((always_inline)) size_t
 ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
@@ -825,21 +885,19 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 	const uint32_t *trans = sc->dfa->trans;
 	const uint8_t *fast = sc->fast;
 	uint32_t row = sc->state * SYM_COUNT; /* of the state in trans */
-	uint64_t nsym = sc->nsym, off = sc->offset;
-	size_t i = 0;
-
+	uint64_t nsym = sc->nsym;
+	size_t h = nsym & HMASK, i = 0;
+	uint8_t *hsym = sc->hsym + h;
 	uint8_t prev = nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP;
 
+	if (len > HIST - h)
+		len = HIST - h; /* the caller comes back for the rest */
 	for (; i < len; i++) {
 		uint8_t sym = fast[p[i]];
 		uint32_t t;
-		size_t h;
 
-		if (sym >= SYM_COUNT) {
-			if (sym == FAST_SKIP)
-				continue;
+		if (sym >= SYM_COUNT)
 			break; /* a line break is remembered on the slow path */
-		}
 		t = trans[row + sym];
 		if (t & DFA_EMIT) /* or DFA_MISSING */
 			break;
@@ -848,16 +906,15 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 				break;
 			prev = sym;
 		}
-		h = nsym & HMASK;
-		sc->hsym[h] = sym;
-		sc->hstart[h] = off + i;
-		sc->hlen[h] = 1;
-		nsym++;
+		hsym[i] = sym;
 		row = t;
 	}
-	sc->state = row / SYM_COUNT;
-	sc->nsym = nsym;
-	sc->offset = off + i;
+	if (i) {
+		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset};
+		sc->state = row / SYM_COUNT;
+		sc->nsym = nsym + i;
+		sc->offset += i;
+	}
 	return i;
 }
 
@@ -894,9 +951,7 @@ void match_scanner_end(struct match_scanner *sc, match_hit_fn fn, void *userdata
 	if (nready)
 		emit(sc, sc->state, sc->nsym);
 	/* a separator in the history, so that words are not joined across segments */
-	sc->hsym[sc->nsym & HMASK] = SYM_SEP;
-	sc->hstart[sc->nsym & HMASK] = sc->offset;
-	sc->hlen[sc->nsym & HMASK] = 0;
+	hist_put(sc, SYM_SEP, sc->offset, sc->offset);
 	sc->nsym++;
 	release(sc);
 	flush_waiting(sc, true);
