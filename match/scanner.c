@@ -884,7 +884,8 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 {
 	const uint32_t *trans = sc->dfa->trans;
 	const uint8_t *fast = sc->fast;
-	uint32_t row = sc->state * SYM_COUNT; /* of the state in trans */
+	size_t row = (size_t)sc->state * SYM_COUNT; /* of the state in trans (64 bits: no
+	                                             * widening between the loads) */
 	uint64_t nsym = sc->nsym;
 	size_t h = nsym & HMASK, i = 0;
 	uint8_t *hsym = sc->hsym + h;
@@ -898,7 +899,7 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 
 		if (sym >= SYM_COUNT)
 			break; /* a line break is remembered on the slow path */
-		t = trans[row + sym];
+		t = trans[row + (size_t)sym];
 		if (t & DFA_EMIT) /* or DFA_MISSING */
 			break;
 		if (waiting) {
@@ -911,7 +912,7 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 	}
 	if (i) {
 		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset};
-		sc->state = row / SYM_COUNT;
+		sc->state = (uint32_t)(row / SYM_COUNT);
 		sc->nsym = nsym + i;
 		sc->offset += i;
 	}
