@@ -1076,6 +1076,17 @@ static bool term_excluded(const struct wl_rule *r, unsigned t, const struct wl_p
 	return true;
 }
 
+/* The fewest words a match of term t of r can have (the term or a word-class expansion). */
+static unsigned term_min_words(const struct wl_rule *r, unsigned t)
+{
+	unsigned n = r->terms[t].nwords;
+
+	for (size_t a = 0; a < r->nalts; a++)
+		if (r->alts[a].term == t && r->alts[a].pat.nwords < n)
+			n = r->alts[a].pat.nwords;
+	return n;
+}
+
 void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
 {
 	const struct wl_pattern **excl;
@@ -1084,7 +1095,7 @@ void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
 	for (size_t i = 0; i < set->nrules; i++)
 		if (set->rules[i].kind == MATCH_RULE_EXCLUSION)
 			cap += 1 + set->rules[i].nalts;
-	if (!cap || !(excl = malloc(cap * sizeof(*excl))))
+	if (!(excl = malloc((cap + 1) * sizeof(*excl))))
 		return;
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct wl_rule *r = &set->rules[i];
@@ -1098,9 +1109,18 @@ void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
 	qsort(excl, nexcl, sizeof(*excl), pattern_cmp);
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct wl_rule *r = &set->rules[i];
+		unsigned words = 0;
 
 		if (r->kind != MATCH_RULE_COMBO)
 			continue;
+		for (unsigned t = 0; t < r->nterms; t++)
+			words += term_min_words(r, t);
+		if (words > r->window)
+			errors_add(
+			    errs, false,
+			    "%s: warning: \"%s\" is reported only when its words are run "
+			    "together: its terms have at least %u words, more than its span of %u",
+			    r->rule, r->phrase, words, (unsigned)r->window);
 		for (unsigned t = 0; t < r->nterms; t++)
 			if (term_excluded(r, t, excl, nexcl)) {
 				errors_add(

@@ -100,7 +100,8 @@ void wl_check_classes(const struct wl_set *set, struct match_errors *errs);
 /* Warns about rules listed twice in the same category. */
 void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs);
 
-/* Warns about combinations that can never report: a term that is also an exclusion. */
+/* Warns about combinations that can never report (a term that is also an exclusion) or
+ * only when words are run together (terms with more words than the span). */
 void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs);
 
 /* Frees the rules and categories (not set itself). */

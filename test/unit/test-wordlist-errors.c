@@ -73,7 +73,15 @@ static const struct {
      "t.txt:2:", "its term 2 is also an exclusion", 0},
     {"@class w: rainy day, wet day\n@category x\n! rainy day\n! wet day\n<w> & picnic ~6\n",
      "t.txt:5:", "its term 1 is also an exclusion", 0},
-    /* a term wider than an exclusion, or a class with a word no exclusion covers: fine */
+    {"@category x\nget wasted on & weed ~3\n", "t.txt:2:",
+     "is reported only when its words are run together: its terms have at least 4 words, more "
+     "than its span of 3",
+     0},
+    {"@class d: magic mushrooms, weed\n@category x\nget wasted on & <d> ~3\n",
+     "t.txt:3:", "at least 4 words", 0},
+    /* a term wider than an exclusion, a class with a word no exclusion covers, terms that
+     * fit their span: fine */
+    {"@class d: magic mushrooms, weed\n@category x\nget wasted on & <d> ~4\n", NULL, NULL, 0},
     {"@category x\n! sunny day\na sunny day & picnic ~6\n", NULL, NULL, 0},
     {"@class w: rainy day, wet day\n@category x\n! rainy day\n<w> & picnic ~6\n", NULL, NULL, 0},
     /* fine: comments, a byte-order mark, CRLF, trailing comments */
