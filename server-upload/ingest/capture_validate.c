@@ -191,24 +191,43 @@ static bool valid_category(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
-/* The characters of standard base64 (RFC 4648 section 4), padding aside. */
-static const bool b64_alphabet[256] = {
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
-    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['/'] = 1,
+/* The characters of standard base64 (RFC 4648 section 4) and its padding '='. */
+static const unsigned char b64_chars[256] = {
+    ['='] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,
+    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1,
+    ['/'] = 1,
 };
+
+/* The first byte from p on that is neither a base64 character nor '=' (end if none):
+ * eight bytes a step while they all are, as a screenshot's ~200 KB of base64 are. */
+static const char *b64_run_end(const char *p, const char *end)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	while (end - (const char *)u >= 8 &&
+	       (b64_chars[u[0]] & b64_chars[u[1]] & b64_chars[u[2]] & b64_chars[u[3]] &
+	        b64_chars[u[4]] & b64_chars[u[5]] & b64_chars[u[6]] & b64_chars[u[7]]))
+		u += 8;
+	while ((const char *)u < end && b64_chars[*u])
+		u++;
+	return (const char *)u;
+}
 
 /*
  * Strict standard base64 (RFC 4648 section 4: padded, no line breaks or spaces) into out,
- * which has room for len / 4 * 3 bytes. OpenSSL's table decoder does the work: the image
- * is not a secret, so libsodium's constant-time decoder (five times slower) is not needed.
+ * which has room for len / 4 * 3 bytes. checked: every byte of in is already known to be
+ * a base64 character or '=' (b64_run_end), so only the place of '=' is left to check.
+ * OpenSSL's table decoder does the work: the image is not a secret, so libsodium's
+ * constant-time decoder (five times slower) is not needed.
  */
-static int base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
+static int base64_decode(const char *in, size_t len, bool checked, unsigned char *out,
+                         size_t *out_len)
 {
 	size_t pad = 0, body;
 	int n;
@@ -218,9 +237,10 @@ static int base64_decode(const char *in, size_t len, unsigned char *out, size_t 
 	while (pad < 2 && pad < len && in[len - 1 - pad] == '=')
 		pad++;
 	body = len - pad;
-	for (size_t i = 0; i < body; i++)
-		if (!b64_alphabet[(unsigned char)in[i]])
-			return -EINVAL;
+	if (!checked && b64_run_end(in, in + body) != in + body)
+		return -EINVAL;
+	if (memchr(in, '=', body))
+		return -EINVAL; /* padding only at the end */
 	if (len == 0) {
 		*out_len = 0;
 		return 0;
@@ -441,7 +461,7 @@ static int check_png(json_t *shot, const char *sha, const struct span *raw, stru
 	c->png = malloc(max ? max : 1);
 	if (!c->png)
 		return -ENOMEM;
-	if (base64_decode(b64, b64_len, c->png, &c->png_len) < 0)
+	if (base64_decode(b64, b64_len, raw != NULL, c->png, &c->png_len) < 0)
 		return fail(err, "screenshot.data", "screenshot.data is not valid base64");
 	if (c->png_len < 33 || memcmp(c->png, png_signature, 8) != 0 || be32(c->png + 8) != 13 ||
 	    memcmp(c->png + 12, "IHDR", 4) != 0)
@@ -586,10 +606,11 @@ static bool find_data_span(const char *body, size_t len, struct span *out)
 			q++;
 		if (q == end || *q++ != '"')
 			continue;
-		for (s = q; q < end && (b64_alphabet[(unsigned char)*q] || *q == '='); q++)
-			;
+		s = q;
+		q = b64_run_end(q, end);
 		if (q < end && *q == '"' && (size_t)(q - s) > best.len)
 			best = (struct span){s, (size_t)(q - s)};
+		p = q; /* a run of base64 holds no quote: the next "data" is after it */
 	}
 	if (best.len < CAPTURE_FAST_MIN)
 		return false;
