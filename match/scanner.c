@@ -445,9 +445,11 @@ static void report(struct match_scanner *sc, uint32_t rule, const char *text, ui
 	sc->wait[sc->nwait++] = w;
 }
 
+#define NO_HASH UINT64_MAX
+
 static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
-                        uint64_t *starts, uint64_t lo);
-static bool strict_ok(struct match_scanner *sc, const struct span *s);
+                        uint64_t *starts, uint64_t *hashes, uint64_t lo);
+static bool strict_ok(struct match_scanner *sc, const struct span *s, uint64_t hash);
 
 /*
  * A term recorded without its start (most terms never meet their partners, so their
@@ -457,15 +459,16 @@ static bool strict_ok(struct match_scanner *sc, const struct span *s);
 static bool resolve_start(struct match_scanner *sc, struct span *s)
 {
 	uint64_t st;
+	uint64_t hash;
 
 	if (s->sstart != NO_START)
 		return true;
 	if (sc->nsym - s->send >= HIST - 1)
 		return false;
-	find_starts(sc, s->send, &s->pattern, 1, &st, 0);
+	find_starts(sc, s->send, &s->pattern, 1, &st, &hash, 0);
 	s->sstart = st;
 	s->start = sym_start(sc, st);
-	return strict_ok(sc, s);
+	return strict_ok(sc, s, hash);
 }
 
 /*
@@ -546,17 +549,34 @@ static void release(struct match_scanner *sc)
 
 /* ---- remembered answers (struct memo) ------------------------------------------ */
 
+/*
+ * A hash of n symbols (at most MEMO_SYMS, copied by hist_copy, which pads them with
+ * zeros to a multiple of 8), 8 at a time; a question's slot mixes in its pattern and
+ * kind, so that one hash serves every pattern asked about the same symbols.
+ */
+static uint64_t syms_hash(const uint8_t *syms, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ULL, w;
+
+	for (size_t i = 0; i < n; i += 8) {
+		memcpy(&w, syms + i, sizeof(w));
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h & (NO_HASH >> 1);
+}
+
 /* The slot for the question, or NULL when the symbols are too many to remember. */
 static struct memo *memo_slot(struct match_scanner *sc, uint8_t kind, uint32_t pattern,
-                              const uint8_t *syms, size_t n)
+                              uint64_t hash, size_t n)
 {
-	uint32_t h = (pattern * 2 + kind) * 0x9e3779b1u;
+	uint64_t h = hash ^ ((uint64_t)(pattern * 2 + kind) << 32 | (pattern * 2 + kind));
 
 	if (n > MEMO_SYMS)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ syms[i]) * 0x01000193u; /* FNV-1a */
-	return &sc->memo[(h ^ h >> 16) & (MEMO - 1)];
+	h = (h ^ h >> 33) * 0xc4ceb9fe1a85ec53ULL; /* murmur3's finaliser */
+	h = (h ^ h >> 29) * 0xff51afd7ed558ccdULL;
+	return &sc->memo[(h ^ h >> 32) & (MEMO - 1)];
 }
 
 static bool memo_holds(const struct memo *m, uint8_t kind, uint32_t pattern, const uint8_t *syms,
@@ -578,13 +598,18 @@ static void memo_put(struct memo *m, uint8_t kind, uint32_t pattern, const uint8
 	memcpy(m->syms, syms, n);
 }
 
-/* The symbols from index i to e (at most HIST) into out; returns how many. */
+/*
+ * The symbols from index i to e (at most HIST) into out (room for HIST + 8); returns
+ * how many. Up to 8 zeros follow them, for syms_hash.
+ */
 static size_t hist_copy(const struct match_scanner *sc, uint64_t i, uint64_t e, uint8_t *out)
 {
-	size_t n = 0;
+	size_t n = i > e ? 0 : e - i + 1 > HIST ? HIST : (size_t)(e - i + 1);
+	size_t h = i & HMASK, first = n < HIST - h ? n : HIST - h;
 
-	for (; i <= e && n < HIST; i++)
-		out[n++] = sc->hsym[i & HMASK];
+	memcpy(out, sc->hsym + h, first);
+	memcpy(out + first, sc->hsym, n - first);
+	memset(out + n, 0, 8);
 	return n;
 }
 
@@ -639,20 +664,24 @@ static bool completes(const struct automaton *am, const uint32_t *set, size_t n,
  * A start the history no longer holds becomes the oldest symbol it holds.
  */
 static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pats, size_t n,
-                        uint64_t *starts, uint64_t seg)
+                        uint64_t *starts, uint64_t *hashes, uint64_t seg)
 {
 	uint64_t lo = seg, ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
 	size_t left = n;
 	uint32_t set[SIM_MAX];
-	uint8_t syms[HIST];
+	uint8_t syms[HIST + 8];
+	struct memo *slots[64];
 
 	if (lo < ring_lo)
 		lo = ring_lo;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		starts[k] = NO_START;
+		hashes[k] = NO_HASH;
+	}
 	for (uint64_t i = e + 1; i-- > lo && left;) {
 		symmask_t bit = SYMBIT(sc->hsym[i & HMASK]);
 		size_t m, nsyms;
+		uint64_t hash;
 		bool known = true;
 
 		if (i > seg && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK])))
@@ -663,26 +692,28 @@ static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pa
 		if (!m)
 			continue;
 		nsyms = hist_copy(sc, i, e, syms);
-		for (size_t k = 0; k < n && known; k++)
-			known = starts[k] != NO_START ||
-			        memo_holds(memo_slot(sc, MEMO_COMPLETES, pats[k], syms, nsyms),
-			                   MEMO_COMPLETES, pats[k], syms, nsyms);
+		hash = nsyms <= MEMO_SYMS ? syms_hash(syms, nsyms) : NO_HASH;
+		for (size_t k = 0; k < n; k++) {
+			if (starts[k] != NO_START)
+				continue;
+			slots[k] = memo_slot(sc, MEMO_COMPLETES, pats[k], hash, nsyms);
+			known = known && memo_holds(slots[k], MEMO_COMPLETES, pats[k], syms, nsyms);
+		}
 		m = known ? 0 : simulate(sc, i, e, set);
 		for (size_t k = 0; k < n; k++) {
-			struct memo *slot;
 			bool yes;
 
 			if (starts[k] != NO_START)
 				continue;
-			slot = memo_slot(sc, MEMO_COMPLETES, pats[k], syms, nsyms);
 			if (known) {
-				yes = slot->yes;
+				yes = slots[k]->yes;
 			} else {
 				yes = completes(sc->am, set, m, pats[k]);
-				memo_put(slot, MEMO_COMPLETES, pats[k], syms, nsyms, yes);
+				memo_put(slots[k], MEMO_COMPLETES, pats[k], syms, nsyms, yes);
 			}
 			if (yes) {
 				starts[k] = i;
+				hashes[k] = hash;
 				left--;
 			}
 		}
@@ -699,13 +730,20 @@ static bool covers(const struct span *x, const struct span *h)
 	return x->start <= h->start && h->end <= x->end;
 }
 
-/* The match of s read strictly (strict.h): no doubled letter taken for a stretched one. */
-static bool strict_ok(struct match_scanner *sc, const struct span *s)
+/*
+ * The match of s read strictly (strict.h): no doubled letter taken for a stretched one.
+ * hash: syms_hash of its symbols when find_starts had it, else NO_HASH.
+ */
+static bool strict_ok(struct match_scanner *sc, const struct span *s, uint64_t hash)
 {
-	uint8_t syms[HIST];
+	uint8_t syms[HIST + 8];
 	size_t n = hist_copy(sc, s->sstart, s->send, syms);
-	struct memo *slot = memo_slot(sc, MEMO_STRICT, s->pattern, syms, n);
+	struct memo *slot;
 	bool yes;
+
+	if (hash == NO_HASH && n <= MEMO_SYMS)
+		hash = syms_hash(syms, n);
+	slot = memo_slot(sc, MEMO_STRICT, s->pattern, hash, n);
 
 	if (memo_holds(slot, MEMO_STRICT, s->pattern, syms, n))
 		return slot->yes;
@@ -730,7 +768,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	const struct automaton *am = sc->am;
 	size_t n;
 	const struct dfa_ready *ready = dfa_ready(sc->dfa, state, &n);
-	uint64_t starts[64], e = b - 1;
+	uint64_t starts[64], hashes[64], e = b - 1;
 	struct span excl[64];
 	uint32_t pats[64];
 	size_t nexcl = 0, m = 0;
@@ -758,7 +796,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	n = m;
 	if (!n)
 		return;
-	find_starts(sc, e, pats, n, starts, sc->seg_start);
+	find_starts(sc, e, pats, n, starts, hashes, sc->seg_start);
 	for (size_t k = 0; k < n; k++) {
 		struct span s = {pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 
@@ -783,7 +821,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 			continue;
 		for (size_t q = 0; q < nexcl && !covered; q++)
 			covered = covers(&excl[q], &s);
-		if (!covered && strict_ok(sc, &s))
+		if (!covered && strict_ok(sc, &s, hashes[k]))
 			hold(sc, &s);
 	}
 }
