@@ -7,6 +7,9 @@
 
 #define FIRST_CAP 64
 
+_Static_assert(SYM_COUNT <= DFA_COLS + DFA_RARE_COLS, "every symbol has a column");
+_Static_assert(SYM_A + 25 < DFA_COLS && SYM_DIGIT0 < DFA_COLS, "letters and separator in trans");
+
 static uint64_t set_hash(const uint32_t *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
@@ -56,15 +59,22 @@ static int grow_ready(struct dfa *d)
 static int resize(struct dfa *d, size_t cap)
 {
 	/* megabytes when the cache is large: on huge pages, fewer faults and TLB misses */
-	uint32_t *trans = hugemem_realloc(d->trans, d->cap * SYM_COUNT * sizeof(uint32_t),
-	                                  cap * SYM_COUNT * sizeof(uint32_t));
+	uint16_t *trans = hugemem_realloc(d->trans, d->cap * DFA_COLS * sizeof(uint16_t),
+	                                  cap * DFA_COLS * sizeof(uint16_t)),
+	         *rare;
 	uint32_t *so, *ro;
 	uint8_t *ex;
 
 	if (!trans)
 		return -1;
 	d->trans = trans;
-	memset(trans + d->cap * SYM_COUNT, 0xff, (cap - d->cap) * SYM_COUNT * sizeof(uint32_t));
+	memset(trans + d->cap * DFA_COLS, 0xff, (cap - d->cap) * DFA_COLS * sizeof(uint16_t));
+	rare = realloc(d->rare, cap * DFA_RARE_COLS * sizeof(uint16_t));
+	if (!rare)
+		return -1;
+	d->rare = rare;
+	memset(rare + d->cap * DFA_RARE_COLS, 0xff,
+	       (cap - d->cap) * DFA_RARE_COLS * sizeof(uint16_t));
 	so = realloc(d->set_off, (cap + 1) * sizeof(uint32_t));
 	if (!so)
 		return -1;
@@ -96,7 +106,8 @@ static int resize(struct dfa *d, size_t cap)
 
 static void flush(struct dfa *d)
 {
-	memset(d->trans, 0xff, d->n * SYM_COUNT * sizeof(uint32_t)); /* DFA_MISSING */
+	memset(d->trans, 0xff, d->n * DFA_COLS * sizeof(uint16_t)); /* DFA_MISSING */
+	memset(d->rare, 0xff, d->n * DFA_RARE_COLS * sizeof(uint16_t));
 	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
 	d->n = d->nsets = d->nready = 0;
 	d->start = UINT32_MAX;
@@ -188,6 +199,7 @@ void dfa_free(struct dfa *d)
 	if (!d)
 		return;
 	free(d->trans);
+	free(d->rare);
 	free(d->set_off);
 	free(d->ready_off);
 	free(d->excl_live);
@@ -228,13 +240,14 @@ uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym)
 		to = intern(d, d->next, m);
 	}
 	dfa_ready(d, *s, &nready);
-	t = to * SYM_COUNT | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
-	d->trans[(size_t)*s * SYM_COUNT + sym] = t;
+	t = to | (nready && (norm_boundary_mask & SYMBIT(sym)) ? DFA_EMIT : 0);
+	*dfa_slot(d, *s, sym) = (uint16_t)t;
 	return t;
 }
 
 size_t dfa_memory(const struct dfa *d)
 {
-	return sizeof(*d) + d->cap * (SYM_COUNT * sizeof(uint32_t) + 2 * sizeof(uint32_t) + 1) +
+	return sizeof(*d) +
+	       d->cap * ((DFA_COLS + DFA_RARE_COLS) * sizeof(uint16_t) + 2 * sizeof(uint32_t) + 1) +
 	       (d->sets_cap + d->hcap) * sizeof(uint32_t) + d->ready_cap * sizeof(*d->ready);
 }

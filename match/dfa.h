@@ -14,9 +14,21 @@
 
 #include "automaton.h"
 
-#define DFA_EMIT       0x80000000u /* transition flag: the source state's ready patterns complete */
-#define DFA_MISSING    0xffffffffu /* a transition not computed yet (DFA_EMIT set: one test) */
-#define DFA_MAX_STATES 0x7ffeu     /* a bound on memory; ids fit in 16 bits */
+#define DFA_EMIT       0x8000u /* transition flag: the source state's ready patterns complete */
+#define DFA_MISSING    0xffffu /* a transition not computed yet (DFA_EMIT set: one test) */
+#define DFA_MAX_STATES 0x7ffeu /* a bound on memory; ids fit in 15 bits */
+#define DFA_COLS       32u     /* columns of a state's row in trans: one cache line */
+#define DFA_RARE_COLS  16u     /* and of its row in rare, for the columns beyond */
+
+/*
+ * The column of a symbol: the symbol, but for the separator and the digit 0, swapped,
+ * so that the transitions ordinary text takes (the letters and the separator) are in
+ * the first DFA_COLS columns, which trans holds; rare holds the rest.
+ */
+static inline unsigned dfa_col(uint8_t sym)
+{
+	return sym == SYM_SEP ? SYM_DIGIT0 : sym == SYM_DIGIT0 ? SYM_SEP : sym;
+}
 
 /*
  * A pattern complete in a state, with what the scanner needs of it on every match: kept
@@ -29,9 +41,11 @@ struct dfa_ready {
 };
 
 struct dfa {
-	/* cap * SYM_COUNT: DFA_MISSING, else the next state's row, next * SYM_COUNT, | DFA_EMIT.
-	 * A row, not an id, so that the scanner's next lookup needs no multiplication. */
-	uint32_t *trans;
+	/* cap * DFA_COLS: DFA_MISSING, else the next state's id | DFA_EMIT. 16 bits, and a row
+	 * of 64 bytes (the columns beyond are in rare): the transitions text takes from a
+	 * state are one cache line, and millions of bytes of text visit thousands of states. */
+	uint16_t *trans;
+	uint16_t *rare; /* cap * DFA_RARE_COLS: columns DFA_COLS and beyond, the same way */
 	/* the rest is private to dfa.c */
 	const struct automaton *am;
 	size_t n, cap, max;
@@ -62,10 +76,19 @@ uint32_t dfa_start(struct dfa *d);
  * replaced by the new id of the same state. Returns the transition word. */
 uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym);
 
+/* Where the transition of state s on sym is kept. */
+static inline uint16_t *dfa_slot(const struct dfa *d, uint32_t s, uint8_t sym)
+{
+	unsigned c = dfa_col(sym);
+
+	return c < DFA_COLS ? &d->trans[(size_t)s * DFA_COLS + c]
+	                    : &d->rare[(size_t)s * DFA_RARE_COLS + c - DFA_COLS];
+}
+
 /* The transition word of *s on sym (see DFA_EMIT); *s may be renumbered as in dfa_miss. */
 static inline uint32_t dfa_next(struct dfa *d, uint32_t *s, uint8_t sym)
 {
-	uint32_t t = d->trans[(size_t)*s * SYM_COUNT + sym];
+	uint32_t t = *dfa_slot(d, *s, sym);
 
 	return t != DFA_MISSING ? t : dfa_miss(d, s, sym);
 }
@@ -73,7 +96,7 @@ static inline uint32_t dfa_next(struct dfa *d, uint32_t *s, uint8_t sym)
 /* The state a transition word leads to. */
 static inline uint32_t dfa_target(uint32_t t)
 {
-	return (t & ~DFA_EMIT) / SYM_COUNT;
+	return t & ~DFA_EMIT;
 }
 
 /* Patterns whose match is complete in state s, waiting for a separator. */

@@ -116,20 +116,27 @@ struct match_scanner {
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
 	struct memo memo[MEMO];
-	char why[256];     /* the context explanation of the hit being reported */
-	uint8_t fast[256]; /* per byte, for the hot loop: see FAST_SLOW */
+	char why[256];        /* the context explanation of the hit being reported */
+	uint8_t fast[256];    /* per byte, for the hot loop: see FAST_SLOW */
+	uint8_t fastcol[256]; /* and the column of its symbol in the DFA (dfa_col) */
 	match_hit_fn fn;
 	void *userdata;
 };
 
 /* What the hot loop makes of a byte (struct match_scanner's fast): its symbol, or */
 #define FAST_SKIP SYM_COUNT /* no symbol (an apostrophe) */
-#define FAST_SLOW 0xff      /* a line break or a byte of a multi-byte character */
+#define FAST_SLOW                                                                                  \
+	0xff /* a line break, a byte of a multi-byte character, or a                               \
+	      * symbol whose transitions are not in the DFA's trans */
 
-static void fast_init(uint8_t fast[256])
+static void fast_init(uint8_t fast[256], uint8_t fastcol[256])
 {
-	for (int b = 0; b < 256; b++)
+	for (int b = 0; b < 256; b++) {
 		fast[b] = b >= 0x80 || b == '\n' ? FAST_SLOW : norm_ascii[b];
+		if (fast[b] < SYM_COUNT && dfa_col(fast[b]) >= DFA_COLS)
+			fast[b] = FAST_SLOW; /* a rare digit or leetspeak punctuation */
+		fastcol[b] = fast[b] < SYM_COUNT ? (uint8_t)dfa_col(fast[b]) : 0;
+	}
 }
 
 struct match_scanner *match_scanner_new(struct match_lists *lists)
@@ -152,7 +159,7 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 	sc->am = lists->am;
 	sc->gen = 1;
 	sc->hbase = 1;
-	fast_init(sc->fast);
+	fast_init(sc->fast, sc->fastcol);
 	sc->state = dfa_start(sc->dfa);
 	return sc;
 }
@@ -920,10 +927,9 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 static inline __attribute__((always_inline)) size_t
 ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 {
-	const uint32_t *trans = sc->dfa->trans;
-	const uint8_t *fast = sc->fast;
-	size_t row = (size_t)sc->state * SYM_COUNT; /* of the state in trans (64 bits: no
-	                                             * widening between the loads) */
+	const uint16_t *trans = sc->dfa->trans;
+	const uint8_t *fast = sc->fast, *fastcol = sc->fastcol;
+	size_t row = (size_t)sc->state * DFA_COLS; /* of the state in trans */
 	uint64_t nsym = sc->nsym;
 	size_t h = nsym & HMASK, i = 0;
 	uint8_t *hsym = sc->hsym + h;
@@ -937,7 +943,7 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 
 		if (sym >= SYM_COUNT)
 			break; /* a line break is remembered on the slow path */
-		t = trans[row + (size_t)sym];
+		t = trans[row + fastcol[p[i]]];
 		if (t & DFA_EMIT) /* or DFA_MISSING */
 			break;
 		if (waiting) {
@@ -946,11 +952,11 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 			prev = sym;
 		}
 		hsym[i] = sym;
-		row = t;
+		row = (size_t)t * DFA_COLS;
 	}
 	if (i) {
 		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset};
-		sc->state = (uint32_t)(row / SYM_COUNT);
+		sc->state = (uint32_t)(row / DFA_COLS);
 		sc->nsym = nsym + i;
 		sc->offset += i;
 	}
