@@ -7,8 +7,8 @@
 
 #define FIRST_CAP 64
 
-_Static_assert(SYM_COUNT <= DFA_COLS + DFA_RARE_COLS, "every symbol has a column");
-_Static_assert(SYM_A + 25 < DFA_COLS && SYM_DIGIT0 < DFA_COLS, "letters and separator in trans");
+_Static_assert(SYM_COUNT - SYM_DIGIT0 <= DFA_RARE_COLS, "every symbol has a column");
+_Static_assert(SYM_DIGIT0 < DFA_COL_NONE, "letters and separator in trans, apart from NONE");
 
 static uint64_t set_hash(const uint32_t *s, size_t n)
 {

@@ -18,16 +18,18 @@
 #define DFA_MISSING    0xffffu /* a transition not computed yet (DFA_EMIT set: one test) */
 #define DFA_MAX_STATES 0x7ffeu /* a bound on memory; ids fit in 15 bits */
 #define DFA_COLS       32u     /* columns of a state's row in trans: one cache line */
-#define DFA_RARE_COLS  16u     /* and of its row in rare, for the columns beyond */
+#define DFA_COL_NONE   31u     /* a column of trans no symbol has: always DFA_MISSING */
+#define DFA_RARE_COLS  24u     /* columns of a state's row in rare, for the symbols beyond */
 
 /*
- * The column of a symbol: the symbol, but for the separator and the digit 0, swapped,
- * so that the transitions ordinary text takes (the letters and the separator) are in
- * the first DFA_COLS columns, which trans holds; rare holds the rest.
+ * The column of a symbol: the transitions ordinary text takes (on the letters and the
+ * separator) are in trans, columns 0 to 26; rare holds the others, from DFA_COLS on.
  */
 static inline unsigned dfa_col(uint8_t sym)
 {
-	return sym == SYM_SEP ? SYM_DIGIT0 : sym == SYM_DIGIT0 ? SYM_SEP : sym;
+	if (sym < SYM_DIGIT0)
+		return sym;
+	return sym == SYM_SEP ? SYM_DIGIT0 : DFA_COLS + sym - SYM_DIGIT0;
 }
 
 /*

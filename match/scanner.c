@@ -118,7 +118,7 @@ struct match_scanner {
 	struct memo memo[MEMO];
 	char why[256];        /* the context explanation of the hit being reported */
 	uint8_t fast[256];    /* per byte, for the hot loop: see FAST_SLOW */
-	uint8_t fastcol[256]; /* and the column of its symbol in the DFA (dfa_col) */
+	uint8_t fastcol[256]; /* and its column in the DFA's trans (dfa_col), or DFA_COL_NONE */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -134,8 +134,9 @@ static void fast_init(uint8_t fast[256], uint8_t fastcol[256])
 	for (int b = 0; b < 256; b++) {
 		fast[b] = b >= 0x80 || b == '\n' ? FAST_SLOW : norm_ascii[b];
 		if (fast[b] < SYM_COUNT && dfa_col(fast[b]) >= DFA_COLS)
-			fast[b] = FAST_SLOW; /* a rare digit or leetspeak punctuation */
-		fastcol[b] = fast[b] < SYM_COUNT ? (uint8_t)dfa_col(fast[b]) : 0;
+			fast[b] = FAST_SLOW; /* a digit or leetspeak punctuation */
+		/* the hot loop leaves at a missing transition: one test for both */
+		fastcol[b] = fast[b] < SYM_COUNT ? (uint8_t)dfa_col(fast[b]) : DFA_COL_NONE;
 	}
 }
 
@@ -938,14 +939,14 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
 	if (len > HIST - h)
 		len = HIST - h; /* the caller comes back for the rest */
 	for (; i < len; i++) {
-		uint8_t sym = fast[p[i]];
-		uint32_t t;
+		uint32_t t = trans[row + fastcol[p[i]]];
+		uint8_t sym;
 
-		if (sym >= SYM_COUNT)
-			break; /* a line break is remembered on the slow path */
-		t = trans[row + fastcol[p[i]]];
-		if (t & DFA_EMIT) /* or DFA_MISSING */
+		/* or DFA_MISSING, also for a byte of the slow path (a line break is remembered
+		 * there) */
+		if (t & DFA_EMIT)
 			break;
+		sym = fast[p[i]];
 		if (waiting) {
 			if (is_boundary(prev) && !is_boundary(sym))
 				break;
