@@ -806,10 +806,11 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		return;
 	find_starts(sc, e, pats, n, starts, hashes, sc->seg_start);
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sym_start(sc, starts[k]), end, starts[k], e};
+		struct span s;
 
 		if (!am->patterns[pats[k]].exclusion)
 			continue;
+		s = (struct span){pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 		excl[nexcl++] = s;
 		for (size_t q = 0; q < sc->npend;) {
 			if (covers(&s, &sc->pend[q])) {
@@ -822,11 +823,12 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
-		struct span s = {pats[k], sym_start(sc, starts[k]), end, starts[k], e};
+		struct span s;
 		bool covered = false;
 
 		if (am->patterns[pats[k]].exclusion)
 			continue;
+		s = (struct span){pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 		for (size_t q = 0; q < nexcl && !covered; q++)
 			covered = covers(&excl[q], &s);
 		if (!covered && strict_ok(sc, &s, hashes[k]))
