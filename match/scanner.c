@@ -615,6 +615,13 @@ static size_t hist_copy(const struct match_scanner *sc, uint64_t i, uint64_t e, 
 	size_t n = i > e ? 0 : e - i + 1 > HIST ? HIST : (size_t)(e - i + 1);
 	size_t h = i & HMASK, first = n < HIST - h ? n : HIST - h;
 
+	if (n <= 24 && h + 32 <= HIST) {
+		/* the usual few symbols of a match: copies of a constant size, which the
+		 * compiler makes a few moves rather than calls */
+		memcpy(out, sc->hsym + h, 32);
+		memset(out + n, 0, 8);
+		return n;
+	}
 	memcpy(out, sc->hsym + h, first);
 	memcpy(out + first, sc->hsym, n - first);
 	memset(out + n, 0, 8);
