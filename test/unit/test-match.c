@@ -214,6 +214,48 @@ static void test_streaming(struct match_lists *lists)
 	match_scanner_free(sc);
 }
 
+/*
+ * Byte offsets of matches after more text than the scanner's history holds, mixing bytes
+ * of the fast path with multi-byte characters and apostrophes (the slow path), in one
+ * piece, byte by byte, a second time in the same stream (the automaton's states then
+ * known, so the fast path takes most of it), and after a reset.
+ */
+static void test_offsets_mixed(struct match_lists *lists)
+{
+	/* a no-break space in the phrase: its start lies before the slow path's character */
+	static const char tail[] = "meet up in secret and kill\xc2\xa0myself";
+	struct match_scanner *sc = match_scanner_new(lists);
+	struct result r1, r2, r3 = {0};
+	char text[2048], want[128], want2[256];
+	size_t n = 0;
+
+	for (int i = 0; i < 100; i++) {
+		memcpy(text + n, "the caf\xc3\xa9's book ", 17);
+		n += 17;
+	}
+	memcpy(text + n, tail, sizeof(tail) - 1);
+	snprintf(want, sizeof(want), "meet up & secret ~8@%zu-%zu; kill myself@%zu-%zu", n, n + 17,
+	         n + 22, n + 34);
+	n += sizeof(tail) - 1;
+	CHECK(strcmp(scan(lists, text, n, &r1), want) == 0, "whole: got %s want %s", r1.buf, want);
+	CHECK(strcmp(scan_bytewise(lists, text, n, &r2), want) == 0, "byte by byte: got %s want %s",
+	      r2.buf, want);
+	for (int pass = 0; pass < 2; pass++) {
+		match_scanner_feed(sc, text, n, collect, &r3);
+		match_scanner_end(sc, collect, &r3);
+	}
+	snprintf(want2, sizeof(want2), "%s; meet up & secret ~8@%zu-%zu; kill myself@%zu-%zu", want,
+	         2 * n - 34, 2 * n - 17, 2 * n - 12, 2 * n);
+	CHECK(strcmp(r3.buf, want2) == 0, "twice: got %s want %s", r3.buf, want2);
+	match_scanner_reset(sc);
+	r3.len = 0;
+	r3.buf[0] = 0;
+	match_scanner_feed(sc, "\xc3\xa9 don't kill myself", 20, collect, &r3);
+	match_scanner_end(sc, collect, &r3);
+	CHECK(strcmp(r3.buf, "kill myself@9-20") == 0, "after a reset: %s", r3.buf);
+	match_scanner_free(sc);
+}
+
 struct thread_arg {
 	struct match_lists *lists;
 	int bad;
@@ -324,6 +366,7 @@ int main(void)
 	test_cases(lists);
 	test_nul_and_long(lists);
 	test_streaming(lists);
+	test_offsets_mixed(lists);
 	test_threads(lists);
 	test_small_cache(lists);
 	test_info(lists);
