@@ -36,6 +36,11 @@
  * capture uploads and everything else, so small unauthenticated requests cannot starve
  * uploads; and one owner (a machine, or else a client address) may hold at most its own
  * cap of either. Over any of them the request is answered 503 (the agent retries).
+ *
+ * An uploads route's handler (a capture upload: it waits for the disk flush and the group
+ * commit) does not run on the epoll loop that read it: its connection is suspended, the
+ * request queued for a pool of workers, and the loop goes on serving its other
+ * connections; the worker resumes the connection with the answer, which the loop sends.
  */
 
 struct http_server {
@@ -46,6 +51,13 @@ struct http_server {
 	size_t max_body;
 	char *trusted_proxy;             /* NULL: X-Forwarded-For is never believed */
 	size_t cap_address, cap_machine; /* bytes one owner may have buffered */
+	/* Uploads routes' requests waiting for a worker, and the workers. */
+	pthread_mutex_t work_lock;
+	pthread_cond_t work_cond;
+	struct http_request *work_head, *work_tail;
+	bool work_stop; /* http_stop: no more offloading; the workers drain the queue */
+	pthread_t *workers;
+	unsigned int nworkers;
 };
 
 struct http_request {
@@ -57,6 +69,10 @@ struct http_request {
 	int early_status;   /* 413, 503 or 0 */
 	char owner[72];     /* "m:ID" (set by the early check) or "a:ADDRESS"; "" until known */
 	uint64_t start_ns;  /* monotime_ns() when the request came */
+	/* An offloaded handler's answer, sent when the connection is resumed. */
+	struct http_response resp;
+	bool answered;
+	struct http_request *next; /* in the offload queue */
 };
 
 /* Bytes of bodies buffered, all connections: [0] other requests, [1] capture uploads. */
@@ -165,6 +181,7 @@ static void request_free(struct http_request *r)
 	if (!r)
 		return;
 	dynbuf_free(&r->body);
+	free(r->resp.body); /* an answer never sent: the client went away */
 	free(r);
 }
 
@@ -485,6 +502,53 @@ static void on_data(struct http_request *r, const char *data, size_t size)
 		r->early_status = 503; /* a budget or cap refused, or out of memory */
 }
 
+/* Runs offloaded handlers until http_stop, then whatever is still queued. */
+static void *work(void *arg)
+{
+	struct http_server *s = arg;
+	struct http_request *r;
+
+	pthread_mutex_lock(&s->work_lock);
+	for (;;) {
+		while (!s->work_head && !s->work_stop)
+			pthread_cond_wait(&s->work_cond, &s->work_lock);
+		if (!(r = s->work_head))
+			break;
+		if (!(s->work_head = r->next))
+			s->work_tail = NULL;
+		pthread_mutex_unlock(&s->work_lock);
+		r->route->fn(s->ctx, r, &r->resp);
+		if (!r->resp.status)
+			http_reply_error(&r->resp, 500, NULL, "internal error");
+		r->answered = true;
+		MHD_resume_connection(r->conn); /* its loop calls on_request, which sends resp */
+		pthread_mutex_lock(&s->work_lock);
+	}
+	pthread_mutex_unlock(&s->work_lock);
+	return NULL;
+}
+
+/* Suspends r's connection and queues its handler for a worker. False when the server is
+ * stopping: the caller runs the handler itself. */
+static bool offload(struct http_server *s, struct http_request *r)
+{
+	pthread_mutex_lock(&s->work_lock);
+	if (s->work_stop || !s->nworkers) {
+		pthread_mutex_unlock(&s->work_lock);
+		return false;
+	}
+	MHD_suspend_connection(r->conn); /* before a worker can resume it */
+	r->next = NULL;
+	if (s->work_tail)
+		s->work_tail->next = r;
+	else
+		s->work_head = r;
+	s->work_tail = r;
+	pthread_cond_signal(&s->work_cond);
+	pthread_mutex_unlock(&s->work_lock);
+	return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -500,10 +564,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->answered) /* resumed by the worker that ran the handler */
+		return send_response(r, &r->resp);
 	if (r->early_status == 413)
 		return reply_now(r, 413, "request body larger than %zu bytes", r->body.max);
 	if (r->early_status == 503)
 		return reply_now(r, 503, "server busy; retry later");
+	if (uploads(r) && offload(s, r))
+		return MHD_YES;
 	r->route->fn(s->ctx, r, &resp);
 	if (!resp.status)
 		http_reply_error(&resp, 500, NULL, "internal error");
@@ -529,20 +597,67 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	log_debug("http: %s", msg);
 }
 
+static void workers_stop(struct http_server *s);
+
+/* Starts n workers for uploads routes. 0 or -errno (none left running). */
+static int workers_start(struct http_server *s, unsigned int n)
+{
+	int r;
+
+	if (!(s->workers = calloc(n, sizeof(*s->workers))))
+		return -ENOMEM;
+	for (; s->nworkers < n; s->nworkers++) {
+		if ((r = pthread_create(&s->workers[s->nworkers], NULL, work, s)) != 0) {
+			workers_stop(s);
+			return -r;
+		}
+	}
+	return 0;
+}
+
+/* Lets the workers drain the queue, then joins them: every offloaded request has its
+ * answer and its connection is resumed. Later uploads run on their loop. */
+static void workers_stop(struct http_server *s)
+{
+	pthread_mutex_lock(&s->work_lock);
+	s->work_stop = true;
+	pthread_cond_broadcast(&s->work_cond);
+	pthread_mutex_unlock(&s->work_lock);
+	for (unsigned int i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	free(s->workers);
+	s->workers = NULL;
+	s->nworkers = 0;
+}
+
+static void server_free(struct http_server *s)
+{
+	workers_stop(s);
+	pthread_mutex_destroy(&s->work_lock);
+	pthread_cond_destroy(&s->work_cond);
+	free(s->trusted_proxy);
+	free(s->routes);
+	free(s);
+}
+
 int http_start(const struct http_config *cfg, const struct http_route *routes, size_t nroutes,
                void *ctx, struct http_server **out)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
-	unsigned int flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem opts[14];
+	bool offloads = false;
 	size_t n = 0;
+	int r;
 
 	if (!s)
 		return -ENOMEM;
+	pthread_mutex_init(&s->work_lock, NULL);
+	pthread_cond_init(&s->work_cond, NULL);
 	s->routes = calloc(nroutes, sizeof(*routes));
 	if (!s->routes) {
-		free(s);
+		server_free(s);
 		return -ENOMEM;
 	}
 	memcpy(s->routes, routes, nroutes * sizeof(*routes));
@@ -555,15 +670,15 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	if (!owners && (owners = calloc(cfg->max_connections + 1, sizeof(*owners))))
 		nowners = cfg->max_connections + 1;
 	pthread_mutex_unlock(&owners_lock);
-	if (!owners) {
-		free(s->routes);
-		free(s);
+	if (!owners || (cfg->trusted_proxy && !(s->trusted_proxy = strdup(cfg->trusted_proxy)))) {
+		server_free(s);
 		return -ENOMEM;
 	}
-	if (cfg->trusted_proxy && !(s->trusted_proxy = strdup(cfg->trusted_proxy))) {
-		free(s->routes);
-		free(s);
-		return -ENOMEM;
+	for (size_t i = 0; i < nroutes; i++)
+		offloads = offloads || routes[i].uploads;
+	if (offloads && (r = workers_start(s, cfg->threads)) < 0) {
+		server_free(s);
+		return r;
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
 	if (cfg->listen_fd >= 0)
@@ -592,9 +707,7 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
 	                             MHD_OPTION_END);
 	if (!s->daemon) {
-		free(s->trusted_proxy);
-		free(s->routes);
-		free(s);
+		server_free(s);
 		return -EIO;
 	}
 	*out = s;
@@ -624,10 +737,9 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	workers_stop(s); /* no connection may be suspended when the daemon stops */
 	MHD_stop_daemon(s->daemon);
-	free(s->trusted_proxy);
-	free(s->routes);
-	free(s);
+	server_free(s);
 }
 
 int http_listen(const char *addr_port)

@@ -30,12 +30,17 @@ struct http_route {
 	 * sets resp->status, that is the answer (e.g. 401) and the body is never read. It may
 	 * name the request's owner (http_request_set_owner). */
 	http_handler_fn early;
-	bool uploads; /* bodies come from the capture-upload budget, not the shared one */
+	/* Capture uploads: bodies come from the capture-upload budget, not the shared one;
+	 * and as the handler waits on the disk (a flush, the group commit), it runs on a
+	 * worker of its own while the connection is suspended, so the epoll loop that read
+	 * the request goes on serving its other connections. */
+	bool uploads;
 };
 
 struct http_config {
 	int listen_fd;        /* a bound, listening socket (opened before dropping root) */
-	unsigned int threads; /* worker threads, each with its own epoll loop */
+	unsigned int threads; /* worker threads, each with its own epoll loop; as many more
+	                         run the handlers of uploads routes */
 	unsigned int max_connections;
 	unsigned int timeout; /* seconds of silence before a connection is closed */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */

@@ -884,6 +884,48 @@ def sigterm_loses_nothing(c):
 
 
 @group
+def upload_waiting_does_not_hold_its_loop(c):
+    # With one epoll loop, an upload waiting for its commit (the database held by another
+    # writer) does not hold up that loop's other requests: it waits on a worker while its
+    # connection is suspended, and is stored once the database is free.
+    c.srv.stop()
+    c.srv.start(['--threads', '1'])
+    if c.srv.database:
+        holder = subprocess.Popen([shutil.which('psql'), c.srv.database, '-qAt', '-c',
+                                   'BEGIN; LOCK TABLE captures IN EXCLUSIVE MODE; '
+                                   'SELECT pg_sleep(4); COMMIT;'], stdout=subprocess.DEVNULL)
+        release = holder.wait
+    else:
+        import sqlite3
+        db = os.path.join(c.srv.data, 'vigil.db')
+        con = sqlite3.connect(db, timeout=10, isolation_level=None)
+        con.execute('BEGIN IMMEDIATE')
+
+        def release():
+            time.sleep(4)
+            con.rollback()
+            con.close()
+    time.sleep(0.5)  # the lock is held
+    rec, answer = record(png(200, 100, noise=100)), []
+    upload = threading.Thread(target=lambda: answer.append(
+        c.srv.request('POST', '/api/v1/captures', rec, token=c.tok_a, timeout=30)))
+    upload.start()
+    time.sleep(0.5)  # the upload is waiting for its commit
+    t0 = time.time()  # a request that needs nothing but the loop (not the database)
+    expect(c.srv.request('GET', '/static/web.js', timeout=10), 200, 'a script during the wait')
+    took = time.time() - t0
+    waiting = upload.is_alive()
+    release()
+    upload.join()
+    check(waiting, 'the upload was still waiting when the script was sent')
+    check(took < 1.5, 'the script sent in %.1f s beside the waiting upload' % took)
+    check(answer and answer[0].status == 201, 'the upload is stored once the database is free: %r'
+          % (answer[0].status if answer else None))
+    c.srv.stop()
+    c.srv.start()
+
+
+@group
 def cannot_store_503(c):
     # The image store stops taking writes: 503 (the agent keeps the capture and retries),
     # /healthz says so, nothing half-stored; once it recovers the retry is stored.
