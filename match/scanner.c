@@ -61,6 +61,24 @@ struct memo {
 	uint8_t syms[MEMO_SYMS];
 };
 
+#define EMEMO 64 /* emissions remembered per stream (a power of 2): see struct ememo */
+
+/*
+ * An emission whose located patterns all began at the first symbol of its word (the
+ * usual one: a term of a combination whose word also begins an exclusion is located and
+ * read strictly at every occurrence of the word). The same DFA state, the same choice of
+ * patterns (lazy) and the same symbols from that start give the same starts and strict
+ * readings: one lookup instead of find_starts and a strict_ok per pattern.
+ */
+struct ememo {
+	size_t flushes; /* the DFA's when it was stored: state ids change at a flush */
+	uint32_t state;
+	uint8_t lazy;
+	uint8_t n;       /* symbols; 0 for an empty slot */
+	uint64_t strict; /* bit k: the emission's pattern k holds when read strictly */
+	uint8_t syms[MEMO_SYMS];
+};
+
 #define CUES   32 /* context cues remembered per stream */
 #define BREAKS 16 /* line breaks remembered per stream */
 
@@ -116,6 +134,7 @@ struct match_scanner {
 	struct waiting wait[VIGIL_SCAN_MAX_PENDING];
 	size_t nwait;
 	struct memo memo[MEMO];
+	struct ememo ememo[EMEMO];
 	char why[256];        /* the context explanation of the hit being reported */
 	uint8_t fast[256];    /* per byte, for the hot loop: see FAST_SLOW */
 	uint8_t fastcol[256]; /* and its column in the DFA's trans (dfa_col), or DFA_COL_NONE */
@@ -777,13 +796,71 @@ static void hold(struct match_scanner *sc, const struct span *s)
 	sc->pend[sc->npend++] = *s;
 }
 
+/*
+ * The first symbol find_starts tries as a start for a match ending at symbol e: the
+ * latest word start (or segment start) that the history holds; NO_START when none.
+ */
+static uint64_t first_candidate(const struct match_scanner *sc, uint64_t e)
+{
+	uint64_t seg = sc->seg_start, lo = seg,
+	         ring_lo = sc->nsym + 1 > HIST ? sc->nsym + 1 - HIST : 0;
+
+	if (lo < ring_lo)
+		lo = ring_lo;
+	for (uint64_t i = e + 1; i-- > lo;)
+		if (!(i > seg && (i == lo || !is_sep(sc->hsym[(i - 1) & HMASK]))))
+			return i;
+	return NO_START;
+}
+
+/*
+ * Locates the n patterns pats ending at symbol e (state, lazy: the emission's) and reads
+ * each strictly: starts as find_starts, bit k of the result for pattern k's strict
+ * reading (exclusions' bits are not set).
+ */
+static uint64_t locate(struct match_scanner *sc, uint32_t state, bool lazy, uint64_t e,
+                       const uint32_t *pats, size_t n, uint64_t *starts, uint64_t end)
+{
+	uint64_t i0 = first_candidate(sc, e), hashes[64], strict = 0, h;
+	uint8_t syms[HIST + 8];
+	struct ememo *em = NULL;
+	size_t nsyms = 0;
+	bool all;
+
+	if (i0 != NO_START && e - i0 < MEMO_SYMS) {
+		nsyms = hist_copy(sc, i0, e, syms);
+		h = (syms_hash(syms, nsyms) ^ (state * 2u + lazy)) * 0xc4ceb9fe1a85ec53ULL;
+		em = &sc->ememo[(h >> 32) & (EMEMO - 1)];
+		if (em->n == nsyms && em->state == state && em->lazy == lazy &&
+		    em->flushes == sc->dfa->flushes && memcmp(em->syms, syms, nsyms) == 0) {
+			for (size_t k = 0; k < n; k++)
+				starts[k] = i0;
+			return em->strict;
+		}
+	}
+	find_starts(sc, e, pats, n, starts, hashes, sc->seg_start);
+	all = em != NULL;
+	for (size_t k = 0; k < n; k++) {
+		struct span s = {pats[k], 0, end, starts[k], e};
+
+		all = all && starts[k] == i0 && hashes[k] != NO_HASH; /* found there */
+		if (!sc->am->patterns[pats[k]].exclusion && strict_ok(sc, &s, hashes[k]))
+			strict |= 1ull << k;
+	}
+	if (all) {
+		*em = (struct ememo){sc->dfa->flushes, state, lazy, (uint8_t)nsyms, strict, {0}};
+		memcpy(em->syms, syms, nsyms);
+	}
+	return strict;
+}
+
 /* The patterns ready in DFA state 'state' end at the symbol before index b. */
 static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 {
 	const struct automaton *am = sc->am;
 	size_t n;
 	const struct dfa_ready *ready = dfa_ready(sc->dfa, state, &n);
-	uint64_t starts[64], hashes[64], e = b - 1;
+	uint64_t starts[64], strict, e = b - 1;
 	struct span excl[64];
 	uint32_t pats[64];
 	size_t nexcl = 0, m = 0;
@@ -811,7 +888,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 	n = m;
 	if (!n)
 		return;
-	find_starts(sc, e, pats, n, starts, hashes, sc->seg_start);
+	strict = locate(sc, state, lazy, e, pats, n, starts, end);
 	for (size_t k = 0; k < n; k++) {
 		struct span s;
 
@@ -838,7 +915,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		s = (struct span){pats[k], sym_start(sc, starts[k]), end, starts[k], e};
 		for (size_t q = 0; q < nexcl && !covered; q++)
 			covered = covers(&excl[q], &s);
-		if (!covered && strict_ok(sc, &s, hashes[k]))
+		if (!covered && (strict >> k & 1))
 			hold(sc, &s);
 	}
 }
