@@ -429,8 +429,9 @@ static int pump(CURLM *m, int timeout_ms, void (*done)(struct req *r, long statu
 		curl_multi_remove_handle(m, r->h);
 		done(r, status, ud);
 	}
-	if (running)
-		curl_multi_poll(m, NULL, 0, timeout_ms, NULL);
+	/* Waits even when nothing runs (the open loop and the fleet between arrivals): the
+	 * generator must not spin on the cores the server shares. */
+	curl_multi_poll(m, NULL, 0, timeout_ms, NULL);
 	return running;
 }
 
