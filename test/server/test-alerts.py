@@ -55,6 +55,18 @@ class Hooks:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
+def webhook_receiver(c, srv, name):
+    """A running webhook receiver and the 0600 secret file (name) the server signs with."""
+    hooks = Hooks()
+    c.at_exit(hooks.httpd.shutdown)
+    secret = os.path.join(srv.root, name)
+    with open(secret, 'w') as f:
+        f.write(SECRET + '\n')
+    os.chmod(secret, 0o600)
+    harness.give(secret)
+    return hooks, secret
+
+
 def hook_for(hooks, capture_id):
     """The body of the webhook for a capture, parsed, or None."""
     for _, body in hooks.got:
@@ -113,13 +125,7 @@ def alerts(c):
     srv, database = c.srv, c.database
     smtp = Smtp(srv.root)
     c.at_exit(smtp.stop)
-    hooks = Hooks()
-    c.at_exit(hooks.httpd.shutdown)
-    secret = os.path.join(srv.root, 'webhook.secret')
-    with open(secret, 'w') as f:
-        f.write(SECRET + '\n')
-    os.chmod(secret, 0o600)
-    harness.give(secret)
+    hooks, secret = webhook_receiver(c, srv, 'webhook.secret')
     # The webhook receiver is on loopback: allowed here, refused by default (below).
     extra = ['--smtp-url', 'smtp://127.0.0.1:%d' % smtp.port, '--smtp-from',
              'vigil@school.example', '--public-url', 'https://vigil.school.example',
@@ -246,13 +252,7 @@ def alerts_why(c):
     smtp = Smtp(srv.root, name='maildir-why')
     c.at_exit(smtp.stop)
     smtp.start()
-    hooks = Hooks()
-    c.at_exit(hooks.httpd.shutdown)
-    secret = os.path.join(srv.root, 'webhook-why.secret')
-    with open(secret, 'w') as f:
-        f.write(SECRET + '\n')
-    os.chmod(secret, 0o600)
-    harness.give(secret)
+    hooks, secret = webhook_receiver(c, srv, 'webhook-why.secret')
     srv.stop()
     key = srv.admin('school', 'add', 'Riverside').stdout.strip()
     srv.admin('school', 'alerts', 'Riverside', '--threshold', '2', '--contact',
