@@ -27,6 +27,10 @@
 #define AGENT_MOMENT_DEFAULT_S   4   /* hits in one window this soon after the first: one capture */
 #define AGENT_MOMENT_MAX_HITS    32u /* hits listed in one capture */
 #define AGENT_MOMENTS_OPEN       8u  /* moments (windows) open at once */
+#define AGENT_MOMENT_MAX_FRAMES  3u  /* further screenshots of one moment, as hits join it */
+/* PNG bytes of one capture's screenshots together, well inside the server's body limit
+ * once in base64: a frame that would pass it starts a capture of its own instead */
+#define AGENT_MOMENT_MAX_PNG_BYTES (8u * 1024 * 1024)
 
 /* Configuration */
 #define AGENT_MAX_SESSIONS         64u  /* X sessions monitored at once */

@@ -101,33 +101,49 @@ static bool char_start(const char *s, size_t i)
 	return ((unsigned char)s[i] & 0xc0) != 0x80;
 }
 
-size_t moment_record_hits(const struct moment *m, struct record_hit *out, size_t max)
+/* Places h's match in its own context: byte offsets, or -1 when it cannot be placed. */
+static void offsets(const struct hit *h, struct record_hit *o)
 {
-	const struct hit *r = moment_reason(m);
-	size_t n = 0, clen = r ? strlen(r->context) : 0;
+	size_t clen = strlen(h->context), a, b;
+
+	o->start = o->end = -1;
+	if (!h->context_exact || h->span_start < h->context_at || h->span_end < h->span_start ||
+	    h->span_end - h->context_at > clen)
+		return;
+	a = (size_t)(h->span_start - h->context_at);
+	b = (size_t)(h->span_end - h->context_at);
+
+	if (a < b && char_start(h->context, a) && (b == clen || char_start(h->context, b))) {
+		o->start = (long)a;
+		o->end = (long)b;
+	}
+}
+
+size_t moment_record_hits(const struct moment *m, const uint64_t *shots_ns, size_t nshots,
+                          struct record_hit *out, size_t max)
+{
+	size_t n = 0;
 
 	for (size_t i = 0; i < m->n && n < max; i++) {
 		const struct hit *h = &m->hits[i]->kept.hit;
 		struct record_hit *o = &out[n++];
 
-		o->category = h->category;
-		o->severity = h->severity;
-		o->phrase = h->phrase;
-		o->rule = h->rule;
-		o->base_severity = h->base_severity;
-		o->why = h->why;
-		o->context_rule = h->context_rule;
-		o->matched = h->matched;
-		o->start = o->end = -1;
-		if (h->text_id == r->text_id && r->context_exact &&
-		    h->span_start >= r->context_at && h->span_end >= h->span_start &&
-		    h->span_end - r->context_at <= clen) {
-			size_t a = (size_t)(h->span_start - r->context_at);
-			size_t b = (size_t)(h->span_end - r->context_at);
-
-			if (char_start(r->context, a) && (b == clen || char_start(r->context, b))) {
-				o->start = (long)a;
-				o->end = (long)b;
+		*o = (struct record_hit){.category = h->category,
+		                         .severity = h->severity,
+		                         .phrase = h->phrase,
+		                         .rule = h->rule,
+		                         .matched = h->matched,
+		                         .base_severity = h->base_severity,
+		                         .why = h->why,
+		                         .context_rule = h->context_rule,
+		                         .source = h->source,
+		                         .context = h->context,
+		                         .frame = -1};
+		offsets(h, o);
+		for (size_t f = 0; f < nshots; f++) {
+			if (shots_ns[f] >= h->mono_ns) {
+				o->frame = (int)f;
+				break;
 			}
 		}
 	}

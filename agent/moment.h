@@ -36,11 +36,14 @@ int moment_add(struct moment *m, const struct hit *hit);
 const struct hit *moment_reason(const struct moment *m);
 
 /*
- * Fills out[0..n) with the hits for the record, in the order they came, each with its
- * byte offsets in the reason's context (-1 when it lies outside). Strings stay owned by
- * the moment. Returns n.
+ * Fills out[0..n) with the hits for the record, in the order they came, each with its own
+ * source and context, the byte offsets of its match in that context (-1 when they cannot
+ * be placed) and its frame: the first of the moment's screenshots begun at or after the
+ * hit, whose CLOCK_MONOTONIC start times are shots_ns[0..nshots) in order (-1 when none
+ * was). Strings stay owned by the moment. Returns n.
  */
-size_t moment_record_hits(const struct moment *m, struct record_hit *out, size_t max);
+size_t moment_record_hits(const struct moment *m, const uint64_t *shots_ns, size_t nshots,
+                          struct record_hit *out, size_t max);
 
 /* Wipes and frees the hits; m is empty afterwards. */
 void moment_clear(struct moment *m);

@@ -46,8 +46,12 @@ struct open_moment {
 	uint64_t text_id;     /* the first hit's piece of text */
 	bool tamper;          /* a tamper capture: a moment of its own */
 	uint64_t close_ns;    /* CLOCK_MONOTONIC */
-	unsigned char *png;
-	struct record_image img;
+	/* The screenshot (shots[0]) and the frames taken as later hits joined, each begun at
+	 * shot_ns (CLOCK_MONOTONIC) and encoded into png. */
+	struct record_frame shots[1 + AGENT_MOMENT_MAX_FRAMES];
+	unsigned char *png[1 + AGENT_MOMENT_MAX_FRAMES];
+	uint64_t shot_ns[1 + AGENT_MOMENT_MAX_FRAMES];
+	size_t nshots;
 	char *wordlists;
 	int severity; /* of the version last stored (spooled or held) */
 };
@@ -272,7 +276,8 @@ static uint64_t mono_now(void)
 static void moment_close(struct open_moment *om)
 {
 	moment_clear(&om->m);
-	free(om->png);
+	for (size_t i = 0; i < om->nshots; i++)
+		free(om->png[i]);
 	free(om->wordlists);
 	memset(om, 0, sizeof(*om));
 }
@@ -299,11 +304,11 @@ static uint64_t close_due(struct pipeline *pl, uint64_t now)
 static char *moment_record(struct pipeline *pl, struct open_moment *om, size_t *len)
 {
 	struct record_hit hits[AGENT_MOMENT_MAX_HITS];
-	size_t n = moment_record_hits(&om->m, hits, AGENT_MOMENT_MAX_HITS);
+	size_t n = moment_record_hits(&om->m, om->shot_ns, om->nshots, hits, AGENT_MOMENT_MAX_HITS);
 	struct record_meta meta = {pl->machine, pl->user, VIGIL_VERSION, om->wordlists};
 	char *json;
-	int r =
-	    record_build_hits(moment_reason(&om->m), hits, n, &meta, &om->img, om->id, &json, len);
+	int r = record_build_hits(moment_reason(&om->m), hits, n, om->shots + 1, om->nshots - 1,
+	                          &meta, &om->shots[0].image, om->id, &json, len);
 
 	if (r < 0) {
 		log_error("capture %s: cannot build the record: %s", om->id, strerror(-r));
@@ -336,6 +341,55 @@ static void take_queued(struct pipeline *pl, struct open_moment *om)
 }
 
 /*
+ * Takes a screenshot of the moment stamped with hit (its reason and what lowered it) and
+ * the time at: the capture's screenshot when om has none yet, else a further frame.
+ * 0, or -errno (logged).
+ */
+static int take_shot(struct pipeline *pl, struct open_moment *om, const struct hit *hit,
+                     const struct timespec *at)
+{
+	char when[32], reason_text[512], why[HITWHY_MAX];
+	struct record_frame *f = &om->shots[om->nshots];
+	struct capture_stamp stamp;
+	int r;
+
+	record_format_time(at, when);
+	snprintf(reason_text, sizeof(reason_text), "%s severity %d: %s (%s)", hit->category,
+	         hit->severity, hit->phrase, hit->rule);
+	hitwhy_format(why, sizeof(why), hit->severity, hit->base_severity, hit->why,
+	              hit->context_rule);
+	stamp = (struct capture_stamp){.time = when,
+	                               .machine = pl->machine,
+	                               .user = pl->user[0] ? pl->user : "unknown",
+	                               .reason = reason_text,
+	                               .id = om->id,
+	                               .why = why[0] ? why : NULL};
+	om->shot_ns[om->nshots] = mono_now();
+	r = capture_png(pl->capture, &stamp, &om->png[om->nshots], &f->image.len, &f->image.width,
+	                &f->image.height);
+	if (r < 0) {
+		log_error("capture %s: screenshot %zu failed: %s", om->id, om->nshots + 1,
+		          strerror(-r));
+		return r;
+	}
+	f->image.png = om->png[om->nshots];
+	f->time = *at;
+	om->nshots++;
+	return 0;
+}
+
+/* Whether om has room for one more frame, in number and in bytes (one more screenshot
+ * is taken to be the size of the first). */
+static bool frame_room(const struct open_moment *om)
+{
+	size_t bytes = om->shots[0].image.len;
+
+	for (size_t i = 0; i < om->nshots; i++)
+		bytes += om->shots[i].image.len;
+	return om->nshots < 1 + AGENT_MOMENT_MAX_FRAMES && bytes <= AGENT_MOMENT_MAX_PNG_BYTES;
+}
+
+/*
  * Adds a hit to the open moment of its window: the stored record is amended (in memory
  * when held, in the spool while it waits there). Returns true when the hit is dealt
  * with, false when it must start a capture of its own (the moment's record has gone).
@@ -346,10 +400,21 @@ static bool amend(struct pipeline *pl, struct open_moment *om, const struct hit 
 	struct timespec now;
 	char *json;
 	size_t len;
-	int r = moment_add(&om->m, hit);
+	int r;
 
+	/* A hit after the last screenshot needs a frame of its own: with no room left for
+	 * one, the hit starts a capture of its own. */
+	if (hit->mono_ns > om->shot_ns[om->nshots - 1] && !frame_room(om))
+		return false;
+	r = moment_add(&om->m, hit);
 	if (r <= 0)
 		return r == 0; /* covered by a hit it has (out of memory: a capture of its own) */
+	if (hit->mono_ns > om->shot_ns[om->nshots - 1]) {
+		/* The window's other queued hits join now, to be on the same frame. */
+		take_queued(pl, om);
+		clock_gettime(CLOCK_REALTIME, &now);
+		take_shot(pl, om, hit, &now); /* without it, the hit shows on no frame */
+	}
 	reason = moment_reason(&om->m);
 	json = moment_record(pl, om, &len);
 	if (!json)
@@ -388,14 +453,10 @@ static bool amend(struct pipeline *pl, struct open_moment *om, const struct hit 
 /* A new capture: the screenshot, the hits of the window already queued, the record. */
 static void start_moment(struct pipeline *pl, struct open_moment *om, struct job *j)
 {
-	char when[32], reason_text[512], why[HITWHY_MAX];
-	struct capture_stamp stamp;
 	const struct hit *reason;
-	unsigned char *png = NULL;
 	enum stored st;
 	char *json;
 	size_t len;
-	int r;
 
 	memset(om, 0, sizeof(*om));
 	if (record_new_id(om->id) < 0 || !open_display(pl)) {
@@ -414,26 +475,11 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	om->close_ns = mono_now() + (uint64_t)pl->moment_ms * 1000000u;
 	take_queued(pl, om);
 	reason = moment_reason(&om->m);
-	record_format_time(&om->time, when);
-	snprintf(reason_text, sizeof(reason_text), "%s severity %d: %s (%s)", reason->category,
-	         reason->severity, reason->phrase, reason->rule);
-	hitwhy_format(why, sizeof(why), reason->severity, reason->base_severity, reason->why,
-	              reason->context_rule);
-	stamp = (struct capture_stamp){.time = when,
-	                               .machine = pl->machine,
-	                               .user = pl->user[0] ? pl->user : "unknown",
-	                               .reason = reason_text,
-	                               .id = om->id,
-	                               .why = why[0] ? why : NULL};
-	r = capture_png(pl->capture, &stamp, &png, &om->img.len, &om->img.width, &om->img.height);
-	if (r < 0) {
-		log_error("capture %s: screenshot failed: %s; the hit is lost", om->id,
-		          strerror(-r));
+	if (take_shot(pl, om, reason, &om->time) < 0) {
+		log_error("capture %s: no screenshot; the hit is lost", om->id);
 		moment_close(om);
 		return;
 	}
-	om->png = png;
-	om->img.png = png;
 	json = moment_record(pl, om, &len);
 	if (!json) {
 		moment_close(om);

@@ -15,7 +15,10 @@
  * One flagged moment makes one capture (moment.c): the hits of the window queued with
  * the first go into its record, and further hits of that window within moment_ms of the
  * first amend the spooled record while it waits (spool_amend(); the uploader leaves a
- * record that young alone); once it has gone, a hit starts a capture of its own. With
+ * record that young alone); once it has gone, a hit starts a capture of its own. A hit
+ * that joins after the moment's screenshot adds a further screenshot ("frames", up to
+ * AGENT_MOMENT_MAX_FRAMES; past them it starts a capture of its own), so that every
+ * hit is on a screenshot taken at or after it. With
  * moment_ms 0 only the hits of one piece of text share a capture. A record the spool cannot take
  * (read-only or full file system) is held in memory and retried; problems are logged once, and
  * again when they clear.

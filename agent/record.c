@@ -129,7 +129,8 @@ static json_t *clean_string(const char *s, size_t max_chars, bool no_controls, c
 	return j;
 }
 
-static json_t *screenshot_object(const struct record_image *image)
+/* The screenshot object of image; with a "time" when when is not NULL (a frame). */
+static json_t *screenshot_object(const struct record_image *image, const struct timespec *when)
 {
 	char hex[DIGEST_SHA256_HEX_SIZE];
 	char *b64 = malloc(digest_base64_size(image->len));
@@ -144,6 +145,15 @@ static json_t *screenshot_object(const struct record_image *image)
 	o = json_pack("{s:s, s:i, s:i, s:s, s:s%}", "type", "image/png", "width", (int)image->width,
 	              "height", (int)image->height, "sha256", hex, "data", b64, b64len);
 	free(b64);
+	if (o && when) {
+		char t[32];
+
+		record_format_time(when, t);
+		if (json_object_set_new(o, "time", json_string(t)) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
 	return o;
 }
 
@@ -165,9 +175,20 @@ static int add_why(json_t *o, int severity, int base_severity, const char *why,
 	return 0;
 }
 
-/* The "hits" array; NULL on out-of-memory. */
-/* One hit as the record writes it, in reason (without offsets) or in hits. */
-static json_t *hit_object(const struct record_hit *h, bool offsets)
+/* A hit's own source, context and frame, as an entry of "hits" has them. 0 or -ENOMEM. */
+static int add_evidence(json_t *o, const struct record_hit *h)
+{
+	if (json_object_set_new(o, "source", json_string(hit_source_name(h->source))) < 0 ||
+	    json_object_set_new(o, "context",
+	                        clean_string(h->context, RECORD_CONTEXT_MAX_CHARS, false, NULL)) <
+	        0 ||
+	    (h->frame >= 0 && json_object_set_new(o, "frame", json_integer(h->frame)) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
+/* One hit as the record writes it, in reason (without evidence) or in hits. */
+static json_t *hit_object(const struct record_hit *h, bool evidence)
 {
 	json_t *o =
 	    json_pack("{s:o, s:i, s:o, s:o, s:o}", "category",
@@ -176,10 +197,11 @@ static json_t *hit_object(const struct record_hit *h, bool offsets)
 	              "rule", clean_string(h->rule, RECORD_RULE_MAX_CHARS, true, "?"), "matched",
 	              clean_string(h->matched, RECORD_PHRASE_MAX_CHARS, false, "?"));
 
-	if (o && offsets &&
+	if (o && evidence &&
 	    (json_object_set_new(o, "start", h->start >= 0 ? json_integer(h->start) : json_null()) <
 	         0 ||
-	     json_object_set_new(o, "end", h->end >= 0 ? json_integer(h->end) : json_null()) < 0)) {
+	     json_object_set_new(o, "end", h->end >= 0 ? json_integer(h->end) : json_null()) < 0 ||
+	     add_evidence(o, h) < 0)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -190,6 +212,7 @@ static json_t *hit_object(const struct record_hit *h, bool offsets)
 	return o;
 }
 
+/* The "hits" array; NULL on out-of-memory. */
 static json_t *hits_array(const struct record_hit *hits, size_t n)
 {
 	json_t *a = json_array();
@@ -208,22 +231,46 @@ static json_t *hits_array(const struct record_hit *hits, size_t n)
 int record_build(const struct hit *hit, const struct record_meta *meta,
                  const struct record_image *image, const char *id, char **json, size_t *len)
 {
-	return record_build_hits(hit, NULL, 0, meta, image, id, json, len);
+	return record_build_hits(hit, NULL, 0, NULL, 0, meta, image, id, json, len);
+}
+
+/* The "frames" array; NULL on out-of-memory. */
+static json_t *frames_array(const struct record_frame *frames, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *o = screenshot_object(&frames[i].image, &frames[i].time);
+
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
 }
 
 int record_build_hits(const struct hit *hit, const struct record_hit *hits, size_t nhits,
+                      const struct record_frame *frames, size_t nframes,
                       const struct record_meta *meta, const struct record_image *image,
                       const char *id, char **json, size_t *len)
 {
-	const struct record_hit reason = {
-	    hit->category,      hit->severity, hit->phrase,      hit->rule, hit->matched, -1, -1,
-	    hit->base_severity, hit->why,      hit->context_rule};
+	const struct record_hit reason = {.category = hit->category,
+	                                  .severity = hit->severity,
+	                                  .phrase = hit->phrase,
+	                                  .rule = hit->rule,
+	                                  .matched = hit->matched,
+	                                  .start = -1,
+	                                  .end = -1,
+	                                  .base_severity = hit->base_severity,
+	                                  .why = hit->why,
+	                                  .context_rule = hit->context_rule};
 	char when[32];
 	json_t *o, *shot;
 	char *text;
 
 	record_format_time(&hit->time, when);
-	shot = screenshot_object(image);
+	shot = screenshot_object(image, NULL);
 	if (!shot)
 		return -ENOMEM;
 	o = json_pack(
@@ -239,13 +286,10 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
 	if (!o)
 		return -EINVAL; /* json_pack released every "o" argument */
-	if (nhits > 0) {
-		json_t *a = hits_array(hits, nhits);
-
-		if (!a || json_object_set_new(o, "hits", a) < 0) {
-			json_decref(o);
-			return -ENOMEM;
-		}
+	if ((nhits > 0 && json_object_set_new(o, "hits", hits_array(hits, nhits)) < 0) ||
+	    (nframes > 0 && json_object_set_new(o, "frames", frames_array(frames, nframes)) < 0)) {
+		json_decref(o); /* json_object_set_new released a NULL or refused value */
+		return -ENOMEM;
 	}
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

@@ -36,8 +36,13 @@ struct record_image {
 	unsigned width, height;
 };
 
-/* One entry of the record's "hits": offsets are bytes into the record's context, -1 for
- * a hit that lies outside it. base_severity, why and context_rule as in struct hit. */
+/*
+ * One entry of the record's "hits": source and context are the hit's own (its words, at
+ * most RECORD_CONTEXT_MAX_CHARS); start and end are byte offsets of the match in that
+ * context, -1 when they cannot be placed there. frame says which screenshot shows the
+ * hit: 0 the capture's screenshot, n the n-th of "frames", -1 none (left out).
+ * base_severity, why and context_rule as in struct hit.
+ */
 struct record_hit {
 	const char *category;
 	int severity;
@@ -45,6 +50,15 @@ struct record_hit {
 	long start, end;
 	int base_severity;
 	const char *why, *context_rule;
+	enum hit_source source;
+	const char *context;
+	int frame;
+};
+
+/* A further screenshot of a moment ("frames"), taken at time (CLOCK_REALTIME). */
+struct record_frame {
+	struct record_image image;
+	struct timespec time;
 };
 
 /* Writes a random (getrandom) UUID version 4 into id (RECORD_ID_LEN + 1 bytes). 0 or -errno. */
@@ -73,7 +87,9 @@ size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char
 int record_build(const struct hit *hit, const struct record_meta *meta,
                  const struct record_image *image, const char *id, char **json, size_t *len);
 
-/* As record_build(), with "hits" listing hits[0..nhits) (left out when nhits is 0). */
+/* As record_build(), with "hits" listing hits[0..nhits) (left out when nhits is 0) and
+ * "frames" listing frames[0..nframes) (left out when nframes is 0). */
 int record_build_hits(const struct hit *hit, const struct record_hit *hits, size_t nhits,
+                      const struct record_frame *frames, size_t nframes,
                       const struct record_meta *meta, const struct record_image *image,
                       const char *id, char **json, size_t *len);

@@ -219,9 +219,10 @@ static json_t *scan_record(struct match_lists *lists, const char *text)
 	detect_set_lists(d, lists);
 	detect_scan(d, HIT_SOURCE_TYPED, text, strlen(text), &win);
 	CHECK(m.n > 0, "'%s' hits", text);
-	n = moment_record_hits(&m, rh, AGENT_MOMENT_MAX_HITS);
+	n = moment_record_hits(&m, NULL, 0, rh, AGENT_MOMENT_MAX_HITS);
 	CHECK(record_new_id(id) == 0, "id");
-	CHECK(record_build_hits(moment_reason(&m), rh, n, &meta, &img, id, &json, &len) == 0,
+	CHECK(record_build_hits(moment_reason(&m), rh, n, NULL, 0, &meta, &img, id, &json, &len) ==
+	          0,
 	      "record built");
 	j = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
 	CHECK(j != NULL, "valid JSON: %s", json);

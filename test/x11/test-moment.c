@@ -1,5 +1,5 @@
-/* test-moment.c: one flagged moment's hits: nested hits dropped, the reason, offsets, the record.
- */
+/* test-moment.c: one flagged moment's hits: nested hits dropped, the reason, each hit's own
+ * evidence (source, context, offsets, frame), the record. */
 #include <jansson.h>
 #include <string.h>
 
@@ -39,7 +39,7 @@ static const char *phrases(const struct moment *m)
 {
 	static char out[512];
 	struct record_hit rh[AGENT_MOMENT_MAX_HITS];
-	size_t n = moment_record_hits(m, rh, AGENT_MOMENT_MAX_HITS), o = 0;
+	size_t n = moment_record_hits(m, NULL, 0, rh, AGENT_MOMENT_MAX_HITS), o = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -63,7 +63,7 @@ static void test_nested(void)
 	CHECK(moment_add(&m, &star) == 0, "the same span of the same severity adds nothing");
 	CHECK(moment_add(&m, &other) == 1, "another category is kept");
 	CHECK(moment_add(&m, &later) == 1, "another piece of text is kept");
-	CHECK(strcmp(phrases(&m), "send me nudes@7-20;nudes@15-20;nudes@-1--1") == 0,
+	CHECK(strcmp(phrases(&m), "send me nudes@7-20;nudes@15-20;nudes@15-20") == 0,
 	      "hits and offsets: %s", phrases(&m));
 	CHECK(strcmp(moment_reason(&m)->phrase, "send me nudes") == 0, "reason: the most severe");
 	moment_clear(&m);
@@ -100,20 +100,49 @@ static void test_reason_and_offsets(void)
 	CHECK(strcmp(phrases(&m), "please@0-6;nudes@15-20;tonight@21-28") == 0, "%s", phrases(&m));
 	moment_clear(&m);
 
-	/* A context that is not the text byte for byte: no offsets. */
+	/* A context that is not the text byte for byte: no offsets for that hit; each hit is
+	 * placed in its own context, not the reason's. */
 	b.context_exact = false;
 	moment_start(&m, &b);
 	moment_add(&m, &a);
-	CHECK(strcmp(phrases(&m), "nudes@-1--1;please@-1--1") == 0, "%s", phrases(&m));
+	CHECK(strcmp(phrases(&m), "nudes@-1--1;please@0-6") == 0, "%s", phrases(&m));
 	moment_clear(&m);
 
-	/* A context starting later in the text: offsets shift, a hit before it has none. */
+	/* A context starting later in the text: offsets shift; a match before it has none. */
 	b.context_exact = true;
 	b.context = text + 7;
 	b.context_at = 7;
+	a.context = text + 7;
+	a.context_at = 7;
 	moment_start(&m, &b);
 	moment_add(&m, &a);
 	CHECK(strcmp(phrases(&m), "nudes@8-13;please@-1--1") == 0, "%s", phrases(&m));
+	moment_clear(&m);
+}
+
+/* Each hit is on the first screenshot begun at or after it. */
+static void test_frames(void)
+{
+	const uint64_t shots[] = {20, 40};
+	struct hit a = mk("sexual", 4, "nudes", 15, 20, 1);
+	struct hit b = mk("grooming", 5, "tonight", 21, 28, 2);
+	struct hit c = mk("bullying", 2, "please", 0, 6, 3);
+	struct hit d = mk("sexual", 3, "send me", 7, 14, 4);
+	struct record_hit rh[AGENT_MOMENT_MAX_HITS];
+	struct moment m;
+	size_t n;
+
+	a.mono_ns = 10, b.mono_ns = 30, c.mono_ns = 40, d.mono_ns = 50;
+	moment_start(&m, &a);
+	moment_add(&m, &b);
+	moment_add(&m, &c);
+	moment_add(&m, &d);
+	n = moment_record_hits(&m, shots, 2, rh, AGENT_MOMENT_MAX_HITS);
+	CHECK(n == 4 && rh[0].frame == 0 && rh[1].frame == 1 && rh[2].frame == 1 &&
+	          rh[3].frame == -1,
+	      "frames: %d %d %d %d", rh[0].frame, rh[1].frame, rh[2].frame, rh[3].frame);
+	CHECK(rh[1].source == HIT_SOURCE_TYPED && strcmp(rh[1].context, text) == 0,
+	      "a hit keeps its own source and context");
 	moment_clear(&m);
 }
 
@@ -143,36 +172,58 @@ static void test_record(void)
 	struct hit b = mk("sexual", 4, "send me nudes", 7, 20, 1);
 	struct hit c = mk("grooming", 4, "tonight", 21, 28, 2);
 	struct record_hit rh[AGENT_MOMENT_MAX_HITS];
+	const uint64_t shots[] = {5, 15};
+	struct record_frame frame = {img, {1795000000, 250000000}};
 	char id[RECORD_ID_LEN + 1], *json;
 	size_t n, len;
-	json_t *o, *hits, *want;
+	json_t *o, *hits, *want, *f;
 
+	c.source = HIT_SOURCE_CLIPBOARD;
+	c.context = "tonight at the park";
+	c.context_at = 21;
+	c.mono_ns = 10;
 	moment_start(&m, &a);
 	moment_add(&m, &b);
 	moment_add(&m, &c);
-	n = moment_record_hits(&m, rh, AGENT_MOMENT_MAX_HITS);
+	n = moment_record_hits(&m, shots, 2, rh, AGENT_MOMENT_MAX_HITS);
 	record_new_id(id);
-	CHECK(record_build_hits(moment_reason(&m), rh, n, &meta, &img, id, &json, &len) == 0,
+	CHECK(record_build_hits(moment_reason(&m), rh, n, &frame, 1, &meta, &img, id, &json,
+	                        &len) == 0,
 	      "build");
 	o = json_loads(json, 0, NULL);
 	hits = json_object_get(o, "hits");
 	CHECK(json_array_size(hits) == 2, "two hits");
-	want = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:i}", "category", "sexual", "severity", 4,
-	                 "phrase", "send me nudes", "rule", "t.txt:1", "matched", "send me nudes",
-	                 "start", 7, "end", 20);
+	want = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:i}", "category", "sexual",
+	                 "severity", 4, "phrase", "send me nudes", "rule", "t.txt:1", "matched",
+	                 "send me nudes", "start", 7, "end", 20, "source", "typed", "context", text,
+	                 "frame", 0);
 	CHECK(json_equal(json_array_get(hits, 0), want), "the first hit: %s", json);
 	json_decref(want);
-	CHECK(json_is_null(json_object_get(json_array_get(hits, 1), "start")) &&
-	          json_is_null(json_object_get(json_array_get(hits, 1), "end")),
-	      "a hit outside the context has null offsets");
+	want = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:i}", "category",
+	                 "grooming", "severity", 4, "phrase", "tonight", "rule", "t.txt:1",
+	                 "matched", "tonight", "start", 0, "end", 7, "source", "clipboard",
+	                 "context", "tonight at the park", "frame", 1);
+	CHECK(json_equal(json_array_get(hits, 1), want),
+	      "the second hit has its own source, context, offsets in it, and frame: %s", json);
+	json_decref(want);
+	f = json_array_get(json_object_get(o, "frames"), 0);
+	CHECK(json_array_size(json_object_get(o, "frames")) == 1 &&
+	          json_integer_value(json_object_get(f, "width")) == 10 &&
+	          strcmp(json_string_value(json_object_get(f, "time")) ?: "",
+	                 "2026-11-18T11:06:40.250Z") == 0 &&
+	          strcmp(json_string_value(json_object_get(f, "sha256")) ?: "",
+	                 json_string_value(
+	                     json_object_get(json_object_get(o, "screenshot"), "sha256"))) == 0 &&
+	          !json_object_get(json_object_get(o, "screenshot"), "time"),
+	      "the frame is a screenshot object with its time: %s", json);
 	CHECK(strcmp(json_string_value(json_object_get(json_object_get(o, "reason"), "phrase")),
 	             "send me nudes") == 0,
 	      "reason");
 	json_decref(o);
 	free(json);
 	CHECK(record_build(moment_reason(&m), &meta, &img, id, &json, &len) == 0 &&
-	          !strstr(json, "\"hits\""),
-	      "no hits field without hits");
+	          !strstr(json, "\"hits\"") && !strstr(json, "\"frames\""),
+	      "no hits or frames field without them");
 	free(json);
 	moment_clear(&m);
 }
@@ -182,6 +233,7 @@ int main(void)
 	test_nested();
 	test_reason_and_offsets();
 	test_bound();
+	test_frames();
 	test_record();
 	TAP_EXIT();
 }
