@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "blobs.h"
@@ -13,12 +14,16 @@
 #include "html.h"
 #include "pdfdoc.h"
 #include "pngimage.h"
+#include "rfc3339.h"
 #include "store_moderation.h"
 
 #define MAX_EVENTS 200
 #define MAX_HITS   32
 #define SHOT_PX    2 /* screenshot pixels per point in the PDF */
 #define SHOT_H     420.0
+#define MAX_SHOTS                                                                                  \
+	8 /* screenshots drawn in the PDF (the agent sends at most 4); the rest listed             \
+	   */
 
 struct event {
 	char *login, *action, *text;
@@ -35,7 +40,8 @@ struct caserecord {
 	json_t *record;
 	struct event events[MAX_EVENTS];
 	size_t nevents;
-	struct pngimage *shot; /* NULL: hidden or not available */
+	size_t nshots;                     /* the record's screenshots (caserecord_shots) */
+	struct pngimage *shots[MAX_SHOTS]; /* decoded; NULL: hidden or not available */
 };
 
 static void copy(char *dst, size_t size, const char *src)
@@ -89,7 +95,8 @@ static void caserecord_free(struct caserecord *c)
 		free(c->events[i].text);
 	}
 	json_decref(c->record);
-	pngimage_free(c->shot);
+	for (size_t i = 0; i < MAX_SHOTS; i++)
+		pngimage_free(c->shots[i]);
 	free(c);
 }
 
@@ -105,10 +112,17 @@ static int load(struct store *s, struct blobs *b, const char *id, struct caserec
 		r = store_capture_events(s, id, event_cb, c);
 	if (r < 0)
 		return r;
-	/* A screenshot that cannot be read or decoded is said so in the record. */
-	if (!c->hidden && b && blobs_get(b, c->sha, &png, &len) == 0) {
+	/* A screenshot that cannot be read or decoded is said so in the record; a hidden
+	 * screenshot hides the capture's later frames too. */
+	c->nshots = caserecord_shots(c->record);
+	for (size_t i = 0; i < c->nshots && i < MAX_SHOTS && !c->hidden && b; i++) {
+		const char *sha = c->sha;
+		int64_t taken;
+		if ((i && (caserecord_shot(c->record, i, &sha, &taken) < 0 || !sha)) ||
+		    blobs_get(b, sha, &png, &len) < 0)
+			continue;
 		pngimage_decode_fit(png, len, (uint32_t)(PDFDOC_WIDTH * SHOT_PX),
-		                    (uint32_t)(SHOT_H * SHOT_PX), &c->shot);
+		                    (uint32_t)(SHOT_H * SHOT_PX), &c->shots[i]);
 		free(png);
 	}
 	return 0;
@@ -132,6 +146,99 @@ static const char *rec_str(json_t *rec, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* A source as people say it. */
+static const char *source_words(const char *s)
+{
+	static const char *const words[][2] = {{"window-title", "window title"},
+	                                       {"screen-text", "screen text"}};
+
+	for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i][0]) == 0)
+			return words[i][1];
+	return s ? s : "";
+}
+
+/* Where matched first occurs in context (exactly, else ignoring ASCII case). */
+static const char *find(const char *context, const char *matched)
+{
+	size_t mlen = strlen(matched);
+	const char *at;
+
+	if (!mlen)
+		return NULL;
+	if ((at = strstr(context, matched)))
+		return at;
+	for (const char *p = context; *p; p++)
+		if (strncasecmp(p, matched, mlen) == 0)
+			return p;
+	return NULL;
+}
+
+void caserecord_hit_evidence(json_t *rec, json_t *hit, struct caserecord_hit *e)
+{
+	json_t *own = json_object_get(hit, "context"), *a = json_object_get(hit, "start"),
+	       *b = json_object_get(hit, "end"), *shot = json_object_get(hit, "frame");
+	const char *src = json_string_value(json_object_get(hit, "source"));
+
+	e->source = source_words(src ? src : json_string_value(json_object_get(rec, "source")));
+	e->own_context = json_is_string(own);
+	e->context = e->own_context ? json_string_value(own) : rec_str(rec, "context", NULL);
+	e->start = e->end = 0;
+	if (json_is_integer(a) && json_is_integer(b) && json_integer_value(a) >= 0 &&
+	    json_integer_value(a) < json_integer_value(b) &&
+	    (size_t)json_integer_value(b) <= strlen(e->context)) {
+		e->start = (size_t)json_integer_value(a);
+		e->end = (size_t)json_integer_value(b);
+	} else if (!json_is_null(a)) { /* null: outside the context; missing: look for it */
+		const char *m = json_string_value(json_object_get(hit, "matched"));
+		const char *at = m ? find(e->context, m) : NULL;
+		if (at) {
+			e->start = (size_t)(at - e->context);
+			e->end = e->start + strlen(m);
+		}
+	}
+	e->shot = json_is_integer(shot) && json_integer_value(shot) >= 0 &&
+	                  (size_t)json_integer_value(shot) < caserecord_shots(rec)
+	              ? (int)json_integer_value(shot)
+	              : -1;
+}
+
+size_t caserecord_shots(json_t *rec)
+{
+	json_t *frames = json_object_get(rec, "frames");
+
+	return 1 + (json_is_array(frames) ? json_array_size(frames) : 0);
+}
+
+int caserecord_shot(json_t *rec, size_t n, const char **sha256, int64_t *time_ms)
+{
+	json_t *shot = n ? json_array_get(json_object_get(rec, "frames"), n - 1)
+	                 : json_object_get(rec, "screenshot");
+	const char *sha = json_string_value(json_object_get(shot, "sha256"));
+	const char *t = json_string_value(json_object_get(n ? shot : rec, "time"));
+
+	if (n >= caserecord_shots(rec)) /* the lookups above found nothing */
+		return -ENOENT;
+	*sha256 = sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64 ? sha : NULL;
+	if (!t || rfc3339_parse(t, time_ms) < 0)
+		*time_ms = 0;
+	return 0;
+}
+
+/* "screenshot 2, 2026-11-23 09:14:05 UTC": shot n of the record (caserecord_shot()). */
+static void shot_name(const struct caserecord *c, size_t n, char *buf, size_t size)
+{
+	const char *sha;
+	int64_t ms = 0;
+	char t[48];
+
+	caserecord_shot(c->record, n, &sha, &ms);
+	if (!ms)
+		ms = n ? 0 : c->time;
+	when(ms, t, sizeof(t));
+	snprintf(buf, size, "screenshot %zu%s%s", n + 1, ms ? ", " : "", ms ? t : "");
+}
+
 /* One hit as a line: "self-harm, severity 5: “kill myself” (matched “k1ll mys3lf”,
  * rule self-harm.txt:12)", and what lowered it when context did: "; severity 5 → 2:
  * 'lol' 1 word after (rule self-harm.txt:17)". */
@@ -147,6 +254,21 @@ static void hit_line(json_t *h, char *buf, size_t size)
 	    rec_str(h, "phrase", NULL), rec_str(h, "matched", NULL), rec_str(h, "rule", NULL));
 	if (capture_hit_why(h, why, sizeof(why)) && n >= 0 && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, "; %s", why);
+}
+
+/* Its evidence under a hit's line: "Source: clipboard; on screenshot 2, 2026-11-23
+ * 09:14:05 UTC; its own context: “dont tell your parents about our chats ok”". */
+static void hit_evidence_line(const struct caserecord *c, json_t *h, char *buf, size_t size)
+{
+	struct caserecord_hit e;
+	char shot[96] = "";
+
+	caserecord_hit_evidence(c->record, h, &e);
+	if (e.shot >= 0)
+		shot_name(c, (size_t)e.shot, shot, sizeof(shot));
+	snprintf(buf, size, "Source: %s%s%s%s%s%s", *e.source ? e.source : "not recorded",
+	         *shot ? "; on " : "", shot, e.own_context ? "; its own context: \u201c" : "",
+	         e.own_context ? e.context : "", e.own_context ? "\u201d" : "");
 }
 
 /* The labelled facts at the top, shared by both formats. */
@@ -203,6 +325,8 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	for (size_t i = 0; i < nh; i++) {
 		hit_line(h[i], line, sizeof(line));
 		html_fmt(&b, "- %s\n", line);
+		hit_evidence_line(c, h[i], line, sizeof(line));
+		html_fmt(&b, "  %s\n", line);
 	}
 	html_raw(&b, "\nDecisions and notes:\n");
 	for (size_t i = 0; i < c->nevents; i++) {
@@ -211,11 +335,15 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	}
 	if (!c->nevents)
 		html_raw(&b, "- none\n");
-	when(c->made, made, sizeof(made));
-	html_fmt(&b, "\nScreenshot: %s\nMade by Vigil at %s.\n",
+	html_fmt(&b, "\nScreenshots (%zu): %s\n", c->nshots,
 	         c->hidden ? "hidden (possible child abuse material; referred), not included"
-	                   : "in the PDF of this record",
-	         made);
+	                   : "in the PDF of this record");
+	for (size_t i = 0; i < c->nshots; i++) {
+		shot_name(c, i, line, sizeof(line));
+		html_fmt(&b, "- %s%s\n", line, i ? "" : " (when the capture was made)");
+	}
+	when(c->made, made, sizeof(made));
+	html_fmt(&b, "\nMade by Vigil at %s.\n", made);
 	if (!(p = html_take(&b, len)))
 		return -ENOMEM;
 	*out = p;
@@ -254,28 +382,46 @@ static void pdf_facts(struct pdfdoc *d, const struct caserecord *c)
 	}
 }
 
-static void pdf_shot(struct pdfdoc *d, const struct caserecord *c)
+/* A paragraph indented under a hit's line. */
+static void pdf_indented(struct pdfdoc *d, const char *text)
 {
+	PangoLayout *l = pdfdoc_layout(d, PDFDOC_BODY, PDFDOC_WIDTH - 14, text, false);
+
+	pdfdoc_flow(d, l, 14);
+	pdfdoc_skip(d, 3);
+	g_object_unref(l);
+}
+
+/* Screenshot n: its name and time, then the image (or why there is none). */
+static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
+{
+	const struct pngimage *im = n < MAX_SHOTS ? c->shots[n] : NULL;
 	cairo_t *cr = pdfdoc_cairo(d);
 	cairo_surface_t *img;
+	char name[96];
 	double h;
 
-	heading(d, "Screenshot");
-	if (c->hidden || !c->shot) {
-		pdfdoc_text(d, PDFDOC_BODY,
-		            c->hidden ? "Hidden (possible child abuse material; referred): not "
-		                        "included."
-		                      : "Not available.",
-		            2);
+	shot_name(c, n, name, sizeof(name));
+	name[0] = 'S';
+	if (!n)
+		strncat(name, " (when the capture was made)", sizeof(name) - strlen(name) - 1);
+	if (!im) {
+		strncat(name,
+		        c->hidden
+		            ? ": hidden (possible child abuse material; referred), not included."
+		            : ": not available.",
+		        sizeof(name) - strlen(name) - 1);
+		pdfdoc_text(d, PDFDOC_BODY, name, 4);
 		return;
 	}
-	h = c->shot->height / (double)SHOT_PX;
-	pdfdoc_need(d, h);
+	h = im->height / (double)SHOT_PX;
+	pdfdoc_need(d, h + 16);
+	pdfdoc_text(d, PDFDOC_SMALL, name, 2);
 	if (cr) {
 		/* The record outlives the PDF surface (pdfdoc_render() finishes it). */
-		img = cairo_image_surface_create_for_data(
-		    (unsigned char *)c->shot->pixels, CAIRO_FORMAT_RGB24, (int)c->shot->width,
-		    (int)c->shot->height, (int)c->shot->width * 4);
+		img = cairo_image_surface_create_for_data((unsigned char *)im->pixels,
+		                                          CAIRO_FORMAT_RGB24, (int)im->width,
+		                                          (int)im->height, (int)im->width * 4);
 		cairo_save(cr);
 		cairo_translate(cr, 0, pdfdoc_y(d));
 		cairo_scale(cr, 1.0 / SHOT_PX, 1.0 / SHOT_PX);
@@ -284,7 +430,7 @@ static void pdf_shot(struct pdfdoc *d, const struct caserecord *c)
 		cairo_restore(cr);
 		cairo_surface_destroy(img);
 	}
-	pdfdoc_skip(d, h);
+	pdfdoc_skip(d, h + 8);
 }
 
 static void pdf_body(struct pdfdoc *d, void *ud)
@@ -305,7 +451,9 @@ static void pdf_body(struct pdfdoc *d, void *ud)
 	heading(d, "Hits");
 	for (size_t i = 0; i < nh; i++) {
 		hit_line(h[i], line, sizeof(line));
-		pdfdoc_text(d, PDFDOC_BODY, line, 2);
+		pdfdoc_text(d, PDFDOC_BODY, line, 1);
+		hit_evidence_line(c, h[i], line, sizeof(line));
+		pdf_indented(d, line);
 	}
 	heading(d, "Decisions and notes");
 	for (size_t i = 0; i < c->nevents; i++) {
@@ -314,7 +462,9 @@ static void pdf_body(struct pdfdoc *d, void *ud)
 	}
 	if (!c->nevents)
 		pdfdoc_text(d, PDFDOC_BODY, "None.", 2);
-	pdf_shot(d, c);
+	heading(d, c->nshots > 1 ? "Screenshots" : "Screenshot");
+	for (size_t i = 0; i < c->nshots; i++)
+		pdf_shot(d, c, i);
 }
 
 static int pdf_export(const struct caserecord *c, char **out, size_t *len)

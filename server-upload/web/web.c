@@ -48,14 +48,23 @@ static const char style[] =
     ".sev5{color:#a00;font-weight:bold}.sev4{color:#c40}mark{background:#ff0}"
     ".error{color:#a00}.ok{color:#070}label{display:block;margin:.3em 0}"
     "form.filters label{display:inline-block;margin-right:.6em}"
-    "#zoom{display:none}#zoom+label img{max-width:100%;cursor:zoom-in;border:1px solid #999}"
-    "#zoom:checked+label img{max-width:none;cursor:zoom-out}"
+    ".zoom{display:none}.zoom+label img{max-width:100%;cursor:zoom-in;border:1px solid #999}"
+    ".zoom:checked+label img{max-width:none;cursor:zoom-out}figure.shot{margin:.5em 0 1em}"
     ".actions form{display:inline-block;margin:.3em .6em .3em 0;vertical-align:top}"
     "kbd{border:1px solid #999;border-radius:3px;padding:0 .3em;font-size:.85em}"
     "pre{white-space:pre-wrap}.muted{color:#666}q.context{display:block}"
     "ul.hits{margin:.2em 0;padding-left:1.2em;font-size:.9em;color:#444}"
     ".hit .rule{color:#666}.hit .why,#timeline .why{color:#05a}"
     "#timeline .why{font-size:.85em;font-weight:normal}"
+    ".src{font-size:.85em;background:#e4ecf4;border-radius:3px;padding:0 .3em;"
+    "white-space:nowrap}q.hit-context{display:block;color:#1b1b1b;margin:.1em 0}"
+    ".on-shot{font-size:.85em;color:#555}q{overflow-wrap:anywhere}"
+    /* A phone (390 px): the queue's rows become blocks, nothing scrolls sideways. */
+    "@media (max-width:40em){main{padding:.5em}input,select{max-width:100%}"
+    "#queue,#queue tbody,#queue tr{display:block}#queue thead{display:none}"
+    "#queue tr{border-bottom:1px solid #ccc;padding:.3em 0}"
+    "#queue td{display:inline-block;border:0;padding:.1em .3em}#queue td.what{display:block}"
+    "#queue td.thumb img{max-width:96px}}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)

@@ -80,11 +80,31 @@ void web_redirect(struct http_response *resp, const char *location);
 void web_not_found(struct web_ctx *w);
 void web_error(struct web_ctx *w, int status, const char *message);
 
-/* A capture record's context with every hit marked (<mark>), and the list of its hits
- * ("hits", or the reason of a record without), all escaped (web_hits.c). */
+/*
+ * A capture record's hits on a page, all escaped (web_hits.c). web_context_marked: the
+ * capture's context with its hits marked (<mark>), those that have words of their own
+ * excepted. web_hits_list: its hits ("hits", or the reason of a record without), each
+ * with its category, severity, phrase, rule, source and what lowered it; with
+ * WEB_HITS_EVIDENCE also its own words, marked, and the screenshot that shows it.
+ */
 struct json_t;
+enum web_hits_detail {
+	WEB_HITS_COMPACT,  /* the queue */
+	WEB_HITS_EVIDENCE, /* the capture page */
+};
 void web_context_marked(struct html *h, struct json_t *record);
-void web_hits_list(struct html *h, struct json_t *record);
+void web_hits_list(struct html *h, struct json_t *record, enum web_hits_detail detail);
+/* The distinct categories, or sources in words, of a record's hits in their order, as
+ * "self-harm, grooming" into buf (a name that does not fit is left out); the length. */
+enum web_hits_field {
+	WEB_HITS_CATEGORIES,
+	WEB_HITS_SOURCES,
+};
+size_t web_hits_distinct(struct json_t *record, enum web_hits_field field, char *buf, size_t size);
+/* The capture's screenshot and every later frame, each with its time when it has more
+ * than one (anchors #shot-1, #shot-2…; images /captures/<id>/image and /frames/<n>), or
+ * that they are hidden. */
+void web_shots(struct html *h, struct json_t *record, const char *id, bool hidden);
 
 /*
  * Records a decision (status "concern", "escalated", "false-positive"; NULL for a note or

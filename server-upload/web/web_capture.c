@@ -1,4 +1,4 @@
-/* web_capture.c: one capture (/captures/<id>): screenshot, context, actions, history, image. */
+/* web_capture.c: one capture (/captures/<id>): screenshots, context, actions, history, images. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -8,7 +8,9 @@
 
 #include "alerts.h"
 #include "audit.h"
+#include "caserecord.h"
 #include "log.h"
+#include "parse.h"
 #include "server.h"
 #include "store_moderation.h"
 #include "thumb.h"
@@ -217,7 +219,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	html_raw(&h, "<p>Context: <q id=\"context\">");
 	web_context_marked(&h, rec);
 	html_raw(&h, "</q></p><h2>Hits</h2>");
-	web_hits_list(&h, rec);
+	web_hits_list(&h, rec, WEB_HITS_EVIDENCE);
 	html_raw(&h, "<table class=\"meta\">");
 	html_raw(&h, "<tr><th>Status</th><td id=\"status\">");
 	html_text(&h, k->status);
@@ -250,17 +252,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 		html_url(&h, k->id);
 		html_raw(&h, "/case\">Copy for the case record</a> (text to paste, and a PDF)</p>");
 	}
-	html_raw(&h, "<h2>Screenshot</h2>");
-	if (k->hidden) {
-		html_raw(&h, "<p id=\"image-hidden\">The image is hidden (possible child abuse "
-		             "material; referred). It cannot be viewed.</p>");
-	} else {
-		html_raw(&h,
-		         "<input type=\"checkbox\" id=\"zoom\"><label for=\"zoom\" title=\"Click "
-		         "to zoom\"><img alt=\"screenshot\" src=\"/captures/");
-		html_url(&h, k->id);
-		html_raw(&h, "/image\"></label>");
-	}
+	web_shots(&h, rec, k->id, k->hidden);
 	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
 	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th>"
 	             "<th>Acknowledged</th></tr>");
@@ -275,17 +267,25 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	web_send(w, &h, 200);
 }
 
-static void image(struct web_ctx *w, const struct capture *k)
+/* Shot n of the capture: 0 its screenshot (/image), n >= 1 frames[n-1] (/frames/<n>). A
+ * hidden screenshot hides the frames of its capture too. */
+static void image(struct web_ctx *w, const struct capture *k, int64_t n)
 {
+	const char *sha = k->sha;
+	int64_t taken;
 	void *data;
 	size_t len;
 	int r;
 
+	if (n > 0 && (caserecord_shot(k->record, (size_t)n, &sha, &taken) < 0 || !sha)) {
+		web_not_found(w);
+		return;
+	}
 	if (k->hidden) {
 		web_error(w, 410, "This image is hidden and cannot be viewed.");
 		return;
 	}
-	r = blobs_get(w->srv->blobs, k->sha, &data, &len);
+	r = blobs_get(w->srv->blobs, sha, &data, &len);
 	if (r < 0) {
 		web_error(w, r == -ENOENT ? 404 : 503, "The image is not available.");
 		return;
@@ -327,19 +327,31 @@ static int split_path(const char *path, char id[40], const char **tail)
 	return 0;
 }
 
+/* The n of a tail "/frames/<n>" (n >= 1): 0, or -EINVAL for another tail. */
+static int frame_of(const char *tail, int64_t *n)
+{
+	static const char frames[] = "/frames/";
+
+	if (strncmp(tail, frames, sizeof(frames) - 1) != 0)
+		return -EINVAL;
+	return parse_int64(tail + sizeof(frames) - 1, 1, INT32_MAX, n);
+}
+
 void web_capture_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
 	struct capture k = {0};
 	const char *tail;
 	char id[40];
+	int64_t frame = 0;
 	int r;
 
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
 		goto out;
 	if (split_path(http_request_path(req), id, &tail) < 0 ||
 	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0 &&
-	     strcmp(tail, "/case") != 0 && strcmp(tail, "/case.pdf") != 0)) {
+	     strcmp(tail, "/case") != 0 && strcmp(tail, "/case.pdf") != 0 &&
+	     frame_of(tail, &frame) < 0)) {
 		web_not_found(&w);
 		goto out;
 	}
@@ -357,7 +369,7 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	} else if (strncmp(tail, "/case", 5) == 0) {
 		web_case_record(&w, k.id, k.school_id, k.status, strcmp(tail, "/case.pdf") == 0);
 	} else if (*tail) {
-		image(&w, &k);
+		image(&w, &k, frame);
 	} else {
 		audit_record(w.srv->store, w.u.login, k.school_id, "view", k.id, "");
 		capture_page(&w, &k);

@@ -50,7 +50,7 @@ static int queue_row(const struct store_capture_brief *c, void *ud)
 	struct queue *q = ud;
 	struct html *h = q->h;
 	json_t *rec;
-	char when[32];
+	char when[32], cats[256];
 
 	if (++q->rows > QUEUE_PAGE)
 		return 0; /* one more than a page: there is a next page */
@@ -61,14 +61,16 @@ static int queue_row(const struct store_capture_brief *c, void *ud)
 	html_fmt(h, "\" aria-label=\"select\"></td><td class=\"sev sev%d\">%d</td>", c->severity,
 	         c->severity);
 	thumb_cell(h, c);
-	html_raw(h, "<td><a class=\"cap\" href=\"/captures/");
+	html_raw(h, "<td class=\"what\"><a class=\"cap\" href=\"/captures/");
 	html_url(h, c->id);
 	html_raw(h, "\">");
-	html_text(h, c->category);
+	/* Every category of its hits, the reason's first. */
+	html_text(h, web_hits_distinct(rec, WEB_HITS_CATEGORIES, cats, sizeof(cats)) ? cats
+	                                                                             : c->category);
 	html_raw(h, "</a><q class=\"context\">");
 	web_context_marked(h, rec);
 	html_raw(h, "</q>");
-	web_hits_list(h, rec);
+	web_hits_list(h, rec, WEB_HITS_COMPACT);
 	html_raw(h, "</td><td>");
 	html_text(h, when);
 	html_raw(h, "</td><td>");

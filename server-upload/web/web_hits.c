@@ -1,10 +1,12 @@
-/* web_hits.c: a capture's hits on a page: the context with every hit marked, and the list. */
+/* web_hits.c: a capture's hits on a page: the context with its hits marked, the list of hits
+ * with each one's source, own words and screenshot, and the screenshots. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <time.h>
 
 #include "capture_hits.h"
+#include "caserecord.h"
 #include "web.h"
 
 #define MAX_MARKS 16
@@ -13,22 +15,6 @@ struct span {
 	size_t start, end;
 };
 
-/* Where matched first occurs in context (exactly, else ignoring ASCII case). */
-static const char *find(const char *context, const char *matched)
-{
-	size_t mlen = strlen(matched);
-	const char *at;
-
-	if (!mlen)
-		return NULL;
-	if ((at = strstr(context, matched)))
-		return at;
-	for (const char *p = context; *p; p++)
-		if (strncasecmp(p, matched, mlen) == 0)
-			return p;
-	return NULL;
-}
-
 static int cmp_span(const void *a, const void *b)
 {
 	const struct span *x = a, *y = b;
@@ -36,35 +22,11 @@ static int cmp_span(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-void web_context_marked(struct html *h, json_t *rec)
+/* context with the spans s (any order; overlapping ones become one mark) in <mark>. */
+static void marked(struct html *h, const char *context, struct span *s, size_t ns)
 {
-	const char *context = json_string_value(json_object_get(rec, "context"));
-	json_t *hits[MAX_MARKS];
-	struct span s[MAX_MARKS];
-	size_t nh = capture_hits_of(rec, hits, MAX_MARKS), ns = 0, at = 0;
+	size_t at = 0;
 
-	if (!context)
-		return;
-	for (size_t i = 0; i < nh; i++) {
-		json_t *a = json_object_get(hits[i], "start"), *b = json_object_get(hits[i], "end");
-		const char *m = json_string_value(json_object_get(hits[i], "matched"));
-		const char *p;
-
-		/* The hit's own offsets (validated at upload) when it has them. */
-		if (json_is_integer(a) && json_is_integer(b) && json_integer_value(a) >= 0 &&
-		    json_integer_value(a) < json_integer_value(b) &&
-		    (size_t)json_integer_value(b) <= strlen(context)) {
-			s[ns++] = (struct span){(size_t)json_integer_value(a),
-			                        (size_t)json_integer_value(b)};
-			continue;
-		}
-		if (json_is_null(a))
-			continue; /* outside the context */
-		p = m ? find(context, m) : NULL;
-		if (p)
-			s[ns++] =
-			    (struct span){(size_t)(p - context), (size_t)(p - context) + strlen(m)};
-	}
 	qsort(s, ns, sizeof(*s), cmp_span);
 	for (size_t i = 0; i < ns;) {
 		size_t start = s[i].start, end = s[i].end;
@@ -79,6 +41,26 @@ void web_context_marked(struct html *h, json_t *rec)
 	html_text(h, context + at);
 }
 
+void web_context_marked(struct html *h, json_t *rec)
+{
+	const char *context = json_string_value(json_object_get(rec, "context"));
+	json_t *hits[MAX_MARKS];
+	struct span s[MAX_MARKS];
+	size_t nh = capture_hits_of(rec, hits, MAX_MARKS), ns = 0;
+
+	if (!context)
+		return;
+	for (size_t i = 0; i < nh; i++) {
+		struct caserecord_hit e;
+
+		caserecord_hit_evidence(rec, hits[i], &e);
+		if (!e.own_context &&
+		    e.start < e.end) /* a hit with its own words is marked there */
+			s[ns++] = (struct span){e.start, e.end};
+	}
+	marked(h, context, s, ns);
+}
+
 /* " — severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)" when context lowered it. */
 static void hit_why(struct html *h, json_t *hit)
 {
@@ -91,7 +73,44 @@ static void hit_why(struct html *h, json_t *hit)
 	html_raw(h, "</span>");
 }
 
-void web_hits_list(struct html *h, json_t *rec)
+/* "screenshot 2, 09:14:05" for shot n of rec (0: the capture's screenshot), word first;
+ * whether it said the time. */
+static bool shot_name(struct html *h, json_t *rec, size_t n, const char *word)
+{
+	const char *sha;
+	int64_t ms;
+	struct tm tm;
+	time_t t;
+	char hms[16];
+
+	html_fmt(h, "%s %zu", word, n + 1);
+	if (caserecord_shot(rec, n, &sha, &ms) < 0 || !ms)
+		return false;
+	t = (time_t)(ms / 1000);
+	if (!gmtime_r(&t, &tm) || !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+		return false;
+	html_fmt(h, ", %s", hms);
+	return true;
+}
+
+/* Under a hit on the capture page: its own words, marked, and the screenshot showing it. */
+static void hit_evidence(struct html *h, json_t *rec, const struct caserecord_hit *e)
+{
+	struct span s = {e->start, e->end};
+
+	if (e->own_context) {
+		html_raw(h, "<q class=\"hit-context\">");
+		marked(h, e->context, &s, e->start < e->end);
+		html_raw(h, "</q>");
+	}
+	if (e->shot >= 0) {
+		html_fmt(h, "<a class=\"on-shot\" href=\"#shot-%d\">on ", e->shot + 1);
+		shot_name(h, rec, (size_t)e->shot, "screenshot");
+		html_raw(h, "</a>");
+	}
+}
+
+void web_hits_list(struct html *h, json_t *rec, enum web_hits_detail detail)
 {
 	json_t *hits[MAX_MARKS];
 	size_t n = capture_hits_of(rec, hits, MAX_MARKS);
@@ -100,8 +119,15 @@ void web_hits_list(struct html *h, json_t *rec)
 	for (size_t i = 0; i < n; i++) {
 		json_t *sev = json_object_get(hits[i], "severity");
 		const char *rule = json_string_value(json_object_get(hits[i], "rule"));
+		struct caserecord_hit e;
 
+		caserecord_hit_evidence(rec, hits[i], &e);
 		html_raw(h, "<li class=\"hit\">");
+		if (*e.source) { /* where its words came from, as a label before it */
+			html_raw(h, "<span class=\"src\">");
+			html_text(h, e.source);
+			html_raw(h, "</span> ");
+		}
 		html_text(h, json_string_value(json_object_get(hits[i], "category")));
 		if (json_is_integer(sev))
 			html_fmt(h, " %lld", (long long)json_integer_value(sev));
@@ -113,7 +139,92 @@ void web_hits_list(struct html *h, json_t *rec)
 			html_raw(h, ")</span>");
 		}
 		hit_why(h, hits[i]);
+		if (detail == WEB_HITS_EVIDENCE)
+			hit_evidence(h, rec, &e);
 		html_raw(h, "</li>");
 	}
 	html_raw(h, "</ul>");
+}
+
+/* The category or the source (in words) of a hit. */
+static const char *hit_field(json_t *rec, json_t *hit, enum web_hits_field field)
+{
+	struct caserecord_hit e;
+
+	if (field == WEB_HITS_CATEGORIES)
+		return json_string_value(json_object_get(hit, "category"));
+	caserecord_hit_evidence(rec, hit, &e);
+	return e.source;
+}
+
+size_t web_hits_distinct(json_t *rec, enum web_hits_field field, char *buf, size_t size)
+{
+	json_t *hits[MAX_MARKS + 1];
+	const char *seen[MAX_MARKS + 1];
+	size_t n, nseen = 0, len = 0;
+
+	/* The reason first: the capture's own category and source. */
+	hits[0] = json_object_get(rec, "reason");
+	n = 1 + capture_hits_of(rec, hits + 1, MAX_MARKS);
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *v = hit_field(rec, hits[i], field);
+		size_t k = 0, vlen;
+
+		while (v && k < nseen && strcmp(seen[k], v) != 0)
+			k++;
+		if (!v || !*v || k < nseen)
+			continue; /* none, or said already */
+		seen[nseen++] = v;
+		vlen = strlen(v);
+		if (len + (len ? 2 : 0) + vlen >= size)
+			break; /* what does not fit is left out */
+		if (len) {
+			memcpy(buf + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(buf + len, v, vlen + 1);
+		len += vlen;
+	}
+	return len;
+}
+
+void web_shots(struct html *h, json_t *rec, const char *id, bool hidden)
+{
+	size_t n = caserecord_shots(rec);
+
+	html_raw(h, n > 1 ? "<h2>Screenshots</h2>" : "<h2>Screenshot</h2>");
+	if (hidden) {
+		html_raw(h, "<p id=\"image-hidden\">The image is hidden (possible child abuse "
+		            "material; referred). It cannot be viewed.</p>");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		html_fmt(h, "<figure class=\"shot\" id=\"shot-%zu\">", i + 1);
+		if (n > 1) {
+			html_raw(h, "<figcaption>");
+			if (shot_name(h, rec, i, "Screenshot"))
+				html_raw(h, " UTC");
+			html_raw(h,
+			         i ? "</figcaption>" : " (when the capture was made)</figcaption>");
+		}
+		/* The first keeps the id the keyboard and tests know. */
+		if (i)
+			html_fmt(h,
+			         "<input type=\"checkbox\" class=\"zoom\" id=\"zoom-%zu\"><label "
+			         "for=\"zoom-%zu\"",
+			         i + 1, i + 1);
+		else
+			html_raw(h, "<input type=\"checkbox\" class=\"zoom\" id=\"zoom\"><label "
+			            "for=\"zoom\"");
+		html_fmt(h, " title=\"Click to zoom\"><img alt=\"screenshot %zu\" src=\"/captures/",
+		         i + 1);
+		html_url(h, id);
+		if (i)
+			html_fmt(h, "/frames/%zu", i);
+		else
+			html_raw(h, "/image");
+		html_raw(h, "\"></label></figure>");
+	}
 }

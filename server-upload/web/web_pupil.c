@@ -23,7 +23,8 @@
 #define WHY_HITS     16  /* hits of a capture whose lowering a row explains */
 
 struct pupil_capture {
-	char id[40], category[80], source[24], status[24], machine[128];
+	char id[40], category[80], status[24], machine[128];
+	char categories[256], sources[96]; /* of every hit (web_hits_distinct) */
 	char context[CONTEXT_SHOW + 4];
 	char *why; /* "category, what lowered it\n" per hit context lowered; NULL: none */
 	int severity;
@@ -113,11 +114,14 @@ static int capture_cb(const struct store_capture_brief *b, void *ud)
 	c = &p->caps[p->ncaps++];
 	snprintf(c->id, sizeof(c->id), "%s", b->id);
 	snprintf(c->category, sizeof(c->category), "%s", b->category);
-	snprintf(c->source, sizeof(c->source), "%s", b->source);
 	snprintf(c->status, sizeof(c->status), "%s", b->status);
 	snprintf(c->machine, sizeof(c->machine), "%s", b->machine);
 	rec = json_loads(b->record, 0, NULL);
 	context_of(rec, c->context, sizeof(c->context));
+	if (!web_hits_distinct(rec, WEB_HITS_CATEGORIES, c->categories, sizeof(c->categories)))
+		snprintf(c->categories, sizeof(c->categories), "%s", b->category);
+	if (!web_hits_distinct(rec, WEB_HITS_SOURCES, c->sources, sizeof(c->sources)))
+		snprintf(c->sources, sizeof(c->sources), "%s", b->source);
 	r = why_of(rec, &c->why);
 	json_decref(rec);
 	if (r < 0)
@@ -276,11 +280,11 @@ static void timeline(struct html *h, const struct pupil *p)
 		html_raw(h, "\">");
 		html_text(h, when);
 		html_raw(h, "</a></td><td>");
-		html_text(h, c->category);
+		html_text(h, c->categories);
 		html_fmt(h, "</td><td class=\"sev%d\">%d", c->severity, c->severity);
 		lowered(h, c->why);
 		html_raw(h, "</td><td>");
-		html_text(h, c->source);
+		html_text(h, c->sources);
 		html_raw(h, "</td><td>");
 		html_text(h, c->machine);
 		html_raw(h, "</td><td>");
