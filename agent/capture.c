@@ -4,7 +4,6 @@
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
 #include <errno.h>
-#include <png.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,14 +12,6 @@
 #include <sys/shm.h>
 
 #include "xerr.h"
-
-/*
- * Speed matters more than size here: a capture is taken on every hit while the pupil
- * keeps typing, and it is uploaded once. zlib level 1 with the "sub" filter encodes a
- * 1920x1080 desktop in a few tens of milliseconds, and is within 10-30% of the size of
- * level 6 with adaptive filtering for screen content (figures in docs/agent.md).
- */
-#define CAPTURE_ZLIB_LEVEL 1
 
 struct capture {
 	Display *dpy;
@@ -196,133 +187,61 @@ static int grab(struct capture *c)
 	return 0;
 }
 
-/* A growable PNG output buffer (libpng write callback). */
-struct outbuf {
-	unsigned char *data;
-	size_t len, cap;
-	bool failed;
-};
-
-static void write_cb(png_structp png, png_bytep data, png_size_t n)
-{
-	struct outbuf *o = png_get_io_ptr(png);
-
-	if (o->failed)
-		return;
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 64 * 1024;
-		unsigned char *d;
-
-		while (cap < o->len + n)
-			cap *= 2;
-		d = realloc(o->data, cap);
-		if (!d) {
-			o->failed = true;
-			return;
-		}
-		o->data = d;
-		o->cap = cap;
-	}
-	memcpy(o->data + o->len, data, n);
-	o->len += n;
-}
-
-static void flush_cb(png_structp png)
-{
-}
-
-static bool is_ascii(const char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	}
-	return true;
-}
-
-static void set_text(png_structp png, png_infop info, const struct capture_stamp *st)
-{
-	const char *keys[] = {"Creation Time", "Vigil Machine", "Vigil User",
-	                      "Vigil Reason",  "Vigil Why",     "Vigil Capture"};
-	const char *vals[] = {st->time, st->machine, st->user, st->reason, st->why, st->id};
-	png_text t[6];
-	int n = 0;
-
-	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 6; i++) {
-		if (!vals[i])
-			continue;
-		t[n].key = (char *)keys[i];
-		t[n].text = (char *)vals[i];
-		t[n].compression =
-		    is_ascii(vals[i]) ? PNG_TEXT_COMPRESSION_NONE : PNG_ITXT_COMPRESSION_NONE;
-		n++;
-	}
-	png_set_text(png, info, t, n);
-}
-
-int capture_encode(const uint32_t *rgb, unsigned width, unsigned height,
-                   const struct capture_stamp *stamp, int level, unsigned char **png, size_t *len)
-{
-	struct outbuf out = {0};
-	png_structp p;
-	png_infop info;
-	unsigned char *row = malloc((size_t)width * 3);
-	volatile int r = -ENOMEM; /* set after setjmp */
-
-	if (!row)
-		return -ENOMEM;
-	p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	info = p ? png_create_info_struct(p) : NULL;
-	if (!info)
-		goto out;
-	if (setjmp(png_jmpbuf(p))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	png_set_write_fn(p, &out, write_cb, flush_cb);
-	png_set_compression_level(p, level);
-	png_set_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-	png_set_IHDR(p, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
-	if (stamp)
-		set_text(p, info, stamp);
-	png_write_info(p, info);
-	for (unsigned y = 0; y < height; y++) {
-		const uint32_t *src = rgb + (size_t)y * width;
-
-		for (unsigned x = 0; x < width; x++) {
-			row[3 * x] = (unsigned char)(src[x] >> 16);
-			row[3 * x + 1] = (unsigned char)(src[x] >> 8);
-			row[3 * x + 2] = (unsigned char)src[x];
-		}
-		png_write_row(p, row);
-	}
-	png_write_end(p, info);
-	if (!out.failed) {
-		*png = out.data;
-		*len = out.len;
-		out.data = NULL;
-		r = 0;
-	}
-out:
-	png_destroy_write_struct(p ? &p : NULL, info ? &info : NULL);
-	free(out.data);
-	free(row);
-	return r;
-}
-
-int capture_png(struct capture *c, const struct capture_stamp *stamp, unsigned char **png,
-                size_t *len, unsigned *width, unsigned *height)
+int capture_png(struct capture *c, const struct shot_stamp *stamp, unsigned char **png, size_t *len,
+                unsigned *width, unsigned *height)
 {
 	int r = grab(c);
 
 	if (r < 0)
 		return r;
-	r = capture_encode(c->rgb, c->width, c->height, stamp, CAPTURE_ZLIB_LEVEL, png, len);
+	r = shotpng_encode(c->rgb, c->width, c->height, stamp, SHOTPNG_LEVEL, png, len);
 	if (r < 0)
 		return r;
 	*width = c->width;
 	*height = c->height;
 	return 0;
 }
+
+/* The X11 side of the capture worker's seam: a connection and grabber of its own. */
+struct x11_shooter {
+	Display *dpy;
+	struct capture *capture;
+};
+
+static int x11_open(void *display, void **out)
+{
+	struct x11_shooter *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->dpy = XOpenDisplay(display);
+	if (!s->dpy || capture_new(s->dpy, &s->capture) < 0) {
+		if (s->dpy)
+			XCloseDisplay(s->dpy);
+		free(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+static int x11_png(void *shooter, const struct shot_stamp *stamp, unsigned char **png, size_t *len,
+                   unsigned *width, unsigned *height)
+{
+	struct x11_shooter *s = shooter;
+
+	return capture_png(s->capture, stamp, png, len, width, height);
+}
+
+static void x11_close(void *shooter)
+{
+	struct x11_shooter *s = shooter;
+
+	if (!s)
+		return;
+	capture_free(s->capture);
+	XCloseDisplay(s->dpy);
+	free(s);
+}
+
+const struct shot_ops capture_x11_ops = {x11_open, x11_png, x11_close};

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent-limits.h"
+#include "capture.h"
 #include "config.h"
 #include "health.h"
 #include "hitsout.h"
@@ -244,6 +245,8 @@ static void run_monitor(struct child *c)
 	char machine[256];
 	struct pipeline_params pp = {
 	    .display = c->si.display,
+	    .shots = &capture_x11_ops,
+	    .shot_arg = c->si.display,
 	    .user = c->si.user,
 	    .machine = machine,
 	    .spool_dir = agent.cfg.spool,

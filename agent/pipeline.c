@@ -1,7 +1,6 @@
 /* pipeline.c: hits in, spooled capture records out, on a worker thread off the detection path. */
 #include "pipeline.h"
 
-#include <X11/Xlib.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,7 +11,6 @@
 #include <time.h>
 
 #include "agent-limits.h"
-#include "capture.h"
 #include "hitwhy.h"
 #include "log.h"
 #include "moment.h"
@@ -61,8 +59,9 @@ struct pipeline {
 	int retry_ms, moment_ms;
 	uint64_t spool_max;
 	struct spool *spool;
-	Display *dpy;
-	struct capture *capture;
+	const struct shot_ops *shots;
+	void *shot_arg;
+	void *grabber; /* worker only: shots->open's */
 
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -250,19 +249,9 @@ static void retry_held(struct pipeline *pl)
 	}
 }
 
-static bool open_display(struct pipeline *pl)
+static bool open_grabber(struct pipeline *pl)
 {
-	if (pl->dpy)
-		return true;
-	pl->dpy = XOpenDisplay(pl->display);
-	if (!pl->dpy)
-		return false;
-	if (capture_new(pl->dpy, &pl->capture) < 0) {
-		XCloseDisplay(pl->dpy);
-		pl->dpy = NULL;
-		return false;
-	}
-	return true;
+	return pl->grabber || (pl->shots && pl->shots->open(pl->shot_arg, &pl->grabber) == 0);
 }
 
 static uint64_t mono_now(void)
@@ -350,7 +339,7 @@ static int take_shot(struct pipeline *pl, struct open_moment *om, const struct h
 {
 	char when[32], reason_text[512], why[HITWHY_MAX];
 	struct record_frame *f = &om->shots[om->nshots];
-	struct capture_stamp stamp;
+	struct shot_stamp stamp;
 	int r;
 
 	record_format_time(at, when);
@@ -358,15 +347,15 @@ static int take_shot(struct pipeline *pl, struct open_moment *om, const struct h
 	         hit->severity, hit->phrase, hit->rule);
 	hitwhy_format(why, sizeof(why), hit->severity, hit->base_severity, hit->why,
 	              hit->context_rule);
-	stamp = (struct capture_stamp){.time = when,
-	                               .machine = pl->machine,
-	                               .user = pl->user[0] ? pl->user : "unknown",
-	                               .reason = reason_text,
-	                               .id = om->id,
-	                               .why = why[0] ? why : NULL};
+	stamp = (struct shot_stamp){.time = when,
+	                            .machine = pl->machine,
+	                            .user = pl->user[0] ? pl->user : "unknown",
+	                            .reason = reason_text,
+	                            .id = om->id,
+	                            .why = why[0] ? why : NULL};
 	om->shot_ns[om->nshots] = mono_now();
-	r = capture_png(pl->capture, &stamp, &om->png[om->nshots], &f->image.len, &f->image.width,
-	                &f->image.height);
+	r = pl->shots->png(pl->grabber, &stamp, &om->png[om->nshots], &f->image.len,
+	                   &f->image.width, &f->image.height);
 	if (r < 0) {
 		log_error("capture %s: screenshot %zu failed: %s", om->id, om->nshots + 1,
 		          strerror(-r));
@@ -459,7 +448,7 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	size_t len;
 
 	memset(om, 0, sizeof(*om));
-	if (record_new_id(om->id) < 0 || !open_display(pl)) {
+	if (record_new_id(om->id) < 0 || !open_grabber(pl)) {
 		log_error("capture: cannot take a screenshot of %s; the hit is lost", pl->display);
 		return;
 	}
@@ -586,6 +575,9 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&pl->lock);
 	for (size_t i = 0; i < AGENT_MOMENTS_OPEN; i++)
 		moment_close(&pl->moments[i]);
+	if (pl->grabber)
+		pl->shots->close(pl->grabber); /* on the thread that opened it */
+	pl->grabber = NULL;
 	if (pl->nheld)
 		retry_held(pl);
 	if (pl->nheld)
@@ -610,6 +602,8 @@ int pipeline_new(const struct pipeline_params *p, struct pipeline **out)
 	pl->retry_ms = p->retry_ms > 0 ? p->retry_ms : 5000;
 	pl->moment_ms = p->moment_ms > 0 ? p->moment_ms : 0;
 	pl->spool_max = p->spool_max_bytes;
+	pl->shots = p->shots;
+	pl->shot_arg = p->shot_arg;
 	if (!pl->display || !pl->user || !pl->machine || !pl->spool_dir || !pl->wordlists) {
 		r = -ENOMEM;
 		goto fail;
@@ -652,9 +646,6 @@ void pipeline_free(struct pipeline *pl)
 		explicit_bzero(pl->held[i].json, pl->held[i].len);
 		free(pl->held[i].json);
 	}
-	capture_free(pl->capture);
-	if (pl->dpy)
-		XCloseDisplay(pl->dpy);
 	spool_free(pl->spool);
 	pthread_mutex_destroy(&pl->lock);
 	pthread_cond_destroy(&pl->cond);

@@ -4,13 +4,14 @@
 #include <stdint.h>
 
 #include "hit.h"
+#include "shot.h"
 
 /*
  * The detection thread hands each hit over with pipeline_submit(), which copies it into a
  * small bounded queue and returns at once: typing never waits for a screenshot. Before it
  * waits for more events it calls pipeline_release(): the hits of one piece of text reach
  * the worker together, and the screenshot is stamped with their most severe. A worker
- * thread with an X connection of its own takes the screenshot (capture.c), builds the
+ * thread takes the screenshot through the session's shot_ops (shot.h), builds the
  * record (record.c) and spools it (spool.c), at once, so it is durable within a second.
  * One flagged moment makes one capture (moment.c): the hits of the window queued with
  * the first go into its record, and further hits of that window within moment_ms of the
@@ -26,7 +27,11 @@
 struct pipeline;
 
 struct pipeline_params {
-	const char *display;   /* ":0" */
+	const char *display; /* ":0", "wayland-1": the session's name in logs */
+	/* The session's screenshots, taken on the worker's thread (shot_arg is the ops' own,
+	 * kept for the pipeline's life). */
+	const struct shot_ops *shots;
+	void *shot_arg;
 	const char *user;      /* whose session */
 	const char *machine;   /* the machine name in records */
 	const char *spool_dir; /* where records go */

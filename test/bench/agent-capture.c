@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 			for (int i = 0; i < 5; i++) {
 				double t0 = now_ms();
 
-				capture_encode(rgb, w, h, NULL, levels[l], &png, &len);
+				shotpng_encode(rgb, w, h, NULL, levels[l], &png, &len);
 				t[i] = now_ms() - t0;
 				free(png);
 			}
@@ -138,8 +138,13 @@ int main(int argc, char **argv)
 		 * worker. */
 		char dir[] = "/tmp/vigil-bench-spool-XXXXXX";
 		struct pipeline *pl;
-		struct pipeline_params pp = {
-		    argc > 1 ? argv[1] : ":0", "bench", "BENCH", dir, 0, 1000, 0};
+		struct pipeline_params pp = {.display = argc > 1 ? argv[1] : ":0",
+		                             .shots = &capture_x11_ops,
+		                             .shot_arg = argc > 1 ? argv[1] : ":0",
+		                             .user = "bench",
+		                             .machine = "BENCH",
+		                             .spool_dir = dir,
+		                             .retry_ms = 1000};
 		struct hit hit = {.category = "bench",
 		                  .severity = 3,
 		                  .phrase = "kill myself",

@@ -1,0 +1,33 @@
+/* shotpng.h: a screenshot's pixels as a PNG stamped with time, machine, user and reason. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Speed matters more than size here: a capture is taken on every hit while the pupil
+ * keeps typing, and it is uploaded once. zlib level 1 with the "sub" filter encodes a
+ * 1920x1080 desktop in a few tens of milliseconds, and is within 10-30% of the size of
+ * level 6 with adaptive filtering for screen content (figures in docs/agent.md).
+ */
+#define SHOTPNG_LEVEL 1
+
+/* Text stamped into the PNG (tEXt, or iTXt when not ASCII) so a saved image stands alone. */
+struct shot_stamp {
+	const char *time;    /* RFC 3339 */
+	const char *machine; /* host name */
+	const char *user;
+	const char *reason; /* "self-harm severity 5: kill myself (self-harm.txt:12)" */
+	const char *id;     /* the capture id */
+	/* What lowered the reason's severity (hitwhy_format's words: "severity 5 → 2: 'lol'
+	 * 1 word after (rule self-harm.txt:17)"); NULL when context lowered nothing. */
+	const char *why;
+};
+
+/*
+ * Encodes width*height pixels, 0x00RRGGBB words row after row, as an 8-bit RGB PNG
+ * (filter "sub", zlib level) with stamp's text (none when NULL). Returns 0 and a malloc'd
+ * PNG in *png (caller frees) with its size in *len, or -ENOMEM.
+ */
+int shotpng_encode(const uint32_t *rgb, unsigned width, unsigned height,
+                   const struct shot_stamp *stamp, int level, unsigned char **png, size_t *len);
