@@ -59,12 +59,14 @@ static const char style[] =
     ".src{font-size:.85em;background:#e4ecf4;border-radius:3px;padding:0 .3em;"
     "white-space:nowrap}q.hit-context{display:block;color:#1b1b1b;margin:.1em 0}"
     ".on-shot{font-size:.85em;color:#555}q{overflow-wrap:anywhere}"
-    /* A phone (390 px): the queue's rows become blocks, nothing scrolls sideways. */
-    "@media (max-width:40em){main{padding:.5em}input,select{max-width:100%}"
-    "#queue,#queue tbody,#queue tr{display:block}#queue thead{display:none}"
-    "#queue tr{border-bottom:1px solid #ccc;padding:.3em 0}"
-    "#queue td{display:inline-block;border:0;padding:.1em .3em}#queue td.what{display:block}"
-    "#queue td.thumb img{max-width:96px}}"
+    /* A phone (390 px): the rows of the queue and of a timeline become blocks, charts
+     * shrink, nothing scrolls sideways. */
+    "@media (max-width:40em){main{padding:.5em}input,select,svg{max-width:100%}"
+    "svg{height:auto}#queue,#queue tbody,#queue tr,#timeline,#timeline tbody,#timeline tr"
+    "{display:block}#queue thead,#timeline thead{display:none}"
+    "#queue tr,#timeline tr{border-bottom:1px solid #ccc;padding:.3em 0}"
+    "#queue td,#timeline td{display:inline-block;border:0;padding:.1em .3em}"
+    "#queue td.what{display:block}#queue td.thumb img{max-width:96px}}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)

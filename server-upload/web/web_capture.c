@@ -191,7 +191,7 @@ static int alert_row(const struct store_capture_alert *a, void *ud)
 static void capture_page(struct web_ctx *w, struct capture *k)
 {
 	json_t *rec = k->record;
-	char when[32], recv[32], next[STORE_ID_BUF], prev[STORE_ID_BUF], status_time[32];
+	char when[32], recv[32], next[STORE_ID_BUF], prev[STORE_ID_BUF], status_time[32], cats[256];
 	struct html h;
 	struct alert_rows ar = {&h, 0};
 
@@ -202,7 +202,9 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	html_init(&h);
 	web_page_start(&h, w, "Capture");
 	html_raw(&h, "<h1>");
-	html_text(&h, k->category);
+	html_text(&h, web_hits_distinct(rec, WEB_HITS_CATEGORIES, cats, sizeof(cats))
+	                  ? cats
+	                  : k->category);
 	html_fmt(&h, " <span class=\"sev%d\">severity %d</span></h1>", k->severity, k->severity);
 	html_raw(&h, "<p>");
 	if (prev[0]) {

@@ -104,7 +104,7 @@ static void hit_evidence(struct html *h, json_t *rec, const struct caserecord_hi
 		html_raw(h, "</q>");
 	}
 	if (e->shot >= 0) {
-		html_fmt(h, "<a class=\"on-shot\" href=\"#shot-%d\">on ", e->shot + 1);
+		html_fmt(h, " <a class=\"on-shot\" href=\"#shot-%d\">on ", e->shot + 1);
 		shot_name(h, rec, (size_t)e->shot, "screenshot");
 		html_raw(h, "</a>");
 	}
