@@ -25,6 +25,7 @@
 #define BATCH    32
 #define WHY_HITS 16  /* hits of a capture whose lowering an e-mail explains */
 #define WHY_LINE 900 /* bytes of one explanation: e-mail lines stay under 998 */
+#define MAX_CATS 16  /* categories an alert names */
 
 struct alerts {
 	struct server *srv;
@@ -35,7 +36,7 @@ struct alerts {
 };
 
 struct due {
-	int64_t id, school_id, attempts, severity, time_ms;
+	int64_t id, school_id, attempts, severity, time_ms, threshold;
 	char *kind, *channel, *target, *capture_id, *category, *school, *machine, *secret_file;
 	char *week;   /* kind "digest" */
 	char *detail; /* what an alarm is about (unmonitored session) */
@@ -73,7 +74,8 @@ static int due_row(const struct store_alert_due *a, void *ud)
 	                  .secret_file = dup_or_null(a->secret_file),
 	                  .kind = dup_or_null(a->kind),
 	                  .week = dup_or_null(a->week),
-	                  .detail = dup_or_null(a->detail)};
+	                  .detail = dup_or_null(a->detail),
+	                  .threshold = a->threshold};
 	return 0;
 }
 
@@ -129,44 +131,33 @@ static int lowered_line(const char *category, const char *why, void *ud)
 	return r < 0 ? r : dynbuf_add(ud, "\r\n", 2);
 }
 
-/*
- * Calls fn(category, why, ud) for each of the alert's capture's hits that context lowered
- * (capture_hits_lowered; nothing when the capture is gone). Returns 0 or -errno.
- */
-static int each_lowered(struct store *st, const struct due *d,
-                        int (*fn)(const char *category, const char *why, void *ud), void *ud)
+/* The stored record of the alert's capture: 0 and *out (NULL when the capture is gone),
+ * or -errno. */
+static int capture_record(struct store *st, const struct due *d, json_t **out)
 {
 	struct record_copy c = {.school_id = d->school_id};
-	json_t *rec;
-	int r;
+	int r = d->capture_id ? store_capture_brief_get(st, d->capture_id, record_cb, &c) : 0;
 
-	r = d->capture_id ? store_capture_brief_get(st, d->capture_id, record_cb, &c) : 0;
-	if (r < 0) {
-		free(c.record);
-		return r;
-	}
-	rec = c.record ? json_loads(c.record, 0, NULL) : NULL;
+	*out = r == 0 && c.record ? json_loads(c.record, 0, NULL) : NULL;
 	free(c.record);
-	r = capture_hits_lowered(rec, WHY_HITS, WHY_LINE, fn, ud);
-	json_decref(rec);
 	return r;
 }
 
 /*
- * What lowered the severity of the capture's hits, one line each ("Lowered:  self-harm,
- * severity 5 → 2: 'lol' 1 word after (rule self-harm.txt:17)\r\n"), worded as the
- * capture page words it: the lists' context cue and rule, not the pupil's words. Sets *out
- * (malloc'd, caller frees; "" when context lowered nothing or the capture is gone).
- * Returns 0 or -errno.
+ * What lowered the severity of the capture's hits (rec: its record, NULL when gone), one
+ * line each ("Lowered:  self-harm, severity 5 → 2: 'lol' 1 word after (rule
+ * self-harm.txt:17)\r\n"), worded as the capture page words it: the lists' context cue
+ * and rule, not the pupil's words. Sets *out (malloc'd, caller frees; "" when context
+ * lowered nothing). Returns 0 or -errno.
  */
-static int lowered_lines(struct store *st, const struct due *d, char **out)
+static int lowered_lines(json_t *rec, char **out)
 {
 	struct dynbuf b;
 	int r;
 
 	*out = NULL;
 	dynbuf_init(&b, WHY_HITS * (WHY_LINE + 160));
-	r = each_lowered(st, d, lowered_line, &b);
+	r = capture_hits_lowered(rec, WHY_HITS, WHY_LINE, lowered_line, &b);
 	if (r == 0)
 		r = dynbuf_add(&b, "", 1); /* "" rather than NULL when there is nothing */
 	if (r < 0) {
@@ -177,6 +168,59 @@ static int lowered_lines(struct store *st, const struct due *d, char **out)
 	return 0;
 }
 
+/*
+ * The categories of the capture's hits at or above the school's threshold, each with the
+ * sources of its hits (capture_hits_categories): every one the alert names. Without the
+ * record (the capture gone) the capture's own category. Returns how many (>= 1).
+ */
+static size_t crossed(json_t *rec, const struct due *d, struct capture_category *out)
+{
+	size_t n = rec ? capture_hits_categories(rec, (int)d->threshold, out, MAX_CATS) : 0;
+
+	if (n == 0) {
+		memset(out, 0, sizeof(*out));
+		clean(out->category, sizeof(out->category), d->category);
+		out->severity = (int)d->severity;
+		n = 1;
+	}
+	return n;
+}
+
+/* The sources of a category, ", " between them ("typed, clipboard"), "" when none. */
+static void sources_text(const struct capture_category *k, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; capture_source_name(i) && len < size; i++)
+		if (k->sources & (1u << i))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+			                        capture_source_name(i));
+}
+
+/* The e-mail's lines naming each category that crossed the threshold and where its hits
+ * came from ("Crossed:  grooming, severity 5, from typed\r\n"), and the names alone
+ * for the subject ("self-harm, grooming"). */
+static void crossed_text(const struct capture_category *k, size_t n, char *lines, size_t lines_size,
+                         char *names, size_t names_size)
+{
+	size_t ll = 0, nl = 0;
+	char src[96], cat[96];
+
+	lines[0] = names[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		clean(cat, sizeof(cat), k[i].category);
+		sources_text(&k[i], src, sizeof(src));
+		if (ll < lines_size)
+			ll += (size_t)snprintf(lines + ll, lines_size - ll,
+			                       "Crossed:  %s, severity %d%s%s\r\n", cat,
+			                       k[i].severity, *src ? ", from " : "", src);
+		if (nl < names_size)
+			nl += (size_t)snprintf(names + nl, names_size - nl, "%s%s", i ? ", " : "",
+			                       cat);
+	}
+}
+
 /* One element of the webhook's "lowered" array: the same words as the e-mail's line. */
 static int lowered_item(const char *category, const char *why, void *ud)
 {
@@ -185,22 +229,50 @@ static int lowered_item(const char *category, const char *why, void *ud)
 	return o && json_array_append_new(ud, o) == 0 ? 0 : -ENOMEM;
 }
 
-/* The webhook's body: the alert's fields and what lowered its capture's hits. */
-static int webhook_body(struct store *st, const struct due *d, const char *cat, const char *school,
+/* The webhook's "categories": each category that crossed the threshold, its highest
+ * severity and the sources of its hits. */
+static json_t *categories_json(const struct capture_category *k, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *src = json_array(), *o;
+		for (unsigned int b = 0; src && capture_source_name(b); b++)
+			if (k[i].sources & (1u << b))
+				json_array_append_new(src, json_string(capture_source_name(b)));
+		o = src ? json_pack("{s:s, s:i, s:o}", "category", k[i].category, "severity",
+		                    k[i].severity, "sources", src)
+		        : NULL;
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The webhook's body: the alert's fields, every category that crossed the threshold and
+ * what lowered its capture's hits. */
+static int webhook_body(json_t *rec, const struct due *d, const char *cat, const char *school,
                         const char *machine, const char *when, const char *link, char **out)
 {
-	json_t *lowered = json_array(), *o;
-	int r = lowered ? each_lowered(st, d, lowered_item, lowered) : -ENOMEM;
+	struct capture_category k[MAX_CATS];
+	size_t nk = crossed(rec, d, k);
+	json_t *lowered = json_array(), *cats = categories_json(k, nk), *o;
+	int r = lowered && cats
+	            ? capture_hits_lowered(rec, WHY_HITS, WHY_LINE, lowered_item, lowered)
+	            : -ENOMEM;
 
 	*out = NULL;
 	if (r < 0) {
 		json_decref(lowered);
+		json_decref(cats);
 		return r;
 	}
-	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "event", "capture", "alert",
-	              (json_int_t)d->id, "category", cat, "severity", (json_int_t)d->severity,
-	              "school", school, "machine", machine, "time", when, "link", link, "lowered",
-	              lowered);
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "event", "capture",
+	              "alert", (json_int_t)d->id, "category", cat, "severity",
+	              (json_int_t)d->severity, "school", school, "machine", machine, "time", when,
+	              "link", link, "lowered", lowered, "categories", cats);
 	*out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	return *out ? 0 : -ENOMEM;
@@ -211,7 +283,7 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 {
 	const struct config *cfg = srv->cfg;
 	char when[40], cat[128], school[160], machine[160], link[1024], subject[512], mid[384];
-	char *body = NULL, *json;
+	char *body = NULL, *json = NULL;
 	int r;
 
 	rfc3339_format(d->time_ms, when, sizeof(when));
@@ -221,8 +293,11 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 	snprintf(link, sizeof(link), "%s/captures/%s", cfg->public_url ? cfg->public_url : "",
 	         d->capture_id ? d->capture_id : "");
 	if (strcmp(d->channel, "webhook") == 0) {
-		if ((r = webhook_body(srv->store, d, cat, school, machine, when, link, &json)) <
-		    0) {
+		json_t *rec = NULL;
+		if ((r = capture_record(srv->store, d, &rec)) == 0)
+			r = webhook_body(rec, d, cat, school, machine, when, link, &json);
+		json_decref(rec);
+		if (r < 0) {
 			snprintf(err, errlen, "webhook body: %s", strerror(-r));
 			return r;
 		}
@@ -273,8 +348,16 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 			body = NULL;
 	} else {
 		char tok[TOKEN_BUF], hash[TOKEN_HASH_BUF], ack[1200], *lowered = NULL;
+		char lines[MAX_CATS * 160], names[256];
+		struct capture_category k[MAX_CATS];
+		json_t *rec = NULL;
 
-		if ((r = lowered_lines(srv->store, d, &lowered)) < 0) {
+		if ((r = capture_record(srv->store, d, &rec)) == 0 &&
+		    (r = lowered_lines(rec, &lowered)) == 0)
+			crossed_text(k, crossed(rec, d, k), lines, sizeof(lines), names,
+			             sizeof(names));
+		json_decref(rec);
+		if (r < 0) {
 			snprintf(err, errlen, "database: %s", strerror(-r));
 			return r;
 		}
@@ -292,21 +375,22 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		}
 		snprintf(ack, sizeof(ack), "%s/alerts/ack?a=%lld&t=%s",
 		         cfg->public_url ? cfg->public_url : "", (long long)d->id, tok);
-		snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s%s", cat,
+		snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s%s", names,
 		         (long long)d->severity, school,
 		         d->kind && strcmp(d->kind, "escalation") == 0 ? " (escalated)" : "");
 		if (asprintf(
 		        &body,
 		        "Vigil stored a capture at or above this school's alert threshold.\r\n"
 		        "%s\r\n"
-		        "Category: %s\r\nSeverity: %lld\r\n%sSchool:   %s\r\nMachine:  %s\r\n"
+		        "Category: %s\r\nSeverity: %lld\r\n%s%sSchool:   %s\r\nMachine:  %s\r\n"
 		        "Time:     %s\r\n\r\nOpen the capture (sign-in required):\r\n%s\r\n\r\n"
 		        "Acknowledge (one click; stops escalation):\r\n%s\r\n\r\n"
 		        "This message holds no pupil name, text or screenshot by design.\r\n",
 		        d->kind && strcmp(d->kind, "escalation") == 0
 		            ? "Nobody has acknowledged it yet: it is escalated to you.\r\n"
 		            : "",
-		        cat, (long long)d->severity, lowered, school, machine, when, link, ack) < 0)
+		        cat, (long long)d->severity, lines, lowered, school, machine, when, link,
+		        ack) < 0)
 			body = NULL;
 		sodium_memzero(tok, sizeof(tok));
 		free(lowered);

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,7 +20,30 @@ static int json_content(struct http_request *req)
 	return !ct || strncasecmp(ct, "application/json", 16) == 0;
 }
 
-/* Stores c for machine m: the image first, then the row, each durable before 201. */
+_Static_assert(COMMIT_MAX_IMAGES == 1 + CAPTURE_MAX_FRAMES, "a capture's images");
+
+/* Writes (stages) the screenshot and the frames of c into images; *n gets how many were
+ * staged (each NULL when already stored). Discards them again on failure. */
+static int stage_images(struct blobs *b, const struct capture *c, struct blob_stage **images,
+                        size_t *n)
+{
+	int r = b->ops->stage(b, c->sha256, c->png, c->png_len, &images[0]);
+
+	*n = r == 0;
+	for (size_t i = 0; r == 0 && i < c->nframes; i++) {
+		const struct capture_frame *f = &c->frames[i];
+		if ((r = b->ops->stage(b, f->sha256, f->png, f->png_len, &images[*n])) == 0)
+			(*n)++;
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < *n; i++)
+			b->ops->discard(b, images[i]);
+		*n = 0;
+	}
+	return r;
+}
+
+/* Stores c for machine m: the images first, then the row, each durable before 201. */
 static void store_capture(struct server *srv, const struct store_machine *m,
                           const struct capture *c, struct http_response *resp)
 {
@@ -37,15 +61,18 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 	    .record = c->record,
 	    .hits = c->hits,
 	    .nhits = c->nhits,
+	    .frames = c->frame_rows,
+	    .nframes = c->nframes,
 	};
-	struct blob_stage *image = NULL;
+	struct blob_stage *images[COMMIT_MAX_IMAGES];
+	size_t nimages = 0;
 	int64_t t0 = rfc3339_now_ms(), t1;
-	int r = srv->blobs->ops->stage(srv->blobs, c->sha256, c->png, c->png_len, &image);
+	int r = stage_images(srv->blobs, c, images, &nimages);
 
 	t1 = rfc3339_now_ms();
 	if (r == 0)
-		r = committer_submit(srv->committer, &row, image);
-	log_debug("capture %s: image written in %lld ms, committed in %lld ms", c->id,
+		r = committer_submit(srv->committer, &row, images, nimages);
+	log_debug("capture %s: %zu images written in %lld ms, committed in %lld ms", c->id, nimages,
 	          (long long)(t1 - t0), (long long)(rfc3339_now_ms() - t1));
 
 	switch (r) {
@@ -70,31 +97,48 @@ static void store_capture(struct server *srv, const struct store_machine *m,
 }
 
 /* A small PNG can declare a huge image (a decompression bomb for whoever decodes it):
- * screenshots over the configured ceilings are refused with 400. */
-static bool too_many_pixels(const struct config *cfg, const struct capture *c,
+ * an image (at: "screenshot", "frames[1]") over the configured ceilings is refused with
+ * 400. */
+static bool image_too_large(const struct config *cfg, const char *at, int width, int height,
                             struct http_response *resp)
 {
-	uint64_t pixels = (uint64_t)c->width * (uint64_t)c->height;
+	uint64_t pixels = (uint64_t)width * (uint64_t)height;
 	uint64_t max = (uint64_t)cfg->max_image_mpixels * 1000000u;
+	char wf[48], hf[48];
 
-	if ((unsigned int)c->width > cfg->max_image_side) {
-		http_reply_error(resp, 400, "screenshot.width",
-		                 "screenshot.width %d is over the server's ceiling of %u pixels",
-		                 c->width, cfg->max_image_side);
+	snprintf(wf, sizeof(wf), "%s.width", at);
+	snprintf(hf, sizeof(hf), "%s.height", at);
+	if ((unsigned int)width > cfg->max_image_side) {
+		http_reply_error(resp, 400, wf, "%s %d is over the server's ceiling of %u pixels",
+		                 wf, width, cfg->max_image_side);
 		return true;
 	}
-	if ((unsigned int)c->height > cfg->max_image_side) {
-		http_reply_error(resp, 400, "screenshot.height",
-		                 "screenshot.height %d is over the server's ceiling of %u pixels",
-		                 c->height, cfg->max_image_side);
+	if ((unsigned int)height > cfg->max_image_side) {
+		http_reply_error(resp, 400, hf, "%s %d is over the server's ceiling of %u pixels",
+		                 hf, height, cfg->max_image_side);
 		return true;
 	}
 	if (pixels > max) {
-		http_reply_error(resp, 400, "screenshot.width",
-		                 "screenshot.width x screenshot.height (%dx%d) is over the "
-		                 "server's ceiling of %u megapixels",
-		                 c->width, c->height, cfg->max_image_mpixels);
+		http_reply_error(resp, 400, wf,
+		                 "%s x %s (%dx%d) is over the server's ceiling of %u megapixels",
+		                 wf, hf, width, height, cfg->max_image_mpixels);
 		return true;
+	}
+	return false;
+}
+
+/* The screenshot and every frame within the ceilings (image_too_large). */
+static bool too_many_pixels(const struct config *cfg, const struct capture *c,
+                            struct http_response *resp)
+{
+	char at[32];
+
+	if (image_too_large(cfg, "screenshot", c->width, c->height, resp))
+		return true;
+	for (size_t i = 0; i < c->nframes; i++) {
+		snprintf(at, sizeof(at), "frames[%zu]", i);
+		if (image_too_large(cfg, at, c->frames[i].width, c->frames[i].height, resp))
+			return true;
 	}
 	return false;
 }

@@ -29,3 +29,24 @@ size_t capture_hit_why(json_t *hit, char *buf, size_t size);
  */
 int capture_hits_lowered(json_t *rec, size_t max, size_t why_size,
                          int (*fn)(const char *category, const char *why, void *ud), void *ud);
+
+/* A category of a capture's hits: its highest severity and where its hits came from. */
+#define CAPTURE_SOURCES 5 /* typed, window-title, clipboard, screen-text, tamper */
+struct capture_category {
+	char category[72];
+	int severity;
+	unsigned int sources; /* bit i: capture_source_name(i) */
+};
+
+/* The name of source bit i ("typed", "window-title", "clipboard", "screen-text",
+ * "tamper"), or NULL past the last. */
+const char *capture_source_name(unsigned int i);
+
+/*
+ * The categories of rec's hits (capture_hits_of, and reason when no hit has its category)
+ * with a hit of at least min_severity, in the order they first appear: each category's
+ * highest severity and the sources of those hits (a hit's own "source", else the
+ * record's). Fills up to max of out and returns how many.
+ */
+size_t capture_hits_categories(json_t *rec, int min_severity, struct capture_category *out,
+                               size_t max);

@@ -257,13 +257,27 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int check_top(json_t *root, struct capture *c, struct capture_error *err)
+/* obj[key], at path, as one of the sources of a hit ("typed", ...). */
+static int get_source(json_t *obj, const char *key, const char *path, const char **out,
+                      struct capture_error *err)
 {
 	static const char *const sources[] = {"typed", "window-title", "clipboard", "screen-text",
 	                                      "tamper"};
+	int r = get_string(obj, key, path, 1, CAPTURE_MAX_NAME, TEXT_NAME, out, err);
+
+	if (r)
+		return r;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (strcmp(*out, sources[i]) == 0)
+			return 0;
+	return fail(err, path,
+	            "%s must be one of typed, window-title, clipboard, screen-text, tamper", path);
+}
+
+static int check_top(json_t *root, struct capture *c, struct capture_error *err)
+{
 	const char *schema, *id, *time, *context;
 	int r;
-	bool known = false;
 
 	if ((r = get_string(root, "schema", "schema", 1, CAPTURE_MAX_NAME, TEXT_NAME, &schema,
 	                    err)))
@@ -283,15 +297,8 @@ static int check_top(json_t *root, struct capture *c, struct capture_error *err)
 	if ((r = get_string(root, "machine", "machine", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->machine,
 	                    err)) ||
 	    (r = get_string(root, "user", "user", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->user, err)) ||
-	    (r = get_string(root, "source", "source", 1, CAPTURE_MAX_NAME, TEXT_NAME, &c->source,
-	                    err)))
+	    (r = get_source(root, "source", "source", &c->source, err)))
 		return r;
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
-		known |= strcmp(c->source, sources[i]) == 0;
-	if (!known)
-		return fail(
-		    err, "source",
-		    "source must be one of typed, window-title, clipboard, screen-text, tamper");
 	return get_string(root, "context", "context", 0, VIGIL_CONTEXT_MAX_CHARS, TEXT_FREE,
 	                  &context, err);
 }
@@ -339,9 +346,10 @@ static int check_reason(json_t *root, struct capture *c, struct capture_error *e
 	return 0;
 }
 
-/* An offset into context: null (-1) or an integer on a character boundary. */
+/* An offset into context (named cname in messages): null (-1) or an integer on a
+ * character boundary. */
 static int get_offset(json_t *o, const char *key, const char *path, const char *context,
-                      int64_t *out, struct capture_error *err)
+                      const char *cname, int64_t *out, struct capture_error *err)
 {
 	json_t *v = json_object_get(o, key);
 	size_t clen = strlen(context);
@@ -354,21 +362,53 @@ static int get_offset(json_t *o, const char *key, const char *path, const char *
 		return 0;
 	}
 	if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 || (size_t)i > clen)
-		return fail(err, path,
-		            "%s must be null or a byte offset into context, from 0 to %zu", path,
-		            clen);
+		return fail(err, path, "%s must be null or a byte offset into %s, from 0 to %zu",
+		            path, cname, clen);
 	if ((size_t)i < clen && ((unsigned char)context[i] & 0xc0) == 0x80)
-		return fail(err, path, "%s is inside a UTF-8 character of context", path);
+		return fail(err, path, "%s is inside a UTF-8 character of %s", path, cname);
 	*out = (int64_t)i;
+	return 0;
+}
+
+/*
+ * A hit's own evidence, all optional: "source", "context" (then its offsets point into
+ * it) and "frame" (0: the screenshot, n: frames[n - 1]; nframes frames). at names the
+ * hit ("hits[2]"). Sets out's source, context and frame (NULL, NULL, -1 when absent) and
+ * *context to the text the hit's offsets point into.
+ */
+static int get_evidence(json_t *h, const char *at, size_t nframes, struct store_capture_hit *out,
+                        const char **context, struct capture_error *err)
+{
+	char path[64];
+	int r;
+
+	out->source = out->context = NULL;
+	out->frame = -1;
+	if (json_object_get(h, "source")) {
+		snprintf(path, sizeof(path), "%s.source", at);
+		if ((r = get_source(h, "source", path, &out->source, err)))
+			return r;
+	}
+	if (json_object_get(h, "context")) {
+		snprintf(path, sizeof(path), "%s.context", at);
+		if ((r = get_string(h, "context", path, 0, VIGIL_CONTEXT_MAX_CHARS, TEXT_FREE,
+		                    &out->context, err)))
+			return r;
+		*context = out->context;
+	}
+	if (json_object_get(h, "frame")) {
+		snprintf(path, sizeof(path), "%s.frame", at);
+		if ((r = get_int(h, "frame", path, 0, (json_int_t)nframes, &out->frame, err)))
+			return r;
+	}
 	return 0;
 }
 
 /* The optional "hits": every hit of the moment; none more severe than reason. */
 static int check_hits(json_t *root, struct capture *c, struct capture_error *err)
 {
-	json_t *hits = json_object_get(root, "hits"), *h;
-	const char *context = json_string_value(json_object_get(root, "context"));
-	size_t i;
+	json_t *hits = json_object_get(root, "hits"), *h, *frames = json_object_get(root, "frames");
+	size_t i, nframes = json_is_array(frames) ? json_array_size(frames) : 0;
 
 	if (!hits)
 		return 0;
@@ -382,7 +422,8 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 	json_array_foreach(hits, i, h)
 	{
 		struct store_capture_hit *o = &c->hits[i];
-		char at[48], sev[48], start[48], end[48];
+		const char *context = json_string_value(json_object_get(root, "context"));
+		char at[48], sev[48], start[48], end[48], cname[48];
 		int r;
 
 		snprintf(at, sizeof(at), "hits[%zu]", i);
@@ -396,10 +437,13 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 			            "%s is above reason.severity (%d): the reason is the "
 			            "most severe hit",
 			            sev, c->severity);
+		if ((r = get_evidence(h, at, nframes, o, &context, err)))
+			return r;
+		snprintf(cname, sizeof(cname), o->context ? "%s.context" : "context", at);
 		snprintf(start, sizeof(start), "hits[%zu].start", i);
 		snprintf(end, sizeof(end), "hits[%zu].end", i);
-		if ((r = get_offset(h, "start", start, context, &o->start, err)) ||
-		    (r = get_offset(h, "end", end, context, &o->end, err)))
+		if ((r = get_offset(h, "start", start, context, cname, &o->start, err)) ||
+		    (r = get_offset(h, "end", end, context, cname, &o->end, err)))
 			return r;
 		if ((o->start < 0) != (o->end < 0))
 			return fail(err, end, "%s and %s must both be null or both offsets", start,
@@ -431,79 +475,172 @@ static int check_window_agent(json_t *root, struct capture_error *err)
 }
 
 /*
- * Decodes screenshot.data into c->png and checks it is the PNG the record describes. The
- * base64 text is raw (from find_data_span, not NUL-terminated) when raw is not NULL,
- * else the JSON string.
+ * Decodes <at>.data into f->png and checks it is the PNG the record describes (f's width
+ * and height, sha the claimed SHA-256). at names the object in messages ("screenshot",
+ * "frames[1]"). The base64 text is raw (from find_data_span, not NUL-terminated) when
+ * raw is not NULL, else the JSON string.
  */
-static int check_png(json_t *shot, const char *sha, const struct span *raw, struct capture *c,
-                     struct capture_error *err)
+static int check_png(json_t *shot, const char *at, const char *sha, const struct span *raw,
+                     struct capture_frame *f, struct capture_error *err)
 {
 	json_t *data = json_object_get(shot, "data");
-	char hex[DIGEST_SHA256_HEX_SIZE];
+	char hex[DIGEST_SHA256_HEX_SIZE], path[48], wpath[48], hpath[48], spath[48];
 	const char *b64;
 	size_t b64_len, max;
 
+	snprintf(path, sizeof(path), "%s.data", at);
+	snprintf(wpath, sizeof(wpath), "%s.width", at);
+	snprintf(hpath, sizeof(hpath), "%s.height", at);
+	snprintf(spath, sizeof(spath), "%s.sha256", at);
 	if (raw) {
 		b64 = raw->p;
 		b64_len = raw->len;
 	} else {
 		if (!data)
-			return fail(err, "screenshot.data", "missing field screenshot.data");
+			return fail(err, path, "missing field %s", path);
 		if (!json_is_string(data))
-			return fail(err, "screenshot.data", "screenshot.data must be a string");
+			return fail(err, path, "%s must be a string", path);
 		b64 = json_string_value(data);
 		b64_len = json_string_length(data);
 	}
 	max = b64_len / 4 * 3 + 3;
 	if (max > CAPTURE_MAX_PNG_BYTES + 3)
-		return fail(err, "screenshot.data", "screenshot.data is larger than %u bytes",
-		            CAPTURE_MAX_PNG_BYTES);
-	c->png = malloc(max ? max : 1);
-	if (!c->png)
+		return fail(err, path, "%s is larger than %u bytes", path, CAPTURE_MAX_PNG_BYTES);
+	f->png = malloc(max ? max : 1);
+	if (!f->png)
 		return -ENOMEM;
-	if (base64_decode(b64, b64_len, raw != NULL, c->png, &c->png_len) < 0)
-		return fail(err, "screenshot.data", "screenshot.data is not valid base64");
-	if (c->png_len < 33 || memcmp(c->png, png_signature, 8) != 0 || be32(c->png + 8) != 13 ||
-	    memcmp(c->png + 12, "IHDR", 4) != 0)
-		return fail(err, "screenshot.data", "screenshot.data is not a PNG image");
-	if (be32(c->png + 16) != (uint32_t)c->width || be32(c->png + 20) != (uint32_t)c->height)
-		return fail(err,
-		            be32(c->png + 16) != (uint32_t)c->width ? "screenshot.width"
-		                                                    : "screenshot.height",
-		            "screenshot.width and screenshot.height (%dx%d) do not match the PNG "
-		            "(%ux%u)",
-		            c->width, c->height, be32(c->png + 16), be32(c->png + 20));
-	if (digest_sha256_hex(c->png, c->png_len, hex) < 0)
+	if (base64_decode(b64, b64_len, raw != NULL, f->png, &f->png_len) < 0)
+		return fail(err, path, "%s is not valid base64", path);
+	if (f->png_len < 33 || memcmp(f->png, png_signature, 8) != 0 || be32(f->png + 8) != 13 ||
+	    memcmp(f->png + 12, "IHDR", 4) != 0)
+		return fail(err, path, "%s is not a PNG image", path);
+	if (be32(f->png + 16) != (uint32_t)f->width || be32(f->png + 20) != (uint32_t)f->height)
+		return fail(err, be32(f->png + 16) != (uint32_t)f->width ? wpath : hpath,
+		            "%s and %s (%dx%d) do not match the PNG (%ux%u)", wpath, hpath,
+		            f->width, f->height, be32(f->png + 16), be32(f->png + 20));
+	if (digest_sha256_hex(f->png, f->png_len, hex) < 0)
 		return -ENOMEM;
 	if (sodium_memcmp(hex, sha, 64) != 0)
-		return fail(err, "screenshot.sha256", "screenshot.sha256 does not match the image");
-	memcpy(c->sha256, hex, sizeof(hex));
+		return fail(err, spath, "%s does not match the image", spath);
+	memcpy(f->sha256, hex, sizeof(hex));
 	return 0;
+}
+
+/* A screenshot object o named at ("screenshot", "frames[1]"): type, size, hash, PNG. */
+static int check_shot(json_t *o, const char *at, const struct span *raw, struct capture_frame *f,
+                      struct capture_error *err)
+{
+	char path[4][48];
+	const char *type, *sha;
+	int r;
+
+	snprintf(path[0], sizeof(path[0]), "%s.type", at);
+	snprintf(path[1], sizeof(path[1]), "%s.width", at);
+	snprintf(path[2], sizeof(path[2]), "%s.height", at);
+	snprintf(path[3], sizeof(path[3]), "%s.sha256", at);
+	if ((r = get_string(o, "type", path[0], 1, CAPTURE_MAX_NAME, TEXT_NAME, &type, err)))
+		return r;
+	if (strcmp(type, "image/png") != 0)
+		return fail(err, path[0], "%s must be \"image/png\"", path[0]);
+	if ((r = get_int(o, "width", path[1], 1, CAPTURE_MAX_DIMENSION, &f->width, err)) ||
+	    (r = get_int(o, "height", path[2], 1, CAPTURE_MAX_DIMENSION, &f->height, err)) ||
+	    (r = get_string(o, "sha256", path[3], 64, 64, TEXT_NAME, &sha, err)))
+		return r;
+	if (!digest_is_sha256_hex(sha))
+		return fail(err, path[3], "%s must be 64 lower-case hex digits", path[3]);
+	return check_png(o, at, sha, raw, f, err);
 }
 
 static int check_screenshot(json_t *root, const struct span *raw, struct capture *c,
                             struct capture_error *err)
 {
-	const char *type, *sha;
+	struct capture_frame f = {0};
 	json_t *o;
 	int r;
 
-	if ((r = get_object(root, "screenshot", &o, err)) ||
-	    (r = get_string(o, "type", "screenshot.type", 1, CAPTURE_MAX_NAME, TEXT_NAME, &type,
-	                    err)))
+	if ((r = get_object(root, "screenshot", &o, err)))
 		return r;
-	if (strcmp(type, "image/png") != 0)
-		return fail(err, "screenshot.type", "screenshot.type must be \"image/png\"");
-	if ((r = get_int(o, "width", "screenshot.width", 1, CAPTURE_MAX_DIMENSION, &c->width,
-	                 err)) ||
-	    (r = get_int(o, "height", "screenshot.height", 1, CAPTURE_MAX_DIMENSION, &c->height,
-	                 err)) ||
-	    (r = get_string(o, "sha256", "screenshot.sha256", 64, 64, TEXT_NAME, &sha, err)))
-		return r;
-	if (!digest_is_sha256_hex(sha))
-		return fail(err, "screenshot.sha256",
-		            "screenshot.sha256 must be 64 lower-case hex digits");
-	return check_png(o, sha, raw, c, err);
+	r = check_shot(o, "screenshot", raw, &f, err);
+	c->width = f.width;
+	c->height = f.height;
+	c->png = f.png;
+	c->png_len = f.png_len;
+	memcpy(c->sha256, f.sha256, sizeof(c->sha256));
+	return r;
+}
+
+/* The optional "frames": later screenshots, each with a time not before the capture's. */
+static int check_frames(json_t *root, struct capture *c, struct capture_error *err)
+{
+	json_t *frames = json_object_get(root, "frames"), *o;
+	size_t i;
+
+	if (!frames)
+		return 0;
+	if (!json_is_array(frames))
+		return fail(err, "frames", "frames must be an array");
+	if (json_array_size(frames) > CAPTURE_MAX_FRAMES)
+		return fail(err, "frames", "frames has more than %u entries", CAPTURE_MAX_FRAMES);
+	c->frames = calloc(json_array_size(frames) + 1, sizeof(*c->frames));
+	c->frame_rows = calloc(json_array_size(frames) + 1, sizeof(*c->frame_rows));
+	if (!c->frames || !c->frame_rows)
+		return -ENOMEM;
+	json_array_foreach(frames, i, o)
+	{
+		struct capture_frame *f = &c->frames[i];
+		char at[48], tpath[48];
+		const char *time;
+		int r;
+
+		snprintf(at, sizeof(at), "frames[%zu]", i);
+		snprintf(tpath, sizeof(tpath), "frames[%zu].time", i);
+		if (!json_is_object(o))
+			return fail(err, at, "%s must be an object", at);
+		c->nframes = i + 1; /* capture_free frees f->png from here on */
+		if ((r = check_shot(o, at, NULL, f, err)) ||
+		    (r = get_string(o, "time", tpath, 1, 40, TEXT_NAME, &time, err)))
+			return r;
+		if (rfc3339_parse(time, &f->time_ms) < 0)
+			return fail(err, tpath, "%s is not an RFC 3339 date-time with a time zone",
+			            tpath);
+		if (f->time_ms < c->time_ms)
+			return fail(err, tpath, "%s is before the capture's time", tpath);
+		c->frame_rows[i] = (struct store_capture_frame){.sha256 = f->sha256,
+		                                                .time_ms = f->time_ms,
+		                                                .width = f->width,
+		                                                .height = f->height};
+	}
+	return 0;
+}
+
+/* For an array src (NULL: nothing), sets dst[name] to an array of its objects with the
+ * listed keys only (keep). */
+static int keep_each(json_t *dst, const char *name, json_t *src, const char *const *keys)
+{
+	json_t *kept, *a;
+	size_t i;
+	json_t *v;
+	int r = -ENOMEM;
+
+	if (!src)
+		return 0;
+	kept = json_object();
+	a = json_array();
+	if (!kept || !a || json_object_set_new(kept, name, a) < 0) {
+		json_decref(kept);
+		return -ENOMEM;
+	}
+	json_array_foreach(src, i, v)
+	{
+		if (keep(kept, "x", v, keys) < 0 ||
+		    json_array_append(a, json_object_get(kept, "x")) < 0)
+			goto out;
+	}
+	if (json_object_set(dst, name, a) == 0)
+		r = 0;
+out:
+	json_decref(kept);
+	return r;
 }
 
 /* The record as stored: the known fields only, without screenshot.data. */
@@ -517,10 +654,11 @@ static int make_record(json_t *root, struct capture *c)
 	static const char *const window[] = {"title", "app", NULL};
 	static const char *const shot[] = {"type", "width", "height", "sha256", NULL};
 	static const char *const agent[] = {"version", "wordlists", NULL};
-	static const char *const hit[] = {"category", "severity",     "phrase", "rule",
-	                                  "matched",  "start",        "end",    "base_severity",
-	                                  "why",      "context_rule", NULL};
-	json_t *rec = json_object(), *hits = json_object_get(root, "hits");
+	static const char *const hit[] = {
+	    "category",      "severity", "phrase",       "rule",   "matched", "start", "end",
+	    "base_severity", "why",      "context_rule", "source", "context", "frame", NULL};
+	static const char *const frame[] = {"type", "width", "height", "sha256", "time", NULL};
+	json_t *rec = json_object();
 	int r = -ENOMEM;
 
 	if (!rec || json_object_set_new(rec, "id", json_string(c->id)) < 0)
@@ -533,31 +671,9 @@ static int make_record(json_t *root, struct capture *c)
 	    keep(rec, "screenshot", json_object_get(root, "screenshot"), shot) < 0 ||
 	    keep(rec, "agent", json_object_get(root, "agent"), agent) < 0)
 		goto out;
-	if (hits) {
-		json_t *kept = json_object(), *a = json_array();
-		size_t i;
-		json_t *h;
-
-		if (!kept || !a || json_object_set_new(kept, "hits", a) < 0) {
-			json_decref(kept);
-			goto out;
-		}
-		json_array_foreach(hits, i, h)
-		{
-			if (keep(kept, "h", h, hit) < 0 ||
-			    json_array_append(a, json_object_get(kept, "h")) < 0) {
-				json_decref(kept);
-				goto out;
-			}
-		}
-		r = json_object_set(rec, "hits", a);
-		json_decref(kept);
-		if (r < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		r = -ENOMEM;
-	}
+	if (keep_each(rec, "hits", json_object_get(root, "hits"), hit) < 0 ||
+	    keep_each(rec, "frames", json_object_get(root, "frames"), frame) < 0)
+		goto out;
 	c->record = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (c->record)
 		r = 0;
@@ -683,7 +799,8 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
 	    (r = check_hits(root, c, err)) || (r = check_window_agent(root, err)) ||
-	    (r = check_screenshot(root, raw, c, err)) || (r = make_record(root, c))) {
+	    (r = check_screenshot(root, raw, c, err)) || (r = check_frames(root, c, err)) ||
+	    (r = make_record(root, c))) {
 		capture_free(c);
 		return r;
 	}
@@ -697,6 +814,10 @@ void capture_free(struct capture *c)
 		return;
 	json_decref(c->json);
 	free(c->hits);
+	for (size_t i = 0; i < c->nframes; i++)
+		free(c->frames[i].png);
+	free(c->frames);
+	free(c->frame_rows);
 	free(c->png);
 	free(c->record);
 	free(c);

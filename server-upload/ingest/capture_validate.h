@@ -6,6 +6,17 @@
 
 #include "store.h"
 
+#define CAPTURE_MAX_FRAMES 8u /* entries of a record's "frames" */
+
+/* A further screenshot of the capture ("frames"[i]): checked like the screenshot. */
+struct capture_frame {
+	int64_t time_ms; /* "time", not before the capture's */
+	int width, height;
+	char sha256[65];
+	unsigned char *png; /* the decoded PNG */
+	size_t png_len;
+};
+
 /* A validated capture. Strings are owned by the capture. */
 struct capture {
 	char id[37];         /* lower-case UUID */
@@ -22,6 +33,9 @@ struct capture {
 	char *record; /* compact JSON of the known fields, without screenshot.data */
 	struct store_capture_hit *hits; /* "hits" (none for a record without) */
 	size_t nhits;
+	struct capture_frame *frames;           /* "frames" (none for a record without) */
+	struct store_capture_frame *frame_rows; /* the same, as the store keeps them */
+	size_t nframes;
 	void *json; /* internal: keeps the strings above alive */
 };
 
@@ -39,9 +53,12 @@ struct capture_error {
  * optional "hits" (each hit's fields, offsets on character boundaries of context, no
  * hit more severe than reason; errors name the field, "hits[2].severity"), and what
  * changed a hit's severity, optional in reason and in each hit ("base_severity" from
- * the hit's severity to 5, "why" and "context_rule" one-line strings). Unknown
- * fields are ignored and not kept. Returns 0 and a new capture in *out (free with
- * capture_free()), -EINVAL with *err filled, or -ENOMEM.
+ * the hit's severity to 5, "why" and "context_rule" one-line strings), each hit's own
+ * evidence, optional ("source", "context" that its offsets then point into, "frame"),
+ * and the optional "frames" (at most CAPTURE_MAX_FRAMES screenshots checked like
+ * "screenshot", each with a "time" not before the capture's). Unknown fields are
+ * ignored and not kept; the stored record keeps no image data. Returns 0 and a new capture in *out
+ * (free with capture_free()), -EINVAL with *err filled, or -ENOMEM.
  */
 int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err);
 

@@ -15,7 +15,8 @@
 
 struct job {
 	const struct store_capture_row *row;
-	struct blob_stage *image;
+	struct blob_stage **images;
+	size_t nimages;
 	int result;
 	sem_t done; /* posted when result is set: wakes its waiter alone, no lock taken */
 	struct job *next;
@@ -35,18 +36,20 @@ struct committer {
 static void commit_batch(struct committer *c, struct job **jobs, size_t n)
 {
 	struct store_capture_row rows[COMMIT_MAX_BATCH];
-	struct blob_stage *images[COMMIT_MAX_BATCH];
+	struct blob_stage *images[COMMIT_MAX_BATCH * COMMIT_MAX_IMAGES];
 	int results[COMMIT_MAX_BATCH];
+	size_t nimages = 0;
 	double images_ms;
 	uint64_t t0;
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = *jobs[i]->row;
-		images[i] = jobs[i]->image;
+		for (size_t k = 0; k < jobs[i]->nimages; k++)
+			images[nimages++] = jobs[i]->images[k];
 	}
 	t0 = monotime_ns();
-	r = c->blobs->ops->publish(c->blobs, images, n);
+	r = c->blobs->ops->publish(c->blobs, images, nimages);
 	images_ms = monotime_elapsed_ms(t0);
 	t0 = monotime_ns();
 	if (r == 0)
@@ -108,9 +111,15 @@ int committer_new(struct store *store, struct blobs *blobs, struct committer **o
 }
 
 int committer_submit(struct committer *c, const struct store_capture_row *row,
-                     struct blob_stage *image)
+                     struct blob_stage **images, size_t nimages)
 {
-	struct job job = {.row = row, .image = image};
+	struct job job = {.row = row, .images = images, .nimages = nimages};
+
+	if (nimages > COMMIT_MAX_IMAGES) {
+		for (size_t i = 0; i < nimages; i++)
+			c->blobs->ops->discard(c->blobs, images[i]);
+		return -E2BIG;
+	}
 
 	sem_init(&job.done, 0, 0);
 	pthread_mutex_lock(&c->lock);

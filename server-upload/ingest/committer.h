@@ -17,14 +17,18 @@ struct committer;
 /* Starts the thread. Returns 0 and *out, or -errno. */
 int committer_new(struct store *store, struct blobs *blobs, struct committer **out);
 
+/* Images of one capture at most: its screenshot and its frames. */
+#define COMMIT_MAX_IMAGES 9 /* 1 + CAPTURE_MAX_FRAMES */
+
 /*
- * Publishes the staged image (blobs stage; NULL when the image was stored already) and
- * stores row; blocks until both are durable. Takes the stage whatever happens. Returns
+ * Publishes the nimages staged images (blobs stage: the screenshot's and the frames';
+ * NULL entries for images stored already) and stores row; blocks until all are durable.
+ * Takes the stages whatever happens (-E2BIG over COMMIT_MAX_IMAGES). Returns
  * what store capture_insert returns: STORE_INSERTED, STORE_DUPLICATE, -EEXIST (another
  * school's id), or -errno when the image or the row could not be stored.
  */
 int committer_submit(struct committer *c, const struct store_capture_row *row,
-                     struct blob_stage *image);
+                     struct blob_stage **images, size_t nimages);
 
 /* Finishes the captures already submitted, stops the thread and frees c (NULL ok). */
 void committer_free(struct committer *c);

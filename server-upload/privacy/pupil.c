@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "audit.h"
+#include "images.h"
 #include "server.h"
+#include "store_moderation.h"
 #include "store_privacy.h"
-#include "thumb.h"
 
 #define MAX_IDS 100000
 
@@ -70,29 +71,22 @@ struct exp {
 	int64_t withheld;
 };
 
-/* One JSON line: the stored record with the screenshot's bytes put back (base64), unless
- * a moderator hid the image: it is withheld, and the line says so. */
-static int export_row(const char *record, const char *sha, const char *status, bool hidden,
-                      void *ud)
+/* Puts the bytes of image sha (base64) into shot.data, or (hidden) a withheld note.
+ * Returns 1 when withheld, else 0. */
+static int put_image(struct exp *e, json_t *shot, const char *sha, bool hidden)
 {
-	struct exp *e = ud;
-	json_error_t jerr;
-	json_t *rec, *shot;
 	void *data = NULL;
 	size_t len = 0;
-	char *line;
 
-	if (!(rec = json_loads(record, 0, &jerr)))
-		return -EINVAL;
-	json_object_set_new(rec, "status", json_string(status));
-	shot = json_object_get(rec, "screenshot");
-	if (json_is_object(shot) && hidden) {
+	if (!json_is_object(shot))
+		return 0;
+	if (hidden) {
 		json_object_set_new(shot, "withheld",
 		                    json_string("hidden by a moderator as possible child abuse "
 		                                "material; not disclosed"));
-		e->withheld++;
-	} else if (json_is_object(shot) && *sha &&
-	           blobs_get(e->srv->blobs, sha, &data, &len) == 0) {
+		return 1;
+	}
+	if (sha && *sha && blobs_get(e->srv->blobs, sha, &data, &len) == 0) {
 		size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
 		char *b64 = malloc(b64len);
 		if (b64) {
@@ -101,6 +95,29 @@ static int export_row(const char *record, const char *sha, const char *status, b
 			free(b64);
 		}
 		free(data);
+	}
+	return 0;
+}
+
+/* One JSON line: the stored record with the bytes of the screenshot and of each frame put
+ * back (base64), unless a moderator hid the image: then they are withheld (the frames
+ * of the moment too), and the line says so. */
+static int export_row(const char *record, const char *sha, const char *status, bool hidden,
+                      void *ud)
+{
+	struct exp *e = ud;
+	json_error_t jerr;
+	json_t *rec, *frame;
+	size_t i;
+	char *line;
+
+	if (!(rec = json_loads(record, 0, &jerr)))
+		return -EINVAL;
+	json_object_set_new(rec, "status", json_string(status));
+	e->withheld += put_image(e, json_object_get(rec, "screenshot"), sha, hidden);
+	json_array_foreach(json_object_get(rec, "frames"), i, frame)
+	{
+		put_image(e, frame, json_string_value(json_object_get(frame, "sha256")), hidden);
 	}
 	line = json_dumps(rec, JSON_COMPACT);
 	json_decref(rec);
@@ -129,28 +146,37 @@ int pupil_export(struct server *srv, const char *school, const char *user, FILE 
 	return r;
 }
 
+static int frame_sha(const struct store_frame *f, void *ud)
+{
+	return image_list_add(ud, f->sha256);
+}
+
 int pupil_delete(struct server *srv, const char *school, const char *user, int64_t *captures,
                  int64_t *images)
 {
 	struct store *s = srv->store;
 	struct ids l = {0};
+	struct image_list shown = {0};
 	char detail[128];
 	int r = find(srv, school, user, &l);
 
 	*captures = *images = 0;
+	/* Their screenshots and frames, before the rows that name them go. */
+	for (size_t i = 0; r == 0 && i < l.n; i++)
+		if ((r = image_list_add(&shown, l.sha[i])) == 0)
+			r = store_capture_frames(s, l.id[i], frame_sha, &shown);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		r = store_capture_erase(s, l.id[i]);
 		if (r == 0)
 			(*captures)++;
 	}
 	/* Images no other capture shows. */
-	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		int64_t left = 1;
-		r = store_image_refs(s, l.sha[i], &left);
-		if (r == 0 && left == 0 && thumb_forget(srv->blobs, l.sha[i]) == 0 &&
-		    blobs_remove(srv->blobs, l.sha[i]) == 0)
+	for (size_t i = 0; r >= 0 && i < shown.n; i++)
+		if ((r = image_release(srv, shown.sha[i])) > 0)
 			(*images)++;
-	}
+	image_list_free(&shown);
+	if (r > 0)
+		r = 0;
 	/* Audit entries about the pupil by name (views of the timeline); those about the
 	 * captures went with them. */
 	if (r == 0 && l.n)

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "audit.h"
+#include "images.h"
 #include "server.h"
 #include "store_privacy.h"
 #include "store_users.h"
-#include "thumb.h"
 
 #define BATCH 500
 
@@ -28,31 +28,45 @@ static int sha_row(const char *sha, void *ud)
 	return 0;
 }
 
+static int frame_row(const char *sha, void *ud)
+{
+	return image_list_add(ud, sha);
+}
+
+/* Deletes the old captures showing one screenshot, then the images (that screenshot and
+ * their frames') nothing shows any more. Returns captures deleted or -errno. */
+static int64_t erase_image(struct server *srv, int64_t cutoff, const char *sha, int64_t *images)
+{
+	struct image_list l = {0};
+	int64_t changes = 0;
+	int r = image_list_add(&l, sha);
+
+	if (r == 0)
+		r = store_old_frame_images(srv->store, cutoff, sha, frame_row, &l);
+	if (r == 0)
+		r = store_old_captures_erase(srv->store, cutoff, sha, &changes);
+	for (size_t i = 0; r >= 0 && i < l.n; i++)
+		if ((r = image_release(srv, l.sha[i])) > 0)
+			(*images)++;
+	image_list_free(&l);
+	return r < 0 ? r : changes;
+}
+
 /* One batch: up to BATCH images' captures. Returns captures deleted (>= 0) or -errno. */
 static int64_t batch(struct server *srv, int64_t cutoff, int64_t *images)
 {
-	struct store *s = srv->store;
 	struct shas shas = {calloc(BATCH, 72), 0};
-	int64_t deleted = 0, changes, left;
+	int64_t deleted = 0, n = 0;
 	int r;
 
 	if (!shas.v)
 		return -ENOMEM;
-	r = store_old_images(s, cutoff, BATCH, sha_row, &shas);
-	for (size_t i = 0; r == 0 && i < shas.n; i++) {
-		changes = 0;
-		r = store_old_captures_erase(s, cutoff, shas.v[i], &changes);
-		if (r < 0)
-			break;
-		deleted += changes;
-		left = -1;
-		r = store_image_refs(s, shas.v[i], &left);
-		if (r == 0 && left == 0 && thumb_forget(srv->blobs, shas.v[i]) == 0 &&
-		    blobs_remove(srv->blobs, shas.v[i]) == 0)
-			(*images)++;
-	}
+	r = store_old_images(srv->store, cutoff, BATCH, sha_row, &shas);
+	for (size_t i = 0; r == 0 && i < shas.n && n >= 0; i++)
+		if ((n = erase_image(srv, cutoff, shas.v[i], images)) >= 0)
+			deleted += n;
 	free(shas.v);
-	return r < 0 ? r : deleted;
+	return r < 0 ? r : n < 0 ? n : deleted;
 }
 
 int retention_run(struct server *srv, int64_t now_ms, unsigned int days, int64_t *captures,

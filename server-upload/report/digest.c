@@ -12,6 +12,7 @@
 #include "report.h"
 #include "store_digest.h"
 #include "store_moderation.h"
+#include "store_report.h"
 
 #define WEEK_MS    (7LL * 86400 * 1000)
 #define MAX_CATS   64
@@ -20,8 +21,19 @@
 struct counts {
 	char cat[MAX_CATS][80];
 	int64_t n[MAX_CATS][2][SEVERITIES + 1]; /* [category][this week 0, week before 1][sev] */
+	int64_t all[2][SEVERITIES + 1];         /* captures, each once, by severity */
 	int ncats, week;
 };
+
+static int all_cb(const char *category, int severity, int64_t count, void *ud)
+{
+	struct counts *c = ud;
+
+	(void)category;
+	if (severity >= 1 && severity <= SEVERITIES)
+		c->all[c->week][severity] += count;
+	return 0;
+}
 
 static int count_cb(const char *category, int severity, int64_t count, void *ud)
 {
@@ -57,29 +69,30 @@ static void change(struct html *h, int64_t now, int64_t before)
 		html_fmt(h, "%+8lld", (long long)(now - before));
 }
 
-/* The table: one line per category, then the totals; numbers only besides category names. */
+/* The table: one line per category, then the captures; numbers only besides category
+ * names. */
 static void table(struct html *h, const struct counts *c)
 {
-	int64_t col[SEVERITIES + 1] = {0}, all = 0, all_before = 0;
+	int64_t all = 0, all_before = 0;
 
 	html_raw(h, "Category                 sev 1  sev 2  sev 3  sev 4  sev 5   total  "
 	            "week before  change\r\n");
 	for (int k = 0; k < c->ncats; k++) {
 		int64_t t = total(c, k, 0), b = total(c, k, 1);
 		html_fmt(h, "%-24.24s", c->cat[k]);
-		for (int s = 1; s <= SEVERITIES; s++) {
+		for (int s = 1; s <= SEVERITIES; s++)
 			html_fmt(h, " %6lld", (long long)c->n[k][0][s]);
-			col[s] += c->n[k][0][s];
-		}
 		html_fmt(h, "  %6lld  %11lld  ", (long long)t, (long long)b);
 		change(h, t, b);
 		html_raw(h, "\r\n");
-		all += t;
-		all_before += b;
+	}
+	for (int s = 1; s <= SEVERITIES; s++) {
+		all += c->all[0][s];
+		all_before += c->all[1][s];
 	}
 	html_fmt(h, "%-24s", "All");
 	for (int s = 1; s <= SEVERITIES; s++)
-		html_fmt(h, " %6lld", (long long)col[s]);
+		html_fmt(h, " %6lld", (long long)c->all[0][s]);
 	html_fmt(h, "  %6lld  %11lld  ", (long long)all, (long long)all_before);
 	change(h, all, all_before);
 	html_raw(h, "\r\n");
@@ -100,10 +113,13 @@ int digest_compose(struct store *s, const char *public_url, int64_t school_id, c
 		return -ENOMEM;
 	if ((r = report_week_parse(week, &start)) < 0)
 		goto out;
-	r = store_digest_counts(s, school_id, start, start + WEEK_MS, count_cb, c);
-	c->week = 1;
-	if (r == 0)
-		r = store_digest_counts(s, school_id, start - WEEK_MS, start, count_cb, c);
+	for (c->week = 0; r == 0 && c->week < 2; c->week++) {
+		int64_t from = start - c->week * WEEK_MS;
+		r = store_digest_counts(s, school_id, from, from + WEEK_MS, count_cb, c);
+		if (r == 0)
+			r = store_report_severity_counts(s, school_id, from, from + WEEK_MS, all_cb,
+			                                 c);
+	}
 	if (r < 0)
 		goto out;
 	if (asprintf(&subj, "[Vigil] Weekly summary: %s, %s", school, week) < 0) {
@@ -120,8 +136,11 @@ int digest_compose(struct store *s, const char *public_url, int64_t school_id, c
 		html_raw(&h, "No captures this week or the week before.\r\n");
 	else
 		table(&h, c);
-	html_raw(&h, "\r\nSeverity runs from 1 (mild language) to 5 (immediate risk). The weekly "
-	             "report has the confirmed concerns and the trend:\r\n");
+	html_raw(&h, "\r\nSeverity runs from 1 (mild language) to 5 (immediate risk). A capture "
+	             "counts under every category it has a hit in, at its highest severity "
+	             "there, so the categories can add up to more than All, which counts each "
+	             "capture once. The weekly report has the confirmed concerns and the "
+	             "trend:\r\n");
 	html_raw(&h, base);
 	html_raw(&h, "/reports/");
 	html_url(&h, school);

@@ -125,12 +125,36 @@ static int add_confirmed(struct report *r, const struct store_report_capture *c)
 	return it->context ? 0 : -ENOMEM;
 }
 
+/* The index of category in r->cats, added when new (in the order captures bring them);
+ * -1 past REPORT_MAX_CATS. */
+static int report_category(struct report *r, const char *category)
+{
+	int cat;
+
+	for (cat = 0; cat < r->ncats && strcmp(r->cats[cat], category) != 0; cat++)
+		;
+	if (cat == r->ncats && r->ncats < REPORT_MAX_CATS)
+		snprintf(r->cats[r->ncats++], sizeof(r->cats[0]), "%s", category);
+	return cat < r->ncats ? cat : -1;
+}
+
+/* Captures of one category at one severity (store_report_category_counts). */
+static int category_count(const char *category, int severity, int64_t count, void *ud)
+{
+	struct report *r = ud;
+	int cat = report_category(r, category);
+
+	if (cat >= 0 && severity >= 1 && severity <= 5)
+		r->by_cat_sev[cat][severity] += (long)count;
+	return 0;
+}
+
 static int build_row(const struct store_report_capture *c, void *ud)
 {
 	struct build *b = ud;
 	struct report *r = b->r;
 	int64_t t = c->time_ms, decided = c->decided_ms;
-	int sev = c->severity, wk, cat;
+	int sev = c->severity, wk;
 	bool concern = strcmp(c->status, "concern") == 0 || strcmp(c->status, "escalated") == 0;
 
 	wk = REPORT_WEEKS - 1 - (int)((r->start - t + WEEK_MS - 1) / WEEK_MS);
@@ -146,12 +170,9 @@ static int build_row(const struct store_report_capture *c, void *ud)
 	r->concerns += concern;
 	r->false_positives += strcmp(c->status, "false-positive") == 0;
 	r->pending += strcmp(c->status, "new") == 0;
-	for (cat = 0; cat < r->ncats && strcmp(r->cats[cat], c->category) != 0; cat++)
-		;
-	if (cat == r->ncats && r->ncats < REPORT_MAX_CATS)
-		snprintf(r->cats[r->ncats++], sizeof(r->cats[0]), "%s", c->category);
-	if (cat < r->ncats && sev >= 1 && sev <= 5)
-		r->by_cat_sev[cat][sev]++;
+	(void)report_category(r, c->category); /* the reason's categories first */
+	if (sev >= 1 && sev <= 5)
+		r->by_sev[sev]++;
 	if (tally(&b->users, &b->nusers, &b->capusers, c->user, concern) < 0 ||
 	    tally(&b->machines, &b->nmachines, &b->capmachines, c->machine, concern) < 0)
 		return -ENOMEM;
@@ -251,6 +272,9 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 		goto fail;
 	ret = store_report_captures(s, r->school_id, r->start - (REPORT_WEEKS - 1) * WEEK_MS,
 	                            r->end, build_row, &b);
+	if (ret == 0)
+		ret = store_report_category_counts(s, r->school_id, r->start, r->end,
+		                                   category_count, r);
 	if (ret == 0 && r->nconfirmed)
 		ret = store_concern_events(s, r->school_id, r->start, r->end, add_decision, r);
 	if (ret < 0)

@@ -39,7 +39,10 @@ struct report {
 	char school[128], week[16];
 	int64_t school_id, start, end; /* the week: [start, end) ms, Monday 00:00 UTC */
 	char cats[REPORT_MAX_CATS][REPORT_NAME_BUF];
-	long by_cat_sev[REPORT_MAX_CATS][6]; /* [category][severity 1..5] */
+	/* [category][severity 1..5]: a capture counts under every category it has a hit in,
+	 * at its highest severity there; by_sev counts each capture once (its severity). */
+	long by_cat_sev[REPORT_MAX_CATS][6];
+	long by_sev[6];
 	int ncats;
 	char week_labels[REPORT_WEEKS][16];
 	long weekly[REPORT_WEEKS], weekly_concerns[REPORT_WEEKS]; /* oldest first */

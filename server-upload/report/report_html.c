@@ -89,9 +89,10 @@ static void decisions(struct html *h, const struct report_item *it)
 
 static void counts_table(const struct report *r, struct html *h)
 {
-	long col[6] = {0};
-
-	html_raw(h, "<h2>Captures by category and severity</h2><table id=\"counts\"><thead><tr>"
+	html_raw(h, "<h2>Captures by category and severity</h2><p class=\"note\">A capture counts "
+	            "under every category it has a hit in, at its highest severity there, so "
+	            "the categories can add up to more than All, which counts each capture "
+	            "once.</p><table id=\"counts\"><thead><tr>"
 	            "<th>Category</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th>"
 	            "<th>Total</th></tr></thead><tbody>");
 	for (int c = 0; c < r->ncats; c++) {
@@ -102,13 +103,12 @@ static void counts_table(const struct report *r, struct html *h)
 		for (int s = 1; s <= 5; s++) {
 			html_fmt(h, "<td>%ld</td>", r->by_cat_sev[c][s]);
 			sum += r->by_cat_sev[c][s];
-			col[s] += r->by_cat_sev[c][s];
 		}
 		html_fmt(h, "<td>%ld</td></tr>", sum);
 	}
 	html_raw(h, "</tbody><tfoot><tr><th>All</th>");
 	for (int s = 1; s <= 5; s++)
-		html_fmt(h, "<td>%ld</td>", col[s]);
+		html_fmt(h, "<td>%ld</td>", r->by_sev[s]);
 	html_fmt(h, "<td id=\"total\">%ld</td></tr></tfoot></table>", r->total);
 }
 

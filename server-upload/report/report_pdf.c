@@ -151,8 +151,6 @@ static void counts(struct pdfdoc *d, const struct report *r)
 	const struct table t = {.n = 7, .widths = widths, .head = head};
 	char num[6][24];
 	const char *cells[7];
-	long col[6] = {0};
-
 	heading(d, "Captures by category and severity");
 	if (!r->ncats) {
 		none(d);
@@ -166,17 +164,22 @@ static void counts(struct pdfdoc *d, const struct report *r)
 		for (int s = 1; s <= 5; s++) {
 			snprintf(num[s - 1], sizeof(num[0]), "%ld", r->by_cat_sev[c][s]);
 			sum += r->by_cat_sev[c][s];
-			col[s] += r->by_cat_sev[c][s];
 		}
 		snprintf(num[5], sizeof(num[0]), "%ld", sum);
 		cells[0] = r->cats[c];
 		table_row(d, &t, cells, false, false);
 	}
 	for (int s = 1; s <= 5; s++)
-		snprintf(num[s - 1], sizeof(num[0]), "%ld", col[s]);
+		snprintf(num[s - 1], sizeof(num[0]), "%ld", r->by_sev[s]);
 	snprintf(num[5], sizeof(num[0]), "%ld", r->total);
 	cells[0] = "All categories";
 	table_row(d, &t, cells, false, true);
+	pdfdoc_skip(d, 4);
+	pdfdoc_text(d, PDFDOC_SMALL,
+	            "A capture counts under every category it has a hit in, at its highest "
+	            "severity there, so the categories can add up to more than All categories, "
+	            "which counts each capture once.",
+	            0);
 	pdfdoc_skip(d, 6);
 	pdfdoc_need(d, 5 * 12 + 14);
 	pdfdoc_text(d, PDFDOC_BOLD, "Severity", 1);

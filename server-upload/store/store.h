@@ -31,6 +31,19 @@ struct store_capture_hit {
 	 * (0: not given), the explanation and the @when's "FILE:LINE" (NULL: not given). */
 	int base_severity;
 	const char *why, *context_rule;
+	/* Its own evidence: source (the capture's when the hit names none), context (NULL:
+	 * the record's, which start/end then point into) and frame (-1: not given, 0: the
+	 * screenshot, n: frames[n - 1]). */
+	const char *source, *context;
+	int frame;
+};
+
+/* A further screenshot of a capture ("frames" of the record), in the image store under
+ * sha256 like the screenshot. */
+struct store_capture_frame {
+	const char *sha256;
+	int64_t time_ms;
+	int width, height;
 };
 
 struct store_capture_row {
@@ -43,6 +56,8 @@ struct store_capture_row {
 	const char *record;                   /* JSON of the record without screenshot.data */
 	const struct store_capture_hit *hits; /* stored with the row, in order */
 	size_t nhits;
+	const struct store_capture_frame *frames; /* stored with the row, in order */
+	size_t nframes;
 };
 
 struct store_heartbeat {
@@ -112,7 +127,7 @@ struct store_ops {
 	/* -EPERM when no live machine of a live school has this token. */
 	int (*auth)(struct store *s, const char *token_hash, struct store_machine *out);
 	/* STORE_INSERTED, STORE_DUPLICATE, -EEXIST when another school has the id, -errno.
-	 * Returns only once the row and its hits are durable. */
+	 * Returns only once the row, its hits and its frames are durable. */
 	int (*capture_insert)(struct store *s, const struct store_capture_row *row);
 	/* Inserts rows in one transaction (one durable commit for all): results[i] gets
 	 * what capture_insert would return for row i. Returns 0, or -errno when the

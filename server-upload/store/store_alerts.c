@@ -22,7 +22,7 @@ static int due_row(const char *const *c, int n, void *ud)
 	struct store_alert_due a;
 	struct store_row r;
 
-	store_row_init(&r, c, n, 15);
+	store_row_init(&r, c, n, 16);
 	a = (struct store_alert_due){.id = store_row_int(&r, 0),
 	                             .channel = store_row_text(&r, 1),
 	                             .target = store_row_text(&r, 2),
@@ -37,7 +37,8 @@ static int due_row(const char *const *c, int n, void *ud)
 	                             .school_id = store_row_int(&r, 11),
 	                             .kind = store_row_text(&r, 12),
 	                             .week = store_row_nullable(&r, 13),
-	                             .detail = store_row_nullable(&r, 14)};
+	                             .detail = store_row_nullable(&r, 14),
+	                             .threshold = store_row_int(&r, 15)};
 	return r.err ? r.err : cb->fn(&a, cb->ud);
 }
 
@@ -51,7 +52,8 @@ int store_alerts_due(struct store *s, int64_t now_ms, int64_t reclaim_ms, int64_
 	    s,
 	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
 	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind, "
-	    "a.week, a.detail FROM alerts a LEFT JOIN captures c ON c.id = a.capture_id "
+	    "a.week, a.detail, COALESCE(st.threshold, 5) FROM alerts a LEFT JOIN captures c ON "
+	    "c.id = a.capture_id "
 	    "JOIN schools s ON s.id = a.school_id "
 	    "LEFT JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
 	    "LEFT JOIN alert_settings st ON st.school_id = a.school_id "

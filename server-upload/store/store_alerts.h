@@ -23,6 +23,7 @@ struct store_alert_due {
 	const char *secret_file;                     /* NULL: no webhook secret */
 	const char *week;                            /* kind "digest" only, else NULL */
 	const char *detail;                          /* kind "unmonitored": the session */
+	int64_t threshold; /* the school's alert threshold (5 without settings) */
 };
 typedef int (*store_alert_due_fn)(const struct store_alert_due *a, void *userdata);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "parse.h"
+#include "store_report.h"
 
 static struct store_param int_param(int64_t v)
 {
@@ -16,34 +17,10 @@ static struct store_param text_param(const char *s)
 	return (struct store_param){.text = s};
 }
 
-struct count_cb {
-	store_count_fn fn;
-	void *ud;
-};
-
-static int count_row(const char *const *c, int n, void *ud)
-{
-	struct count_cb *cb = ud;
-	int64_t sev, count;
-
-	if (n != 3 || !c[0] || parse_int64(c[1], 0, 100, &sev) < 0 ||
-	    parse_int64(c[2], 0, INT64_MAX, &count) < 0)
-		return -EIO;
-	return cb->fn(c[0], (int)sev, count, cb->ud);
-}
-
 int store_digest_counts(struct store *s, int64_t school_id, int64_t start_ms, int64_t end_ms,
                         store_count_fn fn, void *ud)
 {
-	struct store_param p[3] = {int_param(school_id), int_param(start_ms), int_param(end_ms)};
-	struct count_cb cb = {fn, ud};
-
-	return s->ops->query(s,
-	                     "SELECT category, severity, COUNT(*) FROM captures WHERE school_id = "
-	                     "CAST($1 AS BIGINT) AND time >= CAST($2 AS BIGINT) AND time < "
-	                     "CAST($3 AS BIGINT) GROUP BY category, severity "
-	                     "ORDER BY category, severity",
-	                     p, 3, count_row, &cb, NULL);
+	return store_report_category_counts(s, school_id, start_ms, end_ms, fn, ud);
 }
 
 struct school_cb {

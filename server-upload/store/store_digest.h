@@ -20,7 +20,8 @@ typedef int (*store_school_fn)(int64_t school_id, const char *name, int64_t crea
 typedef int (*store_address_fn)(const char *address, void *ud);
 
 /* Counts of school_id's captures with time in [start_ms, end_ms) by category and
- * severity, in category order. */
+ * severity, in category order: a capture counts under every category it has a hit in
+ * (store_report_category_counts). */
 int store_digest_counts(struct store *s, int64_t school_id, int64_t start_ms, int64_t end_ms,
                         store_count_fn fn, void *ud);
 

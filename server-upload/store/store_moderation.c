@@ -103,6 +103,43 @@ static void sql_where(struct sql *q, const char *column, const char *op, struct 
 	sql_add(q, buf);
 }
 
+/* Adds a parameter; returns its number ($k), 0 when there is no room. */
+static size_t sql_param(struct sql *q, struct store_param p)
+{
+	if (q->np >= sizeof(q->p) / sizeof(q->p[0])) {
+		q->err = true;
+		return 0;
+	}
+	q->p[q->np++] = p;
+	return q->np;
+}
+
+/*
+ * The category (case-insensitive) and severity (at least) filters: a capture matches when
+ * its reason or any one of its hits has both. Nothing when neither is set.
+ */
+static void sql_where_hit(struct sql *q, const char *category, int severity)
+{
+	char cat[2][96] = {"", ""}, sev[2][96] = {"", ""}, buf[640];
+	size_t k;
+
+	if (!(category && *category) && !severity)
+		return;
+	if (category && *category && (k = sql_param(q, store_text(category)))) {
+		snprintf(cat[0], sizeof(cat[0]), " AND LOWER(c.category) = LOWER($%zu)", k);
+		snprintf(cat[1], sizeof(cat[1]), " AND LOWER(h.category) = LOWER($%zu)", k);
+	}
+	if (severity && (k = sql_param(q, store_int(severity)))) {
+		snprintf(sev[0], sizeof(sev[0]), " AND c.severity >= CAST($%zu AS BIGINT)", k);
+		snprintf(sev[1], sizeof(sev[1]), " AND h.severity >= CAST($%zu AS BIGINT)", k);
+	}
+	snprintf(buf, sizeof(buf),
+	         " AND ((1 = 1%s%s) OR EXISTS (SELECT 1 FROM capture_hits h WHERE "
+	         "h.capture_id = c.id%s%s))",
+	         cat[0], sev[0], cat[1], sev[1]);
+	sql_add(q, buf);
+}
+
 int store_queue_list(struct store *s, const struct store_queue_filter *f, store_brief_fn fn,
                      void *ud)
 {
@@ -115,10 +152,7 @@ int store_queue_list(struct store *s, const struct store_queue_filter *f, store_
 		sql_where(&q, "c.school_id", "=", store_int(f->school_id));
 	if (f->school && *f->school)
 		sql_where(&q, "sc.name", "=", store_text(f->school));
-	if (f->category && *f->category)
-		sql_where(&q, "c.category", "=", store_text(f->category));
-	if (f->severity)
-		sql_where(&q, "c.severity", "=", store_int(f->severity));
+	sql_where_hit(&q, f->category, f->severity);
 	if (f->status && *f->status)
 		sql_where(&q, "c.status", "=", store_text(f->status));
 	if (f->user && *f->user)
@@ -364,4 +398,36 @@ int store_concern_events(struct store *s, int64_t school_id, int64_t from_ms, in
 	                     "AND c.time < CAST($3 AS BIGINT) AND c.status IN ('concern', "
 	                     "'escalated') ORDER BY e.capture_id, e.time, e.id",
 	                     p, 3, event_row, &cb, NULL);
+}
+
+struct frame_cb {
+	store_frame_fn fn;
+	void *ud;
+};
+
+static int frame_row(const char *const *c, int n, void *ud)
+{
+	struct frame_cb *cb = ud;
+	struct store_frame f;
+	struct store_row r;
+
+	store_row_init(&r, c, n, 6);
+	f = (struct store_frame){.capture_id = store_row_text(&r, 0),
+	                         .seq = store_row_int(&r, 1),
+	                         .sha256 = store_row_text(&r, 2),
+	                         .time_ms = store_row_int(&r, 3),
+	                         .width = (int)store_row_int(&r, 4),
+	                         .height = (int)store_row_int(&r, 5)};
+	return r.err ? r.err : cb->fn(&f, cb->ud);
+}
+
+int store_capture_frames(struct store *s, const char *capture_id, store_frame_fn fn, void *ud)
+{
+	struct store_param p = store_text(capture_id);
+	struct frame_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT capture_id, seq, sha256, time, width, height FROM "
+	                     "capture_frames WHERE capture_id = $1 ORDER BY seq",
+	                     &p, 1, frame_row, &cb, NULL);
 }

@@ -33,11 +33,12 @@ struct store_capture_event {
 };
 typedef int (*store_event_fn)(const struct store_capture_event *e, void *userdata);
 
-/* The queue's filters; NULL/0 fields do not filter. */
+/* The queue's filters; NULL/0 fields do not filter. category (case-insensitive) and
+ * severity (at least) match a capture whose reason or any one hit has both. */
 struct store_queue_filter {
 	int64_t school_id; /* the user's scope */
 	const char *school, *category, *status, *user, *machine;
-	int severity;           /* 1..5 */
+	int severity;           /* 1..5: at least */
 	int64_t from_ms, to_ms; /* time in [from, to) when > 0 */
 	int64_t offset, limit;
 };
@@ -104,3 +105,15 @@ int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn
  * [from_ms, to_ms) (the weekly report), by capture id, oldest first. */
 int store_concern_events(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
                          store_event_fn fn, void *ud);
+
+/* A further screenshot of a capture ("frames"[seq] of its record): its PNG is in the image
+ * store under sha256, read like the screenshot's (blobs_get). */
+struct store_frame {
+	const char *capture_id, *sha256;
+	int64_t seq, time_ms;
+	int width, height;
+};
+typedef int (*store_frame_fn)(const struct store_frame *f, void *userdata);
+
+/* The frames of capture id, in order (none for a capture without). */
+int store_capture_frames(struct store *s, const char *capture_id, store_frame_fn fn, void *ud);

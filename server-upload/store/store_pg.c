@@ -222,7 +222,7 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
-		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF], base[INT_BUF];
+		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF], base[INT_BUF], fr[INT_BUF];
 		const char *p[] = {c->id,
 		                   seq,
 		                   h->category,
@@ -234,19 +234,46 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 		                   h->start >= 0 ? b : NULL,
 		                   h->base_severity > 0 ? base : NULL,
 		                   h->why,
-		                   h->context_rule};
+		                   h->context_rule,
+		                   h->source ? h->source : c->source,
+		                   h->context,
+		                   h->frame >= 0 ? fr : NULL};
 
 		fmt_i64(seq, (int64_t)i);
 		fmt_i64(sev, h->severity);
 		fmt_i64(a, h->start);
 		fmt_i64(b, h->end);
 		fmt_i64(base, h->base_severity);
+		fmt_i64(fr, h->frame);
+		PQclear(
+		    exec_on(conn,
+		            "INSERT INTO capture_hits (capture_id, seq, category, severity, "
+		            "phrase, rule, matched, start_byte, end_byte, base_severity, why, "
+		            "context_rule, source, context, frame) VALUES "
+		            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+		            15, p, &r));
+	}
+	return r;
+}
+
+/* Inserts the frames of a capture just inserted, in its transaction. 0 or -errno. */
+static int insert_frames(PGconn *conn, const struct store_capture_row *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->nframes; i++) {
+		const struct store_capture_frame *f = &c->frames[i];
+		char seq[INT_BUF], tm[INT_BUF], w[INT_BUF], h[INT_BUF];
+		const char *p[] = {c->id, seq, f->sha256, tm, w, h};
+
+		fmt_i64(seq, (int64_t)i);
+		fmt_i64(tm, f->time_ms);
+		fmt_i64(w, f->width);
+		fmt_i64(h, f->height);
 		PQclear(exec_on(conn,
-		                "INSERT INTO capture_hits (capture_id, seq, category, severity, "
-		                "phrase, rule, matched, start_byte, end_byte, base_severity, why, "
-		                "context_rule) VALUES "
-		                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		                12, p, &r));
+		                "INSERT INTO capture_frames (capture_id, seq, sha256, time, width, "
+		                "height) VALUES ($1, $2, $3, $4, $5, $6)",
+		                6, p, &r));
 	}
 	return r;
 }
@@ -279,7 +306,8 @@ static int insert_row(PGconn *conn, const struct store_capture_row *c)
 		if (PQntuples(res) != 1)
 			r = -EIO; /* the other insert has not committed yet: let the agent retry */
 		else if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
-			r = insert_hits(conn, c); /* STORE_INSERTED or -errno */
+			r = insert_hits(conn, c)
+			        ?: insert_frames(conn, c); /* STORE_INSERTED or -errno */
 		else if (strtoll(PQgetvalue(res, 0, 1), NULL, 10) == c->school_id)
 			r = STORE_DUPLICATE;
 		else

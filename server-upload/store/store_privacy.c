@@ -101,8 +101,10 @@ int store_image_refs(struct store *s, const char *image_sha256, int64_t *count)
 {
 	struct store_param p = store_text(image_sha256);
 	int64_t v = -1;
-	int r = s->ops->query(s, "SELECT COUNT(*) FROM captures WHERE image_sha256 = $1", &p, 1,
-	                      store_row_int64, &v, NULL);
+	int r = s->ops->query(s,
+	                      "SELECT (SELECT COUNT(*) FROM captures WHERE image_sha256 = $1) + "
+	                      "(SELECT COUNT(*) FROM capture_frames WHERE sha256 = $1)",
+	                      &p, 1, store_row_int64, &v, NULL);
 
 	if (r == 0 && v < 0)
 		r = -EIO;
@@ -135,6 +137,19 @@ int store_old_images(struct store *s, int64_t cutoff_ms, int64_t limit, store_im
 	return s->ops->query(s,
 	                     "SELECT DISTINCT image_sha256 FROM captures WHERE time < "
 	                     "CAST($1 AS BIGINT) LIMIT CAST($2 AS BIGINT)",
+	                     p, 2, image_row, &cb, NULL);
+}
+
+int store_old_frame_images(struct store *s, int64_t cutoff_ms, const char *image_sha256,
+                           store_image_fn fn, void *ud)
+{
+	struct store_param p[2] = {store_int(cutoff_ms), store_text(image_sha256)};
+	struct image_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT DISTINCT f.sha256 FROM capture_frames f JOIN captures c ON "
+	                     "c.id = f.capture_id WHERE c.time < CAST($1 AS BIGINT) AND "
+	                     "c.image_sha256 = $2",
 	                     p, 2, image_row, &cb, NULL);
 }
 

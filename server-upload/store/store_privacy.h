@@ -9,8 +9,8 @@
 /*
  * Written once on store_ops.query for both back ends; functions return 0, what a
  * callback returned, or -errno, and never log. Deleting a capture deletes its history,
- * alerts and audit rows with it; its image is the caller's to remove once no capture
- * refers to it (store_image_refs).
+ * alerts, frames and audit rows with it; its images (screenshot and frames) are the
+ * caller's to remove once no capture refers to them (store_image_refs).
  */
 
 /* The captures of user at school (by name), oldest first: id, image and school id. */
@@ -33,13 +33,19 @@ int store_capture_erase(struct store *s, const char *id);
  * the pupil timeline's views write it); rows about captures go with the captures. */
 int store_audit_erase_pupil(struct store *s, int64_t school_id, const char *user);
 
-/* How many captures show the image: 0 means it may be removed. */
+/* How many captures show the image, as screenshot or as a frame: 0 means it may be
+ * removed. */
 int store_image_refs(struct store *s, const char *image_sha256, int64_t *count);
 
 /* Up to limit images shown by captures taken before cutoff_ms. */
 typedef int (*store_image_fn)(const char *image_sha256, void *userdata);
 int store_old_images(struct store *s, int64_t cutoff_ms, int64_t limit, store_image_fn fn,
                      void *ud);
+
+/* The frames' images of the captures taken before cutoff_ms whose screenshot is
+ * image_sha256 (those store_old_captures_erase deletes), each once. */
+int store_old_frame_images(struct store *s, int64_t cutoff_ms, const char *image_sha256,
+                           store_image_fn fn, void *ud);
 
 /* Deletes the captures taken before cutoff_ms that show the image, with their history;
  * *deleted gets how many captures went. */

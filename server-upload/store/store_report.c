@@ -1,6 +1,9 @@
 /* store_report.c: what the weekly report counts: a school's captures over some weeks. */
 #include "store_report.h"
 
+#include <errno.h>
+
+#include "parse.h"
 #include "store_rows.h"
 
 struct report_cb {
@@ -46,4 +49,56 @@ int store_report_captures(struct store *s, int64_t school_id, int64_t from_ms, i
 	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
 	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
 	    p, 3, report_row, &cb, NULL);
+}
+
+struct count_cb {
+	store_category_count_fn fn;
+	void *ud;
+	bool by_category;
+};
+
+static int count_row(const char *const *c, int n, void *ud)
+{
+	struct count_cb *cb = ud;
+	int k = cb->by_category;
+	int64_t sev, count;
+
+	if (n != k + 2 || (k && !c[0]) || parse_int64(c[k], 0, 100, &sev) < 0 ||
+	    parse_int64(c[k + 1], 0, INT64_MAX, &count) < 0)
+		return -EIO;
+	return cb->fn(k ? c[0] : NULL, (int)sev, count, cb->ud);
+}
+
+/* The captures of the school and range: $1 school, [$2, $3) time. */
+#define RANGE                                                                                      \
+	"c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) AND c.time < "          \
+	"CAST($3 AS BIGINT)"
+
+int store_report_category_counts(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                                 store_category_count_fn fn, void *ud)
+{
+	struct store_param p[3] = {store_int(school_id), store_int(from_ms), store_int(to_ms)};
+	struct count_cb cb = {fn, ud, true};
+
+	return s->ops->query(s,
+	                     "SELECT category, severity, COUNT(*) FROM (SELECT u.capture_id, "
+	                     "u.category, MAX(u.severity) AS severity FROM (SELECT c.id AS "
+	                     "capture_id, c.category, c.severity FROM captures c WHERE " RANGE
+	                     " UNION ALL SELECT h.capture_id, h.category, h.severity FROM "
+	                     "capture_hits h JOIN captures c ON c.id = h.capture_id WHERE " RANGE
+	                     ") u GROUP BY u.capture_id, u.category) k GROUP BY category, "
+	                     "severity ORDER BY category, severity",
+	                     p, 3, count_row, &cb, NULL);
+}
+
+int store_report_severity_counts(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                                 store_category_count_fn fn, void *ud)
+{
+	struct store_param p[3] = {store_int(school_id), store_int(from_ms), store_int(to_ms)};
+	struct count_cb cb = {fn, ud, false};
+
+	return s->ops->query(s,
+	                     "SELECT c.severity, COUNT(*) FROM captures c WHERE " RANGE
+	                     " GROUP BY c.severity ORDER BY c.severity",
+	                     p, 3, count_row, &cb, NULL);
 }

@@ -24,3 +24,19 @@ typedef int (*store_report_fn)(const struct store_report_capture *c, void *userd
  */
 int store_report_captures(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
                           store_report_fn fn, void *ud);
+
+/* A count of captures: of one category (NULL: of every category) at one severity. */
+typedef int (*store_category_count_fn)(const char *category, int severity, int64_t count, void *ud);
+
+/*
+ * The captures of school_id taken in [from_ms, to_ms) counted under every category they
+ * have a hit in (their reason or any of capture_hits), each at its highest severity in
+ * that category: a capture of several categories counts once under each. By category,
+ * then severity.
+ */
+int store_report_category_counts(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                                 store_category_count_fn fn, void *ud);
+
+/* The same captures counted once each, by severity (their reason's); category NULL. */
+int store_report_severity_counts(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
+                                 store_category_count_fn fn, void *ud);

@@ -238,8 +238,9 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 		return 0;
 	r = prepare(s,
 	            "INSERT INTO capture_hits (capture_id, seq, category, severity, phrase, rule, "
-	            "matched, start_byte, end_byte, base_severity, why, context_rule) "
-	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	            "matched, start_byte, end_byte, base_severity, why, context_rule, source, "
+	            "context, frame) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	            &st);
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
@@ -265,6 +266,42 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 			sqlite3_bind_null(st, 10);
 		bind_text(st, 11, h->why);
 		bind_text(st, 12, h->context_rule);
+		bind_text(st, 13, h->source ? h->source : c->source);
+		bind_text(st, 14, h->context);
+		if (h->frame >= 0)
+			sqlite3_bind_int(st, 15, h->frame);
+		else
+			sqlite3_bind_null(st, 15);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE)
+			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Inserts the frames of a capture just inserted; lock held, in its transaction. */
+static int insert_frames(struct store_sqlite *s, const struct store_capture_row *c)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (c->nframes == 0)
+		return 0;
+	r = prepare(s,
+	            "INSERT INTO capture_frames (capture_id, seq, sha256, time, width, height) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	            &st);
+	for (size_t i = 0; r == 0 && i < c->nframes; i++) {
+		const struct store_capture_frame *f = &c->frames[i];
+
+		sqlite3_reset(st);
+		bind_text(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, f->sha256);
+		sqlite3_bind_int64(st, 4, f->time_ms);
+		sqlite3_bind_int(st, 5, f->width);
+		sqlite3_bind_int(st, 6, f->height);
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE)
 			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
@@ -300,8 +337,10 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 	bind_text(st, 10, c->image_sha256);
 	bind_text(st, 11, c->record);
 	r = run(st);
-	if (r == 0 && sqlite3_changes(s->db) > 0)
-		return insert_hits(s, c);
+	if (r == 0 && sqlite3_changes(s->db) > 0) {
+		r = insert_hits(s, c);
+		return r == 0 ? insert_frames(s, c) : r;
+	}
 	if (r < 0)
 		return r;
 	owner = owner_of(s, c->id);
