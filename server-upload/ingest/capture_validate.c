@@ -410,6 +410,8 @@ static int check_hits(json_t *root, struct capture *c, struct capture_error *err
 	json_t *hits = json_object_get(root, "hits"), *h, *frames = json_object_get(root, "frames");
 	size_t i, nframes = json_is_array(frames) ? json_array_size(frames) : 0;
 
+	if (frames && !json_is_array(frames)) /* before a hit's frame is checked against it */
+		return fail(err, "frames", "frames must be an array");
 	if (!hits)
 		return 0;
 	if (!json_is_array(hits))
