@@ -99,11 +99,18 @@ static const struct setting table[] = {
      .arg = ":N",
      .help = "monitor this X display only, instead of the sessions logind reports",
      .flags = SETTING_CLI},
+    {.key = "wayland",
+     .type = &setting_string,
+     .offset = F(wayland),
+     .arg = "SOCKET",
+     .help = "monitor this Wayland session only: the socket's name in the --user's runtime "
+             "directory (wayland-0), or its path",
+     .flags = SETTING_CLI},
     {.key = "user",
      .type = &setting_string,
      .offset = F(user),
      .arg = "NAME",
-     .help = "with --display: whom hits are attributed to",
+     .help = "with --display or --wayland: whom hits are attributed to",
      .flags = SETTING_CLI},
     {.key = "foreground",
      .type = &setting_bool,
@@ -221,7 +228,8 @@ const char *config_screen_text_name(enum screen_text st)
 
 static void usage(void)
 {
-	fputs("usage: vigil-agent [--config FILE] [--display :N --user NAME] [--foreground]\n"
+	fputs("usage: vigil-agent [--config FILE] [--display :N | --wayland SOCKET] [--user NAME]\n"
+	      "                   [--foreground]\n"
 	      "                   [--SETTING VALUE ...]\n"
 	      "A setting not marked [command line only] is also a key of the settings file\n"
 	      "(\"key = value\"); a flag wins over the file.\n",
@@ -250,8 +258,12 @@ int config_parse_args(struct agent_config *cfg, int argc, char **argv, char *err
 		         argv[first]);
 		return -EINVAL;
 	}
-	if (cfg->user && !cfg->display) {
-		snprintf(err, errlen, "--user is only meaningful with --display");
+	if (cfg->user && !cfg->display && !cfg->wayland) {
+		snprintf(err, errlen, "--user is only meaningful with --display or --wayland");
+		return -EINVAL;
+	}
+	if (cfg->display && cfg->wayland) {
+		snprintf(err, errlen, "--display and --wayland: one session at a time");
 		return -EINVAL;
 	}
 	return 0;
@@ -287,6 +299,13 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 			         s, host);
 			return -EINVAL;
 		}
+	}
+	if (cfg->wayland && (!cfg->wayland[0] || !cfg->user)) {
+		snprintf(err, errlen,
+		         "--wayland \"%s\": expected a socket's name (wayland-0) or path, and "
+		         "--user: whose session it is",
+		         cfg->wayland);
+		return -EINVAL;
 	}
 	if (cfg->display && (cfg->display[0] != ':' || cfg->display[1] == '\0')) {
 		snprintf(err, errlen, "--display \"%s\": expected a local display such as :0",

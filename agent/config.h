@@ -24,7 +24,8 @@ enum screen_text {
 struct agent_config {
 	char *config_path; /* --config */
 	char *display;     /* --display :N: monitor this display only */
-	char *user;        /* --user NAME: who the display belongs to */
+	char *wayland;     /* --wayland SOCKET: monitor this Wayland session only */
+	char *user;        /* --user NAME: who the display or session belongs to */
 	bool foreground;
 	enum log_level log_level;
 	char *server;    /* server = https://... */

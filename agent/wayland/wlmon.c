@@ -1,0 +1,303 @@
+/* wlmon.c: one Wayland session watched: its connection, event loop and the detection stages. */
+#include "wlmon.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "detect.h"
+#include "inject.h"
+#include "log.h"
+#include "monotime.h"
+#include "phrases.h"
+#include "wlclip.h"
+#include "wlqueue.h"
+#include "wltop.h"
+
+#define SETUP_TIMEOUT_MS 5000 /* for the compositor to list its globals */
+
+struct wlmon {
+	const struct monitor_params *p;
+	struct wl_display *dpy;
+	struct wl_registry *registry;
+	struct wl_seat *seat;
+	uint32_t top_name, top_version, clip_name, clip_version;
+	struct wltop *top;
+	struct wlclip *clip;
+	struct detect *detect;
+	struct inject *inject;
+	int sigfd;
+	bool due_done;
+};
+
+static void global_add(void *data, struct wl_registry *r, uint32_t name, const char *iface,
+                       uint32_t version)
+{
+	struct wlmon *m = data;
+
+	if (strcmp(iface, "zwlr_foreign_toplevel_manager_v1") == 0 && !m->top_name) {
+		m->top_name = name;
+		m->top_version = version;
+	} else if (strcmp(iface, "zwlr_data_control_manager_v1") == 0 && !m->clip_name) {
+		m->clip_name = name;
+		m->clip_version = version;
+	} else if (strcmp(iface, wl_seat_interface.name) == 0 && !m->seat) {
+		m->seat = wl_registry_bind(r, name, &wl_seat_interface, 1);
+	}
+}
+
+static void global_remove(void *data, struct wl_registry *r, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {global_add, global_remove};
+
+static void window_of(struct wlmon *m, struct detect_window *dw)
+{
+	struct wltop_window a = m->top ? wltop_active(m->top) : (struct wltop_window){0, "", ""};
+
+	dw->id = a.id;
+	dw->title = a.title;
+	dw->app = a.app;
+}
+
+static void on_top(enum wltop_change change, const struct wltop_window *w, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw = {w->id, w->title, w->app};
+
+	if (change == WLTOP_FOCUS) {
+		log_debug("wayland: active toplevel %lu (%s)", w->id,
+		          w->app[0] ? w->app : "no app id");
+		return;
+	}
+	detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, w->title, strlen(w->title), &dw);
+}
+
+static void on_clip(const char *text, size_t len, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw;
+
+	window_of(m, &dw);
+	detect_scan(m->detect, HIT_SOURCE_CLIPBOARD, text, len, &dw);
+}
+
+/* Test aid: a line from --inject is scanned as typed text of the active toplevel. */
+static void on_inject(const char *line, size_t len, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw;
+
+	window_of(m, &dw);
+	detect_scan(m->detect, HIT_SOURCE_TYPED, line, len, &dw);
+}
+
+static int setup(struct wlmon *m)
+{
+	const struct monitor_params *p = m->p;
+	int r;
+
+	m->detect = detect_new(p->cfg->debounce_seconds, p->sink, p->userdata);
+	if (!m->detect)
+		return -ENOMEM;
+	detect_set_lists(m->detect, p->lists);
+	m->registry = wl_display_get_registry(m->dpy);
+	if (!m->registry)
+		return -ENOMEM;
+	wl_registry_add_listener(m->registry, &registry_listener, m);
+	r = wlqueue_roundtrip(m->dpy, NULL, SETUP_TIMEOUT_MS);
+	if (r < 0)
+		return r;
+	if (m->top_name) {
+		m->top = wltop_new(m->registry, m->top_name, m->top_version, on_top, m);
+		if (!m->top)
+			return -ENOMEM;
+	} else {
+		log_warning("wayland %s: the compositor offers no wlr-foreign-toplevel: window "
+		            "titles are not watched",
+		            p->display);
+	}
+	if (m->clip_name && m->seat && p->cfg->clipboard_max_bytes > 0) {
+		m->clip = wlclip_new(m->registry, m->clip_name, m->clip_version, m->seat,
+		                     (size_t)p->cfg->clipboard_max_bytes, on_clip, m);
+		if (!m->clip)
+			return -ENOMEM;
+	} else if (p->cfg->clipboard_max_bytes > 0) {
+		log_warning("wayland %s: the compositor offers no wlr-data-control: the clipboard "
+		            "is not watched",
+		            p->display);
+	}
+	if (p->cfg->inject) {
+		r = inject_open(p->cfg->inject, on_inject, m, &m->inject);
+		if (r < 0) {
+			log_error("inject %s: %s", p->cfg->inject, strerror(-r));
+			return r;
+		}
+	}
+	/* the toplevels and selections as they are now */
+	return wlqueue_roundtrip(m->dpy, NULL, SETUP_TIMEOUT_MS);
+}
+
+static void teardown(struct wlmon *m)
+{
+	wlclip_free(m->clip);
+	wltop_free(m->top);
+	inject_free(m->inject);
+	if (m->seat)
+		wl_seat_destroy(m->seat);
+	if (m->registry)
+		wl_registry_destroy(m->registry);
+	detect_free(m->detect);
+	if (m->sigfd >= 0)
+		close(m->sigfd);
+}
+
+static int open_sigfd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static void reload_lists(struct wlmon *m)
+{
+	struct match_lists *lists;
+	char version[64];
+
+	if (phrases_load_config(m->p->cfg, &lists, version, sizeof(version)) < 0)
+		return; /* logged; the current lists stay */
+	detect_set_lists(m->detect, lists);
+	match_lists_unref(lists);
+	if (m->p->lists_changed)
+		m->p->lists_changed(version, m->p->userdata);
+	log_info("lists reloaded for wayland %s: %s", m->p->display, version);
+}
+
+/* Returns true to go on, false after SIGTERM/SIGINT. */
+static bool handle_signals(struct wlmon *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload_lists(m);
+		else
+			return false;
+	}
+	return true;
+}
+
+static int next_timeout(struct wlmon *m)
+{
+	int64_t now = monotime_ms();
+	int t = -1;
+
+	if (!m->due_done) {
+		int64_t d = m->p->due_ms - now;
+
+		t = d < 0 ? 0 : (int)d;
+	}
+	if (m->clip) {
+		int c = wlclip_timeout_ms(m->clip, now);
+
+		if (c >= 0 && (t < 0 || c < t))
+			t = c;
+	}
+	return t;
+}
+
+static int loop(struct wlmon *m)
+{
+	m->due_done = !m->p->due || m->p->due_ms < 0;
+	for (;;) {
+		enum { SLOT_WL, SLOT_SIGNALS, SLOT_INJECT, SLOT_CLIP, NSLOTS };
+		struct pollfd fds[NSLOTS] = {
+		    [SLOT_WL] = {wl_display_get_fd(m->dpy), POLLIN, 0},
+		    [SLOT_SIGNALS] = {m->sigfd, POLLIN, 0},
+		    [SLOT_INJECT] = {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
+		    [SLOT_CLIP] = {m->clip ? wlclip_fd(m->clip) : -1, POLLIN, 0},
+		};
+		int64_t now;
+
+		while (wl_display_prepare_read(m->dpy) != 0) {
+			if (wl_display_dispatch_pending(m->dpy) < 0)
+				return MONITOR_EXIT_GONE;
+		}
+		if (wl_display_flush(m->dpy) < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(m->dpy);
+			return MONITOR_EXIT_GONE;
+		}
+		if (m->p->settled)
+			m->p->settled(m->p->userdata);
+		if (poll(fds, NSLOTS, next_timeout(m)) < 0 && errno != EINTR) {
+			wl_display_cancel_read(m->dpy);
+			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
+			return MONITOR_EXIT_FAILED;
+		}
+		if (fds[SLOT_WL].revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (wl_display_read_events(m->dpy) < 0)
+				return MONITOR_EXIT_GONE;
+		} else {
+			wl_display_cancel_read(m->dpy);
+		}
+		if (wl_display_dispatch_pending(m->dpy) < 0)
+			return MONITOR_EXIT_GONE;
+		if (fds[SLOT_SIGNALS].revents && !handle_signals(m))
+			return MONITOR_EXIT_STOPPED;
+		if (fds[SLOT_INJECT].revents & POLLIN)
+			inject_dispatch(m->inject);
+		if ((fds[SLOT_CLIP].revents & (POLLIN | POLLHUP)) && m->clip)
+			wlclip_dispatch(m->clip);
+		now = monotime_ms();
+		if (m->clip)
+			wlclip_tick(m->clip, now);
+		if (!m->due_done && now >= m->p->due_ms) {
+			m->due_done = true;
+			m->p->due(m->p->userdata);
+		}
+	}
+}
+
+int wlmon_run(const struct monitor_params *p, struct wl_display *dpy)
+{
+	struct wlmon m = {.p = p, .dpy = dpy, .sigfd = -1};
+	int r, status;
+
+	m.sigfd = open_sigfd();
+	if (m.sigfd < 0) {
+		log_error("monitor %s: signalfd: %s", p->display, strerror(-m.sigfd));
+		return MONITOR_EXIT_FAILED;
+	}
+	r = setup(&m);
+	if (r < 0) {
+		log_error("monitor %s: setup failed: %s", p->display, strerror(-r));
+		teardown(&m);
+		return r == -EPIPE ? MONITOR_EXIT_GONE : MONITOR_EXIT_FAILED;
+	}
+	log_info("monitoring wayland %s for user %s", p->display, p->user ? p->user : "?");
+	if (p->ready)
+		p->ready(p->userdata);
+	status = loop(&m);
+	if (status == MONITOR_EXIT_GONE) {
+		log_warning("wayland %s went away; stopping its monitor", p->display);
+		if (p->lost)
+			p->lost(p->userdata);
+	}
+	teardown(&m);
+	log_info("stopped monitoring wayland %s", p->display);
+	return status;
+}
