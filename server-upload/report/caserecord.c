@@ -146,8 +146,7 @@ static const char *rec_str(json_t *rec, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* A source as people say it. */
-static const char *source_words(const char *s)
+const char *caserecord_source_words(const char *s)
 {
 	static const char *const words[][2] = {{"window-title", "window title"},
 	                                       {"screen-text", "screen text"}};
@@ -180,7 +179,8 @@ void caserecord_hit_evidence(json_t *rec, json_t *hit, struct caserecord_hit *e)
 	       *b = json_object_get(hit, "end"), *shot = json_object_get(hit, "frame");
 	const char *src = json_string_value(json_object_get(hit, "source"));
 
-	e->source = source_words(src ? src : json_string_value(json_object_get(rec, "source")));
+	e->source =
+	    caserecord_source_words(src ? src : json_string_value(json_object_get(rec, "source")));
 	e->own_context = json_is_string(own);
 	e->context = e->own_context ? json_string_value(own) : rec_str(rec, "context", NULL);
 	e->start = e->end = 0;

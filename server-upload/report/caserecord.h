@@ -46,6 +46,10 @@ struct caserecord_hit {
 	int shot;            /* the screenshot that shows it (caserecord_shot()); -1 not said */
 };
 
+/* A record's source as people say it: "window-title" is "window title", "screen-text"
+ * "screen text", the others as they are; "" for NULL. */
+const char *caserecord_source_words(const char *source);
+
 /* hit's evidence (borrowed from rec: valid while rec lives). */
 void caserecord_hit_evidence(struct json_t *rec, struct json_t *hit, struct caserecord_hit *e);
 

@@ -66,7 +66,8 @@ static const char style[] =
     "{display:block}#queue thead,#timeline thead{display:none}"
     "#queue tr,#timeline tr{border-bottom:1px solid #ccc;padding:.3em 0}"
     "#queue td,#timeline td{display:inline-block;border:0;padding:.1em .3em}"
-    "#queue td.what{display:block}#queue td.thumb img{max-width:96px}}"
+    "#queue td.what{display:block}#queue td.thumb img{max-width:96px}"
+    "#alerts{display:block;overflow-x:auto}}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)

@@ -146,47 +146,43 @@ void web_hits_list(struct html *h, json_t *rec, enum web_hits_detail detail)
 	html_raw(h, "</ul>");
 }
 
-/* The category or the source (in words) of a hit. */
-static const char *hit_field(json_t *rec, json_t *hit, enum web_hits_field field)
+/* Appends ", " and v to buf (len bytes so far) when they fit; the new length. */
+static size_t join(char *buf, size_t size, size_t len, const char *v)
 {
-	struct caserecord_hit e;
+	size_t vlen = strlen(v);
 
-	if (field == WEB_HITS_CATEGORIES)
-		return json_string_value(json_object_get(hit, "category"));
-	caserecord_hit_evidence(rec, hit, &e);
-	return e.source;
+	if (len + (len ? 2 : 0) + vlen >= size)
+		return len; /* what does not fit is left out */
+	if (len) {
+		memcpy(buf + len, ", ", 2);
+		len += 2;
+	}
+	memcpy(buf + len, v, vlen + 1);
+	return len + vlen;
 }
 
 size_t web_hits_distinct(json_t *rec, enum web_hits_field field, char *buf, size_t size)
 {
-	json_t *hits[MAX_MARKS + 1];
-	const char *seen[MAX_MARKS + 1];
-	size_t n, nseen = 0, len = 0;
+	struct capture_category cats[MAX_MARKS];
+	size_t n = capture_hits_categories(rec, 0, cats, MAX_MARKS), len = 0;
+	const char *reason =
+	    json_string_value(json_object_get(json_object_get(rec, "reason"), "category"));
+	unsigned int sources = 0;
 
-	/* The reason first: the capture's own category and source. */
-	hits[0] = json_object_get(rec, "reason");
-	n = 1 + capture_hits_of(rec, hits + 1, MAX_MARKS);
 	if (size)
 		buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const char *v = hit_field(rec, hits[i], field);
-		size_t k = 0, vlen;
-
-		while (v && k < nseen && strcmp(seen[k], v) != 0)
-			k++;
-		if (!v || !*v || k < nseen)
-			continue; /* none, or said already */
-		seen[nseen++] = v;
-		vlen = strlen(v);
-		if (len + (len ? 2 : 0) + vlen >= size)
-			break; /* what does not fit is left out */
-		if (len) {
-			memcpy(buf + len, ", ", 2);
-			len += 2;
-		}
-		memcpy(buf + len, v, vlen + 1);
-		len += vlen;
+	if (field == WEB_HITS_CATEGORIES) {
+		for (int first = 1; first >= 0; first--) /* the reason's category first */
+			for (size_t i = 0; i < n; i++)
+				if ((reason && strcmp(cats[i].category, reason) == 0) == first)
+					len = join(buf, size, len, cats[i].category);
+		return len;
 	}
+	for (size_t i = 0; i < n; i++)
+		sources |= cats[i].sources;
+	for (unsigned int i = 0; capture_source_name(i); i++)
+		if (sources & 1u << i)
+			len = join(buf, size, len, caserecord_source_words(capture_source_name(i)));
 	return len;
 }
 
