@@ -138,6 +138,37 @@ def upload(srv, token, **over):
     return rec
 
 
+def shot(image, time=None):
+    """A screenshot object of a record for image (a PNG): "screenshot", or with time one
+    of its "frames"."""
+    o = {'type': 'image/png', 'width': struct.unpack('>I', image[16:20])[0],
+         'height': struct.unpack('>I', image[20:24])[0],
+         'sha256': hashlib.sha256(image).hexdigest(), 'data': base64.b64encode(image).decode()}
+    if time:
+        o['time'] = time
+    return o
+
+
+EVIDENCE_CONTEXT = 'i just want to k1ll mys3lf tonight'
+EVIDENCE_GROOMING = 'dont tell your parents about our <b>chats</b> ok'
+
+
+def evidence_record(user):
+    """(frame PNG, upload() fields) of one flagged moment with two hits: self-harm typed
+    (in the capture's context, on the screenshot) and, two seconds later, grooming from
+    the clipboard with words of its own (EVIDENCE_GROOMING) on a later frame."""
+    frame = png(80, 40, noise=6)
+    return frame, dict(
+        user=user, time='2026-11-23T09:14:03.120Z', context=EVIDENCE_CONTEXT,
+        hits=[{'category': 'self-harm', 'severity': 5, 'phrase': 'kill myself',
+               'matched': 'k1ll mys3lf', 'rule': 'self-harm.txt:12', 'start': 15, 'end': 26,
+               'source': 'typed', 'frame': 0},
+              {'category': 'grooming', 'severity': 5, 'phrase': 'dont tell your parents',
+               'matched': 'dont tell your parents', 'rule': 'grooming.txt:3', 'start': 0,
+               'end': 22, 'source': 'clipboard', 'context': EVIDENCE_GROOMING, 'frame': 1}],
+        frames=[shot(frame, '2026-11-23T09:14:05.400Z')])
+
+
 def make_lists(path, files=None, source=None):
     """A phrase-lists directory at path: the files of source (a directory), else files
     {name: text}, else GOOD_LIST as self-harm.txt. Directory 0755, files 0644, all the
