@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wayland-client.h>
 
 #include "agent-limits.h"
 #include "capture.h"
@@ -28,6 +29,9 @@
 #include "pipeline.h"
 #include "session.h"
 #include "tamper.h"
+#include "wlmon.h"
+#include "wlshot.h"
+#include "wlsock.h"
 #include "upload.h"
 
 #define DEFAULT_UPLOAD_USER "vigil" /* when started as root (upload-user) */
@@ -87,6 +91,7 @@ struct agent {
 	pid_t supervisor;   /* the supervisor's pid, for children */
 	struct child *self; /* in a monitor: its session */
 	bool said_health;   /* the health file could not be written (logged) */
+	char cookie_why[320]; /* in a monitor: why the session's X authority file was refused */
 };
 
 static struct agent agent;
@@ -180,12 +185,46 @@ static void tell_supervisor(const char *what, int count)
 		log_warning("cannot tell the supervisor (%s): %s", what, strerror(errno));
 }
 
+/*
+ * The session's X authority file was refused (a FIFO, a link, a device, too large: the
+ * pupil put it there): one tamper capture per session, made at once by the first monitor
+ * that got in anyway; the supervisor remembers it was told until a good file is back.
+ */
+static void report_cookie(struct agent *a)
+{
+	char context[400];
+	struct hit hit = {
+	    .source = HIT_SOURCE_TAMPER,
+	    .category = "tamper",
+	    .severity = a->cfg.tamper_severity,
+	    .phrase = "monitoring interrupted",
+	    .rule = "tamper",
+	    .matched = "X authority file refused",
+	    .context = context,
+	    .window_title = "",
+	    .window_app = "",
+	};
+
+	snprintf(context, sizeof(context), "X authority file refused: %s", a->cookie_why);
+	clock_gettime(CLOCK_REALTIME, &hit.time);
+	hit.mono_ns = (uint64_t)monotime_ms() * 1000000u;
+	log_warning("tamper: %s for %s: %s", a->display, a->user ? a->user : "?", context);
+	hand_over(&hit, a);
+}
+
 static void monitor_ready(void *userdata)
 {
 	struct agent *a = userdata;
+	struct tamper *t = &a->self->tamper;
 
-	tamper_up(&a->self->tamper, monotime_ms()); /* our copy, as the supervisor does with "U" */
+	tamper_up(t, monotime_ms()); /* our copy, as the supervisor does with "U" */
 	tell_supervisor("U", 0);
+	if (a->cookie_why[0] && !t->cookie_told) {
+		report_cookie(a);
+		tell_supervisor("C", 1);
+	} else if (!a->cookie_why[0] && t->cookie_told) {
+		tell_supervisor("C", 0);
+	}
 }
 
 /* Reports the interruptions this monitor inherited as one tamper capture. */
@@ -225,8 +264,38 @@ static void monitor_lost(void *userdata)
 	a->pipeline = NULL;
 }
 
+/*
+ * Connects to the Wayland session's compositor while the monitor still has the
+ * privilege to reach the user's runtime directory; a socket that is not the session's
+ * own compositor's is refused (wlsock.c). NULL when there is none (logged).
+ */
+static struct wl_display *connect_wayland(struct child *c)
+{
+	const char *session = strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id;
+	char path[256];
+	int fd = wlsock_connect(c->si.uid, session, c->si.display, path, sizeof(path));
+	struct wl_display *dpy;
+
+	if (fd < 0) {
+		log_info("wayland session %s of %s: no compositor to watch (%s): %s", c->si.id,
+		         c->si.user, path, strerror(-fd));
+		return NULL;
+	}
+	dpy = wl_display_connect_to_fd(fd);
+	if (!dpy) {
+		log_error("wayland %s: cannot connect: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!c->si.display[0])
+		snprintf(c->si.display, sizeof(c->si.display), "%s", strrchr(path, '/') + 1);
+	return dpy;
+}
+
 static void run_monitor(struct child *c)
 {
+	bool wayland = strcmp(c->si.type, "wayland") == 0;
+	struct wl_display *wl = NULL;
 	struct monitor_params p = {
 	    .display = c->si.display,
 	    .user = c->si.user,
@@ -245,8 +314,6 @@ static void run_monitor(struct child *c)
 	char machine[256];
 	struct pipeline_params pp = {
 	    .display = c->si.display,
-	    .shots = &capture_x11_ops,
-	    .shot_arg = c->si.display,
 	    .user = c->si.user,
 	    .machine = machine,
 	    .spool_dir = agent.cfg.spool,
@@ -270,11 +337,28 @@ static void run_monitor(struct child *c)
 	agent.self = c;
 	agent.user = c->si.user;
 	agent.display = c->si.display;
-	XInitThreads(); /* before any Xlib call: the capture worker has a connection of its own */
-	if (c->si.uid != 0 && session_use_cookie(&c->si) < 0)
-		log_debug("no X authority cookie found for %s on %s; trying without", c->si.user,
-		          c->si.display);
-	/* With the cookie in hand the X connections need no privilege: drop it now. */
+	if (wayland) {
+		wl = connect_wayland(c);
+		if (!wl)
+			_exit(MONITOR_EXIT_GONE);
+		pp.shots = &wlshot_ops;
+		pp.shot_arg = wl;
+	} else {
+		XInitThreads(); /* before any Xlib call: the capture worker has its own connection
+		                 */
+		if (c->si.uid != 0 &&
+		    session_use_cookie(&c->si, agent.cookie_why, sizeof(agent.cookie_why)) < 0) {
+			if (agent.cookie_why[0])
+				log_warning("X authority of %s on %s refused: %s; trying without",
+				            c->si.user, c->si.display, agent.cookie_why);
+			else
+				log_debug("no X authority cookie found for %s on %s; trying without",
+				          c->si.user, c->si.display);
+		}
+		pp.shots = &capture_x11_ops;
+		pp.shot_arg = c->si.display;
+	}
+	/* With the cookie or the connection in hand the monitor needs no privilege: drop it. */
 	if (agent.cfg.run_as && drop_privileges(agent.cfg.run_as) < 0)
 		_exit(MONITOR_EXIT_FAILED);
 	die_with_supervisor();
@@ -289,8 +373,10 @@ static void run_monitor(struct child *c)
 		          c->si.display);
 	else
 		pipeline_set_wordlists(agent.pipeline, agent.lists_version);
-	status = monitor_run(&p);
+	status = wl ? wlmon_run(&p, wl) : monitor_run(&p);
 	pipeline_free(agent.pipeline); /* finishes the captures in hand */
+	if (wl)
+		wl_display_disconnect(wl);
 	_exit(status);
 }
 
@@ -456,6 +542,12 @@ static void reap(void)
 	}
 }
 
+/* Whether a session of this type can be monitored: X11 and Wayland ones. */
+static bool watchable(const struct session_info *si)
+{
+	return strcmp(si->type, "x11") == 0 || strcmp(si->type, "wayland") == 0;
+}
+
 /* Starts monitors that are due; returns the ms until the next one is due, or -1. */
 static int start_due(void)
 {
@@ -470,7 +562,7 @@ static int start_due(void)
 		struct child *c = &agent.children[i];
 		int64_t due = ts_ms(&c->next);
 
-		if (!c->wanted || c->pid || strcmp(c->si.type, "x11") != 0)
+		if (!c->wanted || c->pid || !watchable(&c->si))
 			continue; /* other session types cannot be watched: reported (health) */
 		if (due <= now) {
 			start_child(c);
@@ -491,7 +583,10 @@ static struct child *child_by_pid(pid_t pid)
 	return NULL;
 }
 
-/* Messages of the monitors: "U pid 0" watching, "T pid count" tamper reported. */
+/*
+ * Messages of the monitors: "U pid 0" watching, "T pid count" tamper reported, "C pid 1"
+ * a refused X authority file reported ("C pid 0": the file is good again).
+ */
 static void read_events(void)
 {
 	char buf[4096];
@@ -515,6 +610,8 @@ static void read_events(void)
 				tamper_up(&c->tamper, monotime_ms());
 			else if (what == 'T')
 				tamper_reported(&c->tamper, count);
+			else if (what == 'C')
+				c->tamper.cookie_told = count != 0;
 		}
 	}
 }
@@ -557,6 +654,9 @@ static void want_session(const struct session_info *si)
 	tamper_init(&c->tamper);
 	if (strcmp(si->type, "x11") == 0)
 		log_info("session %s: user %s on display %s", si->id, si->user, si->display);
+	else if (strcmp(si->type, "wayland") == 0)
+		log_info("session %s: user %s in a Wayland session%s%s", si->id, si->user,
+		         si->display[0] ? " on " : "", si->display);
 	else
 		log_warning("session %s: user %s in a %s session, which cannot be monitored; "
 		            "reported as unmonitored",
@@ -600,12 +700,24 @@ static int setup_sessions(void)
 	struct session_info si;
 	int r;
 
-	if (agent.cfg.display) {
+	if (agent.cfg.display || agent.cfg.wayland) {
+		bool wl = agent.cfg.wayland != NULL;
+		struct passwd *pw = agent.cfg.user ? getpwnam(agent.cfg.user) : NULL;
+
 		memset(&si, 0, sizeof(si));
-		snprintf(si.id, sizeof(si.id), "display");
-		snprintf(si.display, sizeof(si.display), "%s", agent.cfg.display);
+		snprintf(si.id, sizeof(si.id), "%s", wl ? "wayland" : "display");
+		snprintf(si.display, sizeof(si.display), "%s",
+		         wl ? agent.cfg.wayland : agent.cfg.display);
 		snprintf(si.user, sizeof(si.user), "%s", agent.cfg.user ? agent.cfg.user : "");
-		snprintf(si.type, sizeof(si.type), "x11");
+		snprintf(si.type, sizeof(si.type), "%s", wl ? "wayland" : "x11");
+		if (wl) {
+			if (!pw) {
+				log_error("--wayland: no user %s", agent.cfg.user);
+				return -ENOENT;
+			}
+			si.uid = pw->pw_uid;
+			si.gid = pw->pw_gid;
+		}
 		want_session(&si);
 		return 0;
 	}
@@ -702,7 +814,7 @@ static void write_health(void)
 		    .user = c->si.user,
 		    .type = c->si.type,
 		    /* a monitor being restarted is not an alarm; one gone for seconds is */
-		    .monitored = strcmp(c->si.type, "x11") == 0 &&
+		    .monitored = watchable(&c->si) &&
 		                 (c->tamper.up || now - unwatched < AGENT_UNMONITORED_GRACE_MS),
 		    .restarts_1h = tamper_restarts_1h(&c->tamper, now),
 		    .last_gap_ms = c->tamper.last_gap_ms,
