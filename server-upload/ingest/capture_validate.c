@@ -479,7 +479,7 @@ static int check_window_agent(json_t *root, struct capture_error *err)
 /*
  * Decodes <at>.data into f->png and checks it is the PNG the record describes (f's width
  * and height, sha the claimed SHA-256). at names the object in messages ("screenshot",
- * "frames[1]"). The base64 text is raw (from find_data_span, not NUL-terminated) when
+ * "frames[1]"). The base64 text is raw (from find_data_spans, not NUL-terminated) when
  * raw is not NULL, else the JSON string.
  */
 static int check_png(json_t *shot, const char *at, const char *sha, const struct span *raw,
@@ -571,8 +571,10 @@ static int check_screenshot(json_t *root, const struct span *raw, struct capture
 	return r;
 }
 
-/* The optional "frames": later screenshots, each with a time not before the capture's. */
-static int check_frames(json_t *root, struct capture *c, struct capture_error *err)
+/* The optional "frames": later screenshots, each with a time not before the capture's.
+ * raw[i]: frames[i].data as it stands in the body (NULL: the JSON string). */
+static int check_frames(json_t *root, const struct span *const *raw, struct capture *c,
+                        struct capture_error *err)
 {
 	json_t *frames = json_object_get(root, "frames"), *o;
 	size_t i;
@@ -599,7 +601,7 @@ static int check_frames(json_t *root, struct capture *c, struct capture_error *e
 		if (!json_is_object(o))
 			return fail(err, at, "%s must be an object", at);
 		c->nframes = i + 1; /* capture_free frees f->png from here on */
-		if ((r = check_shot(o, at, NULL, f, err)) ||
+		if ((r = check_shot(o, at, raw[i], f, err)) ||
 		    (r = get_string(o, "time", tpath, 1, 40, TEXT_NAME, &time, err)))
 			return r;
 		if (rfc3339_parse(time, &f->time_ms) < 0)
@@ -702,16 +704,23 @@ int capture_set_machine(struct capture *c, const char *machine)
 	return 0;
 }
 
+/* The images' base64 as it stands in the body, when the fast path found it: the spans
+ * of screenshot.data and of each frames[i].data (NULL: read the JSON string). */
+struct raw_images {
+	struct span spans[1 + CAPTURE_MAX_FRAMES];
+	const struct span *shot, *frame[CAPTURE_MAX_FRAMES];
+};
+
 /*
- * Finds the longest string value of a member named "data" whose text is all base64
- * characters ('=' included), at least CAPTURE_FAST_MIN bytes: the screenshot's base64
- * as it stands in the body. A candidate only; capture_parse confirms it. Returns true
- * and *out, or false.
+ * Finds the string values of members named "data" whose text is all base64 characters
+ * ('=' included), at least CAPTURE_FAST_MIN bytes each: the images' base64 as it stands
+ * in the body, in body order. Candidates only; parse_without_data confirms them.
+ * Returns how many (0: none, or more than max).
  */
-static bool find_data_span(const char *body, size_t len, struct span *out)
+static size_t find_data_spans(const char *body, size_t len, struct span *out, size_t max)
 {
 	const char *p = body, *end = body + len, *q, *s;
-	struct span best = {NULL, 0};
+	size_t n = 0;
 
 	while ((p = memmem(p, (size_t)(end - p), "\"data\"", 6))) {
 		q = p + 6;
@@ -726,64 +735,86 @@ static bool find_data_span(const char *body, size_t len, struct span *out)
 			continue;
 		s = q;
 		q = b64_run_end(q, end);
-		if (q < end && *q == '"' && (size_t)(q - s) > best.len)
-			best = (struct span){s, (size_t)(q - s)};
+		if (q < end && *q == '"' && (size_t)(q - s) >= CAPTURE_FAST_MIN) {
+			if (n == max)
+				return 0;
+			out[n++] = (struct span){s, (size_t)(q - s)};
+		}
 		p = q; /* a run of base64 holds no quote: the next "data" is after it */
 	}
-	if (best.len < CAPTURE_FAST_MIN)
-		return false;
-	*out = best;
-	return true;
+	return n;
+}
+
+/* The span whose marker (base + two hex digits of its index) is data's value, or NULL. */
+static const struct span *marked(json_t *data, const char *base, const struct span *spans, size_t n)
+{
+	size_t blen = strlen(base);
+	const char *v = json_string_value(data);
+	unsigned int k;
+
+	if (!v || json_string_length(data) != blen + 2 || memcmp(v, base, blen) != 0 ||
+	    sscanf(v + blen, "%2x", &k) != 1 || k >= n)
+		return NULL;
+	return &spans[k];
 }
 
 /*
- * Parses the body without the screenshot's base64 when that can be done safely: the
- * candidate span is replaced by a random marker, the rest (a kilobyte or two) parsed by
- * jansson, and the span is taken as screenshot.data only when screenshot.data of the
- * parsed copy is exactly the marker. Returns the root, or NULL when the body must be
- * parsed whole (no candidate, not JSON, or the span was something else).
+ * Parses the body without the images' base64 when that can be done safely: each
+ * candidate span is replaced by a marker of its own (random, with its index), the rest
+ * (a kilobyte or two) parsed by jansson, and a span is taken as screenshot.data or
+ * frames[i].data only when that member of the parsed copy is exactly its marker (a
+ * candidate of another member was an unknown field's value, which is not kept). Returns
+ * the root, or NULL when the body must be parsed whole (no candidate, or not JSON).
  */
-static json_t *parse_without_data(const char *body, size_t len, struct span *raw)
+static json_t *parse_without_data(const char *body, size_t len, struct raw_images *raw)
 {
 	unsigned char rnd[12];
-	char marker[2 * sizeof(rnd) + 1];
-	size_t head, tail, mlen;
-	json_t *root, *data;
+	char base[2 * sizeof(rnd) + 1];
+	size_t n =
+	    find_data_spans(body, len, raw->spans, sizeof(raw->spans) / sizeof(raw->spans[0]));
+	size_t at = 0, from = 0, i, size = len + n * (sizeof(base) + 2);
+	json_t *root, *frame;
 	char *copy;
 
-	if (!find_data_span(body, len, raw))
+	if (n == 0 || !(copy = malloc(size)))
 		return NULL;
 	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(marker, sizeof(marker), rnd, sizeof(rnd));
-	mlen = strlen(marker);
-	head = (size_t)(raw->p - body);
-	tail = len - head - raw->len;
-	if (!(copy = malloc(head + mlen + tail)))
-		return NULL;
-	memcpy(copy, body, head);
-	memcpy(copy + head, marker, mlen);
-	memcpy(copy + head + mlen, raw->p + raw->len, tail);
-	root = json_loadb(copy, head + mlen + tail, JSON_REJECT_DUPLICATES, NULL);
+	sodium_bin2hex(base, sizeof(base), rnd, sizeof(rnd));
+	for (i = 0; i < n; i++) {
+		size_t head = (size_t)(raw->spans[i].p - body) - from;
+		memcpy(copy + at, body + from, head);
+		at += head;
+		at += (size_t)snprintf(copy + at, size - at, "%s%02zx", base, i);
+		from = (size_t)(raw->spans[i].p - body) + raw->spans[i].len;
+	}
+	memcpy(copy + at, body + from, len - from);
+	root = json_loadb(copy, at + len - from, JSON_REJECT_DUPLICATES, NULL);
 	free(copy);
-	data = json_object_get(json_object_get(root, "screenshot"), "data");
-	if (json_is_object(root) && json_is_string(data) && json_string_length(data) == mlen &&
-	    memcmp(json_string_value(data), marker, mlen) == 0)
-		return root;
-	json_decref(root);
-	return NULL;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return NULL;
+	}
+	raw->shot = marked(json_object_get(json_object_get(root, "screenshot"), "data"), base,
+	                   raw->spans, n);
+	json_array_foreach(json_object_get(root, "frames"), i, frame)
+	{
+		if (i < CAPTURE_MAX_FRAMES)
+			raw->frame[i] = marked(json_object_get(frame, "data"), base, raw->spans, n);
+	}
+	return root;
 }
 
 int capture_parse(const char *body, size_t len, struct capture **out, struct capture_error *err)
 {
 	struct capture *c;
 	json_error_t jerr;
-	struct span span, *raw = &span;
+	struct raw_images raw = {.shot = NULL};
 	json_t *root;
 	int r;
 
-	root = parse_without_data(body, len, raw);
+	root = parse_without_data(body, len, &raw);
 	if (!root) {
-		raw = NULL;
+		raw = (struct raw_images){.shot = NULL};
 		root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	}
 	if (!root)
@@ -801,8 +832,8 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
 	    (r = check_hits(root, c, err)) || (r = check_window_agent(root, err)) ||
-	    (r = check_screenshot(root, raw, c, err)) || (r = check_frames(root, c, err)) ||
-	    (r = make_record(root, c))) {
+	    (r = check_screenshot(root, raw.shot, c, err)) ||
+	    (r = check_frames(root, raw.frame, c, err)) || (r = make_record(root, c))) {
 		capture_free(c);
 		return r;
 	}
