@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/stat.h>
 #include <systemd/sd-login.h>
 #include <unistd.h>
 
@@ -158,16 +159,101 @@ static bool session_xauthority(const struct session_info *si, char *out, size_t 
 	return found;
 }
 
+/* Names a file type for a refusal ("a FIFO"). */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symbolic link";
+	}
+	return "not a regular file";
+}
+
+/*
+ * Reads file (at most SESSION_XAUTH_MAX_BYTES) into buf, with fsuid = the user: never
+ * following a link in its last part, never waiting on a FIFO or a device (O_NONBLOCK),
+ * regular files only. Returns the length, -ENOENT when there is no such file, or -EPERM
+ * with why filled when the file is refused (a pupil may have put anything there).
+ */
+static ssize_t read_xauth_file(const char *file, char *buf, size_t size, char *why, size_t whylen)
+{
+	struct stat st;
+	ssize_t n, got = 0;
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP) {
+			snprintf(why, whylen, "%s is a symbolic link", file);
+			return -EPERM;
+		}
+		if (e == ENXIO) { /* a FIFO with no writer, or a socket */
+			snprintf(why, whylen, "%s is not a regular file", file);
+			return -EPERM;
+		}
+		if (e != ENOENT && e != ENOTDIR)
+			snprintf(why, whylen, "%s cannot be opened: %s", file, strerror(e));
+		return e == ENOENT || e == ENOTDIR ? -ENOENT : -EPERM;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s is %s", file, file_kind(st.st_mode));
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_size > (off_t)size) {
+		snprintf(why, whylen, "%s is larger than %zu bytes", file, size);
+		close(fd);
+		return -EPERM;
+	}
+	while ((size_t)got < size && (n = read(fd, buf + got, size - (size_t)got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(why, whylen, "%s cannot be read: %s", file, strerror(errno));
+			close(fd);
+			return -EPERM;
+		}
+		got += n;
+	}
+	close(fd);
+	return got;
+}
+
 /* Finds the MIT-MAGIC-COOKIE-1 for display number in file; read with fsuid = the user. */
-static int read_cookie(const char *file, const char *number, char *cookie, size_t *len)
+static int read_cookie(const char *file, const char *number, char *cookie, size_t *len, char *why,
+                       size_t whylen)
 {
 	static const char name[] = "MIT-MAGIC-COOKIE-1";
+	char *buf = malloc(SESSION_XAUTH_MAX_BYTES);
+	ssize_t size;
 	Xauth *a;
-	FILE *f = fopen(file, "re");
+	FILE *f;
 	int r = -ENOENT;
 
-	if (!f)
-		return -errno;
+	if (!buf)
+		return -ENOMEM;
+	size = read_xauth_file(file, buf, SESSION_XAUTH_MAX_BYTES, why, whylen);
+	if (size <= 0) {
+		free(buf);
+		return size < 0 ? (int)size : -ENOENT;
+	}
+	f = fmemopen(buf, (size_t)size, "r");
+	if (!f) {
+		explicit_bzero(buf, (size_t)size);
+		free(buf);
+		return -ENOMEM;
+	}
 	while (r < 0 && (a = XauReadAuth(f))) {
 		if (a->name_length == sizeof(name) - 1 &&
 		    memcmp(a->name, name, sizeof(name) - 1) == 0 &&
@@ -181,10 +267,12 @@ static int read_cookie(const char *file, const char *number, char *cookie, size_
 		XauDisposeAuth(a);
 	}
 	fclose(f);
+	explicit_bzero(buf, (size_t)size);
+	free(buf);
 	return r;
 }
 
-int session_use_cookie(const struct session_info *si)
+int session_use_cookie(const struct session_info *si, char *why, size_t whylen)
 {
 	static char cookie[64]; /* Xlib keeps the pointer */
 	char file[512];
@@ -194,10 +282,12 @@ int session_use_cookie(const struct session_info *si)
 	size_t len = sizeof(cookie);
 	uid_t old_uid;
 	gid_t old_gid;
-	int r = -ENOENT;
+	int r = -ENOENT, refused = 0;
+	char why2[256]; /* the first refusal is the one told */
 	char *dot;
 	char num[16];
 
+	why[0] = '\0';
 	if ((size_t)snprintf(num, sizeof(num), "%s", number) >= sizeof(num))
 		return -EINVAL;
 	dot = strchr(num, '.');
@@ -205,17 +295,21 @@ int session_use_cookie(const struct session_info *si)
 		*dot = '\0';
 	old_gid = (gid_t)setfsgid(si->gid);
 	old_uid = (uid_t)setfsuid(si->uid);
-	if (session_xauthority(si, file, sizeof(file)))
-		r = read_cookie(file, num, cookie, &len);
+	if (session_xauthority(si, file, sizeof(file))) {
+		r = read_cookie(file, num, cookie, &len, why, whylen);
+		refused = r == -EPERM;
+	}
 	if (r < 0 && getpwuid_r(si->uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
 	    (size_t)snprintf(file, sizeof(file), "%s/.Xauthority", pw.pw_dir) < sizeof(file)) {
 		len = sizeof(cookie);
-		r = read_cookie(file, num, cookie, &len);
+		r = read_cookie(file, num, cookie, &len, refused ? why2 : why,
+		                refused ? sizeof(why2) : whylen);
+		refused |= r == -EPERM;
 	}
 	setfsuid(old_uid);
 	setfsgid(old_gid);
 	if (r < 0)
-		return r;
+		return refused ? -EPERM : r;
 	XSetAuthorization("MIT-MAGIC-COOKIE-1", 18, cookie, (int)len);
 	return 0;
 }

@@ -32,6 +32,7 @@ struct tamper {
 	int64_t down_ms;                  /* monitoring lost at; 0 while watched or never up */
 	int64_t last_gap_ms;              /* the latest gap; -1 when none */
 	bool up;                          /* a monitor is watching */
+	bool cookie_told; /* a refused X authority file was reported (until a good one) */
 };
 
 void tamper_init(struct tamper *t);
