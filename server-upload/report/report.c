@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture_hits.h"
 #include "parse.h"
 #include "store.h"
 #include "store_moderation.h"
@@ -99,6 +100,19 @@ static int tally(struct report_count **v, size_t *n, size_t *cap, const char *na
 	return 0;
 }
 
+/* Every category of rec's hits, ", " between them ("self-harm, grooming"); category when
+ * the record names none. */
+static void categories_of(json_t *rec, const char *category, char *buf, size_t size)
+{
+	struct capture_category k[REPORT_MAX_CATS];
+	size_t n = rec ? capture_hits_categories(rec, 1, k, REPORT_MAX_CATS) : 0, len = 0;
+
+	snprintf(buf, size, "%s", category);
+	for (size_t i = 0; i < n && len < size; i++)
+		len +=
+		    (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", k[i].category);
+}
+
 static int add_confirmed(struct report *r, const struct store_report_capture *c)
 {
 	struct report_item *it,
@@ -112,7 +126,6 @@ static int add_confirmed(struct report *r, const struct store_report_capture *c)
 	memset(it, 0, sizeof(*it));
 	snprintf(it->id, sizeof(it->id), "%s", c->id);
 	it->time = c->time_ms;
-	snprintf(it->category, sizeof(it->category), "%s", c->category);
 	it->severity = c->severity;
 	snprintf(it->status, sizeof(it->status), "%s", c->status);
 	snprintf(it->user, sizeof(it->user), "%s", c->user);
@@ -120,6 +133,7 @@ static int add_confirmed(struct report *r, const struct store_report_capture *c)
 	snprintf(it->sha, sizeof(it->sha), "%s", c->image_sha256);
 	it->hidden = c->image_hidden;
 	rec = json_loads(c->record ? c->record : "{}", 0, NULL);
+	categories_of(rec, c->category, it->category, sizeof(it->category));
 	it->context = strdup(json_string_value(json_object_get(rec, "context")) ?: "");
 	json_decref(rec);
 	return it->context ? 0 : -ENOMEM;

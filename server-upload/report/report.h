@@ -26,6 +26,7 @@ struct report_decision {
 };
 
 struct report_item {
+	/* category: every category of the capture's hits, ", " between them */
 	char id[40], category[REPORT_NAME_BUF], user[REPORT_NAME_BUF], machine[REPORT_NAME_BUF];
 	char sha[72], status[24];
 	char *context; /* malloc'd */

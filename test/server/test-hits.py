@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import harness
 from harness import Smtp, Web, check, expect, group, png, record, until, upload
@@ -236,6 +237,9 @@ def report_school(c):
     upload(c.srv, c.count_tok, time='2026-11-25T09:00:00Z',
            reason={'category': 'bullying', 'severity': 3, 'phrase': 'loser',
                    'matched': 'loser', 'rule': 'bullying.txt:3'})
+    csrf = c.mod.csrf('/captures/' + rec['id'])
+    expect(c.mod.req('POST', '/captures/%s/action' % rec['id'], {'action': 'concern', 'csrf': csrf}),
+           303, 'concern')
     c.head_cv = Web(c.srv)
     c.head_cv.login('head-cv')
 
@@ -255,6 +259,8 @@ def report_counts(c):
           'bullying: the capture and the window-title hit: %r' % rows)
     check(rows.get('All') == [0, 0, 1, 0, 1, 2], 'All counts each capture once: %r' % rows)
     check('counts under every category it has a hit in' in r.text, 'the report says so')
+    check('self-harm, grooming, bullying' in r.text,
+          'the confirmed concern names every category of its hits')
     r = expect(c.head_cv.req('GET', base + '?format=csv'), 200, 'CSV')
     lines = r.text.strip().splitlines()[1:]
     check('"Countview","%s","grooming",5,1' % WEEK in lines, 'CSV grooming row: %r' % lines)
@@ -272,6 +278,7 @@ def report_counts(c):
     flat = ' '.join(text.split())
     check(re.search(r'grooming 0 0 0 0 1 1\b', flat), 'PDF grooming row: ' + flat[:800])
     check(re.search(r'All categories 0 0 1 0 1 2\b', flat), 'PDF totals row: ' + flat[:800])
+    check('self-harm, grooming, bullying' in flat, 'PDF: the concern\'s categories')
     print('ok the weekly report counts a capture under every category it has a hit in')
 
 
@@ -332,8 +339,7 @@ def alerts(c):
         {'category': 'self-harm', 'severity': 5, 'sources': ['typed']},
         {'category': 'grooming', 'severity': 5, 'sources': ['clipboard']}],
         'the webhook names every category and its sources: %r' % hook)
-    time_ = __import__('time')
-    time_.sleep(2)
+    time.sleep(2)
     check(len(hooks.got) == 1, 'one webhook per capture')
     for t in (text, m['Subject'], hooks.got[0][1].decode()):
         for w in ('jsmith', 'k1ll', 'tell your parents', 'our chats', 'loser', GROOM_CONTEXT):
