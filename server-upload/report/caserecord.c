@@ -21,9 +21,9 @@
 #define MAX_HITS   32
 #define SHOT_PX    2 /* screenshot pixels per point in the PDF */
 #define SHOT_H     420.0
-#define MAX_SHOTS                                                                                  \
-	8 /* screenshots drawn in the PDF (the agent sends at most 4); the rest listed             \
-	   */
+/* Screenshots drawn in the PDF (the agent sends a screenshot and at most 3 frames); any
+ * more are listed. */
+#define MAX_SHOTS 8
 
 struct event {
 	char *login, *action, *text;
@@ -398,7 +398,7 @@ static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
 	const struct pngimage *im = n < MAX_SHOTS ? c->shots[n] : NULL;
 	cairo_t *cr = pdfdoc_cairo(d);
 	cairo_surface_t *img;
-	char name[96];
+	char name[256];
 	double h;
 
 	shot_name(c, n, name, sizeof(name));
@@ -409,7 +409,8 @@ static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
 		strncat(name,
 		        c->hidden
 		            ? ": hidden (possible child abuse material; referred), not included."
-		            : ": not available.",
+		        : n >= MAX_SHOTS ? ": not drawn (this record draws the first 8)."
+		                         : ": not available.",
 		        sizeof(name) - strlen(name) - 1);
 		pdfdoc_text(d, PDFDOC_BODY, name, 4);
 		return;

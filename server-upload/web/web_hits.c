@@ -53,9 +53,9 @@ void web_context_marked(struct html *h, json_t *rec)
 	for (size_t i = 0; i < nh; i++) {
 		struct caserecord_hit e;
 
+		/* A hit with words of its own is marked there, under it. */
 		caserecord_hit_evidence(rec, hits[i], &e);
-		if (!e.own_context &&
-		    e.start < e.end) /* a hit with its own words is marked there */
+		if (!e.own_context && e.start < e.end)
 			s[ns++] = (struct span){e.start, e.end};
 	}
 	marked(h, context, s, ns);

@@ -188,6 +188,18 @@ def hidden_frames(c):
     r = expect(c.mod.req('GET', base[:-1]), 200, 'the page')
     check('/frames/' not in r.text and 'id="image-hidden"' in r.text, 'no frame shown')
     expect(c.head_b.req('GET', base + 'frames/1'), 404, 'another school')
+    # Nor does the case record: it lists both screenshots as hidden and draws neither.
+    csrf = c.mod.csrf(base[:-1])
+    expect(c.mod.req('POST', base + 'action', {'action': 'concern', 'csrf': csrf}), 303,
+           'confirm')
+    r = expect(c.mod.req('GET', base + 'case'), 200, 'case record')
+    check('Screenshots (2): hidden' in r.text, 'the case record says they are hidden')
+    if shutil.which('pdftotext') and shutil.which('pdfimages'):
+        text, images = pdf_text(expect(c.mod.req('GET', base + 'case.pdf'), 200, 'PDF').body)
+        flat = ' '.join(text.split())
+        check(images == 0, 'no image in the PDF: %d' % images)
+        check('Screenshot 2, 2026-11-23 09:14:05 UTC: hidden (possible child abuse material; '
+              'referred), not included.' in flat, 'the PDF says the frame is hidden: ' + flat)
 
 
 if __name__ == '__main__':
