@@ -69,10 +69,14 @@ class Agent:
             f.write("\n".join(conf) + "\n")
         self.proc = None
         self.lists = LISTS
+        # Arguments naming the session to watch instead of --display (e.g. --wayland).
+        self.session_args = None
 
     def start(self, lists=True, ready="monitoring display"):
         # display None: the sessions logind knows of
         which = ["--display", self.display, "--user", "testpupil"] if self.display else []
+        if self.session_args:
+            which = list(self.session_args)
         argv = [AGENT, "--config", self.conf] + which + [
                 "--foreground", "--log-level", "debug", "--spool", self.spool,
                 "--state", self.state, "--inject", self.fifo]
