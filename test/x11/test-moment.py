@@ -3,8 +3,9 @@
 # vigil-server and vigil-agent, typed with xdotool. All hits of a typed message make one
 # capture listing them (nested hits dropped); a further hit in the window a moment later
 # amends the spooled capture; a hit lowered by context says what lowered it; a message
-# typed in pieces over lines is matched as one and its context shows the line before. TAP
-# output.
+# typed in pieces over lines is matched as one and its context shows the line before;
+# every hit keeps its own source and words, and a hit that joins after the screenshot
+# has a frame of its own that shows its words (read back with tesseract). TAP output.
 import datetime
 import json
 import os
@@ -53,11 +54,11 @@ def expected_moment(hits):
 
 
 def offsets_ok(rec):
-    """Each hit with offsets names its matched text in the context (byte offsets)."""
-    ctx = rec["context"].encode()
+    """Each hit with offsets names its matched text in its own context (byte offsets)."""
     for h in rec.get("hits", []):
         if h["start"] is None:
             continue
+        ctx = h.get("context", rec["context"]).encode()
         if ctx[h["start"]:h["end"]].decode().lower() != h["matched"].lower():
             return False
     return True
@@ -136,6 +137,80 @@ def explained(x, srv, sentence, lists):
           (text, rec.get("hits")))
 
 
+def ocr(path):
+    """The words tesseract reads in a PNG, enlarged three times first (lower case)."""
+    big = path + ".big.png"
+    subprocess.run(["convert", path, "-scale", "300%", big], check=True, timeout=60)
+    out = subprocess.run(["tesseract", big, "-", "--psm", "6"], capture_output=True,
+                         text=True, timeout=120)
+    return " ".join(out.stdout.lower().split())
+
+
+def image_path(srv, sha):
+    return os.path.join(srv.data, "images", sha[:2], sha + ".png")
+
+
+def evidence(x, srv, root):
+    """Two messages a second apart in one window make one capture in which every hit keeps
+    its own source, words and a screenshot taken at or after it."""
+    first, second = "i just want to k1ll mys3lf tonight", "dont tell your parents about our chats ok"
+    title = "evidence-chat"
+    # A terminal that shows what is typed, in a font OCR reads.
+    x.spawn(["xterm", "-T", title, "-geometry", "60x6+0+0", "-fa", "DejaVu Sans Mono",
+             "-fs", "14", "-e", "sh", "-c", "cat >/dev/null"])
+    wid = wait_for(lambda: x.run(["xdotool", "search", "--name", "^" + title + "$"],
+                                 check=False).split(), 20)
+    if not check("a terminal for the evidence test maps", wid):
+        return
+    x.activate(wid[0])
+    seen = len(srv.export())
+    x.type(first)
+    x.key("Return")
+    time.sleep(1.0)
+    x.type(second)
+    x.key("Return")
+    recs = new_records(srv, seen, 1, 30)
+    time.sleep(MOMENT_S)  # the moment closes; nothing more may arrive
+    recs = srv.export()[seen:]
+    check("two messages a second apart in one window: one capture (%d)" % len(recs),
+          len(recs) == 1, [r.get("reason") for r in recs])
+    if not recs:
+        return
+    rec = recs[0]
+    hits = {h["category"]: h for h in rec.get("hits", [])}
+    sh, gr = hits.get("self-harm", {}), hits.get("grooming", {})
+    check("the capture lists the self-harm and the grooming hit (%s)" % sorted(hits),
+          sh and gr and gr.get("severity") == 5, rec.get("hits"))
+    check("each hit says it was typed", sh.get("source") == "typed"
+          and gr.get("source") == "typed", rec.get("hits"))
+    check("the grooming hit keeps its own words as context",
+          "dont tell your parents" in gr.get("context", "")
+          and gr["context"].encode()[gr["start"]:gr["end"]].decode() == gr.get("matched"), gr)
+    check("the self-harm hit keeps its words", "k1ll mys3lf" in sh.get("context", ""), sh)
+    frames = rec.get("frames", [])
+    check("a frame was added for the hit that joined after the screenshot (%d frame(s); "
+          "self-harm on %s, grooming on %s)" % (len(frames), sh.get("frame"), gr.get("frame")),
+          len(frames) >= 1 and sh.get("frame") == 0 and gr.get("frame", 0) >= 1, rec)
+    if not frames or gr.get("frame", 0) < 1:
+        return
+    frame = frames[gr["frame"] - 1]
+    check("the frame was taken at or after the grooming hit and after the capture's time",
+          frame.get("time", "") >= rec["time"], (frame.get("time"), rec["time"]))
+    shot, later = image_path(srv, rec["screenshot"]["sha256"]), image_path(srv, frame["sha256"])
+    check("the frame's image is stored", os.path.exists(later), later)
+    if not os.path.exists(later):
+        return
+    with open(later, "rb") as f:
+        stamp = png_text(f.read())
+    check("the frame is stamped with the grooming hit", "grooming severity 5" in
+          stamp.get("Vigil Reason", ""), stamp)
+    before, after = ocr(shot), ocr(later)
+    check("OCR: the screenshot shows the first message, not the second",
+          "mys3lf" in before.replace(" ", "") and "parents" not in before, before)
+    check("OCR: the grooming hit's frame shows its words",
+          "tell your parents" in after, after)
+
+
 def run(root):
     with capenv.server_and_display(root, "Moment School") as (srv, key, x):
         x.xterm("moment-chat")
@@ -184,9 +259,9 @@ def run(root):
                       [h["phrase"] for h in rec.get("hits", [])] == ["hate everyone", "kill myself"]
                       and rec["reason"]["phrase"] == "kill myself"
                       and rec["reason"]["severity"] == 5, rec.get("hits"))
-                check("the context is the reason's; the other hit's offsets are null",
-                      "kill myself" in rec["context"]
-                      and rec["hits"][0]["start"] is None and offsets_ok(rec), rec)
+                check("the context is the reason's; each hit keeps its own words",
+                      "kill myself" in rec["context"] and offsets_ok(rec)
+                      and "hate everyone" in rec["hits"][0].get("context", ""), rec)
             check("amended spool files are whole records, uploaded once", not agent.spool_files()
                   and len(set(r["id"] for r in srv.export())) == len(srv.export()))
 
@@ -235,6 +310,13 @@ def run(root):
                   srv.export()[seen:])
             check("typed text is nowhere in the agent's log",
                   "hate everyone" not in agent.log() and "miss me" not in agent.log())
+
+            # 5. Every hit keeps its evidence (default lists).
+            agent.stop()
+            agent.lists = default_lists
+            agent.start()
+            time.sleep(MOMENT_S + 0.5)
+            evidence(x, srv, root)
         finally:
             agent.stop()
             srv.stop(signal.SIGKILL)
@@ -242,7 +324,7 @@ def run(root):
 
 def main():
     return capenv.tap_main(results, [("moment test", run)], "vigil-moment-",
-                           ("Xvfb", "xdotool", "xterm"))
+                           ("Xvfb", "xdotool", "xterm", "tesseract", "convert"))
 
 
 if __name__ == "__main__":
