@@ -1,10 +1,10 @@
-/* keys.c: keystrokes of one X display through XRecord, decoded with the real XKB layout. */
+/* keys.c: keystrokes of one X display through XInput 2 raw events, decoded with the real XKB
+ * layout. */
 #include "keys.h"
 
 #include <X11/XKBlib.h>
 #include <X11/Xlib-xcb.h>
-#include <X11/Xproto.h>
-#include <X11/extensions/record.h>
+#include <X11/extensions/XInput2.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -14,12 +14,20 @@
 
 #include "log.h"
 
+/* Most repeats of one held key added at once (a segment keeps fewer bytes anyway). */
+#define MAX_REPEATS 1024
+
 struct keys {
 	Display *ctrl; /* the caller's connection: keymap, XKB events */
-	Display *rec;  /* ours: XRecord data only */
-	XRecordContext rctx;
-	XRecordRange *range;
+	Display *raw;  /* ours: XInput 2 raw events selected on the root, nothing else */
+	int xi_opcode;
 	int xkb_event_base;
+	/* Autorepeat, as the server applies it (XKB controls): raw events carry no repeats. */
+	bool repeat_on;
+	unsigned repeat_delay, repeat_interval; /* ms */
+	unsigned char per_key_repeat[32];
+	unsigned held_kc; /* the key that repeats while held (the last pressed), 0: none */
+	Time held_since;  /* server time of its press */
 	int32_t device_id;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
@@ -225,34 +233,81 @@ static void key_press(struct keys *k, unsigned kc, bool repeat)
 	k->fn(&ev, k->userdata);
 }
 
-static void on_record(XPointer closure, XRecordInterceptData *data)
+/* Reads the server's autorepeat settings (xset r rate, per-key repeat). */
+static void load_repeat(struct keys *k)
 {
-	struct keys *k = (struct keys *)closure;
-	const unsigned char *ev = data->data;
+	XkbDescPtr desc = XkbGetMap(k->ctrl, 0, XkbUseCoreKbd);
 
-	if (data->category == XRecordFromServer && ev && data->data_len * 4 >= sizeof(xEvent) &&
-	    k->state) {
-		unsigned type = ev[0] & 0x7f, detail = ev[1];
-
-		switch (type) {
-		case KeyPress:
-			key_press(k, detail, key_is_down(k, detail));
-			key_set_down(k, detail, true);
-			break;
-		case KeyRelease:
-			if (key_is_down(k, detail)) {
-				xkb_state_update_key(k->state, detail, XKB_KEY_UP);
-				key_set_down(k, detail, false);
-			}
-			break;
-		case ButtonPress:
-			/* Buttons 4-7 scroll; the others move the text cursor. */
-			if (detail < 4 || detail > 7)
-				emit(k, TEXT_BREAK);
-			break;
-		}
+	k->repeat_on = false;
+	if (!desc)
+		return;
+	if (XkbGetControls(k->ctrl,
+	                   XkbRepeatKeysMask | XkbPerKeyRepeatMask | XkbControlsEnabledMask,
+	                   desc) == Success &&
+	    desc->ctrls) {
+		k->repeat_on = (desc->ctrls->enabled_ctrls & XkbRepeatKeysMask) != 0;
+		k->repeat_delay = desc->ctrls->repeat_delay;
+		k->repeat_interval =
+		    desc->ctrls->repeat_interval ? desc->ctrls->repeat_interval : 1;
+		memcpy(k->per_key_repeat, desc->ctrls->per_key_repeat, sizeof(k->per_key_repeat));
 	}
-	XRecordFreeData(data);
+	XkbFreeKeyboard(desc, 0, True);
+}
+
+/*
+ * Raw events carry no autorepeat: the repeats the focused application saw while the
+ * held key was down until at (server time) are added now, as the server made them (the
+ * first after repeat_delay, then one every repeat_interval). Only the key pressed last
+ * repeats, and a modifier never does (its per-key repeat bit is off).
+ */
+static void end_repeat(struct keys *k, Time at)
+{
+	unsigned kc = k->held_kc;
+	unsigned long held, n;
+
+	k->held_kc = 0;
+	if (!kc || !k->repeat_on || !(k->per_key_repeat[kc / 8] & (1u << (kc % 8))))
+		return;
+	held = (unsigned long)(at - k->held_since);
+	if (held < k->repeat_delay)
+		return;
+	n = 1 + (held - k->repeat_delay) / k->repeat_interval;
+	if (n > MAX_REPEATS)
+		n = MAX_REPEATS;
+	for (unsigned long i = 0; i < n && key_is_down(k, kc); i++)
+		key_press(k, kc, true);
+}
+
+static void on_raw(struct keys *k, const XIRawEvent *r)
+{
+	unsigned kc = (unsigned)r->detail;
+
+	switch (r->evtype) {
+	case XI_RawKeyPress:
+		if (kc >= 256 || !k->state)
+			return;
+		end_repeat(k, r->time); /* a new key stops the repeat of the one before */
+		key_press(k, kc, key_is_down(k, kc));
+		key_set_down(k, kc, true);
+		k->held_kc = kc;
+		k->held_since = r->time;
+		break;
+	case XI_RawKeyRelease:
+		if (kc >= 256 || !k->state)
+			return;
+		if (kc == k->held_kc)
+			end_repeat(k, r->time);
+		if (key_is_down(k, kc)) {
+			xkb_state_update_key(k->state, kc, XKB_KEY_UP);
+			key_set_down(k, kc, false);
+		}
+		break;
+	case XI_RawButtonPress:
+		/* Buttons 4-7 scroll; the others move the text cursor. */
+		if (kc < 4 || kc > 7)
+			emit(k, TEXT_BREAK);
+		break;
+	}
 }
 
 bool keys_handle_event(struct keys *k, XEvent *ev)
@@ -261,6 +316,10 @@ bool keys_handle_event(struct keys *k, XEvent *ev)
 
 	if (ev->type != k->xkb_event_base)
 		return false;
+	if (xe->any.xkb_type == XkbControlsNotify) {
+		load_repeat(k); /* xset r rate, xset r off */
+		return true;
+	}
 	if (xe->any.xkb_type == XkbNewKeyboardNotify || xe->any.xkb_type == XkbMapNotify) {
 		if (load_keymap(k) < 0)
 			log_warning("keys: cannot reload the keymap after a layout change; keeping "
@@ -305,41 +364,52 @@ static int setup_xkb(struct keys *k)
 		return -EIO;
 	}
 	load_compose(k);
-	XkbSelectEvents(k->ctrl, XkbUseCoreKbd, XkbNewKeyboardNotifyMask | XkbMapNotifyMask,
-	                XkbNewKeyboardNotifyMask | XkbMapNotifyMask);
+	load_repeat(k);
+	XkbSelectEvents(k->ctrl, XkbUseCoreKbd,
+	                XkbNewKeyboardNotifyMask | XkbMapNotifyMask | XkbControlsNotifyMask,
+	                XkbNewKeyboardNotifyMask | XkbMapNotifyMask | XkbControlsNotifyMask);
 	return 0;
 }
 
-static int setup_record(struct keys *k, const char *display_name)
+/*
+ * Raw key and button events of every master device, selected on the root window on a
+ * connection of our own. A selection belongs to the client that made it: no other client
+ * can change or remove it, and since XInput 2.1 raw events reach it whatever grabs are
+ * active. The only way to stop them is to kill the connection, which the monitor notices
+ * at once (an I/O error).
+ */
+static int setup_raw(struct keys *k, const char *display_name)
 {
-	XRecordClientSpec clients = XRecordAllClients;
-	int major, minor;
+	unsigned char bits[XIMaskLen(XI_LASTEVENT)] = {0};
+	XIEventMask mask = {XIAllMasterDevices, sizeof(bits), bits};
+	int event, error, major = 2, minor = 2;
 
-	if (!XRecordQueryVersion(k->ctrl, &major, &minor)) {
-		log_error("keys: the X server has no RECORD extension; typed text is not "
+	if (!XQueryExtension(k->ctrl, "XInputExtension", &k->xi_opcode, &event, &error) ||
+	    XIQueryVersion(k->ctrl, &major, &minor) != Success || major < 2 ||
+	    (major == 2 && minor < 1)) {
+		log_error("keys: the X server has no XInput 2.1 extension; typed text is not "
 		          "monitored (window titles and the clipboard still are)");
 		return -ENOTSUP;
 	}
-	k->rec = XOpenDisplay(display_name);
-	if (!k->rec) {
+	k->raw = XOpenDisplay(display_name);
+	if (!k->raw) {
 		log_error("keys: cannot open a second connection to %s", display_name);
 		return -EIO;
 	}
-	k->range = XRecordAllocRange();
-	if (!k->range)
-		return -ENOMEM;
-	k->range->device_events.first = KeyPress;
-	k->range->device_events.last = ButtonPress;
-	k->rctx = XRecordCreateContext(k->ctrl, 0, &clients, 1, &k->range, 1);
-	if (!k->rctx) {
-		log_error("keys: cannot create a RECORD context");
+	major = 2;
+	minor = 2;
+	if (XIQueryVersion(k->raw, &major, &minor) != Success) {
+		log_error("keys: XInput 2 refused on the key connection");
 		return -EIO;
 	}
-	XSync(k->ctrl, False);
-	if (!XRecordEnableContextAsync(k->rec, k->rctx, on_record, (XPointer)k)) {
-		log_error("keys: cannot enable the RECORD context");
+	XISetMask(bits, XI_RawKeyPress);
+	XISetMask(bits, XI_RawKeyRelease);
+	XISetMask(bits, XI_RawButtonPress);
+	if (XISelectEvents(k->raw, DefaultRootWindow(k->raw), &mask, 1) != Success) {
+		log_error("keys: cannot select raw key events");
 		return -EIO;
 	}
+	XSync(k->raw, False);
 	return 0;
 }
 
@@ -355,7 +425,7 @@ int keys_new(Display *ctrl, const char *display_name, keys_fn fn, void *userdata
 	k->userdata = userdata;
 	r = setup_xkb(k);
 	if (r == 0)
-		r = setup_record(k, display_name);
+		r = setup_raw(k, display_name);
 	if (r < 0) {
 		keys_free(k);
 		return r;
@@ -368,14 +438,8 @@ void keys_free(struct keys *k)
 {
 	if (!k)
 		return;
-	if (k->rctx) {
-		XRecordDisableContext(k->ctrl, k->rctx);
-		XRecordFreeContext(k->ctrl, k->rctx);
-		XSync(k->ctrl, False);
-	}
-	if (k->rec)
-		XCloseDisplay(k->rec);
-	XFree(k->range);
+	if (k->raw)
+		XCloseDisplay(k->raw);
 	xkb_compose_state_unref(k->compose);
 	xkb_compose_table_unref(k->compose_table);
 	xkb_state_unref(k->state);
@@ -387,11 +451,20 @@ void keys_free(struct keys *k)
 
 int keys_fd(const struct keys *k)
 {
-	return ConnectionNumber(k->rec);
+	return ConnectionNumber(k->raw);
 }
 
 int keys_dispatch(struct keys *k)
 {
-	XRecordProcessReplies(k->rec);
+	XEvent ev;
+
+	while (XPending(k->raw)) {
+		XNextEvent(k->raw, &ev);
+		if (ev.xcookie.type != GenericEvent || ev.xcookie.extension != k->xi_opcode ||
+		    !XGetEventData(k->raw, &ev.xcookie))
+			continue;
+		on_raw(k, ev.xcookie.data);
+		XFreeEventData(k->raw, &ev.xcookie);
+	}
 	return 0;
 }
