@@ -37,6 +37,7 @@ struct monitor {
 	struct clip *clip;
 	struct inject *inject;
 	struct screentext *screentext; /* viewed text (AT-SPI, OCR); NULL when off */
+	Window key_window;             /* the focused top-level of the last key */
 	int sigfd;
 	bool due_done; /* p->due was called (or there is none) */
 };
@@ -89,52 +90,52 @@ static void display_gone(Display *dpy)
 
 static void current_window(struct monitor *m, struct detect_window *dw)
 {
-	const struct window_info *a = window_active(m->windows);
+	const struct window_info *a = window_focus(m->windows);
 
 	dw->id = a->id;
 	dw->title = a->title;
 	dw->app = a->app;
 }
 
-/* typed asks for the window of a segment; only the active one has a segment that matters. */
+/* typed asks for the window of a segment; only the focused one has a segment that matters. */
 static void window_lookup(unsigned long id, struct detect_window *dw, void *userdata)
 {
 	struct monitor *m = userdata;
+	const struct window_info *a = window_last_focus(m->windows);
 
-	current_window(m, dw);
-	if (dw->id != id) {
-		dw->id = id;
-		dw->title = "";
-		dw->app = "";
-	}
+	dw->id = id;
+	dw->title = a->id == id ? a->title : "";
+	dw->app = a->id == id ? a->app : "";
 }
 
+/*
+ * A key goes to the window with the X server's input focus, asked for now. When that is
+ * another window than the last key's, the focus really moved: the segment of the window
+ * before ends. A property any client can write (_NET_ACTIVE_WINDOW) changes nothing.
+ */
 static void on_key(const struct text_event *ev, void *userdata)
 {
 	struct monitor *m = userdata;
-	const struct window_info *a = window_active(m->windows);
+	const struct window_info *a = window_focus(m->windows);
 
+	if (a->id != m->key_window) {
+		if (m->key_window != None) {
+			log_debug("window: input focus moved to 0x%lx (%s)", (unsigned long)a->id,
+			          a->app[0] ? a->app : "no class");
+			typed_end_segment(m->typed, m->key_window);
+		}
+		m->key_window = a->id;
+	}
 	typed_input(m->typed, a->id, ev, monotime_ns());
 }
 
-static void on_window(enum window_change change, Window old, const struct window_info *active,
-                      void *userdata)
+/* A window shows a title not scanned before, focused or not. */
+static void on_window(const struct window_info *win, void *userdata)
 {
 	struct monitor *m = userdata;
-	struct detect_window dw = {active->id, active->title, active->app};
+	struct detect_window dw = {win->id, win->title, win->app};
 
-	switch (change) {
-	case WINDOW_FOCUS:
-		log_debug("window: active window 0x%lx (%s)", (unsigned long)active->id,
-		          active->app[0] ? active->app : "no class");
-		if (old != None)
-			typed_end_segment(m->typed, old);
-		break;
-	case WINDOW_TITLE:
-		detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, active->title,
-		            strlen(active->title), &dw);
-		break;
-	}
+	detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, win->title, strlen(win->title), &dw);
 }
 
 static void on_clip(const char *text, size_t len, void *userdata)
@@ -146,7 +147,7 @@ static void on_clip(const char *text, size_t len, void *userdata)
 	detect_scan(m->detect, HIT_SOURCE_CLIPBOARD, text, len, &dw);
 }
 
-/* Test aid: a line from --inject is scanned as a typed segment of the active window. */
+/* Test aid: a line from --inject is scanned as a typed segment of the focused window. */
 static void on_inject(const char *line, size_t len, void *userdata)
 {
 	struct monitor *m = userdata;

@@ -1,4 +1,4 @@
-/* window.c: the active window of one display, its title and application, followed by events. */
+/* window.c: the window with the input focus, and the titles of every top-level window. */
 #include "window.h"
 
 #include <X11/Xatom.h>
@@ -15,13 +15,16 @@ struct title_seen {
 	uint64_t used; /* for replacing the least recently used */
 };
 
+/* Levels below the root watched at start: frame, wrapper, client. */
+#define WATCH_DEPTH 3
+
 struct windows {
 	Display *dpy;
 	Window root;
-	Atom net_active, net_wm_name, utf8_string;
-	bool ewmh;        /* a window manager publishes _NET_ACTIVE_WINDOW */
-	Window raw_focus; /* without EWMH: the focus window last looked up */
-	struct window_info active;
+	Atom net_wm_name, utf8_string, wm_state;
+	Window raw_focus;         /* the focus window last looked up (perhaps inside a client) */
+	struct window_info focus; /* its top-level */
+	struct window_info other; /* a window whose title changed */
 	struct title_seen seen[AGENT_TITLE_CACHE];
 	uint64_t clock;
 	window_fn fn;
@@ -96,18 +99,15 @@ static bool read_text(struct windows *w, Window win, Atom prop, char *out, size_
 	return ok;
 }
 
-static void read_title(struct windows *w)
+static void read_title(struct windows *w, struct window_info *a)
 {
-	struct window_info *a = &w->active;
-
 	if (!read_text(w, a->id, w->net_wm_name, a->title, sizeof(a->title)))
 		read_text(w, a->id, XA_WM_NAME, a->title, sizeof(a->title));
 }
 
-static void read_app(struct windows *w)
+static void read_app(struct windows *w, struct window_info *a)
 {
 	XClassHint hint = {NULL, NULL};
-	struct window_info *a = &w->active;
 	const char *name;
 
 	a->app[0] = '\0';
@@ -129,17 +129,17 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-/* Reports the active window's title when it was not reported for this window before. */
-static void maybe_title(struct windows *w)
+/* Reports win's title when it was not reported for this window before. */
+static void maybe_title(struct windows *w, const struct window_info *win)
 {
 	struct title_seen *slot = NULL, *lru = &w->seen[0];
 	uint64_t h;
 
-	if (w->active.id == None || w->active.title[0] == '\0')
+	if (win->id == None || win->title[0] == '\0')
 		return;
-	h = hash_str(w->active.title);
+	h = hash_str(win->title);
 	for (size_t i = 0; i < AGENT_TITLE_CACHE; i++) {
-		if (w->seen[i].id == w->active.id) {
+		if (w->seen[i].id == win->id) {
 			slot = &w->seen[i];
 			break;
 		}
@@ -148,89 +148,132 @@ static void maybe_title(struct windows *w)
 	}
 	if (!slot) {
 		slot = lru;
-		slot->id = w->active.id;
+		slot->id = win->id;
 		slot->hash = 0;
 	}
 	slot->used = ++w->clock;
 	if (slot->hash == h)
 		return;
 	slot->hash = h;
-	w->fn(WINDOW_TITLE, w->active.id, &w->active, w->userdata);
+	w->fn(win, w->userdata);
 }
 
-static void set_active(struct windows *w, Window id)
+/* Reads win's title and application afresh and reports a title not reported before. */
+static void title_changed(struct windows *w, Window win)
 {
-	Window old = w->active.id;
+	struct window_info *info = win == w->focus.id ? &w->focus : &w->other;
+	int errors;
 
-	if (id == old)
-		return;
 	xerr_trap_begin();
-	if (old != None && old != w->root)
-		XSelectInput(w->dpy, old, NoEventMask);
-	memset(&w->active, 0, sizeof(w->active));
-	w->active.id = id;
-	if (id != None) {
-		XSelectInput(w->dpy, id, PropertyChangeMask);
-		read_title(w);
-		read_app(w);
+	info->id = win;
+	read_title(w, info);
+	if (info->title[0] || info == &w->focus)
+		read_app(w, info);
+	errors = xerr_trap_end(w->dpy);
+	if (errors > 0) { /* it vanished while we looked */
+		if (info == &w->focus)
+			w->raw_focus = None;
+		memset(info, 0, sizeof(*info));
+		return;
 	}
-	if (xerr_trap_end(w->dpy) > 0 && id != None) {
-		/* It vanished while we looked: no active window until the next change. */
-		memset(&w->active, 0, sizeof(w->active));
-	}
-	w->fn(WINDOW_FOCUS, old, &w->active, w->userdata);
-	maybe_title(w);
+	maybe_title(w, info);
 }
 
-/* _NET_ACTIVE_WINDOW of the root; None when absent. Sets ewmh when present. */
-static Window read_net_active(struct windows *w)
+/*
+ * Watches the title of win (a top-level, or a window that may become one): the selection
+ * stays with the window when a window manager reparents it into a frame.
+ */
+static void watch(struct windows *w, Window win)
 {
-	Atom type;
+	xerr_trap_begin();
+	XSelectInput(w->dpy, win, PropertyChangeMask);
+	xerr_trap_end(w->dpy);
+	title_changed(w, win);
+}
+
+/* Every window down to depth levels below parent (frames, clients, a wrapper between). */
+static void watch_tree(struct windows *w, Window parent, int depth)
+{
+	Window root, up, *children = NULL;
+	unsigned n = 0;
+	int ok;
+
+	xerr_trap_begin();
+	ok = XQueryTree(w->dpy, parent, &root, &up, &children, &n);
+	xerr_trap_end(w->dpy);
+	if (!ok)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		watch(w, children[i]);
+		if (depth > 1)
+			watch_tree(w, children[i], depth - 1);
+	}
+	if (children)
+		XFree(children);
+}
+
+static bool has_wm_state(struct windows *w, Window win)
+{
+	Atom type = None;
 	int format;
 	unsigned long n, after;
 	unsigned char *data = NULL;
-	Window id = None;
 
-	if (XGetWindowProperty(w->dpy, w->root, w->net_active, 0, 1, False, XA_WINDOW, &type,
+	if (XGetWindowProperty(w->dpy, win, w->wm_state, 0, 0, False, AnyPropertyType, &type,
 	                       &format, &n, &after, &data) == Success &&
-	    data) {
-		if (type == XA_WINDOW && format == 32 && n == 1) {
-			id = (Window)((unsigned long *)data)[0];
-			w->ewmh = true;
-		}
+	    data)
 		XFree(data);
-	}
-	return id;
+	return type != None;
 }
 
-/* Without a window manager: the top-level window holding the input focus. */
+/*
+ * The top-level client window holding focus: the first window from focus upwards that a
+ * window manager manages (WM_STATE), else the child of the root it is in.
+ */
+static Window client_of(struct windows *w, Window focus)
+{
+	Window win = focus, root, parent, top = None, *children = NULL;
+	unsigned n;
+
+	while (win != None) {
+		if (has_wm_state(w, win))
+			return win;
+		if (!XQueryTree(w->dpy, win, &root, &parent, &children, &n))
+			return None;
+		if (children)
+			XFree(children);
+		if (parent == root || parent == None) {
+			top = win;
+			break;
+		}
+		win = parent;
+	}
+	return top;
+}
+
+/* The X server's input focus, as a top-level window; None when it is on the root. */
 static Window focus_toplevel(struct windows *w)
 {
-	Window focus, win, root, parent, *children = NULL;
+	Window focus, root, child = None, win;
 	int revert, x, y, wx, wy;
-	unsigned n, mask;
+	unsigned mask;
 
 	XGetInputFocus(w->dpy, &focus, &revert);
-	if (focus == PointerRoot &&
-	    !XQueryPointer(w->dpy, w->root, &root, &focus, &x, &y, &wx, &wy, &mask))
-		return None;
+	if (focus == PointerRoot) {
+		/* Keys go to the window under the pointer. */
+		if (!XQueryPointer(w->dpy, w->root, &root, &child, &x, &y, &wx, &wy, &mask))
+			return None;
+		focus = child;
+	}
 	if (focus == None || focus == PointerRoot || focus == w->root)
 		return None;
 	if (focus == w->raw_focus)
-		return w->active.id;
-	w->raw_focus = focus;
+		return w->focus.id;
 	xerr_trap_begin();
-	for (win = focus;;) {
-		if (!XQueryTree(w->dpy, win, &root, &parent, &children, &n))
-			break;
-		if (children)
-			XFree(children);
-		if (parent == root || parent == None)
-			break;
-		win = parent;
-	}
+	win = client_of(w, focus);
 	if (xerr_trap_end(w->dpy) > 0)
 		return None;
+	w->raw_focus = focus;
 	return win;
 }
 
@@ -245,13 +288,14 @@ struct windows *window_new(Display *dpy, window_fn fn, void *userdata)
 	w->root = DefaultRootWindow(dpy);
 	w->fn = fn;
 	w->userdata = userdata;
-	w->net_active = XInternAtom(dpy, "_NET_ACTIVE_WINDOW", False);
 	w->net_wm_name = XInternAtom(dpy, "_NET_WM_NAME", False);
 	w->utf8_string = XInternAtom(dpy, "UTF8_STRING", False);
-	/* Keep whatever the root already selects for this connection (clip, ...). */
+	w->wm_state = XInternAtom(dpy, "WM_STATE", False);
+	/* Keep whatever the root already selects for this connection (clip, ...): new
+	 * top-levels are created as children of the root (CreateNotify). */
 	XGetWindowAttributes(dpy, w->root, &attr);
-	XSelectInput(dpy, w->root, attr.your_event_mask | PropertyChangeMask);
-	set_active(w, read_net_active(w));
+	XSelectInput(dpy, w->root, attr.your_event_mask | SubstructureNotifyMask);
+	watch_tree(w, w->root, WATCH_DEPTH);
 	return w;
 }
 
@@ -262,32 +306,61 @@ void window_free(struct windows *w)
 
 bool window_handle_event(struct windows *w, XEvent *ev)
 {
-	if (ev->type != PropertyNotify)
-		return false;
-	if (ev->xproperty.window == w->root) {
-		if (ev->xproperty.atom != w->net_active)
+	switch (ev->type) {
+	case CreateNotify:
+		if (ev->xcreatewindow.parent != w->root)
 			return false;
-		set_active(w, read_net_active(w));
+		watch(w, ev->xcreatewindow.window);
 		return true;
+	case ReparentNotify:
+		/* A window given back to the root (its window manager ended). */
+		if (ev->xreparent.parent == w->root && ev->xreparent.event == w->root)
+			watch(w, ev->xreparent.window);
+		return ev->xreparent.event == w->root;
+	case DestroyNotify:
+		if (ev->xdestroywindow.window == w->focus.id) {
+			memset(&w->focus, 0, sizeof(w->focus));
+			w->raw_focus = None;
+		}
+		return ev->xdestroywindow.event == w->root;
+	case PropertyNotify:
+		if (ev->xproperty.window == w->root)
+			return false;
+		if (ev->xproperty.atom == w->net_wm_name || ev->xproperty.atom == XA_WM_NAME ||
+		    (ev->xproperty.atom == XA_WM_CLASS && ev->xproperty.window == w->focus.id))
+			title_changed(w, ev->xproperty.window);
+		return true;
+	case MapNotify:
+	case UnmapNotify:
+	case ConfigureNotify:
+	case GravityNotify:
+	case CirculateNotify:
+		return ev->xany.window == w->root;
 	}
-	if (ev->xproperty.window != w->active.id || w->active.id == None)
-		return false;
-	if (ev->xproperty.atom == w->net_wm_name || ev->xproperty.atom == XA_WM_NAME) {
-		xerr_trap_begin();
-		read_title(w);
-		xerr_trap_end(w->dpy);
-		maybe_title(w);
-	} else if (ev->xproperty.atom == XA_WM_CLASS) {
-		xerr_trap_begin();
-		read_app(w);
-		xerr_trap_end(w->dpy);
-	}
-	return true;
+	return false;
 }
 
-const struct window_info *window_active(struct windows *w)
+const struct window_info *window_focus(struct windows *w)
 {
-	if (!w->ewmh)
-		set_active(w, focus_toplevel(w));
-	return &w->active;
+	Window win = focus_toplevel(w);
+
+	if (win != w->focus.id) {
+		memset(&w->focus, 0, sizeof(w->focus));
+		w->focus.id = win;
+		if (win != None) {
+			xerr_trap_begin();
+			read_title(w, &w->focus);
+			read_app(w, &w->focus);
+			if (xerr_trap_end(w->dpy) > 0) {
+				memset(&w->focus, 0, sizeof(w->focus));
+				w->raw_focus = None;
+			}
+		}
+	}
+	return &w->focus;
+}
+
+const struct window_info *window_last_focus(const struct windows *w)
+{
+	return &w->focus;
 }

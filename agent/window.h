@@ -1,4 +1,4 @@
-/* window.h: the active window of one display, its title and application, followed by events. */
+/* window.h: the window with the input focus, and the titles of every top-level window. */
 #pragma once
 
 #include <X11/Xlib.h>
@@ -7,28 +7,28 @@
 #include "agent-limits.h"
 
 /*
- * The active window comes from the root's _NET_ACTIVE_WINDOW (PropertyNotify, no
- * polling); without an EWMH window manager, from the input focus, looked up when a key
- * is pressed. The title is _NET_WM_NAME, falling back to WM_NAME; the application is
- * WM_CLASS's instance name (its class when the instance is empty).
+ * Typed text belongs to the window with the X server's input focus (XGetInputFocus), as a
+ * top-level: the first window from the focus upwards with WM_STATE (the client a window
+ * manager manages), else the child of the root it is in. No property a client may write
+ * (_NET_ACTIVE_WINDOW) is trusted. The titles of every top-level window are watched
+ * (PropertyNotify, no polling): windows present at start down to a frame's client, and
+ * every window created as a child of the root from then on (the selection stays with it
+ * when a window manager reparents it). The title is _NET_WM_NAME, falling back to
+ * WM_NAME; the application is WM_CLASS's instance name (its class when the instance is
+ * empty).
  */
 struct window_info {
-	Window id; /* None when no window is active */
+	Window id; /* None when no window has the focus */
 	char title[AGENT_TITLE_MAX_BYTES];
 	char app[AGENT_APP_MAX_BYTES];
 };
 
-enum window_change {
-	WINDOW_FOCUS, /* another window became active; old is the one before */
-	WINDOW_TITLE, /* the active window shows a title not scanned before */
-};
-
-typedef void (*window_fn)(enum window_change change, Window old, const struct window_info *active,
-                          void *userdata);
+/* A window shows a title not reported for it before. */
+typedef void (*window_fn)(const struct window_info *win, void *userdata);
 
 struct windows;
 
-/* Follows the active window of dpy's default screen. NULL on out-of-memory. */
+/* Watches the top-level windows of dpy's default screen. NULL on out-of-memory. */
 struct windows *window_new(Display *dpy, window_fn fn, void *userdata);
 void window_free(struct windows *w);
 
@@ -36,7 +36,10 @@ void window_free(struct windows *w);
 bool window_handle_event(struct windows *w, XEvent *ev);
 
 /*
- * The active window now. Without an EWMH window manager this asks the server for the
- * input focus (and reports a change through the callback first).
+ * The top-level window with the input focus now: asks the server (one round trip; the
+ * walk to the top-level only when the focus moved).
  */
-const struct window_info *window_active(struct windows *w);
+const struct window_info *window_focus(struct windows *w);
+
+/* The window window_focus() found last, without asking the server. */
+const struct window_info *window_last_focus(const struct windows *w);
