@@ -8,11 +8,13 @@
 
 /*
  * When another client takes the CLIPBOARD or the PRIMARY selection (what a middle click
- * pastes), clip asks the owner for the text as UTF8_STRING into a property of a small
- * window of its own and hands at most max_bytes of it to the callback (a longer text is
- * cut on a character boundary; INCR transfers are followed up to the cap). One transfer
- * at a time; a selection that changes meanwhile is fetched next. Each transfer has one
- * deadline, AGENT_CLIP_TIMEOUT_MS from the request: an owner that does not answer, or
+ * pastes), clip asks the owner which types it offers (TARGETS), then for the text in the
+ * first text type of UTF8_STRING, text/plain;charset=utf-8, STRING (ISO 8859-1), TEXT and
+ * text/plain that it offers (UTF8_STRING when it cannot list them), into a property of a
+ * small window of its own, and hands at most max_bytes of it, as UTF-8, to the callback (a longer
+ * text is cut on a character boundary; INCR transfers are followed up to the cap). One transfer at
+ * a time; a selection that changes meanwhile is fetched next. Each transfer has one deadline,
+ * AGENT_CLIP_TIMEOUT_MS from the first request (TARGETS): an owner that does not answer, or
  * trickles INCR chunks, is cut off there and what arrived is scanned. The text is wiped
  * after the callback.
  */

@@ -6,15 +6,16 @@
 #include <unistd.h>
 
 /*
- * Test aid for test-agent.py: takes CLIPBOARD, prints "owner" once it holds it, answers
- * every conversion with an INCR transfer and sends a one-byte chunk a second after each
- * deletion of the property, never ending the transfer. Runs until killed.
+ * Test aid for test-agent.py: takes CLIPBOARD, prints "owner" once it holds it, lists
+ * UTF8_STRING when asked for TARGETS, answers every other conversion with an INCR transfer and
+ * sends a one-byte chunk a second after each deletion of the property, never ending the transfer.
+ * Runs until killed.
  */
 int main(void)
 {
 	Display *dpy = XOpenDisplay(NULL);
 	Window win, requestor = None;
-	Atom clipboard, incr, utf8, prop = None;
+	Atom clipboard, incr, utf8, targets, prop = None;
 	XEvent ev;
 
 	if (!dpy)
@@ -23,6 +24,7 @@ int main(void)
 	clipboard = XInternAtom(dpy, "CLIPBOARD", False);
 	incr = XInternAtom(dpy, "INCR", False);
 	utf8 = XInternAtom(dpy, "UTF8_STRING", False);
+	targets = XInternAtom(dpy, "TARGETS", False);
 	XSetSelectionOwner(dpy, clipboard, win, CurrentTime);
 	if (XGetSelectionOwner(dpy, clipboard) != win)
 		return 1;
@@ -40,6 +42,13 @@ int main(void)
 			                               .time = rq->time}};
 			long size = 1 << 20;
 
+			if (rq->target == targets) {
+				XChangeProperty(dpy, rq->requestor, rq->property, XA_ATOM, 32,
+				                PropModeReplace, (unsigned char *)&utf8, 1);
+				XSendEvent(dpy, rq->requestor, False, 0, &reply);
+				XFlush(dpy);
+				continue;
+			}
 			requestor = rq->requestor;
 			prop = rq->property;
 			XSelectInput(dpy, requestor, PropertyChangeMask);
