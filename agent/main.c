@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-login.h>
 #include <wayland-client.h>
 
 #include "agent-limits.h"
@@ -29,6 +30,7 @@
 #include "pipeline.h"
 #include "session.h"
 #include "tamper.h"
+#include "evkbd.h"
 #include "wlmon.h"
 #include "wlshot.h"
 #include "wlsock.h"
@@ -87,10 +89,10 @@ struct agent {
 	int notify[2];             /* uploader -> supervisor: new lists stored */
 	struct timespec uploader_next;
 	int uploader_retry_s;
-	int events[2];      /* monitors -> supervisor: watching, tamper reported */
-	pid_t supervisor;   /* the supervisor's pid, for children */
-	struct child *self; /* in a monitor: its session */
-	bool said_health;   /* the health file could not be written (logged) */
+	int events[2];        /* monitors -> supervisor: watching, tamper reported */
+	pid_t supervisor;     /* the supervisor's pid, for children */
+	struct child *self;   /* in a monitor: its session */
+	bool said_health;     /* the health file could not be written (logged) */
 	char cookie_why[320]; /* in a monitor: why the session's X authority file was refused */
 };
 
@@ -292,10 +294,30 @@ static struct wl_display *connect_wayland(struct child *c)
 	return dpy;
 }
 
+/* The keyboards of the session's seat, opened while the monitor may (root). */
+static size_t keyboards_of(const struct child *c, int *fds, size_t max)
+{
+	char *seat = NULL;
+	int n;
+
+	if (strcmp(c->si.id, "wayland") != 0 && sd_session_get_seat(c->si.id, &seat) < 0)
+		seat = NULL;
+	n = evkbd_open_seat(seat ? seat : "seat0", fds, max);
+	free(seat);
+	if (n < 0) {
+		log_warning("wayland %s: the keyboards cannot be listed: %s", c->si.display,
+		            strerror(-n));
+		return 0;
+	}
+	return (size_t)n;
+}
+
 static void run_monitor(struct child *c)
 {
 	bool wayland = strcmp(c->si.type, "wayland") == 0;
 	struct wl_display *wl = NULL;
+	int keyboards[EVKBD_MAX_DEVICES];
+	struct wlmon_input in = {keyboards, 0, strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id};
 	struct monitor_params p = {
 	    .display = c->si.display,
 	    .user = c->si.user,
@@ -343,6 +365,7 @@ static void run_monitor(struct child *c)
 			_exit(MONITOR_EXIT_GONE);
 		pp.shots = &wlshot_ops;
 		pp.shot_arg = wl;
+		in.n = keyboards_of(c, keyboards, EVKBD_MAX_DEVICES);
 	} else {
 		XInitThreads(); /* before any Xlib call: the capture worker has its own connection
 		                 */
@@ -352,8 +375,9 @@ static void run_monitor(struct child *c)
 				log_warning("X authority of %s on %s refused: %s; trying without",
 				            c->si.user, c->si.display, agent.cookie_why);
 			else
-				log_debug("no X authority cookie found for %s on %s; trying without",
-				          c->si.user, c->si.display);
+				log_debug(
+				    "no X authority cookie found for %s on %s; trying without",
+				    c->si.user, c->si.display);
 		}
 		pp.shots = &capture_x11_ops;
 		pp.shot_arg = c->si.display;
@@ -373,7 +397,7 @@ static void run_monitor(struct child *c)
 		          c->si.display);
 	else
 		pipeline_set_wordlists(agent.pipeline, agent.lists_version);
-	status = wl ? wlmon_run(&p, wl) : monitor_run(&p);
+	status = wl ? wlmon_run(&p, wl, &in) : monitor_run(&p);
 	pipeline_free(agent.pipeline); /* finishes the captures in hand */
 	if (wl)
 		wl_display_disconnect(wl);

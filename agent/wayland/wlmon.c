@@ -6,20 +6,27 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-login.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
 #include "detect.h"
+#include "evkbd.h"
 #include "inject.h"
 #include "log.h"
 #include "monotime.h"
 #include "phrases.h"
+#include "typed.h"
 #include "wlclip.h"
 #include "wlqueue.h"
 #include "wltop.h"
 
-#define SETUP_TIMEOUT_MS 5000 /* for the compositor to list its globals */
+#define SETUP_TIMEOUT_MS 5000          /* for the compositor to list its globals */
+#define KEYMAP_MAX_BYTES (1024 * 1024) /* a keymap the compositor sends */
+#define LOCK_CHECK_MS    500           /* how long a look at the session's lock holds */
 
 struct wlmon {
 	const struct monitor_params *p;
@@ -33,6 +40,16 @@ struct wlmon {
 	struct inject *inject;
 	int sigfd;
 	bool due_done;
+	/* typed text from the kernel's keyboards */
+	const struct wlmon_input *in;
+	struct wl_keyboard *keyboard;
+	struct xkb_context *xkb;
+	struct evkbd *kbd;
+	struct typed *typed;
+	unsigned long typing_in; /* the toplevel typed text goes to */
+	sd_bus *system_bus;
+	int64_t lock_checked_ms;
+	bool may_listen;
 };
 
 static void global_add(void *data, struct wl_registry *r, uint32_t name, const char *iface,
@@ -74,6 +91,9 @@ static void on_top(enum wltop_change change, const struct wltop_window *w, void 
 	if (change == WLTOP_FOCUS) {
 		log_debug("wayland: active toplevel %lu (%s)", w->id,
 		          w->app[0] ? w->app : "no app id");
+		if (m->typed && m->typing_in)
+			typed_end_segment(m->typed, m->typing_in);
+		m->typing_in = w->id;
 		return;
 	}
 	detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, w->title, strlen(w->title), &dw);
@@ -86,6 +106,131 @@ static void on_clip(const char *text, size_t len, void *userdata)
 
 	window_of(m, &dw);
 	detect_scan(m->detect, HIT_SOURCE_CLIPBOARD, text, len, &dw);
+}
+
+/* typed asks for the window of a segment: the toplevel with that id. */
+static void window_lookup(unsigned long id, struct detect_window *dw, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct wltop_window w = m->top ? wltop_get(m->top, id) : (struct wltop_window){0, "", ""};
+
+	dw->id = id;
+	dw->title = w.title;
+	dw->app = w.app;
+}
+
+static void on_key(const struct text_event *ev, void *userdata)
+{
+	struct wlmon *m = userdata;
+
+	typed_input(m->typed, m->typing_in, ev, monotime_ns());
+}
+
+/* Whether keys count now: the session is the seat's active one and not locked (asked of
+ * logind at most every LOCK_CHECK_MS). Always with no logind session named. */
+static bool may_listen(struct wlmon *m)
+{
+	const char *s = m->in->session;
+	int64_t now = monotime_ms();
+	char path[128];
+	int locked = 0;
+
+	if (!s)
+		return true;
+	if (m->lock_checked_ms && now - m->lock_checked_ms < LOCK_CHECK_MS)
+		return m->may_listen;
+	m->lock_checked_ms = now;
+	snprintf(path, sizeof(path), "/org/freedesktop/login1/session/%s", s);
+	if (!m->system_bus || sd_bus_get_property_trivial(m->system_bus, "org.freedesktop.login1",
+	                                                  path, "org.freedesktop.login1.Session",
+	                                                  "LockedHint", NULL, 'b', &locked) < 0)
+		locked = 0; /* unknown: the seat's active session still counts */
+	m->may_listen = sd_session_is_active(s) > 0 && !locked;
+	return m->may_listen;
+}
+
+static void kb_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd,
+                      uint32_t size)
+{
+	struct wlmon *m = data;
+	struct xkb_keymap *km = NULL;
+	char *map;
+
+	if (format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && size > 0 && size <= KEYMAP_MAX_BYTES) {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			km = xkb_keymap_new_from_buffer(m->xkb, map, strnlen(map, size),
+			                                XKB_KEYMAP_FORMAT_TEXT_V1,
+			                                XKB_KEYMAP_COMPILE_NO_FLAGS);
+			munmap(map, size);
+		}
+	}
+	close(fd);
+	if (!km) {
+		log_warning("wayland %s: the compositor's keymap cannot be read; keys from the "
+		            "kernel are decoded with the system's default layout",
+		            m->p->display);
+		return;
+	}
+	evkbd_set_keymap(m->kbd, km);
+	xkb_keymap_unref(km);
+}
+
+static void kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *s,
+                     struct wl_array *keys)
+{
+}
+
+static void kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *s)
+{
+}
+
+static void kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time, uint32_t key,
+                   uint32_t state)
+{
+}
+
+static void kb_modifiers(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t dep,
+                         uint32_t lat, uint32_t lock, uint32_t group)
+{
+}
+
+static void kb_repeat(void *data, struct wl_keyboard *kb, int32_t rate, int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {.keymap = kb_keymap,
+                                                              .enter = kb_enter,
+                                                              .leave = kb_leave,
+                                                              .key = kb_key,
+                                                              .modifiers = kb_modifiers,
+                                                              .repeat_info = kb_repeat};
+
+/* Typed text from the kernel's keyboards, with the keymap the compositor gives clients. */
+static int setup_keyboards(struct wlmon *m)
+{
+	struct xkb_keymap *km;
+
+	m->typed = typed_new(m->detect, m->p->cfg->idle_flush_ms, window_lookup, m);
+	if (!m->typed)
+		return -ENOMEM;
+	if (!m->in || m->in->n == 0)
+		return 0;
+	m->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	km = m->xkb ? xkb_keymap_new_from_names(m->xkb, NULL, XKB_KEYMAP_COMPILE_NO_FLAGS) : NULL;
+	m->kbd = m->xkb ? evkbd_new(m->in->keyboards, m->in->n, m->xkb, km, on_key, m) : NULL;
+	xkb_keymap_unref(km);
+	if (!m->kbd)
+		return -ENOMEM;
+	if (m->in->session && sd_bus_open_system(&m->system_bus) < 0)
+		m->system_bus = NULL;
+	if (m->seat) {
+		m->keyboard = wl_seat_get_keyboard(m->seat);
+		if (m->keyboard)
+			wl_keyboard_add_listener(m->keyboard, &keyboard_listener, m);
+	}
+	log_info("wayland %s: typed text from %zu keyboard(s)", m->p->display, m->in->n);
+	return 0;
 }
 
 /* Test aid: a line from --inject is scanned as typed text of the active toplevel. */
@@ -133,6 +278,9 @@ static int setup(struct wlmon *m)
 		            "is not watched",
 		            p->display);
 	}
+	r = setup_keyboards(m);
+	if (r < 0)
+		return r;
 	if (p->cfg->inject) {
 		r = inject_open(p->cfg->inject, on_inject, m, &m->inject);
 		if (r < 0) {
@@ -146,6 +294,12 @@ static int setup(struct wlmon *m)
 
 static void teardown(struct wlmon *m)
 {
+	typed_free(m->typed); /* reports what is pending */
+	evkbd_free(m->kbd);
+	if (m->keyboard)
+		wl_keyboard_destroy(m->keyboard);
+	xkb_context_unref(m->xkb);
+	sd_bus_unref(m->system_bus);
 	wlclip_free(m->clip);
 	wltop_free(m->top);
 	inject_free(m->inject);
@@ -204,12 +358,15 @@ static bool handle_signals(struct wlmon *m)
 static int next_timeout(struct wlmon *m)
 {
 	int64_t now = monotime_ms();
-	int t = -1;
+	int t = m->typed ? typed_timeout_ms(m->typed, monotime_ns()) : -1;
 
 	if (!m->due_done) {
 		int64_t d = m->p->due_ms - now;
 
-		t = d < 0 ? 0 : (int)d;
+		if (d < 0)
+			d = 0;
+		if (t < 0 || d < t)
+			t = (int)d;
 	}
 	if (m->clip) {
 		int c = wlclip_timeout_ms(m->clip, now);
@@ -224,15 +381,19 @@ static int loop(struct wlmon *m)
 {
 	m->due_done = !m->p->due || m->p->due_ms < 0;
 	for (;;) {
-		enum { SLOT_WL, SLOT_SIGNALS, SLOT_INJECT, SLOT_CLIP, NSLOTS };
-		struct pollfd fds[NSLOTS] = {
+		enum { SLOT_WL, SLOT_SIGNALS, SLOT_INJECT, SLOT_CLIP, SLOT_KEYS };
+		struct pollfd fds[SLOT_KEYS + EVKBD_MAX_DEVICES] = {
 		    [SLOT_WL] = {wl_display_get_fd(m->dpy), POLLIN, 0},
 		    [SLOT_SIGNALS] = {m->sigfd, POLLIN, 0},
 		    [SLOT_INJECT] = {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
 		    [SLOT_CLIP] = {m->clip ? wlclip_fd(m->clip) : -1, POLLIN, 0},
 		};
+		int kfd[EVKBD_MAX_DEVICES];
+		size_t nk = m->kbd ? evkbd_fds(m->kbd, kfd, EVKBD_MAX_DEVICES) : 0;
 		int64_t now;
 
+		for (size_t i = 0; i < nk; i++)
+			fds[SLOT_KEYS + i] = (struct pollfd){kfd[i], POLLIN, 0};
 		while (wl_display_prepare_read(m->dpy) != 0) {
 			if (wl_display_dispatch_pending(m->dpy) < 0)
 				return MONITOR_EXIT_GONE;
@@ -243,7 +404,7 @@ static int loop(struct wlmon *m)
 		}
 		if (m->p->settled)
 			m->p->settled(m->p->userdata);
-		if (poll(fds, NSLOTS, next_timeout(m)) < 0 && errno != EINTR) {
+		if (poll(fds, SLOT_KEYS + nk, next_timeout(m)) < 0 && errno != EINTR) {
 			wl_display_cancel_read(m->dpy);
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;
@@ -262,6 +423,13 @@ static int loop(struct wlmon *m)
 			inject_dispatch(m->inject);
 		if ((fds[SLOT_CLIP].revents & (POLLIN | POLLHUP)) && m->clip)
 			wlclip_dispatch(m->clip);
+		for (size_t i = 0; i < nk; i++) {
+			if (!fds[SLOT_KEYS + i].revents)
+				continue;
+			evkbd_listen(m->kbd, may_listen(m));
+			evkbd_dispatch(m->kbd, kfd[i]);
+		}
+		typed_tick(m->typed, monotime_ns());
 		now = monotime_ms();
 		if (m->clip)
 			wlclip_tick(m->clip, now);
@@ -272,9 +440,9 @@ static int loop(struct wlmon *m)
 	}
 }
 
-int wlmon_run(const struct monitor_params *p, struct wl_display *dpy)
+int wlmon_run(const struct monitor_params *p, struct wl_display *dpy, const struct wlmon_input *in)
 {
-	struct wlmon m = {.p = p, .dpy = dpy, .sigfd = -1};
+	struct wlmon m = {.p = p, .dpy = dpy, .sigfd = -1, .in = in};
 	int r, status;
 
 	m.sigfd = open_sigfd();
