@@ -275,7 +275,7 @@ static struct wl_display *connect_wayland(struct child *c)
 {
 	const char *session = strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id;
 	char path[256];
-	int fd = wlsock_connect(c->si.uid, session, c->si.display, path, sizeof(path));
+	int fd = wlsock_connect(c->si.uid, c->si.gid, session, c->si.display, path, sizeof(path));
 	struct wl_display *dpy;
 
 	if (fd < 0) {

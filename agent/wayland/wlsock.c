@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,27 +37,42 @@ static int peer_ok(int fd, uid_t uid, const char *session)
 	return same ? 0 : -EPERM;
 }
 
-static int try_path(const char *p, uid_t uid, const char *session)
+/* Connects to the socket at p with the user's file-system credentials. fd or -errno. */
+static int connect_as(const char *p, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	uid_t old_uid = (uid_t)setfsuid(uid);
+	gid_t old_gid = (gid_t)setfsgid(gid);
 	struct stat st;
+	int fd = -1, r = 0;
+
+	if (lstat(p, &st) < 0)
+		r = -errno;
+	else if (!S_ISSOCK(st.st_mode) || st.st_uid != uid)
+		r = -EPERM; /* a link, a file, or a socket someone else made */
+	if (r == 0) {
+		memcpy(sa.sun_path, p, strlen(p) + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			r = -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	setfsgid(old_gid);
+	setfsuid(old_uid);
+	return r < 0 ? r : fd;
+}
+
+static int try_path(const char *p, uid_t uid, gid_t gid, const char *session)
+{
 	int fd, r;
 
-	if (strlen(p) >= sizeof(sa.sun_path))
+	if (strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return -ENAMETOOLONG;
-	if (lstat(p, &st) < 0)
-		return -errno;
-	if (!S_ISSOCK(st.st_mode) || st.st_uid != uid)
-		return -EPERM; /* a link, a file, or a socket someone else made */
-	memcpy(sa.sun_path, p, strlen(p) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = connect_as(p, uid, gid);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
+		return fd;
 	r = peer_ok(fd, uid, session);
 	if (r < 0) {
 		close(fd);
@@ -65,13 +81,14 @@ static int try_path(const char *p, uid_t uid, const char *session)
 	return fd;
 }
 
-int wlsock_connect(uid_t uid, const char *session, const char *socket, char *path, size_t pathlen)
+int wlsock_connect(uid_t uid, gid_t gid, const char *session, const char *socket, char *path,
+                   size_t pathlen)
 {
 	int r = -ENOENT;
 
 	if (socket && strchr(socket, '/')) {
 		snprintf(path, pathlen, "%s", socket);
-		return try_path(socket, uid, session);
+		return try_path(socket, uid, gid, session);
 	}
 	for (int n = 0; n < 10; n++) {
 		char name[32];
@@ -83,7 +100,7 @@ int wlsock_connect(uid_t uid, const char *session, const char *socket, char *pat
 		if ((size_t)snprintf(path, pathlen, "/run/user/%u/%s", (unsigned)uid, name) >=
 		    pathlen)
 			return -ENAMETOOLONG;
-		r = try_path(path, uid, session);
+		r = try_path(path, uid, gid, session);
 		if (r >= 0 || (socket && *socket))
 			return r;
 		if (r == -EPERM)

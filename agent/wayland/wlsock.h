@@ -10,9 +10,11 @@
  * wayland-0 to wayland-9 there. The socket must be a socket (not followed when a link),
  * and the process answering on it must run as uid and, when session is not NULL, belong
  * to that logind session: a compositor a pupil starts elsewhere, or a socket a pupil
- * points somewhere else, is refused. Called with the privilege to reach the runtime
- * directory (before the monitor drops it). Writes the socket's path into path (size
+ * points somewhere else, is refused. The socket is reached with the user's file-system
+ * credentials (gid, uid: setfsuid), so no path the user could not reach is opened;
+ * called before the monitor drops its privilege. Writes the socket's path into path (size
  * pathlen). Returns a connected socket (O_CLOEXEC) or -errno: -ENOENT (no socket),
  * -EPERM (the peer is not the session's), -ECONNREFUSED.
  */
-int wlsock_connect(uid_t uid, const char *session, const char *socket, char *path, size_t pathlen);
+int wlsock_connect(uid_t uid, gid_t gid, const char *session, const char *socket, char *path,
+                   size_t pathlen);
