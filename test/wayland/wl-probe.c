@@ -7,6 +7,7 @@
 #include <time.h>
 #include <wayland-client.h>
 
+#include "parse.h"
 #include "wlshot.h"
 
 /*
@@ -81,8 +82,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot connect to %s\n", argv[2]);
 		return 1;
 	}
-	if (strcmp(argv[1], "shot") == 0 && argc >= 4)
-		r = shot(dpy, argv[3], argc > 4 ? atoi(argv[4]) : 1);
+	if (strcmp(argv[1], "shot") == 0 && argc >= 4) {
+		int n = 1;
+
+		if (argc > 4 && parse_int(argv[4], 1, 10000, &n) < 0) {
+			fprintf(stderr, "wl-probe: %s: expected a number of screenshots\n",
+			        argv[4]);
+			n = 0;
+		}
+		r = n > 0 ? shot(dpy, argv[3], n) : 2;
+	}
 	wl_display_disconnect(dpy);
 	return r;
 }
