@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +32,7 @@
 #include "session.h"
 #include "tamper.h"
 #include "evkbd.h"
+#include "wlhelper.h"
 #include "wlmon.h"
 #include "wlshot.h"
 #include "wlsock.h"
@@ -269,13 +271,13 @@ static void monitor_lost(void *userdata)
 /*
  * Connects to the Wayland session's compositor while the monitor still has the
  * privilege to reach the user's runtime directory; a socket that is not the session's
- * own compositor's is refused (wlsock.c). NULL when there is none (logged).
+ * own compositor's is refused (wlsock.c). NULL when there is none (logged). The
+ * socket's path goes into path (size 256).
  */
-static struct wl_display *connect_wayland(struct child *c)
+static struct wl_display *connect_wayland(struct child *c, char *path)
 {
 	const char *session = strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id;
-	char path[256];
-	int fd = wlsock_connect(c->si.uid, c->si.gid, session, c->si.display, path, sizeof(path));
+	int fd = wlsock_connect(c->si.uid, c->si.gid, session, c->si.display, path, 256);
 	struct wl_display *dpy;
 
 	if (fd < 0) {
@@ -292,6 +294,41 @@ static struct wl_display *connect_wayland(struct child *c)
 	if (!c->si.display[0])
 		snprintf(c->si.display, sizeof(c->si.display), "%s", strrchr(path, '/') + 1);
 	return dpy;
+}
+
+/*
+ * Starts vigil-session as the session's user (wlhelper.c), while the monitor may: the
+ * socket's directory is the user's runtime directory, its peer the compositor. NULL
+ * when it is not installed or cannot start (logged): the session is watched without.
+ */
+static struct wlhelper *start_helper(const struct child *c, struct wl_display *wl,
+                                     const char *path)
+{
+	char dir[256];
+	struct ucred cred = {0};
+	socklen_t len = sizeof(cred);
+	struct wlhelper_params hp = {
+	    .uid = c->si.uid,
+	    .gid = c->si.gid,
+	    .runtime_dir = dir,
+	    .wayland = strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+	    .clip_max = agent.cfg.clipboard_max_bytes > 0 ? (size_t)agent.cfg.clipboard_max_bytes : 0,
+	};
+	struct wlhelper *h;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(hp.wayland - path - (hp.wayland > path)), path);
+	if (getsockopt(wl_display_get_fd(wl), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		hp.compositor = cred.pid;
+	if (c->si.uid == 0 || !dir[0])
+		return NULL;
+	r = wlhelper_start(&hp, &h);
+	if (r < 0) {
+		log_warning("wayland %s: no session helper (%s): typed text%s is not watched",
+		            c->si.display, strerror(-r), " from AT-SPI, and GNOME's windows,");
+		return NULL;
+	}
+	return h;
 }
 
 /* The keyboards of the session's seat, opened while the monitor may (root). */
@@ -317,7 +354,10 @@ static void run_monitor(struct child *c)
 	bool wayland = strcmp(c->si.type, "wayland") == 0;
 	struct wl_display *wl = NULL;
 	int keyboards[EVKBD_MAX_DEVICES];
-	struct wlmon_input in = {keyboards, 0, strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id};
+	struct wlmon_input in = {keyboards, 0, strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id,
+	                         NULL};
+	char wl_path[256];
+	struct wlshots shots;
 	struct monitor_params p = {
 	    .display = c->si.display,
 	    .user = c->si.user,
@@ -360,11 +400,13 @@ static void run_monitor(struct child *c)
 	agent.user = c->si.user;
 	agent.display = c->si.display;
 	if (wayland) {
-		wl = connect_wayland(c);
+		wl = connect_wayland(c, wl_path);
 		if (!wl)
 			_exit(MONITOR_EXIT_GONE);
-		pp.shots = &wlshot_ops;
-		pp.shot_arg = wl;
+		in.helper = start_helper(c, wl, wl_path);
+		shots = (struct wlshots){wl, in.helper};
+		pp.shots = &wlshots_ops; /* screencopy, or the helper's (GNOME) */
+		pp.shot_arg = &shots;
 		in.n = keyboards_of(c, keyboards, EVKBD_MAX_DEVICES);
 	} else {
 		XInitThreads(); /* before any Xlib call: the capture worker has its own connection
@@ -401,6 +443,7 @@ static void run_monitor(struct child *c)
 	pipeline_free(agent.pipeline); /* finishes the captures in hand */
 	if (wl)
 		wl_display_disconnect(wl);
+	wlhelper_free(in.helper);
 	_exit(status);
 }
 

@@ -1,9 +1,8 @@
 /* atspi.c: viewed text from the session's accessibility tree (AT-SPI2), in a thread of its own. */
 #include "atspi.h"
 
-#include <X11/Xatom.h>
-#include <X11/Xlib.h>
 #include <atspi/atspi.h>
+#include <gio/gio.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,41 +34,60 @@ struct atspi_src {
 
 /* ---- the accessibility bus ------------------------------------------------ */
 
-/* Copies the display's AT_SPI_BUS root window property into AT_SPI_BUS_ADDRESS. */
-static bool bus_from_x(const char *display)
+/*
+ * Asks the session bus for the accessibility bus (org.a11y.Bus GetAddress) and puts it in
+ * AT_SPI_BUS_ADDRESS, so libatspi never falls back to the root window's AT_SPI_BUS
+ * property, which any client of the display may write. The session bus is
+ * DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus.
+ */
+static bool bus_from_session(void)
 {
-	Display *dpy = XOpenDisplay(display);
+	const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS"), *runtime = getenv("XDG_RUNTIME_DIR");
+	GDBusConnection *conn;
+	GVariant *reply;
+	GError *err = NULL;
+	char *fallback = NULL;
 	bool ok = false;
 
-	if (!dpy)
+	if (!addr && runtime)
+		addr = fallback = g_strdup_printf("unix:path=%s/bus", runtime);
+	if (!addr)
 		return false;
-	Atom prop = XInternAtom(dpy, "AT_SPI_BUS", True);
-	if (prop != None) {
-		Atom type;
-		int format;
-		unsigned long n, after;
-		unsigned char *data = NULL;
+	conn = g_dbus_connection_new_for_address_sync(
+	    addr,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+	        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &err);
+	g_free(fallback);
+	if (!conn) {
+		log_debug("screen-text: session bus: %s", err ? err->message : "?");
+		g_clear_error(&err);
+		return false;
+	}
+	reply = g_dbus_connection_call_sync(conn, "org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus",
+	                                    "GetAddress", NULL, G_VARIANT_TYPE("(s)"),
+	                                    G_DBUS_CALL_FLAGS_NONE, ATSPI_CALL_TIMEOUT, NULL, &err);
+	if (reply) {
+		const char *bus = NULL;
 
-		if (XGetWindowProperty(dpy, DefaultRootWindow(dpy), prop, 0, 1024, False, XA_STRING,
-		                       &type, &format, &n, &after, &data) == Success &&
-		    data && format == 8 && n > 0) {
-			setenv("AT_SPI_BUS_ADDRESS", (const char *)data, 1);
+		g_variant_get(reply, "(&s)", &bus);
+		if (bus && *bus) {
+			setenv("AT_SPI_BUS_ADDRESS", bus, 1);
 			ok = true;
 		}
-		if (data)
-			XFree(data);
+		g_variant_unref(reply);
+	} else {
+		log_debug("screen-text: org.a11y.Bus GetAddress: %s", err ? err->message : "?");
+		g_clear_error(&err);
 	}
-	XCloseDisplay(dpy);
+	g_dbus_connection_close_sync(conn, NULL, NULL);
+	g_object_unref(conn);
 	return ok;
 }
 
-static bool bus_known(const char *display)
+static bool bus_known(void)
 {
-	if (getenv("AT_SPI_BUS_ADDRESS"))
-		return true;
-	if (bus_from_x(display))
-		return true;
-	return getenv("DBUS_SESSION_BUS_ADDRESS") != NULL;
+	return getenv("AT_SPI_BUS_ADDRESS") || bus_from_session();
 }
 
 /* ---- reading text ----------------------------------------------------------- */
@@ -437,7 +455,7 @@ static void *thread_main(void *arg)
 	struct atspi_src *s = arg;
 	bool logged = false;
 
-	while (!atomic_load(&s->stop) && !bus_known(s->display)) {
+	while (!atomic_load(&s->stop) && !bus_known()) {
 		if (!logged)
 			log_info("screen-text: no accessibility bus on display %s yet; waiting",
 			         s->display);
@@ -463,9 +481,9 @@ int atspi_src_start(struct stq *q, const char *display, struct atspi_src **out)
 		free(s);
 		return -ENOMEM;
 	}
-	/* libatspi finds the bus through the environment: set it while single-threaded */
+	/* libatspi finds the bus through the environment: set it before the thread starts */
 	if (!getenv("AT_SPI_BUS_ADDRESS"))
-		bus_from_x(display);
+		bus_from_session();
 	if (display)
 		setenv("DISPLAY", display, 1);
 	s->loop = g_main_loop_new(NULL, FALSE);

@@ -20,6 +20,8 @@
 #include "monotime.h"
 #include "phrases.h"
 #include "typed.h"
+#include "vsproto.h"
+#include "wlhelper.h"
 #include "wlclip.h"
 #include "wlqueue.h"
 #include "wltop.h"
@@ -50,6 +52,12 @@ struct wlmon {
 	sd_bus *system_bus;
 	int64_t lock_checked_ms;
 	bool may_listen;
+	/* the pupil's helper: AT-SPI text (a stream of its own beside the keyboards'), and
+	 * on GNOME the windows and clipboard the Shell extension reports */
+	struct wlhelper *helper;
+	struct typed *atspi;
+	unsigned long shell_focus; /* the focused window as the Shell reports it */
+	char shell_title[VS_TITLE_MAX + 1], shell_app[VS_APP_MAX + 1];
 };
 
 static void global_add(void *data, struct wl_registry *r, uint32_t name, const char *iface,
@@ -78,6 +86,9 @@ static void window_of(struct wlmon *m, struct detect_window *dw)
 {
 	struct wltop_window a = m->top ? wltop_active(m->top) : (struct wltop_window){0, "", ""};
 
+	if (!m->top && m->shell_focus)
+		a = (struct wltop_window){m->shell_focus, m->shell_title, m->shell_app};
+
 	dw->id = a.id;
 	dw->title = a.title;
 	dw->app = a.app;
@@ -93,6 +104,8 @@ static void on_top(enum wltop_change change, const struct wltop_window *w, void 
 		          w->app[0] ? w->app : "no app id");
 		if (m->typed && m->typing_in)
 			typed_end_segment(m->typed, m->typing_in);
+		if (m->atspi && m->typing_in)
+			typed_end_segment(m->atspi, m->typing_in);
 		m->typing_in = w->id;
 		return;
 	}
@@ -113,6 +126,9 @@ static void window_lookup(unsigned long id, struct detect_window *dw, void *user
 {
 	struct wlmon *m = userdata;
 	struct wltop_window w = m->top ? wltop_get(m->top, id) : (struct wltop_window){0, "", ""};
+
+	if (!m->top && id && id == m->shell_focus)
+		w = (struct wltop_window){id, m->shell_title, m->shell_app};
 
 	dw->id = id;
 	dw->title = w.title;
@@ -243,6 +259,110 @@ static void on_inject(const char *line, size_t len, void *userdata)
 	detect_scan(m->detect, HIT_SOURCE_TYPED, line, len, &dw);
 }
 
+/* --- the pupil's helper (wlhelper.c): what it reports, within vsproto.h's bounds --- */
+
+static void helper_focus(unsigned long id, const char *title, const char *app, void *userdata)
+{
+	struct wlmon *m = userdata;
+
+	if (m->top)
+		return; /* the compositor's own word (foreign-toplevel) is preferred */
+	if (id != m->shell_focus) {
+		log_debug("wayland: focused window %lu (%s), as the Shell says", id,
+		          app[0] ? app : "no app id");
+		if (m->typing_in)
+			typed_end_segment(m->typed, m->typing_in);
+		if (m->shell_focus)
+			typed_end_segment(m->atspi, m->shell_focus);
+	}
+	m->shell_focus = id;
+	m->typing_in = id;
+	snprintf(m->shell_title, sizeof(m->shell_title), "%s", title);
+	snprintf(m->shell_app, sizeof(m->shell_app), "%s", app);
+}
+
+static void helper_title(unsigned long id, const char *title, const char *app, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw = {id, title, app};
+
+	if (m->top)
+		return;
+	if (id == m->shell_focus)
+		snprintf(m->shell_title, sizeof(m->shell_title), "%s", title);
+	detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, title, strlen(title), &dw);
+}
+
+static void helper_clip(const char *text, size_t len, void *userdata)
+{
+	struct wlmon *m = userdata;
+
+	if (!m->clip) /* else data-control follows the clipboard already */
+		on_clip(text, len, m);
+}
+
+/* An application's inserted text, one character after another, as keys would come. */
+static void helper_typed(const char *text, size_t len, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw;
+	uint64_t now = monotime_ns();
+
+	window_of(m, &dw);
+	for (size_t i = 0; i < len;) {
+		struct text_event ev = {.edit = TEXT_INSERT};
+		size_t n = 1;
+
+		while (i + n < len && ((unsigned char)text[i + n] & 0xc0) == 0x80 && n < 4)
+			n++;
+		if (text[i] == '\n') {
+			ev.edit = TEXT_NEWLINE;
+		} else {
+			memcpy(ev.text, text + i, n);
+			ev.len = n;
+		}
+		typed_input(m->atspi, dw.id, &ev, now);
+		explicit_bzero(&ev, sizeof(ev));
+		i += n;
+	}
+}
+
+static void helper_erase(int count, void *userdata)
+{
+	struct wlmon *m = userdata;
+	struct detect_window dw;
+	struct text_event ev = {.edit = TEXT_BACKSPACE};
+
+	window_of(m, &dw);
+	for (int i = 0; i < count; i++)
+		typed_input(m->atspi, dw.id, &ev, monotime_ns());
+}
+
+static const struct wlhelper_ops helper_ops = {helper_focus, helper_title, helper_clip,
+                                               helper_typed, helper_erase};
+
+/*
+ * The helper's channel: its messages, or its end. A helper that is gone (or silent too
+ * long: stopped) while the compositor still answers was killed: MONITOR_EXIT_KILLED, a
+ * tamper capture and a restart, as a killed X connection on X11. 0 to go on.
+ */
+static int helper_check(struct wlmon *m, bool readable)
+{
+	int r = readable ? wlhelper_dispatch(m->helper, &helper_ops, m) : 0;
+
+	if (r == -ENOEXEC) {
+		m->helper = NULL; /* not installed properly: logged; watched without it */
+		return 0;
+	}
+	if (r == 0 && wlhelper_silent_ms(m->helper, monotime_ms()) < VS_SILENT_MS)
+		return 0;
+	if (wlqueue_roundtrip(m->dpy, NULL, 1000) < 0)
+		return MONITOR_EXIT_GONE; /* the session is ending: not tamper */
+	log_warning("wayland %s: the session helper %s; restarting the monitor", m->p->display,
+	            r < 0 ? "has gone (killed?)" : "stopped answering");
+	return MONITOR_EXIT_KILLED;
+}
+
 static int setup(struct wlmon *m)
 {
 	const struct monitor_params *p = m->p;
@@ -281,6 +401,10 @@ static int setup(struct wlmon *m)
 	r = setup_keyboards(m);
 	if (r < 0)
 		return r;
+	m->helper = m->in ? m->in->helper : NULL;
+	m->atspi = typed_new(m->detect, m->p->cfg->idle_flush_ms, window_lookup, m);
+	if (!m->atspi)
+		return -ENOMEM;
 	if (p->cfg->inject) {
 		r = inject_open(p->cfg->inject, on_inject, m, &m->inject);
 		if (r < 0) {
@@ -295,6 +419,7 @@ static int setup(struct wlmon *m)
 static void teardown(struct wlmon *m)
 {
 	typed_free(m->typed); /* reports what is pending */
+	typed_free(m->atspi);
 	evkbd_free(m->kbd);
 	if (m->keyboard)
 		wl_keyboard_destroy(m->keyboard);
@@ -359,6 +484,18 @@ static int next_timeout(struct wlmon *m)
 {
 	int64_t now = monotime_ms();
 	int t = m->typed ? typed_timeout_ms(m->typed, monotime_ns()) : -1;
+	int a = m->atspi ? typed_timeout_ms(m->atspi, monotime_ns()) : -1;
+
+	if (a >= 0 && (t < 0 || a < t))
+		t = a;
+	if (m->helper) {
+		long h = VS_SILENT_MS - wlhelper_silent_ms(m->helper, now);
+
+		if (h < 0)
+			h = 0;
+		if (t < 0 || h < t)
+			t = (int)h;
+	}
 
 	if (!m->due_done) {
 		int64_t d = m->p->due_ms - now;
@@ -381,13 +518,15 @@ static int loop(struct wlmon *m)
 {
 	m->due_done = !m->p->due || m->p->due_ms < 0;
 	for (;;) {
-		enum { SLOT_WL, SLOT_SIGNALS, SLOT_INJECT, SLOT_CLIP, SLOT_KEYS };
+		enum { SLOT_WL, SLOT_SIGNALS, SLOT_INJECT, SLOT_CLIP, SLOT_HELPER, SLOT_KEYS };
 		struct pollfd fds[SLOT_KEYS + EVKBD_MAX_DEVICES] = {
 		    [SLOT_WL] = {wl_display_get_fd(m->dpy), POLLIN, 0},
 		    [SLOT_SIGNALS] = {m->sigfd, POLLIN, 0},
 		    [SLOT_INJECT] = {m->inject ? inject_fd(m->inject) : -1, POLLIN, 0},
 		    [SLOT_CLIP] = {m->clip ? wlclip_fd(m->clip) : -1, POLLIN, 0},
+		    [SLOT_HELPER] = {m->helper ? wlhelper_fd(m->helper) : -1, POLLIN, 0},
 		};
+		int r;
 		int kfd[EVKBD_MAX_DEVICES];
 		size_t nk = m->kbd ? evkbd_fds(m->kbd, kfd, EVKBD_MAX_DEVICES) : 0;
 		int64_t now;
@@ -429,7 +568,11 @@ static int loop(struct wlmon *m)
 			evkbd_listen(m->kbd, may_listen(m));
 			evkbd_dispatch(m->kbd, kfd[i]);
 		}
+		if (m->helper &&
+		    (r = helper_check(m, fds[SLOT_HELPER].revents & (POLLIN | POLLHUP | POLLERR))))
+			return r;
 		typed_tick(m->typed, monotime_ns());
+		typed_tick(m->atspi, monotime_ns());
 		now = monotime_ms();
 		if (m->clip)
 			wlclip_tick(m->clip, now);

@@ -6,6 +6,7 @@
 #include "monitor.h"
 
 struct wl_display;
+struct wlhelper;
 
 /* Typed text from the kernel's keyboards (evkbd.c), opened by the caller with privilege. */
 struct wlmon_input {
@@ -13,6 +14,10 @@ struct wlmon_input {
 	size_t n;
 	const char *session; /* the logind session: keys count only while it is the seat's
 	                      * active one and not locked; NULL: always */
+	/* vigil-session, run as the pupil (wlhelper.c), or NULL: typed text from AT-SPI, and
+	 * on GNOME the focused window, titles and clipboard from the Shell extension. Its
+	 * end (killed, stopped) ends the monitor with MONITOR_EXIT_KILLED: tamper. */
+	struct wlhelper *helper;
 };
 
 /*

@@ -11,6 +11,12 @@ import time
 
 PUPIL = "nobody"  # an ordinary user that exists everywhere
 
+# the agent starts the pupil's helper from the build tree, not the installed one
+BUILD = os.environ.get("VIGIL_BUILD_ROOT", os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build"))
+HELPER = os.path.join(os.path.abspath(BUILD), "agent", "session", "vigil-session")
+os.environ.setdefault("VIGIL_SESSION_HELPER", HELPER)
+
 
 def pupil_ids():
     pw = pwd.getpwnam(PUPIL)
@@ -34,6 +40,7 @@ class Sway:
         self.size = (width, height)
         self.proc = None
         self.clients = []
+        self.bus = None
         if os.geteuid() == 0:
             uid, gid = pupil_ids()
             os.chown(self.runtime, uid, gid)
@@ -46,8 +53,35 @@ class Sway:
         self.log_path = os.path.join(root, "sway.log")
 
     def env(self):
-        return {"PATH": "/usr/bin:/bin", "HOME": self.runtime, "XDG_RUNTIME_DIR": self.runtime,
-                "WAYLAND_DISPLAY": "wayland-1", "LANG": "C.UTF-8"}
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.runtime, "XDG_RUNTIME_DIR": self.runtime,
+               "WAYLAND_DISPLAY": "wayland-1", "LANG": "C.UTF-8"}
+        if self.bus:
+            env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=" + os.path.join(self.runtime, "bus")
+        return env
+
+    def session_bus(self):
+        """The pupil's session bus at $XDG_RUNTIME_DIR/bus, where the agent's helper looks
+        (AT-SPI's accessibility bus is started from it on demand)."""
+        path = os.path.join(self.runtime, "bus")
+        self.bus = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--address=unix:path=" + path],
+            env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True, **as_pupil())
+        for _ in range(100):
+            if os.path.exists(path):
+                break
+            time.sleep(0.05)
+        return self
+
+    def gtk_entry(self, title, password=False):
+        """A GTK 3 window titled title with one text entry (a password entry: hidden)."""
+        return self.spawn(["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "gtk-entry.py"), title]
+                          + (["--password"] if password else []))
+
+    def type(self, text):
+        """wtype as the pupil (a throw-away Shift first: the first key of a run is lost)."""
+        return self.run(["wtype", "-k", "Shift_L", text])
 
     @property
     def socket(self):
@@ -121,6 +155,10 @@ class Sway:
         if self.proc:
             self.logf.close()
         self.proc = None
+        if self.bus and self.bus.poll() is None:
+            os.killpg(self.bus.pid, signal.SIGKILL)
+            self.bus.wait()
+        self.bus = None
 
     def cleanup(self):
         self.stop()

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# test-sway-session.py: the pupil's helper (vigil-session) on headless sway with a session
+# bus, run as an ordinary user with the real vigil-server: text typed (wtype) into a GTK 3
+# entry reaches the agent through AT-SPI and is a typed capture of that window; text typed
+# into a password entry is not; killing the helper (the pupil owns it) is a tamper capture
+# and a restart the heartbeat counts, and a new helper is running. TAP output.
+import os
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "fault"))
+sys.path.insert(0, os.path.join(HERE, "..", "x11"))
+import capenv  # noqa: E402
+from swaybed import HELPER, PUPIL, Sway, pupil_ids  # noqa: E402
+from xenv import wait_for  # noqa: E402
+
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond), detail))
+    return bool(cond)
+
+
+def new_records(srv, seen, want=1, timeout=30):
+    wait_for(lambda: len(srv.export()) - seen >= want, timeout, 0.3)
+    return srv.export()[seen:]
+
+
+def helpers():
+    """pids of the pupil's vigil-session processes (the build tree's)."""
+    uid = pupil_ids()[0]
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/exe" % pid) == HELPER and \
+                    os.stat("/proc/" + pid).st_uid == uid:
+                out.append(int(pid))
+        except OSError:
+            pass
+    return out
+
+
+def sessions(srv):
+    m = srv.machines()
+    return m[0].get("sessions", []) if m else []
+
+
+def focus_on(agent, app_seen):
+    wait_for(lambda: agent.log(since_start=True).count("active toplevel") > app_seen, 15)
+    time.sleep(1.5)  # GTK's accessible objects and focus events settle
+
+
+def run(root):
+    sway = Sway(root).start().session_bus()
+    srv = capenv.Server(root)
+    agent = None
+    try:
+        srv.start()
+        key = srv.admin("school", "add", "Wayland School").stdout.strip()
+        agent = capenv.Agent(root, None, srv.url(), key,
+                             extra_conf=["moment-seconds = 0", "run-as = " + PUPIL])
+        agent.lists = os.path.join(capenv.SRC, "test", "x11", "lists")
+        agent.session_args = ["--wayland", sway.socket, "--user", PUPIL]
+        os.chmod(root, 0o777)
+        agent.start(ready="monitoring wayland")
+        up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
+        check("the helper runs as the pupil and reaches AT-SPI",
+              up and "AT-SPI yes" in agent.log(since_start=True) and len(helpers()) == 1,
+              agent.log()[-2000:])
+
+        # 1. Typed into a GTK entry: a typed capture of that window.
+        n = agent.log(since_start=True).count("active toplevel")
+        sway.gtk_entry("Pupil notes")
+        focus_on(agent, n)
+        seen = len(srv.export())
+        sway.type("i want to kill myself")
+        recs = new_records(srv, seen)
+        if check("text typed into a GTK entry makes a typed capture (%d)" % len(recs),
+                 len(recs) >= 1 and recs[0]["source"] == "typed", agent.log()[-3000:]):
+            r = recs[0]
+            check("attributed to the entry's window", r["window"]["title"] == "Pupil notes",
+                  r["window"])
+            check("its context is what was typed", "kill myself" in r["context"], r["context"])
+            check("with a screenshot of the session", r["screenshot"]["width"] == sway.size[0])
+
+        # 2. Typed into a password entry: nothing.
+        time.sleep(1)
+        n = agent.log(since_start=True).count("active toplevel")
+        sway.gtk_entry("Sign in", password=True)
+        focus_on(agent, n)
+        seen = len(srv.export())
+        sway.type("i want to kill myself")
+        time.sleep(5)
+        recs = [r for r in srv.export()[seen:] if r["source"] == "typed"]
+        check("text typed into a password entry makes no capture (%d)" % len(recs), not recs,
+              recs)
+
+        # 3. The pupil kills the helper: a tamper capture, a restart, a new helper.
+        old = helpers()
+        seen = len(srv.export())
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        recs = new_records(srv, seen, timeout=30)
+        tamper = [r for r in recs if r["source"] == "tamper"]
+        check("killing the helper makes a tamper capture (%d)" % len(tamper), len(tamper) == 1,
+              agent.log()[-3000:])
+        s = wait_for(lambda: [x for x in sessions(srv) if x.get("restarts_1h", 0) >= 1
+                              and x["monitored"]], 20, 0.5)
+        check("the heartbeat counts the restart and the session is monitored again", s,
+              sessions(srv))
+        new = wait_for(helpers, 10)
+        check("a new helper runs (%s, was %s)" % (new, old), new and set(new) != set(old))
+        check("typed text is nowhere in the agent's log", "kill myself" not in agent.log())
+    finally:
+        if agent:
+            agent.stop()
+        srv.stop(signal.SIGKILL)
+        sway.cleanup()
+
+
+def main():
+    if os.geteuid() != 0:
+        print("1..0 # SKIP the session's compositor runs as another user: needs root")
+        return 0
+    return capenv.tap_main(results, [("sway session test", run)], "vigil-wls-",
+                           ("sway", "wtype", "dbus-daemon", "python3"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
