@@ -351,6 +351,8 @@ static int print_capture(const struct store_export_row *row, void *ud)
 	json_object_set_new(o, "school", json_string(row->school));
 	json_object_set_new(o, "received", json_string(received));
 	json_object_set_new(o, "status", json_string(row->status));
+	if (row->image_hidden) /* its images are not to be fetched or copied: referred */
+		json_object_set_new(o, "image_hidden", json_true());
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)

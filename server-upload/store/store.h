@@ -82,6 +82,7 @@ struct store_export_row {
 	const char *school;
 	int64_t received_ms;
 	const char *status;
+	bool image_hidden; /* its screenshot or a frame is hidden (referred) */
 };
 
 /*

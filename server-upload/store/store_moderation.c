@@ -299,6 +299,35 @@ int store_capture_alerts(struct store *s, const char *capture_id, store_capture_
 	                     &p, 1, capture_alert_row, &cb, NULL);
 }
 
+/* Hides the images of capture id, its screenshot and every frame, by their SHA-256
+ * (hidden_images): every capture that shows one of them, now or later (the insert
+ * triggers of migration 0010), has image_hidden set. Images hidden before are already
+ * set everywhere, so only the rows new for this capture are spread. */
+static int hide_images(struct store *s, const char *id, int64_t now_ms)
+{
+	struct store_param p[2] = {store_text(id), store_int(now_ms)};
+	static const char *const sql[] = {
+	    "INSERT INTO hidden_images (sha256, time, capture_id) SELECT image_sha256, "
+	    "CAST($2 AS BIGINT), id FROM captures WHERE id = $1 ON CONFLICT (sha256) DO NOTHING",
+	    "INSERT INTO hidden_images (sha256, time, capture_id) SELECT sha256, "
+	    "CAST($2 AS BIGINT), capture_id FROM capture_frames WHERE capture_id = $1 "
+	    "ON CONFLICT (sha256) DO NOTHING",
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sizeof(sql) / sizeof(sql[0]); i++)
+		r = s->ops->query(s, sql[i], p, 2, NULL, NULL, NULL);
+	if (r == 0)
+		r = s->ops->query(
+		    s,
+		    "UPDATE captures SET image_hidden = 1 WHERE image_hidden = 0 AND "
+		    "(image_sha256 IN (SELECT sha256 FROM hidden_images WHERE capture_id = $1) OR "
+		    "id IN (SELECT f.capture_id FROM capture_frames f JOIN hidden_images h ON "
+		    "h.sha256 = f.sha256 WHERE h.capture_id = $1))",
+		    p, 1, NULL, NULL, NULL);
+	return r;
+}
+
 int store_capture_decide(struct store *s, const char *id, const char *action, const char *status,
                          const char *login, int64_t now_ms, const char *text)
 {
@@ -314,11 +343,7 @@ int store_capture_decide(struct store *s, const char *id, const char *action, co
 		    "WHERE id = $1",
 		    p, 4, NULL, NULL, NULL);
 	if (r == 0 && strcmp(action, "hide-image") == 0)
-		r = s->ops->query(
-		    s,
-		    "UPDATE captures SET image_hidden = 1 WHERE image_sha256 = (SELECT "
-		    "image_sha256 FROM captures WHERE id = $1)",
-		    p, 1, NULL, NULL, NULL);
+		r = hide_images(s, id, now_ms);
 	if (r == 0) {
 		p[1] = store_text(action);
 		r = s->ops->query(

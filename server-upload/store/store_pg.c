@@ -438,8 +438,8 @@ static int pg_export(struct store *base, int64_t since_ms, const char *school, s
 
 	fmt_i64(since, since_ms);
 	res = exec((struct store_pg *)base,
-	           "SELECT c.record, sc.name, c.received, c.status FROM captures c "
-	           "JOIN schools sc ON sc.id = c.school_id "
+	           "SELECT c.record, sc.name, c.received, c.status, c.image_hidden "
+	           "FROM captures c JOIN schools sc ON sc.id = c.school_id "
 	           "WHERE c.received >= $1 AND ($2::text IS NULL OR sc.name = $2) "
 	           "ORDER BY c.received, c.id",
 	           2, p, &r);
@@ -449,6 +449,7 @@ static int pg_export(struct store *base, int64_t since_ms, const char *school, s
 		    .school = PQgetvalue(res, i, 1),
 		    .received_ms = strtoll(PQgetvalue(res, i, 2), NULL, 10),
 		    .status = PQgetvalue(res, i, 3),
+		    .image_hidden = strcmp(PQgetvalue(res, i, 4), "0") != 0,
 		};
 		r = fn(&row, ud);
 	}

@@ -498,8 +498,8 @@ static int sq_export(struct store *base, int64_t since_ms, const char *school, s
 	LOCKED(s)
 	{
 		r = prepare(s,
-		            "SELECT c.record, sc.name, c.received, c.status FROM captures c "
-		            "JOIN schools sc ON sc.id = c.school_id "
+		            "SELECT c.record, sc.name, c.received, c.status, c.image_hidden "
+		            "FROM captures c JOIN schools sc ON sc.id = c.school_id "
 		            "WHERE c.received >= ?1 AND (?2 IS NULL OR sc.name = ?2) "
 		            "ORDER BY c.received, c.id",
 		            &st);
@@ -513,6 +513,7 @@ static int sq_export(struct store *base, int64_t since_ms, const char *school, s
 			    .school = (const char *)sqlite3_column_text(st, 1),
 			    .received_ms = sqlite3_column_int64(st, 2),
 			    .status = (const char *)sqlite3_column_text(st, 3),
+			    .image_hidden = sqlite3_column_int64(st, 4) != 0,
 			};
 			r = fn(&row, ud);
 		}

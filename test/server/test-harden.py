@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# test-harden.py: the third outside review of vigil-server, each finding an attack that
+# must fail: a referred image that comes back with a new capture of the same bytes, a
+# school's technician changing every school's lists, one device behind a school's NAT
+# address locking the school out, wrong passwords keeping an owner out, a long note in
+# the text case record, a PNG that costs seconds to thumbnail, plain-HTTP S3 to another
+# host. Each group is one finding.
+# usage: test-harden.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else 77)
+import base64
+import hashlib
+import json
+import os
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import zlib
+
+import harness
+from harness import Web, add_user, check, expect, group, png, shot, upload
+
+OAK, LAKE = 'Oakridge Primary', 'Lakeside'
+
+
+def setup(c):
+    srv = c.srv
+    c.key_a = srv.admin('school', 'add', OAK).stdout.strip()
+    c.key_b = srv.admin('school', 'add', LAKE).stdout.strip()
+    c.tok_a = srv.enrol(c.key_a, 'OAK-PC01')
+    c.tok_b = srv.enrol(c.key_b, 'LAKE-PC01')
+    add_user(srv, 'mod')
+    add_user(srv, 'head-b', role='headteacher', school=LAKE)
+    c.mod, c.head_b = Web(srv), Web(srv)
+    c.mod.login('mod')
+    c.head_b.login('head-b')
+
+
+def act(web, cid, action, text=''):
+    csrf = web.csrf('/captures/' + cid)
+    expect(web.req('POST', '/captures/%s/action' % cid,
+                   {'csrf': csrf, 'action': action, 'text': text}), 303, action)
+
+
+@group
+def hidden_image_stays_hidden(c):
+    # A moderator hides a screenshot and its frame (referred); later captures with the
+    # same bytes, from another school too, as screenshot or as a frame, are hidden as
+    # they are stored: nothing of them leaves by any path.
+    srv = c.srv
+    image, frame = png(96, 48, noise=8), png(80, 40, noise=6)
+    first = upload(srv, c.tok_a, image=image, user='amy',
+                   frames=[shot(frame, '2026-11-23T09:14:05.400Z')])
+    expect(c.mod.req('GET', '/captures/%s/thumb' % first['id']), 200, 'thumbnail before')
+    act(c.mod, first['id'], 'hide-image', 'referred to police, ref 9')
+    expect(c.mod.req('GET', '/captures/%s/image' % first['id']), 410, 'hidden')
+    again = upload(srv, c.tok_b, image=image, user='bo')        # the same screenshot
+    framed = upload(srv, c.tok_b, user='bo', frames=[shot(frame, '2026-11-23T09:14:06.000Z')])
+    other = upload(srv, c.tok_b, user='bo')                      # nothing hidden
+    for who, web in (('moderator', c.mod), ('headteacher of Lakeside', c.head_b)):
+        for rec in (again, framed):
+            base = '/captures/' + rec['id']
+            expect(web.req('GET', base + '/image'), 410, who + ': image of a re-upload')
+            expect(web.req('GET', base + '/thumb'), 404, who + ': thumbnail of a re-upload')
+            r = expect(web.req('GET', base), 200, who + ': its page')
+            check('id="image-hidden"' in r.text and base + '/image' not in r.text
+                  and '/frames/' not in r.text, who + ': the page shows no image')
+        expect(web.req('GET', '/captures/%s/frames/1' % framed['id']), 410,
+               who + ': a frame with hidden bytes')
+        expect(web.req('GET', '/captures/%s/image' % other['id']), 200, who + ': others shown')
+    r = expect(c.head_b.req('GET', '/captures?status=all'), 200, 'queue')
+    check('/captures/%s/thumb' % again['id'] not in r.text
+          and '/captures/%s/thumb' % other['id'] in r.text, 'no thumbnail in the queue')
+    # report and case record of a confirmed concern
+    act(c.head_b, again['id'], 'concern')
+    r = expect(c.head_b.req('GET', '/reports/Lakeside/2026-W48'), 200, 'report')
+    check('/captures/%s/thumb' % again['id'] not in r.text and 'image hidden' in r.text,
+          'the report shows no image')
+    r = expect(c.head_b.req('GET', '/captures/%s/case' % again['id']), 200, 'case record')
+    check('hidden' in r.text, 'the case record says hidden: ' + r.text[-400:])
+    pdf = expect(c.head_b.req('GET', '/captures/%s/case.pdf' % again['id']), 200, 'case PDF')
+    check(base64.b64encode(image[:40]) not in pdf.body and b'/Image' not in pdf.body,
+          'no image in the case PDF')
+    # export and subject access
+    ex = {x['id']: x for x in srv.export()}
+    check(ex[again['id']].get('image_hidden') is True and ex[framed['id']].get('image_hidden')
+          is True and 'image_hidden' not in ex[other['id']], 'export marks hidden images')
+    out = srv.admin('pupil', 'export', '--school', LAKE, 'bo').stdout
+    lines = {x['id']: x for x in map(json.loads, out.splitlines())}
+    check('data' not in lines[again['id']]['screenshot'] and
+          'data' not in lines[framed['id']]['frames'][0] and
+          'data' in lines[other['id']]['screenshot'], 'subject access withholds them')
+    # A retry of the capture that was hidden, and a restart, change nothing.
+    expect(srv.request('POST', '/api/v1/captures', first, token=c.tok_a), 200, 'retry')
+    expect(c.mod.req('GET', '/captures/%s/image' % first['id']), 410, 'still hidden')
+
+
+if __name__ == '__main__':
+    sys.exit(harness.main(setup=setup))
