@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define TAMPER_HISTORY  256   /* restarts remembered for restarts_1h */
-#define TAMPER_QUIET_MS 2000  /* a burst is reported once monitoring held this long */
+#define TAMPER_QUIET_MS 600   /* a burst is reported once monitoring held this long */
 #define TAMPER_BURST_MS 60000 /* ... or at once when the burst is older than this */
 
 enum tamper_cause {

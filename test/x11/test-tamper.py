@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -47,10 +48,16 @@ def windows(x):
     return set(re.findall(r"^\s+(0x[0-9a-f]+)", out, re.M))
 
 
+def capture_time(record):
+    """A capture's time (the hit's, RFC 3339 UTC) as seconds since the epoch."""
+    return datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
+
+
 def kill_loop(x, agent, baseline, seconds):
     """Kills every window that is not the desktop's, for seconds, as the pupil; returns
     the number of kills and how long the agent took each time to watch again (its log
-    says so; a new window may reuse the old one's id)."""
+    says so; a new window may reuse the old one's id). kill_loop.last is the wall-clock
+    time of the last kill."""
     kills, gaps = 0, []
 
     def watching():
@@ -63,6 +70,7 @@ def kill_loop(x, agent, baseline, seconds):
             continue
         before = watching()
         t0 = time.monotonic()
+        kill_loop.last = time.time()
         for w in agent_windows:
             subprocess.run(["xkill", "-id", w], env=x.env, capture_output=True, timeout=30,
                            **as_pupil())
@@ -129,6 +137,10 @@ def run(root):
                       (t["context"], kills))
                 check("it has a screenshot taken on recovery",
                       t["screenshot"]["width"] == 1024 and t["screenshot"]["sha256"], t)
+                after = capture_time(t) - kill_loop.last
+                print("# last kill of the loop to its tamper capture: %.2f s" % after)
+                check("the tamper capture is made within 1 s of the burst's last kill (%.2f s)"
+                      % after, 0 < after <= 1.0, after)
             time.sleep(3)
             n = len([r for r in srv.export() if r["source"] == "tamper"])
             check("the burst is one tamper capture", n == 1, n)
@@ -139,6 +151,19 @@ def run(root):
                   len(s) == 1 and s[0]["display"] == x.display and s[0]["user"] == "testpupil"
                   and s[0]["type"] == "x11" and s[0]["monitored"] is True
                   and s[0]["restarts_1h"] == kills and 0 < s[0]["last_gap"] < 1, (m, kills))
+
+            # One kill on its own: a tamper capture within a second.
+            n_before = len([r for r in srv.export() if r["source"] == "tamper"])
+            kills1, gaps1 = kill_loop(x, agent, baseline, 0.01)
+            once = wait_for(lambda: [r for r in srv.export() if r["source"] == "tamper"
+                                     and "killed once" in r["context"]], 30, 0.2)
+            took = capture_time(once[0]) - kill_loop.last if once else -1
+            print("# a single kill to its tamper capture: %.2f s (back in %.3f s)"
+                  % (took, gaps1[0] if gaps1 else -1))
+            check("a single kill is its own tamper capture within 1 s (%.2f s)" % took,
+                  kills1 == 1 and once and 0 < took <= 1.0
+                  and len([r for r in srv.export() if r["source"] == "tamper"]) == n_before + 1,
+                  (kills1, once, agent.log()[-1500:]))
 
             # The supervisor dies by SIGKILL outside systemd: its children go with it.
             kids = supervisor_children(agent.proc.pid)
