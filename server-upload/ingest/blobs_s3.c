@@ -279,6 +279,15 @@ static int set_url(struct blobs_s3 *s3, const char *url, char *err, size_t errle
 		snprintf(err, errlen, "s3-url: \"%s\" is not http(s)://HOST:PORT/BUCKET", url);
 		return -EINVAL;
 	}
+	/* Screenshots cross no network unencrypted: plain HTTP only to this machine (a test
+	 * store, or a proxy that speaks TLS onwards), as agents do for their server URL. */
+	if (strcmp(scheme, "http") == 0 && !url_host_is_loopback(host)) {
+		snprintf(err, errlen,
+		         "s3-url: \"%s\": plain http:// is accepted only for a loopback address "
+		         "(127.0.0.1, ::1, localhost); use https://",
+		         url);
+		return -EINVAL;
+	}
 	memcpy(s3->url, url, len);
 	s3->url[len] = '\0';
 	return 0;

@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -94,6 +95,30 @@ def hidden_image_stays_hidden(c):
     # A retry of the capture that was hidden, and a restart, change nothing.
     expect(srv.request('POST', '/api/v1/captures', first, token=c.tok_a), 200, 'retry')
     expect(c.mod.req('GET', '/captures/%s/image' % first['id']), 410, 'still hidden')
+
+
+@group
+def s3_plain_http_refused(c):
+    # s3-url = http:// to another host would send screenshots over the network in the
+    # clear: the server refuses to start; loopback (a test store) is still accepted.
+    srv = c.srv
+    cred = os.path.join(srv.root, 's3.cred')
+    with open(cred, 'w') as f:
+        f.write('KEY:SECRET\n')
+    os.chmod(cred, 0o600)
+    harness.give(cred)
+    for url in ('http://192.0.2.10:9000/vigil', 'http://s3.example.org/vigil',
+                'http://127.0.0.1:1@s3.example.org/vigil'):
+        args = srv.base_args() + ['--listen', '127.0.0.1:0', '--s3-url', url, '--s3-region',
+                                  'eu-west-2', '--s3-credentials', cred]
+        if srv.user:
+            args += ['--user', srv.user]
+        try:
+            p = subprocess.run(args, capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            raise harness.Failure('the server started with s3-url = ' + url)
+        check(p.returncode == 1 and 's3-url' in p.stderr and 'https://' in p.stderr,
+              'refused at start: %s: %d %s' % (url, p.returncode, p.stderr[-300:]))
 
 
 if __name__ == '__main__':
