@@ -65,18 +65,24 @@ void html_text(struct html *h, const char *s)
 
 void html_fmt(struct html *h, const char *fmt, ...)
 {
-	char buf[1024];
-	va_list ap;
+	char buf[1024], *big;
+	va_list ap, again;
 	int n;
 
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		h->err = true;
-		return;
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		html_rawn(h, buf, (size_t)n);
+	} else if (n < 0 || (size_t)n > HTML_MAX_PAGE || !(big = malloc((size_t)n + 1))) {
+		h->err = true; /* a longer string (a note, a title) gets a buffer of its own */
+	} else {
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+		html_rawn(h, big, (size_t)n);
+		free(big);
 	}
-	html_rawn(h, buf, (size_t)n);
+	va_end(again);
 }
 
 void html_url(struct html *h, const char *s)

@@ -271,13 +271,28 @@ static void hit_evidence_line(const struct caserecord *c, json_t *h, char *buf, 
 	         e.own_context ? e.context : "", e.own_context ? "\u201d" : "");
 }
 
+/* After snprintf(s, size, …) returned n: when the text was cut, cuts it again before the
+ * character that did not fit whole and ends it with "…", so no UTF-8 character is split. */
+static void cut_utf8(char *s, size_t size, int n)
+{
+	size_t len;
+
+	if (n < 0 || (size_t)n < size || size < 4)
+		return;
+	len = size - 4; /* room for "…" and the NUL */
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	memcpy(s + len, "\u2026", 4);
+}
+
 /* The labelled facts at the top, shared by both formats. */
 static size_t facts(const struct caserecord *c, const char *label[12], char value[12][320])
 {
 	size_t n = 0;
 	char t[48];
 
-#define FACT(l, ...) (label[n] = (l), snprintf(value[n++], 320, __VA_ARGS__))
+#define FACT(l, ...)                                                                               \
+	(label[n] = (l), cut_utf8(value[n], 320, snprintf(value[n], 320, __VA_ARGS__)), n++)
 	when(c->time, t, sizeof(t));
 	FACT("Time", "%s", t);
 	FACT("School", "%s", c->school);
@@ -302,8 +317,9 @@ static void event_line(const struct event *e, char *buf, size_t size)
 	char t[48];
 
 	when(e->time, t, sizeof(t));
-	snprintf(buf, size, "%s %s: %s%s%s", t, e->login, e->action, *e->text ? " — " : "",
-	         e->text);
+	cut_utf8(buf, size,
+	         snprintf(buf, size, "%s %s: %s%s%s", t, e->login, e->action, *e->text ? " — " : "",
+	                  e->text));
 }
 
 static int text_export(const struct caserecord *c, char **out, size_t *len)

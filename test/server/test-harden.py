@@ -98,6 +98,25 @@ def hidden_image_stays_hidden(c):
 
 
 @group
+def case_record_long_note(c):
+    # A note of 1,280 bytes (and one of 4,000) made the text case record answer 503; a
+    # window title of 400 bytes of "é" was cut in the middle of a character.
+    rec = upload(c.srv, c.tok_a, user='cal',
+                 window={'title': '\u00e9' * 200, 'app': 'firefox'})
+    note = ('the pupil said this at length. ' * 42)[:1280]
+    act(c.mod, rec['id'], 'note', note)
+    act(c.mod, rec['id'], 'note', 'x' * 3990 + ' end.')
+    act(c.mod, rec['id'], 'concern')
+    r = expect(c.mod.req('GET', '/captures/%s/case' % rec['id']), 200, 'text case record')
+    check(note in r.text and 'x' * 3990 + ' end.' in r.text, 'both notes whole')
+    r.body.decode('utf-8')  # strict: raises on a split character
+    m = re.search(r'^Window +(.*)$', r.text, re.M)
+    check(m and m.group(1).endswith('\u00e9\u2026') and set(m.group(1)[:-1]) == {'\u00e9'},
+          'the title cut between characters: %r' % (m and m.group(1)[-10:]))
+    expect(c.mod.req('GET', '/captures/%s/case.pdf' % rec['id']), 200, 'PDF case record')
+
+
+@group
 def s3_plain_http_refused(c):
     # s3-url = http:// to another host would send screenshots over the network in the
     # clear: the server refuses to start; loopback (a test store) is still accepted.
