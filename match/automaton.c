@@ -25,7 +25,7 @@ enum node_kind { NK_ROOT, NK_INWORD, NK_CONT, NK_SPLIT, NK_SEPT, NK_GAP, NK_TAIL
 
 #define ROOT      AM_ROOT
 #define INWORD    AM_INWORD
-#define MAX_NODES (1u << 24)
+#define MAX_NODES AM_MAX_NODES
 
 struct node {
 	uint32_t parent;
@@ -259,6 +259,27 @@ static bool stretches(const struct builder *b, size_t i)
 	return false;
 }
 
+#define CLS_SLOTS 1024 /* open addressing for at most AM_MAX_CLASSES masks */
+
+/* The class of edges accepting mask, added when new; -1 when there are too many.
+ * slots: CLS_SLOTS entries, class + 1 or 0 for none. */
+static int edge_class(struct automaton *am, uint16_t *slots, symmask_t mask)
+{
+	size_t h = (size_t)((mask * 0x9e3779b97f4a7c15ULL) >> 54);
+
+	for (;; h = (h + 1) & (CLS_SLOTS - 1)) {
+		if (!slots[h])
+			break;
+		if (am->cls_mask[slots[h] - 1] == mask)
+			return slots[h] - 1;
+	}
+	if (am->ncls == AM_MAX_CLASSES)
+		return -1;
+	am->cls_mask[am->ncls] = mask;
+	slots[h] = (uint16_t)(am->ncls + 1);
+	return (int)am->ncls++;
+}
+
 static int feed_cmp(const void *a, const void *b)
 {
 	const struct feed *x = a, *y = b;
@@ -330,6 +351,7 @@ static bool has_loop(const struct builder *b, size_t i)
 static int build_edges(struct builder *b, struct automaton *am)
 {
 	size_t ne = 0;
+	uint16_t slots[CLS_SLOTS] = {0};
 	int r = order_kids(b);
 
 	if (r < 0)
@@ -352,10 +374,14 @@ static int build_edges(struct builder *b, struct automaton *am)
 		ne = 0;
 #define EDGE(from, m, t)                                                                           \
 	do {                                                                                       \
-		if (pass)                                                                          \
-			am->edges[ne] = (struct am_edge){(m), (t)};                                \
-		else                                                                               \
+		if (pass) {                                                                        \
+			int _c = edge_class(am, slots, (m));                                       \
+			if (_c < 0)                                                                \
+				return -E2BIG;                                                     \
+			am->edges[ne] = (uint32_t)_c << 24 | (t);                                  \
+		} else {                                                                           \
 			am->edge_off[(from) + 1]++;                                                \
+		}                                                                                  \
 		ne++;                                                                              \
 	} while (0)
 		for (size_t i = 0; i < b->nnodes; i++) {
@@ -377,11 +403,11 @@ static int build_edges(struct builder *b, struct automaton *am)
 			break;
 		for (size_t i = 0; i < b->nnodes; i++)
 			am->edge_off[i + 1] += am->edge_off[i];
-		am->edges = hugemem_alloc((ne ? ne : 1) * sizeof(struct am_edge));
+		am->edges = hugemem_alloc((ne ? ne : 1) * sizeof(am_edge_t));
 		if (!am->edges)
 			return -ENOMEM;
 	}
-	am->memory_bytes += ne * sizeof(struct am_edge) + (b->nnodes + 1) * sizeof(uint32_t);
+	am->memory_bytes += ne * sizeof(am_edge_t) + (b->nnodes + 1) * sizeof(uint32_t);
 	am->nnfa = b->nnodes;
 	return 0;
 }
@@ -398,8 +424,8 @@ static int build_root_index(struct automaton *am)
 	for (uint8_t sym = 0; sym < SYM_COUNT; sym++) {
 		am->root_off[sym] = (uint32_t)n;
 		for (uint32_t e = lo; e < hi; e++)
-			if (am->edges[e].mask & SYMBIT(sym))
-				am->root_to[n++] = am->edges[e].to;
+			if (am_edge_mask(am, am->edges[e]) & SYMBIT(sym))
+				am->root_to[n++] = AM_EDGE_TO(am->edges[e]);
 	}
 	am->root_off[SYM_COUNT] = (uint32_t)n;
 	am->memory_bytes += n * sizeof(uint32_t);
@@ -471,8 +497,8 @@ size_t automaton_step(const struct automaton *am, const uint32_t *members, size_
 			continue;
 		}
 		for (uint32_t e = am->edge_off[m]; e < am->edge_off[m + 1] && k < AM_MAX_SET; e++)
-			if (am->edges[e].mask & bit)
-				out[k++] = am->edges[e].to;
+			if (am->cls_mask[AM_EDGE_CLS(am->edges[e])] & bit)
+				out[k++] = AM_EDGE_TO(am->edges[e]);
 	}
 	sort_unique(out, &k);
 	return k;

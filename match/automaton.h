@@ -23,10 +23,17 @@
 #define AM_INWORD  1u   /* NFA state live inside a word */
 #define AM_MAX_SET 1024 /* NFA states one DFA state may hold */
 
-struct am_edge {
-	symmask_t mask;
-	uint32_t to;
-};
+/*
+ * An edge is one word: the state it leads to (below AM_MAX_NODES) and, in the top byte,
+ * the class of the symbols it accepts (am_edge_mask()). The few masks the trie's nodes
+ * accept (a letter, first in its word or not; a separator; any letter) are kept once
+ * in the automaton, so an edge is 4 bytes rather than 16.
+ */
+typedef uint32_t am_edge_t;
+#define AM_MAX_NODES   (1u << 24)
+#define AM_EDGE_TO(e)  ((e) & (AM_MAX_NODES - 1))
+#define AM_EDGE_CLS(e) ((e) >> 24)
+#define AM_MAX_CLASSES 256
 
 struct am_pattern {
 	uint32_t rule; /* index into the rule set */
@@ -42,7 +49,9 @@ struct am_pattern {
 
 struct automaton {
 	uint32_t *edge_off; /* per NFA state: its edges are edges[edge_off[s] .. edge_off[s+1]) */
-	struct am_edge *edges;
+	am_edge_t *edges;
+	symmask_t cls_mask[AM_MAX_CLASSES]; /* the symbols of each edge class */
+	size_t ncls;
 	uint32_t *fin_off; /* per NFA state: the patterns it completes are fin[fin_off[s]..] */
 	uint32_t *fin;
 	uint8_t *excl; /* per NFA state: part of an exclusion */
@@ -55,6 +64,12 @@ struct automaton {
 	size_t npatterns;
 	size_t memory_bytes;
 };
+
+/* The symbols edge e accepts. */
+static inline symmask_t am_edge_mask(const struct automaton *am, am_edge_t e)
+{
+	return am->cls_mask[AM_EDGE_CLS(e)];
+}
 
 /* Builds the automaton of set's rules; combo_index gives each rule's index among the
  * combinations (UINT32_MAX for other rules). Returns 0 or -ENOMEM. */

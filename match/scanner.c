@@ -676,8 +676,8 @@ static size_t simulate(const struct match_scanner *sc, uint64_t i, uint64_t e, u
 		bit = SYMBIT(sc->hsym[j & HMASK]);
 		for (size_t q = 0; q < n; q++)
 			for (uint32_t k = am->edge_off[cur[q]]; k < am->edge_off[cur[q] + 1]; k++)
-				if (am->edges[k].mask & bit)
-					m = sim_add(next, m, am->edges[k].to);
+				if (am_edge_mask(am, am->edges[k]) & bit)
+					m = sim_add(next, m, AM_EDGE_TO(am->edges[k]));
 		memcpy(cur, next, m * sizeof(*cur));
 		n = m;
 	}
