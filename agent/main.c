@@ -301,8 +301,7 @@ static struct wl_display *connect_wayland(struct child *c, char *path)
  * socket's directory is the user's runtime directory, its peer the compositor. NULL
  * when it is not installed or cannot start (logged): the session is watched without.
  */
-static struct wlhelper *start_helper(const struct child *c, struct wl_display *wl,
-                                     const char *path)
+static struct wlhelper *start_helper(const struct child *c, struct wl_display *wl, const char *path)
 {
 	char dir[256];
 	struct ucred cred = {0};
@@ -312,7 +311,8 @@ static struct wlhelper *start_helper(const struct child *c, struct wl_display *w
 	    .gid = c->si.gid,
 	    .runtime_dir = dir,
 	    .wayland = strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-	    .clip_max = agent.cfg.clipboard_max_bytes > 0 ? (size_t)agent.cfg.clipboard_max_bytes : 0,
+	    .clip_max =
+	        agent.cfg.clipboard_max_bytes > 0 ? (size_t)agent.cfg.clipboard_max_bytes : 0,
 	};
 	struct wlhelper *h;
 	int r;
@@ -895,6 +895,37 @@ static void write_health(void)
 	agent.said_health = r < 0;
 }
 
+/*
+ * Milliseconds until the health file may change with no event (an unwatched session
+ * passing its grace, a restart leaving the hour), or -1: an idle agent never wakes.
+ */
+static int health_due(void)
+{
+	int64_t now = monotime_ms(), best = -1;
+
+	for (size_t i = 0; i < AGENT_MAX_SESSIONS; i++) {
+		const struct child *c = &agent.children[i];
+		size_t kept =
+		    c->tamper.nrestarts < TAMPER_HISTORY ? c->tamper.nrestarts : TAMPER_HISTORY;
+		int64_t unwatched = c->tamper.down_ms ? c->tamper.down_ms : c->wanted_ms;
+		int64_t t;
+
+		if (!c->wanted)
+			continue;
+		t = unwatched + AGENT_UNMONITORED_GRACE_MS;
+		if (!c->tamper.up && t > now && (best < 0 || t < best))
+			best = t;
+		for (size_t k = 0; k < kept; k++) {
+			t = c->tamper.restarts[k] + 3600 * 1000;
+			if (t > now && (best < 0 || t < best))
+				best = t;
+		}
+	}
+	if (best < 0)
+		return -1;
+	return best - now > INT32_MAX ? INT32_MAX : (int)(best - now) + 1;
+}
+
 static int supervise(void)
 {
 	for (;;) {
@@ -903,11 +934,13 @@ static int supervise(void)
 		                             [SLOT_SESSIONS] = {-1, POLLIN, 0},
 		                             [SLOT_LISTS] = {agent.notify[0], POLLIN, 0},
 		                             [SLOT_EVENTS] = {agent.events[0], POLLIN, 0}};
-		int timeout = start_due();
+		int timeout = start_due(), health;
 
 		write_health();
-		if (timeout < 0 || timeout > 1000)
-			timeout = 1000; /* the health file follows gaps and the hour's restarts */
+		/* the health file follows gaps and the hour's restarts, without polling */
+		health = health_due();
+		if (health >= 0 && (timeout < 0 || health < timeout))
+			timeout = health;
 		if (agent.sessions)
 			fds[SLOT_SESSIONS].fd = sessions_fd(agent.sessions);
 		if (poll(fds, NSLOTS, timeout) < 0 && errno != EINTR) {

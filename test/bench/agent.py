@@ -2,7 +2,8 @@
 # agent.py: vigil-agent's cost on a real X server: CPU and memory idle and while text is
 # typed at 20 keys/s, and keystroke-to-hit latency; with a bare XRecord listener as peer.
 # Usage: agent.py BUILD_ROOT SOURCE_ROOT
-# (VIGIL_BENCH_IDLE_S, VIGIL_BENCH_TYPE_S and VIGIL_BENCH_LAT_S, seconds, shorten it)
+# (VIGIL_BENCH_IDLE_S, VIGIL_BENCH_TYPE_S and VIGIL_BENCH_LAT_S, seconds, shorten it;
+# VIGIL_BENCH_AGENT names another vigil-agent binary, to compare an older build)
 import os
 import subprocess
 import sys
@@ -45,6 +46,20 @@ def cpu_ns(pids):
             for t in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{t}/schedstat") as f:
                     total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def cpu_ticks(pids):
+    """utime + stime of all threads of pids, in clock ticks (what top and ps count)."""
+    total = 0
+    for p in pids:
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
         except OSError:
             pass
     return total
@@ -108,18 +123,24 @@ def main():
     with XEnv(BUILD) as x:
         x.start_x()
         x.xterm("bench")
+        if os.environ.get("VIGIL_BENCH_AGENT"):
+            x.agent_bin = os.environ["VIGIL_BENCH_AGENT"]
         agent = x.start_agent(lists, ["debounce-seconds = 0"], extra=["--log-level", "info"])
         time.sleep(2)
         pids = pids_of(agent.pid)
         monitor = pids[-1]
 
+        ticks0 = cpu_ticks(pids)
         idle_cpu, idle_s, _ = measure(pids, IDLE_S)
+        idle_ticks = cpu_ticks(pids) - ticks0
         idle_rss, idle_pss = mem_kib(monitor)
         parent_rss, parent_pss = mem_kib(agent.pid)
 
         text, triggers = typing_text(TYPE_S)
         x.new_hits(0)
+        ticks0 = cpu_ticks(pids)
         type_cpu, type_s, sent = measure(pids, 0, lambda: type_at_rate(x, text))
+        type_ticks = cpu_ticks(pids) - ticks0
         hits = x.new_hits(len(triggers), timeout=10, settle=0.5)
         type_rss, type_pss = mem_kib(monitor)
         lat = [(h["mono_ns"] - sent[t]) / 1e6 for h, t in zip(hits, triggers)]
@@ -143,9 +164,10 @@ def main():
         listener.wait(10)
 
     print(f"agent idle:    {idle_cpu:.3f}% of a core over {idle_s:.0f} s "
-          f"(target <= 0.1%)")
+          f"(target <= 0.1%); {idle_ticks} clock ticks of {os.sysconf('SC_CLK_TCK')}/s "
+          f"(target 0)")
     print(f"agent typing:  {type_cpu:.3f}% of a core over {type_s:.0f} s at {RATE} keys/s, "
-          f"{len(text)} keys (target <= 1%)")
+          f"{len(text)} keys (target <= 1%); {type_ticks} clock ticks")
     print(f"agent memory:  monitor RSS {idle_rss / 1024:.1f} MiB idle, "
           f"{type_rss / 1024:.1f} MiB after typing (PSS {type_pss / 1024:.1f} MiB); "
           f"supervisor RSS {parent_rss / 1024:.1f} MiB (PSS {parent_pss / 1024:.1f} MiB) "

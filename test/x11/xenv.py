@@ -75,6 +75,7 @@ class XEnv:
         self.hits_path = os.path.join(self.dir, "hits.jsonl")
         self.hits_seen = 0
         self.display = None
+        self.agent_bin = os.path.join(build_root, "agent", "vigil-agent")
 
     # --- X server and windows -------------------------------------------------
     def start_x(self, wm=True, extra=(), number=None):
@@ -151,7 +152,7 @@ class XEnv:
 
     def start_agent(self, lists, config_lines=(), extra=(), display=True,
                     ready="monitoring display"):
-        agent = os.path.join(self.build_root, "agent", "vigil-agent")
+        agent = self.agent_bin
         conf = self.write_config(list(config_lines))
         which = ["--display", self.display, "--user", "testpupil"] if display else []
         argv = [agent, "--config", conf] + which + [
