@@ -28,7 +28,7 @@
 #define CAPTURE_MAX_TITLE            VIGIL_RECORD_MAX_TITLE
 #define CAPTURE_MAX_DIMENSION        32768 /* screenshot width and height in pixels */
 #define SERVER_IMAGE_SIDE_DEFAULT    8192u /* max-image-side: pixels on a side */
-#define SERVER_IMAGE_MPIXELS_DEFAULT 40u   /* max-image-megapixels: width x height / 10^6 */
+#define SERVER_IMAGE_MPIXELS_DEFAULT 25u   /* max-image-megapixels (two 4K screens: 16.6) */
 
 /* Machines and phrase lists */
 #define SERVER_OFFLINE_DEFAULT     900u /* seconds without a heartbeat before "offline" */

@@ -520,6 +520,14 @@ static int check_png(json_t *shot, const char *at, const char *sha, const struct
 		return fail(err, be32(f->png + 16) != (uint32_t)f->width ? wpath : hpath,
 		            "%s and %s (%dx%d) do not match the PNG (%ux%u)", wpath, hpath,
 		            f->width, f->height, be32(f->png + 16), be32(f->png + 20));
+	/* A screenshot is 8 bits per channel and not interlaced (what agents write): a
+	 * 16-bit image costs the thumbnail and the PDF twice the work for nothing. */
+	if (f->png[24] > 8)
+		return fail(err, path, "%s is a %u-bit PNG; screenshots are 8 bits per channel",
+		            path, f->png[24]);
+	if (f->png[28] != 0)
+		return fail(err, path, "%s is an interlaced PNG; screenshots are not interlaced",
+		            path);
 	if (digest_sha256_hex(f->png, f->png_len, hex) < 0)
 		return -ENOMEM;
 	if (sodium_memcmp(hex, sha, 64) != 0)

@@ -112,6 +112,8 @@ static int decode_setup(struct decode *d, uint32_t max_w, uint32_t max_h, uint32
 		return -EINVAL;
 	if (png_get_interlace_type(d->png, d->info) != PNG_INTERLACE_NONE)
 		return -ENOTSUP;
+	if ((uint64_t)png_get_rowbytes(d->png, d->info) * *h > PNGIMAGE_MAX_ROW_BYTES_TOTAL)
+		return -EINVAL; /* stored by an older server, or under raised ceilings */
 	png_set_expand(d->png); /* palette and low bit depths to 8-bit, tRNS to alpha */
 	png_set_strip_16(d->png);
 	png_set_strip_alpha(d->png);

@@ -18,6 +18,10 @@
 #define PNGIMAGE_MAX_CHUNK     (1u * 1024 * 1024)
 #define PNGIMAGE_MAX_CHUNKS    128u
 #define PNGIMAGE_MAX_ENCODED   (32u * 1024 * 1024)
+/* The decode work: bytes of the image's rows as stored (width x channels x bit depth),
+ * what inflate and libpng's row transforms go through. 128 MiB: a 25-megapixel RGBA
+ * screenshot fits; an 8000 x 5000 16-bit RGBA image (320 MB, 2.3 s) is refused. */
+#define PNGIMAGE_MAX_ROW_BYTES_TOTAL (128u * 1024 * 1024)
 
 /* A decoded image: opaque pixels as 32-bit 0x00RRGGBB words, row after row (stride
  * width * 4 bytes): cairo's CAIRO_FORMAT_RGB24 layout, so a cairo surface can use it. */

@@ -17,13 +17,13 @@
  */
 static const size_t sizes[] = {100, 60000};
 
-/* A PNG of n bytes as far as the validator reads one: signature, IHDR of a 4 x 3 image,
- * then noise. */
+/* A PNG of n bytes as far as the validator reads one: signature, IHDR of a 4 x 3 8-bit
+ * RGB image, not interlaced, then noise. */
 static unsigned char *image(size_t n)
 {
-	static const unsigned char head[24] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
-	                                       0,    0,   0,   13,  'I',  'H',  'D',  'R',
-	                                       0,    0,   0,   4,   0,    0,    0,    3};
+	static const unsigned char head[29] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0,
+	                                       0,    13,  'I', 'H', 'D',  'R',  0,    0,    0, 4,
+	                                       0,    0,   0,   3,   8,    2,    0,    0,    0};
 	unsigned char *p = malloc(n);
 
 	randombytes_buf(p, n);

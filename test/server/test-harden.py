@@ -116,6 +116,56 @@ def case_record_long_note(c):
     expect(c.mod.req('GET', '/captures/%s/case.pdf' % rec['id']), 200, 'PDF case record')
 
 
+def big_png(w, h, depth, ctype):
+    """A PNG of zeros: w x h pixels of colour type ctype (2 RGB, 6 RGBA) at depth bits."""
+    ch = {2: 3, 6: 4}[ctype] * depth // 8
+
+    def chunk(k, d):
+        return struct.pack('>I', len(d)) + k + d + struct.pack('>I', zlib.crc32(k + d) & 0xffffffff)
+    z = zlib.compressobj(9)
+    row = b'\x00' + bytes(w * ch)
+    data = b''.join(z.compress(row) for _ in range(h)) + z.flush()
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, 0))
+            + chunk(b'IDAT', data) + chunk(b'IEND', b''))
+
+
+@group
+def costly_png_refused(c):
+    # A 311 KB PNG declaring 8000 x 5000 16-bit RGBA cost seconds of CPU for its first
+    # thumbnail. Screenshots are 8 bits per channel and at most 25 megapixels (two 4K
+    # screens are 16.6): the rest is refused at upload, naming the field; a frame too.
+    srv = c.srv
+    srv.stop()
+    srv.start(['--max-body', str(16 << 20)])
+    try:
+        sixteen = big_png(8000, 5000, 16, 6)
+        for over, field in ((dict(image=sixteen), 'screenshot.data'),
+                            (dict(image=big_png(800, 500, 16, 2)), 'screenshot.data'),
+                            (dict(image=big_png(8000, 5000, 8, 6)), 'screenshot.width'),
+                            (dict(frames=[shot(big_png(640, 400, 16, 6), '2026-11-23T09:14:05Z')]),
+                             'frames[0].data')):
+            img = over.pop('image', None)
+            r = srv.request('POST', '/api/v1/captures', harness.record(image=img, **over),
+                            token=c.tok_a)
+            check(r.status == 400 and r.json().get('field') == field,
+                  '%s refused: %d %s' % (field, r.status, r.text[:200]))
+        for w, h in ((2 * 3840, 2160), (6000, 4160)):  # two 4K screens; 24.96 megapixels
+            ok = upload(srv, c.tok_a, image=big_png(w, h, 8, 6))
+            t = time.time()
+            expect(c.mod.req('GET', '/captures/%s/thumb' % ok['id']), 200, 'thumbnail')
+            print('  thumbnail of %d x %d RGBA: %.2f s' % (w, h, time.time() - t))
+        # One stored before (or under raised ceilings) is not decoded: no thumbnail.
+        srv.stop()
+        srv.start(['--max-body', str(16 << 20), '--max-image-megapixels', '100'])
+        old = upload(srv, c.tok_a, image=big_png(8000, 5000, 8, 6))
+        t = time.time()
+        expect(c.mod.req('GET', '/captures/%s/thumb' % old['id']), 404, 'no thumbnail')
+        check(time.time() - t < 0.5, 'refused before decoding: %.2f s' % (time.time() - t))
+    finally:
+        srv.stop()
+        srv.start()
+
+
 @group
 def s3_plain_http_refused(c):
     # s3-url = http:// to another host would send screenshots over the network in the

@@ -187,7 +187,7 @@ static void test_config(void)
 	      "cookie-secure");
 	CHECK(config_set(&c, "webhook-allow-private", "maybe", err, sizeof(err)) == -EINVAL,
 	      "webhook-allow-private maybe");
-	CHECK(c.max_image_side == 8192 && c.max_image_mpixels == 40, "pixel ceilings default");
+	CHECK(c.max_image_side == 8192 && c.max_image_mpixels == 25, "pixel ceilings default");
 	CHECK(config_set(&c, "max-image-side", "40000", err, sizeof(err)) == -EINVAL,
 	      "max-image-side above the record's limit");
 	CHECK(strcmp(c.listen, "127.0.0.1:8080") == 0 && c.report_time == 7 * 60 &&
