@@ -17,6 +17,7 @@
 #include "log.h"
 #include "report.h"
 #include "retention.h"
+#include "roster.h"
 #include "rfc3339.h"
 #include "server.h"
 #include "store_digest.h"
@@ -25,7 +26,7 @@
 #include "token.h"
 
 struct args {
-	const char *school, *role, *since, *week, *out, *now, *email;
+	const char *school, *role, *since, *week, *out, *now, *email, *map;
 	const char *pos[4];
 	int npos;
 };
@@ -42,6 +43,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		                    : strcmp(argv[i], "--out") == 0   ? &a->out
 		                    : strcmp(argv[i], "--now") == 0   ? &a->now
 		                    : strcmp(argv[i], "--email") == 0 ? &a->email
+		                    : strcmp(argv[i], "--map") == 0   ? &a->map
 		                                                      : NULL;
 		if (slot) {
 			if (i + 1 >= argc) {
@@ -523,6 +525,96 @@ static int cmd_pupil(struct server *srv, const struct args *a)
 	return 2;
 }
 
+/* A roster file, at most ROSTER_MAX_FILE bytes ("-": stdin): malloc'd, or NULL (told why). */
+#define ROSTER_MAX_FILE (16 << 20)
+static char *read_roster_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = f ? malloc(ROSTER_MAX_FILE + 1) : NULL;
+	size_t n = 0;
+
+	if (buf)
+		n = fread(buf, 1, ROSTER_MAX_FILE + 1, f);
+	if (!f || !buf || ferror(f) || n > ROSTER_MAX_FILE) {
+		fprintf(stderr, "vigil-server: %s: %s\n", path,
+		        !f || ferror(f) ? strerror(errno)
+		        : !buf          ? "out of memory"
+		                        : "larger than 16 MiB");
+		free(buf);
+		buf = NULL;
+	}
+	if (f && f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int print_pupil(const struct store_pupil_info *i, void *ud)
+{
+	char left[RFC3339_BUF];
+	json_t *o;
+	char *line;
+
+	(void)ud;
+	if (i->left_ms)
+		rfc3339_format(i->left_ms, left, sizeof(left));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "login", i->p.login,
+	              "given_name", i->p.given_name, "family_name", i->p.family_name,
+	              "preferred_name", i->p.preferred_name, "year_group", i->p.year_group,
+	              "reg_group", i->p.reg_group, "flags", i->p.flags, "current", i->current,
+	              "left", i->left_ms ? json_string(left) : json_null());
+	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	printf("%s\n", line);
+	free(line);
+	return 0;
+}
+
+/* The file of "roster import", read before privileges are dropped (an administrator's
+ * export need not be readable by the server's user). */
+static char *roster_data;
+static size_t roster_len;
+
+/* roster import --school NAME [--map COL=HEADER,...] FILE.csv | roster list --school NAME */
+static int cmd_roster(struct server *srv, const struct args *a)
+{
+	struct store_roster_counts c;
+	char err[512];
+	char *data = roster_data;
+	size_t len = roster_len;
+	int r;
+
+	if (!a->school || a->npos < 1)
+		return 2;
+	if (strcmp(a->pos[0], "list") == 0 && a->npos == 1 && !a->map) {
+		r = store_roster_list(srv->store, a->school, print_pupil, NULL);
+		if (r == -ENOENT) {
+			fprintf(stderr, "vigil-server: no school \"%s\"\n", a->school);
+			return 1;
+		}
+		return r < 0 ? fail_errno("roster list", r) : 0;
+	}
+	if (strcmp(a->pos[0], "import") != 0 || a->npos != 2)
+		return 2;
+	if (!data)
+		return 1;
+	roster_data = NULL;
+	r = roster_import(srv, "system", a->school, a->pos[1], data, len, a->map, &c, err,
+	                  sizeof(err));
+	free(data);
+	if (r == -EINVAL || r == -ENOENT) {
+		fprintf(stderr, "%s\nroster import: nothing changed\n", err);
+		return 1;
+	}
+	if (r < 0)
+		return fail_errno("roster import", r);
+	printf("roster import: %lld added, %lld updated, %lld left, %lld unchanged\n",
+	       (long long)c.added, (long long)c.updated, (long long)c.left, (long long)c.unchanged);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct server *srv, const struct args *a);
@@ -542,6 +634,9 @@ static const struct {
      "NAME --week YYYY-Www"},
     {"retention", cmd_retention, "retention run [--now RFC3339]"},
     {"pupil", cmd_pupil, "pupil export|delete --school NAME USER"},
+    {"roster", cmd_roster,
+     "roster import --school NAME [--map COLUMN=HEADER,...] FILE.csv | roster list --school "
+     "NAME"},
 };
 
 int cli_is_command(const char *name)
@@ -571,8 +666,14 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 			fprintf(stderr, "usage: vigil-server %s\n", commands[i].usage);
 			return 2;
 		}
-		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg, 1) < 0)
+		if (strcmp(argv[0], "roster") == 0 && a.npos == 2 &&
+		    strcmp(a.pos[0], "import") == 0 &&
+		    !(roster_data = read_roster_file(a.pos[1], &roster_len)))
 			return 1;
+		if (server_drop_privileges(cfg, 1) < 0 || server_open(&srv, cfg, 1) < 0) {
+			free(roster_data);
+			return 1;
+		}
 		status = commands[i].fn(&srv, &a);
 		server_close(&srv);
 		if (status == 2)

@@ -102,6 +102,9 @@ typedef int (*store_row_fn)(const char *const *cols, int ncols, void *userdata);
 /* Row callbacks return 0 to go on or a negative errno to stop (returned by the call). */
 typedef int (*store_machine_fn)(const struct store_machine_info *m, void *userdata);
 typedef int (*store_export_fn)(const struct store_export_row *row, void *userdata);
+/* The body of store_ops.transact: tx's query() runs inside the transaction (tx has no
+ * other operation); returns 0 to commit, or a negative errno to roll back. */
+typedef int (*store_txn_fn)(struct store *tx, void *userdata);
 
 enum store_enrol {
 	STORE_ENROLLED = 0,
@@ -155,6 +158,11 @@ struct store_ops {
 	 */
 	int (*query)(struct store *s, const char *sql, const struct store_param *p, size_t np,
 	             store_row_fn fn, void *ud, int64_t *changes);
+	/* Runs fn in one write transaction on one connection: everything fn's queries
+	 * wrote is committed when fn returns 0 and rolled back otherwise. Other callers
+	 * wait meanwhile (SQLite) or see nothing of it until the commit (PostgreSQL).
+	 * Returns what fn returned, or -errno of the commit. */
+	int (*transact)(struct store *s, store_txn_fn fn, void *ud);
 	/* 0 when a write could be done now. */
 	int (*ping)(struct store *s);
 	void (*free)(struct store *s);

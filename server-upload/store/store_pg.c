@@ -498,9 +498,9 @@ static int pg_user_get(struct store *base, const char *login, char **hash, char 
 	return r;
 }
 
-/* store_ops.query: parameters go as text; rows to fn after the connection is back. */
-static int pg_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
-                    store_row_fn fn, void *ud, int64_t *changes)
+/* Runs a query on conn: parameters go as text; rows to fn. */
+static int query_on(PGconn *conn, struct store_pg *s, const char *sql, const struct store_param *p,
+                    size_t np, store_row_fn fn, void *ud, int64_t *changes)
 {
 	char ints[32][INT_BUF];
 	const char *params[32], *cols[64];
@@ -517,7 +517,7 @@ static int pg_query(struct store *base, const char *sql, const struct store_para
 			params[i] = p[i].text;
 		}
 	}
-	res = exec((struct store_pg *)base, sql, (int)np, params, &r);
+	res = conn ? exec_on(conn, sql, (int)np, params, &r) : exec(s, sql, (int)np, params, &r);
 	if (r == 0) {
 		rows = PQntuples(res);
 		n = PQnfields(res);
@@ -532,6 +532,48 @@ static int pg_query(struct store *base, const char *sql, const struct store_para
 			*changes = strtol(PQcmdTuples(res), NULL, 10);
 	}
 	PQclear(res);
+	return r;
+}
+
+/* store_ops.query: rows to fn after the connection is back. */
+static int pg_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
+                    store_row_fn fn, void *ud, int64_t *changes)
+{
+	return query_on(NULL, (struct store_pg *)base, sql, p, np, fn, ud, changes);
+}
+
+/* The store a transaction's body gets: queries on the connection it holds. */
+struct pg_tx {
+	struct store base;
+	PGconn *conn;
+};
+
+static int tx_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
+                    store_row_fn fn, void *ud, int64_t *changes)
+{
+	return query_on(((struct pg_tx *)base)->conn, NULL, sql, p, np, fn, ud, changes);
+}
+
+static const struct store_ops pg_tx_ops = {
+    .query = tx_query,
+};
+
+static int pg_transact(struct store *base, store_txn_fn fn, void *ud)
+{
+	struct store_pg *s = (struct store_pg *)base;
+	struct pg_tx tx = {.base.ops = &pg_tx_ops};
+	unsigned int slot;
+	int r;
+
+	tx.conn = acquire(s, &slot);
+	PQclear(exec_on(tx.conn, "BEGIN", 0, NULL, &r));
+	if (r == 0)
+		r = fn(&tx.base, ud);
+	if (r == 0)
+		PQclear(exec_on(tx.conn, "COMMIT", 0, NULL, &r));
+	if (r != 0)
+		PQclear(PQexec(tx.conn, "ROLLBACK"));
+	release(s, slot);
 	return r;
 }
 
@@ -568,6 +610,7 @@ static const struct store_ops pg_ops = {
     .user_add = pg_user_add,
     .user_get = pg_user_get,
     .query = pg_query,
+    .transact = pg_transact,
     .ping = pg_ping,
     .free = pg_free,
 };

@@ -613,35 +613,80 @@ static void bind_params(sqlite3_stmt *st, const struct store_param *p, size_t np
 	}
 }
 
+/* Runs a query; lock held. */
+static int query_locked(struct store_sqlite *s, const char *sql, const struct store_param *p,
+                        size_t np, store_row_fn fn, void *ud, int64_t *changes)
+{
+	const char *cols[64];
+	sqlite3_stmt *st;
+	int r, rc, n;
+
+	r = prepare(s, sql, &st);
+	if (r != 0)
+		return r;
+	bind_params(st, p, np);
+	n = sqlite3_column_count(st);
+	if (n > 64)
+		n = 64;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			cols[i] = (const char *)sqlite3_column_text(st, i);
+		if (fn && (r = fn(cols, n, ud)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+	if (r == 0 && changes)
+		*changes = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* store_ops.query: rows go to fn with the lock held (fn must not call the store). */
 static int sq_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
                     store_row_fn fn, void *ud, int64_t *changes)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
-	const char *cols[64];
-	sqlite3_stmt *st;
-	int r, rc, n;
+	int r;
 
 	LOCKED(s)
 	{
-		r = prepare(s, sql, &st);
-		if (r != 0)
+		r = query_locked(s, sql, p, np, fn, ud, changes);
+	}
+	return r;
+}
+
+/* The store a transaction's body gets: queries on the connection whose lock is held. */
+struct sqlite_tx {
+	struct store base;
+	struct store_sqlite *s;
+};
+
+static int tx_query(struct store *base, const char *sql, const struct store_param *p, size_t np,
+                    store_row_fn fn, void *ud, int64_t *changes)
+{
+	return query_locked(((struct sqlite_tx *)base)->s, sql, p, np, fn, ud, changes);
+}
+
+static const struct store_ops sqlite_tx_ops = {
+    .query = tx_query,
+};
+
+static int sq_transact(struct store *base, store_txn_fn fn, void *ud)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	struct sqlite_tx tx = {.base.ops = &sqlite_tx_ops, .s = s};
+	int r;
+
+	LOCKED(s)
+	{
+		if ((r = exec(s, "BEGIN IMMEDIATE")) < 0)
 			continue;
-		bind_params(st, p, np);
-		n = sqlite3_column_count(st);
-		if (n > 64)
-			n = 64;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			for (int i = 0; i < n; i++)
-				cols[i] = (const char *)sqlite3_column_text(st, i);
-			if (fn && (r = fn(cols, n, ud)) != 0)
-				break;
-		}
-		if (r == 0 && rc != SQLITE_DONE)
-			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-		if (r == 0 && changes)
-			*changes = sqlite3_changes(s->db);
-		sqlite3_finalize(st);
+		r = fn(&tx.base, ud);
+		if (r == 0)
+			r = exec(s, "COMMIT");
+		if (r != 0)
+			exec(s, "ROLLBACK");
 	}
 	return r;
 }
@@ -672,6 +717,7 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_get = sq_user_get,
     .query = sq_query,
+    .transact = sq_transact,
     .ping = sq_ping,
     .free = sq_free,
 };

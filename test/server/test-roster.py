@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# test-roster.py: a school's pupils from its MIS export: "vigil-server roster import
+# --school NAME [--map COL=HEADER,...] FILE.csv" with good, bad and partial files (a bad
+# row names FILE:LINE and changes nothing; a good import prints added / updated / left;
+# pupils missing from the file become leavers, kept), the same upload from the web by an
+# admin, and the names, year and registration group and flags shown where staff decide.
+# usage: test-roster.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+import json
+import os
+import re
+import sys
+
+import harness
+from harness import Web, add_user, check, expect, group, upload
+
+SCHOOL = 'Oakridge Primary'
+OTHER = 'Hillside Academy'
+
+# A SIMS-like export: its own headers, a BOM, quoted fields, CRLF line ends.
+SIMS = ('\ufeffUsername,Forename,Surname,"Preferred Forename",Year,Reg,Needs,Tutor\r\n'
+        '22patelr,Riya,Patel,,Year 9,9B,CP;cla,Mr Jones\r\n'
+        'JSMITH,John,Smith,Johnny,Year 7,7A,,Ms Brown\r\n'
+        '23okoyea,"Ade, Jr",Okoye,Ade,Year 8,8C,SEN;EAL;PP,Mr Lee\r\n'
+        ',,,,,,,\r\n')
+SIMS_MAP = ('login=Username,given_name=Forename,family_name=Surname,'
+            'preferred_name=Preferred Forename,year_group=Year,reg_group=Reg,flags=Needs')
+
+
+def write(c, name, text):
+    path = os.path.join(c.srv.root, name)
+    with open(path, 'w', encoding='utf-8', newline='') as f:
+        f.write(text)
+    return path
+
+
+def roster(c, school=SCHOOL):
+    out = c.srv.admin('roster', 'list', '--school', school).stdout
+    return {p['login']: p for p in (json.loads(line) for line in out.splitlines() if line)}
+
+
+def imp(c, path, *extra, ok=True):
+    p = c.srv.admin('roster', 'import', '--school', SCHOOL, *extra, path, check_ok=ok)
+    return p
+
+
+def setup(c):
+    c.key = c.srv.admin('school', 'add', SCHOOL).stdout.strip()
+    c.srv.admin('school', 'add', OTHER)
+
+
+@group
+def cli_import_with_map(c):
+    path = write(c, 'sims.csv', SIMS)
+    p = imp(c, path, '--map', SIMS_MAP)
+    check('3 added, 0 updated, 0 left' in p.stdout, 'counts: %r' % p.stdout)
+    r = roster(c)
+    check(sorted(r) == ['22patelr', '23okoyea', 'jsmith'], 'logins lower-cased: %r' % sorted(r))
+    check(r['22patelr']['flags'] == 'CLA;CP', 'flags canonical: %r' % r['22patelr'])
+    check(r['23okoyea']['given_name'] == 'Ade, Jr' and r['23okoyea']['flags'] == 'SEN;EAL;PP',
+          'quoted field and flags: %r' % r['23okoyea'])
+    check(r['jsmith']['preferred_name'] == 'Johnny' and r['jsmith']['year_group'] == 'Year 7'
+          and r['jsmith']['reg_group'] == '7A', 'row: %r' % r['jsmith'])
+    check(roster(c, OTHER) == {}, 'another school has no pupils')
+    # The same file again changes nothing.
+    p = imp(c, path, '--map', SIMS_MAP)
+    check('0 added, 0 updated, 0 left, 3 unchanged' in p.stdout, 'again: %r' % p.stdout)
+
+
+@group
+def cli_bad_files_change_nothing(c):
+    before = roster(c)
+    cases = [
+        ('flag.csv', 'login,flags\nfoo,CP\nbar,CP;XYZ\n', [], 'flag.csv:3: unknown flag "XYZ"'),
+        ('dup.csv', 'login\na1\nb2\nA1\n', [], 'dup.csv:4: login "a1" again (first on line 2)'),
+        ('cut.csv', 'login,given_name\nq1,"Ann\nq2,Bo\n', [],
+         'cut.csv:2: the file ends inside a quoted field'),
+        ('nologin.csv', 'Username,Year\nz1,7\n', [], 'nologin.csv:1: no column "login"'),
+        ('nomap.csv', 'Username,Year\nz1,7\n', ['--map', 'login=Username,year_group=Yr'],
+         'nomap.csv:1: no column "Yr" (mapped to year_group)'),
+        ('empty.csv', 'login,year_group\nz1,7\n,8\n', [], 'empty.csv:3: login is empty'),
+        ('wide.csv', 'login,year_group\nz1,7,extra\n', [], 'wide.csv:2: 3 fields where the header has 2'),
+        ('latin1.csv', None, [], 'latin1.csv:2: family_name is not UTF-8'),
+        ('space.csv', 'login\nz 1\n', [], 'space.csv:2: login "z 1" has a space'),
+    ]
+    for name, text, extra, want in cases:
+        if text is None:
+            path = os.path.join(c.srv.root, name)
+            with open(path, 'wb') as f:
+                f.write(b'login,family_name\nz1,M\xfcller\n')
+        else:
+            path = write(c, name, text)
+        p = imp(c, path, *extra, ok=False)
+        check(p.returncode == 1, '%s: exit %d' % (name, p.returncode))
+        check(p.stderr.startswith(want.replace(name, path)), '%s: %r' % (name, p.stderr))
+        check('nothing changed' in p.stderr, '%s says nothing changed' % name)
+        check(roster(c) == before, '%s changed the roster' % name)
+    p = c.srv.admin('roster', 'import', '--school', 'Nowhere', write(c, 'x.csv', 'login\na\n'),
+                    check_ok=False)
+    check(p.returncode == 1 and 'no school "Nowhere"' in p.stderr, 'unknown school: %r' % p.stderr)
+    p = imp(c, path, '--map', 'surname=Surname', ok=False)
+    check(p.returncode == 1 and '--map: unknown column "surname"' in p.stderr, 'bad map: %r' % p.stderr)
+
+
+@group
+def cli_partial_and_leavers(c):
+    # A file with only some columns: those it has are updated, the others kept; a pupil
+    # missing from it is a leaver, kept with the time they left.
+    path = write(c, 'years.csv', 'Username,Year\n22PATELR,Year 10\n24newp,Year 7\n')
+    p = imp(c, path, '--map', 'login=Username,year_group=Year')
+    check('1 added, 1 updated, 2 left, 0 unchanged' in p.stdout, 'counts: %r' % p.stdout)
+    r = roster(c)
+    check(r['22patelr']['year_group'] == 'Year 10' and r['22patelr']['given_name'] == 'Riya'
+          and r['22patelr']['flags'] == 'CLA;CP', 'absent columns kept: %r' % r['22patelr'])
+    check(r['24newp']['current'] and r['24newp']['given_name'] == '', 'new pupil: %r' % r['24newp'])
+    check(not r['jsmith']['current'] and r['jsmith']['left'] and r['jsmith']['given_name'] == 'John',
+          'leaver kept: %r' % r['jsmith'])
+    # The leaver comes back: added again, current.
+    p = imp(c, write(c, 'back.csv', SIMS), '--map', SIMS_MAP)
+    check('2 added, 1 updated, 1 left' in p.stdout, 'back: %r' % p.stdout)
+    r = roster(c)
+    check(r['jsmith']['current'] and r['jsmith']['left'] is None, 'returned: %r' % r['jsmith'])
+    check(not r['24newp']['current'], 'now a leaver: %r' % r['24newp'])
+    audit = c.srv.sql("SELECT detail FROM audit WHERE action = 'roster-import' ORDER BY id")
+    check(len(audit) == 4 and audit[-1][0].startswith('2 added, 1 updated, 1 left'),
+          'audited: %r' % audit)
+
+
+if __name__ == '__main__':
+    sys.exit(harness.main(setup=setup, start=False))
