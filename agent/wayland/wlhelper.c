@@ -342,6 +342,8 @@ static int shots_open(void *arg, void **out)
 		return -ENOMEM;
 	r = wlshot_ops.open(s->dpy, &g->screencopy);
 	if (r == -ENOTSUP && s->helper) {
+		log_info("wayland: screenshots through the session helper (the GNOME Shell "
+		         "extension)");
 		g->screencopy = NULL;
 		g->helper = s->helper;
 		r = 0;
