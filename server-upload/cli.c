@@ -233,8 +233,9 @@ static int cmd_user(struct server *srv, const struct args *a)
 		return 2;
 	}
 	if (strcmp(a->role, "moderator") != 0 && strcmp(a->role, "headteacher") != 0 &&
-	    strcmp(a->role, "technician") != 0) {
-		fprintf(stderr, "vigil-server: --role is moderator, headteacher or technician\n");
+	    strcmp(a->role, "technician") != 0 && strcmp(a->role, "admin") != 0) {
+		fprintf(stderr,
+		        "vigil-server: --role is moderator, headteacher, technician or admin\n");
 		return 2;
 	}
 	if (strcmp(a->role, "headteacher") == 0 && !a->school) {
@@ -622,7 +623,8 @@ static const struct {
 } commands[] = {
     {"school", cmd_school, "school add|revoke NAME | school alerts NAME [options]"},
     {"user", cmd_user,
-     "user add --role moderator|headteacher|technician [--school NAME] [--email ADDR] LOGIN"
+     "user add --role moderator|headteacher|technician|admin [--school NAME] [--email ADDR] "
+     "LOGIN"
      " | user email LOGIN ADDR|none | user disable|passwd|logout LOGIN"},
     {"machine", cmd_machine, "machine revoke|allow [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},

@@ -29,6 +29,9 @@ size_t web_routes(const struct server *srv, struct http_route *routes)
 	    {"GET", "/machines", SERVER_SMALL_BODY, web_machines_get, NULL, false},
 	    {"GET", "/audit", SERVER_SMALL_BODY, web_audit_get, NULL, false},
 	    {"GET", "/pupils/", SERVER_SMALL_BODY, web_pupil_get, NULL, false},
+	    {"GET", "/admin/", SERVER_SMALL_BODY, web_admin_get, NULL, false},
+	    {"POST", "/admin/", SERVER_MAX_LIST_UPLOAD * 3 + 4096, web_admin_post,
+	     web_session_early, false},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 
@@ -79,14 +82,17 @@ void web_page_start(struct html *h, const struct web_ctx *w, const char *title)
 	html_raw(h, style);
 	html_raw(h, "<script src=\"/static/web.js\" defer></script></head><body><nav>");
 	if (w && w->u.id) {
-		if (w->u.role != WEB_TECHNICIAN)
+		if (w->u.role & (WEB_MODERATOR | WEB_HEADTEACHER))
 			html_raw(
 			    h, "<a href=\"/captures\">Captures</a><a href=\"/reports/\">Reports</a>"
 			       "<a href=\"/audit\">Audit log</a>");
 		if (w->u.role == WEB_TECHNICIAN)
 			html_raw(h, "<a href=\"/wordlists\">Phrase lists</a>");
-		if (w->u.role != WEB_HEADTEACHER)
+		if (w->u.role & (WEB_MODERATOR | WEB_TECHNICIAN))
 			html_raw(h, "<a href=\"/machines\">Machines</a>");
+		if (w->u.role == WEB_ADMIN)
+			html_raw(
+			    h, "<a href=\"/admin/\">Admin</a><a href=\"/admin/roster\">Roster</a>");
 		html_raw(h, "<form method=\"post\" action=\"/logout\">");
 		web_csrf_field(h, w);
 		html_raw(h, "<button type=\"submit\">Sign out ");
@@ -210,6 +216,14 @@ static const char script[] =
     " case 'f':foc('fp-reason');break;\n"
     " case 'n':foc('note-text');break;\n"
     " }\n"
+    "});\n"
+    /* The roster upload: the chosen file's text goes into the form's field. */
+    "document.addEventListener('change',function(ev){\n"
+    " var t=ev.target;if(!t||t.id!=='roster-file'||!t.files||!t.files[0])return;\n"
+    " var f=t.files[0],r=new FileReader();\n"
+    " r.onload=function(){document.getElementById('roster-csv').value=r.result;\n"
+    "  document.getElementById('roster-filename').value=f.name;};\n"
+    " r.readAsText(f);\n"
     "});\n";
 
 void web_script_get(void *ctx, struct http_request *req, struct http_response *resp)

@@ -17,7 +17,8 @@ enum web_role {
 	WEB_MODERATOR = 1,
 	WEB_HEADTEACHER = 2,
 	WEB_TECHNICIAN = 4,
-	WEB_ANY = 7,
+	WEB_ADMIN = 8, /* users, alert settings, the roster; never captures */
+	WEB_ANY = 15,
 };
 
 struct web_user {
@@ -143,3 +144,5 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_audit_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_pupil_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_admin_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_admin_post(void *ctx, struct http_request *req, struct http_response *resp);

@@ -43,6 +43,7 @@ static void web_user_set(struct web_user *w, const struct store_user *u)
 	snprintf(w->login, sizeof(w->login), "%s", u->login);
 	w->role = strcmp(u->role, "moderator") == 0     ? WEB_MODERATOR
 	          : strcmp(u->role, "headteacher") == 0 ? WEB_HEADTEACHER
+	          : strcmp(u->role, "admin") == 0       ? WEB_ADMIN
 	                                                : WEB_TECHNICIAN;
 	w->school_id = u->school_id;
 	snprintf(w->school, sizeof(w->school), "%s", u->school);
@@ -242,7 +243,9 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 		goto out;
 	}
 	audit_record(w.srv->store, u.login, u.school_id, "sign-in", NULL, peer);
-	web_redirect(resp, u.role == WEB_TECHNICIAN ? "/wordlists" : "/captures");
+	web_redirect(resp, u.role == WEB_TECHNICIAN ? "/wordlists"
+	                   : u.role == WEB_ADMIN    ? "/admin/"
+	                                            : "/captures");
 out:
 	if (w.form)
 		sodium_memzero(w.form, strlen(w.form));

@@ -125,5 +125,57 @@ def cli_partial_and_leavers(c):
           'audited: %r' % audit)
 
 
+@group
+def web_upload_by_admin(c):
+    srv = c.srv
+    srv.start()
+    add_user(srv, 'admin1', role='admin', school=SCHOOL)
+    add_user(srv, 'admin2', role='admin', school=OTHER)
+    add_user(srv, 'modr', role='moderator')
+    admin = Web(srv)
+    r = admin.login('admin1')
+    check(r.headers.get('location') == '/admin/', 'an admin lands on /admin/: %r' % r.headers)
+    page = expect(admin.req('GET', '/admin/roster'), 200, 'roster page').text
+    check('3 current pupils, 1 leavers kept' in page and 'Riya' in page, 'roster shown')
+    check('href="/captures"' not in page, 'an admin has no captures link')
+    expect(admin.req('GET', '/captures'), 404, 'an admin does not see captures')
+    csrf = admin.csrf('/admin/roster')
+    before = roster(c)
+    # A bad file: the line, and nothing changed.
+    r = admin.req('POST', '/admin/roster', {
+        'csrf': csrf, 'school': SCHOOL, 'filename': 'arbor.csv', 'map': 'login=Pupil Login',
+        'csv': 'Pupil Login,Year\n22patelr,9\n,7\n'})
+    expect(r, 400, 'bad upload')
+    check('arbor.csv:3: login is empty' in r.text and 'nothing changed' in r.text,
+          'bad upload says where: %s' % r.text[-600:])
+    check(roster(c) == before, 'a bad upload changed the roster')
+    # A good one with the school's own headers (Arbor-like).
+    arbor = ('Pupil Login,First Name,Last Name,Year Group,Registration Form,SEN Status\n'
+             '22patelr,Riya,Patel,Year 9,9B,CP;CLA\n23okoyea,Ade,Okoye,Year 8,8C,SEN;EAL;PP\n'
+             'jsmith,John,Smith,Year 7,7A,\n25brownk,Kai,Brown,Year 7,7B,CIN\n')
+    r = admin.req('POST', '/admin/roster', {
+        'csrf': csrf, 'school': SCHOOL, 'filename': 'arbor.csv',
+        'map': 'login=Pupil Login,given_name=First Name,family_name=Last Name,'
+               'year_group=Year Group,reg_group=Registration Form,flags=SEN Status',
+        'csv': arbor})
+    expect(r, 200, 'good upload')
+    check('Roster updated: 1 added, 1 updated, 0 left, 2 unchanged' in r.text,
+          'counts: %s' % re.findall(r'id="roster-result"[^<]*<?[^<]*', r.text))
+    check(roster(c)['25brownk']['flags'] == 'CIN', 'uploaded')
+    audit = srv.sql("SELECT login, detail FROM audit WHERE action = 'roster-import' ORDER BY id")
+    check(audit[-1][0] == 'admin1', 'audited with the admin: %r' % audit[-1])
+    # Another school's admin cannot change this school's roster, nor a moderator.
+    other = Web(srv)
+    other.login('admin2')
+    r = other.req('POST', '/admin/roster', {'csrf': other.csrf('/admin/roster'), 'school': SCHOOL,
+                                           'csv': 'login\nx\n'})
+    expect(r, 404, "another school's admin")
+    check('Riya' not in other.req('GET', '/admin/roster').text, "another school's pupils hidden")
+    mod = Web(srv)
+    mod.login('modr')
+    expect(mod.req('GET', '/admin/roster'), 404, 'a moderator has no admin pages')
+    check(roster(c)['25brownk']['current'], 'nothing changed by them')
+
+
 if __name__ == '__main__':
     sys.exit(harness.main(setup=setup, start=False))
