@@ -24,7 +24,8 @@ static void usage(FILE *f)
 	      "       vigil-wordlist stats [--lists DIR]\n"
 	      "\n"
 	      "Without --lists the installed lists are used (" VIGIL_WORDLISTS_DIR "),\n"
-	      "or $VIGIL_WORDLISTS when set.\n",
+	      "or $VIGIL_WORDLISTS when set. With $VIGIL_WORDLIST_IMAGE, the automaton's tables\n"
+	      "are mapped from that file (written there first when it does not hold them).\n",
 	      f);
 }
 
@@ -56,7 +57,8 @@ static struct match_lists *load(const char *const *paths, size_t n, bool quiet_w
 {
 	struct match_lists *lists = NULL;
 	struct match_errors *errs = NULL;
-	int r = match_lists_load(paths, n, &lists, &errs);
+	/* the automaton's tables mapped from (or written to) a shared image, as the agent's */
+	int r = match_lists_load_shared(paths, n, getenv("VIGIL_WORDLIST_IMAGE"), &lists, &errs);
 
 	if (r < 0 || !quiet_warnings)
 		print_errors(errs);
@@ -370,7 +372,12 @@ static int cmd_stats(const char *dir)
 	printf("rules: %zu phrases, %zu exclusions, %zu combinations (%zu with a severity), %zu "
 	       "context cues\n",
 	       st.phrases, st.exclusions, st.combos, total, st.cues);
-	printf("automaton: %zu states, %.1f MB\n", st.states, (double)st.memory_bytes / 1048576.0);
+	printf("automaton: %zu states, %.1f MB", st.states,
+	       (double)(st.memory_bytes + st.shared_bytes) / 1048576.0);
+	if (st.shared_bytes)
+		printf(" (%.1f MB of it mapped from a shared image)",
+		       (double)st.shared_bytes / 1048576.0);
+	putchar('\n');
 	printf("compile: %.1f ms (%.1f ms of CPU), resident growth %.1f MB\n", st.compile_ms,
 	       st.compile_cpu_ms, (double)(after - before) / 1024.0);
 	match_lists_unref(lists);

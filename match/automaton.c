@@ -1,10 +1,12 @@
 /* automaton.c: compiles the patterns of all rules into one NFA over the symbol alphabet. */
 #include "automaton.h"
 #include "hugemem.h"
+#include "image.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /*
  * The NFA is a trie, so that patterns sharing a beginning share states and the DFA
@@ -57,6 +59,7 @@ struct builder {
 	size_t nfinals, fincap;
 	struct am_pattern *patterns;
 	size_t npatterns, pcap;
+	bool patterns_only; /* the tables come from an image: only the patterns are made */
 };
 
 static int grow(void *pp, size_t *cap, size_t need, size_t elsz)
@@ -204,6 +207,9 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
 	ap->exclusion = excl;
 	ap->pat = p;
 	ap->text = text;
+	ap->entry = norm_accepts(p->units[0], true);
+	if (b->patterns_only)
+		return 0;
 	for (uint8_t w = 0; w < p->nwords; w++) {
 		const uint8_t *u = p->units + off;
 		size_t n = p->wlen[w];
@@ -222,7 +228,6 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
 	}
 	for (size_t e = 0; e < nends; e++)
 		TRY(add_final(b, ends[e], pid));
-	ap->entry = norm_accepts(p->units[0], true);
 	return 0;
 }
 
@@ -520,57 +525,153 @@ static size_t estimate_nodes(const struct wl_set *set)
 	return n;
 }
 
-int automaton_build(const struct wl_set *set, const uint32_t *combo_index, struct automaton **out)
+/* Adds the patterns of every rule, in rule order (the order of the image's finals). */
+static int add_patterns(struct builder *b, const struct wl_set *set)
 {
-	struct builder b = {.combo_index = combo_index};
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct wl_rule *rule = &set->rules[i];
+		bool excl = rule->kind == MATCH_RULE_EXCLUSION;
+		int r;
+
+		for (uint8_t t = 0; t < rule->nterms; t++) {
+			r = add_pattern(b, set, &rule->terms[t], (uint32_t)i, t, excl,
+			                rule->nxtexts && rule->nterms == 1 ? rule->xtexts[0]
+			                                                   : NULL);
+			if (r < 0)
+				return r;
+		}
+		for (size_t a = 0; a < rule->nalts; a++) {
+			r = add_pattern(b, set, &rule->alts[a].pat, (uint32_t)i, rule->alts[a].term,
+			                excl, rule->alts[a].text);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+uint64_t automaton_key(const struct automaton *am)
+{
+	uint64_t h = image_hash(IMAGE_VERSION, &am->npatterns, sizeof(am->npatterns));
+	symmask_t masks[2 * SYM_COUNT + 3];
+
+	for (uint8_t u = 0; u < SYM_COUNT; u++) {
+		masks[2 * u] = norm_accepts(u, false);
+		masks[2 * u + 1] = norm_accepts(u, true);
+	}
+	masks[2 * SYM_COUNT] = norm_sep_mask;
+	masks[2 * SYM_COUNT + 1] = norm_word_mask;
+	masks[2 * SYM_COUNT + 2] = norm_boundary_mask;
+	h = image_hash(h, masks, sizeof(masks));
+	for (size_t i = 0; i < am->npatterns; i++) {
+		const struct wl_pattern *p = am->patterns[i].pat;
+		size_t n = 0;
+		uint8_t head[3] = {am->patterns[i].exclusion, p->nwords, p->prefix};
+
+		for (uint8_t w = 0; w < p->nwords; w++)
+			n += p->wlen[w];
+		h = image_hash(h, head, sizeof(head));
+		h = image_hash(h, p->wlen, p->nwords);
+		h = image_hash(h, p->units, n);
+	}
+	return h;
+}
+
+/* Builds the tables in memory, from the builder's patterns. */
+static int build_tables(struct builder *b, const struct wl_set *set, struct automaton *am)
+{
+	int r;
+
+	b->ncap = estimate_nodes(set);
+	b->nodes = hugemem_alloc(b->ncap * sizeof(*b->nodes)); /* only the pages used are touched */
+	if (!b->nodes)
+		return -ENOMEM;
+	b->nodes[ROOT] = (struct node){.kind = NK_ROOT};
+	b->nodes[INWORD] = (struct node){.kind = NK_INWORD};
+	b->nnodes = 2;
+	b->npatterns = 0;
+	r = add_patterns(b, set);
+	if (r < 0)
+		return r;
+	r = build_edges(b, am);
+	if (r < 0)
+		return r;
+	r = build_finals(b, am);
+	if (r < 0)
+		return r;
+	return build_root_index(am);
+}
+
+static void free_tables(struct automaton *am)
+{
+	if (am->map) {
+		munmap(am->map, am->map_bytes);
+	} else {
+		free(am->excl);
+		free(am->edge_off);
+		free(am->edges);
+		free(am->fin_off);
+		free(am->fin);
+		free(am->root_to);
+	}
+	am->map = NULL;
+	am->excl = NULL;
+	am->edges = NULL;
+	am->edge_off = am->fin_off = am->fin = am->root_to = NULL;
+}
+
+int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const char *image,
+                    struct automaton **out)
+{
+	struct builder b = {.combo_index = combo_index, .patterns_only = true};
 	struct automaton *am = calloc(1, sizeof(*am));
+	uint64_t key = 0;
 	int r = -ENOMEM;
 
 	if (!am)
 		goto fail;
-	b.ncap = estimate_nodes(set);
-	b.nodes = hugemem_alloc(b.ncap * sizeof(*b.nodes)); /* only the pages used are touched */
-	if (!b.nodes)
-		goto fail;
-	b.nodes[ROOT] = (struct node){.kind = NK_ROOT};
-	b.nodes[INWORD] = (struct node){.kind = NK_INWORD};
-	b.nnodes = 2;
-	for (size_t i = 0; i < set->nrules; i++) {
-		const struct wl_rule *rule = &set->rules[i];
-
-		bool excl = rule->kind == MATCH_RULE_EXCLUSION;
-
-		for (uint8_t t = 0; t < rule->nterms; t++) {
-			r = add_pattern(&b, set, &rule->terms[t], (uint32_t)i, t, excl,
-			                rule->nxtexts && rule->nterms == 1 ? rule->xtexts[0]
-			                                                   : NULL);
-			if (r < 0)
-				goto fail;
-		}
-		for (size_t a = 0; a < rule->nalts; a++) {
-			r = add_pattern(&b, set, &rule->alts[a].pat, (uint32_t)i,
-			                rule->alts[a].term, excl, rule->alts[a].text);
-			if (r < 0)
-				goto fail;
-		}
-	}
-	r = build_edges(&b, am);
-	if (r < 0)
-		goto fail;
-	r = build_finals(&b, am);
-	if (r < 0)
-		goto fail;
-	r = build_root_index(am);
+	r = add_patterns(&b, set); /* the patterns alone: to key the image */
 	if (r < 0)
 		goto fail;
 	am->patterns = b.patterns;
 	am->npatterns = b.npatterns;
+	if (image) {
+		key = automaton_key(am);
+		if (image_map(image, key, am) == 0)
+			goto done_tables;
+	}
+	b.patterns_only = false;
+	r = build_tables(&b, set, am);
+	if (r < 0)
+		goto fail;
+	am->patterns = b.patterns; /* add_patterns made them again, in the same order */
+	if (image && image_write(image, key, am) == 0) {
+		struct automaton mapped = *am;
+
+		mapped.map = NULL;
+		if (image_map(image, key, &mapped) == 0) {
+			free_tables(am); /* am->map is NULL: the heap's tables */
+			am->edge_off = mapped.edge_off;
+			am->edges = mapped.edges;
+			am->fin_off = mapped.fin_off;
+			am->fin = mapped.fin;
+			am->excl = mapped.excl;
+			am->root_to = mapped.root_to;
+			am->map = mapped.map;
+			am->map_bytes = mapped.map_bytes;
+		}
+	}
+done_tables:
 	b.patterns = NULL;
+	if (am->map) /* the tables are the page cache's, shared: only the patterns are ours */
+		am->memory_bytes = 0;
 	am->memory_bytes += am->npatterns * sizeof(struct am_pattern) + sizeof(*am);
 	*out = am;
 	r = 0;
 	goto done;
 fail:
+	if (am && am->patterns == b.patterns)
+		am->patterns = NULL;
 	automaton_free(am);
 done:
 	free(b.nodes);
@@ -584,12 +685,7 @@ void automaton_free(struct automaton *am)
 {
 	if (!am)
 		return;
-	free(am->excl);
-	free(am->edge_off);
-	free(am->edges);
-	free(am->fin_off);
-	free(am->fin);
-	free(am->root_to);
+	free_tables(am);
 	free(am->patterns);
 	free(am);
 }

@@ -62,7 +62,9 @@ struct automaton {
 	size_t nnfa;
 	struct am_pattern *patterns;
 	size_t npatterns;
-	size_t memory_bytes;
+	size_t memory_bytes; /* held by this process alone (the tables, unless mapped) */
+	void *map;           /* the image the tables are in (image.h), or NULL */
+	size_t map_bytes;
 };
 
 /* The symbols edge e accepts. */
@@ -71,9 +73,17 @@ static inline symmask_t am_edge_mask(const struct automaton *am, am_edge_t e)
 	return am->cls_mask[AM_EDGE_CLS(e)];
 }
 
-/* Builds the automaton of set's rules; combo_index gives each rule's index among the
- * combinations (UINT32_MAX for other rules). Returns 0 or -ENOMEM. */
-int automaton_build(const struct wl_set *set, const uint32_t *combo_index, struct automaton **out);
+/*
+ * Builds the automaton of set's rules; combo_index gives each rule's index among the
+ * combinations (UINT32_MAX for other rules). With image, the tables are that file's when
+ * it holds these patterns' (image.h); else they are built, written there and mapped from
+ * it, or kept in memory when it cannot be written. Returns 0 or -ENOMEM.
+ */
+int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const char *image,
+                    struct automaton **out);
+
+/* The key of the patterns the tables are built from (with the symbol classes' masks). */
+uint64_t automaton_key(const struct automaton *am);
 void automaton_free(struct automaton *am);
 
 /*

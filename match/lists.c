@@ -163,8 +163,8 @@ uint32_t lists_emoji_cue(const struct match_lists *lists, uint32_t cp)
 }
 
 /* Builds the automaton of a parsed set; takes over set. */
-static int finish(struct wl_set *set, uint64_t t0, uint64_t cpu0, struct match_lists **out,
-                  struct match_errors *errs)
+static int finish(struct wl_set *set, const char *image, uint64_t t0, uint64_t cpu0,
+                  struct match_lists **out, struct match_errors *errs)
 {
 	struct match_lists *l;
 	int r;
@@ -209,7 +209,7 @@ static int finish(struct wl_set *set, uint64_t t0, uint64_t cpu0, struct match_l
 			l->emoji[l->nemoji++] =
 			    (struct lists_emoji){l->set.rules[i].emoji, (uint32_t)i};
 	qsort(l->emoji, l->nemoji, sizeof(*l->emoji), emoji_cmp);
-	r = automaton_build(&l->set, l->combo_index, &l->am);
+	r = automaton_build(&l->set, l->combo_index, image, &l->am);
 	if (r < 0) {
 		errors_add(errs, true, "the lists could not be compiled: %s", strerror(-r));
 		lists_free(l);
@@ -256,6 +256,12 @@ static void parse_dir(struct wl_set *set, const struct wl_source *src, const cha
 int match_lists_load(const char *const *paths, size_t npaths, struct match_lists **out,
                      struct match_errors **errsp)
 {
+	return match_lists_load_shared(paths, npaths, NULL, out, errsp);
+}
+
+int match_lists_load_shared(const char *const *paths, size_t npaths, const char *image,
+                            struct match_lists **out, struct match_errors **errsp)
+{
 	struct wl_source src = {disk_read, NULL};
 	struct wl_set set = {0};
 	struct match_errors *errs = errors_new();
@@ -272,11 +278,17 @@ int match_lists_load(const char *const *paths, size_t npaths, struct match_lists
 		else
 			wl_parse_file(&set, &src, paths[i], errs);
 	}
-	return finish(&set, t0, cpu0, out, errs);
+	return finish(&set, image, t0, cpu0, out, errs);
 }
 
 int match_lists_compile(const struct match_file *files, size_t nfiles, struct match_lists **out,
                         struct match_errors **errsp)
+{
+	return match_lists_compile_shared(files, nfiles, NULL, out, errsp);
+}
+
+int match_lists_compile_shared(const struct match_file *files, size_t nfiles, const char *image,
+                               struct match_lists **out, struct match_errors **errsp)
 {
 	struct mem_ctx ctx = {files, nfiles};
 	struct wl_source src = {mem_read, &ctx};
@@ -299,7 +311,7 @@ int match_lists_compile(const struct match_file *files, size_t nfiles, struct ma
 			continue; /* only ever included */
 		wl_parse_file(&set, &src, files[i].name, errs);
 	}
-	return finish(&set, t0, cpu0, out, errs);
+	return finish(&set, image, t0, cpu0, out, errs);
 }
 
 /* ---- references and queries -------------------------------------------------- */
@@ -376,6 +388,7 @@ void match_lists_stats(const struct match_lists *lists, struct match_stats *stat
 	stats->states = lists->am->nnfa;
 	stats->memory_bytes = lists->am->memory_bytes + lists->set.nrules * sizeof(struct wl_rule) +
 	                      lists->set.nrules * sizeof(uint32_t);
+	stats->shared_bytes = lists->am->map ? lists->am->map_bytes : 0;
 	stats->compile_ms = lists->compile_ms;
 	stats->compile_cpu_ms = lists->compile_cpu_ms;
 }

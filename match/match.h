@@ -68,6 +68,21 @@ int match_lists_load(const char *const *paths, size_t npaths, struct match_lists
 int match_lists_compile(const struct match_file *files, size_t nfiles, struct match_lists **out,
                         struct match_errors **errs);
 
+/*
+ * As match_lists_load() and match_lists_compile(), with the automaton's tables in the
+ * file image (several megabytes; see match_stats.shared_bytes): mapped read-only when
+ * it holds these lists' tables, else built, written there (a new file renamed over it)
+ * and mapped. Every process that loads the same lists with the same image shares one
+ * copy of the tables (the page cache's). A file that is truncated, corrupt, of another
+ * version or of other lists is never used: it is rebuilt. When the file cannot be
+ * written (no such directory, no permission) the tables stay in this process's memory,
+ * as with match_lists_load(); a NULL image means that too.
+ */
+int match_lists_load_shared(const char *const *paths, size_t npaths, const char *image,
+                            struct match_lists **out, struct match_errors **errs);
+int match_lists_compile_shared(const struct match_file *files, size_t nfiles, const char *image,
+                               struct match_lists **out, struct match_errors **errs);
+
 /* Reference counting; both accept NULL. unref returns NULL: lists = match_lists_unref(lists); */
 struct match_lists *match_lists_ref(struct match_lists *lists);
 struct match_lists *match_lists_unref(struct match_lists *lists);
@@ -109,7 +124,8 @@ struct match_stats {
 	size_t phrases, exclusions, combos;
 	size_t cues;           /* context cues (@context) */
 	size_t states;         /* NFA states (scanners build DFA states from them lazily) */
-	size_t memory_bytes;   /* bytes held by the compiled lists */
+	size_t memory_bytes;   /* bytes held by the compiled lists in this process alone */
+	size_t shared_bytes;   /* bytes of the automaton mapped from a shared image, else 0 */
 	double compile_ms;     /* wall time of the compilation */
 	double compile_cpu_ms; /* CPU time of the compiling thread (apart from other load) */
 };

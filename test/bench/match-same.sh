@@ -4,10 +4,11 @@
 # usage: test/bench/match-same.sh REF_VIGIL_WORDLIST NEW_VIGIL_WORDLIST WORDLISTS [FILE...]
 #
 # Runs `vigil-wordlist scan --json` of both builds (e.g. a worktree of the commit before
-# a change to match/, and the change) over every Debian fortune file, the British English
-# dictionary (wbritish-large), the labelled evaluation sets beside the repository, the
-# accuracy and fuzz corpora of the tests and any FILE given, with the same lists, and
-# fails on the first input whose output differs. Run it before each commit to match/.
+# a change to match/, and the change, also with its automaton mapped from an image) over
+# every Debian fortune file, the British English dictionary (wbritish-large), the
+# labelled evaluation sets beside the repository, the accuracy and fuzz corpora of the
+# tests and any FILE given, with the same lists, and fails on the first input whose
+# output differs. Run it before each commit to match/.
 set -u
 ref=$1 new=$2 lists=$3
 shift 3
@@ -35,9 +36,15 @@ for f in $inputs; do
 	a=$?
 	"$new" scan --lists "$lists" --json <"$f" >"$tmp/new" 2>"$tmp/new.err"
 	b=$?
-	if [ $a -ne $b ] || ! cmp -s "$tmp/ref" "$tmp/new"; then
-		echo "DIFFERENT: $f (exit $a against $b)"
+	# and with the automaton mapped from a shared image (written by the first input)
+	VIGIL_WORDLIST_IMAGE="$tmp/image" "$new" scan --lists "$lists" --json <"$f" \
+		>"$tmp/img" 2>/dev/null
+	c=$?
+	if [ $a -ne $b ] || [ $a -ne $c ] || ! cmp -s "$tmp/ref" "$tmp/new" ||
+		! cmp -s "$tmp/ref" "$tmp/img"; then
+		echo "DIFFERENT: $f (exit $a against $b, $c with the image)"
 		diff "$tmp/ref" "$tmp/new" | head -10
+		diff "$tmp/ref" "$tmp/img" | head -10
 		bad=$((bad + 1))
 	fi
 	n=$((n + 1))
