@@ -73,13 +73,14 @@ int api_auth_technician(struct server *srv, struct http_request *req, struct htt
 	char *login = basic_credentials(http_request_header(req, "Authorization"), &password);
 	struct store_user u;
 	char peer[64];
+	int64_t wait = 0;
 	int r = -EPERM;
 
 	resp->www_auth = "Basic realm=\"vigil\"";
 	http_request_peer(req, peer, sizeof(peer));
 	/* The web sign-in's limits and checks: counted first, per login and address. */
 	if (login && *login && strlen(login) <= 100 && strlen(password) <= 1024) {
-		r = signin_check(srv, login, password, peer, rfc3339_now_ms(), &u);
+		r = signin_check_wait(srv, login, password, peer, rfc3339_now_ms(), &u, &wait);
 		if (r == 0 && strcmp(u.role, "technician") != 0)
 			r = -EPERM;
 	}
@@ -88,7 +89,9 @@ int api_auth_technician(struct server *srv, struct http_request *req, struct htt
 	} else if (r == -EBUSY) {
 		resp->www_auth = NULL;
 		http_reply_error(resp, 429, NULL,
-		                 "too many failed sign-ins; wait 15 minutes and try again");
+		                 "too many failed sign-ins from this address; try again in %lld "
+		                 "seconds",
+		                 (long long)wait);
 	} else if (r < 0) {
 		http_reply_error(resp, 503, NULL, "storage unavailable; retry later");
 	} else {

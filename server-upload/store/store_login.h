@@ -26,3 +26,13 @@ int store_login_uncount(struct store *s, const char *key);
 
 /* Forgets every attempt of key. */
 int store_login_forget(struct store *s, const char *key);
+
+/*
+ * Failures checked for key ("b:ADDRESS LOGIN"): the row's count is the failures in a
+ * row and its start the last one's time, so that a limit can grow with each failure
+ * (backoff). store_login_failed() counts one at now; store_login_failures() reads them
+ * (*fails 0 and *last 0 when none). The row goes with the others when its last failure
+ * is older than the window store_login_count() is given.
+ */
+int store_login_failed(struct store *s, const char *key, int64_t now);
+int store_login_failures(struct store *s, const char *key, int64_t *fails, int64_t *last);

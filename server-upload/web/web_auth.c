@@ -19,8 +19,8 @@
  * Secure over TLS); the database holds only its SHA-256, the user and a per-session CSRF
  * token that every form carries and every POST must echo. Signing in always makes a new
  * session (a cookie planted before sign-in is never promoted). Sign-in attempts are
- * counted in the database per login and per client address before the password is
- * checked (signin.h): past the limits the answer is 429 until the window passes. A
+ * counted in the database per client address and login, and per address, before the
+ * password is checked (signin.h): past the limits the answer is 429 with a backoff. A
  * disabled user's sessions are ended, and a headteacher without a school has none.
  */
 #define WEB_SESSION_MS (8LL * 3600 * 1000)
@@ -214,6 +214,8 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 	const char *login, *password;
 	struct store_user su;
 	struct web_user u = {0};
+	int64_t wait = 0;
+	char msg[120];
 	int r;
 
 	if (parse_form(&w) < 0) {
@@ -227,9 +229,12 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 		login_page(&w, 400, "Give your login and password.");
 		goto out;
 	}
-	r = signin_check(w.srv, login, password, peer, w.now, &su);
+	r = signin_check_wait(w.srv, login, password, peer, w.now, &su, &wait);
 	if (r == -EBUSY) {
-		login_page(&w, 429, "Too many failed sign-ins. Wait 15 minutes and try again.");
+		snprintf(msg, sizeof(msg),
+		         "Too many failed sign-ins from this address. Try again in %lld seconds.",
+		         (long long)wait);
+		login_page(&w, 429, msg);
 		goto out;
 	}
 	if (r == -EPERM) {

@@ -166,6 +166,62 @@ def costly_png_refused(c):
         srv.start()
 
 
+def login_from(c, login, password, client):
+    """A sign-in through the trusted proxy (127.0.0.1) for client address client."""
+    return Web(c.srv).req('POST', '/login', {'login': login, 'password': password},
+                          headers={'X-Forwarded-For': client})
+
+
+@group
+def sign_in_backoff(c):
+    # Twenty wrong sign-ins at once for a login made the right password answer 429
+    # wherever it came from. Now the address that guessed waits, with a backoff; the
+    # owner elsewhere signs in.
+    srv = c.srv
+    add_user(srv, 'owner')
+    srv.stop()
+    srv.start(['--trusted-proxy', '127.0.0.1'])
+    try:
+        got = []
+        ts = [threading.Thread(target=lambda i=i: got.append(
+            login_from(c, 'owner', 'guess %d' % i, '10.6.6.6').status)) for i in range(20)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        check(got.count(401) <= 5 and got.count(429) >= 15,
+              'the guesser was checked at most 5 times: %r' % sorted(got))
+        expect(login_from(c, 'owner', harness.PASSWORD, '10.1.1.1'), 303,
+               'the owner from another address')
+        r = expect(login_from(c, 'owner', harness.PASSWORD, '10.6.6.6'), 429,
+                   'the guessing address, even with the right password')
+        check('Try again in' in r.text, 'it says how long to wait')
+        # Backoff: five failures are free, then each check waits 1 s, 2 s, 4 s… after the
+        # last failure; an attempt that comes early is refused unchecked.
+        for i in range(5):
+            expect(login_from(c, 'owner', 'wrong %d' % i, '10.7.7.7'), 401, 'failure %d' % i)
+        expect(login_from(c, 'owner', harness.PASSWORD, '10.7.7.7'), 429, 'at once: wait 1 s')
+        time.sleep(1.2)
+        expect(login_from(c, 'owner', 'wrong again', '10.7.7.7'), 401, 'after 1 s: checked')
+        expect(login_from(c, 'owner', harness.PASSWORD, '10.7.7.7'), 429, 'now wait 2 s')
+        time.sleep(2.2)
+        expect(login_from(c, 'owner', harness.PASSWORD, '10.7.7.7'), 303, 'after 2 s: in')
+        expect(login_from(c, 'owner', 'wrong', '10.7.7.7'), 401, 'a success starts afresh')
+        # The lists API's HTTP Basic is counted the same way.
+        add_user(srv, 'tech-x', role='technician')
+        bad = {'Authorization': 'Basic ' + base64.b64encode(b'tech-x:guess').decode(),
+               'X-Forwarded-For': '10.8.8.8'}
+        for i in range(7):
+            srv.request('PUT', '/api/v1/wordlists/x.txt', harness.GOOD_LIST, headers=bad)
+        good = {'Authorization': 'Basic ' + base64.b64encode(
+            ('tech-x:' + harness.PASSWORD).encode()).decode(), 'X-Forwarded-For': '10.9.9.9'}
+        r = srv.request('DELETE', '/api/v1/wordlists/none.txt', headers=good)
+        check(r.status == 404, 'the technician from elsewhere is let in: %d' % r.status)
+    finally:
+        srv.stop()
+        srv.start()
+
+
 @group
 def s3_plain_http_refused(c):
     # s3-url = http:// to another host would send screenshots over the network in the
