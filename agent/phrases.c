@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,29 @@
 
 #include "bundle.h"
 #include "log.h"
+
+/*
+ * Where the compiled automaton is kept for every process of the agent to map: a
+ * directory of root's that no one else may write (made when missing and we are root).
+ * NULL when there is none: then each process holds its own tables.
+ */
+static const char *image_path(void)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && mkdir(PHRASES_IMAGE_DIR, 0755) < 0 && errno != EEXIST)
+		return NULL;
+	if (lstat(PHRASES_IMAGE_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022))
+		return NULL;
+	return PHRASES_IMAGE_DIR "/" PHRASES_IMAGE_FILE;
+}
+
+/* The compiler's working arrays, freed, back to the system rather than kept in the heap. */
+static void trim(void)
+{
+	malloc_trim(0);
+}
 
 static void log_errors(struct match_errors *errs)
 {
@@ -25,8 +49,10 @@ static void log_stats(const char *what, struct match_lists *lists)
 	struct match_stats st;
 
 	match_lists_stats(lists, &st);
-	log_info("phrase lists %s: %zu phrases, %zu exclusions, %zu combinations, %zu KiB", what,
-	         st.phrases, st.exclusions, st.combos, st.memory_bytes / 1024);
+	log_info("phrase lists %s: %zu phrases, %zu exclusions, %zu combinations, %zu KiB (%zu KiB "
+	         "of it shared by every process)",
+	         what, st.phrases, st.exclusions, st.combos,
+	         (st.memory_bytes + st.shared_bytes) / 1024, st.shared_bytes / 1024);
 }
 
 int phrases_load(const char *dir, struct match_lists **out)
@@ -35,8 +61,9 @@ int phrases_load(const char *dir, struct match_lists **out)
 	struct match_errors *errs = NULL;
 	int r;
 
-	r = match_lists_load(&path, 1, out, &errs);
+	r = match_lists_load_shared(&path, 1, image_path(), out, &errs);
 	log_errors(errs);
+	trim();
 	if (r < 0) {
 		log_error("phrase lists %s refused (%s); keeping the lists in use, if any", path,
 		          strerror(-r));
@@ -68,8 +95,9 @@ int phrases_load_bundle(const char *body, size_t len, const char *server_key,
 		return r;
 	}
 	files = bundle_files(b, &n);
-	r = match_lists_compile(files, n, out, &errs);
+	r = match_lists_compile_shared(files, n, image_path(), out, &errs);
 	log_errors(errs);
+	trim();
 	if (r < 0) {
 		log_error("bundle %s: lists refused (%s); the last good lists stay",
 		          bundle_version(b), strerror(-r));
@@ -141,4 +169,36 @@ int phrases_load_config(const struct agent_config *cfg, struct match_lists **out
 	if (r == 0)
 		snprintf(version, vlen, "local");
 	return r;
+}
+
+int phrases_check_bundle(const char *body, size_t len, const char *server_key, char *version,
+                         size_t vlen)
+{
+	struct match_lists *lists = NULL;
+	int r = phrases_load_bundle(body, len, server_key, &lists, version, vlen);
+
+	match_lists_unref(lists);
+	trim();
+	return r;
+}
+
+int phrases_config_version(const struct agent_config *cfg, char *version, size_t vlen)
+{
+	unsigned char key[BUNDLE_KEY_BYTES];
+	struct bundle *b = NULL;
+	char err[256];
+	char *body;
+	size_t len;
+
+	snprintf(version, vlen, "local");
+	if (cfg->lists || !cfg->state || !cfg->server_key ||
+	    bundle_parse_key(cfg->server_key, key) < 0 || read_bundle(cfg->state, &body, &len) < 0)
+		return 0;
+	/* stored only once it compiled (phrases_check_bundle()): its signature is enough */
+	if (bundle_verify(body, len, key, &b, err, sizeof(err)) == 0) {
+		snprintf(version, vlen, "%s", bundle_version(b));
+		bundle_free(b);
+	}
+	free(body);
+	return 0;
 }

@@ -12,6 +12,17 @@
 #define AGENT_DEFAULT_LISTS "/usr/share/vigil/wordlists"
 #endif
 
+/*
+ * The compiled automaton of the lists in use, written once (by the supervisor, as root)
+ * and mapped read-only by every process that loads the same lists, so that a machine
+ * holds one copy however many sessions it watches. Rebuilt when it is missing, damaged
+ * or of other lists (match_lists_load_shared()); a tmpfs, so a boot starts afresh.
+ */
+#ifndef PHRASES_IMAGE_DIR
+#define PHRASES_IMAGE_DIR "/run/vigil"
+#endif
+#define PHRASES_IMAGE_FILE "wordlists.image"
+
 /* The last good bundle from the server, under the state directory. */
 #define PHRASES_BUNDLE_FILE "wordlists.bundle"
 
@@ -38,3 +49,17 @@ int phrases_load_config(const struct agent_config *cfg, struct match_lists **out
  */
 int phrases_load_bundle(const char *body, size_t len, const char *server_key,
                         struct match_lists **out, char *version, size_t vlen);
+
+/*
+ * As phrases_load_bundle(), for a process that does not scan (the uploader): the bundle
+ * is verified and compiled, then let go, its memory given back. Returns 0 with the
+ * version, or a negative errno with the reason logged.
+ */
+int phrases_check_bundle(const char *body, size_t len, const char *server_key, char *version,
+                         size_t vlen);
+
+/*
+ * The version phrases_load_config() would report, without compiling anything: the stored
+ * bundle's when it verifies (it was stored only after it compiled), else "local".
+ */
+int phrases_config_version(const struct agent_config *cfg, char *version, size_t vlen);

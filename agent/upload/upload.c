@@ -276,7 +276,6 @@ static void heartbeat(struct uploader *u)
 static void poll_lists(struct uploader *u)
 {
 	struct http_response resp;
-	struct match_lists *lists;
 	char err[256], version[64];
 	int r;
 
@@ -289,10 +288,9 @@ static void poll_lists(struct uploader *u)
 		return;
 	}
 	if (resp.status == 200) {
-		r = phrases_load_bundle(resp.body, resp.len, u->cfg->server_key, &lists, version,
-		                        sizeof(version));
+		r = phrases_check_bundle(resp.body, resp.len, u->cfg->server_key, version,
+		                         sizeof(version));
 		if (r == 0) {
-			match_lists_unref(lists);
 			r = fileio_write_durably(u->cfg->state, PHRASES_BUNDLE_FILE, resp.body,
 			                         resp.len, 0600);
 			if (r < 0) {
@@ -351,7 +349,6 @@ static int next_timeout(struct uploader *u, int64_t now)
 
 static int setup(struct uploader *u, int *ino)
 {
-	struct match_lists *lists;
 	int r;
 
 	r = http_new(u->cfg->server, u->cfg->ca_file, u->cfg->pinned_key, &u->http);
@@ -368,8 +365,7 @@ static int setup(struct uploader *u, int *ino)
 	machine_name(u);
 	load_token(u);
 	/* The version of the stored bundle, for If-None-Match and heartbeats. */
-	if (phrases_load_config(u->cfg, &lists, u->lists_version, sizeof(u->lists_version)) == 0)
-		match_lists_unref(lists);
+	phrases_config_version(u->cfg, u->lists_version, sizeof(u->lists_version));
 	*ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	/* new captures in the spool; a new health file in the state directory */
 	if (*ino >= 0 && (inotify_add_watch(*ino, u->cfg->spool, IN_MOVED_TO) < 0 ||
