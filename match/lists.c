@@ -181,6 +181,7 @@ static int finish(struct wl_set *set, const char *image, uint64_t t0, uint64_t c
 	wl_check_duplicates(set, errs);
 	wl_check_classes(set, errs);
 	wl_check_dead_combos(set, errs);
+	wl_set_shrink(set);
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		wl_set_clear(set);
@@ -388,6 +389,8 @@ void match_lists_stats(const struct match_lists *lists, struct match_stats *stat
 	stats->states = lists->am->nnfa;
 	stats->memory_bytes = lists->am->memory_bytes + lists->set.nrules * sizeof(struct wl_rule) +
 	                      lists->set.nrules * sizeof(uint32_t);
+	for (size_t i = 0; i < lists->set.nrules; i++)
+		stats->memory_bytes += lists->set.rules[i].nterms * sizeof(struct wl_pattern);
 	stats->shared_bytes = lists->am->map ? lists->am->map_bytes : 0;
 	stats->compile_ms = lists->compile_ms;
 	stats->compile_cpu_ms = lists->compile_cpu_ms;

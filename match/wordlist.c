@@ -139,8 +139,10 @@ static struct wl_rule *rule_add(struct parse_ctx *pc, unsigned line, const char 
 	}
 	r = &set->rules[set->nrules];
 	memset(r, 0, sizeof(*r));
+	r->terms = calloc(VIGIL_LIST_MAX_COMBO_TERMS, sizeof(*r->terms));
 	r->phrase = strndup(phrase, plen);
-	if (!r->phrase || asprintf(&r->rule, "%s:%u", pc->base, line) < 0) {
+	if (!r->terms || !r->phrase || asprintf(&r->rule, "%s:%u", pc->base, line) < 0) {
+		free(r->terms);
 		free(r->phrase);
 		goto oom;
 	}
@@ -319,6 +321,7 @@ static const char *when_parse(struct parse_ctx *pc, const char *s, size_t len, s
 
 static void rule_free(struct wl_rule *r)
 {
+	free(r->terms);
 	free(r->phrase);
 	free(r->rule);
 	free(r->alts);
@@ -562,7 +565,8 @@ static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t
 	r->category = (uint16_t)pc->category;
 	r->severity = kind == MATCH_RULE_EXCLUSION ? 0 : (uint8_t)severity;
 	for (size_t i = 0; i < ntexts && !err; i++) {
-		struct wl_rule tmp = {0};
+		struct wl_pattern tmp_terms[VIGIL_LIST_MAX_COMBO_TERMS] = {0};
+		struct wl_rule tmp = {.terms = tmp_terms};
 
 		err = terms_parse(kind, texts[i], strlen(texts[i]), i ? &tmp : r, msg, sizeof(msg));
 		if (err && ntexts > 1) {
@@ -1132,6 +1136,21 @@ void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs)
 			}
 	}
 	free(excl);
+}
+
+void wl_set_shrink(struct wl_set *set)
+{
+	for (size_t i = 0; i < set->nrules; i++) {
+		struct wl_rule *r = &set->rules[i];
+		struct wl_pattern *t;
+
+		if (!r->nterms) { /* a cue that is one emoji */
+			free(r->terms);
+			r->terms = NULL;
+		} else if ((t = realloc(r->terms, r->nterms * sizeof(*t)))) {
+			r->terms = t;
+		}
+	}
 }
 
 void wl_set_clear(struct wl_set *set)

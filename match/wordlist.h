@@ -36,14 +36,14 @@ struct wl_when {
 
 struct wl_rule {
 	enum match_rule_kind kind;
-	uint16_t category; /* index into wl_set.categories */
-	uint8_t severity;  /* 1..5; 0 for exclusions */
-	uint8_t nterms;    /* 1, or 2..4 for a combination */
-	uint8_t window;    /* combination: words */
-	struct wl_pattern terms[VIGIL_LIST_MAX_COMBO_TERMS];
-	char *phrase;        /* as written */
-	char *rule;          /* "file.txt:12" */
-	struct wl_alt *alts; /* further patterns from word classes */
+	uint16_t category;        /* index into wl_set.categories */
+	uint8_t severity;         /* 1..5; 0 for exclusions */
+	uint8_t nterms;           /* 1, or 2..4 for a combination */
+	uint8_t window;           /* combination: words */
+	struct wl_pattern *terms; /* nterms (room for VIGIL_LIST_MAX_COMBO_TERMS while parsed) */
+	char *phrase;             /* as written */
+	char *rule;               /* "file.txt:12" */
+	struct wl_alt *alts;      /* further patterns from word classes */
 	size_t nalts;
 	char **xtexts; /* with word classes: the phrase of every expansion; terms[] is the first */
 	size_t nxtexts;
@@ -103,6 +103,9 @@ void wl_check_duplicates(const struct wl_set *set, struct match_errors *errs);
 /* Warns about combinations that can never report (a term that is also an exclusion) or
  * only when words are run together (terms with more words than the span). */
 void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs);
+
+/* Gives back the room each rule kept for more terms than it has, once every rule is read. */
+void wl_set_shrink(struct wl_set *set);
 
 /* Frees the rules and categories (not set itself). */
 void wl_set_clear(struct wl_set *set);
