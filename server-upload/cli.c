@@ -22,6 +22,7 @@
 #include "server.h"
 #include "store_digest.h"
 #include "store_machines.h"
+#include "store_roster.h"
 #include "store_users.h"
 #include "token.h"
 
@@ -157,6 +158,26 @@ static int user_email(struct server *srv, const char *login, const char *email)
 	return r < 0 ? 1 : 0;
 }
 
+/* "user flags LOGIN yes|no": whether a moderator sees pupils' vulnerability flags
+ * (headteachers always do; docs/privacy.md). */
+static int user_flags(struct server *srv, const char *login, const char *yes)
+{
+	int r;
+
+	if (strcmp(yes, "yes") != 0 && strcmp(yes, "no") != 0)
+		return 2;
+	r = store_user_set_sees_flags(srv->store, login, strcmp(yes, "yes") == 0);
+	if (r == -ENOENT) {
+		fprintf(stderr, "vigil-server: no user \"%s\"\n", login);
+		return 1;
+	}
+	if (r < 0)
+		return fail_errno("user flags", r);
+	audit_record(srv->store, "system", 0,
+	             strcmp(yes, "yes") == 0 ? "user-flags-on" : "user-flags-off", NULL, login);
+	return 0;
+}
+
 /* A password from stdin as an Argon2id string: 0, 1 (told why). */
 static int password_from_stdin(char hash[crypto_pwhash_STRBYTES])
 {
@@ -223,6 +244,8 @@ static int cmd_user(struct server *srv, const struct args *a)
 
 	if (a->npos == 3 && strcmp(a->pos[0], "email") == 0)
 		return user_email(srv, a->pos[1], a->pos[2]);
+	if (a->npos == 3 && strcmp(a->pos[0], "flags") == 0)
+		return user_flags(srv, a->pos[1], a->pos[2]);
 	if (a->npos == 2 && strcmp(a->pos[0], "add") != 0)
 		return cmd_user_access(srv, a);
 	if (a->npos != 2 || strcmp(a->pos[0], "add") != 0 || !a->role)
@@ -625,7 +648,8 @@ static const struct {
     {"user", cmd_user,
      "user add --role moderator|headteacher|technician|admin [--school NAME] [--email ADDR] "
      "LOGIN"
-     " | user email LOGIN ADDR|none | user disable|passwd|logout LOGIN"},
+     " | user email LOGIN ADDR|none | user flags LOGIN yes|no | user disable|passwd|logout "
+     "LOGIN"},
     {"machine", cmd_machine, "machine revoke|allow [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},

@@ -11,11 +11,16 @@
 #define BRIEF_COLUMNS                                                                              \
 	"c.id, sc.name, m.name, c.user_name, c.category, c.source, c.status, "                     \
 	"COALESCE(c.status_by, ''), c.image_sha256, c.record, c.school_id, c.time, "               \
-	"COALESCE(c.status_time, 0), c.severity, c.image_hidden, c.received"
+	"COALESCE(c.status_time, 0), c.severity, c.image_hidden, c.received, "                     \
+	"COALESCE(pu.given_name, ''), COALESCE(pu.family_name, ''), "                              \
+	"COALESCE(pu.preferred_name, ''), COALESCE(pu.year_group, ''), "                           \
+	"COALESCE(pu.reg_group, ''), COALESCE(pu.flags, ''), COALESCE(pu.current, -1)"
+/* The pupil comes from the school's roster (logins kept in lower case). */
 #define BRIEF_FROM                                                                                 \
 	" FROM captures c JOIN schools sc ON sc.id = c.school_id JOIN machines m ON m.id = "       \
-	"c.machine_id"
-enum { BRIEF_NCOLS = 16 };
+	"c.machine_id LEFT JOIN pupils pu ON pu.school_id = c.school_id AND pu.login = "           \
+	"LOWER(c.user_name)"
+enum { BRIEF_NCOLS = 23 };
 
 struct brief_cb {
 	store_brief_fn fn;
@@ -46,7 +51,18 @@ static int brief_row(const char *const *c, int n, void *ud)
 	    .severity = (int)store_row_int(&r, 13),
 	    .image_hidden = store_row_int(&r, 14) != 0,
 	    .received_ms = store_row_int(&r, 15),
+	    .given_name = store_row_text(&r, 16),
+	    .family_name = store_row_text(&r, 17),
+	    .preferred_name = store_row_text(&r, 18),
+	    .year_group = store_row_text(&r, 19),
+	    .reg_group = store_row_text(&r, 20),
+	    .flags = store_row_text(&r, 21),
 	};
+	{
+		int64_t current = store_row_int(&r, 22);
+		b.on_roster = current >= 0;
+		b.pupil_current = current == 1;
+	}
 	if (r.err)
 		return r.err;
 	if (!b.record)
@@ -140,6 +156,23 @@ static void sql_where_hit(struct sql *q, const char *category, int severity)
 	sql_add(q, buf);
 }
 
+/* The roster filters: the pupil's year group (case-insensitive) and one flag. */
+static void sql_where_pupil(struct sql *q, const char *year_group, const char *flag)
+{
+	char buf[160];
+	size_t k;
+
+	if (year_group && *year_group && (k = sql_param(q, store_text(year_group)))) {
+		snprintf(buf, sizeof(buf), " AND LOWER(pu.year_group) = LOWER($%zu)", k);
+		sql_add(q, buf);
+	}
+	if (flag && *flag && (k = sql_param(q, store_text(flag)))) {
+		snprintf(buf, sizeof(buf),
+		         " AND ';' || pu.flags || ';' LIKE '%%;' || UPPER($%zu) || ';%%'", k);
+		sql_add(q, buf);
+	}
+}
+
 int store_queue_list(struct store *s, const struct store_queue_filter *f, store_brief_fn fn,
                      void *ud)
 {
@@ -159,6 +192,7 @@ int store_queue_list(struct store *s, const struct store_queue_filter *f, store_
 		sql_where(&q, "c.user_name", "=", store_text(f->user));
 	if (f->machine && *f->machine)
 		sql_where(&q, "m.name", "=", store_text(f->machine));
+	sql_where_pupil(&q, f->year_group, f->flag);
 	if (f->from_ms > 0)
 		sql_where(&q, "c.time", ">=", store_int(f->from_ms));
 	if (f->to_ms > 0)

@@ -23,6 +23,10 @@ struct store_capture_brief {
 	int64_t school_id, time_ms, status_time_ms, received_ms;
 	int severity;
 	bool image_hidden;
+	/* The pupil's roster entry (store_roster.h): all "" when the roster does not know
+	 * the user; pupil_current false then, and for a leaver. */
+	const char *given_name, *family_name, *preferred_name, *year_group, *reg_group, *flags;
+	bool on_roster, pupil_current;
 };
 typedef int (*store_brief_fn)(const struct store_capture_brief *c, void *userdata);
 
@@ -38,6 +42,8 @@ typedef int (*store_event_fn)(const struct store_capture_event *e, void *userdat
 struct store_queue_filter {
 	int64_t school_id; /* the user's scope */
 	const char *school, *category, *status, *user, *machine;
+	const char *year_group; /* the pupil's, as on the roster (case-insensitive) */
+	const char *flag;       /* a roster flag the pupil has ("CLA") */
 	int severity;           /* 1..5: at least */
 	int64_t from_ms, to_ms; /* time in [from, to) when > 0 */
 	int64_t offset, limit;

@@ -256,3 +256,25 @@ int store_pupil_erase(struct store *s, int64_t school_id, const char *user)
 	    s, "DELETE FROM pupils WHERE school_id = CAST($1 AS BIGINT) AND login = $2", p, 2, NULL,
 	    NULL, NULL);
 }
+
+int store_user_sees_flags(struct store *s, int64_t user_id, bool *yes)
+{
+	struct store_param p = store_int(user_id);
+	int64_t v = 0;
+	int r = s->ops->query(s, "SELECT see_flags FROM users WHERE id = CAST($1 AS BIGINT)", &p, 1,
+	                      store_row_int64, &v, NULL);
+
+	if (r == 0)
+		*yes = v != 0;
+	return r;
+}
+
+int store_user_set_sees_flags(struct store *s, const char *login, bool yes)
+{
+	struct store_param p[2] = {store_int(yes ? 1 : 0), store_text(login)};
+	int64_t n = 0;
+	int r = s->ops->query(s, "UPDATE users SET see_flags = CAST($1 AS BIGINT) WHERE login = $2",
+	                      p, 2, NULL, NULL, &n);
+
+	return r < 0 ? r : n == 0 ? -ENOENT : 0;
+}

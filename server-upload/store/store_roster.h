@@ -52,3 +52,9 @@ int store_roster_list(struct store *s, const char *school, store_pupil_fn fn, vo
 
 /* Deletes the roster entry of user at school_id (erasure). */
 int store_pupil_erase(struct store *s, int64_t school_id, const char *user);
+
+/* Whether user_id was given the pupils' flags (users.see_flags): 0 and *yes, -errno. */
+int store_user_sees_flags(struct store *s, int64_t user_id, bool *yes);
+
+/* Gives or takes the flags from login: 0, -ENOENT. */
+int store_user_set_sees_flags(struct store *s, const char *login, bool yes);

@@ -62,6 +62,9 @@ static const char style[] =
     ".src{font-size:.85em;background:#e4ecf4;border-radius:3px;padding:0 .3em;"
     "white-space:nowrap}q.hit-context{display:block;color:#1b1b1b;margin:.1em 0}"
     ".on-shot{font-size:.85em;color:#555}q{overflow-wrap:anywhere}"
+    ".flag{font-size:.8em;background:#fde2c8;color:#7a2e00;border-radius:3px;padding:0 .3em;"
+    "margin-right:.2em;white-space:nowrap}.year,.reg{font-size:.85em;white-space:nowrap}"
+    ".pupil .pname{font-weight:600}"
     /* A phone (390 px): the rows of the queue and of a timeline become blocks, charts
      * shrink, nothing scrolls sideways. */
     "@media (max-width:40em){main{padding:.5em}input,select,svg{max-width:100%}"

@@ -42,6 +42,7 @@ struct web_ctx {
 	char *form; /* decoded copy of a POST body */
 	const char *names[WEB_MAX_FIELDS], *values[WEB_MAX_FIELDS];
 	int nfields;
+	int sees_flags; /* web_sees_flags(): 0 not asked yet, 1 no, 2 yes */
 };
 
 /* Fills routes (at most WEB_MAX_ROUTES); returns how many. */
@@ -125,6 +126,30 @@ void web_case_record(struct web_ctx *w, const char *id, int64_t school_id, const
 
 /* A link to a pupil's timeline (/pupils/<school>/<user>) showing the user name. */
 void web_pupil_link(struct html *h, const char *school, const char *user);
+
+/*
+ * A pupil as the roster knows them (web_roster.c); all "" and on_roster false when it
+ * does not. Flags (SEN, EHCP, CLA, CP, CIN, EAL, PP) are shown only to the users
+ * web_sees_flags() allows: headteachers, and moderators given them (docs/privacy.md).
+ */
+struct web_pupil {
+	char given[104], family[104], preferred[104], year[36], reg[36], flags[64];
+	bool on_roster, current;
+};
+struct store_capture_brief;
+void web_pupil_from_brief(struct web_pupil *p, const struct store_capture_brief *b);
+/* The roster entry of user at school_id into *p: 0 (p->on_roster says whether found), -errno. */
+int web_pupil_find(struct web_ctx *w, int64_t school_id, const char *user, struct web_pupil *p);
+/* "Johnny Smith" (the preferred name, else the given one, and the family name); length. */
+size_t web_pupil_name(const struct web_pupil *p, char *buf, size_t size);
+bool web_sees_flags(struct web_ctx *w);
+/* The flags as badges (<span class="flag">CP</span>…). */
+void web_pupil_flags(struct html *h, const char *flags);
+/* The pupil's name linking to the timeline (or the login alone when the roster has no
+ * name), the login, year and registration group, "(left)" for a leaver, and with flags
+ * their flags. p may be NULL. */
+void web_pupil_cell(struct html *h, const char *school, const char *user, const struct web_pupil *p,
+                    bool flags);
 
 /* Formats ms since the epoch as "YYYY-MM-DD HH:MM" UTC. */
 void web_time(int64_t ms, char *buf, size_t size);

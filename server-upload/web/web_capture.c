@@ -25,6 +25,7 @@ struct capture {
 	int severity, hidden;
 	json_t *record;
 	bool found;
+	struct web_pupil pupil; /* the roster's entry */
 };
 
 static void cp(char *dst, size_t size, const char *src)
@@ -52,6 +53,7 @@ static int capture_brief(const struct store_capture_brief *b, void *ud)
 	cp(k->status_by, sizeof(k->status_by), b->status_by);
 	k->status_time = b->status_time_ms;
 	cp(k->sha, sizeof(k->sha), b->image_sha256);
+	web_pupil_from_brief(&k->pupil, b);
 	k->found = true;
 	return 0;
 }
@@ -245,7 +247,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	field(&h, "School", k->school);
 	field(&h, "Machine", k->machine);
 	html_raw(&h, "<tr><th>User</th><td id=\"user\">");
-	web_pupil_link(&h, k->school, k->user);
+	web_pupil_cell(&h, k->school, k->user, &k->pupil, web_sees_flags(w));
 	html_raw(&h, " (timeline)</td></tr>");
 	html_raw(&h, "</table>");
 	capture_actions(&h, w, k);

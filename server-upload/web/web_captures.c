@@ -29,6 +29,7 @@ static int64_t date_ms(const char *d)
 struct queue {
 	struct html *h;
 	int rows;
+	bool flags; /* the user sees the pupils' flags */
 };
 
 /* The thumbnail cell: the picture, or why there is none. */
@@ -49,6 +50,7 @@ static int queue_row(const struct store_capture_brief *c, void *ud)
 {
 	struct queue *q = ud;
 	struct html *h = q->h;
+	struct web_pupil pupil;
 	json_t *rec;
 	char when[32], cats[256];
 
@@ -77,8 +79,9 @@ static int queue_row(const struct store_capture_brief *c, void *ud)
 	html_text(h, c->school);
 	html_raw(h, "</td><td>");
 	html_text(h, c->machine);
-	html_raw(h, "</td><td>");
-	web_pupil_link(h, c->school, c->user);
+	html_raw(h, "</td><td class=\"user\">");
+	web_pupil_from_brief(&pupil, c);
+	web_pupil_cell(h, c->school, c->user, &pupil, q->flags);
 	html_raw(h, "</td><td class=\"status\">");
 	html_text(h, c->status);
 	html_raw(h, "</td></tr>");
@@ -100,7 +103,27 @@ static void filter_input(struct html *h, const struct web_ctx *w, const char *na
 	html_raw(h, "\"></label>");
 }
 
-static void filter_form(struct html *h, const struct web_ctx *w, const char *status)
+/* The roster's filters: year group, and a flag for the users who see flags. */
+static void pupil_filters(struct html *h, const struct web_ctx *w, bool flags)
+{
+	static const char *const names[] = {"SEN", "EHCP", "CLA", "CP", "CIN", "EAL", "PP"};
+
+	filter_input(h, w, "year", "Year group", "text");
+	if (!flags)
+		return;
+	html_raw(h, "<label>Flag <select name=\"flag\"><option value=\"\">any</option>");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		html_raw(h, "<option");
+		if (strcmp(web_arg(w, "flag"), names[i]) == 0)
+			html_raw(h, " selected");
+		html_raw(h, ">");
+		html_raw(h, names[i]);
+		html_raw(h, "</option>");
+	}
+	html_raw(h, "</select></label>");
+}
+
+static void filter_form(struct html *h, const struct web_ctx *w, const char *status, bool flags)
 {
 	static const char *const statuses[] = {"new", "concern", "escalated", "false-positive",
 	                                       "all"};
@@ -122,6 +145,7 @@ static void filter_form(struct html *h, const struct web_ctx *w, const char *sta
 	html_raw(h, "</select></label>");
 	filter_input(h, w, "user", "User", "text");
 	filter_input(h, w, "machine", "Machine", "text");
+	pupil_filters(h, w, flags);
 	filter_input(h, w, "from", "From", "date");
 	filter_input(h, w, "to", "To", "date");
 	html_raw(h, "<button type=\"submit\">Filter</button></form>");
@@ -140,6 +164,8 @@ static void queue_filters(const struct web_ctx *w, struct store_queue_filter *f,
 	f->status = strcmp(status, "all") != 0 ? status : NULL;
 	f->user = web_arg(w, "user");
 	f->machine = web_arg(w, "machine");
+	f->year_group = web_arg(w, "year");
+	f->flag = web_arg(w, "flag");
 	if ((n = date_ms(web_arg(w, "from"))) >= 0)
 		f->from_ms = n > 0 ? n : 1;
 	if ((n = date_ms(web_arg(w, "to"))) >= 0)
@@ -174,10 +200,12 @@ void web_captures_get(void *ctx, struct http_request *req, struct http_response 
 	queue_filters(&w, &f, status);
 	f.offset = page * QUEUE_PAGE;
 	html_init(&h);
-	qu = (struct queue){.h = &h};
+	qu = (struct queue){.h = &h, .flags = web_sees_flags(&w)};
+	if (!qu.flags)
+		f.flag = NULL; /* a flag filter would tell who has it */
 	web_page_start(&h, &w, "Captures");
 	html_raw(&h, "<h1>Captures</h1>");
-	filter_form(&h, &w, status);
+	filter_form(&h, &w, status, qu.flags);
 	bulk_form(&h, &w);
 	html_raw(&h, "<p class=\"muted\">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> "
 	             "opens.</p><table id=\"queue\"><thead><tr><th></th><th>Sev.</th>"

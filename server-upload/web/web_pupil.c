@@ -325,19 +325,56 @@ static void notes(struct html *h, const struct pupil *p)
 		html_raw(h, "<p class=\"muted\">No notes yet: add them on a capture.</p>");
 }
 
+/* Year and registration group from the roster, flags for those who see them, and
+ * whether the pupil has left. */
+static void pupil_details(struct html *h, const struct web_pupil *wp, bool flags)
+{
+	html_raw(h, "<p id=\"pupil-details\">Year group: <span class=\"year\">");
+	html_text(h, wp->year[0] ? wp->year : "—");
+	html_raw(h, "</span> · Registration group: <span class=\"reg\">");
+	html_text(h, wp->reg[0] ? wp->reg : "—");
+	html_raw(h, "</span>");
+	if (flags) {
+		html_raw(h, " · Flags: ");
+		if (wp->flags[0])
+			web_pupil_flags(h, wp->flags);
+		else
+			html_raw(h, "none");
+	}
+	if (!wp->current)
+		html_raw(h, " · <strong class=\"left\">left the school</strong> (a leaver on the "
+		            "roster)");
+	html_raw(h, "</p>");
+}
+
 static void pupil_page(struct web_ctx *w, const struct pupil *p, const char *school,
                        const char *user)
 {
+	struct web_pupil wp;
+	char name[224];
 	struct html h;
 
+	if (web_pupil_find(w, p->school_id, user, &wp) < 0)
+		memset(&wp, 0, sizeof(wp));
 	html_init(&h);
 	web_page_start(&h, w, "Pupil");
-	html_raw(&h, "<h1>Pupil <span id=\"pupil\">");
-	html_text(&h, user);
-	html_raw(&h, "</span> at ");
+	if (wp.on_roster && web_pupil_name(&wp, name, sizeof(name))) {
+		html_raw(&h, "<h1><span id=\"pupil-name\">");
+		html_text(&h, name);
+		html_raw(&h, "</span> (<span id=\"pupil\">");
+		html_text(&h, user);
+		html_raw(&h, "</span>) at ");
+	} else {
+		html_raw(&h, "<h1>Pupil <span id=\"pupil\">");
+		html_text(&h, user);
+		html_raw(&h, "</span> at ");
+	}
 	html_text(&h, school);
-	html_fmt(&h, "</h1><p>%zu capture%s%s, newest first.</p>", p->ncaps,
-	         p->ncaps == 1 ? "" : "s", p->ncaps >= PUPIL_MAX ? " (the most recent)" : "");
+	html_raw(&h, "</h1>");
+	if (wp.on_roster)
+		pupil_details(&h, &wp, web_sees_flags(w));
+	html_fmt(&h, "<p>%zu capture%s%s, newest first.</p>", p->ncaps, p->ncaps == 1 ? "" : "s",
+	         p->ncaps >= PUPIL_MAX ? " (the most recent)" : "");
 	chart(&h, p, w->now);
 	timeline(&h, p);
 	notes(&h, p);

@@ -177,5 +177,53 @@ def web_upload_by_admin(c):
     check(roster(c)['25brownk']['current'], 'nothing changed by them')
 
 
+def ids(html):
+    return set(re.findall(r'class="cap" href="/captures/([0-9a-f-]+)"', html))
+
+
+@group
+def names_and_flags_on_pages(c):
+    srv = c.srv
+    token = srv.enrol(c.key, 'LAB1-PC07')
+    caps = {u: upload(srv, token, user=u) for u in ('22PatelR', 'jsmith', '24newp', 'ghost1')}
+    add_user(srv, 'head', role='headteacher', school=SCHOOL)
+    add_user(srv, 'modf')
+    srv.admin('user', 'flags', 'modf', 'yes')
+    check(srv.admin('user', 'flags', 'nobody9', 'yes', check_ok=False).returncode == 1,
+          'flags for an unknown user')
+    head, modr, modf = Web(srv), Web(srv), Web(srv)
+    head.login('head')
+    modr.login('modr')
+    modf.login('modf')
+    for who, web, flags in (('head', head, True), ('modr', modr, False), ('modf', modf, True)):
+        q = expect(web.req('GET', '/captures'), 200, 'queue').text
+        check('<span class="pname">Riya Patel</span>' in q and '>22PatelR</span>' in q
+              and '<span class="year">Year 9</span>' in q and '<span class="reg">9B</span>' in q,
+              '%s: name, login, year and reg group in the queue' % who)
+        check('<span class="pname">Johnny Smith</span>' in q, 'the preferred name first')
+        check('>ghost1</a>' in q, 'a login the roster does not know stays a login')
+        check('(left)' in q, 'a leaver is marked')
+        check(('<span class="flag">CLA</span><span class="flag">CP</span>' in q) == flags,
+              '%s: flags in the queue: %s' % (who, flags))
+        check(('name="flag"' in q) == flags, '%s: the flag filter offered: %s' % (who, flags))
+        page = web.req('GET', '/captures/' + caps['22PatelR']['id']).text
+        check('Riya Patel' in page and 'Year 9' in page and '9B' in page, '%s: capture page' % who)
+        check(('<span class="flag">CP</span>' in page) == flags, '%s: flags on the capture page' % who)
+        t = expect(web.req('GET', '/pupils/%s/22PatelR' % SCHOOL.replace(' ', '%20')), 200,
+                   'timeline').text
+        check('<span id="pupil-name">Riya Patel</span>' in t and 'Year group: <span class="year">'
+              'Year 9' in t and '9B' in t, '%s: timeline names the pupil' % who)
+        check(('Flags: <span class="flags">' in t) == flags, '%s: flags on the timeline' % who)
+        # Filters: year group (any case), and a flag only for those who see flags.
+        y = ids(web.req('GET', '/captures?year=year%209').text)
+        check(y == {caps['22PatelR']['id']}, '%s: year filter: %r' % (who, y))
+        f = ids(web.req('GET', '/captures?flag=cla').text)
+        check(f == ({caps['22PatelR']['id']} if flags else ids(q)),
+              '%s: flag filter (ignored without the flags): %r' % (who, f))
+    t = head.req('GET', '/pupils/%s/24newp' % SCHOOL.replace(' ', '%20')).text
+    check('left the school' in t, 'a leaver says so on the timeline')
+    c.caps = caps
+
+
 if __name__ == '__main__':
     sys.exit(harness.main(setup=setup, start=False))
