@@ -441,24 +441,57 @@ static int build_root_index(struct automaton *am)
 
 static int build_finals(struct builder *b, struct automaton *am)
 {
-	am->fin_off = calloc(b->nnodes + 1, sizeof(uint32_t));
+	size_t words = am_words(b->nnodes), k = 0;
+	uint32_t *count = calloc(b->nnodes + 1, sizeof(uint32_t)), *at;
+
+	am->fin_bits = calloc(words, sizeof(uint64_t));
+	am->fin_rank = malloc(words * sizeof(uint32_t));
+	am->excl_bits = calloc(words, sizeof(uint64_t));
 	am->fin = malloc((b->nfinals + 1) * sizeof(uint32_t));
-	am->excl = malloc(b->nnodes);
-	if (!am->fin_off || !am->fin || !am->excl)
+	if (!count || !am->fin_bits || !am->fin_rank || !am->excl_bits || !am->fin) {
+		free(count);
 		return -ENOMEM;
-	/* counting sort by node, stable: fin_off[nd + 1] counts, then holds where nd's
-	 * patterns begin, moves to their end while they are placed, and is shifted back */
+	}
 	for (size_t f = 0; f < b->nfinals; f++)
-		am->fin_off[b->finals[f].node + 1]++;
-	for (size_t i = 0; i < b->nnodes; i++)
-		am->fin_off[i + 1] += am->fin_off[i];
-	for (size_t f = 0; f < b->nfinals; f++)
-		am->fin[am->fin_off[b->finals[f].node]++] = b->finals[f].pattern;
-	memmove(am->fin_off + 1, am->fin_off, b->nnodes * sizeof(uint32_t));
+		count[b->finals[f].node]++;
+	for (size_t i = 0; i < b->nnodes; i++) {
+		if (count[i])
+			am->fin_bits[i >> 6] |= UINT64_C(1) << (i & 63);
+		if (b->nodes[i].excl)
+			am->excl_bits[i >> 6] |= UINT64_C(1) << (i & 63);
+	}
+	for (size_t w = 0; w < words; w++) {
+		am->fin_rank[w] = (uint32_t)k;
+		k += (size_t)__builtin_popcountll(am->fin_bits[w]);
+	}
+	am->nfnodes = k;
+	am->fin_off = malloc((k + 1) * sizeof(uint32_t));
+	at = malloc((k + 1) * sizeof(uint32_t));
+	if (!am->fin_off || !at) {
+		free(count);
+		free(at);
+		return -ENOMEM;
+	}
+	/* by node, stable: the patterns of the k-th state with finals from fin_off[k] */
+	k = 0;
 	am->fin_off[0] = 0;
 	for (size_t i = 0; i < b->nnodes; i++)
-		am->excl[i] = b->nodes[i].excl;
-	am->memory_bytes += (b->nnodes + 1 + b->nfinals) * sizeof(uint32_t) + b->nnodes;
+		if (count[i]) {
+			am->fin_off[k + 1] = am->fin_off[k] + count[i];
+			k++;
+		}
+	memcpy(at, am->fin_off, (k + 1) * sizeof(uint32_t));
+	for (size_t f = 0; f < b->nfinals; f++) {
+		uint32_t nd = b->finals[f].node;
+		uint64_t w = am->fin_bits[nd >> 6] & ((UINT64_C(1) << (nd & 63)) - 1);
+
+		am->fin[at[am->fin_rank[nd >> 6] + (uint32_t)__builtin_popcountll(w)]++] =
+		    b->finals[f].pattern;
+	}
+	free(count);
+	free(at);
+	am->memory_bytes += words * (2 * sizeof(uint64_t) + sizeof(uint32_t)) +
+	                    (am->nfnodes + 1 + b->nfinals) * sizeof(uint32_t);
 	return 0;
 }
 
@@ -607,17 +640,19 @@ static void free_tables(struct automaton *am)
 	if (am->map) {
 		munmap(am->map, am->map_bytes);
 	} else {
-		free(am->excl);
+		free(am->excl_bits);
 		free(am->edge_off);
 		free(am->edges);
+		free(am->fin_bits);
+		free(am->fin_rank);
 		free(am->fin_off);
 		free(am->fin);
 		free(am->root_to);
 	}
 	am->map = NULL;
-	am->excl = NULL;
+	am->excl_bits = am->fin_bits = NULL;
 	am->edges = NULL;
-	am->edge_off = am->fin_off = am->fin = am->root_to = NULL;
+	am->edge_off = am->fin_rank = am->fin_off = am->fin = am->root_to = NULL;
 }
 
 int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const char *image,
@@ -653,9 +688,11 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 			free_tables(am); /* am->map is NULL: the heap's tables */
 			am->edge_off = mapped.edge_off;
 			am->edges = mapped.edges;
+			am->fin_bits = mapped.fin_bits;
+			am->fin_rank = mapped.fin_rank;
 			am->fin_off = mapped.fin_off;
 			am->fin = mapped.fin;
-			am->excl = mapped.excl;
+			am->excl_bits = mapped.excl_bits;
 			am->root_to = mapped.root_to;
 			am->map = mapped.map;
 			am->map_bytes = mapped.map_bytes;

@@ -52,9 +52,15 @@ struct automaton {
 	am_edge_t *edges;
 	symmask_t cls_mask[AM_MAX_CLASSES]; /* the symbols of each edge class */
 	size_t ncls;
-	uint32_t *fin_off; /* per NFA state: the patterns it completes are fin[fin_off[s]..] */
+	/* The patterns an NFA state completes, for the few states that complete any: bit s of
+	 * fin_bits is set for those, fin_rank counts them before each word of fin_bits, and
+	 * the k-th of them completes fin[fin_off[k] .. fin_off[k + 1]) (am_finals()). */
+	uint64_t *fin_bits;
+	uint32_t *fin_rank;
+	uint32_t *fin_off;
 	uint32_t *fin;
-	uint8_t *excl; /* per NFA state: part of an exclusion */
+	size_t nfnodes;
+	uint64_t *excl_bits; /* bit s: NFA state s is part of an exclusion */
 	/* The root's edges taken on each symbol, in edge order: root_to[root_off[sym] ..
 	 * root_off[sym+1]). The root is in most sets and has an edge per first letter. */
 	uint32_t root_off[SYM_COUNT + 1];
@@ -66,6 +72,33 @@ struct automaton {
 	void *map;           /* the image the tables are in (image.h), or NULL */
 	size_t map_bytes;
 };
+
+/* Words of a bit per NFA state. */
+static inline size_t am_words(size_t nnfa)
+{
+	return (nnfa + 63) / 64;
+}
+
+/* Non-zero when NFA state s is part of an exclusion. */
+static inline bool am_excl(const struct automaton *am, uint32_t s)
+{
+	return am->excl_bits[s >> 6] >> (s & 63) & 1;
+}
+
+/* The patterns NFA state s completes: fin[*lo .. the result). */
+static inline uint32_t am_finals(const struct automaton *am, uint32_t s, uint32_t *lo)
+{
+	uint64_t w = am->fin_bits[s >> 6];
+	uint32_t k;
+
+	*lo = 0;
+	if (!(w >> (s & 63) & 1))
+		return 0;
+	k = am->fin_rank[s >> 6] +
+	    (uint32_t)__builtin_popcountll(w & ((UINT64_C(1) << (s & 63)) - 1));
+	*lo = am->fin_off[k];
+	return am->fin_off[k + 1];
+}
 
 /* The symbols edge e accepts. */
 static inline symmask_t am_edge_mask(const struct automaton *am, am_edge_t e)

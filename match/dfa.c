@@ -142,8 +142,10 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t m = s[i];
 
-		d->excl_live[id] |= am->excl[m] ? DFA_EXCL_LIVE : 0;
-		for (uint32_t f = am->fin_off[m]; f < am->fin_off[m + 1]; f++) {
+		uint32_t lo, hi = am_finals(am, m, &lo);
+
+		d->excl_live[id] |= am_excl(am, m) ? DFA_EXCL_LIVE : 0;
+		for (uint32_t f = lo; f < hi; f++) {
 			bool dup = false;
 
 			const struct am_pattern *p = &am->patterns[am->fin[f]];

@@ -21,7 +21,7 @@ struct image_header {
 	uint64_t key;      /* of the patterns (automaton_key()) */
 	uint64_t checksum; /* image_hash() of everything after the header */
 	uint64_t payload;  /* bytes after the header */
-	uint64_t nnfa, nedges, nfin, nroot, ncls, npatterns;
+	uint64_t nnfa, nedges, nfnodes, nfin, nroot, ncls, npatterns;
 };
 
 uint64_t image_hash(uint64_t h, const void *p, size_t n)
@@ -50,7 +50,8 @@ static size_t pad8(size_t n)
 }
 
 struct layout {
-	size_t edge_off, edges, fin_off, fin, excl, root_off, root_to, cls, end;
+	size_t edge_off, edges, fin_bits, fin_rank, fin_off, fin, excl_bits, root_off, root_to, cls,
+	    end;
 };
 
 static bool layout_of(const struct image_header *h, struct layout *l)
@@ -58,13 +59,16 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 	size_t o = 0;
 
 	if (h->nnfa < 2 || h->nnfa >= AM_MAX_NODES || h->nedges > UINT32_MAX ||
-	    h->nfin > UINT32_MAX || h->nroot > UINT32_MAX || h->ncls > AM_MAX_CLASSES)
+	    h->nfin > UINT32_MAX || h->nfnodes > h->nnfa || h->nroot > UINT32_MAX ||
+	    h->ncls > AM_MAX_CLASSES)
 		return false;
 	l->edge_off = o, o += pad8((h->nnfa + 1) * sizeof(uint32_t));
 	l->edges = o, o += pad8(h->nedges * sizeof(am_edge_t));
-	l->fin_off = o, o += pad8((h->nnfa + 1) * sizeof(uint32_t));
+	l->fin_bits = o, o += am_words(h->nnfa) * sizeof(uint64_t);
+	l->fin_rank = o, o += pad8(am_words(h->nnfa) * sizeof(uint32_t));
+	l->fin_off = o, o += pad8((h->nfnodes + 1) * sizeof(uint32_t));
 	l->fin = o, o += pad8(h->nfin * sizeof(uint32_t));
-	l->excl = o, o += pad8(h->nnfa);
+	l->excl_bits = o, o += am_words(h->nnfa) * sizeof(uint64_t);
 	l->root_off = o, o += pad8((SYM_COUNT + 1) * sizeof(uint32_t));
 	l->root_to = o, o += pad8(h->nroot * sizeof(uint32_t));
 	l->cls = o, o += h->ncls * sizeof(symmask_t);
@@ -86,8 +90,19 @@ static bool offsets_hold(const uint32_t *off, size_t count, uint64_t n)
 /* The tables' structure: whatever the checksum says, nothing points outside them. */
 static bool structure_holds(const struct image_header *h, const struct automaton *am)
 {
+	size_t words = am_words(h->nnfa), k = 0;
+	uint64_t tail = h->nnfa % 64 ? ~UINT64_C(0) << (h->nnfa % 64) : 0;
+
+	for (size_t w = 0; w < words; w++) {
+		if (am->fin_rank[w] != k)
+			return false;
+		k += (size_t)__builtin_popcountll(am->fin_bits[w]);
+	}
+	if (k != h->nfnodes || (am->fin_bits[words - 1] & tail) ||
+	    (am->excl_bits[words - 1] & tail))
+		return false;
 	if (!offsets_hold(am->edge_off, h->nnfa, h->nedges) ||
-	    !offsets_hold(am->fin_off, h->nnfa, h->nfin) ||
+	    !offsets_hold(am->fin_off, h->nfnodes, h->nfin) ||
 	    !offsets_hold(am->root_off, SYM_COUNT, h->nroot))
 		return false;
 	for (size_t e = 0; e < h->nedges; e++)
@@ -98,9 +113,6 @@ static bool structure_holds(const struct image_header *h, const struct automaton
 			return false;
 	for (size_t r = 0; r < h->nroot; r++)
 		if (am->root_to[r] >= h->nnfa)
-			return false;
-	for (size_t s = 0; s < h->nnfa; s++)
-		if (am->excl[s] > 1)
 			return false;
 	return true;
 }
@@ -137,9 +149,12 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 		goto refuse;
 	am->edge_off = (uint32_t *)(uintptr_t)(p + l.edge_off);
 	am->edges = (am_edge_t *)(uintptr_t)(p + l.edges);
+	am->fin_bits = (uint64_t *)(uintptr_t)(p + l.fin_bits);
+	am->fin_rank = (uint32_t *)(uintptr_t)(p + l.fin_rank);
 	am->fin_off = (uint32_t *)(uintptr_t)(p + l.fin_off);
 	am->fin = (uint32_t *)(uintptr_t)(p + l.fin);
-	am->excl = (uint8_t *)(uintptr_t)(p + l.excl);
+	am->excl_bits = (uint64_t *)(uintptr_t)(p + l.excl_bits);
+	am->nfnodes = h.nfnodes;
 	am->root_to = (uint32_t *)(uintptr_t)(p + l.root_to);
 	memcpy(am->root_off, p + l.root_off, sizeof(am->root_off));
 	memcpy(am->cls_mask, p + l.cls, h.ncls * sizeof(symmask_t));
@@ -152,9 +167,9 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 	return 0;
 refuse:
 	munmap((void *)(uintptr_t)base, (size_t)st.st_size);
-	am->edge_off = am->fin_off = am->fin = am->root_to = NULL;
+	am->edge_off = am->fin_rank = am->fin_off = am->fin = am->root_to = NULL;
 	am->edges = NULL;
-	am->excl = NULL;
+	am->fin_bits = am->excl_bits = NULL;
 	return r;
 }
 
@@ -182,7 +197,8 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	                         .key = key,
 	                         .nnfa = am->nnfa,
 	                         .nedges = am->edge_off[am->nnfa],
-	                         .nfin = am->fin_off[am->nnfa],
+	                         .nfnodes = am->nfnodes,
+	                         .nfin = am->fin_off[am->nfnodes],
 	                         .nroot = am->root_off[SYM_COUNT],
 	                         .ncls = am->ncls,
 	                         .npatterns = am->npatterns};
@@ -199,9 +215,11 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 		return -ENOMEM;
 	memcpy(buf + l.edge_off, am->edge_off, (h.nnfa + 1) * sizeof(uint32_t));
 	memcpy(buf + l.edges, am->edges, h.nedges * sizeof(am_edge_t));
-	memcpy(buf + l.fin_off, am->fin_off, (h.nnfa + 1) * sizeof(uint32_t));
+	memcpy(buf + l.fin_bits, am->fin_bits, am_words(h.nnfa) * sizeof(uint64_t));
+	memcpy(buf + l.fin_rank, am->fin_rank, am_words(h.nnfa) * sizeof(uint32_t));
+	memcpy(buf + l.fin_off, am->fin_off, (h.nfnodes + 1) * sizeof(uint32_t));
 	memcpy(buf + l.fin, am->fin, h.nfin * sizeof(uint32_t));
-	memcpy(buf + l.excl, am->excl, h.nnfa);
+	memcpy(buf + l.excl_bits, am->excl_bits, am_words(h.nnfa) * sizeof(uint64_t));
 	memcpy(buf + l.root_off, am->root_off, sizeof(am->root_off));
 	memcpy(buf + l.root_to, am->root_to, h.nroot * sizeof(uint32_t));
 	memcpy(buf + l.cls, am->cls_mask, h.ncls * sizeof(symmask_t));

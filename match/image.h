@@ -18,7 +18,7 @@
 
 #include "automaton.h"
 
-#define IMAGE_VERSION 1u
+#define IMAGE_VERSION 2u
 
 /*
  * Maps the image at path into am's tables (am->npatterns must be set: finals are checked

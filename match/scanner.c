@@ -687,7 +687,7 @@ static size_t simulate(const struct match_scanner *sc, uint64_t i, uint64_t e, u
 static bool completes(const struct automaton *am, const uint32_t *set, size_t n, uint32_t pattern)
 {
 	for (size_t q = 0; q < n; q++)
-		for (uint32_t f = am->fin_off[set[q]]; f < am->fin_off[set[q] + 1]; f++)
+		for (uint32_t lo, hi = am_finals(am, set[q], &lo), f = lo; f < hi; f++)
 			if (am->fin[f] == pattern)
 				return true;
 	return false;
