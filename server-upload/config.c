@@ -58,6 +58,8 @@ static const struct setting table[] = {
     UINT("threads", threads, 1, 256, SERVER_THREADS_DEFAULT, "N", "HTTP worker threads"),
     UINT("max-connections", max_connections, 4, 100000, SERVER_CONNECTIONS_DEFAULT, "N",
          "simultaneous connections; more are refused"),
+    UINT("head-timeout", head_timeout, 1, 3600, SERVER_HEAD_TIMEOUT_DEFAULT, "SECONDS",
+         "a request's head (request line and headers) in all, however its bytes trickle"),
     UINT("timeout", timeout, 1, 3600, SERVER_TIMEOUT_DEFAULT, "SECONDS",
          "a connection may stay silent this long in the middle of a request"),
     BYTES("max-body", max_body, 1024, 1024LL * 1024 * 1024, SERVER_MAX_BODY_DEFAULT,

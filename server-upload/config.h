@@ -25,6 +25,7 @@ struct config {
 	unsigned int threads;         /* HTTP worker threads */
 	unsigned int max_connections; /* concurrent connections */
 	unsigned int timeout;         /* seconds of silence before a connection is dropped */
+	unsigned int head_timeout;    /* seconds a request's head may take in all */
 	size_t max_body;              /* bytes of a capture upload; 413 above */
 	unsigned int offline_after;   /* seconds without heartbeat: machine listed offline */
 	unsigned int lists_check;     /* seconds between looks at the lists directory */

@@ -202,6 +202,7 @@ int server_run(struct config *cfg)
 	    .max_inflight_per_addr = cfg->max_inflight_per_addr,
 	    .max_inflight_per_machine = cfg->max_inflight_per_machine,
 	    .timeout = cfg->timeout,
+	    .head_timeout = cfg->head_timeout,
 	    .max_body = cfg->max_body,
 	    .tls_cert_pem = cert,
 	    .tls_key_pem = key,

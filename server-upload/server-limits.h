@@ -16,7 +16,8 @@
  * requests cannot starve them, and one address or machine cannot take a whole budget. */
 #define SERVER_CAPTURE_BUDGET               (384u * 1024 * 1024) /* capture uploads: 503 */
 #define SERVER_OTHER_BUDGET                 (64u * 1024 * 1024)  /* every other body: 503 */
-#define SERVER_CONN_PER_ADDR_DEFAULT        64u /* connections from one address at once */
+#define SERVER_CONN_PER_ADDR_DEFAULT        512u /* connections from one address at once */
+#define SERVER_HEAD_TIMEOUT_DEFAULT         10u  /* seconds a request's head may take */
 #define SERVER_INFLIGHT_PER_ADDR_DEFAULT    (64u * 1024 * 1024) /* body bytes, one address */
 #define SERVER_INFLIGHT_PER_MACHINE_DEFAULT (48u * 1024 * 1024) /* capture bytes, one machine */
 

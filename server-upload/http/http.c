@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conns.h"
 #include "dynbuf.h"
 #include "html.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct http_server {
 	size_t max_body;
 	char *trusted_proxy;             /* NULL: X-Forwarded-For is never believed */
 	size_t cap_address, cap_machine; /* bytes one owner may have buffered */
+	struct conns *conns;             /* head deadline, room per address */
 	/* Uploads routes' requests waiting for a worker, and the workers. */
 	pthread_mutex_t work_lock;
 	pthread_cond_t work_cond;
@@ -557,8 +559,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_request *r = *con_cls;
 	struct http_response resp = {0};
 
-	if (!r)
+	if (!r) {
+		conns_in_request(conn, true); /* the head is in: its deadline is met */
 		return on_headers(s, conn, url, method, con_cls);
+	}
 	if (*upload_data_size) {
 		on_data(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
@@ -583,6 +587,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	request_free(*con_cls);
 	*con_cls = NULL;
+	conns_in_request(conn, false); /* a kept-alive connection waits for the next head */
 }
 
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -633,6 +638,7 @@ static void workers_stop(struct http_server *s)
 static void server_free(struct http_server *s)
 {
 	workers_stop(s);
+	conns_free(s->conns);
 	pthread_mutex_destroy(&s->work_lock);
 	pthread_cond_destroy(&s->work_cond);
 	free(s->trusted_proxy);
@@ -689,11 +695,16 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, NULL};
-	/* Connections per client address; behind a trusted proxy every client is the proxy,
-	 * which must keep its own limit. */
-	if (cfg->max_conn_per_addr && !cfg->trusted_proxy)
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		                                    cfg->max_conn_per_addr, NULL};
+	/* A request's head within head_timeout in all, and connections per client address
+	 * (conns.h); behind a trusted proxy every client is the proxy, which must keep its
+	 * own limit. */
+	if ((r = conns_new(cfg->head_timeout ? cfg->head_timeout : cfg->timeout,
+	                   cfg->trusted_proxy ? 0 : cfg->max_conn_per_addr, &s->conns)) < 0) {
+		server_free(s);
+		return r;
+	}
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conns_notify, s->conns};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
 	if (cfg->tls_cert_pem) {
@@ -704,8 +715,8 @@ int http_start(const struct http_config *cfg, const struct http_route *routes, s
 		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-	                             MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(flags, 0, conns_accept, s->conns, on_request, s,
+	                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!s->daemon) {
 		server_free(s);
 		return -EIO;

@@ -43,10 +43,12 @@ struct http_config {
 	                         run the handlers of uploads routes */
 	unsigned int max_connections;
 	unsigned int timeout; /* seconds of silence before a connection is closed */
+	unsigned int head_timeout; /* seconds a request's head may take in all (0: timeout) */
 	size_t max_body;      /* default body ceiling: larger requests get 413 */
 	const char *tls_cert_pem, *tls_key_pem; /* NULL for plain HTTP */
 	const char *trusted_proxy;       /* its X-Forwarded-For names the client; NULL: none */
-	unsigned int max_conn_per_addr;  /* connections from one address (0: no limit) */
+	unsigned int max_conn_per_addr;  /* connections from one address (0: no limit; at the
+	                                    limit the oldest waiting for a head is closed) */
 	size_t max_inflight_per_addr;    /* body bytes one client address may have buffered */
 	size_t max_inflight_per_machine; /* body bytes one machine ("m:" owner) may have */
 };

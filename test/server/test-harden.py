@@ -222,6 +222,97 @@ def sign_in_backoff(c):
         srv.start()
 
 
+class Tricklers:
+    """n connections from 127.0.0.1 sending a request's head one byte every period
+    seconds, never finishing it (each byte resets the server's silence timeout)."""
+
+    def __init__(self, srv, n, period=1.0):
+        self.socks, self.closed, self.stop = [], [], threading.Event()
+        for _ in range(n):
+            s = socket.create_connection(('127.0.0.1', srv.port), timeout=5)
+            s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n')
+            self.socks.append(s)
+        self.t = threading.Thread(target=self.run, args=(period,), daemon=True)
+        self.t.start()
+
+    def run(self, period):
+        while not self.stop.wait(period):
+            for s in self.socks:
+                if s in self.closed:
+                    continue
+                try:
+                    s.sendall(b'X')
+                except OSError:
+                    self.closed.append(s)
+
+    def gone(self):
+        """How many the server has closed."""
+        n = 0
+        for s in self.socks:
+            s.setblocking(False)
+            try:
+                n += s.recv(1) == b''
+            except BlockingIOError:
+                pass
+            except OSError:
+                n += 1
+        return n
+
+    def close(self):
+        self.stop.set()
+        self.t.join()
+        for s in self.socks:
+            s.close()
+
+
+def heartbeat(srv, token):
+    t = time.time()
+    r = srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0', 'wordlists': 'x',
+                                                  'spooled': 0, 'dropped': 0}, token=token,
+                    timeout=10)
+    return r.status, time.time() - t
+
+
+@group
+def nat_school_not_locked_out(c):
+    # A school is one address: 64 connections trickling header bytes from it made its
+    # agents' heartbeats fail for as long as they stayed. A request's head now has
+    # head-timeout in all, and an address at its limit makes room by closing its oldest
+    # connection still waiting for a head.
+    srv = c.srv
+    try:
+        tr = Tricklers(srv, 64)
+        time.sleep(1.5)
+        try:
+            status, took = heartbeat(srv, c.tok_a)
+        except OSError as e:
+            raise harness.Failure('heartbeat beside 64 trickling connections: %s' % e)
+        check(status == 204, 'heartbeat beside 64 trickling connections: %d' % status)
+        print('  heartbeat beside 64 trickling connections: %.0f ms' % (took * 1000))
+        tr.close()
+        srv.stop()
+        srv.start(['--head-timeout', '3'])
+        tr = Tricklers(srv, 64)
+        t = time.time()
+        harness.until(lambda: tr.gone() == 64, 8, 'the trickling heads closed at head-timeout')
+        print('  64 trickling heads closed after %.1f s (head-timeout 3 s)' % (time.time() - t))
+        tr.close()
+        # At the address's limit (64 here) the newcomer gets the room of a trickler.
+        srv.stop()
+        srv.start(['--max-connections-per-address', '64'])
+        tr = Tricklers(srv, 64)
+        time.sleep(1.5)
+        for i in range(3):
+            status, took = heartbeat(srv, c.tok_a)
+            check(status == 204, 'heartbeat %d at the limit of 64: %d' % (i, status))
+        print('  heartbeat with 64 trickling at a limit of 64: %.0f ms' % (took * 1000))
+        check(tr.gone() >= 1, 'tricklers made room: %d closed' % tr.gone())
+        tr.close()
+    finally:
+        srv.stop()
+        srv.start()
+
+
 @group
 def s3_plain_http_refused(c):
     # s3-url = http:// to another host would send screenshots over the network in the
