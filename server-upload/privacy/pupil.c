@@ -15,6 +15,7 @@
 #include "server.h"
 #include "store_moderation.h"
 #include "store_privacy.h"
+#include "store_roster.h"
 
 #define MAX_IDS 100000
 
@@ -69,7 +70,20 @@ struct exp {
 	struct server *srv;
 	FILE *out;
 	int64_t withheld;
+	json_t *pupil; /* the roster's entry, or NULL */
 };
+
+/* The roster's entry as the export's "pupil" object. */
+static int pupil_json(const struct store_pupil_info *i, void *ud)
+{
+	json_t **out = ud;
+
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "login", i->p.login,
+	                 "given_name", i->p.given_name, "family_name", i->p.family_name,
+	                 "preferred_name", i->p.preferred_name, "year_group", i->p.year_group,
+	                 "reg_group", i->p.reg_group, "flags", i->p.flags, "current", i->current);
+	return *out ? 0 : -ENOMEM;
+}
 
 /* Puts the bytes of image sha (base64) into shot.data, or (hidden) a withheld note.
  * Returns 1 when withheld, else 0. */
@@ -114,6 +128,8 @@ static int export_row(const char *record, const char *sha, const char *status, b
 	if (!(rec = json_loads(record, 0, &jerr)))
 		return -EINVAL;
 	json_object_set_new(rec, "status", json_string(status));
+	if (e->pupil)
+		json_object_set(rec, "pupil", e->pupil);
 	e->withheld += put_image(e, json_object_get(rec, "screenshot"), sha, hidden);
 	json_array_foreach(json_object_get(rec, "frames"), i, frame)
 	{
@@ -131,15 +147,22 @@ static int export_row(const char *record, const char *sha, const char *status, b
 int pupil_export(struct server *srv, const char *school, const char *user, FILE *out,
                  int64_t *count, int64_t *withheld)
 {
-	struct exp e = {srv, out, 0};
+	struct exp e = {srv, out, 0, NULL};
 	struct ids l = {0};
+	int64_t school_id;
 	int r = find(srv, school, user, &l);
 
 	*count = (int64_t)l.n;
 	ids_free(&l);
 	if (r < 0)
 		return r;
+	/* The roster's entry (names, groups, flags) goes with every capture: the pupil's
+	 * own data too. */
+	if (store_school_lookup(srv->store, school, &school_id) == 0 &&
+	    (r = store_pupil_find(srv->store, school_id, user, pupil_json, &e.pupil)) < 0)
+		return r;
 	r = store_pupil_records(srv->store, school, user, export_row, &e);
+	json_decref(e.pupil);
 	if (r == 0 && fflush(out) != 0)
 		r = -EIO;
 	*withheld = e.withheld;
@@ -181,6 +204,9 @@ int pupil_delete(struct server *srv, const char *school, const char *user, int64
 	 * captures went with them. */
 	if (r == 0 && l.n)
 		r = store_audit_erase_pupil(s, l.school_id, user);
+	/* The roster's entry too (a current pupil comes back with the next import). */
+	if (r == 0 && l.n)
+		r = store_pupil_erase(s, l.school_id, user);
 	if (r == 0 && l.n) {
 		snprintf(detail, sizeof(detail), "erasure request: %lld captures, %lld images",
 		         (long long)*captures, (long long)*images);

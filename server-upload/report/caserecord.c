@@ -37,6 +37,9 @@ struct caserecord {
 	int severity;
 	bool hidden, found;
 	int64_t time, status_time, made;
+	/* the pupil as the roster knows them ("" when it does not); flags only when asked */
+	char pupil[224], year[36], reg[36], flags[64];
+	bool on_roster, current, show_flags;
 	json_t *record;
 	struct event events[MAX_EVENTS];
 	size_t nevents;
@@ -68,6 +71,15 @@ static int brief_cb(const struct store_capture_brief *b, void *ud)
 	c->status_time = b->status_time_ms;
 	c->record = json_loads(b->record, 0, NULL);
 	c->found = true;
+	if ((c->on_roster = b->on_roster)) {
+		const char *first = *b->preferred_name ? b->preferred_name : b->given_name;
+		snprintf(c->pupil, sizeof(c->pupil), "%s%s%s", first,
+		         *first && *b->family_name ? " " : "", b->family_name);
+		copy(c->year, sizeof(c->year), b->year_group);
+		copy(c->reg, sizeof(c->reg), b->reg_group);
+		copy(c->flags, sizeof(c->flags), b->flags);
+		c->current = b->pupil_current;
+	}
 	return c->record ? 0 : -ENOMEM;
 }
 
@@ -286,7 +298,8 @@ static void cut_utf8(char *s, size_t size, int n)
 }
 
 /* The labelled facts at the top, shared by both formats. */
-static size_t facts(const struct caserecord *c, const char *label[12], char value[12][320])
+#define FACTS 16
+static size_t facts(const struct caserecord *c, const char *label[FACTS], char value[FACTS][320])
 {
 	size_t n = 0;
 	char t[48];
@@ -297,7 +310,17 @@ static size_t facts(const struct caserecord *c, const char *label[12], char valu
 	FACT("Time", "%s", t);
 	FACT("School", "%s", c->school);
 	FACT("Machine", "%s", c->machine);
-	FACT("User", "%s", c->user);
+	if (c->pupil[0])
+		FACT("User", "%s (%s)%s", c->pupil, c->user,
+		     c->current ? "" : ", has left the school");
+	else
+		FACT("User", "%s", c->user);
+	if (c->on_roster) {
+		FACT("Year group", "%s", c->year[0] ? c->year : "-");
+		FACT("Reg. group", "%s", c->reg[0] ? c->reg : "-");
+		if (c->show_flags)
+			FACT("Flags", "%s", c->flags[0] ? c->flags : "none");
+	}
 	FACT("Category", "%s, severity %d of 5", c->category, c->severity);
 	FACT("Source", "%s", c->source);
 	FACT("Window", "%s", rec_str(c->record, "window", "title"));
@@ -324,8 +347,8 @@ static void event_line(const struct event *e, char *buf, size_t size)
 
 static int text_export(const struct caserecord *c, char **out, size_t *len)
 {
-	const char *label[12];
-	char value[12][320], line[8192], made[48];
+	const char *label[FACTS];
+	char value[FACTS][320], line[8192], made[48];
 	json_t *h[MAX_HITS];
 	size_t n = facts(c, label, value), nh = capture_hits_of(c->record, h, MAX_HITS);
 	struct html b;
@@ -380,8 +403,8 @@ static void heading(struct pdfdoc *d, const char *text)
 /* The facts as a two-column list: label in bold, value wrapped beside it. */
 static void pdf_facts(struct pdfdoc *d, const struct caserecord *c)
 {
-	const char *label[12];
-	char value[12][320];
+	const char *label[FACTS];
+	char value[FACTS][320];
 	size_t n = facts(c, label, value);
 
 	for (size_t i = 0; i < n; i++) {
@@ -497,12 +520,20 @@ static int pdf_export(const struct caserecord *c, char **out, size_t *len)
 int caserecord_export(struct store *s, struct blobs *b, const char *capture_id, int64_t made_ms,
                       enum caserecord_format format, char **out, size_t *len)
 {
+	return caserecord_export_flags(s, b, capture_id, made_ms, format, false, out, len);
+}
+
+int caserecord_export_flags(struct store *s, struct blobs *b, const char *capture_id,
+                            int64_t made_ms, enum caserecord_format format, bool flags, char **out,
+                            size_t *len)
+{
 	struct caserecord *c = calloc(1, sizeof(*c));
 	int r;
 
 	if (!c)
 		return -ENOMEM;
 	c->made = made_ms;
+	c->show_flags = flags;
 	r = load(s, b, capture_id, c);
 	if (r == 0)
 		r = format == CASERECORD_PDF ? pdf_export(c, out, len) : text_export(c, out, len);

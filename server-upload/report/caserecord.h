@@ -29,6 +29,12 @@ enum caserecord_format {
  */
 int caserecord_export(struct store *s, struct blobs *b, const char *capture_id, int64_t made_ms,
                       enum caserecord_format format, char **out, size_t *len);
+/* The same, naming the pupil's roster flags (SEN, CLA, CP…) when flags is true: for a
+ * reader who may see them (docs/privacy.md). The pupil's name, year and registration
+ * group are in both when the school's roster knows the user. */
+int caserecord_export_flags(struct store *s, struct blobs *b, const char *capture_id,
+                            int64_t made_ms, enum caserecord_format format, bool flags, char **out,
+                            size_t *len);
 
 /*
  * The evidence of one hit of a stored record, as the case record and the web pages show

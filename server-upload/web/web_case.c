@@ -26,8 +26,9 @@ void web_case_record(struct web_ctx *w, const char *id, int64_t school_id, const
 		web_error(w, 409, "Only a confirmed or escalated concern goes to the case record.");
 		return;
 	}
-	r = caserecord_export(w->srv->store, w->srv->blobs, id, w->now,
-	                      pdf ? CASERECORD_PDF : CASERECORD_TEXT, &data, &len);
+	r = caserecord_export_flags(w->srv->store, w->srv->blobs, id, w->now,
+	                            pdf ? CASERECORD_PDF : CASERECORD_TEXT, web_sees_flags(w),
+	                            &data, &len);
 	if (r < 0) {
 		log_warning("web: case record of capture %s for %s: %s", id, w->u.login,
 		            strerror(-r));

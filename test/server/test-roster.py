@@ -8,6 +8,8 @@
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import harness
@@ -223,6 +225,35 @@ def names_and_flags_on_pages(c):
     t = head.req('GET', '/pupils/%s/24newp' % SCHOOL.replace(' ', '%20')).text
     check('left the school' in t, 'a leaver says so on the timeline')
     c.caps = caps
+
+
+@group
+def case_record_and_export(c):
+    srv, cid = c.srv, c.caps['22PatelR']['id']
+    head, modr = Web(srv), Web(srv)
+    head.login('head')
+    modr.login('modr')
+    csrf = head.csrf('/captures/' + cid)
+    expect(head.req('POST', '/captures/%s/action' % cid, {'action': 'concern', 'csrf': csrf}),
+           303, 'concern')
+    t = expect(head.req('GET', '/captures/%s/case' % cid), 200, 'case record').text
+    check('Riya Patel (22PatelR)' in t and 'Year 9' in t and '9B' in t and 'CLA;CP' in t,
+          'the case record names the pupil, groups and flags: %s' % t[:1500])
+    t = expect(modr.req('GET', '/captures/%s/case' % cid), 200, 'case record').text
+    check('Riya Patel (22PatelR)' in t and 'CLA;CP' not in t, 'no flags without them')
+    pdf = expect(head.req('GET', '/captures/%s/case.pdf' % cid), 200, 'case PDF').body
+    if shutil.which('pdftotext'):
+        txt = subprocess.run(['pdftotext', '-', '-'], input=pdf, capture_output=True).stdout
+        check(b'Riya Patel (22PatelR)' in txt and b'CLA;CP' in txt and b'Year 9' in txt,
+              'the PDF names the pupil: %r' % txt[:800])
+    # Subject access: the roster's entry goes with each capture; erasure removes it.
+    out = srv.admin('pupil', 'export', '--school', SCHOOL, '22PatelR').stdout
+    lines = [json.loads(line) for line in out.splitlines() if line]
+    check(lines and all(x['pupil']['given_name'] == 'Riya' and x['pupil']['flags'] == 'CLA;CP'
+                        and x['pupil']['year_group'] == 'Year 9' for x in lines),
+          'export carries the roster entry: %r' % [x.get('pupil') for x in lines])
+    srv.admin('pupil', 'delete', '--school', SCHOOL, '22PatelR')
+    check('22patelr' not in roster(c), 'erasure removes the roster entry')
 
 
 if __name__ == '__main__':
