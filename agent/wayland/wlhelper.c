@@ -340,7 +340,7 @@ static int shots_open(void *arg, void **out)
 
 	if (!g)
 		return -ENOMEM;
-	r = wlshot_ops.open(s->dpy, &g->screencopy);
+	r = s->dpy ? wlshot_ops.open(s->dpy, &g->screencopy) : -ENOTSUP;
 	if (r == -ENOTSUP && s->helper) {
 		log_info("wayland: screenshots through the session helper (the GNOME Shell "
 		         "extension)");

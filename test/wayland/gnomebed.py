@@ -133,8 +133,17 @@ class Gnome:
         end = time.monotonic() + 60
         while time.monotonic() < end and self.proc.poll() is None:
             if "vigil: session extension enabled" in self.log() and os.path.exists(self.socket):
-                return self
+                break
             time.sleep(0.2)
+        # the Shell's first seconds may be busy (the system bus activating polkit): it
+        # answers on its bus before the test goes on
+        while time.monotonic() < end and self.proc.poll() is None:
+            r = self.run(["gdbus", "call", "--session", "--dest", "org.gnome.Shell",
+                          "--object-path", "/org/gnome/Shell", "--method",
+                          "org.freedesktop.DBus.Peer.Ping"], timeout=60)
+            if r.returncode == 0:
+                return self
+            time.sleep(0.5)
         raise RuntimeError("gnome-shell did not start with the extension: " + self.log())
 
     def log(self):

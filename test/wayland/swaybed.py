@@ -18,6 +18,25 @@ HELPER = os.path.join(os.path.abspath(BUILD), "agent", "session", "vigil-session
 os.environ.setdefault("VIGIL_SESSION_HELPER", HELPER)
 
 
+def ppid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def helpers_of(agent_pid, helper, uid):
+    """pids of the helper processes (executable helper, run as uid) whose parent is a
+    monitor of the agent agent_pid: another test's agent may run one for the same user."""
+    out = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink("/proc/%s/exe" % pid) == helper and \
+                    os.stat("/proc/" + pid).st_uid == uid and ppid(ppid(int(pid))) == agent_pid:
+                out.append(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
 def pupil_ids():
     pw = pwd.getpwnam(PUPIL)
     return pw.pw_uid, pw.pw_gid

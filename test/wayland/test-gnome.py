@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import capenv  # noqa: E402
 from gnomebed import PUPIL, SIZE, Gnome, ensure_pupil  # noqa: E402
 from pixels import png_read  # noqa: E402
-from swaybed import HELPER  # noqa: E402
+from swaybed import HELPER, helpers_of  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 results = []
@@ -44,17 +44,9 @@ def new_records(srv, seen, want=1, timeout=30, source=None):
     return got()
 
 
-def helpers():
-    uid = ensure_pupil()[0]
-    out = []
-    for pid in os.listdir("/proc"):
-        try:
-            if pid.isdigit() and os.readlink("/proc/%s/exe" % pid) == HELPER and \
-                    os.stat("/proc/" + pid).st_uid == uid:
-                out.append(int(pid))
-        except OSError:
-            pass
-    return out
+def helpers(agent):
+    """pids of the vigil-session processes the agent started (its monitor's children)."""
+    return helpers_of(agent.proc.pid, HELPER, ensure_pupil()[0])
 
 
 def focused(agent, count):
@@ -133,14 +125,14 @@ def run(root):
               and "AccessDenied" in r.stderr and "kill myself" not in r.stdout, r)
 
         # 5. The pupil kills vigil-session: a tamper capture, and a new helper.
-        old = helpers()
+        old = helpers(agent)
         seen = len(srv.export())
         for pid in old:
             os.kill(pid, signal.SIGKILL)
         recs = new_records(srv, seen, source="tamper")
         check("killing vigil-session makes a tamper capture (%d)" % len(recs), len(recs) == 1,
               agent.log()[-3000:])
-        new = wait_for(lambda: helpers() if "GNOME Shell yes" in agent.log(since_start=True)
+        new = wait_for(lambda: helpers(agent) if "GNOME Shell yes" in agent.log(since_start=True)
                        .rsplit("started as uid", 1)[-1] else None, 15)
         check("a new helper runs and trusts the Shell again (%s, was %s)" % (new, old),
               new and set(new) != set(old))

@@ -3,7 +3,8 @@
 # bus, run as an ordinary user with the real vigil-server: text typed (wtype) into a GTK 3
 # entry reaches the agent through AT-SPI and is a typed capture of that window; text typed
 # into a password entry is not; killing the helper (the pupil owns it) is a tamper capture
-# and a restart the heartbeat counts, and a new helper is running. TAP output.
+# and a restart the heartbeat counts, and a new helper is running; stopping it (SIGSTOP)
+# is a tamper capture once it has been silent past its bound. TAP output.
 import os
 import signal
 import sys
@@ -14,7 +15,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import capenv  # noqa: E402
-from swaybed import HELPER, PUPIL, Sway, pupil_ids  # noqa: E402
+from swaybed import HELPER, PUPIL, Sway, helpers_of, pupil_ids  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 results = []
@@ -30,20 +31,9 @@ def new_records(srv, seen, want=1, timeout=30):
     return srv.export()[seen:]
 
 
-def helpers():
-    """pids of the pupil's vigil-session processes (the build tree's)."""
-    uid = pupil_ids()[0]
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            if os.readlink("/proc/%s/exe" % pid) == HELPER and \
-                    os.stat("/proc/" + pid).st_uid == uid:
-                out.append(int(pid))
-        except OSError:
-            pass
-    return out
+def helpers(agent):
+    """pids of the vigil-session processes the agent started (its monitor's children)."""
+    return helpers_of(agent.proc.pid, HELPER, pupil_ids()[0])
 
 
 def sessions(srv):
@@ -71,7 +61,7 @@ def run(root):
         agent.start(ready="monitoring wayland")
         up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
         check("the helper runs as the pupil and reaches AT-SPI",
-              up and "AT-SPI yes" in agent.log(since_start=True) and len(helpers()) == 1,
+              up and "AT-SPI yes" in agent.log(since_start=True) and len(helpers(agent)) == 1,
               agent.log()[-2000:])
 
         # 1. Typed into a GTK entry: a typed capture of that window.
@@ -102,7 +92,7 @@ def run(root):
               recs)
 
         # 3. The pupil kills the helper: a tamper capture, a restart, a new helper.
-        old = helpers()
+        old = helpers(agent)
         seen = len(srv.export())
         for pid in old:
             os.kill(pid, signal.SIGKILL)
@@ -114,8 +104,25 @@ def run(root):
                               and x["monitored"]], 20, 0.5)
         check("the heartbeat counts the restart and the session is monitored again", s,
               sessions(srv))
-        new = wait_for(helpers, 10)
+        new = wait_for(lambda: helpers(agent), 10)
         check("a new helper runs (%s, was %s)" % (new, old), new and set(new) != set(old))
+
+        # 4. The pupil stops the helper (SIGSTOP): silent past its bound, it is tamper too.
+        time.sleep(1)
+        seen = len(srv.export())
+        stopped = helpers(agent)
+        t = time.monotonic()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        recs = new_records(srv, seen, timeout=60)
+        tamper = [r for r in recs if r["source"] == "tamper"]
+        check("a stopped helper makes a tamper capture (%d, after %.0f s)" % (
+            len(tamper), time.monotonic() - t), len(tamper) == 1, agent.log()[-2000:])
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         check("typed text is nowhere in the agent's log", "kill myself" not in agent.log())
     finally:
         if agent:
