@@ -163,6 +163,38 @@ static int category_count(const char *category, int severity, int64_t count, voi
 	return 0;
 }
 
+/* Counts a capture of the week under its pupil's year group (NULL: not on the roster). */
+static int year_tally(struct report *r, const char *year, bool concern)
+{
+	const char *name = year && *year ? year : REPORT_NO_YEAR;
+	int i;
+
+	for (i = 0; i < r->nyears && strcmp(r->years[i].name, name) != 0; i++)
+		;
+	if (i == r->nyears) {
+		if (r->nyears == REPORT_MAX_YEARS)
+			i = REPORT_MAX_YEARS -
+			    1; /* a roster with that many groups: the rest here */
+		else
+			snprintf(r->years[r->nyears++].name, REPORT_NAME_BUF, "%s", name);
+	}
+	r->years[i].captures++;
+	r->years[i].concerns += concern;
+	return 0;
+}
+
+/* Year groups in their natural order ("Year 7" < "Year 10"); not on the roster last. */
+static int cmp_year(const void *a, const void *b)
+{
+	const char *x = ((const struct report_count *)a)->name;
+	const char *y = ((const struct report_count *)b)->name;
+	bool nx = strcmp(x, REPORT_NO_YEAR) == 0, ny = strcmp(y, REPORT_NO_YEAR) == 0;
+
+	if (nx != ny)
+		return nx ? 1 : -1;
+	return strverscmp(x, y);
+}
+
 static int build_row(const struct store_report_capture *c, void *ud)
 {
 	struct build *b = ud;
@@ -187,7 +219,8 @@ static int build_row(const struct store_report_capture *c, void *ud)
 	(void)report_category(r, c->category); /* the reason's categories first */
 	if (sev >= 1 && sev <= 5)
 		r->by_sev[sev]++;
-	if (tally(&b->users, &b->nusers, &b->capusers, c->user, concern) < 0 ||
+	if (year_tally(r, c->year_group, concern) < 0 ||
+	    tally(&b->users, &b->nusers, &b->capusers, c->user, concern) < 0 ||
 	    tally(&b->machines, &b->nmachines, &b->capmachines, c->machine, concern) < 0)
 		return -ENOMEM;
 	if (decided) {
@@ -293,6 +326,9 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 		ret = store_concern_events(s, r->school_id, r->start, r->end, add_decision, r);
 	if (ret < 0)
 		goto fail;
+	if (r->nyears == 1 && strcmp(r->years[0].name, REPORT_NO_YEAR) == 0)
+		r->nyears = 0; /* no pupil of the week is on a roster: no table */
+	qsort(r->years, (size_t)r->nyears, sizeof(r->years[0]), cmp_year);
 	r->nusers = top(b.users, b.nusers, r->users);
 	r->nmachines = top(b.machines, b.nmachines, r->machines);
 	r->decided = (long)b.nwaits;

@@ -13,6 +13,8 @@ struct blobs;
 #define REPORT_TOP           10
 #define REPORT_NAME_BUF      257 /* a name of 64 characters (CAPTURE_MAX_NAME) in UTF-8 */
 #define REPORT_MAX_DECISIONS 20  /* of one confirmed concern, oldest first */
+#define REPORT_MAX_YEARS     24  /* year groups shown; more are counted under the last */
+#define REPORT_NO_YEAR       "not on the roster"
 
 struct report_count {
 	char name[REPORT_NAME_BUF];
@@ -50,6 +52,11 @@ struct report {
 	long total, concerns, false_positives, pending;
 	struct report_count users[REPORT_TOP], machines[REPORT_TOP];
 	int nusers, nmachines;
+	/* The week's captures and concerns by the pupil's year group on the roster, in year
+	 * order ("Year 7" before "Year 10"); the last is REPORT_NO_YEAR when some pupils are
+	 * not on it. nyears 0: the school has no roster for these pupils. */
+	struct report_count years[REPORT_MAX_YEARS];
+	int nyears;
 	struct report_item *confirmed;
 	int nconfirmed;
 	long decided;

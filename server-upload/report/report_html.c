@@ -175,6 +175,11 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	html_raw(h, "<h2>Users and machines with most concerns</h2>");
 	top_table(h, "Users", "top-users", r->users, r->nusers, page ? NULL : r->school);
 	top_table(h, "Machines", "top-machines", r->machines, r->nmachines, NULL);
+	if (r->nyears) {
+		html_raw(h, "<h2>By year group</h2>");
+		top_table(h, "Captures and concerns by the pupil's year group", "by-year", r->years,
+		          r->nyears, NULL);
+	}
 	html_raw(h, "<h2>Moderation times</h2><p id=\"moderation\">");
 	if (r->decided) {
 		html_fmt(h, "%ld captures decided; from capture to first decision: median ",

@@ -404,6 +404,8 @@ static void body(struct pdfdoc *d, void *ud)
 	chart(d, r);
 	top_list(d, "Users with most concerns", "User", r->users, r->nusers);
 	top_list(d, "Machines with most concerns", "Machine", r->machines, r->nmachines);
+	if (r->nyears)
+		top_list(d, "By year group", "Year group", r->years, r->nyears);
 	moderation(d, r);
 	heading_keep(d, "Confirmed concerns", THUMB_H + 12);
 	if (!r->nconfirmed)

@@ -17,7 +17,7 @@ static int report_row(const char *const *c, int n, void *ud)
 	struct store_report_capture k;
 	struct store_row r;
 
-	store_row_init(&r, c, n, 11);
+	store_row_init(&r, c, n, 12);
 	k = (struct store_report_capture){
 	    .id = store_row_text(&r, 0),
 	    .time_ms = store_row_int(&r, 1),
@@ -30,6 +30,7 @@ static int report_row(const char *const *c, int n, void *ud)
 	    .image_hidden = store_row_int(&r, 8) != 0,
 	    .decided_ms = store_row_int_or(&r, 9, 0),
 	    .record = store_row_nullable(&r, 10),
+	    .year_group = store_row_nullable(&r, 11),
 	};
 	return r.err ? r.err : cb->fn(&k, cb->ud);
 }
@@ -45,8 +46,10 @@ int store_report_captures(struct store *s, int64_t school_id, int64_t from_ms, i
 	    "SELECT c.id, c.time, c.category, c.severity, c.status, c.user_name, "
 	    "m.name, c.image_sha256, c.image_hidden, c.decided, CASE WHEN c.status "
 	    "IN ('concern', 'escalated') AND c.time >= CAST($3 AS BIGINT) - 604800000 "
-	    "THEN c.record END FROM captures c JOIN machines m ON m.id = c.machine_id "
-	    "WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS BIGINT) "
+	    "THEN c.record END, pu.year_group FROM captures c JOIN machines m ON m.id = "
+	    "c.machine_id LEFT JOIN pupils pu ON pu.school_id = c.school_id AND pu.login = "
+	    "LOWER(c.user_name) WHERE c.school_id = CAST($1 AS BIGINT) AND c.time >= CAST($2 AS "
+	    "BIGINT) "
 	    "AND c.time < CAST($3 AS BIGINT) ORDER BY c.severity DESC, c.time",
 	    p, 3, report_row, &cb, NULL);
 }

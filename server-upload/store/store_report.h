@@ -10,6 +10,7 @@
 struct store_report_capture {
 	const char *id, *category, *status, *user, *machine, *image_sha256;
 	const char *record; /* the stored JSON, only for a concern of the last week; else NULL */
+	const char *year_group; /* the pupil's on the school's roster; NULL when not on it */
 	int64_t time_ms;
 	int64_t decided_ms; /* 0: not decided yet */
 	int severity;

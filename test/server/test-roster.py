@@ -228,6 +228,23 @@ def names_and_flags_on_pages(c):
 
 
 @group
+def report_by_year_group(c):
+    head = Web(c.srv)
+    head.login('head')
+    r = expect(head.req('GET', '/reports/%s/2026-W48' % SCHOOL.replace(' ', '%20')), 200, 'report')
+    m = re.search(r'<table id="by-year">(.*?)</table>', r.text, re.S)
+    check(m, 'a table by year group: %s' % r.text[-2000:])
+    rows = re.findall(r'<tr><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td></tr>', m.group(1))
+    check(rows == [('Year 7', '0', '2'), ('Year 9', '0', '1'), ('not on the roster', '0', '1')],
+          'year groups in order, leavers under their year, others last: %r' % rows)
+    pdf = expect(head.req('GET', '/reports/%s/2026-W48?format=pdf' % SCHOOL.replace(' ', '%20')),
+                 200, 'report PDF').body
+    if shutil.which('pdftotext'):
+        txt = subprocess.run(['pdftotext', '-', '-'], input=pdf, capture_output=True).stdout
+        check(b'By year group' in txt and b'not on the roster' in txt, 'the PDF has it too')
+
+
+@group
 def case_record_and_export(c):
     srv, cid = c.srv, c.caps['22PatelR']['id']
     head, modr = Web(srv), Web(srv)
