@@ -182,6 +182,33 @@ int phrases_check_bundle(const char *body, size_t len, const char *server_key, c
 	return r;
 }
 
+int phrases_check_newer(const char *state, const char *server_key, const char *body, size_t len)
+{
+	unsigned char key[BUNDLE_KEY_BYTES];
+	struct bundle *held = NULL, *b = NULL;
+	char err[256], *stored = NULL;
+	size_t slen;
+	int r = 0;
+
+	if (!state || !server_key || bundle_parse_key(server_key, key) < 0 ||
+	    read_bundle(state, &stored, &slen) < 0)
+		return 0;
+	if (bundle_verify(stored, slen, key, &held, err, sizeof(err)) == 0 &&
+	    bundle_verify(body, len, key, &b, err, sizeof(err)) == 0 &&
+	    strcmp(bundle_version(b), bundle_version(held)) != 0 &&
+	    bundle_issued(b) < bundle_issued(held)) {
+		log_warning("lists %s (issued %lld) refused: older than the lists %s held (issued "
+		            "%lld); a replayed bundle? The lists in use stay",
+		            bundle_version(b), bundle_issued(b), bundle_version(held),
+		            bundle_issued(held));
+		r = -ESTALE;
+	}
+	bundle_free(b);
+	bundle_free(held);
+	free(stored);
+	return r;
+}
+
 int phrases_config_version(const struct agent_config *cfg, char *version, size_t vlen)
 {
 	unsigned char key[BUNDLE_KEY_BYTES];

@@ -51,6 +51,14 @@ int phrases_load_bundle(const char *body, size_t len, const char *server_key,
                         struct match_lists **out, char *version, size_t vlen);
 
 /*
+ * Whether body, a bundle that verifies with server_key, may replace the one stored in
+ * state: 0 when nothing is stored (or it no longer verifies), when both hold the same
+ * lists (version), or when body's "issued" is not before the stored one's; -ESTALE,
+ * logged, when it is older (a replayed bundle: the agent keeps the lists it has).
+ */
+int phrases_check_newer(const char *state, const char *server_key, const char *body, size_t len);
+
+/*
  * As phrases_load_bundle(), for a process that does not scan (the uploader): the bundle
  * is verified and compiled, then let go, its memory given back. Returns 0 with the
  * version, or a negative errno with the reason logged.

@@ -17,6 +17,7 @@ struct bundle {
 	struct match_file *files;
 	size_t nfiles;
 	char version[BUNDLE_VERSION_LEN + 1];
+	long long issued; /* the payload's "issued" (ms since the epoch), 0 when absent */
 };
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
@@ -54,6 +55,11 @@ void bundle_free(struct bundle *b)
 	json_decref(b->payload);
 	free(b->files);
 	free(b);
+}
+
+long long bundle_issued(const struct bundle *b)
+{
+	return b->issued;
 }
 
 const char *bundle_version(const struct bundle *b)
@@ -137,6 +143,11 @@ static int take_files(struct bundle *b, char *err, size_t errlen)
 	}
 	b->nfiles = json_array_size(files);
 	snprintf(b->version, sizeof(b->version), "%s", version);
+	/* "issued" orders bundles (a server that did not send it is treated as oldest) */
+	f = json_object_get(b->payload, "issued");
+	if (f && (!json_is_integer(f) || json_integer_value(f) < 0))
+		return fail(err, errlen, -EINVAL, "bundle: issued is not a time in milliseconds");
+	b->issued = f ? (long long)json_integer_value(f) : 0;
 	return 0;
 }
 

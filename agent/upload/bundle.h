@@ -24,6 +24,13 @@ int bundle_verify(const char *body, size_t len, const unsigned char key[BUNDLE_K
                   struct bundle **out, char *err, size_t errlen);
 void bundle_free(struct bundle *b);
 
+/*
+ * When the server made the bundle's lists (the payload's signed "issued": milliseconds
+ * since the epoch, the newest change of its list files), 0 for a bundle without it.
+ * A bundle with other lists and an earlier time than the one held is older.
+ */
+long long bundle_issued(const struct bundle *b);
+
 /* The payload's version (32 hex digits); owned by b. */
 const char *bundle_version(const struct bundle *b);
 

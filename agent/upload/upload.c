@@ -288,8 +288,10 @@ static void poll_lists(struct uploader *u)
 		return;
 	}
 	if (resp.status == 200) {
-		r = phrases_check_bundle(resp.body, resp.len, u->cfg->server_key, version,
-		                         sizeof(version));
+		r = phrases_check_newer(u->cfg->state, u->cfg->server_key, resp.body, resp.len);
+		if (r == 0)
+			r = phrases_check_bundle(resp.body, resp.len, u->cfg->server_key, version,
+			                         sizeof(version));
 		if (r == 0) {
 			r = fileio_write_durably(u->cfg->state, PHRASES_BUNDLE_FILE, resp.body,
 			                         resp.len, 0600);

@@ -24,6 +24,7 @@ struct bundle {
 	char version[33];
 	char etag[36];
 	size_t nfiles;
+	long long issued;
 };
 
 __attribute__((format(printf, 3, 4))) static void add_msg(struct bundle_msgs *m, int is_error,
@@ -242,8 +243,10 @@ static int validate(const struct bundle_file *files, size_t n, struct bundle_msg
 	return r < 0 ? -EINVAL : 0;
 }
 
-/* The payload JSON: {"format":"vigil.wordlists/1","version":V,"files":[{"name","text"}]}. */
-static char *make_payload(const struct bundle_file *files, size_t n, const char *version)
+/* The payload JSON: {"format":"vigil.wordlists/1","version":V,"issued":MS,"files":[{"name",
+ * "text"}]}. */
+static char *make_payload(const struct bundle_file *files, size_t n, const char *version,
+                          long long issued)
 {
 	json_t *root = json_object(), *arr = json_array();
 	char *out = NULL;
@@ -252,6 +255,7 @@ static char *make_payload(const struct bundle_file *files, size_t n, const char 
 		goto out;
 	json_object_set_new(root, "format", json_string("vigil.wordlists/1"));
 	json_object_set_new(root, "version", json_string(version));
+	json_object_set_new(root, "issued", json_integer(issued));
 	for (size_t i = 0; i < n; i++) {
 		json_t *f = json_object();
 		if (!f || json_array_append_new(arr, f) < 0)
@@ -289,7 +293,7 @@ static int sign_into(struct bundle *b, const char *payload, const struct signkey
 }
 
 int bundle_build(const struct bundle_file *files, size_t n, const struct signkey *key,
-                 struct bundle **out, struct bundle_msgs *msgs)
+                 long long issued_ms, struct bundle **out, struct bundle_msgs *msgs)
 {
 	struct bundle *b;
 	char *payload;
@@ -313,7 +317,8 @@ int bundle_build(const struct bundle_file *files, size_t n, const struct signkey
 	b->nfiles = n;
 	version_of(files, n, b->version);
 	snprintf(b->etag, sizeof(b->etag), "\"%s\"", b->version);
-	payload = make_payload(files, n, b->version);
+	b->issued = issued_ms;
+	payload = make_payload(files, n, b->version, issued_ms);
 	r = payload ? sign_into(b, payload, key) : -ENOMEM;
 	free(payload);
 	if (r < 0) {
@@ -354,6 +359,11 @@ const char *bundle_etag(const struct bundle *b)
 const char *bundle_version(const struct bundle *b)
 {
 	return b->version;
+}
+
+long long bundle_issued(const struct bundle *b)
+{
+	return b->issued;
 }
 
 size_t bundle_file_count(const struct bundle *b)

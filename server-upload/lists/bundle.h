@@ -41,11 +41,13 @@ int bundle_name_ok(const char *name);
 
 /*
  * Validates files with the phrase-list engine and, when there is no error, makes a new
- * signed bundle (*out, a new reference). Returns 0, -EINVAL when the lists are refused
+ * signed bundle whose payload says when its lists were made (issued_ms, milliseconds
+ * since the epoch: agents refuse a bundle of other lists issued before the one they
+ * hold) (*out, a new reference). Returns 0, -EINVAL when the lists are refused
  * (errors in msgs, which also gets warnings on success), -ENOMEM.
  */
 int bundle_build(const struct bundle_file *files, size_t n, const struct signkey *key,
-                 struct bundle **out, struct bundle_msgs *msgs);
+                 long long issued_ms, struct bundle **out, struct bundle_msgs *msgs);
 
 struct bundle *bundle_ref(struct bundle *b);
 struct bundle *bundle_unref(struct bundle *b);
@@ -53,4 +55,5 @@ struct bundle *bundle_unref(struct bundle *b);
 const char *bundle_body(const struct bundle *b, size_t *len);
 const char *bundle_etag(const struct bundle *b);    /* "\"<version>\"" */
 const char *bundle_version(const struct bundle *b); /* 32 hex digits */
+long long bundle_issued(const struct bundle *b);    /* the payload's "issued" */
 size_t bundle_file_count(const struct bundle *b);

@@ -1,6 +1,7 @@
 /* wordlists.c: the current phrase lists of the server: reload, technician edits, bundle. */
 #include "wordlists.h"
 #include "fileio.h"
+#include "rfc3339.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,57 @@ struct wordlists {
 	unsigned char seen[crypto_hash_sha256_BYTES]; /* fingerprint of the directory */
 	int have_seen;
 };
+
+/*
+ * When the lists of dir were made, for the bundle's "issued": the newest modification
+ * time (ms) of its list files and of the directory itself (a deletion or a rename
+ * changes it), and not before floor_ms. Servers sharing the directory agree on it.
+ */
+static long long issued_of(const char *dir, long long floor_ms)
+{
+	struct dirent **names = NULL;
+	long long t = 0;
+	struct stat sb;
+	char path[4400];
+	int n;
+
+	if (stat(dir, &sb) == 0)
+		t = (long long)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (bundle_name_ok(names[i]->d_name) &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+		        (int)sizeof(path) &&
+		    stat(path, &sb) == 0) {
+			long long m =
+			    (long long)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+			if (m > t)
+				t = m;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return t > floor_ms ? t : floor_ms;
+}
+
+/* bundle_build() at issued_of(w->dir): a bundle of other lists than the one served is
+ * made later than it, so one server's bundles only go forward even when old files come
+ * back with their old times (then servers sharing the directory may differ). */
+static int build(struct wordlists *w, const struct bundle_file *files, size_t n, long long floor_ms,
+                 struct bundle **out, struct bundle_msgs *msgs)
+{
+	struct bundle *cur = wordlists_current(w);
+	int r = bundle_build(files, n, w->key, issued_of(w->dir, floor_ms), out, msgs);
+
+	if (r == 0 && cur && strcmp(bundle_version(cur), bundle_version(*out)) != 0 &&
+	    bundle_issued(*out) <= bundle_issued(cur)) {
+		bundle_unref(*out);
+		*out = NULL;
+		r = bundle_build(files, n, w->key, bundle_issued(cur) + 1, out, msgs);
+	}
+	bundle_unref(cur);
+	return r;
+}
 
 int wordlists_new(const char *dir, const struct signkey *key, struct wordlists **out)
 {
@@ -115,7 +167,7 @@ int wordlists_reload(struct wordlists *w, int force, struct bundle_msgs *msgs)
 	w->have_seen = 1;
 	r = bundle_read_dir(w->dir, &files, &n, msgs);
 	if (r == 0)
-		r = bundle_build(files, n, w->key, &b, msgs);
+		r = build(w, files, n, 0, &b, msgs);
 	bundle_files_free(files, n);
 	if (r == 0) {
 		serve(w, b);
@@ -191,7 +243,7 @@ int wordlists_put(struct wordlists *w, const char *name, const char *text, size_
 		r = -ENOENT;
 	if (r == 0) {
 		qsort(files, n, sizeof(*files), by_name);
-		r = bundle_build(files, n, w->key, &b, msgs);
+		r = build(w, files, n, rfc3339_now_ms(), &b, msgs); /* written now */
 	}
 	if (r == 0) {
 		if (text) {

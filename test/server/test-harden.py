@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -311,6 +312,43 @@ def nat_school_not_locked_out(c):
     finally:
         srv.stop()
         srv.start()
+
+
+def served_bundle(srv, token):
+    """(version, issued) of the signed bundle the server hands to token's machine."""
+    r = expect(srv.request('GET', '/api/v1/wordlists', token=token), 200, 'bundle')
+    p = json.loads(r.json()['payload'])
+    return p['version'], p.get('issued')
+
+
+@group
+def bundle_issued_goes_forward(c):
+    # Agents refuse a bundle older than theirs (test/fault/test-bundle-age.c): the server
+    # signs when its lists were made, "issued", the newest change of the list files, and
+    # a bundle of other lists is always later than the one served before, even when a
+    # file comes back with an old time.
+    srv = c.srv
+    v1, t1 = served_bundle(srv, c.tok_a)
+    check(isinstance(t1, int) and t1 > 1700000000000, 'issued in the payload: %r' % t1)
+    path = os.path.join(srv.lists, 'extra.txt')
+    with open(path, 'w') as f:
+        f.write('@category bullying\n@severity 3\nnobody likes you\n')
+    harness.give(path)
+    v2, t2 = harness.until(lambda: (lambda b: b if b[0] != v1 else None)(
+        served_bundle(srv, c.tok_a)), 10, 'the new lists served')
+    check(t2 > t1, 'new lists, later: %r > %r' % (t2, t1))
+    os.utime(path, (1500000000, 1500000000))  # restored with an old time (cp -p, rsync -t)
+    os.utime(srv.lists, (1500000000, 1500000000))
+    with open(path, 'a') as f:
+        f.write('you are worthless\n')
+    os.utime(path, (1500000000, 1500000000))
+    os.utime(srv.lists, (1500000000, 1500000000))
+    srv.proc.send_signal(signal.SIGHUP)
+    v3, t3 = harness.until(lambda: (lambda b: b if b[0] != v2 else None)(
+        served_bundle(srv, c.tok_a)), 10, 'the lists with an old time served')
+    check(t3 > t2, 'still later than the lists before: %r > %r' % (t3, t2))
+    os.unlink(path)
+    harness.until(lambda: served_bundle(srv, c.tok_a)[0] == v1, 10, 'back to the first lists')
 
 
 @group
