@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	           "  retention run [--now RFC3339] delete captures older than retention-days\n"
 	           "  school alerts NAME [--contact ADDR ...] [--escalate ADDR ...]\n"
 	           "                [--technician ADDR] [--threshold N] [--hours HH:MM-HH:MM]\n"
+	           "                [--flag-threshold N --flags CP,CLA,...]\n"
 	           "                [--ack-minutes N] [--webhook URL --webhook-secret-file FILE]\n"
 	           "                               urgent alerts of a school (docs/alerts.md)\n"
 	           "  alerts test ADDRESS          send a test e-mail with these settings\n"

@@ -3,9 +3,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alerts.h"
 #include "parse.h"
@@ -21,7 +23,36 @@ struct settings {
 	const char *contacts[MAX_CONTACTS], *escalate[MAX_CONTACTS];
 	int ncontacts, nescalate;
 	int64_t threshold, ack_minutes, start, end;
+	int64_t flag_threshold; /* 0: none */
+	char flags[64];         /* "CLA;CP": canonical order */
 };
+
+/* "CP,CLA" (or ';'-separated, any case) as "CLA;CP": 0, -EINVAL. */
+static int parse_flags(const char *v, char *out, size_t size)
+{
+	static const char *const names[] = {"SEN", "EHCP", "CLA", "CP", "CIN", "EAL", "PP"};
+	bool set[7] = {false};
+	size_t len = 0;
+
+	for (const char *s = v; *s;) {
+		size_t n = strcspn(s, ",;"), i;
+		for (i = 0; i < 7 && !(strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0);
+		     i++)
+			;
+		if (i == 7)
+			return -EINVAL;
+		set[i] = true;
+		s += n;
+		if (*s)
+			s++;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < 7; i++)
+		if (set[i])
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? ";" : "",
+			                        names[i]);
+	return len ? 0 : -EINVAL;
+}
 
 static int address_ok(const char *s)
 {
@@ -85,6 +116,18 @@ static int parse(int argc, char **argv, struct settings *st)
 				fprintf(stderr, "vigil-server: --threshold is 1 to 5\n");
 				return -EINVAL;
 			}
+		} else if (strcmp(o, "--flag-threshold") == 0) {
+			if (parse_int64(v, 1, 5, &st->flag_threshold) < 0) {
+				fprintf(stderr, "vigil-server: --flag-threshold is 1 to 5\n");
+				return -EINVAL;
+			}
+		} else if (strcmp(o, "--flags") == 0) {
+			if (parse_flags(v, st->flags, sizeof(st->flags)) < 0) {
+				fprintf(stderr,
+				        "vigil-server: --flags is a list of SEN, EHCP, CLA, "
+				        "CP, CIN, EAL, PP (e.g. CP,CLA)\n");
+				return -EINVAL;
+			}
 		} else if (strcmp(o, "--ack-minutes") == 0) {
 			if (parse_int64(v, 1, 24 * 60, &st->ack_minutes) < 0) {
 				fprintf(stderr, "vigil-server: --ack-minutes is 1 to 1440\n");
@@ -112,6 +155,10 @@ static int parse(int argc, char **argv, struct settings *st)
 		return -EINVAL;
 	if (st->secret && !st->webhook) {
 		fprintf(stderr, "vigil-server: --webhook-secret-file needs --webhook\n");
+		return -EINVAL;
+	}
+	if (!st->flag_threshold != !st->flags[0]) {
+		fprintf(stderr, "vigil-server: --flag-threshold and --flags go together\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -148,7 +195,11 @@ static int save(struct server *srv, const struct settings *st)
 		return -ENOENT;
 	}
 	set.secret_file = st->secret ? abs_secret : NULL;
-	return store_alert_settings_replace(srv->store, school, &set);
+	r = store_alert_settings_replace(srv->store, school, &set);
+	if (r == 0)
+		r = store_alert_flag_threshold_set(srv->store, school, st->flag_threshold,
+		                                   st->flags);
+	return r;
 }
 
 int alerts_cli(const struct config *cfg, int argc, char **argv)
@@ -206,7 +257,8 @@ int alerts_cli(const struct config *cfg, int argc, char **argv)
 	if (parse(argc, argv, &st) < 0) {
 		fprintf(stderr, "usage: vigil-server school alerts NAME [--contact ADDR]... "
 		                "[--escalate ADDR]... [--technician ADDR] [--threshold 1-5] "
-		                "[--hours HH:MM-HH:MM] [--ack-minutes N] [--webhook URL "
+		                "[--flag-threshold 1-5 --flags CP,CLA,...] [--hours HH:MM-HH:MM] "
+		                "[--ack-minutes N] [--webhook URL "
 		                "[--webhook-secret-file FILE]]\n");
 		return 2;
 	}

@@ -52,7 +52,9 @@ int store_alerts_due(struct store *s, int64_t now_ms, int64_t reclaim_ms, int64_
 	    s,
 	    "SELECT a.id, a.channel, a.target, a.capture_id, a.attempts, c.category, "
 	    "c.severity, s.name, m.name, c.time, st.webhook_secret_file, a.school_id, a.kind, "
-	    "a.week, a.detail, COALESCE(st.threshold, 5) FROM alerts a LEFT JOIN captures c ON "
+	    "a.week, a.detail, CASE WHEN st.flag_threshold IS NOT NULL AND c.severity < "
+	    "st.threshold THEN st.flag_threshold ELSE COALESCE(st.threshold, 5) END "
+	    "FROM alerts a LEFT JOIN captures c ON "
 	    "c.id = a.capture_id "
 	    "JOIN schools s ON s.id = a.school_id "
 	    "LEFT JOIN machines m ON m.id = coalesce(c.machine_id, a.machine_id) "
@@ -358,6 +360,18 @@ int store_alarm_raise(struct store *s, const struct store_silent_machine *m, int
 }
 
 /* --- settings ------------------------------------------------------------------------ */
+
+int store_alert_flag_threshold_set(struct store *s, int64_t school_id, int64_t threshold,
+                                   const char *flags)
+{
+	struct store_param p[3] = {store_int(school_id), store_int(threshold), store_text(flags)};
+
+	return s->ops->query(s,
+	                     "UPDATE alert_settings SET flag_threshold = CASE WHEN CAST($2 AS "
+	                     "BIGINT) > 0 THEN CAST($2 AS BIGINT) END, flags = $3 WHERE "
+	                     "school_id = CAST($1 AS BIGINT)",
+	                     p, 3, NULL, NULL, NULL);
+}
 
 int store_alert_settings_replace(struct store *s, int64_t school_id,
                                  const struct store_alert_settings *st)

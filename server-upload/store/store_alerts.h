@@ -119,3 +119,8 @@ struct store_alert_settings {
  * is the only writer of these tables). */
 int store_alert_settings_replace(struct store *s, int64_t school_id,
                                  const struct store_alert_settings *st);
+
+/* After store_alert_settings_replace: captures of current pupils with one of flags
+ * ("CLA;CP", roster flags) alert from threshold (1..5; 0: no such rule). */
+int store_alert_flag_threshold_set(struct store *s, int64_t school_id, int64_t threshold,
+                                   const char *flags);

@@ -245,6 +245,31 @@ def report_by_year_group(c):
 
 
 @group
+def flag_threshold_alerts(c):
+    srv = c.srv
+    p = srv.admin('school', 'alerts', SCHOOL, '--flags', 'CP,XX', '--flag-threshold', '3',
+                  check_ok=False)
+    check(p.returncode == 2 and '--flags' in p.stderr, 'a bad flag refused: %r' % p.stderr)
+    srv.admin('school', 'alerts', SCHOOL, '--contact', 'dsl@school.example', '--threshold', '5',
+              '--flag-threshold', '3', '--flags', 'cp,CLA')
+    token = srv.enrol(c.key, 'LAB1-PC08')
+
+    def alerted(user, severity):
+        rec = upload(srv, token, user=user, time='2026-11-30T10:00:00Z',
+                     reason={'category': 'bullying', 'severity': severity, 'phrase': 'loser',
+                             'matched': 'loser', 'rule': 'bullying.txt:3'})
+        return int(srv.sql("SELECT count(*) FROM alerts WHERE capture_id = '%s'" % rec['id'])[0][0])
+    check(alerted('22PatelR', 3) == 1, 'a CP/CLA pupil alerts from severity 3')
+    check(alerted('22PatelR', 2) == 0, 'not below it')
+    check(alerted('23okoyea', 3) == 0, 'a pupil without those flags alerts from the threshold')
+    check(alerted('ghost1', 4) == 0, 'nor one not on the roster')
+    check(alerted('jsmith', 5) == 1, 'the school threshold still holds')
+    # The settings replaced without the rule: back to the threshold alone.
+    srv.admin('school', 'alerts', SCHOOL, '--contact', 'dsl@school.example', '--threshold', '5')
+    check(alerted('22PatelR', 4) == 0, 'the rule is gone')
+
+
+@group
 def case_record_and_export(c):
     srv, cid = c.srv, c.caps['22PatelR']['id']
     head, modr = Web(srv), Web(srv)
