@@ -15,6 +15,13 @@ int vs_send(json_t *msg);
  * characters but tab and newline made spaces); NULL on out-of-memory. */
 json_t *vs_string(const char *text, size_t max);
 
+/*
+ * Makes the helper undumpable: the pupil, whose process it is, can then neither ptrace it
+ * nor read its memory. Done once nothing needs its /proc/PID/exe any more (the GNOME Shell
+ * extension reads it once, at the helper's first call).
+ */
+void vs_undumpable(void);
+
 /* Whether the session is locked now (the GNOME Shell's screen shield). */
 bool vs_locked(void);
 void vs_set_locked(bool locked);

@@ -37,6 +37,14 @@ def helpers_of(agent_pid, helper, uid):
     return out
 
 
+def pupil_reads(pid, uid, gid):
+    """Whether user uid can read the memory map of process pid (it cannot when the process
+    is not dumpable, though it runs as that user)."""
+    r = subprocess.run(["cat", "/proc/%d/maps" % pid], capture_output=True,
+                       user=uid, group=gid, extra_groups=[])
+    return r.returncode == 0 and len(r.stdout) > 0
+
+
 def pupil_ids():
     pw = pwd.getpwnam(PUPIL)
     return pw.pw_uid, pw.pw_gid

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import capenv  # noqa: E402
 from gnomebed import PUPIL, SIZE, Gnome, ensure_pupil  # noqa: E402
 from pixels import png_read  # noqa: E402
-from swaybed import HELPER, helpers_of  # noqa: E402
+from swaybed import HELPER, helpers_of, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 results = []
@@ -76,6 +76,11 @@ def run(root):
               up and "GNOME Shell yes" in agent.log(since_start=True), agent.log()[-3000:])
         check("the agent sees a compositor without wlroots protocols",
               "offers no wlr-foreign-toplevel" in agent.log(since_start=True))
+        wait_for(lambda: "GNOME Shell extension found" in agent.log(since_start=True), 15)
+        h = helpers(agent)
+        uid, gid, _ = ensure_pupil()
+        check("once the extension checked it, the pupil cannot read the helper's memory",
+              h and not pupil_reads(h[0], uid, gid))
 
         # 1. A flagged window title: a capture with the Shell's screenshot.
         seen = len(srv.export())

@@ -15,7 +15,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import capenv  # noqa: E402
-from swaybed import HELPER, PUPIL, Sway, helpers_of, pupil_ids  # noqa: E402
+from swaybed import HELPER, PUPIL, Sway, helpers_of, pupil_ids, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 results = []
@@ -63,6 +63,10 @@ def run(root):
         check("the helper runs as the pupil and reaches AT-SPI",
               up and "AT-SPI yes" in agent.log(since_start=True) and len(helpers(agent)) == 1,
               agent.log()[-2000:])
+        h = helpers(agent)
+        check("the pupil cannot read the helper's memory (not dumpable), only the pupil's "
+              "own processes'", h and not pupil_reads(h[0], *pupil_ids())
+              and pupil_reads(sway.proc.pid, *pupil_ids()))
 
         # 1. Typed into a GTK entry: a typed capture of that window.
         n = agent.log(since_start=True).count("active toplevel")
