@@ -36,6 +36,20 @@ def helpers(agent):
     return helpers_of(agent.proc.pid, HELPER, pupil_ids()[0])
 
 
+def ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def pss_kib(pid):
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return -1
+
+
 def sessions(srv):
     m = srv.machines()
     return m[0].get("sessions", []) if m else []
@@ -67,6 +81,15 @@ def run(root):
         check("the pupil cannot read the helper's memory (not dumpable), only the pupil's "
               "own processes'", h and not pupil_reads(h[0], *pupil_ids())
               and pupil_reads(sway.proc.pid, *pupil_ids()))
+
+        # The helper idle: its CPU (clock ticks) over 10 s and its memory.
+        t0 = ticks(h[0]) if h else 0
+        time.sleep(10)
+        idle = ticks(h[0]) - t0 if h else -1
+        print("# vigil-session idle: %d clock ticks over 10 s, PSS %d KiB" % (
+            idle, pss_kib(h[0]) if h else -1))
+        check("the helper is idle when nothing happens (%d ticks in 10 s)" % idle,
+              0 <= idle <= 1)
 
         # 1. Typed into a GTK entry: a typed capture of that window.
         n = agent.log(since_start=True).count("active toplevel")
