@@ -6,6 +6,10 @@
 # from the cache; one thumbnail of a 1920x1080 screenshot; a pupil's timeline; a case
 # record. Prints milliseconds.
 # usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
+# With --pupils P [--baseline SERVER]: the queue page at N captures of P pupils, without
+# a roster and with one of P pupils (names, groups, flags; the queue shows them and a
+# headteacher sees flags), and the same on the baseline server binary (an older build:
+# "today's figure"), each on its own data, measured in turns in the same run.
 import concurrent.futures
 import os
 import random
@@ -28,7 +32,90 @@ def timed(fn, reps):
     return statistics.median(out), max(out)
 
 
+def roster_csv(pupils):
+    rows = ['login,given_name,family_name,year_group,reg_group,flags']
+    flags = ['', '', '', 'SEN', 'EAL', 'PP', 'CP;CLA', 'CIN', 'EHCP;SEN', '']
+    for i in range(pupils):
+        year = 7 + i % 5
+        rows.append('pupil%04d,Given%d,Family%d,Year %d,%d%s,%s' % (
+            i, i, i, year, year, 'ABCD'[i % 4], flags[i % 10]))
+    return '\n'.join(rows) + '\n'
+
+
+def roster_bench(n, pupils, baseline):
+    """The queue page at n captures of pupils pupils: the baseline binary, this one
+    without a roster and with one, each its own server and data, timed in turns."""
+    servers = []
+    current = harness.SERVER
+    try:
+        for name, binary, roster in (('baseline (%s)' % baseline, baseline, False),
+                                     ('this build, no roster', current, False),
+                                     ('this build, %d pupils on the roster' % pupils, current,
+                                      True)):
+            if not binary:
+                continue
+            harness.SERVER = binary
+            srv = harness.Server()
+            srv.start()
+            key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
+            toks = [srv.enrol(key, 'PC%02d' % i) for i in range(20)]
+            harness.add_user(srv, 'head', role='headteacher', school='Oakridge Primary',
+                             password='benchpassword')
+            img = harness.png(64, 32, noise=4)
+
+            def upload(i, srv=srv, toks=toks):
+                day = 1 + i % 84
+                t = time.strftime('%Y-%m-%dT%H:%M:%SZ',
+                                  time.gmtime(1756684800 + day * 86400 + i % 80000))
+                rec = harness.record(image=img, time=t, user='pupil%04d' % (i % pupils),
+                                     reason={'category': 'bullying', 'severity': 1 + i % 5,
+                                             'phrase': 'p', 'matched': 'p', 'rule': 'b.txt:1'})
+                r = srv.request('POST', '/api/v1/captures', rec, token=toks[i % 20])
+                assert r.status == 201, r.body
+            t0 = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(8) as ex:
+                list(ex.map(upload, range(n)))
+            if roster:
+                path = os.path.join(srv.root, 'roster.csv')
+                with open(path, 'w') as f:
+                    f.write(roster_csv(pupils))
+                t = time.perf_counter()
+                out = srv.admin('roster', 'import', '--school', 'Oakridge Primary', path).stdout
+                print('%s: roster import of %d pupils: %.0f ms (%s)' % (
+                    name, pupils, (time.perf_counter() - t) * 1000, out.strip()))
+            print('%s: uploaded %d captures in %.1f s' % (name, n, time.perf_counter() - t0))
+            web = harness.Web(srv)
+            web.login('head', 'benchpassword')
+            servers.append((name, srv, web, []))
+        for _ in range(5):  # in turns, so other load on the machine falls on each alike
+            for name, srv, web, times in servers:
+                for _ in range(4):
+                    t = time.perf_counter()
+                    r = web.req('GET', '/captures')
+                    times.append((time.perf_counter() - t) * 1000)
+                    assert r.status == 200
+        for name, srv, web, times in servers:
+            print('queue page, %d captures, %-40s median %6.1f ms  max %6.1f ms' % (
+                n, name + ':', statistics.median(times), max(times)))
+        print('load average: %.2f %.2f %.2f' % os.getloadavg())
+    finally:
+        harness.SERVER = current
+        for _, srv, _, _ in servers:
+            srv.cleanup()
+
+
 def main():
+    args = sys.argv[1:]
+    if '--pupils' in args:
+        i = args.index('--pupils')
+        pupils = int(args[i + 1])
+        del args[i:i + 2]
+        baseline = None
+        if '--baseline' in args:
+            i = args.index('--baseline')
+            baseline = args[i + 1]
+            del args[i:i + 2]
+        return roster_bench(int(args[0]) if args else 10000, pupils, baseline)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     srv = harness.Server()
     try:
