@@ -13,7 +13,8 @@
 #include "vsproto.h"
 
 #define CALL_TIMEOUT_MS 3000
-#define RETRY_S         1 /* the extension not there yet: asked again this often */
+#define RETRY_S         1  /* the extension not there yet: asked again after 1 s, 2, 4 ... */
+#define RETRY_MAX_S     60 /* ... at most this long apart */
 
 static GDBusConnection *bus;
 static char *shell; /* the Shell's unique name on the bus, once trusted */
@@ -189,6 +190,23 @@ static gboolean ask_windows(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Asks again, less and less often: a Shell without the extension is not polled busily. */
+static gboolean retry_windows(gpointer data)
+{
+	static guint delay = RETRY_S, waited;
+
+	if (ask_windows(NULL) == G_SOURCE_REMOVE)
+		return G_SOURCE_REMOVE;
+	waited += delay;
+	if (waited >= 30 && waited - delay < 30)
+		g_message("the GNOME Shell extension does not answer (is it installed and enabled "
+		          "by the dconf default?); asking again up to every %d s",
+		          RETRY_MAX_S);
+	delay = delay * 2 > RETRY_MAX_S ? RETRY_MAX_S : delay * 2;
+	g_timeout_add_seconds(delay, retry_windows, NULL);
+	return G_SOURCE_REMOVE;
+}
+
 int vsgnome_start(GDBusConnection *b, pid_t compositor, size_t max)
 {
 	GVariant *r;
@@ -213,7 +231,7 @@ int vsgnome_start(GDBusConnection *b, pid_t compositor, size_t max)
 		g_variant_unref(r);
 	}
 	if (ask_windows(NULL) == G_SOURCE_CONTINUE)
-		g_timeout_add_seconds(RETRY_S, ask_windows, NULL);
+		g_timeout_add_seconds(RETRY_S, retry_windows, NULL);
 	return 0;
 }
 
