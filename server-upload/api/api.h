@@ -31,6 +31,7 @@ int api_auth_machine(struct server *srv, struct http_request *req, struct http_r
                      struct store_machine *m);
 
 /* A technician's HTTP Basic credentials, through the sign-in limits and checks
- * (signin.h). Returns 0 with the login in who, or replies 401/429/503. */
+ * (signin.h). Returns 0 with the login in who and the technician's school in *school_id
+ * (0: none, the shared lists' technician), or replies 401/429/503. */
 int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp,
-                        char *who, size_t who_size);
+                        char *who, size_t who_size, int64_t *school_id);

@@ -67,7 +67,7 @@ static char *basic_credentials(const char *v, const char **password)
 }
 
 int api_auth_technician(struct server *srv, struct http_request *req, struct http_response *resp,
-                        char *who, size_t who_size)
+                        char *who, size_t who_size, int64_t *school_id)
 {
 	const char *password = NULL;
 	char *login = basic_credentials(http_request_header(req, "Authorization"), &password);
@@ -97,6 +97,7 @@ int api_auth_technician(struct server *srv, struct http_request *req, struct htt
 	} else {
 		resp->www_auth = NULL;
 		snprintf(who, who_size, "%s", u.login);
+		*school_id = u.school_id;
 	}
 	if (login)
 		sodium_memzero(login, strlen(login) + 1 + strlen(password));

@@ -29,7 +29,7 @@ void api_wordlists_get(void *ctx, struct http_request *req, struct http_response
 
 	if (api_auth_machine(srv, req, resp, &m) < 0)
 		return;
-	b = wordlists_current(srv->lists);
+	b = wordlists_for_school(srv->lists, m.school_id); /* shared, and the school's own */
 	if (!b) {
 		http_reply_error(resp, 503, NULL, "no valid phrase lists on the server yet");
 		return;
@@ -54,8 +54,8 @@ void api_wordlists_get(void *ctx, struct http_request *req, struct http_response
 
 /* Answers the outcome of a technician's edit: 200 with the new version, or 400 with
  * every FILE:LINE message. */
-static void reply_edit(struct server *srv, struct http_response *resp, const char *name, int r,
-                       struct bundle_msgs *msgs)
+static void reply_edit(struct server *srv, struct http_response *resp, const char *name,
+                       int64_t school_id, int r, struct bundle_msgs *msgs)
 {
 	json_t *list = json_array();
 	struct bundle *b;
@@ -63,8 +63,9 @@ static void reply_edit(struct server *srv, struct http_response *resp, const cha
 	for (size_t i = 0; list && i < msgs->n; i++)
 		json_array_append_new(list, json_string(msgs->v[i]));
 	if (r == 0) {
-		b = wordlists_current(srv->lists);
-		log_info("phrase list %s changed by a technician; serving version %s", name,
+		b = wordlists_for_school(srv->lists, school_id);
+		log_info("phrase list %s changed by a technician%s; serving version %s", name,
+		         school_id ? " of a school (its own lists)" : "",
 		         b ? bundle_version(b) : "?");
 		http_reply_json(resp, 200,
 		                json_pack("{s:s, s:o}", "version", b ? bundle_version(b) : "",
@@ -84,7 +85,12 @@ static void reply_edit(struct server *srv, struct http_response *resp, const cha
 		return;
 	}
 	json_decref(list);
-	if (r == -ENOENT)
+	if (r == -EEXIST)
+		http_reply_error(resp, 403, NULL,
+		                 "%s is a shared list: the shared lists are edited by a technician "
+		                 "without a school; a school's own lists add files of other names",
+		                 name);
+	else if (r == -ENOENT)
 		http_reply_error(resp, 404, NULL, "no list file %s", name);
 	else
 		http_reply_error(resp, 503, NULL, "cannot change the lists: %s", strerror(-r));
@@ -96,11 +102,12 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 	const char *name = http_request_path(req) + strlen(LISTS_PREFIX);
 	struct bundle_msgs msgs = {0};
 	char who[128], detail[160];
+	int64_t school_id = 0;
 	const char *body;
 	size_t len;
 	int r;
 
-	if (api_auth_technician(srv, req, resp, who, sizeof(who)) < 0)
+	if (api_auth_technician(srv, req, resp, who, sizeof(who), &school_id) < 0)
 		return;
 	if (!bundle_name_ok(name)) {
 		http_reply_error(
@@ -109,14 +116,25 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 		return;
 	}
 	body = http_request_body(req, &len);
-	r = wordlists_put(srv->lists, name, remove ? NULL : body, len, &msgs);
-	if (r == 0) {
-		/* Who changed what the agents look for is part of the record. */
-		snprintf(detail, sizeof(detail), "%s (API)", name);
-		audit_record(srv->store, who, 0, remove ? "wordlist-delete" : "wordlist-save", NULL,
-		             detail);
+	/* A technician of a school edits that school's own lists; the shared ones are a
+	 * technician's without a school (wordlists.h). */
+	r = school_id ? wordlists_put_school(srv->lists, school_id, name, remove ? NULL : body, len,
+	                                     &msgs)
+	              : wordlists_put(srv->lists, name, remove ? NULL : body, len, &msgs);
+	if (r == 0 || r == -EEXIST) {
+		/* Who changed (or tried to change) what the agents look for is part of the
+		 * record, under the school it affects (none: every school). */
+		snprintf(detail, sizeof(detail), "%s (API%s)", name,
+		         r           ? ", refused: a shared list"
+		         : school_id ? ", the school's own lists"
+		                     : "");
+		audit_record(srv->store, who, school_id,
+		             r        ? "wordlist-refused"
+		             : remove ? "wordlist-delete"
+		                      : "wordlist-save",
+		             NULL, detail);
 	}
-	reply_edit(srv, resp, name, r, &msgs);
+	reply_edit(srv, resp, name, school_id, r, &msgs);
 	bundle_msgs_clear(&msgs);
 }
 

@@ -35,3 +35,27 @@ struct bundle *wordlists_current(struct wordlists *w);
  */
 int wordlists_put(struct wordlists *w, const char *name, const char *text, size_t len,
                   struct bundle_msgs *msgs);
+
+/*
+ * A school's own lists. The shared lists (the directory's files, above) are edited by a
+ * technician without a school (a trust's or a local authority's); a school's technician
+ * edits the school's own lists in <lists>/schools/<school id>/, which its machines get
+ * on top of the shared ones, in one bundle: a school can add files, never change or
+ * remove a shared one. A shared file that later takes a school file's name wins (the
+ * school's is left out, logged).
+ */
+
+/* The bundle for the machines of school (a new reference): the shared lists and the
+ * school's own, or the shared bundle when it has none (or they were refused). */
+struct bundle *wordlists_for_school(struct wordlists *w, long long school);
+
+/*
+ * wordlists_put() for school's own lists: validated with the shared lists, then written
+ * to the school's directory. -EEXIST when name is a shared list's, -ENOENT (delete of a
+ * missing file), -EINVAL (refused: msgs), -errno.
+ */
+int wordlists_put_school(struct wordlists *w, long long school, const char *name, const char *text,
+                         size_t len, struct bundle_msgs *msgs);
+
+/* The directory of school's own lists (it may not exist yet). 0 or -ENAMETOOLONG. */
+int wordlists_school_dir(struct wordlists *w, long long school, char *buf, size_t size);

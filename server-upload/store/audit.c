@@ -60,7 +60,8 @@ int audit_list(struct store *s, int64_t school_id, const char *capture_id, int64
 	return s->ops->query(s,
 	                     "SELECT a.time, a.login, sc.name, a.action, a.capture_id, a.detail "
 	                     "FROM audit a LEFT JOIN schools sc ON sc.id = a.school_id WHERE "
-	                     "(CAST($1 AS BIGINT) = 0 OR a.school_id = CAST($1 AS BIGINT)) AND "
+	                     "(CAST($1 AS BIGINT) = 0 OR a.school_id = CAST($1 AS BIGINT) OR "
+	                     "(a.school_id IS NULL AND a.action LIKE 'wordlist-%')) AND "
 	                     "($2 = '' OR a.capture_id = $2) ORDER BY a.time DESC, a.id DESC "
 	                     "LIMIT CAST($3 AS BIGINT)",
 	                     p, 3, entry_row, &cb, NULL);

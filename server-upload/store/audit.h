@@ -21,7 +21,8 @@ struct audit_entry {
 };
 typedef int (*audit_entry_fn)(const struct audit_entry *e, void *userdata);
 
-/* The newest limit rows, newest first, of school_id (0: every school) and, when
+/* The newest limit rows, newest first, of school_id (0: every school; a school also sees
+ * the changes of the shared phrase lists, which affect every school) and, when
  * capture_id is not "", of that capture only. 0, what fn returned, or -errno. */
 int audit_list(struct store *s, int64_t school_id, const char *capture_id, int64_t limit,
                audit_entry_fn fn, void *ud);

@@ -82,6 +82,9 @@ static void rule_table(struct web_ctx *w, struct html *h)
 	free(st.v);
 }
 
+static int read_lists(struct web_ctx *w, struct bundle_file **files, size_t *n,
+                      struct bundle_msgs *msgs);
+
 struct scan_out {
 	struct html *h;
 	const char *text;
@@ -124,8 +127,7 @@ static void scan_box(struct web_ctx *w, struct html *h, const char *text)
 	size_t n = 0;
 
 	html_raw(h, "<section id=\"scan-result\"><h2>Would this be caught?</h2>");
-	if (bundle_read_dir(w->srv->cfg->lists, &files, &n, &msgs) == 0 &&
-	    (mf = calloc(n ? n : 1, sizeof(*mf)))) {
+	if (read_lists(w, &files, &n, &msgs) == 0 && (mf = calloc(n ? n : 1, sizeof(*mf)))) {
 		for (size_t i = 0; i < n; i++)
 			mf[i] = (struct match_file){files[i].name, files[i].text, files[i].len};
 		if (match_lists_compile(mf, n, &lists, &errs) == 0) {
@@ -145,29 +147,90 @@ static void scan_box(struct web_ctx *w, struct html *h, const char *text)
 	bundle_msgs_clear(&msgs);
 }
 
+/* The lists the user's machines get: the shared ones, and for a school's technician the
+ * school's own (wordlists.h); *nshared of them are shared. */
+static int read_lists_n(struct web_ctx *w, struct bundle_file **files, size_t *n, size_t *nshared,
+                        struct bundle_msgs *msgs)
+{
+	struct bundle_file *own = NULL, *v;
+	char sdir[4400];
+	size_t nown = 0;
+	int r = bundle_read_dir(w->srv->cfg->lists, files, n, msgs);
+
+	*nshared = *n;
+	if (r < 0 || !w->u.school_id ||
+	    wordlists_school_dir(w->srv->lists, w->u.school_id, sdir, sizeof(sdir)) < 0 ||
+	    bundle_read_dir(sdir, &own, &nown, msgs) < 0 || nown == 0)
+		return r;
+	bundle_msgs_clear(msgs); /* a school without a directory yet is no error */
+	if (!(v = realloc(*files, (*n + nown) * sizeof(*v)))) {
+		bundle_files_free(own, nown);
+		return r;
+	}
+	memcpy(v + *n, own, nown * sizeof(*v));
+	free(own);
+	*files = v;
+	*n += nown;
+	return r;
+}
+
+static int read_lists(struct web_ctx *w, struct bundle_file **files, size_t *n,
+                      struct bundle_msgs *msgs)
+{
+	size_t nshared;
+
+	return read_lists_n(w, files, n, &nshared, msgs);
+}
+
 static void list_files(struct web_ctx *w, struct html *h, const char *show)
 {
 	struct bundle_msgs msgs = {0};
 	struct bundle_file *files = NULL;
-	size_t n = 0;
+	size_t n = 0, nshared = 0;
 
-	if (bundle_read_dir(w->srv->cfg->lists, &files, &n, &msgs) < 0) {
+	if (read_lists_n(w, &files, &n, &nshared, &msgs) < 0) {
 		html_raw(h, "<p class=\"error\">Cannot read the lists directory.</p>");
 		bundle_msgs_clear(&msgs);
 		return;
 	}
-	html_raw(h, "<h2>Files</h2><ul id=\"files\">");
-	for (size_t i = 0; i < n; i++) {
-		html_raw(h, "<li><a href=\"/wordlists?file=");
-		html_url(h, files[i].name);
-		html_raw(h, "\">");
-		html_text(h, files[i].name);
-		html_fmt(h, "</a> (%zu bytes)</li>", files[i].len);
+	for (int part = 0; part < 2; part++) {
+		size_t from = part ? nshared : 0, to = part ? n : nshared;
+		if (part && !w->u.school_id)
+			break;
+		if (part) {
+			html_raw(h, "<h2>Lists of ");
+			html_text(h, w->u.school);
+			html_raw(h,
+			         "</h2><p>Your school's own lists: its machines get them on top of "
+			         "the shared ones.</p><ul id=\"school-files\">");
+		} else {
+			html_raw(h,
+			         w->u.school_id
+			             ? "<h2>Shared lists</h2><p>Every school's machines get these; "
+			               "they are edited by a technician without a school (the "
+			               "trust's or the local authority's).</p><ul id=\"files\">"
+			             : "<h2>Files</h2><ul id=\"files\">");
+		}
+		for (size_t i = from; i < to; i++) {
+			html_raw(h, "<li><a href=\"/wordlists?file=");
+			html_url(h, files[i].name);
+			html_raw(h, "\">");
+			html_text(h, files[i].name);
+			html_fmt(h, "</a> (%zu bytes)</li>", files[i].len);
+		}
+		html_raw(h, "</ul>");
 	}
-	html_raw(h, "</ul>");
 	for (size_t i = 0; show && i < n; i++) {
 		if (strcmp(files[i].name, show) != 0)
 			continue;
+		if (w->u.school_id && i < nshared) { /* a shared list, to read */
+			html_raw(h, "<h2>");
+			html_text(h, show);
+			html_raw(h, " (shared; read only)</h2><pre id=\"shared-text\">");
+			html_textn(h, files[i].text, files[i].len);
+			html_raw(h, "</pre>");
+			break;
+		}
 		html_raw(h, "<h2>Edit ");
 		html_text(h, show);
 		html_raw(h, "</h2><form method=\"post\" action=\"/wordlists\">");
@@ -257,7 +320,11 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 		     "List names are letters, digits, '.', '_', '-' ending .txt or .inc.");
 		goto out;
 	}
-	r = wordlists_put(w.srv->lists, file, text, strlen(text), &msgs);
+	/* A school's technician saves the school's own lists; the shared ones are saved by
+	 * a technician without a school (wordlists.h). */
+	r = w.u.school_id
+	        ? wordlists_put_school(w.srv->lists, w.u.school_id, file, text, strlen(text), &msgs)
+	        : wordlists_put(w.srv->lists, file, text, strlen(text), &msgs);
 	if (r == 0) {
 		snprintf(outcome, sizeof(outcome), "Saved %s; the new lists are served.", file);
 		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-save", NULL, file);
@@ -266,12 +333,20 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 		snprintf(outcome, sizeof(outcome),
 		         r == -EINVAL ? "Refused %s: fix the errors below; the last good lists are "
 		                        "still served."
-		                      : "Could not save %s.",
+		         : r == -EEXIST
+		             ? "Refused %s: it is a shared list, edited by a technician without a "
+		               "school. Your school's own lists add files of other names."
+		             : "Could not save %s.",
 		         file);
 		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-refused", NULL,
 		             file);
 	}
-	page(&w, r == 0 ? 200 : r == -EINVAL ? 400 : 503, file, NULL, &msgs, outcome);
+	page(&w,
+	     r == 0         ? 200
+	     : r == -EINVAL ? 400
+	     : r == -EEXIST ? 403
+	                    : 503,
+	     file, NULL, &msgs, outcome);
 out:
 	bundle_msgs_clear(&msgs);
 	web_end(&w);

@@ -351,6 +351,77 @@ def bundle_issued_goes_forward(c):
     harness.until(lambda: served_bundle(srv, c.tok_a)[0] == v1, 10, 'back to the first lists')
 
 
+def bundle_files(srv, token):
+    r = expect(srv.request('GET', '/api/v1/wordlists', token=token), 200, 'bundle')
+    return sorted(f['name'] for f in json.loads(r.json()['payload'])['files'])
+
+
+def basic(login):
+    return {'Authorization': 'Basic ' + base64.b64encode(
+        ('%s:%s' % (login, harness.PASSWORD)).encode()).decode()}
+
+
+@group
+def lists_scoped_to_school(c):
+    # A technician of one school deleted a shared list for every school, and the audit
+    # row had no school. Now the shared lists are a technician's without a school; a
+    # school's technician edits the school's own lists, which its machines get on top.
+    srv = c.srv
+    add_user(srv, 'tech-oak', role='technician', school=OAK)
+    add_user(srv, 'tech-trust', role='technician')
+    add_user(srv, 'head-a', role='headteacher', school=OAK)
+    before = bundle_files(srv, c.tok_b)
+    check('self-harm.txt' in before, 'the shared list: %r' % before)
+    for method in ('DELETE', 'PUT'):
+        r = srv.request(method, '/api/v1/wordlists/self-harm.txt',
+                        harness.GOOD_LIST if method == 'PUT' else None, headers=basic('tech-oak'))
+        check(r.status == 403 and 'shared' in r.json().get('error', ''),
+              '%s of a shared list by a school\'s technician: %d %s' % (method, r.status, r.text))
+    check(os.path.exists(os.path.join(srv.lists, 'self-harm.txt')) and
+          bundle_files(srv, c.tok_b) == before, 'the other school keeps the shared list')
+    own = '@category bullying\n@severity 3\nnobody at oakridge likes you\n'
+    r = srv.request('PUT', '/api/v1/wordlists/oak-local.txt', own, headers=basic('tech-oak'))
+    check(r.status == 200, "the school's own list: %d %s" % (r.status, r.text))
+    check(bundle_files(srv, c.tok_a) == sorted(before + ['oak-local.txt']),
+          "its machines get the shared lists and its own: %r" % bundle_files(srv, c.tok_a))
+    check(bundle_files(srv, c.tok_b) == before, 'another school does not')
+    bad = srv.request('PUT', '/api/v1/wordlists/oak-bad.txt', harness.BAD_LIST,
+                      headers=basic('tech-oak'))
+    check(bad.status == 400 and 'oak-bad.txt:4' in bad.text, 'refused with FILE:LINE: %s' % bad.text)
+    # the trust's technician edits the shared lists: every school gets them
+    r = srv.request('PUT', '/api/v1/wordlists/trust.txt', '@category hate\nwe hate them all\n',
+                    headers=basic('tech-trust'))
+    check(r.status == 200, 'a shared list by a technician without a school: %d' % r.status)
+    check('trust.txt' in bundle_files(srv, c.tok_a) and 'trust.txt' in bundle_files(srv, c.tok_b)
+          and 'oak-local.txt' in bundle_files(srv, c.tok_a), 'both schools get it')
+    # the web page: shared lists to read, the school's own to edit
+    web = Web(srv)
+    web.login('tech-oak')
+    r = expect(web.req('GET', '/wordlists?file=self-harm.txt'), 200, 'lists page')
+    check('id="shared-text"' in r.text and 'oak-local.txt' in r.text, 'shared read only, own listed')
+    csrf = web.csrf('/wordlists')
+    r = web.req('POST', '/wordlists', {'csrf': csrf, 'action': 'save', 'file': 'self-harm.txt',
+                                        'text': '@category self-harm\nnothing\n'})
+    check(r.status == 403, 'saving a shared list on the web: %d' % r.status)
+    check(open(os.path.join(srv.lists, 'self-harm.txt')).read() == harness.GOOD_LIST,
+          'the shared list unchanged')
+    # audit rows carry the school they affect; shared changes are every school's
+    rows = srv.sql("SELECT a.login, a.action, COALESCE(s.name, '') FROM audit a LEFT JOIN "
+                   "schools s ON s.id = a.school_id WHERE a.action LIKE 'wordlist-%' ORDER BY a.id")
+    check(['tech-oak', 'wordlist-save', OAK] in rows and ['tech-trust', 'wordlist-save', '']
+          in rows and ['tech-oak', 'wordlist-refused', OAK] in rows, 'audit rows: %r' % rows)
+    head_a = Web(srv)
+    head_a.login('head-a')
+    a_log = expect(head_a.req('GET', '/audit'), 200, 'audit (Oakridge)').text
+    b_log = expect(c.head_b.req('GET', '/audit'), 200, 'audit (Lakeside)').text
+    check('oak-local.txt' in a_log and 'oak-local.txt' not in b_log,
+          "a school's list change in its own audit log only")
+    check('trust.txt' in a_log and 'trust.txt' in b_log, 'a shared change in every school\'s')
+    r = srv.request('DELETE', '/api/v1/wordlists/oak-local.txt', headers=basic('tech-oak'))
+    check(r.status == 200 and 'oak-local.txt' not in bundle_files(srv, c.tok_a), 'own list deleted')
+    srv.request('DELETE', '/api/v1/wordlists/trust.txt', headers=basic('tech-trust'))
+
+
 @group
 def s3_plain_http_refused(c):
     # s3-url = http:// to another host would send screenshots over the network in the
