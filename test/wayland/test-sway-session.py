@@ -4,7 +4,8 @@
 # entry reaches the agent through AT-SPI and is a typed capture of that window; text typed
 # into a password entry is not; killing the helper (the pupil owns it) is a tamper capture
 # and a restart the heartbeat counts, and a new helper is running; stopping it (SIGSTOP)
-# is a tamper capture once it has been silent past its bound. TAP output.
+# is tamper once the helper has been silent past its bound; a pupil's program that holds
+# org.gnome.Shell is not trusted. TAP output.
 import os
 import signal
 import sys
@@ -72,11 +73,20 @@ def run(root):
         agent.lists = os.path.join(capenv.SRC, "test", "x11", "lists")
         agent.session_args = ["--wayland", sway.socket, "--user", PUPIL]
         os.chmod(root, 0o777)
+        # a pupil's program holds org.gnome.Shell before the helper starts
+        impostor = os.path.join(root, "impostor.log")
+        sway.spawn(["sh", "-c", "exec python3 %s > %s 2>&1" % (
+            os.path.join(HERE, "fake-shell.py"), impostor)])
+        wait_for(lambda: os.path.exists(impostor) and "owning" in open(impostor).read(), 10)
         agent.start(ready="monitoring wayland")
         up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
         check("the helper runs as the pupil and reaches AT-SPI",
               up and "AT-SPI yes" in agent.log(since_start=True) and len(helpers(agent)) == 1,
               agent.log()[-2000:])
+        check("a pupil's program holding org.gnome.Shell is not trusted, never asked",
+              "GNOME Shell no" in agent.log(since_start=True)
+              and "not trusted" in agent.log(since_start=True)
+              and "asked" not in open(impostor).read(), agent.log()[-1500:])
         h = helpers(agent)
         check("the pupil cannot read the helper's memory (not dumpable), only the pupil's "
               "own processes'", h and not pupil_reads(h[0], *pupil_ids())
