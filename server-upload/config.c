@@ -89,6 +89,13 @@ static const struct setting table[] = {
     SETTING_TEXT("s3-region", setting_string, F(s3_region), "REGION", "SigV4 region of s3-url"),
     SETTING_TEXT("s3-credentials", setting_path, F(s3_credentials), "FILE",
                  "0600 file, first line ACCESS_KEY:SECRET"),
+    SETTING_TEXT("oidc-issuer", setting_string, F(oidc_issuer), "URL",
+                 "staff sign in with this OpenID Connect provider (https://, or http:// on "
+                 "loopback)"),
+    SETTING_TEXT("oidc-client-id", setting_string, F(oidc_client_id), "ID",
+                 "Vigil's client id at oidc-issuer"),
+    SETTING_TEXT("oidc-client-secret-file", setting_path, F(oidc_client_secret_file), "FILE",
+                 "0600 file, first line the client secret of oidc-client-id"),
     SETTING_TEXT("trusted-proxy", setting_ip, F(trusted_proxy), "ADDR",
                  "the reverse proxy: only from it is X-Forwarded-For believed"),
     SETTING_TEXT("cookie-secure", setting_bool, F(cookie_secure), "yes|no",

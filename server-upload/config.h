@@ -52,6 +52,10 @@ struct config {
 	size_t max_inflight_per_addr;    /* body bytes buffered for one address at once */
 	size_t max_inflight_per_machine; /* capture bytes buffered for one machine at once */
 	unsigned int report_time;        /* Monday e-mail: minutes after local midnight (07:00) */
+	/* Staff sign-in with the school's OpenID Connect provider (web_oidc.c). */
+	char *oidc_issuer;    /* https://login.microsoftonline.com/TENANT/v2.0; NULL: off */
+	char *oidc_client_id; /* the application (client) id registered there */
+	char *oidc_client_secret_file; /* 0600 file, first line the client secret */
 	uint64_t given; /* settings given on the command line: the file leaves them */
 };
 

@@ -16,6 +16,8 @@ size_t web_routes(const struct server *srv, struct http_route *routes)
 	const struct http_route table[] = {
 	    {"GET", "/login", SERVER_SMALL_BODY, web_login_get, NULL, false},
 	    {"POST", "/login", SERVER_SMALL_BODY, web_login_post, NULL, false},
+	    {"GET", "/login/oidc", SERVER_SMALL_BODY, web_oidc_start_get, NULL, false},
+	    {"GET", "/login/oidc/callback", SERVER_SMALL_BODY, web_oidc_callback_get, NULL, false},
 	    {"POST", "/logout", SERVER_SMALL_BODY, web_logout_post, web_session_early, false},
 	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL, false},
 	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL, false},

@@ -10,7 +10,7 @@
 
 struct server;
 
-#define WEB_MAX_ROUTES 20
+#define WEB_MAX_ROUTES 32
 
 /* Roles, as a mask for web_begin(). */
 enum web_role {
@@ -170,4 +170,15 @@ void web_machines_get(void *ctx, struct http_request *req, struct http_response 
 void web_audit_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_pupil_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_admin_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_oidc_start_get(void *ctx, struct http_request *req, struct http_response *resp);
+void web_oidc_callback_get(void *ctx, struct http_request *req, struct http_response *resp);
+/* "Sign in with your school account" on the sign-in page when OpenID Connect is set. */
+void web_oidc_login_link(struct html *h, const struct server *srv);
+
+/* Sign-in hooks (web_auth.c) for other ways in (web_oidc.c): the web user of a stored user,
+ * a new session with its cookie, and the page a role lands on. */
+struct store_user;
+void web_user_from_store(struct web_user *w, const struct store_user *u);
+int web_session_begin(struct web_ctx *w, const struct web_user *u);
+const char *web_landing(const struct web_user *u);
 void web_admin_post(void *ctx, struct http_request *req, struct http_response *resp);

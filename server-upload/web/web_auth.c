@@ -177,6 +177,7 @@ static void login_page(struct web_ctx *w, int status, const char *message)
 	             "<label>Password <input name=\"password\" type=\"password\" "
 	             "autocomplete=\"current-password\" required></label>"
 	             "<button type=\"submit\">Sign in</button></form>");
+	web_oidc_login_link(&h, w->srv);
 	web_page_end(&h);
 	web_send(w, &h, status);
 }
@@ -205,6 +206,24 @@ static int session_start(struct web_ctx *w, const struct web_user *u)
 		         http_request_tls(w->req) || w->srv->cfg->cookie_secure ? "; Secure" : "");
 	sodium_memzero(id, sizeof(id));
 	return r;
+}
+
+/* Hooks for the other ways to sign in (web_oidc.c). */
+void web_user_from_store(struct web_user *w, const struct store_user *u)
+{
+	web_user_set(w, u);
+}
+
+int web_session_begin(struct web_ctx *w, const struct web_user *u)
+{
+	return session_start(w, u);
+}
+
+const char *web_landing(const struct web_user *u)
+{
+	return u->role == WEB_TECHNICIAN ? "/wordlists"
+	       : u->role == WEB_ADMIN    ? "/admin/"
+	                                 : "/captures";
 }
 
 void web_login_post(void *ctx, struct http_request *req, struct http_response *resp)
