@@ -42,9 +42,9 @@ struct http_config {
 	unsigned int threads; /* worker threads, each with its own epoll loop; as many more
 	                         run the handlers of uploads routes */
 	unsigned int max_connections;
-	unsigned int timeout; /* seconds of silence before a connection is closed */
+	unsigned int timeout;      /* seconds of silence before a connection is closed */
 	unsigned int head_timeout; /* seconds a request's head may take in all (0: timeout) */
-	size_t max_body;      /* default body ceiling: larger requests get 413 */
+	size_t max_body;           /* default body ceiling: larger requests get 413 */
 	const char *tls_cert_pem, *tls_key_pem; /* NULL for plain HTTP */
 	const char *trusted_proxy;       /* its X-Forwarded-For names the client; NULL: none */
 	unsigned int max_conn_per_addr;  /* connections from one address (0: no limit; at the
