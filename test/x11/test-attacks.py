@@ -25,7 +25,9 @@ BUILD = os.environ.get("VIGIL_BUILD_ROOT", os.path.join(HERE, "..", "..", "build
 LISTS = os.path.join(HERE, "lists")
 ATTACK = os.path.join(BUILD, "test", "x11", "x11-attack")
 PUPIL = "nobody"  # the unprivileged user whose programs attack
-COOKIE_USER = "vigilpupil"  # created (and removed) for the cookie attacks, as root
+# created (and removed) for the cookie attacks, as root; its own name in each run, as
+# several test runs may share the machine (and logind's state files)
+COOKIE_USER = "vigilp%d" % os.getpid()
 LOGIND_SESSIONS = "/run/systemd/sessions"
 results = []
 figures = []
@@ -272,7 +274,7 @@ def scenario_cookies(build):
     home = tempfile.mkdtemp(prefix="vigil-pupil-")
     created = subprocess.run(["useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin",
                               COOKIE_USER], capture_output=True, text=True)
-    if created.returncode != 0 and "already exists" not in created.stderr:
+    if created.returncode != 0:
         skip(name, "cannot create a user: " + created.stderr.strip())
         shutil.rmtree(home, ignore_errors=True)
         return
@@ -296,7 +298,8 @@ def scenario_cookies(build):
 
                 def tamper():
                     return [h for h in x.hits() if h["source"] == "tamper"
-                            and said in h["context"] and h["mono_ns"] > t0]
+                            and h["user"] == COOKIE_USER and said in h["context"]
+                            and h["mono_ns"] > t0]
                 got = wait_for(tamper, 10)
                 took = (got[0]["mono_ns"] - t0) / 1e9 if got else -1
                 figures.append("~/.Xauthority %s: tamper capture %.2f s after the session "
@@ -317,7 +320,8 @@ def scenario_cookies(build):
                 time.sleep(0.5)
             check("the agent never hung on a cookie file and is still running",
                   x.agent.poll() is None, x.log()[-1500:])
-            n_tamper = len([h for h in x.hits() if h["source"] == "tamper"])
+            n_tamper = len([h for h in x.hits() if h["source"] == "tamper"
+                            and h["user"] == COOKIE_USER])
             check("one tamper capture per session with a refused cookie (%d)" % n_tamper,
                   n_tamper == 3, x.hits())
             spooled = [f for f in os.listdir(os.path.join(x.dir, "spool")) if f.endswith(".json")]
