@@ -23,7 +23,9 @@
 #include "store_digest.h"
 #include "store_machines.h"
 #include "store_roster.h"
+#include "store_totp.h"
 #include "store_users.h"
+#include "signin_totp.h"
 #include "token.h"
 
 struct args {
@@ -178,6 +180,38 @@ static int user_flags(struct server *srv, const char *login, const char *yes)
 	return 0;
 }
 
+/* "user totp LOGIN [off]": a new TOTP secret for the user's authenticator app (printed
+ * once, as an otpauth:// URI), or none; audited. */
+static int user_totp(struct server *srv, const char *login, const char *off)
+{
+	char secret[TOTP_SECRET_BUF], uri[512];
+	int r;
+
+	if (off && strcmp(off, "off") != 0)
+		return 2;
+	if (!off && (r = totp_secret_new(secret)) < 0)
+		return fail_errno("random", r);
+	r = store_totp_set(srv->store, login, off ? NULL : secret);
+	if (r == -ENOENT) {
+		fprintf(stderr, "vigil-server: no user \"%s\"\n", login);
+		return 1;
+	}
+	if (r < 0)
+		return fail_errno("user totp", r);
+	audit_record(srv->store, "system", 0, off ? "user-totp-off" : "user-totp", NULL, login);
+	if (off) {
+		printf("user %s: no authenticator code asked for (an admin cannot sign in with a "
+		       "password without one)\n",
+		       login);
+		return 0;
+	}
+	totp_uri(login, secret, uri, sizeof(uri));
+	printf("user %s: add this to the authenticator app (shown once):\n%s\nsecret: %s\n", login,
+	       uri, secret);
+	sodium_memzero(secret, sizeof(secret));
+	return 0;
+}
+
 /* A password from stdin as an Argon2id string: 0, 1 (told why). */
 static int password_from_stdin(char hash[crypto_pwhash_STRBYTES])
 {
@@ -246,6 +280,8 @@ static int cmd_user(struct server *srv, const struct args *a)
 		return user_email(srv, a->pos[1], a->pos[2]);
 	if (a->npos == 3 && strcmp(a->pos[0], "flags") == 0)
 		return user_flags(srv, a->pos[1], a->pos[2]);
+	if ((a->npos == 2 || a->npos == 3) && strcmp(a->pos[0], "totp") == 0)
+		return user_totp(srv, a->pos[1], a->npos == 3 ? a->pos[2] : NULL);
 	if (a->npos == 2 && strcmp(a->pos[0], "add") != 0)
 		return cmd_user_access(srv, a);
 	if (a->npos != 2 || strcmp(a->pos[0], "add") != 0 || !a->role)
@@ -283,6 +319,9 @@ static int cmd_user(struct server *srv, const struct args *a)
 		return fail_errno("user add", r);
 	if (r == 0 && a->email && (r = store_user_set_email(srv->store, a->pos[1], a->email)) < 0)
 		return fail_errno("user add --email", r);
+	/* An admin signs in with a password and a code: the authenticator's secret now. */
+	if (r == 0 && strcmp(a->role, "admin") == 0)
+		return user_totp(srv, a->pos[1], NULL);
 	return r < 0 ? 1 : 0;
 }
 
@@ -648,8 +687,8 @@ static const struct {
     {"user", cmd_user,
      "user add --role moderator|headteacher|technician|admin [--school NAME] [--email ADDR] "
      "LOGIN"
-     " | user email LOGIN ADDR|none | user flags LOGIN yes|no | user disable|passwd|logout "
-     "LOGIN"},
+     " | user email LOGIN ADDR|none | user flags LOGIN yes|no | user totp LOGIN [off] | user "
+     "disable|passwd|logout LOGIN"},
     {"machine", cmd_machine, "machine revoke|allow [--school NAME] MACHINE"},
     {"machines", cmd_machines, "machines [list] [--school NAME]"},
     {"export", cmd_export, "export [--since RFC3339] [--school NAME]"},

@@ -11,6 +11,7 @@
 #include "rfc3339.h"
 #include "server.h"
 #include "signin.h"
+#include "signin_totp.h"
 #include "store_users.h"
 #include "web.h"
 
@@ -171,12 +172,16 @@ static void login_page(struct web_ctx *w, int status, const char *message)
 		html_text(&h, message);
 		html_raw(&h, "</p>");
 	}
-	html_raw(&h, "<form method=\"post\" action=\"/login\" class=\"login\">"
-	             "<label>Login <input name=\"login\" autocomplete=\"username\" required "
-	             "autofocus></label>"
-	             "<label>Password <input name=\"password\" type=\"password\" "
-	             "autocomplete=\"current-password\" required></label>"
-	             "<button type=\"submit\">Sign in</button></form>");
+	html_raw(&h,
+	         "<form method=\"post\" action=\"/login\" class=\"login\">"
+	         "<label>Login <input name=\"login\" autocomplete=\"username\" required "
+	         "autofocus></label>"
+	         "<label>Password <input name=\"password\" type=\"password\" "
+	         "autocomplete=\"current-password\" required></label>"
+	         "<label>Code from your authenticator app, if you have one <input name=\"code\" "
+	         "inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" "
+	         "size=\"8\"></label>"
+	         "<button type=\"submit\">Sign in</button></form>");
 	web_oidc_login_link(&h, w->srv);
 	web_page_end(&h);
 	web_send(w, &h, status);
@@ -234,7 +239,7 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 	struct store_user su;
 	struct web_user u = {0};
 	int64_t wait = 0;
-	char msg[120];
+	char msg[240];
 	int r;
 
 	if (parse_form(&w) < 0) {
@@ -258,6 +263,12 @@ void web_login_post(void *ctx, struct http_request *req, struct http_response *r
 	}
 	if (r == -EPERM) {
 		login_page(&w, 401, "Wrong login or password.");
+		goto out;
+	}
+	/* The second factor, when the user has one (admins must). */
+	if (r == 0 &&
+	    (r = signin_totp(w.srv, &su, web_field(&w, "code"), w.now, msg, sizeof(msg))) > 0) {
+		login_page(&w, 401, msg);
 		goto out;
 	}
 	if (r == 0)

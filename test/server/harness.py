@@ -395,9 +395,11 @@ class Web:
             h['Content-Type'] = 'application/x-www-form-urlencoded'
         return self.srv.request(method, path, body=body, headers=h)
 
-    def login(self, login, password=PASSWORD, status=303):
-        r = expect(self.req('POST', '/login', {'login': login, 'password': password}), status,
-                   'login ' + login)
+    def login(self, login, password=PASSWORD, status=303, code=None):
+        form = {'login': login, 'password': password}
+        if code is not None:
+            form['code'] = code
+        r = expect(self.req('POST', '/login', form), status, 'login ' + login)
         if status == 303:
             m = re.match(r'vigil_session=([A-Za-z0-9_-]{43});', r.headers.get('set-cookie', ''))
             check(m, 'session cookie set: %r' % r.headers.get('set-cookie'))
@@ -414,6 +416,24 @@ class Web:
 def add_user(srv, login, role='moderator', school=None, password=PASSWORD):
     srv.admin('user', 'add', '--role', role, *(['--school', school] if school else []), login,
               stdin=password + '\n')
+
+
+def totp_code(secret, at=None, step=0):
+    """The TOTP code (RFC 6238: HMAC-SHA-1, 30 s, 6 digits) of a base32 secret at a time
+    (now), step steps later."""
+    import hmac
+    key = base64.b32decode(secret + '=' * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // 30) + step
+    h = hmac.new(key, struct.pack('>Q', counter), 'sha1').digest()
+    o = h[-1] & 15
+    return '%06d' % ((struct.unpack('>I', h[o:o + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def add_admin(srv, login, school=None, password=PASSWORD):
+    """An admin (who signs in with a TOTP code too): their authenticator's secret."""
+    out = srv.admin('user', 'add', '--role', 'admin', *(['--school', school] if school else []),
+                    login, stdin=password + '\n').stdout
+    return re.search(r'^secret: ([A-Z2-7]+)$', out, re.M).group(1)
 
 
 def signed_in(srv):

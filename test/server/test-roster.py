@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import harness
-from harness import Web, add_user, check, expect, group, upload
+from harness import Web, add_admin, add_user, check, expect, group, totp_code, upload
 
 SCHOOL = 'Oakridge Primary'
 OTHER = 'Hillside Academy'
@@ -131,11 +131,11 @@ def cli_partial_and_leavers(c):
 def web_upload_by_admin(c):
     srv = c.srv
     srv.start()
-    add_user(srv, 'admin1', role='admin', school=SCHOOL)
-    add_user(srv, 'admin2', role='admin', school=OTHER)
+    secret1 = add_admin(srv, 'admin1', school=SCHOOL)
+    secret2 = add_admin(srv, 'admin2', school=OTHER)
     add_user(srv, 'modr', role='moderator')
     admin = Web(srv)
-    r = admin.login('admin1')
+    r = admin.login('admin1', code=totp_code(secret1))
     check(r.headers.get('location') == '/admin/', 'an admin lands on /admin/: %r' % r.headers)
     page = expect(admin.req('GET', '/admin/roster'), 200, 'roster page').text
     check('3 current pupils, 1 leavers kept' in page and 'Riya' in page, 'roster shown')
@@ -168,7 +168,7 @@ def web_upload_by_admin(c):
     check(audit[-1][0] == 'admin1', 'audited with the admin: %r' % audit[-1])
     # Another school's admin cannot change this school's roster, nor a moderator.
     other = Web(srv)
-    other.login('admin2')
+    other.login('admin2', code=totp_code(secret2))
     r = other.req('POST', '/admin/roster', {'csrf': other.csrf('/admin/roster'), 'school': SCHOOL,
                                            'csv': 'login\nx\n'})
     expect(r, 404, "another school's admin")
