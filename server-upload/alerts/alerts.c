@@ -377,7 +377,9 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		         cfg->public_url ? cfg->public_url : "", (long long)d->id, tok);
 		snprintf(subject, sizeof(subject), "[Vigil] Urgent: %s, severity %lld, %s%s", names,
 		         (long long)d->severity, school,
-		         d->kind && strcmp(d->kind, "escalation") == 0 ? " (escalated)" : "");
+		         d->kind && strcmp(d->kind, "escalation") == 0 ? " (escalated)"
+		         : d->kind && strcmp(d->kind, "referral") == 0 ? " (escalated to the DSL)"
+		                                                       : "");
 		if (asprintf(
 		        &body,
 		        "Vigil stored a capture at or above this school's alert threshold.\r\n"
@@ -388,6 +390,8 @@ static int send_one(struct server *srv, const struct due *d, char *err, size_t e
 		        "This message holds no pupil name, text or screenshot by design.\r\n",
 		        d->kind && strcmp(d->kind, "escalation") == 0
 		            ? "Nobody has acknowledged it yet: it is escalated to you.\r\n"
+		        : d->kind && strcmp(d->kind, "referral") == 0
+		            ? "A moderator escalated it to the designated safeguarding lead.\r\n"
 		            : "",
 		        cat, (long long)d->severity, lines, lowered, school, machine, when, link,
 		        ack) < 0)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "parse.h"
 #include "server.h"
+#include "store_admin.h"
 #include "store_moderation.h"
 #include "thumb.h"
 #include "web.h"
@@ -91,6 +92,33 @@ static void field(struct html *h, const char *name, const char *value)
 	html_raw(h, "</th><td>");
 	html_text(h, value);
 	html_raw(h, "</td></tr>");
+}
+
+/* Escalating tells the school's alert contacts by e-mail (no pupil named); with none set,
+ * nobody is told, and the audit log and the capture page say so. */
+static void escalate_tell(struct web_ctx *w, const struct capture *k)
+{
+	int64_t queued = 0;
+
+	if (store_alert_refer(w->srv->store, k->id, k->school_id, w->now, &queued) < 0)
+		log_warning("capture %s: the escalation e-mail could not be queued", k->id);
+	else if (queued == 0)
+		audit_record(w->srv->store, w->u.login, k->school_id, "escalate-untold", k->id,
+		             "no alert contact is set for the school: nobody was e-mailed");
+}
+
+/* On an escalated capture of a school without alert contacts: nobody was told. */
+static void no_contact_notice(struct html *h, struct web_ctx *w, const struct capture *k)
+{
+	int64_t n = 1;
+
+	if (strcmp(k->status, "escalated") != 0 ||
+	    store_alert_contact_count(w->srv->store, k->school_id, &n) < 0 || n > 0)
+		return;
+	html_raw(h, "<p class=\"error\" id=\"no-contact\" role=\"alert\">Escalated, but this "
+	            "school has no alert contact: <strong>nobody was told</strong> by e-mail. "
+	            "Tell the designated safeguarding lead yourself, and ask an admin to set the "
+	            "school's contacts (Admin → Alerts).</p>");
 }
 
 static int event_row(const struct store_capture_event *e, void *ud)
@@ -250,6 +278,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	web_pupil_cell(&h, k->school, k->user, &k->pupil, web_sees_flags(w));
 	html_raw(&h, " (timeline)</td></tr>");
 	html_raw(&h, "</table>");
+	no_contact_notice(&h, w, k);
 	capture_actions(&h, w, k);
 	if (web_case_allowed(k->status)) {
 		html_raw(&h, "<p><a id=\"case\" href=\"/captures/");
@@ -445,6 +474,8 @@ void web_capture_post(void *ctx, struct http_request *req, struct http_response 
 		web_error(&w, 503, "The decision could not be stored; try again.");
 		goto out;
 	}
+	if (strcmp(action, "escalate") == 0)
+		escalate_tell(&w, &k);
 	if (strcmp(action, "hide-image") == 0 && thumb_forget(w.srv->blobs, k.sha) < 0)
 		log_warning("capture %s: the thumbnail of the hidden image could not be removed",
 		            k.id);
