@@ -73,6 +73,9 @@ struct child {
 	struct tamper tamper; /* interruptions of this session's monitoring */
 	int64_t started_ms;   /* the running monitor was started (CLOCK_MONOTONIC) */
 	int64_t wanted_ms;    /* the session was found */
+	/* titles its monitors reported, so a restarted monitor does not report them again */
+	struct window_seen titles[AGENT_TITLE_CACHE];
+	size_t ntitles, next_title;
 };
 
 struct agent {
@@ -231,6 +234,18 @@ static void monitor_ready(void *userdata)
 	}
 }
 
+/* A title this monitor reported: the supervisor keeps it for the next monitor. */
+static void monitor_title(unsigned long window, uint64_t hash, void *userdata)
+{
+	char msg[80];
+	int n = snprintf(msg, sizeof(msg), "W %d %lu %llu\n", (int)getpid(), window,
+	                 (unsigned long long)hash);
+
+	(void)userdata;
+	if (write(agent.events[1], msg, (size_t)n) != n)
+		log_debug("cannot tell the supervisor of a title: %s", strerror(errno));
+}
+
 /* Reports the interruptions this monitor inherited as one tamper capture. */
 static void monitor_report_tamper(void *userdata)
 {
@@ -369,6 +384,9 @@ static void run_monitor(struct child *c)
 	    .lists_version = agent.lists_version,
 	    .lists_changed = lists_changed,
 	    .ready = monitor_ready,
+	    .titles_seen = c->titles,
+	    .ntitles_seen = c->ntitles,
+	    .title_reported = monitor_title,
 	    .due_ms = tamper_report_due(&c->tamper, c->started_ms),
 	    .due = monitor_report_tamper,
 	    .lost = monitor_lost,
@@ -584,6 +602,7 @@ static void child_exited(struct child *c, int status)
 		        "display %s %s; retrying (up to every %d s)", c->si.display,
 		        lost ? "went away" : "is not available", RETRY_MAX_S);
 		tamper_gone(&c->tamper);
+		c->ntitles = c->next_title = 0; /* a new X server reuses window ids */
 		c->warned = true;
 	} else if (WIFSIGNALED(status)) {
 		log_error("monitor of %s killed by signal %d; restarting", c->si.display,
@@ -650,9 +669,25 @@ static struct child *child_by_pid(pid_t pid)
 	return NULL;
 }
 
+/* Remembers a title a monitor of c reported (one per window, the oldest giving way). */
+static void remember_title(struct child *c, unsigned long window, uint64_t hash)
+{
+	for (size_t i = 0; i < c->ntitles; i++) {
+		if (c->titles[i].id == window) {
+			c->titles[i].hash = hash;
+			return;
+		}
+	}
+	c->titles[c->next_title] = (struct window_seen){window, hash};
+	c->next_title = (c->next_title + 1) % AGENT_TITLE_CACHE;
+	if (c->ntitles < AGENT_TITLE_CACHE)
+		c->ntitles++;
+}
+
 /*
  * Messages of the monitors: "U pid 0" watching, "T pid count" tamper reported, "C pid 1"
- * a refused X authority file reported ("C pid 0": the file is good again).
+ * a refused X authority file reported ("C pid 0": the file is good again), "W pid window
+ * hash" a title reported.
  */
 static void read_events(void)
 {
@@ -668,6 +703,15 @@ static void read_events(void)
 
 			end = strchr(line, '\n');
 			end = end ? end + 1 : line + strlen(line);
+			if (line[0] == 'W') {
+				unsigned long window;
+				unsigned long long hash;
+
+				if (sscanf(line, "W %d %lu %llu", &pid, &window, &hash) == 3 &&
+				    (c = child_by_pid((pid_t)pid)))
+					remember_title(c, window, hash);
+				continue;
+			}
 			if (sscanf(line, "%c %d %d", &what, &pid, &count) != 3)
 				continue;
 			c = child_by_pid((pid_t)pid);

@@ -136,6 +136,8 @@ static void on_window(const struct window_info *win, void *userdata)
 	struct detect_window dw = {win->id, win->title, win->app};
 
 	detect_scan(m->detect, HIT_SOURCE_WINDOW_TITLE, win->title, strlen(win->title), &dw);
+	if (m->p->title_reported)
+		m->p->title_reported(win->id, window_title_hash(win->title), m->p->userdata);
 }
 
 static void on_clip(const char *text, size_t len, void *userdata)
@@ -211,7 +213,7 @@ static int setup(struct monitor *m)
 	m->typed = typed_new(m->detect, p->cfg->idle_flush_ms, window_lookup, m);
 	if (!m->typed)
 		return -ENOMEM;
-	m->windows = window_new(m->dpy, on_window, m);
+	m->windows = window_new(m->dpy, on_window, m, p->titles_seen, p->ntitles_seen);
 	if (!m->windows)
 		return -ENOMEM;
 	r = keys_new(m->dpy, p->display, on_key, m, &m->keys);

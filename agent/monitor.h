@@ -4,6 +4,7 @@
 #include "config.h"
 #include "hit.h"
 #include "match.h"
+#include "window.h"
 
 /* Exit statuses of a monitor (it runs in a process of its own). */
 enum monitor_exit {
@@ -29,6 +30,14 @@ struct monitor_params {
 	const char *lists_version; /* the version of lists */
 	/* Called after the lists were reloaded (SIGHUP), with their version. May be NULL. */
 	void (*lists_changed)(const char *version, void *userdata);
+	/*
+	 * Titles the session's monitors reported before (a monitor restarted after its
+	 * connection was killed does not report them again), and the callback told of each
+	 * title this one reports (its window and window_title_hash()). May be NULL.
+	 */
+	const struct window_seen *titles_seen;
+	size_t ntitles_seen;
+	void (*title_reported)(unsigned long window, uint64_t hash, void *userdata);
 	/* Called once the display is watched (all stages set up). May be NULL. */
 	void (*ready)(void *userdata);
 	/* Called once, on the monitor's thread, when CLOCK_MONOTONIC reaches due_ms (ms). */

@@ -120,7 +120,7 @@ static void read_app(struct windows *w, struct window_info *a)
 	XFree(hint.res_class);
 }
 
-static uint64_t hash_str(const char *s)
+uint64_t window_title_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603u;
 
@@ -137,7 +137,7 @@ static void maybe_title(struct windows *w, const struct window_info *win)
 
 	if (win->id == None || win->title[0] == '\0')
 		return;
-	h = hash_str(win->title);
+	h = window_title_hash(win->title);
 	for (size_t i = 0; i < AGENT_TITLE_CACHE; i++) {
 		if (w->seen[i].id == win->id) {
 			slot = &w->seen[i];
@@ -277,7 +277,8 @@ static Window focus_toplevel(struct windows *w)
 	return win;
 }
 
-struct windows *window_new(Display *dpy, window_fn fn, void *userdata)
+struct windows *window_new(Display *dpy, window_fn fn, void *userdata,
+                           const struct window_seen *seen, size_t nseen)
 {
 	struct windows *w = calloc(1, sizeof(*w));
 	XWindowAttributes attr;
@@ -291,6 +292,11 @@ struct windows *window_new(Display *dpy, window_fn fn, void *userdata)
 	w->net_wm_name = XInternAtom(dpy, "_NET_WM_NAME", False);
 	w->utf8_string = XInternAtom(dpy, "UTF8_STRING", False);
 	w->wm_state = XInternAtom(dpy, "WM_STATE", False);
+	for (size_t i = 0; i < nseen && i < AGENT_TITLE_CACHE; i++) {
+		w->seen[i].id = seen[i].id;
+		w->seen[i].hash = seen[i].hash;
+		w->seen[i].used = ++w->clock;
+	}
 	/* Keep whatever the root already selects for this connection (clip, ...): new
 	 * top-levels are created as children of the root (CreateNotify). */
 	XGetWindowAttributes(dpy, w->root, &attr);

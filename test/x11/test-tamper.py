@@ -96,6 +96,7 @@ def alive(pid):
 
 def run(root):
     with capenv.server_and_display(root, "Tamper School") as (srv, key, x):
+        x.xterm("buy cheap pills")  # a flagged title, open throughout
         wid = x.xterm("tamper-e2e")
         baseline = windows(x)
         agent = capenv.Agent(root, x.display, srv.url(), key)
@@ -144,6 +145,9 @@ def run(root):
             time.sleep(3)
             n = len([r for r in srv.export() if r["source"] == "tamper"])
             check("the burst is one tamper capture", n == 1, n)
+            titles = [r for r in srv.export() if r["source"] == "window-title"]
+            check("a flagged title open throughout is one capture, not one per restart (%d)"
+                  % len(titles), len(titles) == 1, [t["window"] for t in titles])
             m = [m for m in srv.machines() if m["machine"] == "TESTPC01"]
             s = m[0]["sessions"] if m else []
             print("# machines: sessions %s" % json.dumps(s))
