@@ -340,6 +340,7 @@ int store_capture_alerts(struct store *s, const char *capture_id, store_capture_
 static int hide_images(struct store *s, const char *id, int64_t now_ms)
 {
 	struct store_param p[2] = {store_text(id), store_int(now_ms)};
+	/* capture_id names the capture while it exists: erasure and retention clear it. */
 	static const char *const sql[] = {
 	    "INSERT INTO hidden_images (sha256, time, capture_id) SELECT image_sha256, "
 	    "CAST($2 AS BIGINT), id FROM captures WHERE id = $1 ON CONFLICT (sha256) DO NOTHING",
@@ -355,9 +356,11 @@ static int hide_images(struct store *s, const char *id, int64_t now_ms)
 		r = s->ops->query(
 		    s,
 		    "UPDATE captures SET image_hidden = 1 WHERE image_hidden = 0 AND "
-		    "(image_sha256 IN (SELECT sha256 FROM hidden_images WHERE capture_id = $1) OR "
-		    "id IN (SELECT f.capture_id FROM capture_frames f JOIN hidden_images h ON "
-		    "h.sha256 = f.sha256 WHERE h.capture_id = $1))",
+		    "(image_sha256 IN (SELECT image_sha256 FROM captures WHERE id = $1 UNION "
+		    "SELECT sha256 FROM capture_frames WHERE capture_id = $1) OR id IN (SELECT "
+		    "f.capture_id FROM capture_frames f WHERE f.sha256 IN (SELECT image_sha256 "
+		    "FROM captures WHERE id = $1 UNION SELECT sha256 FROM capture_frames WHERE "
+		    "capture_id = $1)))",
 		    p, 1, NULL, NULL, NULL);
 	return r;
 }

@@ -76,6 +76,8 @@ int store_capture_erase(struct store *s, const char *id)
 	    "DELETE FROM capture_events WHERE capture_id = $1",
 	    "DELETE FROM alerts WHERE capture_id = $1",
 	    "DELETE FROM audit WHERE capture_id = $1",
+	    /* the image stays hidden by its hash; nothing names the erased capture */
+	    "UPDATE hidden_images SET capture_id = NULL WHERE capture_id = $1",
 	    "DELETE FROM captures WHERE id = $1",
 	};
 	struct store_param p = store_text(id);
@@ -162,6 +164,12 @@ int store_old_captures_erase(struct store *s, int64_t cutoff_ms, const char *ima
 	                      "captures WHERE time < CAST($1 AS BIGINT) AND image_sha256 = $2)",
 	                      p, 2, NULL, NULL, NULL);
 
+	if (r == 0)
+		r = s->ops->query(s,
+		                  "UPDATE hidden_images SET capture_id = NULL WHERE capture_id IN "
+		                  "(SELECT id FROM captures WHERE time < CAST($1 AS BIGINT) AND "
+		                  "image_sha256 = $2)",
+		                  p, 2, NULL, NULL, NULL);
 	if (r == 0)
 		r = s->ops->query(s,
 		                  "DELETE FROM captures WHERE time < CAST($1 AS BIGINT) AND "
