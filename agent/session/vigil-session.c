@@ -18,13 +18,15 @@
 #include "vs.h"
 #include "vsatspi.h"
 #include "vsgnome.h"
+#include "vskde.h"
 #include "vsproto.h"
 
 /*
  * The monitor starts this program as the session's user with the event channel on fd 3
  * and the screenshot channel on fd 4 (vsproto.h). It speaks on the pupil's session bus
  * (which refuses root): AT-SPI for typed text everywhere, the GNOME Shell extension for
- * windows, clipboard and screenshots where the compositor has no wlroots protocols.
+ * windows, clipboard and screenshots where the compositor has no wlroots protocols, and
+ * on KDE Plasma KWin's ScreenShot2 and a KWin script for screenshots and windows.
  * It keeps no text: whatever it receives is sent on at once and wiped. When the monitor
  * goes away (the channel's other end closes) it exits.
  */
@@ -191,13 +193,16 @@ static gboolean on_shot_request(gint fd, GIOCondition cond, gpointer data)
 	}
 	if (n < 0)
 		return G_SOURCE_CONTINUE;
-	if (!vsgnome_ready())
+	if (!vsgnome_ready() && !vskde_ready())
 		shot_reply_error("no screenshot source in this session");
 	else if (shot_busy)
 		shot_reply_error("busy");
 	else {
 		shot_busy = true;
-		vsgnome_screenshot(shot_done, NULL);
+		if (vskde_ready())
+			vskde_screenshot(shot_done, NULL);
+		else
+			vsgnome_screenshot(shot_done, NULL);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -212,6 +217,7 @@ static gboolean on_event_channel(gint fd, GIOCondition cond, gpointer data)
 static gboolean on_alive(gpointer data)
 {
 	vs_send(json_pack("{ss}", "ev", "alive"));
+	vskde_tick();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -243,7 +249,7 @@ int main(int argc, char **argv)
 	long compositor = 0;
 	GError *err = NULL;
 	GDBusConnection *bus;
-	bool atspi = false, gnome = false;
+	bool atspi = false, gnome = false, kde = false;
 	int sndbuf = (int)VS_MSG_MAX * 2;
 
 	for (int i = 1; i < argc; i++) {
@@ -279,12 +285,14 @@ int main(int argc, char **argv)
 	} else {
 		g_dbus_connection_set_exit_on_close(bus, FALSE);
 		gnome = vsgnome_start(bus, (pid_t)compositor, clip_max) == 0;
+		kde = !gnome && vskde_start(bus, (pid_t)compositor) == 0;
 		if (!gnome) /* else once the extension has checked who calls */
 			vs_undumpable();
 		atspi = vsatspi_start() == 0;
 	}
-	vs_send(json_pack("{sssbsb}", "ev", "hello", "atspi", atspi, "gnome", gnome));
+	vs_send(json_pack("{sssbsbsb}", "ev", "hello", "atspi", atspi, "gnome", gnome, "kde", kde));
 	g_timeout_add(VS_ALIVE_MS, on_alive, NULL);
 	g_main_loop_run(loop);
+	vskde_stop();
 	return 0;
 }

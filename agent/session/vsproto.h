@@ -7,10 +7,10 @@
  * screenshot channel on fd VS_SHOT_FD (monitor -> helper requests, one reply each).
  * Every message is one JSON object (UTF-8) of at most VS_MSG_MAX bytes:
  *
- *   {"ev":"hello","atspi":B,"gnome":B}          once, when the helper is set up
+ *   {"ev":"hello","atspi":B,"gnome":B,"kde":B}  once, when the helper is set up
  *   {"ev":"alive"}                              every VS_ALIVE_MS
- *   {"ev":"focus","id":N,"title":S,"app":S}     the focused window (GNOME; id 0: none)
- *   {"ev":"title","id":N,"title":S,"app":S}     a window's title changed (GNOME)
+ *   {"ev":"focus","id":N,"title":S,"app":S}     the focused window (GNOME, KDE; id 0: none)
+ *   {"ev":"title","id":N,"title":S,"app":S}     a window's title changed (GNOME, KDE)
  *   {"ev":"clip","text":S}                      CLIPBOARD or PRIMARY text (GNOME)
  *   {"ev":"typed","id":N,"text":S}              text an application inserted (AT-SPI)
  *   {"ev":"erase","id":N,"count":N}             characters it deleted before the caret

@@ -26,7 +26,7 @@ struct wlhelper {
 	pid_t pid;
 	int ev;   /* event channel (helper -> monitor) */
 	int shot; /* screenshot channel (the capture worker's) */
-	bool up, gnome, said_bad;
+	bool up, gnome, kde, said_bad;
 	long long last_ms; /* the last message */
 	char *buf;         /* one message (VS_MSG_MAX + 1), wiped after each */
 };
@@ -226,9 +226,10 @@ static bool handle(struct wlhelper *h, json_t *msg, const struct wlhelper_ops *o
 	if (strcmp(ev, "hello") == 0) {
 		h->up = true;
 		h->gnome = json_is_true(json_object_get(msg, "gnome"));
-		log_info("wayland: session helper up (AT-SPI %s, GNOME Shell %s)",
+		h->kde = json_is_true(json_object_get(msg, "kde"));
+		log_info("wayland: session helper up (AT-SPI %s, GNOME Shell %s, KWin %s)",
 		         json_is_true(json_object_get(msg, "atspi")) ? "yes" : "no",
-		         h->gnome ? "yes" : "no");
+		         h->gnome ? "yes" : "no", h->kde ? "yes" : "no");
 		return true;
 	}
 	if (strcmp(ev, "focus") == 0 || strcmp(ev, "title") == 0) {
@@ -343,7 +344,7 @@ static int shots_open(void *arg, void **out)
 	r = s->dpy ? wlshot_ops.open(s->dpy, &g->screencopy) : -ENOTSUP;
 	if (r == -ENOTSUP && s->helper) {
 		log_info("wayland: screenshots through the session helper (the GNOME Shell "
-		         "extension)");
+		         "extension, or KWin's ScreenShot2)");
 		g->screencopy = NULL;
 		g->helper = s->helper;
 		r = 0;
@@ -486,9 +487,10 @@ static int helper_png(struct wlhelper *h, const struct shot_stamp *stamp, unsign
 		return r;
 	*width = (unsigned)w;
 	*height = (unsigned)hh;
-	log_debug("wayland: screenshot through the session helper in %lld ms (the Shell's own "
-	          "call %lld ms)",
-	          (long long)(monotime_ms() - t0), (long long)(shell_us / 1000));
+	log_debug("wayland: screenshot through the session helper in %lld ms (%s %lld ms)",
+	          (long long)(monotime_ms() - t0),
+	          h->kde ? "KWin's ScreenShot2" : "the Shell's own call",
+	          (long long)(shell_us / 1000));
 	return 0;
 }
 

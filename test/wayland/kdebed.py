@@ -1,0 +1,160 @@
+# kdebed.py: a headless KDE Plasma 5.27 session (kwin_wayland --virtual) of an ordinary
+# user for the Wayland tests: the user's own session bus and runtime directory, and the
+# package's .desktop file (naming the build tree's vigil-session) where KWin looks for
+# applications, so that KWin allows it org.kde.KWin.ScreenShot2. KWin keeps its service
+# cache in the user's home, so the pupil is the user with a home that the GNOME bed makes
+# (gnomebed.PUPIL). Debian's kwin_wayland carries a file capability (cap_sys_resource)
+# that a container's bounding set may lack (execve fails): it runs from a copy, which has
+# none.
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from gnomebed import PUPIL, SRC, as_pupil, ensure_pupil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIZE = (1280, 800)
+KWIN = "/usr/bin/kwin_wayland"
+
+
+def desktop_file(helper):
+    """The package's .desktop file with the helper's path written in."""
+    with open(os.path.join(SRC, "agent", "session", "kde", "vigil-session.desktop.in")) as f:
+        return f.read().replace("@HELPER@", helper)
+
+
+class Kwin:
+    def __init__(self, root, helper):
+        uid, gid, self.home = ensure_pupil()
+        self.root = root
+        self.runtime = tempfile.mkdtemp(prefix="vkd.", dir="/tmp")
+        os.chown(self.runtime, uid, gid)
+        os.chmod(self.runtime, 0o700)
+        self.log_path = os.path.join(root, "kwin.log")
+        self.proc = None
+        self.clients = []
+        self.share = os.path.join(root, "share")
+        apps = os.path.join(self.share, "applications")
+        os.makedirs(apps)
+        with open(os.path.join(apps, "vigil-session.desktop"), "w") as f:
+            f.write(desktop_file(helper))
+        bindir = os.path.join(root, "bin")
+        os.makedirs(bindir)
+        self.kwin = os.path.join(bindir, "kwin_wayland")
+        shutil.copy(KWIN, self.kwin)  # without the file capability
+        # The test's own ScreenShot2 caller: a copy of Python that a .desktop file of the
+        # test's names (KWin takes the first .desktop file naming a program, and Debian's
+        # python3.11.desktop names the system's Python without the key).
+        self.python = os.path.join(bindir, "python3-kwin-shot")
+        shutil.copy(os.path.realpath(sys.executable), self.python)
+        with open(os.path.join(apps, "vigil-test-shot.desktop"), "w") as f:
+            f.write("[Desktop Entry]\nType=Application\nName=Vigil test screenshot\n"
+                    "Exec=%s\nNoDisplay=true\nX-KDE-DBUS-Restricted-Interfaces="
+                    "org.kde.KWin.ScreenShot2\n" % self.python)
+        for top in (self.share, bindir):
+            for dirpath, dirs, files in os.walk(top):
+                os.chmod(dirpath, 0o755)
+                for n in files:
+                    os.chmod(os.path.join(dirpath, n), 0o755 if dirpath == bindir else 0o644)
+
+    @property
+    def socket(self):
+        return os.path.join(self.runtime, "wayland-0")
+
+    def env(self):
+        return {"PATH": "/usr/bin:/bin", "HOME": self.home, "XDG_RUNTIME_DIR": self.runtime,
+                "WAYLAND_DISPLAY": "wayland-0", "LANG": "C.UTF-8", "GDK_BACKEND": "wayland",
+                "QT_QPA_PLATFORM": "wayland",
+                "XDG_DATA_DIRS": self.share + ":/usr/local/share:/usr/share",
+                "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(self.runtime, "bus")}
+
+    def start(self):
+        env = self.env()
+        for k in ("WAYLAND_DISPLAY", "GDK_BACKEND", "QT_QPA_PLATFORM"):
+            env.pop(k)
+        cmd = ("dbus-daemon --session --nofork --address=$DBUS_SESSION_BUS_ADDRESS & "
+               "sleep 0.3; exec %s --virtual --width %d --height %d --no-lockscreen "
+               "--socket wayland-0" % ((self.kwin,) + SIZE))
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["env", "-i"] + ["%s=%s" % kv for kv in env.items()]
+                                     + ["sh", "-c", cmd], stdin=subprocess.DEVNULL,
+                                     stdout=self.logf, stderr=subprocess.STDOUT,
+                                     start_new_session=True, cwd=self.home, **as_pupil())
+        end = time.monotonic() + 60
+        while time.monotonic() < end and self.proc.poll() is None:
+            if os.path.exists(self.socket):
+                r = self.run(["gdbus", "call", "--session", "--dest", "org.kde.KWin",
+                              "--object-path", "/Scripting", "--method",
+                              "org.freedesktop.DBus.Peer.Ping"])
+                if r.returncode == 0:
+                    return self
+            time.sleep(0.3)
+        raise RuntimeError("kwin_wayland did not start: " + self.log())
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()[-6000:]
+        except FileNotFoundError:
+            return ""
+
+    def spawn(self, argv):
+        p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True, cwd=self.home, **as_pupil())
+        self.clients.append(p)
+        return p
+
+    def run(self, argv, timeout=30):
+        return subprocess.run(argv, env=self.env(), capture_output=True, text=True,
+                              timeout=timeout, cwd=self.home, **as_pupil())
+
+    def copy(self, text):
+        """wl-copy (wlr-data-control, no window) holds the selection from the background."""
+        return subprocess.run(["wl-copy", text], env=self.env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=30, cwd=self.home,
+                              **as_pupil())
+
+    def bus_pid_names(self, pid):
+        """The unique names on the pupil's session bus that process pid holds."""
+        r = self.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                      "--object-path", "/org/freedesktop/DBus", "--method",
+                      "org.freedesktop.DBus.ListNames"])
+        out = []
+        for name in r.stdout.replace("'", " ").replace(",", " ").split():
+            if name.startswith(":1."):
+                p = self.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                              "--object-path", "/org/freedesktop/DBus", "--method",
+                              "org.freedesktop.DBus.GetConnectionUnixProcessID", name])
+                if p.stdout.strip() == "(uint32 %d,)" % pid:
+                    out.append(name)
+        return out
+
+    def stop(self):
+        for p in self.clients:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.clients = []
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # kwin and its session bus
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # what the bus started (AT-SPI)
+            except ProcessLookupError:
+                pass
+            self.logf.close()
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.runtime, ignore_errors=True)
