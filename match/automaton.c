@@ -60,6 +60,7 @@ struct builder {
 	struct am_pattern *patterns;
 	size_t npatterns, pcap;
 	bool patterns_only; /* the tables come from an image: only the patterns are made */
+	bool trie_only;     /* the patterns are made: only the trie */
 };
 
 static int grow(void *pp, size_t *cap, size_t need, size_t elsz)
@@ -191,10 +192,14 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
                        uint32_t rule, uint8_t term, bool excl, const char *text)
 {
 	uint32_t pid = (uint32_t)b->npatterns, ends[3], from = ROOT;
-	size_t nends = 0, off = 0, letters = wl_pattern_letters(p);
+	size_t nends = 0, off = 0, letters;
 	uint8_t trie = excl ? 1 : 0;
 	struct am_pattern *ap;
 
+	if (b->trie_only) { /* the patterns are made: their words into the trie */
+		b->npatterns++;
+		goto trie;
+	}
 	if (grow(&b->patterns, &b->pcap, b->npatterns + 1, sizeof(*ap)) < 0)
 		return -ENOMEM;
 	ap = &b->patterns[b->npatterns++];
@@ -210,6 +215,8 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
 	ap->entry = norm_accepts(p->units[0], true);
 	if (b->patterns_only)
 		return 0;
+trie:
+	letters = wl_pattern_letters(p);
 	for (uint8_t w = 0; w < p->nwords; w++) {
 		const uint8_t *u = p->units + off;
 		size_t n = p->wlen[w];
@@ -285,6 +292,20 @@ static int edge_class(struct automaton *am, uint16_t *slots, symmask_t mask)
 	return (int)am->ncls++;
 }
 
+/*
+ * The class of the edges into node n (what n accepts depends only on its kind, its
+ * letter and whether it begins a word): memo, by those, or -1 (not known yet).
+ */
+static int node_class(struct automaton *am, uint16_t *slots, int16_t *memo, const struct node *n)
+{
+	size_t key = ((size_t)n->kind * 2 + (n->kind == NK_CONT && n->first)) * 64 +
+	             (n->kind == NK_CONT || n->kind == NK_SPLIT ? n->unit & 63 : 0);
+
+	if (memo[key] < 0)
+		memo[key] = (int16_t)edge_class(am, slots, node_accepts(n));
+	return memo[key];
+}
+
 static int feed_cmp(const void *a, const void *b)
 {
 	const struct feed *x = a, *y = b;
@@ -357,7 +378,10 @@ static int build_edges(struct builder *b, struct automaton *am)
 {
 	size_t ne = 0;
 	uint16_t slots[CLS_SLOTS] = {0};
+	int16_t memo[(NK_TAIL + 1) * 2 * 64];
 	int r = order_kids(b);
+
+	memset(memo, 0xff, sizeof(memo));
 
 	if (r < 0)
 		return r;
@@ -377,10 +401,10 @@ static int build_edges(struct builder *b, struct automaton *am)
 		size_t f = 0;
 
 		ne = 0;
-#define EDGE(from, m, t)                                                                           \
+#define EDGE(from, nd, t)                                                                          \
 	do {                                                                                       \
 		if (pass) {                                                                        \
-			int _c = edge_class(am, slots, (m));                                       \
+			int _c = node_class(am, slots, memo, (nd));                                \
 			if (_c < 0)                                                                \
 				return -E2BIG;                                                     \
 			am->edges[ne] = (uint32_t)_c << 24 | (t);                                  \
@@ -391,16 +415,16 @@ static int build_edges(struct builder *b, struct automaton *am)
 	} while (0)
 		for (size_t i = 0; i < b->nnodes; i++) {
 			if (has_loop(b, i))
-				EDGE(i, node_accepts(&b->nodes[i]), (uint32_t)i);
+				EDGE(i, &b->nodes[i], (uint32_t)i);
 			for (uint32_t c = b->nodes[i].kid; c; c = b->nodes[c].sib)
 				if (b->nodes[c].kind != NK_GAP) /* reached through feeds */
-					EDGE(i, node_accepts(&b->nodes[c]), c);
+					EDGE(i, &b->nodes[c], c);
 			for (; f < b->nfeeds && b->feeds[f].from == i; f++) {
 				uint32_t gap = b->feeds[f].gap;
 
-				EDGE(i, norm_sep_mask, gap);
+				EDGE(i, &b->nodes[gap], gap); /* the separators */
 				for (uint32_t c = b->nodes[gap].kid; c; c = b->nodes[c].sib)
-					EDGE(i, node_accepts(&b->nodes[c]), c);
+					EDGE(i, &b->nodes[c], c);
 			}
 		}
 #undef EDGE
@@ -676,10 +700,10 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 			goto done_tables;
 	}
 	b.patterns_only = false;
+	b.trie_only = true;
 	r = build_tables(&b, set, am);
 	if (r < 0)
 		goto fail;
-	am->patterns = b.patterns; /* add_patterns made them again, in the same order */
 	if (image && image_write(image, key, am) == 0) {
 		struct automaton mapped = *am;
 
