@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "localzone.h"
 #include "server-limits.h"
 #include "settings.h"
 
@@ -96,6 +97,12 @@ static const struct setting table[] = {
                  "Vigil's client id at oidc-issuer"),
     SETTING_TEXT("oidc-client-secret-file", setting_path, F(oidc_client_secret_file), "FILE",
                  "0600 file, first line the client secret of oidc-client-id"),
+    {.key = "time-zone",
+     .type = &setting_string,
+     .offset = F(time_zone),
+     .arg = "ZONE",
+     .help = "the school's time zone: times on pages and reports, weeks from local midnight",
+     .def_str = "Europe/London"},
     SETTING_TEXT("trusted-proxy", setting_ip, F(trusted_proxy), "ADDR",
                  "the reverse proxy: only from it is X-Forwarded-For believed"),
     SETTING_TEXT("cookie-secure", setting_bool, F(cookie_secure), "yes|no",
@@ -195,5 +202,7 @@ int config_finish(struct config *c, char *err, size_t errlen)
 	}
 	if (!c->lists && asprintf(&c->lists, "%s/wordlists", c->data) < 0)
 		return -ENOMEM;
-	return 0;
+	/* Every local time the server shows or schedules by (pages, reports, school hours,
+	 * the Monday e-mail) is in this zone. */
+	return localzone_set(c->time_zone ? c->time_zone : "Europe/London", err, errlen);
 }

@@ -56,6 +56,7 @@ struct config {
 	char *oidc_issuer;    /* https://login.microsoftonline.com/TENANT/v2.0; NULL: off */
 	char *oidc_client_id; /* the application (client) id registered there */
 	char *oidc_client_secret_file; /* 0600 file, first line the client secret */
+	char *time_zone;               /* what pages and reports show, weeks: Europe/London */
 	uint64_t given; /* settings given on the command line: the file leaves them */
 };
 

@@ -12,6 +12,7 @@
 #include "blobs.h"
 #include "capture_hits.h"
 #include "html.h"
+#include "localzone.h"
 #include "pdfdoc.h"
 #include "pngimage.h"
 #include "rfc3339.h"
@@ -142,11 +143,7 @@ static int load(struct store *s, struct blobs *b, const char *id, struct caserec
 
 static void when(int64_t ms, char *buf, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, size, "?");
+	localzone_format(ms, "%Y-%m-%d %H:%M:%S %Z", buf, size);
 }
 
 static const char *rec_str(json_t *rec, const char *a, const char *b)

@@ -9,12 +9,12 @@
 
 #include "audit.h"
 #include "html.h"
+#include "localzone.h"
 #include "report.h"
 #include "store_digest.h"
 #include "store_moderation.h"
 #include "store_report.h"
 
-#define WEEK_MS    (7LL * 86400 * 1000)
 #define MAX_CATS   64
 #define SEVERITIES 5
 
@@ -114,11 +114,10 @@ int digest_compose(struct store *s, const char *public_url, int64_t school_id, c
 	if ((r = report_week_parse(week, &start)) < 0)
 		goto out;
 	for (c->week = 0; r == 0 && c->week < 2; c->week++) {
-		int64_t from = start - c->week * WEEK_MS;
-		r = store_digest_counts(s, school_id, from, from + WEEK_MS, count_cb, c);
+		int64_t from = report_week_after(start, -c->week), to = report_week_after(from, 1);
+		r = store_digest_counts(s, school_id, from, to, count_cb, c);
 		if (r == 0)
-			r = store_report_severity_counts(s, school_id, from, from + WEEK_MS, all_cb,
-			                                 c);
+			r = store_report_severity_counts(s, school_id, from, to, all_cb, c);
 	}
 	if (r < 0)
 		goto out;
@@ -214,7 +213,7 @@ int digest_queue(struct store *s, const char *school, const char *week, int64_t 
 struct schools {
 	int64_t id[MAX_SCHOOLS];
 	size_t n;
-	int64_t week_end; /* the week summarised ends then (UTC Monday) */
+	int64_t week_end; /* the week summarised ends then (Monday, local midnight) */
 };
 
 static int school_cb(int64_t school_id, const char *name, int64_t created_ms, void *ud)
@@ -264,19 +263,20 @@ int digest_schedule(struct store *s, int64_t now, unsigned int report_time_min)
 		return -EINVAL;
 	if (t < due)
 		return 0;
-	/* Last week: its label from the calendar date of the Monday before, at noon UTC. */
+	/* Last week: its label from the calendar date of the Monday before (local time). */
 	{
 		struct tm d = {.tm_year = tm.tm_year,
 		               .tm_mon = tm.tm_mon,
 		               .tm_mday = tm.tm_mday - 7,
 		               .tm_hour = 12};
-		int64_t monday = (int64_t)timegm(&d) * 1000;
+		int64_t monday = localzone_midnight(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday, 0) +
+		                 12LL * 3600 * 1000;
 		report_week_label(monday, week, sizeof(week));
 	}
 	if (!(sc = calloc(1, sizeof(*sc))))
 		return -ENOMEM;
 	if ((r = report_week_parse(week, &sc->week_end)) == 0) {
-		sc->week_end += WEEK_MS;
+		sc->week_end = report_week_after(sc->week_end, 1);
 		r = store_digest_schools(s, school_cb, sc);
 	}
 	if (r == 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "capture_hits.h"
+#include "localzone.h"
 #include "parse.h"
 #include "store.h"
 #include "store_moderation.h"
@@ -36,8 +37,10 @@ int report_week_parse(const char *week, int64_t *start_ms)
 	tm.tm_mday = 4; /* 4 January is always in week 1 */
 	jan4 = timegm(&tm);
 	gmtime_r(&jan4, &tm);
-	monday1 = ((int64_t)jan4 - (int64_t)((tm.tm_wday + 6) % 7) * 86400) * 1000;
-	*start_ms = monday1 + (int64_t)(wk - 1) * WEEK_MS;
+	/* The week's Monday as a calendar date, then its local midnight (time-zone): a week
+	 * is Monday 00:00 to Monday 00:00 where the school is. */
+	monday1 = 4 - (tm.tm_wday + 6) % 7; /* day of January of week 1's Monday */
+	*start_ms = localzone_midnight(year, 1, (int)monday1, (wk - 1) * 7);
 	{
 		char check[16];
 		report_week_label(*start_ms, check, sizeof(check));
@@ -49,11 +52,18 @@ int report_week_parse(const char *week, int64_t *start_ms)
 
 void report_week_label(int64_t ms, char *buf, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	localzone_format(ms, "%G-W%V", buf, size);
+}
 
-	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%G-W%V", &tm) == 0)
-		snprintf(buf, size, "?");
+int64_t report_week_after(int64_t start_ms, int weeks)
+{
+	char d[16];
+	int y, m, day;
+
+	localzone_format(start_ms, "%Y-%m-%d", d, sizeof(d));
+	if (sscanf(d, "%4d-%2d-%2d", &y, &m, &day) != 3)
+		return start_ms + (int64_t)weeks * WEEK_MS;
+	return localzone_midnight(y, m, day, weeks * 7);
 }
 
 void report_duration(double m, char *buf, size_t size)
@@ -73,6 +83,7 @@ struct build {
 	struct report_count *users, *machines;
 	size_t nusers, nmachines, capusers, capmachines;
 	int err;
+	int64_t week_start[REPORT_WEEKS]; /* the chart's weeks, oldest first */
 };
 
 /* Adds one to name's counters in a growable list. */
@@ -203,9 +214,12 @@ static int build_row(const struct store_report_capture *c, void *ud)
 	int sev = c->severity, wk;
 	bool concern = strcmp(c->status, "concern") == 0 || strcmp(c->status, "escalated") == 0;
 
-	wk = REPORT_WEEKS - 1 - (int)((r->start - t + WEEK_MS - 1) / WEEK_MS);
-	if (t >= r->start)
-		wk = REPORT_WEEKS - 1;
+	/* The chart's weeks start at local midnight too (a week with a clock change is an hour
+	 * longer or shorter). */
+	for (wk = REPORT_WEEKS - 1; wk > 0 && t < b->week_start[wk]; wk--)
+		;
+	if (t < b->week_start[0])
+		wk = -1;
 	if (wk >= 0 && wk < REPORT_WEEKS) {
 		r->weekly[wk]++;
 		r->weekly_concerns[wk] += concern;
@@ -310,15 +324,15 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 	snprintf(r->week, sizeof(r->week), "%s", week);
 	if ((ret = report_week_parse(week, &r->start)) < 0)
 		goto fail;
-	r->end = r->start + WEEK_MS;
-	for (int i = 0; i < REPORT_WEEKS; i++)
-		report_week_label(r->start - (int64_t)(REPORT_WEEKS - 1 - i) * WEEK_MS,
-		                  r->week_labels[i], sizeof(r->week_labels[i]));
+	r->end = report_week_after(r->start, 1);
+	for (int i = 0; i < REPORT_WEEKS; i++) {
+		b.week_start[i] = report_week_after(r->start, i - (REPORT_WEEKS - 1));
+		report_week_label(b.week_start[i], r->week_labels[i], sizeof(r->week_labels[i]));
+	}
 	ret = store_school_lookup(s, school, &r->school_id);
 	if (ret < 0)
 		goto fail;
-	ret = store_report_captures(s, r->school_id, r->start - (REPORT_WEEKS - 1) * WEEK_MS,
-	                            r->end, build_row, &b);
+	ret = store_report_captures(s, r->school_id, b.week_start[0], r->end, build_row, &b);
 	if (ret == 0)
 		ret = store_report_category_counts(s, r->school_id, r->start, r->end,
 		                                   category_count, r);

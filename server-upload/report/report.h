@@ -40,7 +40,7 @@ struct report_item {
 
 struct report {
 	char school[128], week[16];
-	int64_t school_id, start, end; /* the week: [start, end) ms, Monday 00:00 UTC */
+	int64_t school_id, start, end; /* the week: [start, end) ms, Monday 00:00 local time */
 	char cats[REPORT_MAX_CATS][REPORT_NAME_BUF];
 	/* [category][severity 1..5]: a capture counts under every category it has a hit in,
 	 * at its highest severity there; by_sev counts each capture once (its severity). */
@@ -63,8 +63,11 @@ struct report {
 	double median_minutes, p90_minutes; /* capture time to first decision */
 };
 
-/* "2026-W47" → Monday 00:00 UTC of that ISO week in ms. 0 or -EINVAL. */
+/* "2026-W47" → Monday 00:00 of that ISO week in ms, local midnight in the server's time
+ * zone (time-zone). 0 or -EINVAL. */
 int report_week_parse(const char *week, int64_t *start_ms);
+/* The local midnight weeks weeks after (before, when negative) the local midnight start_ms. */
+int64_t report_week_after(int64_t start_ms, int weeks);
 /* The ISO week ("2026-W47") of a time. */
 void report_week_label(int64_t ms, char *buf, size_t size);
 

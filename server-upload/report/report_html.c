@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "blobs.h"
+#include "localzone.h"
 #include "report.h"
 
 static void minutes(struct html *h, double m)
@@ -65,10 +66,7 @@ static void decisions(struct html *h, const struct report_item *it)
 	html_raw(h, "<ul class=\"decisions\">");
 	for (int i = 0; i < it->ndecisions; i++) {
 		const struct report_decision *e = &it->decisions[i];
-		time_t t = (time_t)(e->time / 1000);
-		struct tm tm;
-		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%a %d %b %H:%M", &tm))
-			when[0] = '\0';
+		localzone_format(e->time, "%a %d %b %H:%M", when, sizeof(when));
 		html_raw(h, "<li>");
 		html_text(h, when);
 		html_raw(h, " · ");
@@ -164,7 +162,9 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	html_text(h, r->week);
 	html_raw(h, "</h1><p class=\"muted\">For the headteacher and the designated safeguarding "
 	            "lead. Captures are what the monitoring flagged; only moderated concerns are "
-	            "incidents. Times are UTC.</p>");
+	            "incidents. Times are ");
+	html_text(h, localzone_name());
+	html_raw(h, ".</p>");
 	html_fmt(h,
 	         "<p id=\"summary\"><strong>%ld</strong> captures this week: <strong>%ld</strong> "
 	         "confirmed or escalated concerns, %ld false positives, %ld not yet moderated.</p>",
@@ -198,10 +198,7 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	for (int i = 0; i < r->nconfirmed; i++) {
 		const struct report_item *it = &r->confirmed[i];
 		char when[40];
-		time_t t = (time_t)(it->time / 1000);
-		struct tm tm;
-		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%a %d %b %H:%M", &tm))
-			when[0] = '\0';
+		localzone_format(it->time, "%a %d %b %H:%M", when, sizeof(when));
 		html_raw(h, "<tr><td>");
 		thumbnail(h, it, blobs);
 		html_raw(h, "</td><td><strong>");

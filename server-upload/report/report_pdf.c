@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "blobs.h"
+#include "localzone.h"
 #include "pdfdoc.h"
 #include "pngimage.h"
 #include "report.h"
@@ -37,13 +38,10 @@ static const char *const legend[] = {
     "1 — noise: recorded for the weekly report only",
 };
 
-/* Formats the time ms (UTC) into the array buf with a literal strftime format. */
+/* Formats the time ms (local, time-zone) into the array buf with a literal strftime format. */
 #define WHEN(ms, fmt, buf)                                                                         \
 	do {                                                                                       \
-		time_t t_ = (time_t)((ms) / 1000);                                                 \
-		struct tm tm_;                                                                     \
-		if (!gmtime_r(&t_, &tm_) || strftime(buf, sizeof(buf), fmt, &tm_) == 0)            \
-			snprintf(buf, sizeof(buf), "?");                                           \
+		localzone_format((ms), fmt, buf, sizeof(buf));                                     \
 	} while (0)
 
 /* A section's heading, kept on one page with the first keep points of what follows. */
@@ -125,12 +123,13 @@ static void title(struct pdfdoc *d, const struct report *r)
 	pdfdoc_text(d, PDFDOC_H1, r->school, 4);
 	WHEN(r->start, "%A %e %B %Y", from);
 	WHEN(r->end - 1, "%A %e %B %Y", to);
-	snprintf(buf, sizeof(buf), "Week %s: %s to %s (UTC)", r->week, from, to);
+	snprintf(buf, sizeof(buf), "Week %s: %s to %s (%s)", r->week, from, to, localzone_name());
 	pdfdoc_text(d, PDFDOC_BODY, buf, 8);
-	pdfdoc_text(d, PDFDOC_SMALL,
-	            "For the headteacher and the designated safeguarding lead. Captures are what "
-	            "the monitoring flagged; only moderated concerns are incidents. Times are UTC.",
-	            8);
+	snprintf(buf, sizeof(buf),
+	         "For the headteacher and the designated safeguarding lead. Captures are what "
+	         "the monitoring flagged; only moderated concerns are incidents. Times are %s.",
+	         localzone_name());
+	pdfdoc_text(d, PDFDOC_SMALL, buf, 8);
 	markup = g_markup_printf_escaped(
 	    "<b>%ld</b> captures this week: <b>%ld</b> confirmed or escalated concerns, %ld false "
 	    "positives, %ld not yet moderated.",
@@ -333,7 +332,7 @@ static int concern_text(struct pdfdoc *d, const struct report_item *it, double w
 	char at[64], *markup, *context;
 	int n = 0;
 
-	WHEN(it->time, "%a %e %b %Y %H:%M UTC", at);
+	WHEN(it->time, "%a %e %b %Y %H:%M %Z", at);
 	markup = g_markup_printf_escaped("<b>%s</b>, severity %d, %s", it->category, it->severity,
 	                                 it->status);
 	l[n++] = pdfdoc_layout(d, PDFDOC_BODY, w, markup, true);
@@ -421,7 +420,7 @@ int report_pdf(const struct report *r, struct blobs *blobs, char **out, size_t *
 
 	WHEN(r->start, "%e %B", from);
 	WHEN(r->end - 1, "%e %B %Y", to);
-	WHEN((int64_t)time(NULL) * 1000, "%Y-%m-%d %H:%M UTC", made);
+	WHEN((int64_t)time(NULL) * 1000, "%Y-%m-%d %H:%M %Z", made);
 	snprintf(footer, sizeof(footer), "%s · week %s (%s – %s) · generated %s", r->school,
 	         r->week, from + (from[0] == ' '), to + (to[0] == ' '), made);
 	return pdfdoc_render(footer, body, &c, out, len);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "localzone.h"
 #include "server-limits.h"
 #include "server.h"
 
@@ -193,11 +194,15 @@ void web_pupil_link(struct html *h, const char *school, const char *user)
 
 void web_time(int64_t ms, char *buf, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	localzone_format(ms, "%Y-%m-%d %H:%M", buf, size);
+}
 
-	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(buf, size, "?");
+void web_time_heading(struct html *h, const char *what)
+{
+	html_text(h, what);
+	html_raw(h, " (");
+	html_text(h, localzone_name());
+	html_raw(h, ")");
 }
 
 /* Keyboard shortcuts: j/k move through the queue (or to the next/previous capture), Enter

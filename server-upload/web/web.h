@@ -151,8 +151,10 @@ void web_pupil_flags(struct html *h, const char *flags);
 void web_pupil_cell(struct html *h, const char *school, const char *user, const struct web_pupil *p,
                     bool flags);
 
-/* Formats ms since the epoch as "YYYY-MM-DD HH:MM" UTC. */
+/* Formats ms since the epoch as "YYYY-MM-DD HH:MM" in the server's time zone (time-zone). */
 void web_time(int64_t ms, char *buf, size_t size);
+/* A column or field heading naming the zone: "Time (Europe/London)". */
+void web_time_heading(struct html *h, const char *what);
 
 /* Page handlers (web_*.c). */
 void web_login_get(void *ctx, struct http_request *req, struct http_response *resp);

@@ -48,7 +48,9 @@ void web_audit_get(void *ctx, struct http_request *req, struct http_response *re
 	web_page_start(&h, &w, "Audit log");
 	html_raw(&h, "<h1>Audit log</h1><p class=\"muted\">Every view of a capture and every "
 	             "action, newest first (the last 500; filter with ?capture=ID).</p>"
-	             "<table id=\"audit\"><thead><tr><th>Time (UTC)</th><th>Who</th>"
+	             "<table id=\"audit\"><thead><tr><th>");
+	web_time_heading(&h, "Time");
+	html_raw(&h, "</th><th>Who</th>"
 	             "<th>School</th><th>Action</th><th>Capture</th><th>Detail</th></tr></thead>"
 	             "<tbody>");
 	r = audit_list(w.srv->store, w.u.school_id, web_arg(&w, "capture"), AUDIT_PAGE, audit_row,

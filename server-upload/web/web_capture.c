@@ -9,6 +9,7 @@
 #include "alerts.h"
 #include "audit.h"
 #include "caserecord.h"
+#include "localzone.h"
 #include "log.h"
 #include "parse.h"
 #include "server.h"
@@ -222,6 +223,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 {
 	json_t *rec = k->record;
 	char when[32], recv[32], next[STORE_ID_BUF], prev[STORE_ID_BUF], status_time[32], cats[256];
+	char label[96];
 	struct html h;
 	struct alert_rows ar = {&h, 0};
 
@@ -270,8 +272,10 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	field(&h, "Matched", rec_str(rec, "reason", "matched"));
 	field(&h, "Rule", rec_str(rec, "reason", "rule"));
 	field(&h, "Source", k->source);
-	field(&h, "Time (UTC)", when);
-	field(&h, "Received (UTC)", recv);
+	snprintf(label, sizeof(label), "Time (%s)", localzone_name());
+	field(&h, label, when);
+	snprintf(label, sizeof(label), "Received (%s)", localzone_name());
+	field(&h, label, recv);
 	field(&h, "School", k->school);
 	field(&h, "Machine", k->machine);
 	html_raw(&h, "<tr><th>User</th><td id=\"user\">");
@@ -287,7 +291,7 @@ static void capture_page(struct web_ctx *w, struct capture *k)
 	}
 	web_shots(&h, rec, k->id, k->hidden);
 	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
-	             "<th>Status</th><th>Sent (UTC)</th><th>Last error</th>"
+	             "<th>Status</th><th>Sent</th><th>Last error</th>"
 	             "<th>Acknowledged</th></tr>");
 	store_capture_alerts(w->srv->store, k->id, alert_row, &ar);
 	html_raw(&h, "</table>");

@@ -7,6 +7,7 @@
 
 #include "parse.h"
 #include "rfc3339.h"
+#include "localzone.h"
 #include "log.h"
 #include "server.h"
 #include "store_moderation.h"
@@ -14,16 +15,20 @@
 
 #define QUEUE_PAGE 100
 
-/* A "YYYY-MM-DD" date as ms at 00:00 UTC; -1 when empty or malformed. */
-static int64_t date_ms(const char *d)
+/* A "YYYY-MM-DD" date as ms at local midnight (time-zone), days later; -1 when empty or
+ * malformed. */
+static int64_t date_ms(const char *d, int days)
 {
 	char buf[40];
 	int64_t ms;
+	int y, m, dd;
 
 	if (strlen(d) != 10)
 		return -1;
-	snprintf(buf, sizeof(buf), "%sT00:00:00Z", d);
-	return rfc3339_parse(buf, &ms) == 0 ? ms : -1;
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", d); /* checks the date */
+	if (rfc3339_parse(buf, &ms) < 0 || sscanf(d, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+		return -1;
+	return localzone_midnight(y, m, dd, days);
 }
 
 struct queue {
@@ -166,10 +171,10 @@ static void queue_filters(const struct web_ctx *w, struct store_queue_filter *f,
 	f->machine = web_arg(w, "machine");
 	f->year_group = web_arg(w, "year");
 	f->flag = web_arg(w, "flag");
-	if ((n = date_ms(web_arg(w, "from"))) >= 0)
+	if ((n = date_ms(web_arg(w, "from"), 0)) >= 0)
 		f->from_ms = n > 0 ? n : 1;
-	if ((n = date_ms(web_arg(w, "to"))) >= 0)
-		f->to_ms = n + 86400000;
+	if ((n = date_ms(web_arg(w, "to"), 1)) >= 0)
+		f->to_ms = n;
 }
 
 /* The bulk form: the rows' check boxes point at it (form="bulk"). */
@@ -209,8 +214,9 @@ void web_captures_get(void *ctx, struct http_request *req, struct http_response 
 	bulk_form(&h, &w);
 	html_raw(&h, "<p class=\"muted\">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> "
 	             "opens.</p><table id=\"queue\"><thead><tr><th></th><th>Sev.</th>"
-	             "<th>Screen</th><th>Category, context and hits</th><th>Time (UTC)</th>"
-	             "<th>School</th><th>Machine</th><th>User</th><th>Status</th></tr></thead>"
+	             "<th>Screen</th><th>Category, context and hits</th><th>");
+	web_time_heading(&h, "Time");
+	html_raw(&h, "</th><th>School</th><th>Machine</th><th>User</th><th>Status</th></tr></thead>"
 	             "<tbody>");
 	r = store_queue_list(w.srv->store, &f, queue_row, &qu);
 	if (r < 0) {

@@ -7,6 +7,7 @@
 
 #include "capture_hits.h"
 #include "caserecord.h"
+#include "localzone.h"
 #include "web.h"
 
 #define MAX_MARKS 16
@@ -79,16 +80,12 @@ static bool shot_name(struct html *h, json_t *rec, size_t n, const char *word)
 {
 	const char *sha;
 	int64_t ms;
-	struct tm tm;
-	time_t t;
 	char hms[16];
 
 	html_fmt(h, "%s %zu", word, n + 1);
 	if (caserecord_shot(rec, n, &sha, &ms) < 0 || !ms)
 		return false;
-	t = (time_t)(ms / 1000);
-	if (!gmtime_r(&t, &tm) || !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
-		return false;
+	localzone_format(ms, "%H:%M:%S", hms, sizeof(hms));
 	html_fmt(h, ", %s", hms);
 	return true;
 }
@@ -200,8 +197,15 @@ void web_shots(struct html *h, json_t *rec, const char *id, bool hidden)
 		html_fmt(h, "<figure class=\"shot\" id=\"shot-%zu\">", i + 1);
 		if (n > 1) {
 			html_raw(h, "<figcaption>");
-			if (shot_name(h, rec, i, "Screenshot"))
-				html_raw(h, " UTC");
+			if (shot_name(h, rec, i, "Screenshot")) {
+				const char *sha = NULL;
+				int64_t taken = 0;
+				char zone[16];
+				caserecord_shot(rec, i, &sha, &taken);
+				localzone_format(taken, "%Z", zone, sizeof(zone));
+				html_raw(h, " ");
+				html_text(h, zone);
+			}
 			html_raw(h,
 			         i ? "</figcaption>" : " (when the capture was made)</figcaption>");
 		}

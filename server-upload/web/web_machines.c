@@ -7,6 +7,7 @@
 #include "server.h"
 #include "store_alarms.h"
 #include "store_machines.h"
+#include "localzone.h"
 #include "web.h"
 
 struct machines {
@@ -163,8 +164,8 @@ static int replaced(struct web_ctx *w, struct machines *ms)
 	         "<h2>Enrolled again (last %d days)</h2><p class=\"muted\">The machine's old "
 	         "token stopped working: expected after re-imaging a PC, a warning sign "
 	         "otherwise.</p><table id=\"replaced\"><thead><tr><th>School</th><th>Machine"
-	         "</th><th>Times</th><th>Last (UTC)</th></tr></thead><tbody>",
-	         TAMPER_DAYS);
+	         "</th><th>Times</th><th>Last (%s)</th></tr></thead><tbody>",
+	         TAMPER_DAYS, localzone_name());
 	r = store_machines_replaced(w->srv->store, w->u.school_id,
 	                            w->now - (int64_t)TAMPER_DAYS * 86400 * 1000, replaced_row, ms);
 	html_raw(ms->h, "</tbody></table>");
@@ -192,12 +193,11 @@ void web_machines_get(void *ctx, struct http_request *req, struct http_response 
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	html_raw(
-	    &h,
-	    "<h2>All machines</h2><table id=\"machines\"><thead><tr><th>School</th><th>Machine</th>"
-	    "<th>Status</th><th>Last heartbeat (UTC)</th><th>Agent</th>"
-	    "<th>Lists</th><th>Spooled</th><th>Dropped</th><th>Sessions</th></tr></thead>"
-	    "<tbody>");
+	html_raw(&h, "<h2>All machines</h2><table id=\"machines\"><thead><tr><th>School</th>"
+	             "<th>Machine</th><th>Status</th><th>");
+	web_time_heading(&h, "Last heartbeat");
+	html_raw(&h, "</th><th>Agent</th><th>Lists</th><th>Spooled</th><th>Dropped</th>"
+	             "<th>Sessions</th></tr></thead><tbody>");
 	r = w.srv->store->ops->machines_list(w.srv->store, w.u.school_id ? w.u.school : NULL,
 	                                     machine_row, &ms);
 	if (r < 0) {

@@ -269,7 +269,9 @@ static void timeline(struct html *h, const struct pupil *p)
 {
 	char when[32];
 
-	html_raw(h, "<table id=\"timeline\"><thead><tr><th>Time (UTC)</th><th>Category</th>"
+	html_raw(h, "<table id=\"timeline\"><thead><tr><th>");
+	web_time_heading(h, "Time");
+	html_raw(h, "</th><th>Category</th>"
 	            "<th>Sev.</th><th>Source</th><th>Machine</th><th>Context</th><th>Status</th>"
 	            "<th>Decisions</th></tr></thead><tbody>");
 	for (size_t i = 0; i < p->ncaps; i++) {

@@ -36,8 +36,8 @@ MAX_BODY = 1024 * 1024
 OFFLINE_AFTER = 4
 TIMEOUT = 5
 # What the server suites run with: small ceilings and a short offline time, so tests
-# reach them quickly. Tests of the agent against a server pass config={}, args=().
-SUITE_CONFIG = {'offline-after': OFFLINE_AFTER}
+# reach them quickly; times in UTC (test-localtime.py runs in Europe/London). Tests of the agent against a server pass config={}, args=().
+SUITE_CONFIG = {'offline-after': OFFLINE_AFTER, 'time-zone': 'UTC'}
 SUITE_ARGS = ('--max-body', str(MAX_BODY), '--timeout', str(TIMEOUT))
 PASSWORD = 'correct horse battery'
 GOOD_LIST = '@category self-harm\n@severity 4\nkill myself = 5\nend my life\n'
