@@ -18,6 +18,7 @@
 #include "report.h"
 #include "retention.h"
 #include "roster.h"
+#include "roster_ldap.h"
 #include "rfc3339.h"
 #include "server.h"
 #include "store_digest.h"
@@ -29,7 +30,7 @@
 #include "token.h"
 
 struct args {
-	const char *school, *role, *since, *week, *out, *now, *email, *map;
+	const char *school, *role, *since, *week, *out, *now, *email, *map, *base;
 	const char *pos[4];
 	int npos;
 };
@@ -47,6 +48,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		                    : strcmp(argv[i], "--now") == 0   ? &a->now
 		                    : strcmp(argv[i], "--email") == 0 ? &a->email
 		                    : strcmp(argv[i], "--map") == 0   ? &a->map
+		                    : strcmp(argv[i], "--base") == 0  ? &a->base
 		                                                      : NULL;
 		if (slot) {
 			if (i + 1 >= argc) {
@@ -659,6 +661,21 @@ static int cmd_roster(struct server *srv, const struct args *a)
 		}
 		return r < 0 ? fail_errno("roster list", r) : 0;
 	}
+	if (strcmp(a->pos[0], "sync") == 0 && a->npos == 1 && !a->map) {
+		r = roster_ldap_sync(srv, "system", a->school, a->base, &c, err, sizeof(err));
+		if (r == -EINVAL || r == -ENOENT || r == -EIO) {
+			fprintf(stderr,
+			        "vigil-server: roster sync: %s\nroster sync: nothing changed\n",
+			        err);
+			return 1;
+		}
+		if (r < 0)
+			return fail_errno("roster sync", r);
+		printf("roster sync: %lld added, %lld updated, %lld left, %lld unchanged\n",
+		       (long long)c.added, (long long)c.updated, (long long)c.left,
+		       (long long)c.unchanged);
+		return 0;
+	}
 	if (strcmp(a->pos[0], "import") != 0 || a->npos != 2)
 		return 2;
 	if (!data)
@@ -700,8 +717,8 @@ static const struct {
     {"retention", cmd_retention, "retention run [--now RFC3339]"},
     {"pupil", cmd_pupil, "pupil export|delete --school NAME USER"},
     {"roster", cmd_roster,
-     "roster import --school NAME [--map COLUMN=HEADER,...] FILE.csv | roster list --school "
-     "NAME"},
+     "roster import --school NAME [--map COLUMN=HEADER,...] FILE.csv | roster sync --school "
+     "NAME [--base DN] | roster list --school NAME"},
 };
 
 int cli_is_command(const char *name)

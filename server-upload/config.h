@@ -57,7 +57,14 @@ struct config {
 	char *oidc_client_id; /* the application (client) id registered there */
 	char *oidc_client_secret_file; /* 0600 file, first line the client secret */
 	char *time_zone;               /* what pages and reports show, weeks: Europe/London */
-	uint64_t given; /* settings given on the command line: the file leaves them */
+	/* roster sync: the school's directory (roster_ldap.c). */
+	char *ldap_url;           /* ldap://HOST or ldaps://HOST; NULL: no directory */
+	char *ldap_bind_dn;       /* who Vigil binds as; NULL: anonymous */
+	char *ldap_password_file; /* 0600 file, first line the bind password */
+	char *ldap_base;          /* where pupils are searched for */
+	char *ldap_filter;        /* which entries are pupils */
+	char *ldap_map;           /* roster columns from attributes: login=uid,… */
+	uint64_t given;           /* settings given on the command line: the file leaves them */
 };
 
 /* Fills c with the defaults (no data directory). 0 or -ENOMEM (c can be cleared). */
