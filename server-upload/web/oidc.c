@@ -5,7 +5,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -16,9 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "secretfile.h"
 #include "server.h"
 #include "store_oidc.h"
 #include "token.h"
@@ -463,33 +461,16 @@ int oidc_check_id_token(const char *token, const char *jwks_text, const char *is
 	return r == -ENOKEY ? -EACCES : r;
 }
 
-/* The first line of a file only its owner may read. */
+/* The client secret: the first line of a file only its owner may read. */
 static int read_secret(const char *path, char *buf, size_t size, char *why, size_t why_size)
 {
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = secretfile_read_line(path, buf, size);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(why, why_size, "the client secret file cannot be read");
-		if (fd >= 0)
-			close(fd);
-		return -EACCES;
-	}
-	if (st.st_mode & 077) {
+	if (r == -EPERM)
 		snprintf(why, why_size, "the client secret file is readable by others (chmod 600)");
-		close(fd);
-		return -EACCES;
-	}
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(why, why_size, "the client secret file is empty");
-		return -EINVAL;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return buf[0] ? 0 : -EINVAL;
+	else if (r < 0)
+		snprintf(why, why_size, "the client secret file cannot be read: %s", strerror(-r));
+	return r < 0 ? -EACCES : 0;
 }
 
 /* public-url + the callback's path. */
