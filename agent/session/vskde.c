@@ -19,15 +19,17 @@
 
 #define CALL_TIMEOUT_MS 3000
 #define SCRIPT_RES      "/org/vigil/session/vigil-session.js"
-#define REFUSED_LOGGED  8 /* refused callers logged, then quiet */
+#define REFUSED_LOGGED  8    /* refused callers logged, then quiet */
+#define WINDOWS_MAX     4096 /* windows known at once */
 /* the raw image KWin writes: a stride may pad each row */
 #define SHOT_MAX_BYTES ((size_t)VS_SHOT_MAX_PIXELS * 4 + (size_t)VS_SHOT_MAX_SIDE * 64)
 
 static GDBusConnection *bus;
-static char *kwin;       /* KWin's unique name on the bus, once trusted */
-static char plugin[96];  /* the script's name in KWin */
-static unsigned refused; /* callers refused, for the log */
-static bool loading;     /* a check of the script is under way */
+static char *kwin;        /* KWin's unique name on the bus, once trusted */
+static char plugin[96];   /* the script's name in KWin */
+static unsigned refused;  /* callers refused, for the log */
+static bool loading;      /* a check of the script is under way */
+static bool said_refused; /* KWin refused a screenshot (logged once) */
 
 /*
  * KWin reads the caller's /proc/PID/exe to decide whether it may take screenshots, and the
@@ -159,12 +161,46 @@ static void send_window(const char *ev, unsigned long id, const char *title, con
 	}
 }
 
+/* The windows the script told of, by KWin's id (internalId, the same when the script is
+ * loaded again): the id the monitor knows each by, and a hash of the title last sent. */
+struct win {
+	unsigned long id;
+	uint64_t told; /* hash of the title and app last sent; 0 none */
+};
+static GHashTable *windows;
+static unsigned long next_id = 1;
+
+static uint64_t hash_of(const char *title, const char *app)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *p = title; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *p = app; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static struct win *window_named(const char *kid)
+{
+	struct win *w = g_hash_table_lookup(windows, kid);
+
+	if (w)
+		return w;
+	if (g_hash_table_size(windows) >= WINDOWS_MAX)
+		g_hash_table_remove_all(windows); /* ids go on from next_id: never reused */
+	w = g_new0(struct win, 1);
+	w->id = next_id++;
+	g_hash_table_insert(windows, g_strdup(kid), w);
+	return w;
+}
+
 static void on_method(GDBusConnection *c, const char *sender, const char *obj, const char *iface,
                       const char *method, GVariant *args, GDBusMethodInvocation *inv, gpointer data)
 {
-	const char *id, *title, *app;
-	char *end;
-	unsigned long n;
+	const char *kid, *title, *app;
+	struct win *w;
 
 	if (!sender || strcmp(sender, kwin) != 0) {
 		if (refused++ < REFUSED_LOGGED)
@@ -175,19 +211,26 @@ static void on_method(GDBusConnection *c, const char *sender, const char *obj, c
 		    inv, "org.freedesktop.DBus.Error.AccessDenied", "only KWin may call this");
 		return;
 	}
-	g_variant_get(args, "(&s&s&s)", &id, &title, &app);
-	errno = 0;
-	n = strtoul(id, &end, 10);
-	if (!*id || *end || errno || strlen(id) > 10) {
+	g_variant_get(args, "(&s&s&s)", &kid, &title, &app);
+	if (strlen(kid) > 64) {
 		g_dbus_method_invocation_return_dbus_error(
 		    inv, "org.freedesktop.DBus.Error.InvalidArgs", "not a window id");
 		return;
 	}
-	if (strcmp(method, "Focus") == 0) {
-		vs_set_focus_id(n);
-		send_window("focus", n, title, app);
-	} else if (n) {
-		send_window("title", n, title, app);
+	if (strcmp(method, "Closed") == 0) {
+		g_hash_table_remove(windows, kid);
+	} else if (strcmp(method, "Focus") == 0) {
+		w = *kid ? window_named(kid) : NULL;
+		vs_set_focus_id(w ? w->id : 0);
+		send_window("focus", w ? w->id : 0, w ? title : "", w ? app : "");
+	} else if (*kid) {
+		uint64_t h = hash_of(title, app);
+
+		w = window_named(kid);
+		if (w->told != h) { /* a script loaded again tells every title again */
+			w->told = h;
+			send_window("title", w->id, title, app);
+		}
 	}
 	g_dbus_method_invocation_return_value(inv, NULL);
 }
@@ -199,6 +242,8 @@ static const char introspection[] =
     "<method name='Focus'><arg type='s' name='id'/><arg type='s' name='title'/>"
     "<arg type='s' name='app'/></method>"
     "<method name='Title'><arg type='s' name='id'/><arg type='s' name='title'/>"
+    "<arg type='s' name='app'/></method>"
+    "<method name='Closed'><arg type='s' name='id'/><arg type='s' name='title'/>"
     "<arg type='s' name='app'/></method>"
     "</interface></node>";
 
@@ -337,6 +382,7 @@ int vskde_start(GDBusConnection *b, pid_t compositor)
 	GVariant *r;
 
 	bus = b;
+	windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	kwin = trusted_kwin(compositor);
 	if (!kwin)
 		return -1;
@@ -522,9 +568,24 @@ static void on_reply(GObject *src, GAsyncResult *res, gpointer data)
 		return;
 	}
 	if (!r) {
-		g_message("screenshot through KWin failed: %s", err->message);
+		char *name = g_dbus_error_get_remote_error(err);
+		bool denied = name && strstr(name, "NoAuthorized");
+
+		/* KWin finds the caller's .desktop file through the pupil's service cache: a
+		 * file of the pupil's with the same name (~/.local/share/applications) or an
+		 * XDG_DATA_DIRS of theirs hides the package's */
+		if (denied && !said_refused)
+			g_message(
+			    "KWin refused the screenshot: the package's vigil-session.desktop "
+			    "is hidden from it (a .desktop file in the pupil's "
+			    "~/.local/share/applications naming vigil-session, or the "
+			    "session's XDG_DATA_DIRS?)");
+		else if (!denied)
+			g_message("screenshot through KWin failed: %s", err->message);
+		said_refused = said_refused || denied;
+		g_free(name);
 		g_clear_error(&err);
-		finish(s, -EIO);
+		finish(s, denied ? -EACCES : -EIO);
 		return;
 	}
 	{

@@ -15,8 +15,9 @@
  * (kwin_wayland_wrapper holds the socket and starts kwin_wayland). Then serves
  * VS_KDE_IFACE on this connection and loads the KWin script (built in, with this
  * connection's unique name written into it) through org.kde.kwin.Scripting: the script
- * calls Focus and Title, which are answered only when the caller is that very KWin
- * connection (anyone else: AccessDenied, logged), and sent on as "focus" and "title".
+ * calls Focus, Title and Closed, which are answered only when the caller is that very
+ * KWin connection (anyone else: AccessDenied, logged), and sent on as "focus" and
+ * "title" (each window's title once, and again when it changes).
  * A script that is gone (unloaded by another program) is loaded again within
  * VS_ALIVE_MS. Returns 0, or -1 when KWin is not there or not trusted (logged).
  */

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -19,6 +18,7 @@ from gnomebed import PUPIL, SRC, as_pupil, ensure_pupil
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (1280, 800)
 KWIN = "/usr/bin/kwin_wayland"
+SYSTEM_PYTHON = "/usr/bin/python3"  # with python3-gi
 
 
 def desktop_file(helper):
@@ -50,7 +50,7 @@ class Kwin:
         # test's names (KWin takes the first .desktop file naming a program, and Debian's
         # python3.11.desktop names the system's Python without the key).
         self.python = os.path.join(bindir, "python3-kwin-shot")
-        shutil.copy(os.path.realpath(sys.executable), self.python)
+        shutil.copy(os.path.realpath(SYSTEM_PYTHON), self.python)
         with open(os.path.join(apps, "vigil-test-shot.desktop"), "w") as f:
             f.write("[Desktop Entry]\nType=Application\nName=Vigil test screenshot\n"
                     "Exec=%s\nNoDisplay=true\nX-KDE-DBUS-Restricted-Interfaces="

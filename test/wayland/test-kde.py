@@ -7,8 +7,12 @@
 # the focus follows the active window; copied text (wlr-data-control, which KWin offers)
 # is a clipboard capture of the active window; a made-up Focus call from another program
 # of the pupil's is refused; a program no .desktop file names gets no screenshot; killing
-# vigil-session is a tamper capture and a new one follows KWin again. Prints the
-# screenshot time through vigil-session against the test's own call. TAP output.
+# vigil-session is a tamper capture and a new one follows KWin again; a script unloaded
+# by another program is loaded again. Two known weaknesses shown: a program the pupil
+# names in ~/.local/share/applications takes screenshots, and a vigil-session.desktop of
+# theirs there makes KWin refuse the helper's (the log says so). Prints the screenshot
+# time through vigil-session against the test's own call. The pupil is an ordinary user
+# with a home (made when missing: KWin keeps its service cache there). TAP output.
 import json
 import os
 import re
@@ -22,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 sys.path.insert(0, os.path.join(HERE, "..", "x11"))
 import capenv  # noqa: E402
 from gnomebed import PUPIL, ensure_pupil  # noqa: E402
-from kdebed import SIZE, Kwin  # noqa: E402
+from kdebed import SIZE, SYSTEM_PYTHON, Kwin  # noqa: E402
 from pixels import png_read  # noqa: E402
 from swaybed import HELPER  # noqa: E402
 from xenv import wait_for  # noqa: E402
@@ -216,6 +220,64 @@ def run(root):
         recs = new_records(srv, seen, source="window-title")
         check("its script reports titles (%d)" % len(recs),
               len(recs) == 1 and recs[0]["screenshot"]["width"] == SIZE[0], agent.log()[-2000:])
+
+        # 6. Another program unloads the helper's KWin script: it is loaded again.
+        unloaded = []
+        for name in kwin.bus_pid_names(new[0]) if new else []:
+            r = kwin.run(["gdbus", "call", "--session", "--dest", "org.kde.KWin",
+                          "--object-path", "/Scripting", "--method",
+                          "org.kde.kwin.Scripting.unloadScript", "vigil-session" + name])
+            unloaded += [name] if "true" in r.stdout else []
+        check("the pupil can unload the helper's KWin script (%s)" % unloaded, unloaded)
+        check("it is loaded again within 15 s",
+              wait_for(lambda: "script was unloaded by another program: loaded again"
+                       in agent.log(since_start=True), 15), agent.log()[-2000:])
+        seen = len(srv.export())
+        kwin.spawn(["zenity", "--info", "--title", "meet me secretly", "--text", "x"])
+        recs = new_records(srv, seen, source="window-title")
+        check("and reports titles (%d)" % len(recs), len(recs) == 1, agent.log()[-2000:])
+
+        # 7. The pupil authorises a program of their own in ~/.local/share/applications.
+        apps = os.path.join(kwin.home, ".local", "share", "applications")
+        mine = os.path.join(kwin.home, "my-screenshot")
+        kwin.run(["mkdir", "-p", apps])
+        kwin.run(["cp", os.path.realpath(SYSTEM_PYTHON), mine])
+        own = os.path.join(apps, "vigil-test-pupil.desktop")
+        shadow = os.path.join(apps, "vigil-session.desktop")
+        try:
+            kwin.run(["sh", "-c", "printf '[Desktop Entry]\\nType=Application\\nName=mine\\n"
+                      "Exec=%s\\nX-KDE-DBUS-Restricted-Interfaces=org.kde.KWin.ScreenShot2\\n'"
+                      " > %s" % (mine, own)])
+            time.sleep(2)  # KWin's service cache notices the new file
+            r = kwin.run([mine, os.path.join(HERE, "kwin-shot.py"),
+                          os.path.join(kwin.root, "mine.raw")], timeout=60)
+            check("a program the pupil names in ~/.local/share/applications takes screenshots "
+                  "(a known weakness: their own screen only)", '"width"' in r.stdout, r)
+
+            # 8. The pupil's own vigil-session.desktop hides the package's: KWin refuses
+            # the helper's screenshots; the helper says why in the agent's log.
+            kwin.run(["sh", "-c", "printf '[Desktop Entry]\\nType=Application\\nName=x\\n"
+                      "Exec=/bin/true\\nNoDisplay=true\\n' > %s" % shadow])
+            time.sleep(2)
+            seen = len(srv.export())
+            kwin.spawn(["zenity", "--info", "--title", "blue whale challenge", "--text", "x"])
+            said = wait_for(lambda: "KWin refused the screenshot" in agent.log(since_start=True),
+                            15)
+            check("a vigil-session.desktop of the pupil's makes KWin refuse the helper's "
+                  "screenshots, and the agent's log says so (a known weakness)", said,
+                  agent.log()[-2000:])
+            check("that hit has no capture (%d)" % len(srv.export()[seen:]),
+                  not [r for r in srv.export()[seen:] if r["source"] == "window-title"])
+            kwin.run(["rm", "-f", shadow])
+            time.sleep(2)
+            seen = len(srv.export())
+            kwin.spawn(["zenity", "--info", "--title", "nobody would miss me", "--text", "x"])
+            recs = new_records(srv, seen, source="window-title")
+            check("with the file gone, screenshots come again (%d)" % len(recs), len(recs) == 1,
+                  agent.log()[-2000:])
+        finally:
+            kwin.run(["rm", "-f", own, shadow, mine])
+
         check("copied text is nowhere in the agent's log",
               "kill myself" not in agent.log() and "hate everyone" not in agent.log())
     finally:

@@ -3,22 +3,13 @@
  * of it, and the active window, by calling back on the session bus: KWin is the caller,
  * which vigil-session checks. vigil-session writes its own unique bus name into the copy
  * it loads (@SERVICE@), so no well-known name that a pupil's program could take first
- * stands between the two. A script whose vigil-session has gone (killed: a new one loads
+ * stands between the two. Windows are named by KWin's own id (internalId), which stays
+ * the same when the script is loaded again, so vigil-session tells each title once. A script whose vigil-session has gone (killed: a new one loads
  * a script of its own) stops calling once its calls have gone unanswered for a while.
  */
 var SERVICE = "@SERVICE@";
 var PATH = "@PATH@";
 var IFACE = "org.vigil.KWin1";
-var ids = {};
-var next = 1;
-
-function idOf(w) {
-    var key = String(w.internalId);
-    if (!(key in ids))
-        ids[key] = next++;
-    return ids[key];
-}
-
 function appOf(w) {
     return String(w.desktopFileName || w.resourceClass || "");
 }
@@ -40,10 +31,10 @@ function send(method, w) {
     if (unanswered++ === 0)
         since = Date.now();
     if (w)
-        callDBus(SERVICE, PATH, IFACE, method, String(idOf(w)), String(w.caption || ""), appOf(w),
+        callDBus(SERVICE, PATH, IFACE, method, String(w.internalId), String(w.caption || ""), appOf(w),
             answered);
     else
-        callDBus(SERVICE, PATH, IFACE, method, "0", "", "", answered);
+        callDBus(SERVICE, PATH, IFACE, method, "", "", "", answered);
 }
 
 function watch(w) {
@@ -53,16 +44,11 @@ function watch(w) {
     send("Title", w);
 }
 
-function forget(w) {
-    if (w)
-        delete ids[String(w.internalId)];
-}
-
 var ws = workspace;
 var list = ws.windowList ? ws.windowList() : ws.clientList();
 for (var i = 0; i < list.length; i++)
     watch(list[i]);
 (ws.windowAdded || ws.clientAdded).connect(watch);
-(ws.windowRemoved || ws.clientRemoved).connect(forget);
+(ws.windowRemoved || ws.clientRemoved).connect(function (w) { send("Closed", w); });
 (ws.windowActivated || ws.clientActivated).connect(function (w) { send("Focus", w); });
 send("Focus", ws.activeWindow !== undefined ? ws.activeWindow : ws.activeClient);
