@@ -5,7 +5,8 @@
 # script vigil-session loads) is a capture whose screenshot is KWin's ScreenShot2 (allowed
 # by the package's .desktop file), the same pixels as the test's own ScreenShot2 call;
 # the focus follows the active window; copied text (wlr-data-control, which KWin offers)
-# is a clipboard capture of the active window; a made-up Focus call from another program
+# is a clipboard capture of the active window; text a GTK application inserts (AT-SPI) is a
+# typed capture of its window; a made-up Focus call from another program
 # of the pupil's is refused; a program no .desktop file names gets no screenshot; killing
 # vigil-session is a tamper capture and a new one follows KWin again; a script unloaded
 # by another program is loaded again. Two known weaknesses shown: a program the pupil
@@ -180,6 +181,21 @@ def run(root):
             check("of the window active now", recs[0]["window"]["title"] == "how to make a bomb",
                   recs[0]["window"])
 
+        # 2b. Text an application inserts (AT-SPI): a typed capture of its window. KWin has
+        # no virtual keyboard to type with here, so the application inserts it itself.
+        n = focus_count(agent)
+        seen = len(srv.export())
+        notes = kwin.spawn(["python3", os.path.join(HERE, "gtk-self-typer.py"), "Pupil notes",
+                            "nobody would miss me"])
+        recs = new_records(srv, seen, source="typed")
+        if check("text inserted into a GTK entry makes a typed capture (%d)" % len(recs),
+                 len(recs) == 1, agent.log()[-3000:]):
+            check("attributed to the entry's window", recs[0]["window"]["title"] ==
+                  "Pupil notes" and focus_count(agent) > n, recs[0]["window"])
+        os.killpg(notes.pid, signal.SIGKILL)
+        notes.wait()
+        time.sleep(1)
+
         # 3. Another program of the pupil's calls vigil-session with a made-up title: refused.
         old = helpers(agent)
         names = kwin.bus_pid_names(old[0]) if old else []
@@ -278,8 +294,9 @@ def run(root):
         finally:
             kwin.run(["rm", "-f", own, shadow, mine])
 
-        check("copied text is nowhere in the agent's log",
-              "kill myself" not in agent.log() and "hate everyone" not in agent.log())
+        check("typed and copied text is nowhere in the agent's log",
+              "kill myself" not in agent.log() and "hate everyone" not in agent.log()
+              and "miss me" not in agent.log())
     finally:
         if agent:
             agent.stop()
