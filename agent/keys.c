@@ -6,10 +6,8 @@
 #include <X11/Xlib-xcb.h>
 #include <X11/extensions/XInput2.h>
 #include <errno.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xkbcommon/xkbcommon-compose.h>
 #include <xkbcommon/xkbcommon-x11.h>
 
 #include "log.h"
@@ -30,29 +28,13 @@ struct keys {
 	Time held_since;  /* server time of its press */
 	int32_t device_id;
 	struct xkb_context *xkb;
-	struct xkb_keymap *keymap;
-	struct xkb_state *state;
-	struct xkb_compose_table *compose_table;
-	struct xkb_compose_state *compose;
-	unsigned char down[32]; /* keycodes held: tells a repeat from a press */
+	struct keytext *text; /* the decoder: keymap, state, keys held, Compose */
 	keys_fn fn;
 	void *userdata;
 };
 
-static bool key_is_down(const struct keys *k, unsigned kc)
-{
-	return k->down[kc / 8] & (1u << (kc % 8));
-}
-
-static void key_set_down(struct keys *k, unsigned kc, bool down)
-{
-	if (down)
-		k->down[kc / 8] |= (unsigned char)(1u << (kc % 8));
-	else
-		k->down[kc / 8] &= (unsigned char)~(1u << (kc % 8));
-}
-
-/* Fetches the keymap and the current modifier state from the server. 0 or -EIO. */
+/* Fetches the keymap and the current modifier state from the server for the decoder.
+ * 0 or -EIO. */
 static int load_keymap(struct keys *k)
 {
 	xcb_connection_t *xc = XGetXCBConnection(k->ctrl);
@@ -68,169 +50,23 @@ static int load_keymap(struct keys *k)
 		xkb_keymap_unref(keymap);
 		return -EIO;
 	}
-	xkb_state_unref(k->state);
-	xkb_keymap_unref(k->keymap);
-	k->keymap = keymap;
-	k->state = state;
-	memset(k->down, 0, sizeof(k->down));
-	/* A Compose sequence in progress survives: tools that type a keysym missing from
-	 * the layout bind it to a spare key just for that press. */
+	keytext_set_keymap(k->text, keymap, state);
+	xkb_state_unref(state);
+	xkb_keymap_unref(keymap);
 	return 0;
-}
-
-/* Dead keys and Compose sequences, as the user's locale defines them. Optional. */
-static void load_compose(struct keys *k)
-{
-	const char *locale = getenv("LC_ALL");
-
-	if (!locale || !*locale)
-		locale = getenv("LC_CTYPE");
-	if (!locale || !*locale)
-		locale = getenv("LANG");
-	if (!locale || !*locale || strcmp(locale, "C") == 0 || strcmp(locale, "POSIX") == 0)
-		locale = "en_US.UTF-8";
-	k->compose_table =
-	    xkb_compose_table_new_from_locale(k->xkb, locale, XKB_COMPOSE_COMPILE_NO_FLAGS);
-	if (!k->compose_table) {
-		log_info("keys: no Compose table for locale %s; dead keys are not combined",
-		         locale);
-		return;
-	}
-	k->compose = xkb_compose_state_new(k->compose_table, XKB_COMPOSE_STATE_NO_FLAGS);
-}
-
-static void emit(struct keys *k, enum text_edit edit)
-{
-	struct text_event ev = {.edit = edit};
-
-	k->fn(&ev, k->userdata);
-}
-
-static bool mod_active(struct keys *k, const char *name)
-{
-	return xkb_state_mod_name_is_active(k->state, name, XKB_STATE_MODS_EFFECTIVE) > 0;
-}
-
-/* Keys that edit or end the text rather than add to it. True when handled. */
-static bool edit_key(struct keys *k, xkb_keysym_t sym, bool ctrl, bool shift)
-{
-	switch (sym) {
-	case XKB_KEY_BackSpace:
-		emit(k, ctrl ? TEXT_DELETE_WORD : TEXT_BACKSPACE);
-		return true;
-	case XKB_KEY_Delete:
-	case XKB_KEY_KP_Delete:
-		emit(k, ctrl ? TEXT_BREAK : TEXT_DELETE);
-		return true;
-	case XKB_KEY_Left:
-	case XKB_KEY_KP_Left:
-		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_LEFT);
-		return true;
-	case XKB_KEY_Right:
-	case XKB_KEY_KP_Right:
-		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_RIGHT);
-		return true;
-	case XKB_KEY_Home:
-	case XKB_KEY_KP_Home:
-		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_HOME);
-		return true;
-	case XKB_KEY_End:
-	case XKB_KEY_KP_End:
-		emit(k, ctrl || shift ? TEXT_BREAK : TEXT_END);
-		return true;
-	case XKB_KEY_Return:
-	case XKB_KEY_KP_Enter:
-	case XKB_KEY_ISO_Enter:
-		emit(k, TEXT_NEWLINE);
-		return true;
-	case XKB_KEY_Tab:
-	case XKB_KEY_KP_Tab:
-	case XKB_KEY_ISO_Left_Tab:
-	case XKB_KEY_Escape:
-	case XKB_KEY_Up:
-	case XKB_KEY_Down:
-	case XKB_KEY_KP_Up:
-	case XKB_KEY_KP_Down:
-	case XKB_KEY_Page_Up:
-	case XKB_KEY_Page_Down:
-	case XKB_KEY_KP_Page_Up:
-	case XKB_KEY_KP_Page_Down:
-		emit(k, TEXT_BREAK);
-		return true;
-	}
-	return false;
-}
-
-/* Runs the key through Compose. Returns false when the key is swallowed (a dead key or
- * a sequence in progress); otherwise true, with composed text in ev when one finished. */
-static bool compose_key(struct keys *k, xkb_keysym_t sym, struct text_event *ev)
-{
-	if (!k->compose || xkb_compose_state_feed(k->compose, sym) != XKB_COMPOSE_FEED_ACCEPTED)
-		return true;
-	switch (xkb_compose_state_get_status(k->compose)) {
-	case XKB_COMPOSE_COMPOSING:
-		return false;
-	case XKB_COMPOSE_CANCELLED:
-		xkb_compose_state_reset(k->compose);
-		return false;
-	case XKB_COMPOSE_COMPOSED: {
-		int n = xkb_compose_state_get_utf8(k->compose, ev->text, sizeof(ev->text));
-
-		xkb_compose_state_reset(k->compose);
-		ev->len = n > 0 && (size_t)n < sizeof(ev->text) ? (size_t)n : 0;
-		return true;
-	}
-	case XKB_COMPOSE_NOTHING:
-		break;
-	}
-	return true;
 }
 
 static void drain_xkb_events(struct keys *k);
 
-static void key_press(struct keys *k, unsigned kc, bool repeat)
+/* A key pressed: a key the keymap lacks may have just been bound (a tool typing a keysym
+ * missing from the layout): notifications sent before it are taken, then it is tried
+ * again. */
+static void key_press(struct keys *k, unsigned kc)
 {
-	struct text_event ev = {.edit = TEXT_INSERT};
-	xkb_keysym_t sym = xkb_state_key_get_one_sym(k->state, kc);
-	bool ctrl, alt, logo;
-	int n;
-
-	if (sym == XKB_KEY_NoSymbol) {
-		/* The keymap may have just changed (a tool binding a spare keycode): pick up
-		 * notifications sent before this key, then look again. */
+	if (keytext_key(k->text, kc, true) == -ENOENT) {
 		drain_xkb_events(k);
-		sym = xkb_state_key_get_one_sym(k->state, kc);
-		if (sym == XKB_KEY_NoSymbol)
-			return;
+		keytext_key(k->text, kc, true);
 	}
-	if (!repeat)
-		xkb_state_update_key(k->state, kc, XKB_KEY_DOWN);
-	if ((sym >= XKB_KEY_Shift_L && sym <= XKB_KEY_Hyper_R) ||
-	    (sym >= XKB_KEY_ISO_Lock && sym <= XKB_KEY_ISO_Last_Group_Lock) ||
-	    sym == XKB_KEY_Mode_switch || sym == XKB_KEY_Num_Lock)
-		return; /* a modifier: it changes the state only */
-	ctrl = mod_active(k, XKB_MOD_NAME_CTRL);
-	alt = mod_active(k, XKB_MOD_NAME_ALT);
-	logo = mod_active(k, XKB_MOD_NAME_LOGO);
-	if (edit_key(k, sym, ctrl, mod_active(k, XKB_MOD_NAME_SHIFT)))
-		return;
-	if (ctrl || alt || logo) {
-		/* A shortcut: the text may have changed in any way. */
-		if (xkb_state_key_get_utf8(k->state, kc, NULL, 0) > 0)
-			emit(k, TEXT_BREAK);
-		return;
-	}
-	if (!compose_key(k, sym, &ev))
-		return; /* a dead key, or a Compose sequence going on */
-	if (ev.len == 0) {
-		n = xkb_state_key_get_utf8(k->state, kc, ev.text, sizeof(ev.text));
-		if (n <= 0 || (size_t)n >= sizeof(ev.text))
-			return; /* function keys and the like: the text is unchanged */
-		ev.len = (size_t)n;
-	}
-	if ((unsigned char)ev.text[0] < 0x20 || ev.text[0] == 0x7f)
-		return;
-	k->fn(&ev, k->userdata);
 }
 
 /* Reads the server's autorepeat settings (xset r rate, per-key repeat). */
@@ -274,8 +110,8 @@ static void end_repeat(struct keys *k, Time at)
 	n = 1 + (held - k->repeat_delay) / k->repeat_interval;
 	if (n > MAX_REPEATS)
 		n = MAX_REPEATS;
-	for (unsigned long i = 0; i < n && key_is_down(k, kc); i++)
-		key_press(k, kc, true);
+	for (unsigned long i = 0; i < n && keytext_held(k->text, kc); i++)
+		key_press(k, kc);
 }
 
 static void on_raw(struct keys *k, const XIRawEvent *r)
@@ -284,28 +120,22 @@ static void on_raw(struct keys *k, const XIRawEvent *r)
 
 	switch (r->evtype) {
 	case XI_RawKeyPress:
-		if (kc >= 256 || !k->state)
+		if (kc >= 256)
 			return;
 		end_repeat(k, r->time); /* a new key stops the repeat of the one before */
-		key_press(k, kc, key_is_down(k, kc));
-		key_set_down(k, kc, true);
+		key_press(k, kc);
 		k->held_kc = kc;
 		k->held_since = r->time;
 		break;
 	case XI_RawKeyRelease:
-		if (kc >= 256 || !k->state)
+		if (kc >= 256)
 			return;
 		if (kc == k->held_kc)
 			end_repeat(k, r->time);
-		if (key_is_down(k, kc)) {
-			xkb_state_update_key(k->state, kc, XKB_KEY_UP);
-			key_set_down(k, kc, false);
-		}
+		keytext_key(k->text, kc, false);
 		break;
 	case XI_RawButtonPress:
-		/* Buttons 4-7 scroll; the others move the text cursor. */
-		if (kc < 4 || kc > 7)
-			emit(k, TEXT_BREAK);
+		keytext_button(k->text, kc);
 		break;
 	}
 }
@@ -357,13 +187,13 @@ static int setup_xkb(struct keys *k)
 	}
 	k->device_id = xkb_x11_get_core_keyboard_device_id(xc);
 	k->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	if (k->device_id < 0 || !k->xkb)
+	k->text = k->xkb ? keytext_new(k->xkb, NULL, k->fn, k->userdata) : NULL;
+	if (k->device_id < 0 || !k->text)
 		return -ENOMEM;
 	if (load_keymap(k) < 0) {
 		log_error("keys: cannot read the keymap of the core keyboard");
 		return -EIO;
 	}
-	load_compose(k);
 	load_repeat(k);
 	XkbSelectEvents(k->ctrl, XkbUseCoreKbd,
 	                XkbNewKeyboardNotifyMask | XkbMapNotifyMask | XkbControlsNotifyMask,
@@ -440,10 +270,7 @@ void keys_free(struct keys *k)
 		return;
 	if (k->raw)
 		XCloseDisplay(k->raw);
-	xkb_compose_state_unref(k->compose);
-	xkb_compose_table_unref(k->compose_table);
-	xkb_state_unref(k->state);
-	xkb_keymap_unref(k->keymap);
+	keytext_free(k->text);
 	xkb_context_unref(k->xkb);
 	explicit_bzero(k, sizeof(*k));
 	free(k);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keytext.h" /* struct text_event, keys_fn */
+
 /*
  * keys opens its own connection to the display and selects XInput 2 raw key and button
  * events on the root window: a selection no other client can undo, delivered whatever
@@ -19,27 +21,6 @@
  *
  * Nothing here stores or logs what was typed: each decoded key goes to the callback.
  */
-
-enum text_edit {
-	TEXT_INSERT,      /* text holds the characters the key produced */
-	TEXT_BACKSPACE,   /* delete the character before the cursor */
-	TEXT_DELETE,      /* delete the character after the cursor */
-	TEXT_DELETE_WORD, /* Ctrl+Backspace: delete the word before the cursor */
-	TEXT_LEFT,
-	TEXT_RIGHT,
-	TEXT_HOME,
-	TEXT_END,
-	TEXT_BREAK,   /* Tab, Escape, a click, a shortcut: the segment ends */
-	TEXT_NEWLINE, /* Enter: a line ends; the next may continue the same message */
-};
-
-struct text_event {
-	enum text_edit edit;
-	char text[16]; /* UTF-8, NUL-terminated, for TEXT_INSERT */
-	size_t len;
-};
-
-typedef void (*keys_fn)(const struct text_event *ev, void *userdata);
 
 struct keys;
 

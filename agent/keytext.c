@@ -2,6 +2,7 @@
  */
 #include "keytext.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xkbcommon/xkbcommon-compose.h>
@@ -66,7 +67,7 @@ struct keytext *keytext_new(struct xkb_context *ctx, struct xkb_keymap *keymap, 
 	t->fn = fn;
 	t->userdata = userdata;
 	load_compose(t);
-	keytext_set_keymap(t, keymap);
+	keytext_set_keymap(t, keymap, NULL);
 	return t;
 }
 
@@ -82,10 +83,9 @@ void keytext_free(struct keytext *t)
 	free(t);
 }
 
-void keytext_set_keymap(struct keytext *t, struct xkb_keymap *keymap)
+void keytext_set_keymap(struct keytext *t, struct xkb_keymap *keymap, struct xkb_state *state)
 {
-	struct xkb_state *state = keymap ? xkb_state_new(keymap) : NULL;
-
+	state = state ? xkb_state_ref(state) : keymap ? xkb_state_new(keymap) : NULL;
 	if (keymap && !state)
 		return; /* out of memory: the old keymap stays */
 	xkb_state_unref(t->state);
@@ -182,15 +182,12 @@ static bool compose_key(struct keytext *t, xkb_keysym_t sym, struct text_event *
 	return true;
 }
 
-static void key_press(struct keytext *t, xkb_keycode_t kc, bool repeat)
+static void key_press(struct keytext *t, xkb_keycode_t kc, xkb_keysym_t sym, bool repeat)
 {
 	struct text_event ev = {.edit = TEXT_INSERT};
-	xkb_keysym_t sym = xkb_state_key_get_one_sym(t->state, kc);
 	bool ctrl, alt, logo;
 	int n;
 
-	if (sym == XKB_KEY_NoSymbol)
-		return;
 	if (!repeat)
 		xkb_state_update_key(t->state, kc, XKB_KEY_DOWN);
 	if ((sym >= XKB_KEY_Shift_L && sym <= XKB_KEY_Hyper_R) ||
@@ -222,17 +219,28 @@ static void key_press(struct keytext *t, xkb_keycode_t kc, bool repeat)
 	explicit_bzero(&ev, sizeof(ev));
 }
 
-void keytext_key(struct keytext *t, xkb_keycode_t kc, bool down)
+int keytext_key(struct keytext *t, xkb_keycode_t kc, bool down)
 {
+	xkb_keysym_t sym;
+
 	if (!t->state)
-		return;
+		return 0;
 	if (down) {
-		key_press(t, kc, key_is_down(t, kc));
+		sym = xkb_state_key_get_one_sym(t->state, kc);
+		if (sym == XKB_KEY_NoSymbol)
+			return -ENOENT;
+		key_press(t, kc, sym, key_is_down(t, kc));
 		key_set_down(t, kc, true);
 	} else if (key_is_down(t, kc)) {
 		xkb_state_update_key(t->state, kc, XKB_KEY_UP);
 		key_set_down(t, kc, false);
 	}
+	return 0;
+}
+
+bool keytext_held(const struct keytext *t, xkb_keycode_t kc)
+{
+	return key_is_down(t, kc);
 }
 
 void keytext_button(struct keytext *t, unsigned button)

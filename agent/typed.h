@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "detect.h"
-#include "keys.h"
+#include "keytext.h"
 
 /*
  * Each window that is being typed into has a segment: the last few hundred bytes typed

@@ -106,7 +106,7 @@ void evkbd_set_keymap(struct evkbd *k, struct xkb_keymap *keymap)
 {
 	xkb_keymap_unref(k->keymap);
 	k->keymap = keymap ? xkb_keymap_ref(keymap) : NULL;
-	keytext_set_keymap(k->text, keymap);
+	keytext_set_keymap(k->text, keymap, NULL);
 }
 
 void evkbd_listen(struct evkbd *k, bool on)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <xkbcommon/xkbcommon.h>
 
-#include "keys.h" /* keys_fn, struct text_event */
+#include "keytext.h" /* keys_fn, struct text_event */
 
 /* Keyboards of one seat read at most. */
 #define EVKBD_MAX_DEVICES 16
