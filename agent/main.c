@@ -25,12 +25,13 @@
 #include "health.h"
 #include "hitsout.h"
 #include "log.h"
-#include "monitor.h"
 #include "monotime.h"
 #include "phrases.h"
 #include "pipeline.h"
 #include "session.h"
 #include "tamper.h"
+#include "x11mon.h"
+#include "xcookie.h"
 #include "evkbd.h"
 #include "wlhelper.h"
 #include "wlmon.h"
@@ -430,7 +431,7 @@ static void run_monitor(struct child *c)
 		XInitThreads(); /* before any Xlib call: the capture worker has its own connection
 		                 */
 		if (c->si.uid != 0 &&
-		    session_use_cookie(&c->si, agent.cookie_why, sizeof(agent.cookie_why)) < 0) {
+		    xcookie_use(&c->si, agent.cookie_why, sizeof(agent.cookie_why)) < 0) {
 			if (agent.cookie_why[0])
 				log_warning("X authority of %s on %s refused: %s; trying without",
 				            c->si.user, c->si.display, agent.cookie_why);
@@ -457,7 +458,7 @@ static void run_monitor(struct child *c)
 		          c->si.display);
 	else
 		pipeline_set_wordlists(agent.pipeline, agent.lists_version);
-	status = wl ? wlmon_run(&p, wl, &in) : monitor_run(&p);
+	status = wl ? wlmon_run(&p, wl, &in) : x11mon_run(&p);
 	pipeline_free(agent.pipeline); /* finishes the captures in hand */
 	if (wl)
 		wl_display_disconnect(wl);

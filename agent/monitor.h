@@ -1,10 +1,25 @@
-/* monitor.h: one X display watched: its connections, event loop and the detection stages. */
+/* monitor.h: what a display backend's monitor of one session is given, and how it ends. */
 #pragma once
 
 #include "config.h"
 #include "hit.h"
 #include "match.h"
-#include "window.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* A title reported for a window (by a monitor before this one): not reported again. */
+struct window_seen {
+	unsigned long id;
+	uint64_t hash; /* window_title_hash() */
+};
+
+/* The hash a reported title is remembered by. */
+uint64_t window_title_hash(const char *title);
+
+/*
+ * Every backend's monitor (X11: x11/x11mon.h, Wayland: wayland/wlmon.h) runs in a
+ * process of its own with these parameters and ends with one of these statuses.
+ */
 
 /* Exit statuses of a monitor (it runs in a process of its own). */
 enum monitor_exit {
@@ -16,7 +31,7 @@ enum monitor_exit {
 };
 
 struct monitor_params {
-	const char *display; /* ":0" */
+	const char *display; /* ":0", or the Wayland socket's name */
 	const char *user;    /* whose session; for hits */
 	const struct agent_config *cfg;
 	struct match_lists *lists; /* the monitor takes its own reference */
@@ -49,14 +64,3 @@ struct monitor_params {
 	 */
 	void (*lost)(void *userdata);
 };
-
-/*
- * Monitors p->display until SIGTERM/SIGINT (pending phrases are reported first) or
- * until the display goes away. SIGHUP reloads the phrase lists (phrases_load_config()).
- * With cfg->inject (a test aid), lines from that FIFO are scanned as typed text.
- * A lost connection ends the process at once with MONITOR_EXIT_KILLED when the X server
- * still accepts connections (someone killed ours), MONITOR_EXIT_GONE when it does not.
- * Returns an enum monitor_exit value. Installs process-wide X error handlers and blocks
- * SIGTERM, SIGINT and SIGHUP (read through a signalfd): meant for a process of its own.
- */
-int monitor_run(const struct monitor_params *p);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor.h" /* struct window_seen, window_title_hash() */
+
 #include "agent-limits.h"
 
 /*
@@ -30,12 +32,6 @@ typedef void (*window_fn)(const struct window_info *win, void *userdata);
 
 struct windows;
 
-/* A title reported for a window (by a monitor before this one): not reported again. */
-struct window_seen {
-	unsigned long id;
-	uint64_t hash; /* window_title_hash() */
-};
-
 /*
  * Watches the top-level windows of dpy's default screen; the titles in seen (at most
  * AGENT_TITLE_CACHE) count as reported already. NULL on out-of-memory.
@@ -43,8 +39,6 @@ struct window_seen {
 struct windows *window_new(Display *dpy, window_fn fn, void *userdata,
                            const struct window_seen *seen, size_t nseen);
 
-/* The hash a reported title is remembered by. */
-uint64_t window_title_hash(const char *title);
 void window_free(struct windows *w);
 
 /* Offers an event; returns true when it was for this module. */

@@ -1,5 +1,5 @@
-/* monitor.c: one X display watched: its connections, event loop and the detection stages. */
-#include "monitor.h"
+/* x11mon.c: one X display watched: its connections, event loop and the detection stages. */
+#include "x11mon.h"
 
 #include <X11/Xlib.h>
 #include <errno.h>
@@ -362,7 +362,7 @@ static int loop(struct monitor *m)
 	}
 }
 
-int monitor_run(const struct monitor_params *p)
+int x11mon_run(const struct monitor_params *p)
 {
 	struct monitor m = {.p = p, .sigfd = -1};
 	int r, status;
