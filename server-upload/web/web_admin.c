@@ -1,6 +1,7 @@
 /* web_admin.c: the admin's pages: /admin/ (index) and /admin/roster (the school's pupils,
  * and the upload of its MIS export). */
 #include <errno.h>
+#include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,13 @@
 #include "parse.h"
 #include "roster.h"
 #include "server.h"
+#include "signin_totp.h"
 #include "store_moderation.h"
 #include "store_admin.h"
 #include "store_alerts.h"
 #include "store_digest.h"
 #include "store_roster.h"
+#include "store_totp.h"
 #include "store_users.h"
 #include "web.h"
 
@@ -273,7 +276,7 @@ static int user_row(const struct store_user_row *u, void *ud)
 	html_raw(h, "\"><input name=\"email\" type=\"email\" size=\"22\" value=\"");
 	html_text(h, u->email);
 	html_raw(h, "\"><button type=\"submit\">Set</button></form></td><td>");
-	html_raw(h, u->totp ? "yes" : "no");
+	html_raw(h, u->totp ? "authenticator" : "—");
 	html_raw(h, "</td><td>");
 	user_form(t, u->login, "passwd",
 	          "<input name=\"password\" type=\"password\" minlength=\"8\" size=\"12\" "
@@ -283,11 +286,44 @@ static int user_row(const struct store_user_row *u, void *ud)
 		user_form(t, u->login, "enable", NULL, "Enable");
 	else
 		user_form(t, u->login, "disable", NULL, "Disable");
+	user_form(t, u->login, "totp", NULL,
+	          u->totp ? "New authenticator" : "Set up authenticator");
+	if (u->totp && strcmp(u->role, "admin") != 0)
+		user_form(t, u->login, "totp-off", NULL, "No authenticator");
 	html_raw(h, "</td></tr>");
 	return 0;
 }
 
+/* text as a QR code (libqrencode), an inline SVG of dark modules with a quiet zone. */
+static void qr_svg(struct html *h, const char *text)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+
+	if (!qr)
+		return;
+	html_fmt(h,
+	         "<svg id=\"totp-qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+	         "width=\"%d\" height=\"%d\" shape-rendering=\"crispEdges\"><rect width=\"100%%\" "
+	         "height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+	         qr->width + 8, qr->width + 8, (qr->width + 8) * 5, (qr->width + 8) * 5);
+	for (int y = 0; y < qr->width; y++)
+		for (int x = 0; x < qr->width; x++)
+			if (qr->data[y * qr->width + x] & 1)
+				html_fmt(h, "M%d %dh1v1h-1z", x + 4, y + 4);
+	html_raw(h, "\"/></svg>");
+	QRcode_free(qr);
+}
+
+static void users_page_totp(struct web_ctx *w, const char *message, bool ok, int status,
+                            const char *login, const char *uri, const char *secret);
+
 static void users_page(struct web_ctx *w, const char *message, bool ok, int status)
+{
+	users_page_totp(w, message, ok, status, NULL, NULL, NULL);
+}
+
+static void users_page_totp(struct web_ctx *w, const char *message, bool ok, int status,
+                            const char *login, const char *uri, const char *secret)
 {
 	struct users_table t = {.w = w};
 	struct html h;
@@ -306,6 +342,16 @@ static void users_page(struct web_ctx *w, const char *message, bool ok, int stat
 		                : "<p class=\"error\" id=\"admin-result\" role=\"alert\">");
 		html_text(&h, message);
 		html_raw(&h, "</p>");
+	}
+	if (uri) {
+		html_raw(&h, "<section id=\"totp-new\"><h2>Authenticator for ");
+		html_text(&h, login);
+		html_raw(&h, "</h2><p>Scan this with the authenticator app (shown once, now), or "
+		             "type the secret <code id=\"totp-secret\">");
+		html_text(&h, secret);
+		html_raw(&h, "</code>.</p>");
+		qr_svg(&h, uri);
+		html_raw(&h, "</section>");
 	}
 	html_raw(&h, "<h2>Add a user</h2><form method=\"post\" action=\"/admin/users\" "
 	             "id=\"user-add\">");
@@ -412,7 +458,7 @@ static void users_post(struct web_ctx *w)
 		return;
 	}
 	if (strcmp(login, w->u.login) == 0 && strcmp(action, "email") != 0 &&
-	    strcmp(action, "passwd") != 0) {
+	    strcmp(action, "passwd") != 0 && strcmp(action, "totp") != 0) {
 		users_page(w, "You cannot change your own role or access here; nothing changed.",
 		           false, 400);
 		return;
@@ -435,6 +481,31 @@ static void users_post(struct web_ctx *w)
 	} else if (strcmp(action, "email") == 0) {
 		r = store_user_set_email(w->srv->store, login, email && *email ? email : NULL);
 		snprintf(detail, sizeof(detail), "%s: %s", login, email && *email ? email : "none");
+	} else if (strcmp(action, "totp") == 0) {
+		char secret[TOTP_SECRET_BUF], uri[512];
+		if ((r = totp_secret_new(secret)) == 0)
+			r = store_totp_set(w->srv->store, login, secret);
+		if (r == 0) {
+			audit_record(w->srv->store, w->u.login, w->u.school_id, "user-totp", NULL,
+			             login);
+			totp_uri(login, secret, uri, sizeof(uri));
+			snprintf(msg, sizeof(msg),
+			         "A new authenticator for %s: the old one no longer "
+			         "signs in.",
+			         login);
+			users_page_totp(w, msg, true, 200, login, uri, secret);
+			sodium_memzero(secret, sizeof(secret));
+			return;
+		}
+		snprintf(detail, sizeof(detail), "%s", login);
+	} else if (strcmp(action, "totp-off") == 0) {
+		if (strcmp(target.role, "admin") == 0) {
+			users_page(w, "An admin needs an authenticator; nothing changed.", false,
+			           400);
+			return;
+		}
+		r = store_totp_set(w->srv->store, login, NULL);
+		snprintf(detail, sizeof(detail), "%s", login);
 	} else if (strcmp(action, "role") == 0) {
 		r = store_user_set_role(w->srv->store, login, role, school);
 		snprintf(detail, sizeof(detail), "%s as %s%s%s", login, role, school ? " of " : "",

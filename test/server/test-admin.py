@@ -102,10 +102,21 @@ def users_page(c):
     r = expect(post(admin, '/admin/users', {'action': 'add', 'login': 'x1', 'role': 'moderator',
                                             'password': 'short'}), 400, 'short password')
     check('8 characters' in r.text, 'says why')
+    # An authenticator set up from the page: a QR code and the secret, shown once.
+    r = expect(post(admin, '/admin/users', {'action': 'totp', 'login': 'newmod'}), 200, 'totp')
+    m = re.search(r'id="totp-secret">([A-Z2-7]+)<', r.text)
+    check(m and '<svg id="totp-qr"' in r.text, 'a QR code and the secret')
+    Web(srv).login('newmod', password='another password', status=401)
+    Web(srv).login('newmod', password='another password', code=totp_code(m.group(1)))
+    check(m.group(1) not in admin.req('GET', '/admin/users').text, 'shown once')
+    expect(post(admin, '/admin/users', {'action': 'totp-off', 'login': 'newmod'}), 200, 'off')
+    Web(srv).login('newmod', password='another password')
+    r = expect(post(admin, '/admin/users', {'action': 'totp-off', 'login': 'sadmin'}), 400,
+               "an admin's own")
     actions = [a[0] for a in srv.sql("SELECT action FROM audit WHERE login = 'sadmin' "
                                      "AND action LIKE 'user-%' ORDER BY id")]
     check(actions == ['user-add', 'user-passwd', 'user-email', 'user-role', 'user-disable',
-                      'user-enable'], 'audited: %r' % actions)
+                      'user-enable', 'user-totp', 'user-totp-off'], 'audited: %r' % actions)
     c.admin = admin
 
 
