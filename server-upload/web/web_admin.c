@@ -364,9 +364,8 @@ static void users_page_totp(struct web_ctx *w, const char *message, bool ok, int
 	html_raw(&h, "</label><label>E-mail <input name=\"email\" type=\"email\"></label>"
 	             "<label>Password <input name=\"password\" type=\"password\" minlength=\"8\" "
 	             "required autocomplete=\"new-password\"></label><button type=\"submit\">Add "
-	             "user</button></form><p class=\"muted\">A new admin needs an authenticator "
-	             "app: run <code>vigil-server user totp LOGIN</code> and give them the code it "
-	             "prints.</p>");
+	             "user</button></form><p class=\"muted\">A new admin signs in with a code "
+	             "from an authenticator app too: adding one shows the QR code to scan.</p>");
 	html_raw(&h, "<h2>Users</h2><table id=\"users\"><thead><tr><th>Login</th><th>Role and "
 	             "school</th><th>E-mail</th><th>Code</th><th></th></tr></thead><tbody>");
 	store_users_list(w->srv->store, w->u.school_id, user_row, &t);
@@ -467,6 +466,25 @@ static void users_post(struct web_ctx *w)
 		r = w->srv->store->ops->user_add(w->srv->store, login, role, school, hash, w->now);
 		if (r == 0 && email && *email)
 			r = store_user_set_email(w->srv->store, login, email);
+		/* An admin needs an authenticator: made now, its QR code shown once. */
+		if (r == 0 && strcmp(role, "admin") == 0) {
+			char secret[TOTP_SECRET_BUF], uri[512];
+			if ((r = totp_secret_new(secret)) == 0 &&
+			    (r = store_totp_set(w->srv->store, login, secret)) == 0) {
+				snprintf(detail, sizeof(detail), "%s as admin%s%s", login,
+				         school ? " of " : "", school ? school : "");
+				audit_record(w->srv->store, w->u.login, w->u.school_id, "user-add",
+				             NULL, detail);
+				totp_uri(login, secret, uri, sizeof(uri));
+				snprintf(msg, sizeof(msg),
+				         "Done: add %.200s. Give them the authenticator "
+				         "below.",
+				         detail);
+				users_page_totp(w, msg, true, 200, login, uri, secret);
+				sodium_memzero(secret, sizeof(secret));
+				return;
+			}
+		}
 		snprintf(detail, sizeof(detail), "%s as %s%s%s", login, role, school ? " of " : "",
 		         school ? school : "");
 	} else if (strcmp(action, "disable") == 0) {

@@ -113,10 +113,17 @@ def users_page(c):
     Web(srv).login('newmod', password='another password')
     r = expect(post(admin, '/admin/users', {'action': 'totp-off', 'login': 'sadmin'}), 400,
                "an admin's own")
+    # A new admin comes with an authenticator: the QR code at once, and signs in with it.
+    r = expect(post(admin, '/admin/users', {'action': 'add', 'login': 'admin2', 'role': 'admin',
+                                            'password': 'admin two password'}), 200, 'add admin')
+    m = re.search(r'id="totp-secret">([A-Z2-7]+)<', r.text)
+    check(m and '<svg id="totp-qr"' in r.text, 'a new admin gets an authenticator')
+    Web(srv).login('admin2', password='admin two password', code=totp_code(m.group(1)))
     actions = [a[0] for a in srv.sql("SELECT action FROM audit WHERE login = 'sadmin' "
                                      "AND action LIKE 'user-%' ORDER BY id")]
     check(actions == ['user-add', 'user-passwd', 'user-email', 'user-role', 'user-disable',
-                      'user-enable', 'user-totp', 'user-totp-off'], 'audited: %r' % actions)
+                      'user-enable', 'user-totp', 'user-totp-off', 'user-add'],
+          'audited: %r' % actions)
     c.admin = admin
 
 
