@@ -19,6 +19,13 @@ Q = urllib.parse.quote(SCHOOL)
 def setup(c):
     # The suites' own configuration sets UTC; this one leaves the default.
     c.srv = harness.Server(c.database, c.lists, config={'offline-after': 4})
+    c.smtp = None
+    if not harness.need_aiosmtpd():
+        c.smtp = harness.Smtp(c.srv.root)
+        c.smtp.start()
+        c.at_exit(c.smtp.stop)
+        c.srv.config.update({'smtp-url': 'smtp://127.0.0.1:%d' % c.smtp.port,
+                             'smtp-from': 'vigil@school.example'})
     key = c.srv.admin('school', 'add', SCHOOL).stdout.strip()
     c.srv.start()
     tok = c.srv.enrol(key, 'LAB1-PC07')
@@ -55,6 +62,25 @@ def weeks_from_local_midnight(c):
     check('Times are Europe/London' in w27, 'the report names the zone')
     csv = c.web.req('GET', '/reports/%s/2026-W27?format=csv' % Q).text
     check('2026-W27' in csv and ',1' in csv, 'the CSV counts it: %r' % csv)
+
+
+
+@group
+def monday_email_of_the_local_week(c):
+    if not c.smtp:
+        return
+    c.srv.admin('user', 'email', 'head', 'head@school.example')
+    for week in ('2026-W27', '2026-W26'):
+        c.srv.admin('report', 'send', '--school', SCHOOL, '--week', week)
+    bodies = {}
+    for m in harness.until(lambda: len(c.smtp.messages()) >= 2 and c.smtp.messages(), 10,
+                           'two summaries'):
+        bodies[m['subject']] = m.get_payload(decode=True).decode()
+    w27 = [b for s, b in bodies.items() if '2026-W27' in s]
+    w26 = [b for s, b in bodies.items() if '2026-W26' in s]
+    check(w27 and re.search(r'^All(\s+\d+){5}\s+1\s', w27[0], re.M),
+          'week 27 counts the Monday 00:30 BST capture: %r' % w27)
+    check(w26 and 'No captures this week' in w26[0], 'week 26 has none: %r' % w26)
 
 
 @group
