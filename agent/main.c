@@ -763,7 +763,7 @@ static void want_session(const struct session_info *si)
 	c->si = *si;
 	c->retry_s = RETRY_MIN_S;
 	c->wanted_ms = monotime_ms();
-	tamper_init(&c->tamper);
+	tamper_init(&c->tamper, strcmp(si->type, "wayland") == 0);
 	if (strcmp(si->type, "x11") == 0)
 		log_info("session %s: user %s on display %s", si->id, si->user, si->display);
 	else if (strcmp(si->type, "wayland") == 0)

@@ -9,9 +9,18 @@ static const char *const cause_text[TAMPER_CAUSES] = {
     [TAMPER_CRASHED] = "monitor stopped unexpectedly",
 };
 
-void tamper_init(struct tamper *t)
+/* A Wayland session's monitor is killed through the one part the pupil owns. */
+static const char wayland_killed[] = "session helper killed or stopped";
+
+static const char *cause(const struct tamper *t, int i)
+{
+	return t->wayland && i == TAMPER_KILLED ? wayland_killed : cause_text[i];
+}
+
+void tamper_init(struct tamper *t, bool wayland)
 {
 	memset(t, 0, sizeof(*t));
+	t->wayland = wayland;
 	t->last_gap_ms = -1;
 }
 
@@ -119,10 +128,10 @@ void tamper_context(const struct tamper *t, char *out, size_t len)
 			continue;
 		if (n == 1)
 			o += (size_t)snprintf(out + o, len - o, "%s%s once", o ? "; " : "",
-			                      cause_text[i]);
+			                      cause(t, i));
 		else
 			o += (size_t)snprintf(out + o, len - o, "%s%s %d times in %lld s",
-			                      o ? "; " : "", cause_text[i], n,
+			                      o ? "; " : "", cause(t, i), n,
 			                      (long long)(span > 0 ? span : 1));
 	}
 	if (o < len && t->longest_gap_ms > 0)
@@ -133,6 +142,6 @@ void tamper_context(const struct tamper *t, char *out, size_t len)
 
 const char *tamper_cause_name(const struct tamper *t)
 {
-	return t->burst[TAMPER_KILLED] >= t->burst[TAMPER_CRASHED] ? cause_text[TAMPER_KILLED]
-	                                                           : cause_text[TAMPER_CRASHED];
+	return cause(t, t->burst[TAMPER_KILLED] >= t->burst[TAMPER_CRASHED] ? TAMPER_KILLED
+	                                                                    : TAMPER_CRASHED);
 }

@@ -10,7 +10,8 @@
 #define TAMPER_BURST_MS 60000 /* ... or at once when the burst is older than this */
 
 enum tamper_cause {
-	TAMPER_KILLED,  /* the X connection was killed (XKillClient, xkill) or broke */
+	TAMPER_KILLED,  /* the X connection was killed (XKillClient, xkill) or broke; in a
+	                 * Wayland session, the pupil-side helper was killed or stopped */
 	TAMPER_CRASHED, /* the monitor died of a signal or failed */
 	TAMPER_CAUSES,
 };
@@ -21,6 +22,7 @@ enum tamper_cause {
  * burst it inherited with tamper_context(), and the supervisor forgets what was reported.
  */
 struct tamper {
+	bool wayland;            /* a Wayland session: the words of a report say so */
 	int lost[TAMPER_CAUSES]; /* interruptions not confirmed yet (see tamper_up) */
 	int64_t lost_first_ms;
 	int burst[TAMPER_CAUSES];         /* interruptions not reported yet, by cause */
@@ -35,7 +37,8 @@ struct tamper {
 	bool cookie_told; /* a refused X authority file was reported (until a good one) */
 };
 
-void tamper_init(struct tamper *t);
+/* A history for a session; wayland: a Wayland one (for the words of its reports). */
+void tamper_init(struct tamper *t, bool wayland);
 
 /*
  * A monitor stopped at now. When counts is true it is an interruption, confirmed when a

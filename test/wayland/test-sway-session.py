@@ -137,6 +137,9 @@ def run(root):
         tamper = [r for r in recs if r["source"] == "tamper"]
         check("killing the helper makes a tamper capture (%d)" % len(tamper), len(tamper) == 1,
               agent.log()[-3000:])
+        check("the tamper capture says the session helper was killed",
+              tamper and "session helper killed" in tamper[0]["context"],
+              [t["context"] for t in tamper])
         s = wait_for(lambda: [x for x in sessions(srv) if x.get("restarts_1h", 0) >= 1
                               and x["monitored"]], 20, 0.5)
         check("the heartbeat counts the restart and the session is monitored again", s,
