@@ -4,8 +4,9 @@
  * which vigil-session checks. vigil-session writes its own unique bus name into the copy
  * it loads (@SERVICE@), so no well-known name that a pupil's program could take first
  * stands between the two. Windows are named by KWin's own id (internalId), which stays
- * the same when the script is loaded again, so vigil-session tells each title once. A script whose vigil-session has gone (killed: a new one loads
- * a script of its own) stops calling once its calls have gone unanswered for a while.
+ * the same when the script is loaded again, so vigil-session tells each title once. A
+ * script whose vigil-session has gone (killed: a new one loads a script of its own) calls
+ * no more than every 30 s once its calls have gone unanswered for 30 s.
  */
 var SERVICE = "@SERVICE@";
 var PATH = "@PATH@";
@@ -14,22 +15,30 @@ function appOf(w) {
     return String(w.desktopFileName || w.resourceClass || "");
 }
 
+/* Calls unanswered for 30 s: vigil-session has gone; then one try every 30 s at most. */
 var unanswered = 0, since = 0, quiet = false;
 function answered() {
     unanswered--;
     since = Date.now();
+    if (quiet)
+        print("vigil-session: answers again");
+    quiet = false;
 }
 
 function send(method, w) {
-    if (quiet)
-        return;
-    if (unanswered > 0 && Date.now() - since > 30000) {
+    var now = Date.now();
+    if (quiet) {
+        if (now - since < 30000)
+            return;
+        since = now;
+    } else if (unanswered > 0 && now - since > 30000) {
         quiet = true;
-        print("vigil-session: gone; this script stops calling");
+        since = now;
+        print("vigil-session: gone; this script calls no more than every 30 s");
         return;
     }
     if (unanswered++ === 0)
-        since = Date.now();
+        since = now;
     if (w)
         callDBus(SERVICE, PATH, IFACE, method, String(w.internalId), String(w.caption || ""), appOf(w),
             answered);
