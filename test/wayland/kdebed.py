@@ -1,5 +1,6 @@
-# kdebed.py: a headless KDE Plasma 5.27 session (kwin_wayland --virtual) of an ordinary
-# user for the Wayland tests: the user's own session bus and runtime directory, and the
+# kdebed.py: a headless KDE Plasma 5.27 session (kwin_wayland --virtual, started through
+# kwin_wayland_wrapper as a Plasma login starts it) of an ordinary user for the Wayland
+# tests: the user's own session bus and runtime directory, and the
 # package's .desktop file (naming the build tree's vigil-session) where KWin looks for
 # applications, so that KWin allows it org.kde.KWin.ScreenShot2. KWin keeps its service
 # cache in the user's home, so the pupil is the user with a home that the GNOME bed makes
@@ -18,6 +19,7 @@ from gnomebed import PUPIL, SRC, as_pupil, ensure_pupil
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (1280, 800)
 KWIN = "/usr/bin/kwin_wayland"
+KWIN_WRAPPER = "/usr/bin/kwin_wayland_wrapper"
 SYSTEM_PYTHON = "/usr/bin/python3"  # with python3-gi
 
 
@@ -28,7 +30,11 @@ def desktop_file(helper):
 
 
 class Kwin:
-    def __init__(self, root, helper):
+    def __init__(self, root, helper, wrapper=True):
+        """wrapper: start KWin as a Plasma login does, through kwin_wayland_wrapper (which
+        holds the Wayland socket and starts kwin_wayland: the socket's peer is the
+        wrapper); else kwin_wayland itself."""
+        self.wrapper = wrapper
         uid, gid, self.home = ensure_pupil()
         self.root = root
         self.runtime = tempfile.mkdtemp(prefix="vkd.", dir="/tmp")
@@ -76,9 +82,11 @@ class Kwin:
         env = self.env()
         for k in ("WAYLAND_DISPLAY", "GDK_BACKEND", "QT_QPA_PLATFORM"):
             env.pop(k)
+        # the wrapper finds kwin_wayland on PATH: the copy comes first
+        env["PATH"] = os.path.dirname(self.kwin) + ":" + env["PATH"]
         cmd = ("dbus-daemon --session --nofork --address=$DBUS_SESSION_BUS_ADDRESS & "
-               "sleep 0.3; exec %s --virtual --width %d --height %d --no-lockscreen "
-               "--socket wayland-0" % ((self.kwin,) + SIZE))
+               "sleep 0.3; exec %s --socket wayland-0 --virtual --width %d --height %d "
+               "--no-lockscreen" % ((KWIN_WRAPPER if self.wrapper else self.kwin,) + SIZE))
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["env", "-i"] + ["%s=%s" % kv for kv in env.items()]
                                      + ["sh", "-c", cmd], stdin=subprocess.DEVNULL,

@@ -114,7 +114,8 @@ def run(root):
     try:
         t = time.monotonic()
         kwin.start()
-        print("# kwin_wayland --virtual up in %.1f s" % (time.monotonic() - t))
+        print("# kwin_wayland --virtual (through kwin_wayland_wrapper) up in %.1f s"
+              % (time.monotonic() - t))
         srv.start()
         key = srv.admin("school", "add", "KDE School").stdout.strip()
         agent = capenv.Agent(root, None, srv.url(), key,
@@ -123,7 +124,8 @@ def run(root):
         agent.session_args = ["--wayland", kwin.socket, "--user", PUPIL]
         agent.start(ready="monitoring wayland")
         up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
-        check("the helper runs as the pupil and trusts KWin",
+        check("the helper runs as the pupil and trusts KWin (kwin_wayland, the child of "
+              "kwin_wayland_wrapper, which serves the socket)",
               up and "KWin yes" in agent.log(since_start=True), agent.log()[-3000:])
 
         # 1. A flagged window title: a capture with KWin's screenshot.
@@ -309,7 +311,8 @@ def main():
         print("1..0 # SKIP the session runs as another user: needs root")
         return 0
     return capenv.tap_main(results, [("kde test", run)], "vigil-kde-",
-                           ("kwin_wayland", "zenity", "wl-copy", "dbus-daemon", "gdbus"))
+                           ("kwin_wayland", "kwin_wayland_wrapper", "zenity", "wl-copy",
+                            "dbus-daemon", "gdbus"))
 
 
 if __name__ == "__main__":
