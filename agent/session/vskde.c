@@ -107,15 +107,39 @@ static pid_t parent_of(pid_t pid)
 	return (pid_t)ppid;
 }
 
-/* The owner of org.kde.KWin, when it is the session's compositor (see vskde.h). */
+/* pid's command name (what /proc/PID/comm says, readable for any process) in buf. */
+static const char *comm_of(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	buf[0] = '\0';
+	f = pid > 0 ? fopen(path, "re") : NULL;
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+/*
+ * The owner of org.kde.KWin, when it is the session's compositor (see vskde.h). Debian's
+ * kwin_wayland carries a file capability (cap_sys_resource), so the kernel makes it
+ * undumpable and its /proc/PID/exe is closed to the pupil's processes: then its command
+ * name must be kwin_wayland and, above all, it must be the process serving the session's
+ * socket or the child of the kwin_wayland_wrapper serving it.
+ */
 static char *trusted_kwin(pid_t compositor)
 {
 	GVariant *r =
 	    call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
 	              "GetNameOwner", g_variant_new("(s)", "org.kde.KWin"), "(s)", NULL);
-	char *owner = NULL, exe[PATH_MAX], cexe[PATH_MAX];
+	char *owner = NULL, exe[PATH_MAX], cexe[PATH_MAX], comm[32];
 	const char *name;
 	guint32 pid = 0;
+	bool ours;
 
 	if (!r)
 		return NULL; /* not KDE */
@@ -128,15 +152,21 @@ static char *trusted_kwin(pid_t compositor)
 		g_variant_unref(r);
 	}
 	name = exe_of((pid_t)pid, exe, sizeof(exe));
-	if (strcmp(name, "kwin_wayland") != 0) {
+	if (!exe[0]) /* undumpable (or gone): the command name, and the relation below */
+		name = comm_of((pid_t)pid, comm, sizeof(comm));
+	if (!pid || strcmp(name, "kwin_wayland") != 0 || (!exe[0] && !compositor)) {
 		g_message("org.kde.KWin is owned by %s (pid %u, %s), not KWin: not trusted", owner,
-		          pid, exe[0] ? exe : "executable unknown");
+		          pid,
+		          exe[0]    ? exe
+		          : name[0] ? name
+		                    : "executable unknown");
 		g_free(owner);
 		return NULL;
 	}
-	if (compositor && (pid_t)pid != compositor &&
-	    (parent_of((pid_t)pid) != compositor ||
-	     strcmp(exe_of(compositor, cexe, sizeof(cexe)), "kwin_wayland_wrapper") != 0)) {
+	ours = !compositor || (pid_t)pid == compositor ||
+	       (parent_of((pid_t)pid) == compositor &&
+	        strcmp(exe_of(compositor, cexe, sizeof(cexe)), "kwin_wayland_wrapper") == 0);
+	if (!ours) {
 		g_message("org.kde.KWin is owned by pid %u, the session's compositor is %d: not "
 		          "trusted",
 		          pid, (int)compositor);

@@ -30,11 +30,12 @@ def desktop_file(helper):
 
 
 class Kwin:
-    def __init__(self, root, helper, wrapper=True):
+    def __init__(self, root, helper, wrapper=True, preload=None):
         """wrapper: start KWin as a Plasma login does, through kwin_wayland_wrapper (which
         holds the Wayland socket and starts kwin_wayland: the socket's peer is the
         wrapper); else kwin_wayland itself."""
         self.wrapper = wrapper
+        self.preload = preload  # a shared object preloaded into KWin (kwin-undumpable)
         uid, gid, self.home = ensure_pupil()
         self.root = root
         self.runtime = tempfile.mkdtemp(prefix="vkd.", dir="/tmp")
@@ -84,6 +85,8 @@ class Kwin:
             env.pop(k)
         # the wrapper finds kwin_wayland on PATH: the copy comes first
         env["PATH"] = os.path.dirname(self.kwin) + ":" + env["PATH"]
+        if self.preload:
+            env["LD_PRELOAD"] = self.preload
         cmd = ("dbus-daemon --session --nofork --address=$DBUS_SESSION_BUS_ADDRESS & "
                "sleep 0.3; exec %s --socket wayland-0 --virtual --width %d --height %d "
                "--no-lockscreen" % ((KWIN_WRAPPER if self.wrapper else self.kwin,) + SIZE))
@@ -140,6 +143,19 @@ class Kwin:
                               "org.freedesktop.DBus.GetConnectionUnixProcessID", name])
                 if p.stdout.strip() == "(uint32 %d,)" % pid:
                     out.append(name)
+        return out
+
+    def kwin_pids(self):
+        """The kwin_wayland processes of this session (its process group's)."""
+        out = []
+        for pid in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/comm" % pid) as f:
+                    if f.read().strip() == "kwin_wayland" and self.proc and \
+                            os.getpgid(int(pid)) == self.proc.pid:
+                        out.append(int(pid))
+            except (OSError, ValueError):
+                pass
         return out
 
     def stop(self):

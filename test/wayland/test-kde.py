@@ -32,6 +32,8 @@ from pixels import png_read  # noqa: E402
 from swaybed import HELPER  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
+# preloaded into kwin_wayland: undumpable, as Debian's (file capability) is
+UNDUMPABLE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
 results = []
 
 
@@ -108,7 +110,7 @@ def same_pixels(png, meta, raw):
 
 def run(root):
     os.chmod(root, 0o777)
-    kwin = Kwin(root, HELPER)
+    kwin = Kwin(root, HELPER, preload=UNDUMPABLE)
     srv = capenv.Server(root)
     agent = None
     try:
@@ -123,6 +125,10 @@ def run(root):
         agent.lists = os.path.join(capenv.SRC, "test", "x11", "lists")
         agent.session_args = ["--wayland", kwin.socket, "--user", PUPIL]
         agent.start(ready="monitoring wayland")
+        kw = kwin.kwin_pids()
+        closed = kw and kwin.run(["readlink", "/proc/%d/exe" % kw[0]]).returncode != 0
+        check("KWin's /proc/PID/exe is closed to the pupil's programs, as Debian's is (%s)"
+              % kw, closed or not UNDUMPABLE)
         up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
         check("the helper runs as the pupil and trusts KWin (kwin_wayland, the child of "
               "kwin_wayland_wrapper, which serves the socket)",
