@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-login.h>
 #include <unistd.h>
@@ -17,8 +16,8 @@
 #include "evkbd.h"
 #include "inject.h"
 #include "log.h"
+#include "monsignals.h"
 #include "monotime.h"
-#include "phrases.h"
 #include "typed.h"
 #include "vsproto.h"
 #include "wlhelper.h"
@@ -437,49 +436,6 @@ static void teardown(struct wlmon *m)
 		close(m->sigfd);
 }
 
-static int open_sigfd(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
-}
-
-static void reload_lists(struct wlmon *m)
-{
-	struct match_lists *lists;
-	char version[64];
-
-	if (phrases_load_config(m->p->cfg, &lists, version, sizeof(version)) < 0)
-		return; /* logged; the current lists stay */
-	detect_set_lists(m->detect, lists);
-	match_lists_unref(lists);
-	if (m->p->lists_changed)
-		m->p->lists_changed(version, m->p->userdata);
-	log_info("lists reloaded for wayland %s: %s", m->p->display, version);
-}
-
-/* Returns true to go on, false after SIGTERM/SIGINT. */
-static bool handle_signals(struct wlmon *m)
-{
-	struct signalfd_siginfo si;
-
-	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			reload_lists(m);
-		else
-			return false;
-	}
-	return true;
-}
-
 static int next_timeout(struct wlmon *m)
 {
 	int64_t now = monotime_ms();
@@ -556,7 +512,7 @@ static int loop(struct wlmon *m)
 		}
 		if (wl_display_dispatch_pending(m->dpy) < 0)
 			return MONITOR_EXIT_GONE;
-		if (fds[SLOT_SIGNALS].revents && !handle_signals(m))
+		if (fds[SLOT_SIGNALS].revents && !monsignals_handle(m->sigfd, m->p, m->detect))
 			return MONITOR_EXIT_STOPPED;
 		if (fds[SLOT_INJECT].revents & POLLIN)
 			inject_dispatch(m->inject);
@@ -588,7 +544,7 @@ int wlmon_run(const struct monitor_params *p, struct wl_display *dpy, const stru
 	struct wlmon m = {.p = p, .dpy = dpy, .sigfd = -1, .in = in};
 	int r, status;
 
-	m.sigfd = open_sigfd();
+	m.sigfd = monsignals_open();
 	if (m.sigfd < 0) {
 		log_error("monitor %s: signalfd: %s", p->display, strerror(-m.sigfd));
 		return MONITOR_EXIT_FAILED;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -20,9 +19,9 @@
 #include "inject.h"
 #include "keys.h"
 #include "monotime.h"
-#include "phrases.h"
 #include "screentext.h"
 #include "log.h"
+#include "monsignals.h"
 #include "typed.h"
 #include "window.h"
 #include "xerr.h"
@@ -159,21 +158,6 @@ static void on_inject(const char *line, size_t len, void *userdata)
 	detect_scan(m->detect, HIT_SOURCE_TYPED, line, len, &dw);
 }
 
-static int open_sigfd(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
-}
-
 /* A piece of viewed text from the screen-text sources, on the monitor's thread. */
 static void on_screen_text(const struct screentext_piece *piece, void *userdata)
 {
@@ -287,34 +271,6 @@ static int next_timeout(struct monitor *m)
 	return t;
 }
 
-static void reload_lists(struct monitor *m)
-{
-	struct match_lists *lists;
-	char version[64];
-
-	if (phrases_load_config(m->p->cfg, &lists, version, sizeof(version)) < 0)
-		return; /* logged; the current lists stay */
-	detect_set_lists(m->detect, lists);
-	match_lists_unref(lists);
-	if (m->p->lists_changed)
-		m->p->lists_changed(version, m->p->userdata);
-	log_info("lists reloaded for display %s: %s", m->p->display, version);
-}
-
-/* Returns true to go on, false after SIGTERM/SIGINT. */
-static bool handle_signals(struct monitor *m)
-{
-	struct signalfd_siginfo si;
-
-	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			reload_lists(m);
-		else
-			return false;
-	}
-	return true;
-}
-
 static int loop(struct monitor *m)
 {
 	m->due_done = !m->p->due || m->p->due_ms < 0;
@@ -341,7 +297,7 @@ static int loop(struct monitor *m)
 			log_error("monitor %s: poll: %s", m->p->display, strerror(errno));
 			return MONITOR_EXIT_FAILED;
 		}
-		if (fds[SLOT_SIGNALS].revents && !handle_signals(m))
+		if (fds[SLOT_SIGNALS].revents && !monsignals_handle(m->sigfd, m->p, m->detect))
 			return MONITOR_EXIT_STOPPED;
 		if (fds[SLOT_X].revents & POLLIN)
 			dispatch_x(m);
@@ -369,7 +325,7 @@ int x11mon_run(const struct monitor_params *p)
 
 	gone_params = p;
 	monitor_thread = pthread_self();
-	m.sigfd = open_sigfd();
+	m.sigfd = monsignals_open();
 	if (m.sigfd < 0) {
 		log_error("monitor %s: signalfd: %s", p->display, strerror(-m.sigfd));
 		return MONITOR_EXIT_FAILED;
