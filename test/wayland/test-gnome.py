@@ -15,38 +15,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "fault"))
-sys.path.insert(0, os.path.join(HERE, "..", "x11"))
-import capenv  # noqa: E402
+from wltest import capenv, check, image, main, new_records  # noqa: E402
+import wltest  # noqa: E402
 from gnomebed import PUPIL, SIZE, Gnome, ensure_pupil  # noqa: E402
 from pixels import png_read  # noqa: E402
-from swaybed import HELPER, helpers_of, pupil_reads  # noqa: E402
+from swaybed import HELPER, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
-
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    return bool(cond)
-
-
-def image(srv, sha):
-    with open(os.path.join(srv.data, "images", sha[:2], sha + ".png"), "rb") as f:
-        return f.read()
-
-
-def new_records(srv, seen, want=1, timeout=30, source=None):
-    def got():
-        recs = srv.export()[seen:]
-        return [r for r in recs if source is None or r["source"] == source]
-    wait_for(lambda: len(got()) >= want, timeout, 0.3)
-    return got()
 
 
 def helpers(agent):
-    """pids of the vigil-session processes the agent started (its monitor's children)."""
-    return helpers_of(agent.proc.pid, HELPER, ensure_pupil()[0])
+    return wltest.helpers(agent, ensure_pupil()[0])
 
 
 def focused(agent, count):
@@ -155,13 +133,6 @@ def run(root):
         gnome.cleanup()
 
 
-def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP the session runs as another user, in a mount namespace: needs root")
-        return 0
-    return capenv.tap_main(results, [("gnome test", run)], "vigil-gn-",
-                           ("gnome-shell", "dconf", "zenity", "unshare", "dbus-daemon"))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("gnome test", run, "vigil-gn-", ("gnome-shell", "dconf", "zenity", "unshare", "dbus-daemon"),
+                  "the session runs as another user, in a mount namespace: needs root"))

@@ -13,47 +13,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "fault"))
-sys.path.insert(0, os.path.join(HERE, "..", "x11"))
-import capenv  # noqa: E402
-from swaybed import HELPER, PUPIL, Sway, helpers_of, pupil_ids, pupil_reads  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "bench"))
+from wltest import capenv, check, main, new_records, sessions  # noqa: E402
+import wltest  # noqa: E402
+from agent import cpu_ticks, mem_kib  # noqa: E402
+from swaybed import PUPIL, Sway, pupil_ids, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
-
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    return bool(cond)
-
-
-def new_records(srv, seen, want=1, timeout=30):
-    wait_for(lambda: len(srv.export()) - seen >= want, timeout, 0.3)
-    return srv.export()[seen:]
 
 
 def helpers(agent):
-    """pids of the vigil-session processes the agent started (its monitor's children)."""
-    return helpers_of(agent.proc.pid, HELPER, pupil_ids()[0])
-
-
-def ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def pss_kib(pid):
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    return -1
-
-
-def sessions(srv):
-    m = srv.machines()
-    return m[0].get("sessions", []) if m else []
+    return wltest.helpers(agent, pupil_ids()[0])
 
 
 def focus_on(agent, app_seen):
@@ -93,11 +62,11 @@ def run(root):
               and pupil_reads(sway.proc.pid, *pupil_ids()))
 
         # The helper idle: its CPU (clock ticks) over 10 s and its memory.
-        t0 = ticks(h[0]) if h else 0
+        t0 = cpu_ticks([h[0]]) if h else 0
         time.sleep(10)
-        idle = ticks(h[0]) - t0 if h else -1
+        idle = cpu_ticks([h[0]]) - t0 if h else -1
         print("# vigil-session idle: %d clock ticks over 10 s, PSS %d KiB" % (
-            idle, pss_kib(h[0]) if h else -1))
+            idle, mem_kib(h[0])[1] if h else -1))
         check("the helper is idle when nothing happens (%d ticks in 10 s)" % idle,
               0 <= idle <= 1)
 
@@ -171,13 +140,7 @@ def run(root):
         sway.cleanup()
 
 
-def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP the session's compositor runs as another user: needs root")
-        return 0
-    return capenv.tap_main(results, [("sway session test", run)], "vigil-wls-",
-                           ("sway", "wtype", "dbus-daemon", "python3"))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("sway session test", run, "vigil-wls-",
+                  ("sway", "wtype", "dbus-daemon", "python3"),
+                  "the session's compositor runs as another user: needs root"))

@@ -10,36 +10,11 @@ import signal
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "fault"))
-sys.path.insert(0, os.path.join(HERE, "..", "x11"))
-import capenv  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wltest import capenv, check, image, main, new_records, sessions  # noqa: E402
 from pixels import diff_pixels, png_read, png_text  # noqa: E402
 from swaybed import PUPIL, Sway  # noqa: E402
 from xenv import wait_for  # noqa: E402
-
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    return bool(cond)
-
-
-def image(srv, sha):
-    with open(os.path.join(srv.data, "images", sha[:2], sha + ".png"), "rb") as f:
-        return f.read()
-
-
-def new_records(srv, seen, want=1, timeout=30):
-    wait_for(lambda: len(srv.export()) - seen >= want, timeout, 0.3)
-    return srv.export()[seen:]
-
-
-def sessions(srv):
-    m = srv.machines()
-    return m[0].get("sessions", []) if m else []
 
 
 def run(root):
@@ -137,13 +112,6 @@ def run(root):
         sway.cleanup()
 
 
-def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP the session's compositor runs as another user: needs root")
-        return 0
-    return capenv.tap_main(results, [("sway test", run)], "vigil-wl-",
-                           ("sway", "foot", "wl-copy", "grim"))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("sway test", run, "vigil-wl-", ("sway", "foot", "wl-copy", "grim"),
+                  "the session's compositor runs as another user: needs root"))
