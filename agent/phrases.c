@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@
  */
 static const char *image_path(void)
 {
+	/* The first lists a process loads (the supervisor's, at start) are compiled afresh
+	 * and written, whatever the file holds: an image left by another build of the agent
+	 * is never used. Monitors, forked after, inherit this and map what it wrote. */
+	static bool fresh;
+	const char *path = PHRASES_IMAGE_DIR "/" PHRASES_IMAGE_FILE;
 	struct stat st;
 
 	if (geteuid() == 0 && mkdir(PHRASES_IMAGE_DIR, 0755) < 0 && errno != EEXIST)
@@ -27,7 +33,10 @@ static const char *image_path(void)
 	if (lstat(PHRASES_IMAGE_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & 022))
 		return NULL;
-	return PHRASES_IMAGE_DIR "/" PHRASES_IMAGE_FILE;
+	if (!fresh && geteuid() == 0)
+		unlink(path); /* mappings of it stay valid */
+	fresh = true;
+	return path;
 }
 
 /* The compiler's working arrays, freed, back to the system rather than kept in the heap. */

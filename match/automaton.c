@@ -58,7 +58,10 @@ struct builder {
 	struct final *finals;
 	size_t nfinals, fincap;
 	struct am_pattern *patterns;
-	size_t npatterns, pcap;
+	struct wl_pattern *pats; /* each pattern's words once */
+	size_t npatterns, pcap, npats, patscap;
+	uint32_t *phash; /* open addressing over pats: index + 1, 0 for none */
+	size_t phcap;
 	bool patterns_only; /* the tables come from an image: only the patterns are made */
 	bool trie_only;     /* the patterns are made: only the trie */
 };
@@ -188,9 +191,43 @@ static int add_word(struct builder *b, uint32_t from, const uint8_t *u, size_t n
 	return 0;
 }
 
-static int add_pattern(struct builder *b, const struct wl_set *set, const struct wl_pattern *p,
-                       uint32_t rule, uint8_t term, bool excl, const char *text)
+/* The index of p's words among the builder's pats, added when new; -ENOMEM. */
+static int64_t pat_index(struct builder *b, const struct wl_pattern *p)
 {
+	size_t h;
+
+	if (2 * (b->npats + 1) > b->phcap) { /* rehash into twice the room */
+		size_t cap = b->phcap ? 2 * b->phcap : 4096;
+		uint32_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < b->npats; i++) {
+			for (h = image_hash(0, &b->pats[i], sizeof(*p)) & (cap - 1); t[h];
+			     h = (h + 1) & (cap - 1))
+				;
+			t[h] = (uint32_t)i + 1;
+		}
+		free(b->phash);
+		b->phash = t;
+		b->phcap = cap;
+	}
+	for (h = image_hash(0, p, sizeof(*p)) & (b->phcap - 1); b->phash[h];
+	     h = (h + 1) & (b->phcap - 1))
+		if (memcmp(&b->pats[b->phash[h] - 1], p, sizeof(*p)) == 0)
+			return b->phash[h] - 1;
+	if (grow(&b->pats, &b->patscap, b->npats + 1, sizeof(*p)) < 0)
+		return -ENOMEM;
+	b->pats[b->npats] = *p;
+	b->phash[h] = (uint32_t)++b->npats;
+	return (int64_t)b->npats - 1;
+}
+
+static int add_pattern(struct builder *b, const struct wl_set *set, const struct wl_pattern *p,
+                       uint32_t rule, uint8_t term, bool excl, uint32_t xtext)
+{
+	int64_t r;
+
 	uint32_t pid = (uint32_t)b->npatterns, ends[3], from = ROOT;
 	size_t nends = 0, off = 0, letters;
 	uint8_t trie = excl ? 1 : 0;
@@ -210,9 +247,11 @@ static int add_pattern(struct builder *b, const struct wl_set *set, const struct
 	ap->nterms = set->rules[rule].nterms;
 	ap->combo = b->combo_index[rule] == UINT32_MAX ? 0 : b->combo_index[rule];
 	ap->exclusion = excl;
-	ap->pat = p;
-	ap->text = text;
-	ap->entry = norm_accepts(p->units[0], true);
+	ap->xtext = xtext;
+	r = pat_index(b, p);
+	if (r < 0)
+		return -ENOMEM;
+	ap->pat = (uint32_t)r;
 	if (b->patterns_only)
 		return 0;
 trie:
@@ -592,14 +631,13 @@ static int add_patterns(struct builder *b, const struct wl_set *set)
 
 		for (uint8_t t = 0; t < rule->nterms; t++) {
 			r = add_pattern(b, set, &rule->terms[t], (uint32_t)i, t, excl,
-			                rule->nxtexts && rule->nterms == 1 ? rule->xtexts[0]
-			                                                   : NULL);
+			                rule->nxtexts && rule->nterms == 1 ? 1 : 0);
 			if (r < 0)
 				return r;
 		}
 		for (size_t a = 0; a < rule->nalts; a++) {
 			r = add_pattern(b, set, &rule->alts[a].pat, (uint32_t)i, rule->alts[a].term,
-			                excl, rule->alts[a].text);
+			                excl, rule->alts[a].xtext);
 			if (r < 0)
 				return r;
 		}
@@ -610,6 +648,10 @@ static int add_patterns(struct builder *b, const struct wl_set *set)
 uint64_t automaton_key(const struct automaton *am)
 {
 	uint64_t h = image_hash(IMAGE_VERSION, &am->npatterns, sizeof(am->npatterns));
+#ifdef VIGIL_VERSION
+	/* another release may build other tables from the same patterns */
+	h = image_hash(h, VIGIL_VERSION, sizeof(VIGIL_VERSION));
+#endif
 	symmask_t masks[2 * SYM_COUNT + 3];
 
 	for (uint8_t u = 0; u < SYM_COUNT; u++) {
@@ -621,7 +663,7 @@ uint64_t automaton_key(const struct automaton *am)
 	masks[2 * SYM_COUNT + 2] = norm_boundary_mask;
 	h = image_hash(h, masks, sizeof(masks));
 	for (size_t i = 0; i < am->npatterns; i++) {
-		const struct wl_pattern *p = am->patterns[i].pat;
+		const struct wl_pattern *p = am_pat(am, (uint32_t)i);
 		size_t n = 0;
 		uint8_t head[3] = {am->patterns[i].exclusion, p->nwords, p->prefix};
 
@@ -664,6 +706,8 @@ static void free_tables(struct automaton *am)
 	if (am->map) {
 		munmap(am->map, am->map_bytes);
 	} else {
+		free(am->patterns);
+		free(am->pats);
 		free(am->excl_bits);
 		free(am->edge_off);
 		free(am->edges);
@@ -674,9 +718,35 @@ static void free_tables(struct automaton *am)
 		free(am->root_to);
 	}
 	am->map = NULL;
+	am->patterns = NULL;
+	am->pats = NULL;
 	am->excl_bits = am->fin_bits = NULL;
 	am->edges = NULL;
 	am->edge_off = am->fin_rank = am->fin_off = am->fin = am->root_to = NULL;
+}
+
+/*
+ * Takes the tables and patterns of the image at path when they are these lists': the
+ * patterns it holds must be byte for byte the ones made from the lists (am's, on the
+ * heap, which are then freed). Returns 0, or a negative errno with am untouched.
+ */
+static int take_image(struct automaton *am, const char *path, uint64_t key)
+{
+	struct automaton m = *am;
+	int r;
+
+	m.map = NULL;
+	r = image_map(path, key, &m);
+	if (r < 0)
+		return r;
+	if (memcmp(m.patterns, am->patterns, am->npatterns * sizeof(*am->patterns)) != 0 ||
+	    memcmp(m.pats, am->pats, am->npats * sizeof(*am->pats)) != 0) {
+		munmap(m.map, m.map_bytes);
+		return -EINVAL;
+	}
+	free_tables(am); /* am->map is NULL: the heap's */
+	*am = m;
+	return 0;
 }
 
 int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const char *image,
@@ -693,10 +763,18 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 	if (r < 0)
 		goto fail;
 	am->patterns = b.patterns;
+	am->pats = b.pats;
 	am->npatterns = b.npatterns;
+	am->npats = b.npats;
+	b.patterns = NULL;
+	b.pats = NULL;
+	free(b.phash);
+	b.phash = NULL;
+	for (uint8_t u = 0; u < SYM_COUNT; u++)
+		am->first_mask[u] = norm_accepts(u, true);
 	if (image) {
 		key = automaton_key(am);
-		if (image_map(image, key, am) == 0)
+		if (take_image(am, image, key) == 0)
 			goto done_tables;
 	}
 	b.patterns_only = false;
@@ -704,41 +782,26 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 	r = build_tables(&b, set, am);
 	if (r < 0)
 		goto fail;
-	if (image && image_write(image, key, am) == 0) {
-		struct automaton mapped = *am;
-
-		mapped.map = NULL;
-		if (image_map(image, key, &mapped) == 0) {
-			free_tables(am); /* am->map is NULL: the heap's tables */
-			am->edge_off = mapped.edge_off;
-			am->edges = mapped.edges;
-			am->fin_bits = mapped.fin_bits;
-			am->fin_rank = mapped.fin_rank;
-			am->fin_off = mapped.fin_off;
-			am->fin = mapped.fin;
-			am->excl_bits = mapped.excl_bits;
-			am->root_to = mapped.root_to;
-			am->map = mapped.map;
-			am->map_bytes = mapped.map_bytes;
-		}
-	}
+	am->memory_bytes +=
+	    am->npatterns * sizeof(struct am_pattern) + am->npats * sizeof(struct wl_pattern);
+	if (image && image_write(image, key, am) == 0)
+		(void)take_image(am, image, key); /* else the heap's tables stay */
 done_tables:
-	b.patterns = NULL;
-	if (am->map) /* the tables are the page cache's, shared: only the patterns are ours */
+	if (am->map) /* tables and patterns are the page cache's, shared */
 		am->memory_bytes = 0;
-	am->memory_bytes += am->npatterns * sizeof(struct am_pattern) + sizeof(*am);
+	am->memory_bytes += sizeof(*am);
 	*out = am;
 	r = 0;
 	goto done;
 fail:
-	if (am && am->patterns == b.patterns)
-		am->patterns = NULL;
 	automaton_free(am);
 done:
 	free(b.nodes);
 	free(b.feeds);
 	free(b.finals);
 	free(b.patterns);
+	free(b.pats);
+	free(b.phash);
 	return r;
 }
 
@@ -747,6 +810,5 @@ void automaton_free(struct automaton *am)
 	if (!am)
 		return;
 	free_tables(am);
-	free(am->patterns);
 	free(am);
 }

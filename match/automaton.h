@@ -35,17 +35,21 @@ typedef uint32_t am_edge_t;
 #define AM_EDGE_CLS(e) ((e) >> 24)
 #define AM_MAX_CLASSES 256
 
+/* A pattern of the automaton: what the scanner needs of it on every match. No pointers,
+ * so that the array can live in the image (image.h). */
 struct am_pattern {
-	uint32_t rule; /* index into the rule set */
-	uint8_t term;  /* term of a combination, else 0 */
-	bool exclusion;
-	uint8_t kind;    /* its rule's enum match_rule_kind and terms, read here on every match */
-	uint8_t nterms;  /* rather than from the rule, a cache line further away */
-	uint32_t combo;  /* a combination's index among combinations (combo_index), else 0 */
-	symmask_t entry; /* symbols that may begin it */
-	const struct wl_pattern *pat; /* in the rule set the automaton was built from */
-	const char *text;             /* the phrase a word class expanded to, or NULL */
+	uint32_t rule;  /* index into the rule set */
+	uint32_t combo; /* a combination's index among combinations (combo_index), else 0 */
+	uint32_t pat;   /* its words: index into the automaton's pats (the same words, once) */
+	uint32_t xtext; /* 1 + the index in its rule's xtexts of the phrase a word class
+	                   expanded to, 0 for none */
+	uint8_t term;   /* term of a combination, else 0 */
+	uint8_t exclusion;
+	uint8_t kind;   /* its rule's enum match_rule_kind and terms, read here on every match */
+	uint8_t nterms; /* rather than from the rule, a cache line further away */
 };
+
+_Static_assert(sizeof(struct am_pattern) == 20, "no padding: the image holds these bytes");
 
 struct automaton {
 	uint32_t *edge_off; /* per NFA state: its edges are edges[edge_off[s] .. edge_off[s+1]) */
@@ -67,7 +71,9 @@ struct automaton {
 	uint32_t *root_to;
 	size_t nnfa;
 	struct am_pattern *patterns;
-	size_t npatterns;
+	struct wl_pattern *pats; /* the patterns' words, each once (am_pattern.pat) */
+	size_t npatterns, npats;
+	symmask_t first_mask[SYM_COUNT]; /* what a word's first letter accepts, per letter */
 	size_t memory_bytes; /* held by this process alone (the tables, unless mapped) */
 	void *map;           /* the image the tables are in (image.h), or NULL */
 	size_t map_bytes;
@@ -98,6 +104,20 @@ static inline uint32_t am_finals(const struct automaton *am, uint32_t s, uint32_
 	    (uint32_t)__builtin_popcountll(w & ((UINT64_C(1) << (s & 63)) - 1));
 	*lo = am->fin_off[k];
 	return am->fin_off[k + 1];
+}
+
+/* The words of pattern i. */
+static inline const struct wl_pattern *am_pat(const struct automaton *am, uint32_t i)
+{
+	return &am->pats[am->patterns[i].pat];
+}
+
+/* The symbols that may begin pattern i. */
+static inline symmask_t am_entry(const struct automaton *am, uint32_t i)
+{
+	uint8_t u = am_pat(am, i)->units[0];
+
+	return u < SYM_COUNT ? am->first_mask[u] : 0;
 }
 
 /* The symbols edge e accepts. */

@@ -21,7 +21,7 @@ struct image_header {
 	uint64_t key;      /* of the patterns (automaton_key()) */
 	uint64_t checksum; /* image_hash() of everything after the header */
 	uint64_t payload;  /* bytes after the header */
-	uint64_t nnfa, nedges, nfnodes, nfin, nroot, ncls, npatterns;
+	uint64_t nnfa, nedges, nfnodes, nfin, nroot, ncls, npatterns, npats;
 };
 
 uint64_t image_hash(uint64_t h, const void *p, size_t n)
@@ -51,7 +51,7 @@ static size_t pad8(size_t n)
 
 struct layout {
 	size_t edge_off, edges, fin_bits, fin_rank, fin_off, fin, excl_bits, root_off, root_to, cls,
-	    end;
+	    patterns, pats, end;
 };
 
 static bool layout_of(const struct image_header *h, struct layout *l)
@@ -60,7 +60,7 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 
 	if (h->nnfa < 2 || h->nnfa >= AM_MAX_NODES || h->nedges > UINT32_MAX ||
 	    h->nfin > UINT32_MAX || h->nfnodes > h->nnfa || h->nroot > UINT32_MAX ||
-	    h->ncls > AM_MAX_CLASSES)
+	    h->ncls > AM_MAX_CLASSES || h->npatterns > UINT32_MAX || h->npats > h->npatterns)
 		return false;
 	l->edge_off = o, o += pad8((h->nnfa + 1) * sizeof(uint32_t));
 	l->edges = o, o += pad8(h->nedges * sizeof(am_edge_t));
@@ -72,6 +72,8 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 	l->root_off = o, o += pad8((SYM_COUNT + 1) * sizeof(uint32_t));
 	l->root_to = o, o += pad8(h->nroot * sizeof(uint32_t));
 	l->cls = o, o += h->ncls * sizeof(symmask_t);
+	l->patterns = o, o += h->npatterns * sizeof(struct am_pattern);
+	l->pats = o, o += pad8(h->npats * sizeof(struct wl_pattern));
 	l->end = o;
 	return true;
 }
@@ -155,6 +157,9 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 	am->fin = (uint32_t *)(uintptr_t)(p + l.fin);
 	am->excl_bits = (uint64_t *)(uintptr_t)(p + l.excl_bits);
 	am->nfnodes = h.nfnodes;
+	/* compared with the lists' own by the caller (automaton.c: take_image) */
+	am->patterns = (struct am_pattern *)(uintptr_t)(p + l.patterns);
+	am->pats = (struct wl_pattern *)(uintptr_t)(p + l.pats);
 	am->root_to = (uint32_t *)(uintptr_t)(p + l.root_to);
 	memcpy(am->root_off, p + l.root_off, sizeof(am->root_off));
 	memcpy(am->cls_mask, p + l.cls, h.ncls * sizeof(symmask_t));
@@ -201,7 +206,8 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	                         .nfin = am->fin_off[am->nfnodes],
 	                         .nroot = am->root_off[SYM_COUNT],
 	                         .ncls = am->ncls,
-	                         .npatterns = am->npatterns};
+	                         .npatterns = am->npatterns,
+	                         .npats = am->npats};
 	struct layout l;
 	unsigned char *buf;
 	char *tmp = NULL;
@@ -223,6 +229,8 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	memcpy(buf + l.root_off, am->root_off, sizeof(am->root_off));
 	memcpy(buf + l.root_to, am->root_to, h.nroot * sizeof(uint32_t));
 	memcpy(buf + l.cls, am->cls_mask, h.ncls * sizeof(symmask_t));
+	memcpy(buf + l.patterns, am->patterns, h.npatterns * sizeof(struct am_pattern));
+	memcpy(buf + l.pats, am->pats, h.npats * sizeof(struct wl_pattern));
 	h.payload = l.end;
 	h.checksum = image_hash(0, buf, l.end);
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {

@@ -18,12 +18,15 @@
 
 #include "automaton.h"
 
-#define IMAGE_VERSION 2u
+/* Raise it whenever automaton.c builds other tables from the same patterns (the key also
+ * holds the release, VIGIL_VERSION). */
+#define IMAGE_VERSION 4u
 
 /*
- * Maps the image at path into am's tables (am->npatterns must be set: finals are checked
- * against it). Returns 0, -ENOENT when there is none, -EINVAL when it is refused (bad,
- * truncated, another version or other lists: key), or another negative errno.
+ * Maps the image at path into am's tables and patterns (am->npatterns must be set:
+ * finals are checked against it; the caller compares the patterns with the lists'). Returns 0,
+ * -ENOENT when there is none, -EINVAL when it is refused (bad, truncated, another version or other
+ * lists: key), or another negative errno.
  */
 int image_map(const char *path, uint64_t key, struct automaton *am);
 

@@ -216,6 +216,7 @@ static int finish(struct wl_set *set, const char *image, uint64_t t0, uint64_t c
 		lists_free(l);
 		return r;
 	}
+	wl_set_drop_patterns(&l->set); /* the automaton has its own copies */
 	atomic_init(&l->refs, 1);
 	l->compile_ms = monotime_elapsed_ms(t0);
 	l->compile_cpu_ms = (double)(monotime_thread_cpu_ns() - cpu0) / 1e6;
@@ -389,8 +390,6 @@ void match_lists_stats(const struct match_lists *lists, struct match_stats *stat
 	stats->states = lists->am->nnfa;
 	stats->memory_bytes = lists->am->memory_bytes + lists->set.nrules * sizeof(struct wl_rule) +
 	                      lists->set.nrules * sizeof(uint32_t);
-	for (size_t i = 0; i < lists->set.nrules; i++)
-		stats->memory_bytes += lists->set.rules[i].nterms * sizeof(struct wl_pattern);
 	stats->shared_bytes = lists->am->map ? lists->am->map_bytes : 0;
 	stats->compile_ms = lists->compile_ms;
 	stats->compile_cpu_ms = lists->compile_cpu_ms;

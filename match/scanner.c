@@ -564,7 +564,9 @@ static void deliver(struct match_scanner *sc, const struct span *s)
 	if (p->kind == MATCH_RULE_COMBO)
 		combo_seen(sc, s, p->combo, p->term, p->nterms);
 	else
-		report(sc, p->rule, p->text, s->start, s->end, s->sstart, s->send);
+		report(sc, p->rule,
+		       p->xtext ? sc->lists->set.rules[p->rule].xtexts[p->xtext - 1] : NULL,
+		       s->start, s->end, s->sstart, s->send);
 }
 
 static void release(struct match_scanner *sc)
@@ -722,7 +724,7 @@ static void find_starts(struct match_scanner *sc, uint64_t e, const uint32_t *pa
 			continue;
 		m = 0;
 		for (size_t k = 0; k < n; k++)
-			m |= starts[k] == NO_START && (sc->am->patterns[pats[k]].entry & bit);
+			m |= starts[k] == NO_START && (am_entry(sc->am, pats[k]) & bit);
 		if (!m)
 			continue;
 		nsyms = hist_copy(sc, i, e, syms);
@@ -781,7 +783,7 @@ static bool strict_ok(struct match_scanner *sc, const struct span *s, uint64_t h
 
 	if (memo_holds(slot, MEMO_STRICT, s->pattern, syms, n))
 		return slot->yes;
-	yes = strict_match(sc->am->patterns[s->pattern].pat, syms, n);
+	yes = strict_match(am_pat(sc->am, s->pattern), syms, n);
 	memo_put(slot, MEMO_STRICT, s->pattern, syms, n, yes);
 	return yes;
 }
@@ -876,7 +878,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		if (r->kind == MATCH_RULE_CONTEXT) {
 			const struct am_pattern *p = &am->patterns[r->pattern];
 
-			cue_seen(sc, p->rule, e, p->pat->nwords);
+			cue_seen(sc, p->rule, e, am_pat(am, r->pattern)->nwords);
 		} else if (r->kind == MATCH_RULE_COMBO && lazy) {
 			struct span sp = {r->pattern, 0, end, NO_START, e};
 

@@ -364,7 +364,8 @@ static const char *terms_parse(enum match_rule_kind kind, const char *s, size_t 
 }
 
 /* Adds the terms of tmp to r as alternatives, unless r has them already. */
-static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *text)
+static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *text,
+                      uint32_t xtext)
 {
 	for (uint8_t t = 0; t < tmp->nterms; t++) {
 		bool dup = memcmp(&r->terms[t], &tmp->terms[t], sizeof(tmp->terms[t])) == 0;
@@ -379,7 +380,8 @@ static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *
 		if (!v)
 			return -1;
 		r->alts = v;
-		v[r->nalts++] = (struct wl_alt){t, tmp->terms[t], tmp->nterms == 1 ? text : NULL};
+		v[r->nalts++] = (struct wl_alt){t, tmp->terms[t], tmp->nterms == 1 ? text : NULL,
+		                                tmp->nterms == 1 ? xtext : 0};
 	}
 	return 0;
 }
@@ -601,7 +603,7 @@ static void rule_line(struct parse_ctx *pc, unsigned line, const char *s, size_t
 			         inner);
 			err = msg;
 		}
-		if (!err && i && alts_merge(r, &tmp, texts[i]) < 0)
+		if (!err && i && alts_merge(r, &tmp, texts[i], (uint32_t)i + 1) < 0)
 			err = "out of memory";
 	}
 	if (ntexts > 1) {
@@ -1174,6 +1176,17 @@ void wl_set_shrink(struct wl_set *set)
 		} else if ((t = realloc(r->terms, r->nterms * sizeof(*t)))) {
 			r->terms = t;
 		}
+	}
+}
+
+void wl_set_drop_patterns(struct wl_set *set)
+{
+	for (size_t i = 0; i < set->nrules; i++) {
+		free(set->rules[i].terms);
+		free(set->rules[i].alts);
+		set->rules[i].terms = NULL;
+		set->rules[i].alts = NULL;
+		set->rules[i].nalts = 0;
 	}
 }
 

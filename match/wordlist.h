@@ -21,6 +21,7 @@ struct wl_alt {
 	uint8_t term;
 	struct wl_pattern pat;
 	const char *text; /* the phrase it was expanded to (owned by the rule's xtexts), or NULL */
+	uint32_t xtext;   /* 1 + the index of text in the rule's xtexts, 0 for none */
 };
 
 enum wl_when_dir { WL_BEFORE = 1, WL_AFTER = 2, WL_WITHIN = 3 };
@@ -106,6 +107,10 @@ void wl_check_dead_combos(const struct wl_set *set, struct match_errors *errs);
 
 /* Gives back the room each rule kept for more terms than it has, once every rule is read. */
 void wl_set_shrink(struct wl_set *set);
+
+/* Frees the patterns of the rules' terms and word-class expansions, once the automaton
+ * holds its own copies (the rules keep their texts). */
+void wl_set_drop_patterns(struct wl_set *set);
 
 /* Frees the rules and categories (not set itself). */
 void wl_set_clear(struct wl_set *set);
