@@ -55,6 +55,8 @@ static void looks_end(void)
 		prctl(PR_SET_DUMPABLE, 0);
 }
 
+static gboolean probe_now(gpointer data);
+
 int vskde_ready(void)
 {
 	return kwin != NULL;
@@ -444,6 +446,9 @@ int vskde_start(GDBusConnection *b, pid_t compositor)
 		return -1;
 	}
 	g_message("KWin found; its script reports the windows");
+	/* once the helper has settled (made undumpable): a helper KWin refuses says so now,
+	 * not at the first capture */
+	g_idle_add(probe_now, NULL);
 	return 0;
 }
 
@@ -633,7 +638,8 @@ static void on_reply(GObject *src, GAsyncResult *res, gpointer data)
 		finish(s, 0);
 }
 
-void vskde_screenshot(vskde_shot_fn done, void *data)
+/* A screenshot of every screen (probe false), or of the top left pixel (probe true). */
+static void shoot(bool probe, vskde_shot_fn done, void *data)
 {
 	struct shot *s = calloc(1, sizeof(*s));
 	GVariantBuilder opts;
@@ -669,8 +675,31 @@ void vskde_screenshot(vskde_shot_fn done, void *data)
 	s->timer = g_timeout_add(VS_SHOT_TIMEOUT_MS, on_timeout, s);
 	looks_begin();
 	g_dbus_connection_call_with_unix_fd_list(
-	    bus, kwin, "/org/kde/KWin/ScreenShot2", "org.kde.KWin.ScreenShot2", "CaptureWorkspace",
-	    g_variant_new("(a{sv}h)", &opts, idx), G_VARIANT_TYPE("(a{sv})"),
-	    G_DBUS_CALL_FLAGS_NONE, VS_SHOT_TIMEOUT_MS, fdl, NULL, on_reply, s);
+	    bus, kwin, "/org/kde/KWin/ScreenShot2", "org.kde.KWin.ScreenShot2",
+	    probe ? "CaptureArea" : "CaptureWorkspace",
+	    probe ? g_variant_new("(iiuua{sv}h)", 0, 0, 1u, 1u, &opts, idx)
+	          : g_variant_new("(a{sv}h)", &opts, idx),
+	    G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, VS_SHOT_TIMEOUT_MS, fdl, NULL,
+	    on_reply, s);
 	g_object_unref(fdl);
+}
+
+void vskde_screenshot(vskde_shot_fn done, void *data)
+{
+	shoot(false, done, data);
+}
+
+static void probed(int err, const uint32_t *pixels, unsigned width, unsigned height,
+                   unsigned kwin_us, void *data)
+{
+	if (err == 0)
+		g_debug("KWin allows this helper's screenshots");
+	/* a refusal is logged where it is seen (on_reply) */
+}
+
+static gboolean probe_now(gpointer data)
+{
+	if (kwin)
+		shoot(true, probed, NULL);
+	return G_SOURCE_REMOVE;
 }

@@ -19,7 +19,9 @@
  * KWin connection (anyone else: AccessDenied, logged), and sent on as "focus" and
  * "title" (each window's title once, and again when it changes).
  * A script that is gone (unloaded by another program) is loaded again within
- * VS_ALIVE_MS. Returns 0, or -1 when KWin is not there or not trusted (logged).
+ * VS_ALIVE_MS. Once the main loop runs, KWin is asked for one pixel, so that a helper
+ * KWin refuses screenshots says so at once (logged), not at the first capture. Returns 0,
+ * or -1 when KWin is not there or not trusted (logged).
  */
 int vskde_start(GDBusConnection *bus, pid_t compositor);
 

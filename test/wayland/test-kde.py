@@ -283,12 +283,25 @@ def run(root):
             kwin.run(["sh", "-c", "printf '[Desktop Entry]\\nType=Application\\nName=x\\n"
                       "Exec=/bin/true\\nNoDisplay=true\\n' > %s" % shadow])
             time.sleep(2)
+            # a helper started now (the pupil kills the running one) says so at once
+            said0 = agent.log(since_start=True).count("KWin refused the screenshot")
+            seen = len(srv.export())
+            old = helpers(agent)
+            for pid in old:
+                os.kill(pid, signal.SIGKILL)
+            said = wait_for(lambda: agent.log(since_start=True).count(
+                "KWin refused the screenshot") > said0, 15)
+            check("a helper started while KWin refuses it says so at once", said,
+                  agent.log()[-2000:])
+            time.sleep(2)
+            check("and the tamper capture of the kill is lost with its screenshot (%d: a "
+                  "known weakness)" % len(srv.export()[seen:]), not srv.export()[seen:])
             seen = len(srv.export())
             kwin.spawn(["zenity", "--info", "--title", "blue whale challenge", "--text", "x"])
-            said = wait_for(lambda: "KWin refused the screenshot" in agent.log(since_start=True),
-                            15)
+            lost = wait_for(lambda: "no screenshot; the hit is lost" in agent.log(
+                since_start=True), 15)
             check("a vigil-session.desktop of the pupil's makes KWin refuse the helper's "
-                  "screenshots, and the agent's log says so (a known weakness)", said,
+                  "screenshots and a flagged title's hit is lost (a known weakness)", lost,
                   agent.log()[-2000:])
             check("that hit has no capture (%d)" % len(srv.export()[seen:]),
                   not [r for r in srv.export()[seen:] if r["source"] == "window-title"])
