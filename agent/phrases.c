@@ -28,8 +28,13 @@ static const char *image_path(void)
 	const char *path = PHRASES_IMAGE_DIR "/" PHRASES_IMAGE_FILE;
 	struct stat st;
 
-	if (geteuid() == 0 && mkdir(PHRASES_IMAGE_DIR, 0755) < 0 && errno != EEXIST)
-		return NULL;
+	if (geteuid() == 0) {
+		/* 0755 whatever the umask: monitors that dropped privileges read it */
+		if (mkdir(PHRASES_IMAGE_DIR, 0755) == 0)
+			(void)chmod(PHRASES_IMAGE_DIR, 0755);
+		else if (errno != EEXIST)
+			return NULL;
+	}
 	if (lstat(PHRASES_IMAGE_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & 022))
 		return NULL;
