@@ -337,10 +337,10 @@ static void take_queued(struct pipeline *pl, struct open_moment *om)
 static int take_shot(struct pipeline *pl, struct open_moment *om, const struct hit *hit,
                      const struct timespec *at)
 {
-	char when[32], reason_text[512], why[HITWHY_MAX];
+	char when[32], reason_text[512], why[HITWHY_MAX], note[128];
 	struct record_frame *f = &om->shots[om->nshots];
 	struct shot_stamp stamp;
-	int r;
+	int r = -ENODEV;
 
 	record_format_time(at, when);
 	snprintf(reason_text, sizeof(reason_text), "%s severity %d: %s (%s)", hit->category,
@@ -354,12 +354,19 @@ static int take_shot(struct pipeline *pl, struct open_moment *om, const struct h
 	                            .id = om->id,
 	                            .why = why[0] ? why : NULL};
 	om->shot_ns[om->nshots] = mono_now();
-	r = pl->shots->png(pl->grabber, &stamp, &om->png[om->nshots], &f->image.len,
-	                   &f->image.width, &f->image.height);
+	if (open_grabber(pl))
+		r = pl->shots->png(pl->grabber, &stamp, &om->png[om->nshots], &f->image.len,
+		                   &f->image.width, &f->image.height);
 	if (r < 0) {
-		log_error("capture %s: screenshot %zu failed: %s", om->id, om->nshots + 1,
-		          strerror(-r));
-		return r;
+		/* The hit is not lost for want of a screen: a plain image says why. */
+		log_error("capture %s: screenshot %zu of %s failed: %s; a placeholder stands in",
+		          om->id, om->nshots + 1, pl->display, strerror(-r));
+		snprintf(note, sizeof(note), "screenshot unavailable: %s", strerror(-r));
+		stamp.note = note;
+		r = shotpng_placeholder(&stamp, &om->png[om->nshots], &f->image.len,
+		                        &f->image.width, &f->image.height);
+		if (r < 0)
+			return r;
 	}
 	f->image.png = om->png[om->nshots];
 	f->time = *at;
@@ -448,8 +455,8 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	size_t len;
 
 	memset(om, 0, sizeof(*om));
-	if (record_new_id(om->id) < 0 || !open_grabber(pl)) {
-		log_error("capture: cannot take a screenshot of %s; the hit is lost", pl->display);
+	if (record_new_id(om->id) < 0) {
+		log_error("capture: no random id; the hit is lost");
 		return;
 	}
 	if (moment_start(&om->m, &j->kept.hit) < 0 || !(om->wordlists = strdup(j->wordlists))) {
@@ -465,7 +472,7 @@ static void start_moment(struct pipeline *pl, struct open_moment *om, struct job
 	take_queued(pl, om);
 	reason = moment_reason(&om->m);
 	if (take_shot(pl, om, reason, &om->time) < 0) {
-		log_error("capture %s: no screenshot; the hit is lost", om->id);
+		log_error("capture %s: not even a placeholder image; the hit is lost", om->id);
 		moment_close(om);
 		return;
 	}

@@ -19,7 +19,9 @@
  * record that young alone); once it has gone, a hit starts a capture of its own. A hit
  * that joins after the moment's screenshot adds a further screenshot ("frames", up to
  * AGENT_MOMENT_MAX_FRAMES; past them it starts a capture of its own), so that every
- * hit is on a screenshot taken at or after it. With
+ * hit is on a screenshot taken at or after it. A screenshot the display will not give
+ * (a refused connection, a desktop that denies the helper) is replaced by a small plain
+ * image whose text says why: a hit is never lost for want of a screen. With
  * moment_ms 0 only the hits of one piece of text share a capture. A record the spool cannot take
  * (read-only or full file system) is held in memory and retried; problems are logged once, and
  * again when they clear.

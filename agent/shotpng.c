@@ -53,14 +53,15 @@ static bool is_ascii(const char *s)
 
 static void set_text(png_structp png, png_infop info, const struct shot_stamp *st)
 {
-	const char *keys[] = {"Creation Time", "Vigil Machine", "Vigil User",
-	                      "Vigil Reason",  "Vigil Why",     "Vigil Capture"};
-	const char *vals[] = {st->time, st->machine, st->user, st->reason, st->why, st->id};
-	png_text t[6];
+	const char *keys[] = {"Creation Time", "Vigil Machine", "Vigil User", "Vigil Reason",
+	                      "Vigil Why",     "Vigil Capture", "Vigil Note"};
+	const char *vals[] = {st->time, st->machine, st->user, st->reason,
+	                      st->why,  st->id,      st->note};
+	png_text t[7];
 	int n = 0;
 
 	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		if (!vals[i])
 			continue;
 		t[n].key = (char *)keys[i];
@@ -121,4 +122,16 @@ out:
 	free(out.data);
 	free(row);
 	return r;
+}
+
+int shotpng_placeholder(const struct shot_stamp *stamp, unsigned char **png, size_t *len,
+                        unsigned *width, unsigned *height)
+{
+	uint32_t rgb[SHOTPNG_PLACEHOLDER_W * SHOTPNG_PLACEHOLDER_H];
+
+	for (size_t i = 0; i < sizeof(rgb) / sizeof(rgb[0]); i++)
+		rgb[i] = 0x404040; /* dark grey: plainly not a screen */
+	*width = SHOTPNG_PLACEHOLDER_W;
+	*height = SHOTPNG_PLACEHOLDER_H;
+	return shotpng_encode(rgb, *width, *height, stamp, SHOTPNG_LEVEL, png, len);
 }

@@ -22,6 +22,8 @@ struct shot_stamp {
 	/* What lowered the reason's severity (hitwhy_format's words: "severity 5 → 2: 'lol'
 	 * 1 word after (rule self-harm.txt:17)"); NULL when context lowered nothing. */
 	const char *why;
+	/* Anything else the image must say ("screenshot unavailable: ..."); may be NULL. */
+	const char *note;
 };
 
 /*
@@ -31,3 +33,15 @@ struct shot_stamp {
  */
 int shotpng_encode(const uint32_t *rgb, unsigned width, unsigned height,
                    const struct shot_stamp *stamp, int level, unsigned char **png, size_t *len);
+
+/* The size of the image that stands in for a screenshot the display would not give. */
+#define SHOTPNG_PLACEHOLDER_W 320
+#define SHOTPNG_PLACEHOLDER_H 40
+
+/*
+ * A small plain image standing in for a screenshot that could not be taken, with stamp's
+ * text (whose note should say why), so that the capture of a hit is never lost for want
+ * of a screen. Same results as shotpng_encode(); *width and *height are set.
+ */
+int shotpng_placeholder(const struct shot_stamp *stamp, unsigned char **png, size_t *len,
+                        unsigned *width, unsigned *height);

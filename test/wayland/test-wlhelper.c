@@ -68,7 +68,11 @@ int main(int argc, char **argv)
 	struct wlhelper_params hp = {
 	    .runtime_dir = "/tmp", .wayland = "wayland-0", .clip_max = 65536};
 	struct wlshots shots = {NULL, NULL};
-	struct shot_stamp stamp = {"2026-12-07T00:00:00Z", "T", "nobody", "test", "id", NULL};
+	struct shot_stamp stamp = {.time = "2026-12-07T00:00:00Z",
+	                           .machine = "T",
+	                           .user = "nobody",
+	                           .reason = "test",
+	                           .id = "id"};
 	struct seen s = {0};
 	struct wlhelper *h;
 	void *g;
