@@ -383,9 +383,9 @@ static int setup(struct wlmon *m)
 		if (!m->top)
 			return -ENOMEM;
 	} else {
-		log_warning("wayland %s: the compositor offers no wlr-foreign-toplevel: window "
-		            "titles are not watched",
-		            p->display);
+		log_info("wayland %s: the compositor offers no wlr-foreign-toplevel: window "
+		         "titles come from the session helper where the desktop gives them",
+		         p->display);
 	}
 	if (m->clip_name && m->seat && p->cfg->clipboard_max_bytes > 0) {
 		m->clip = wlclip_new(m->registry, m->clip_name, m->clip_version, m->seat,
