@@ -51,7 +51,7 @@ static void exec_helper(const struct wlhelper_params *hp, const char *path, int 
 	                      comp,
 	                      NULL};
 	sigset_t none;
-	int err;
+	int err, exe;
 
 	/* the channels on 3 and 4, nothing else of the monitor's (its compositor connection) */
 	ev = fcntl(ev, F_DUPFD, 10);
@@ -59,6 +59,12 @@ static void exec_helper(const struct wlhelper_params *hp, const char *path, int 
 	if (ev < 0 || shot < 0 || dup2(ev, VS_EVENT_FD) < 0 || dup2(shot, VS_SHOT_FD) < 0)
 		_exit(127);
 	close_range(VS_SHOT_FD + 1, ~0u, 0);
+	/* The program is opened while the monitor may reach it (a build under a home the
+	 * pupil cannot enter, say) and run from that file, so no path the pupil controls is
+	 * looked up once the credentials are theirs. */
+	exe = open(path, O_PATH | O_CLOEXEC);
+	if (exe < 0)
+		goto fail;
 	{ /* stdin and stdout: nothing of the monitor's; stderr stays (the agent's log) */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -83,7 +89,7 @@ static void exec_helper(const struct wlhelper_params *hp, const char *path, int 
 	snprintf(env_wl, sizeof(env_wl), "WAYLAND_DISPLAY=%s", hp->wayland);
 	snprintf(clip, sizeof(clip), "%zu", hp->clip_max);
 	snprintf(comp, sizeof(comp), "%ld", (long)hp->compositor);
-	execve(path, argv, envp);
+	execveat(exe, "", argv, envp, AT_EMPTY_PATH);
 fail:
 	err = errno;
 	{

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 import time
 
+from swaybed import pupil_file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.environ.get("VIGIL_SOURCE_ROOT", os.path.join(HERE, "..", "..")))
 PUPIL = "vigilpupil"
@@ -156,16 +158,17 @@ class Gnome:
     def spawn(self, argv):
         p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True, **as_pupil())
+                             start_new_session=True, cwd="/", **as_pupil())
         self.clients.append(p)
         return p
 
     def run(self, argv, timeout=30):
         return subprocess.run(argv, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout, **as_pupil())
+                              timeout=timeout, cwd="/", **as_pupil())
 
     def type(self, *words):
-        return self.run(["python3", os.path.join(HERE, "gnome-type.py")] + list(words))
+        return self.run(["python3", pupil_file(os.path.join(HERE, "gnome-type.py"), self.root)]
+                        + list(words))
 
     def _started(self):
         """pids of the processes in the Shell's session (its bus, what the bus started)."""

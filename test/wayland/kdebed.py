@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from gnomebed import PUPIL, SRC, as_pupil, ensure_pupil
+from gnomebed import SRC, as_pupil, ensure_pupil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (1280, 800)

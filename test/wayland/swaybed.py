@@ -50,12 +50,25 @@ def pupil_ids():
     return pw.pw_uid, pw.pw_gid
 
 
+def pupil_file(path, root):
+    """A copy of path (a script or library of the checkout's) in root's pupil-files/, for
+    the pupil's programs to run: a checkout under /root (0700) is closed to them."""
+    d = os.path.join(root, "pupil-files")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    copy = os.path.join(d, os.path.basename(path))
+    shutil.copyfile(path, copy)
+    os.chmod(copy, 0o755)
+    return copy
+
+
 def as_pupil():
     """subprocess keyword arguments that run a client as the pupil (when we are root)."""
     if os.geteuid() != 0:
         return {}
     uid, gid = pupil_ids()
-    return {"user": uid, "group": gid, "extra_groups": []}
+    # cwd: a checkout under /root (0700) is no place the pupil's programs can start in
+    return {"user": uid, "group": gid, "extra_groups": [], "cwd": "/"}
 
 
 class Sway:
@@ -102,9 +115,9 @@ class Sway:
 
     def gtk_entry(self, title, password=False):
         """A GTK 3 window titled title with one text entry (a password entry: hidden)."""
-        return self.spawn(["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                   "gtk-entry.py"), title]
-                          + (["--password"] if password else []))
+        script = pupil_file(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "gtk-entry.py"), self.root)
+        return self.spawn(["python3", script, title] + (["--password"] if password else []))
 
     def type(self, text):
         """wtype as the pupil (a throw-away Shift first: the first key of a run is lost)."""

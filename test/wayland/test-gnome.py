@@ -19,7 +19,7 @@ from wltest import capenv, check, image, main, new_records  # noqa: E402
 import wltest  # noqa: E402
 from gnomebed import PUPIL, SIZE, Gnome, ensure_pupil  # noqa: E402
 from pixels import png_read  # noqa: E402
-from swaybed import HELPER, pupil_reads  # noqa: E402
+from swaybed import HELPER, pupil_file, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 
@@ -81,7 +81,8 @@ def run(root):
 
         # 2. Typed into a GTK entry: a typed capture of that window (AT-SPI).
         n = agent.log(since_start=True).count("as the Shell says")
-        gnome.spawn(["python3", os.path.join(HERE, "gtk-entry.py"), "Pupil notes"])
+        gnome.spawn(["python3", pupil_file(os.path.join(HERE, "gtk-entry.py"), root),
+                     "Pupil notes"])
         focused(agent, n)
         seen = len(srv.export())
         gnome.type("i want to kill myself")

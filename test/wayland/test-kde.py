@@ -27,7 +27,7 @@ from wltest import capenv, check, image, main, new_records  # noqa: E402
 from gnomebed import PUPIL, ensure_pupil  # noqa: E402
 from kdebed import SIZE, SYSTEM_PYTHON, Kwin  # noqa: E402
 from pixels import png_read, png_text  # noqa: E402
-from swaybed import HELPER  # noqa: E402
+from swaybed import HELPER, pupil_file  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 # preloaded into kwin_wayland: undumpable, as Debian's (file capability) is
@@ -59,7 +59,8 @@ def focus_count(agent):
 def own_shot(kwin, n=1):
     """The test's own ScreenShot2 call: (metadata, raw bytes)."""
     raw = os.path.join(kwin.root, "own.raw")
-    r = kwin.run([kwin.python, os.path.join(HERE, "kwin-shot.py"), raw, str(n)], timeout=120)
+    script = pupil_file(os.path.join(HERE, "kwin-shot.py"), kwin.root)
+    r = kwin.run([kwin.python, script, raw, str(n)], timeout=120)
     try:
         meta = json.loads(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -90,7 +91,7 @@ def same_pixels(png, meta, raw):
 
 def run(root):
     os.chmod(root, 0o777)
-    kwin = Kwin(root, HELPER, preload=UNDUMPABLE)
+    kwin = Kwin(root, HELPER, preload=UNDUMPABLE and pupil_file(UNDUMPABLE, root))
     srv = capenv.Server(root)
     agent = None
     try:
@@ -173,7 +174,8 @@ def run(root):
         # no virtual keyboard to type with here, so the application inserts it itself.
         n = focus_count(agent)
         seen = len(srv.export())
-        notes = kwin.spawn(["python3", os.path.join(HERE, "gtk-self-typer.py"), "Pupil notes",
+        typer = pupil_file(os.path.join(HERE, "gtk-self-typer.py"), root)
+        notes = kwin.spawn(["python3", typer, "Pupil notes",
                             "nobody would miss me"])
         recs = new_records(srv, seen, source="typed")
         if check("text inserted into a GTK entry makes a typed capture (%d)" % len(recs),
@@ -253,7 +255,7 @@ def run(root):
                       "Exec=%s\\nX-KDE-DBUS-Restricted-Interfaces=org.kde.KWin.ScreenShot2\\n'"
                       " > %s" % (mine, own)])
             time.sleep(2)  # KWin's service cache notices the new file
-            r = kwin.run([mine, os.path.join(HERE, "kwin-shot.py"),
+            r = kwin.run([mine, pupil_file(os.path.join(HERE, "kwin-shot.py"), kwin.root),
                           os.path.join(kwin.root, "mine.raw")], timeout=60)
             check("a program the pupil names in ~/.local/share/applications takes screenshots "
                   "(a known weakness: their own screen only)", '"width"' in r.stdout, r)

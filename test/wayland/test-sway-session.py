@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 from wltest import capenv, check, main, new_records, sessions  # noqa: E402
 import wltest  # noqa: E402
 from agent import cpu_ticks, mem_kib  # noqa: E402
-from swaybed import PUPIL, Sway, pupil_ids, pupil_reads  # noqa: E402
+from swaybed import PUPIL, Sway, pupil_file, pupil_ids, pupil_reads  # noqa: E402
 from xenv import wait_for  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def run(root):
         # a pupil's program holds org.gnome.Shell before the helper starts
         impostor = os.path.join(root, "impostor.log")
         sway.spawn(["sh", "-c", "exec python3 %s > %s 2>&1" % (
-            os.path.join(HERE, "fake-shell.py"), impostor)])
+            pupil_file(os.path.join(HERE, "fake-shell.py"), root), impostor)])
         wait_for(lambda: os.path.exists(impostor) and "owning" in open(impostor).read(), 10)
         agent.start(ready="monitoring wayland")
         up = wait_for(lambda: "session helper up" in agent.log(since_start=True), 20)
