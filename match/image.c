@@ -178,6 +178,12 @@ refuse:
 	return r;
 }
 
+void image_release_pages(const struct automaton *am)
+{
+	if (am->map)
+		(void)madvise(am->map, am->map_bytes, MADV_DONTNEED);
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
