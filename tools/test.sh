@@ -1,7 +1,7 @@
 #!/bin/bash
 # test.sh: the whole test suite, from a clean checkout on Debian 12.
 # Installs what is missing, builds with meson three ways (plain; AddressSanitizer +
-# UndefinedBehaviorSanitizer; clang with libFuzzer), runs every suite and prints
+# UndefinedBehaviorSanitizer; clang with libFuzzer), runs the suites and prints
 # "N passed, N failed" as its last line. Exit status 1 when anything failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,7 +44,9 @@ trap 'rm -rf "$supp_dir"' EXIT
 chmod 755 "$supp_dir"
 install -m 644 tools/lsan.supp "$supp_dir/lsan.supp"
 export LSAN_OPTIONS="suppressions=$supp_dir/lsan.supp:print_suppressions=0"
-run_build build-san "--no-suite fuzz --no-suite bench" -- \
+# The slow suites that drive whole desktops, browsers or packages run in the plain build
+# only; the sanitizers watch the units, the server, the fault tests and the X11 agent.
+run_build build-san "--no-suite fuzz --no-suite bench --no-suite wayland --no-suite browser --no-suite packaging --no-suite demo --no-suite style" -- \
 	-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 if command -v clang >/dev/null; then
 	CC=clang run_build build-fuzz "--suite fuzz" -- -Dfuzz=true -Dbuildtype=debugoptimized
