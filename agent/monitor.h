@@ -64,3 +64,17 @@ struct monitor_params {
 	 */
 	void (*lost)(void *userdata);
 };
+
+/* The sooner of two poll timeouts in ms (-1: none, so the other one). */
+static inline int monitor_sooner(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+/* Milliseconds until p->due_ms (0 when past) at now_ms, as a poll timeout. */
+static inline int monitor_due_in(const struct monitor_params *p, int64_t now_ms)
+{
+	int64_t d = p->due_ms - now_ms;
+
+	return d < 0 ? 0 : d > 0x7fffffff ? 0x7fffffff : (int)d;
+}

@@ -440,33 +440,18 @@ static int next_timeout(struct wlmon *m)
 {
 	int64_t now = monotime_ms();
 	int t = m->typed ? typed_timeout_ms(m->typed, monotime_ns()) : -1;
-	int a = m->atspi ? typed_timeout_ms(m->atspi, monotime_ns()) : -1;
 
-	if (a >= 0 && (t < 0 || a < t))
-		t = a;
+	if (m->atspi)
+		t = monitor_sooner(t, typed_timeout_ms(m->atspi, monotime_ns()));
 	if (m->helper) {
 		long h = VS_SILENT_MS - wlhelper_silent_ms(m->helper, now);
 
-		if (h < 0)
-			h = 0;
-		if (t < 0 || h < t)
-			t = (int)h;
+		t = monitor_sooner(t, h < 0 ? 0 : (int)h);
 	}
-
-	if (!m->due_done) {
-		int64_t d = m->p->due_ms - now;
-
-		if (d < 0)
-			d = 0;
-		if (t < 0 || d < t)
-			t = (int)d;
-	}
-	if (m->clip) {
-		int c = wlclip_timeout_ms(m->clip, now);
-
-		if (c >= 0 && (t < 0 || c < t))
-			t = c;
-	}
+	if (!m->due_done)
+		t = monitor_sooner(t, monitor_due_in(m->p, now));
+	if (m->clip)
+		t = monitor_sooner(t, wlclip_timeout_ms(m->clip, now));
 	return t;
 }
 

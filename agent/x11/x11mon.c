@@ -253,21 +253,10 @@ static int next_timeout(struct monitor *m)
 	uint64_t now = monotime_ns();
 	int t = typed_timeout_ms(m->typed, now);
 
-	if (!m->due_done) {
-		int64_t d = m->p->due_ms - (int64_t)(now / 1000000u);
-
-		if (d < 0)
-			d = 0;
-		if (t < 0 || d < t)
-			t = (int)d;
-	}
-
-	if (m->clip) {
-		int c = clip_timeout_ms(m->clip, now / 1000000u);
-
-		if (c >= 0 && (t < 0 || c < t))
-			t = c;
-	}
+	if (!m->due_done)
+		t = monitor_sooner(t, monitor_due_in(m->p, (int64_t)(now / 1000000u)));
+	if (m->clip)
+		t = monitor_sooner(t, clip_timeout_ms(m->clip, now / 1000000u));
 	return t;
 }
 
