@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from swaybed import pupil_file
+from swaybed import Bed, pupil_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.environ.get("VIGIL_SOURCE_ROOT", os.path.join(HERE, "..", "..")))
@@ -50,7 +50,7 @@ def as_pupil():
     return {"user": uid, "group": gid, "extra_groups": []}
 
 
-class Gnome:
+class Gnome(Bed):
     def __init__(self, root, helper):
         uid, gid, self.home = ensure_pupil()
         self.root = root
@@ -148,23 +148,8 @@ class Gnome:
             time.sleep(0.5)
         raise RuntimeError("gnome-shell did not start with the extension: " + self.log())
 
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()[-6000:]
-        except FileNotFoundError:
-            return ""
-
-    def spawn(self, argv):
-        p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True, cwd="/", **as_pupil())
-        self.clients.append(p)
-        return p
-
-    def run(self, argv, timeout=30):
-        return subprocess.run(argv, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout, cwd="/", **as_pupil())
+    def pupil(self):
+        return as_pupil()
 
     def type(self, *words):
         return self.run(["python3", pupil_file(os.path.join(HERE, "gnome-type.py"), self.root)]
@@ -186,19 +171,9 @@ class Gnome:
         return out
 
     def stop(self):
-        for p in self.clients:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-        self.clients = []
+        self.stop_clients()
         started = self._started()
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        self.stop_compositor()
         for pid in started:  # what the session bus started in the Shell's session
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -211,7 +186,3 @@ class Gnome:
             self.sysbus.terminate()  # it removes its socket
             self.sysbus.wait()
             self.sysbus = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.runtime, ignore_errors=True)

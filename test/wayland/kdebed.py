@@ -15,6 +15,7 @@ import tempfile
 import time
 
 from gnomebed import SRC, as_pupil, ensure_pupil
+from swaybed import Bed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (1280, 800)
@@ -29,7 +30,7 @@ def desktop_file(helper):
         return f.read().replace("@HELPER@", helper)
 
 
-class Kwin:
+class Kwin(Bed):
     def __init__(self, root, helper, wrapper=True, preload=None):
         """wrapper: start KWin as a Plasma login does, through kwin_wayland_wrapper (which
         holds the Wayland socket and starts kwin_wayland: the socket's peer is the
@@ -37,6 +38,7 @@ class Kwin:
         self.wrapper = wrapper
         self.preload = preload  # a shared object preloaded into KWin (kwin-undumpable)
         uid, gid, self.home = ensure_pupil()
+        self.cwd = self.home
         self.root = root
         self.runtime = tempfile.mkdtemp(prefix="vkd.", dir="/tmp")
         os.chown(self.runtime, uid, gid)
@@ -106,23 +108,8 @@ class Kwin:
             time.sleep(0.3)
         raise RuntimeError("kwin_wayland did not start: " + self.log())
 
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()[-6000:]
-        except FileNotFoundError:
-            return ""
-
-    def spawn(self, argv):
-        p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True, cwd=self.home, **as_pupil())
-        self.clients.append(p)
-        return p
-
-    def run(self, argv, timeout=30):
-        return subprocess.run(argv, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout, cwd=self.home, **as_pupil())
+    def pupil(self):
+        return as_pupil()
 
     def copy(self, text):
         """wl-copy (wlr-data-control, no window) holds the selection from the background."""
@@ -159,18 +146,8 @@ class Kwin:
         return out
 
     def stop(self):
-        for p in self.clients:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-        self.clients = []
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # kwin and its session bus
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        self.stop_clients()
+        self.stop_compositor()  # kwin and its session bus
         if self.proc:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)  # what the bus started (AT-SPI)
@@ -178,7 +155,3 @@ class Kwin:
                 pass
             self.logf.close()
         self.proc = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.runtime, ignore_errors=True)

@@ -67,11 +67,59 @@ def as_pupil():
     if os.geteuid() != 0:
         return {}
     uid, gid = pupil_ids()
-    # cwd: a checkout under /root (0700) is no place the pupil's programs can start in
-    return {"user": uid, "group": gid, "extra_groups": [], "cwd": "/"}
+    return {"user": uid, "group": gid, "extra_groups": []}
 
 
-class Sway:
+class Bed:
+    """What every test compositor does alike: clients run as the pupil (started in cwd,
+    killed with the bed), the compositor's log, and stopping it. A bed sets self.proc,
+    self.logf, self.log_path, self.runtime and self.clients, and defines env() and
+    pupil() (subprocess keyword arguments of the pupil)."""
+
+    cwd = "/"  # a checkout under /root (0700) is no place the pupil's programs can start
+    log_tail = 6000
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()[-self.log_tail:]
+        except FileNotFoundError:
+            return ""
+
+    def spawn(self, argv):
+        p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True, cwd=self.cwd, **self.pupil())
+        self.clients.append(p)
+        return p
+
+    def run(self, argv, input=None, timeout=30, text=True):
+        return subprocess.run(argv, env=self.env(), input=input, capture_output=True,
+                              text=text, timeout=timeout, cwd=self.cwd, **self.pupil())
+
+    def stop_clients(self):
+        for p in self.clients:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.clients = []
+
+    def stop_compositor(self):
+        """SIGTERM to the compositor's process group, SIGKILL after 10 s."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+
+class Sway(Bed):
     """sway -c CONFIG, headless, one output of width x height."""
 
     def __init__(self, root, width=1024, height=768):
@@ -106,7 +154,8 @@ class Sway:
         self.bus = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--address=unix:path=" + path],
             env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True, **as_pupil())
+            stderr=subprocess.DEVNULL, start_new_session=True, cwd=self.cwd,
+            **as_pupil())
         for _ in range(100):
             if os.path.exists(path):
                 break
@@ -134,7 +183,7 @@ class Sway:
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["sway", "-c", self.conf], env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True, **as_pupil())
+                                     start_new_session=True, cwd=self.cwd, **as_pupil())
         for _ in range(200):
             if os.path.exists(self.socket) or self.proc.poll() is not None:
                 break
@@ -143,23 +192,10 @@ class Sway:
             raise RuntimeError("sway did not start: " + self.log())
         return self
 
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()[-3000:]
-        except FileNotFoundError:
-            return ""
+    log_tail = 3000
 
-    def spawn(self, argv):
-        p = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True, **as_pupil())
-        self.clients.append(p)
-        return p
-
-    def run(self, argv, input=None, timeout=30):
-        return subprocess.run(argv, env=self.env(), input=input, capture_output=True,
-                              timeout=timeout, **as_pupil())
+    def pupil(self):
+        return as_pupil()
 
     def terminal(self, title):
         """A foot terminal titled title (it keeps the title: the shell inside sleeps)."""
@@ -171,27 +207,18 @@ class Sway:
             ["--type", mime] if mime else []) + [text]
         # it stays in the background holding the selection: no pipes to wait on
         return subprocess.run(argv, env=self.env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=30, **as_pupil())
+                              stderr=subprocess.DEVNULL, timeout=30, cwd=self.cwd,
+                              **as_pupil())
 
     def grim(self, path):
-        r = self.run(["grim", "-"])
+        r = self.run(["grim", "-"], text=False)
         with open(path, "wb") as f:
             f.write(r.stdout)
         return r.returncode == 0
 
     def stop(self):
-        for p in self.clients:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-        self.clients = []
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        self.stop_clients()
+        self.stop_compositor()
         if self.proc:
             self.logf.close()
         self.proc = None
@@ -199,7 +226,3 @@ class Sway:
             os.killpg(self.bus.pid, signal.SIGKILL)
             self.bus.wait()
         self.bus = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.runtime, ignore_errors=True)
