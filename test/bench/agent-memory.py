@@ -18,34 +18,11 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 LISTS = os.path.abspath(sys.argv[3] if len(sys.argv) > 3 else os.path.join(SRC, "wordlists"))
 SETTLE = float(os.environ.get("VIGIL_BENCH_SETTLE_S", "4"))
 sys.path.insert(0, os.path.join(SRC, "test", "x11"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xenv import XEnv, Skip, wait_for  # noqa: E402
+from agent import mem_kib, pids_of  # noqa: E402
 
 SESSIONS = "/run/systemd/sessions"
-
-
-def pids_of(root):
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for t in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{t}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return out
-
-
-def pss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def comm(pid):
@@ -59,7 +36,7 @@ def comm(pid):
 def measure(x, label):
     time.sleep(SETTLE)
     pids = [p for p in pids_of(x.agent.pid) if comm(p) == "vigil-agent"]
-    each = [pss_kib(p) for p in pids]
+    each = [mem_kib(p)[1] for p in pids]
     print(f"{label}: PSS of {len(pids)} agent processes {sum(each) / 1024:.1f} MiB "
           f"(each: {', '.join(f'{k / 1024:.1f}' for k in each)} MiB)")
     return sum(each)
