@@ -130,10 +130,11 @@ class Gnome(Bed):
                 "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(self.runtime, "bus")}
 
     def start(self):
-        # Xwayland wants the X sockets' directory as a fresh machine's boot makes it
-        if not os.path.isdir("/tmp/.X11-unix"):
-            os.makedirs("/tmp/.X11-unix")
-            os.chmod("/tmp/.X11-unix", 0o1777)
+        # Xwayland wants the X sockets' directory as a machine's boot makes it: root's,
+        # 1777 (a compositor that ran as the pupil before may have made it theirs)
+        os.makedirs("/tmp/.X11-unix", exist_ok=True)
+        os.chown("/tmp/.X11-unix", 0, 0)
+        os.chmod("/tmp/.X11-unix", 0o1777)
         if not system_bus_up():
             os.makedirs("/run/dbus", exist_ok=True)
             if os.path.exists(SYSTEM_BUS):

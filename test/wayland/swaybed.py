@@ -137,6 +137,7 @@ class Sway(Bed):
         with open(self.conf, "w") as f:
             f.write("output HEADLESS-1 resolution %dx%d\n" % self.size)
             f.write("default_border none\n")
+            f.write("xwayland disable\n")  # no X server of the pupil's in /tmp/.X11-unix
         os.chmod(self.conf, 0o644)
         self.log_path = os.path.join(root, "sway.log")
 
