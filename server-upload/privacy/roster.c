@@ -48,6 +48,9 @@ struct parse {
 };
 
 static void fail(struct parse *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct parse *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
