@@ -160,10 +160,17 @@ class Gnome(Bed):
                  % SIZE)
         inner = ["runuser", "-u", PUPIL, "--", "env", "-i"] + [
             "%s=%s" % kv for kv in env.items()] + ["sh", "-c", shell]
-        hide = "[ ! -d /run/systemd ] || mount -t tmpfs -o mode=755 none /run/systemd"
+        # Where /run/systemd is there but no logind runs, the Shell must not see it (it
+        # would wait for logind): a mount namespace of its own hides it. Elsewhere the
+        # Shell stays in the agent's namespace: in another, a bind-mounted root (a chroot)
+        # shows it the helper's executable under another path than the extension expects.
+        if os.path.isdir("/run/systemd"):
+            hide = "mount -t tmpfs -o mode=755 none /run/systemd"
+            argv = ["unshare", "-m", "sh", "-c", hide + ' && exec "$@"', "sh"] + inner
+        else:
+            argv = inner
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["unshare", "-m", "sh", "-c", hide + ' && exec "$@"', "sh"]
-                                     + inner, stdin=subprocess.DEVNULL, stdout=self.logf,
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.logf,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         end = time.monotonic() + 60
         while time.monotonic() < end and self.proc.poll() is None:
