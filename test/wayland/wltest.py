@@ -42,8 +42,9 @@ def sessions(srv):
 
 
 def helpers(agent, uid):
-    """pids of the vigil-session processes the agent started (its monitor's children)."""
-    return helpers_of(agent.proc.pid, HELPER, uid)
+    """pids of the vigil-session processes the agent started (its monitor's children),
+    run from VIGIL_SESSION_HELPER (a test may point it at a copy)."""
+    return helpers_of(agent.proc.pid, os.environ.get("VIGIL_SESSION_HELPER", HELPER), uid)
 
 
 def main(label, run, prefix, programs, why_root):
