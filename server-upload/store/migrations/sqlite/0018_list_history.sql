@@ -1,0 +1,2 @@
+-- 0018_list_history.sql: reserved for the phrase lists' history.
+SELECT 1;
