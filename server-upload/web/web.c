@@ -68,6 +68,18 @@ static const char style[] =
     ".flag{font-size:.8em;background:#fde2c8;color:#7a2e00;border-radius:3px;padding:0 .3em;"
     "margin-right:.2em;white-space:nowrap}.year,.reg{font-size:.85em;white-space:nowrap}"
     ".pupil .pname{font-weight:600}"
+    /* A capture: the screenshot beside its facts on a wide screen, stacked on a phone; a
+     * confirmation after each action; hiding an image set apart in red. */
+    "@media (min-width:60em){.capture-grid{display:grid;grid-template-columns:"
+    "minmax(0,5fr) minmax(0,6fr);gap:1.5em;align-items:start}}"
+    ".capture-shots>h2{margin-top:.3em}.capture-nav{margin:.2em 0}"
+    "#facts th{width:7.5em}td{overflow-wrap:anywhere}textarea{max-width:100%}"
+    ".flash{background:#e5f3e5;border:1px solid #6a6;border-radius:4px;padding:.4em .8em}"
+    ".closed{color:#070}.danger{border:2px solid #a00;background:#fff1f1;border-radius:4px;"
+    "padding:.3em 1em 1em;margin:2.5em 0 1em}.danger h1,.danger h2{color:#a00}"
+    ".danger-button{background:#a00;color:#fff;border:0;border-radius:4px;padding:.45em 1em;"
+    "font:inherit;font-weight:600;cursor:pointer;text-decoration:none;display:inline-block}"
+    "label.confirm{font-weight:600;margin:.6em 0}"
     /* A phone (390 px): the rows of the queue and of a timeline become blocks, charts
      * shrink, nothing scrolls sideways. */
     "@media (max-width:40em){main{padding:.5em}input,select,svg{max-width:100%}"

@@ -116,6 +116,44 @@ void web_shots(struct html *h, struct json_t *record, const char *id, bool hidde
 int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
                const char *status, const char *text);
 
+/* A form posting action (and the CSRF token) to /captures/<id>/action: id form_id, the
+ * trusted markup text_field before its button, label (trusted markup) on the button. */
+void web_action_form(struct html *h, const struct web_ctx *w, const char *id, const char *action,
+                     const char *form_id, const char *label, const char *text_field);
+
+/*
+ * Who has a capture and how it ended (web_triage.c, store_cases.h). web_triage_facts:
+ * the rows "Who has this" and, once closed (or reopened), "Outcome" of the capture's
+ * facts table. web_triage_forms: "Assign to me", assign to someone who may see the
+ * school, the outcome and note that close it, or reopening a closed one.
+ * web_triage_flash: what the last action did (done: the action named by the redirect's
+ * ?done=), in words taken from the capture as stored. web_triage_post: an action
+ * "assign", "close" or "reopen" on a capture the user may see, stored with its history
+ * and audit entry; or WEB_TRIAGE_NOT_MINE for another action.
+ */
+struct store_case;
+enum web_triage {
+	WEB_TRIAGE_NOT_MINE, /* another action: nothing done */
+	WEB_TRIAGE_ANSWERED, /* refused or failed: the page says why */
+	WEB_TRIAGE_DONE,     /* stored: the caller redirects to the capture */
+};
+void web_triage_facts(struct html *h, const struct store_case *c);
+void web_triage_forms(struct html *h, struct web_ctx *w, const char *id, int64_t school_id,
+                      const char *status, const struct store_case *c);
+void web_triage_flash(struct html *h, const char *done, const struct store_case *c);
+enum web_triage web_triage_post(struct web_ctx *w, const char *id, int64_t school_id,
+                                const char *status, const char *action);
+
+/*
+ * Hiding a capture's image as possible child abuse material (web_hide.c): a section set
+ * apart from the routine actions, whose button leads to /captures/<id>/hide, a page
+ * saying what hiding does and asking for the referral and a ticked confirmation before
+ * it posts "hide-image". web_hide_confirmed: whether a POST carries that confirmation.
+ */
+void web_hide_section(struct html *h, const char *id, bool hidden);
+void web_hide_page(struct web_ctx *w, const char *id, bool hidden);
+bool web_hide_confirmed(const struct web_ctx *w);
+
 /* Whether a capture of this status may be copied to the case record (confirmed or
  * escalated concerns). */
 bool web_case_allowed(const char *status);

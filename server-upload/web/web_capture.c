@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "server.h"
 #include "store_admin.h"
+#include "store_cases.h"
 #include "store_moderation.h"
 #include "thumb.h"
 #include "web.h"
@@ -142,14 +143,13 @@ static int event_row(const struct store_capture_event *e, void *ud)
 	return 0;
 }
 
-static void action_form(struct html *h, const struct web_ctx *w, const struct capture *k,
-                        const char *action, const char *form_id, const char *label,
-                        const char *text_field)
+void web_action_form(struct html *h, const struct web_ctx *w, const char *id, const char *action,
+                     const char *form_id, const char *label, const char *text_field)
 {
 	html_raw(h, "<form method=\"post\" id=\"");
 	html_raw(h, form_id);
 	html_raw(h, "\" action=\"/captures/");
-	html_url(h, k->id);
+	html_url(h, id);
 	html_raw(h, "/action\">");
 	web_csrf_field(h, w);
 	html_raw(h, "<input type=\"hidden\" name=\"action\" value=\"");
@@ -162,22 +162,24 @@ static void action_form(struct html *h, const struct web_ctx *w, const struct ca
 	html_raw(h, "</button></form>");
 }
 
-static void capture_actions(struct html *h, const struct web_ctx *w, const struct capture *k)
+/* The routine decisions; a closed capture takes notes only until it is reopened. */
+static void capture_actions(struct html *h, const struct web_ctx *w, const struct capture *k,
+                            bool closed)
 {
 	html_raw(h, "<h2>Decide</h2><div class=\"actions\">");
-	action_form(h, w, k, "concern", "act-concern", "Confirm as concern <kbd>c</kbd>", NULL);
-	action_form(h, w, k, "escalate", "act-escalate", "Escalate to the DSL <kbd>e</kbd>", NULL);
-	action_form(h, w, k, "false-positive", "act-fp", "False positive <kbd>f</kbd>",
-	            "<label>Reason <input id=\"fp-reason\" name=\"text\" required "
-	            "maxlength=\"1000\"></label>");
-	action_form(h, w, k, "note", "act-note", "Add note <kbd>n</kbd>",
-	            "<label>Note <textarea id=\"note-text\" name=\"text\" rows=\"2\" cols=\"40\" "
-	            "required maxlength=\"4000\"></textarea></label>");
-	if (!k->hidden)
-		action_form(h, w, k, "hide-image", "act-hide",
-		            "Hide image (possible child abuse material)",
-		            "<label>Referral (who was told, reference) <input name=\"text\" "
-		            "required maxlength=\"1000\"></label>");
+	if (!closed) {
+		web_action_form(h, w, k->id, "concern", "act-concern",
+		                "Confirm as concern <kbd>c</kbd>", NULL);
+		web_action_form(h, w, k->id, "escalate", "act-escalate",
+		                "Escalate to the DSL <kbd>e</kbd>", NULL);
+		web_action_form(h, w, k->id, "false-positive", "act-fp",
+		                "False positive <kbd>f</kbd>",
+		                "<label>Reason <input id=\"fp-reason\" name=\"text\" required "
+		                "maxlength=\"1000\"></label>");
+	}
+	web_action_form(h, w, k->id, "note", "act-note", "Add note <kbd>n</kbd>",
+	                "<label>Note <textarea id=\"note-text\" name=\"text\" rows=\"2\" "
+	                "cols=\"40\" required maxlength=\"4000\"></textarea></label>");
 	html_raw(h, "</div>");
 }
 
@@ -219,87 +221,131 @@ static int alert_row(const struct store_capture_alert *a, void *ud)
 	return 0;
 }
 
-static void capture_page(struct web_ctx *w, struct capture *k)
+/* The row "Status" of the facts: the status, who set it and when. */
+static void status_row(struct html *h, const struct capture *k)
+{
+	char when[32];
+
+	html_raw(h, "<tr><th>Status</th><td id=\"status\">");
+	html_text(h, k->status);
+	if (k->status_by[0]) {
+		web_time(k->status_time, when, sizeof(when));
+		html_raw(h, " (");
+		html_text(h, k->status_by);
+		html_raw(h, ", ");
+		html_text(h, when);
+		html_raw(h, ")");
+	}
+	html_raw(h, "</td></tr>");
+}
+
+/* The heading and the links to the next and previous new captures. */
+static void capture_head(struct html *h, struct web_ctx *w, const struct capture *k)
+{
+	char next[STORE_ID_BUF], prev[STORE_ID_BUF], cats[256];
+
+	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, 1, next);
+	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, -1, prev);
+	html_raw(h, "<h1>");
+	html_text(h, web_hits_distinct(k->record, WEB_HITS_CATEGORIES, cats, sizeof(cats))
+	                 ? cats
+	                 : k->category);
+	html_fmt(h, " <span class=\"sev%d\">severity %d</span></h1>", k->severity, k->severity);
+	html_raw(h, "<p class=\"capture-nav\">");
+	if (prev[0]) {
+		html_raw(h, "<a id=\"prev\" href=\"/captures/");
+		html_url(h, prev);
+		html_raw(h, "\">← previous <kbd>k</kbd></a> ");
+	}
+	if (next[0]) {
+		html_raw(h, "<a id=\"next\" href=\"/captures/");
+		html_url(h, next);
+		html_raw(h, "\">next <kbd>j</kbd> →</a>");
+	}
+	html_raw(h, " <a href=\"/captures\">queue</a></p>");
+}
+
+/* What a moderator judges by, beside the screenshot: who, where, when, what, and the case. */
+static void capture_facts(struct html *h, struct web_ctx *w, const struct capture *k,
+                          const struct store_case *cs)
+{
+	char when[32], label[96];
+
+	html_raw(h, "<table class=\"meta\" id=\"facts\"><tr><th>User</th><td id=\"user\">");
+	web_pupil_cell(h, k->school, k->user, &k->pupil, web_sees_flags(w));
+	html_raw(h, " (timeline)</td></tr>");
+	field(h, "Machine", k->machine);
+	field(h, "School", k->school);
+	web_time(k->time, when, sizeof(when));
+	snprintf(label, sizeof(label), "Time (%s)", localzone_name());
+	field(h, label, when);
+	status_row(h, k);
+	web_triage_facts(h, cs);
+	html_raw(h, "</table>");
+	html_raw(h, "<p>Context: <q id=\"context\">");
+	web_context_marked(h, k->record);
+	html_raw(h, "</q></p><h2>Hits</h2>");
+	web_hits_list(h, k->record, WEB_HITS_EVIDENCE);
+}
+
+/* The rest of the record, below the decisions. */
+static void capture_details(struct html *h, const struct capture *k)
 {
 	json_t *rec = k->record;
-	char when[32], recv[32], next[STORE_ID_BUF], prev[STORE_ID_BUF], status_time[32], cats[256];
-	char label[96];
+	char recv[32], label[96];
+
+	html_raw(h, "<h2>Details</h2><table class=\"meta\" id=\"details\">");
+	field(h, "Window title", rec_str(rec, "window", "title"));
+	field(h, "Application", rec_str(rec, "window", "app"));
+	field(h, "Phrase", rec_str(rec, "reason", "phrase"));
+	field(h, "Matched", rec_str(rec, "reason", "matched"));
+	field(h, "Rule", rec_str(rec, "reason", "rule"));
+	field(h, "Source", k->source);
+	web_time(k->received, recv, sizeof(recv));
+	snprintf(label, sizeof(label), "Received (%s)", localzone_name());
+	field(h, label, recv);
+	html_raw(h, "</table>");
+}
+
+static void capture_page(struct web_ctx *w, struct capture *k)
+{
+	struct store_case cs = {.assignee = ""};
 	struct html h;
 	struct alert_rows ar = {&h, 0};
 
-	web_time(k->time, when, sizeof(when));
-	web_time(k->received, recv, sizeof(recv));
-	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, 1, next);
-	store_queue_neighbour(w->srv->store, w->u.school_id, k->severity, k->time, -1, prev);
+	if (store_case_get(w->srv->store, k->id, &cs) < 0)
+		log_warning("capture %s: who has it and its outcome could not be read", k->id);
 	html_init(&h);
 	web_page_start(&h, w, "Capture");
-	html_raw(&h, "<h1>");
-	html_text(&h, web_hits_distinct(rec, WEB_HITS_CATEGORIES, cats, sizeof(cats))
-	                  ? cats
-	                  : k->category);
-	html_fmt(&h, " <span class=\"sev%d\">severity %d</span></h1>", k->severity, k->severity);
-	html_raw(&h, "<p>");
-	if (prev[0]) {
-		html_raw(&h, "<a id=\"prev\" href=\"/captures/");
-		html_url(&h, prev);
-		html_raw(&h, "\">← previous <kbd>k</kbd></a> ");
-	}
-	if (next[0]) {
-		html_raw(&h, "<a id=\"next\" href=\"/captures/");
-		html_url(&h, next);
-		html_raw(&h, "\">next <kbd>j</kbd> →</a>");
-	}
-	html_raw(&h, " <a href=\"/captures\">queue</a></p>");
-	html_raw(&h, "<p>Context: <q id=\"context\">");
-	web_context_marked(&h, rec);
-	html_raw(&h, "</q></p><h2>Hits</h2>");
-	web_hits_list(&h, rec, WEB_HITS_EVIDENCE);
-	html_raw(&h, "<table class=\"meta\">");
-	html_raw(&h, "<tr><th>Status</th><td id=\"status\">");
-	html_text(&h, k->status);
-	if (k->status_by[0]) {
-		web_time(k->status_time, status_time, sizeof(status_time));
-		html_raw(&h, " (");
-		html_text(&h, k->status_by);
-		html_raw(&h, ", ");
-		html_text(&h, status_time);
-		html_raw(&h, ")");
-	}
-	html_raw(&h, "</td></tr>");
-	field(&h, "Window title", rec_str(rec, "window", "title"));
-	field(&h, "Application", rec_str(rec, "window", "app"));
-	field(&h, "Phrase", rec_str(rec, "reason", "phrase"));
-	field(&h, "Matched", rec_str(rec, "reason", "matched"));
-	field(&h, "Rule", rec_str(rec, "reason", "rule"));
-	field(&h, "Source", k->source);
-	snprintf(label, sizeof(label), "Time (%s)", localzone_name());
-	field(&h, label, when);
-	snprintf(label, sizeof(label), "Received (%s)", localzone_name());
-	field(&h, label, recv);
-	field(&h, "School", k->school);
-	field(&h, "Machine", k->machine);
-	html_raw(&h, "<tr><th>User</th><td id=\"user\">");
-	web_pupil_cell(&h, k->school, k->user, &k->pupil, web_sees_flags(w));
-	html_raw(&h, " (timeline)</td></tr>");
-	html_raw(&h, "</table>");
+	capture_head(&h, w, k);
+	web_triage_flash(&h, web_arg(w, "done"), &cs);
 	no_contact_notice(&h, w, k);
-	capture_actions(&h, w, k);
+	/* Two columns on a wide screen, the screenshot beside the facts; stacked on a phone. */
+	html_raw(&h, "<div class=\"capture-grid\"><div class=\"capture-facts\">");
+	capture_facts(&h, w, k, &cs);
+	html_raw(&h, "</div><div class=\"capture-shots\">");
+	web_shots(&h, k->record, k->id, k->hidden);
+	html_raw(&h, "</div></div>");
+	capture_actions(&h, w, k, cs.closed_ms != 0);
+	web_triage_forms(&h, w, k->id, k->school_id, k->status, &cs);
 	if (web_case_allowed(k->status)) {
 		html_raw(&h, "<p><a id=\"case\" href=\"/captures/");
 		html_url(&h, k->id);
 		html_raw(&h, "/case\">Copy for the case record</a> (text to paste, and a PDF)</p>");
 	}
-	web_shots(&h, rec, k->id, k->hidden);
+	capture_details(&h, k);
 	html_raw(&h, "<h2>Alerts</h2><table id=\"alerts\"><tr><th>To</th><th>By</th>"
 	             "<th>Status</th><th>Sent</th><th>Last error</th>"
 	             "<th>Acknowledged</th></tr>");
 	store_capture_alerts(w->srv->store, k->id, alert_row, &ar);
 	html_raw(&h, "</table>");
 	if (ar.unacked)
-		action_form(&h, w, k, "ack-alert", "act-ack", "Acknowledge the alert", NULL);
+		web_action_form(&h, w, k->id, "ack-alert", "act-ack", "Acknowledge the alert",
+		                NULL);
 	html_raw(&h, "<h2>History</h2><ul id=\"history\">");
 	store_capture_events(w->srv->store, k->id, event_row, &h);
 	html_raw(&h, "</ul>");
+	web_hide_section(&h, k->id, k->hidden);
 	web_page_end(&h);
 	web_send(w, &h, 200);
 }
@@ -388,7 +434,7 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	if (split_path(http_request_path(req), id, &tail) < 0 ||
 	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0 &&
 	     strcmp(tail, "/case") != 0 && strcmp(tail, "/case.pdf") != 0 &&
-	     frame_of(tail, &frame) < 0)) {
+	     strcmp(tail, "/hide") != 0 && frame_of(tail, &frame) < 0)) {
 		web_not_found(&w);
 		goto out;
 	}
@@ -403,6 +449,8 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	}
 	if (strcmp(tail, "/thumb") == 0) {
 		thumbnail(&w, &k);
+	} else if (strcmp(tail, "/hide") == 0) {
+		web_hide_page(&w, k.id, k.hidden);
 	} else if (strncmp(tail, "/case", 5) == 0) {
 		web_case_record(&w, k.id, k.school_id, k.status, strcmp(tail, "/case.pdf") == 0);
 	} else if (*tail) {
@@ -426,12 +474,77 @@ int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char 
 	return r;
 }
 
+/* Back to the capture, whose page says what action did (web_triage_flash). */
+static void done(struct web_ctx *w, const char *id, const char *action)
+{
+	char back[128];
+
+	snprintf(back, sizeof(back), "/captures/%s?done=%s", id, action);
+	web_redirect(w->resp, back);
+}
+
+/* The status an action sets; NULL for those that set none. */
+static const char *status_of(const char *action)
+{
+	return strcmp(action, "concern") == 0          ? "concern"
+	       : strcmp(action, "escalate") == 0       ? "escalated"
+	       : strcmp(action, "false-positive") == 0 ? "false-positive"
+	                                               : NULL;
+}
+
+/* A decision, a note or hiding the image: checked, stored, then what follows it. */
+static void decide(struct web_ctx *w, struct capture *k, const char *action)
+{
+	const char *text = web_field(w, "text"), *status = status_of(action);
+	struct store_case cs;
+	int r;
+
+	text = text ? text : "";
+	if (!status && strcmp(action, "note") != 0 && strcmp(action, "hide-image") != 0) {
+		web_error(w, 400, "Unknown action.");
+		return;
+	}
+	if ((!status || strcmp(status, "false-positive") == 0) && (!*text || strlen(text) > 4000)) {
+		web_error(w, 400, "Give a reason or note (up to 4000 characters).");
+		return;
+	}
+	if (strcmp(action, "hide-image") == 0 && !web_hide_confirmed(w)) {
+		web_error(w, 400,
+		          "Tick “I understand that the image will be hidden from everyone” "
+		          "to hide it; nothing was hidden.");
+		return;
+	}
+	if (status && store_case_get(w->srv->store, k->id, &cs) == 0 && cs.closed_ms) {
+		web_error(w, 409, "This capture is closed: reopen it before changing its status.");
+		return;
+	}
+	r = web_decide(w, k->id, k->school_id, action, status, text);
+	if (r < 0) {
+		log_warning("web: %s of capture %s by %s failed: %s", action, k->id, w->u.login,
+		            strerror(-r));
+		web_error(w, 503, "The decision could not be stored; try again.");
+		return;
+	}
+	if (strcmp(action, "escalate") == 0)
+		escalate_tell(w, k);
+	if (strcmp(action, "hide-image") == 0) {
+		if (thumb_forget(w->srv->blobs, k->sha) < 0)
+			log_warning("capture %s: the thumbnail of the hidden image could not be "
+			            "removed",
+			            k->id);
+		log_warning(
+		    "capture %s: image hidden by %s (possible child abuse material referred)",
+		    k->id, w->u.login);
+	}
+	done(w, k->id, action);
+}
+
 void web_capture_post(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
 	struct capture k = {0};
-	const char *tail, *action, *text, *status;
-	char id[40], back[80];
+	const char *tail, *action;
+	char id[40];
 	int r;
 
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
@@ -446,49 +559,25 @@ void web_capture_post(void *ctx, struct http_request *req, struct http_response 
 		goto out;
 	}
 	action = web_field(&w, "action");
-	if (action && strcmp(action, "ack-alert") == 0) {
-		if ((r = alerts_ack_capture(w.srv, k.id, w.u.login, k.school_id)) < 0) {
-			web_error(&w, 503, "The acknowledgement could not be stored; try again.");
-			goto out;
-		}
-		snprintf(back, sizeof(back), "/captures/%s", k.id);
-		web_redirect(resp, back);
-		goto out;
-	}
-	text = web_field(&w, "text");
-	text = text ? text : "";
-	status = !action                                 ? NULL
-	         : strcmp(action, "concern") == 0        ? "concern"
-	         : strcmp(action, "escalate") == 0       ? "escalated"
-	         : strcmp(action, "false-positive") == 0 ? "false-positive"
-	                                                 : NULL;
-	if (!action ||
-	    (!status && strcmp(action, "note") != 0 && strcmp(action, "hide-image") != 0)) {
+	if (!action) {
 		web_error(&w, 400, "Unknown action.");
-		goto out;
+	} else if (strcmp(action, "ack-alert") == 0) {
+		if (alerts_ack_capture(w.srv, k.id, w.u.login, k.school_id) < 0)
+			web_error(&w, 503, "The acknowledgement could not be stored; try again.");
+		else
+			done(&w, k.id, action);
+	} else {
+		switch (web_triage_post(&w, k.id, k.school_id, k.status, action)) {
+		case WEB_TRIAGE_NOT_MINE:
+			decide(&w, &k, action);
+			break;
+		case WEB_TRIAGE_DONE:
+			done(&w, k.id, action);
+			break;
+		case WEB_TRIAGE_ANSWERED:
+			break;
+		}
 	}
-	if ((!status || strcmp(status, "false-positive") == 0) && (!*text || strlen(text) > 4000)) {
-		web_error(&w, 400, "Give a reason or note (up to 4000 characters).");
-		goto out;
-	}
-	r = web_decide(&w, k.id, k.school_id, action, status, text);
-	if (r < 0) {
-		log_warning("web: %s of capture %s by %s failed: %s", action, k.id, w.u.login,
-		            strerror(-r));
-		web_error(&w, 503, "The decision could not be stored; try again.");
-		goto out;
-	}
-	if (strcmp(action, "escalate") == 0)
-		escalate_tell(&w, &k);
-	if (strcmp(action, "hide-image") == 0 && thumb_forget(w.srv->blobs, k.sha) < 0)
-		log_warning("capture %s: the thumbnail of the hidden image could not be removed",
-		            k.id);
-	if (strcmp(action, "hide-image") == 0)
-		log_warning(
-		    "capture %s: image hidden by %s (possible child abuse material referred)", k.id,
-		    w.u.login);
-	snprintf(back, sizeof(back), "/captures/%s", k.id);
-	web_redirect(resp, back);
 out:
 	json_decref(k.record);
 	web_end(&w);

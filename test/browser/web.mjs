@@ -64,8 +64,9 @@ try {
 	const th = await mod.ctx.request.get(base + '/captures/' + cfg.hide_id + '/thumb');
 	check(th.status() === 200 && th.headers()['content-type'] === 'image/png', 'thumbnail served');
 	if (shots) await mod.page.screenshot({ path: path.join(shots, 'queue.png') });
-	await mod.page.goto(base + '/captures/' + cfg.hide_id);
+	await mod.page.goto(base + '/captures/' + cfg.hide_id + '/hide');
 	await mod.page.fill('#act-hide input[name=text]', 'reported to CEOP, ref 123');
+	await mod.page.check('#hide-tick');
 	await Promise.all([mod.page.waitForNavigation(), mod.page.click('#act-hide button')]);
 	await mod.page.goto(base + '/captures?status=all');
 	const hiddenRow = mod.page.locator('#queue tr', { has: mod.page.locator(`input[value="${cfg.hide_id}"]`) });

@@ -63,7 +63,7 @@ def pupil_export_and_delete(c):
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         expect(srv.request('POST', '/captures/%s/action' % cid,
                            body=urllib.parse.urlencode({'action': action, 'csrf': csrf,
-                                                        'text': text}),
+                                                        'text': text, 'confirm': 'yes'}),
                            headers={'Cookie': 'vigil_session=' + signed_in(srv).cookie,
                                     'Content-Type': 'application/x-www-form-urlencoded'}),
                303, action)

@@ -42,7 +42,8 @@ def setup(c):
 def act(web, cid, action, text=''):
     csrf = web.csrf('/captures/' + cid)
     expect(web.req('POST', '/captures/%s/action' % cid,
-                   {'csrf': csrf, 'action': action, 'text': text}), 303, action)
+                   {'csrf': csrf, 'action': action, 'text': text,
+                    'confirm': 'yes'}), 303, action)
 
 
 @group

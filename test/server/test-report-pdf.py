@@ -163,7 +163,8 @@ def setup(c):
     confirm(c, ids, note=LONG_NOTE)
     csrf = c.mod.csrf('/captures/' + ids[2])
     expect(c.mod.req('POST', '/captures/%s/action' % ids[2],
-                     {'action': 'hide-image', 'text': 'referred', 'csrf': csrf}), 303, 'hide')
+                     {'action': 'hide-image', 'text': 'referred', 'csrf': csrf,
+                      'confirm': 'yes'}), 303, 'hide')
     c.long_ids = ids
     # Hillside: 200 confirmed concerns
     c.many = [post(c, tokens['Hillside High'], time='2026-11-%02dT%02d:%02d:00Z'

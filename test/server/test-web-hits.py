@@ -181,7 +181,8 @@ def hidden_frames(c):
     expect(c.mod.req('GET', base + 'frames/1'), 200, 'the frame before')
     csrf = c.mod.csrf(base[:-1])
     expect(c.mod.req('POST', base + 'action', {'csrf': csrf, 'action': 'hide-image',
-                                               'text': 'referred to police, ref 7'}),
+                                               'text': 'referred to police, ref 7',
+                                               'confirm': 'yes'}),
            303, 'hide image')
     expect(c.mod.req('GET', base + 'frames/1'), 410, 'the frame hidden')
     expect(c.mod.req('GET', base + 'frames/2'), 404, 'a frame that does not exist')

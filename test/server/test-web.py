@@ -171,7 +171,8 @@ def actions_and_audit(c):
     # hide the image: gone for everyone, recorded
     csrf = c.mod.csrf('/captures/' + c.b1['id'])
     expect(c.mod.req('POST', '/captures/%s/action' % c.b1['id'],
-                     {'csrf': csrf, 'action': 'hide-image', 'text': 'referred to police, ref 42'}),
+                     {'csrf': csrf, 'action': 'hide-image', 'text': 'referred to police, ref 42',
+                      'confirm': 'yes'}),
            303, 'hide image')
     expect(c.mod.req('GET', '/captures/%s/image' % c.b1['id']), 410, 'hidden image')
     r = expect(c.mod.req('GET', '/audit?capture=' + c.b1['id']), 200, 'audit')
