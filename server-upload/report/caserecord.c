@@ -13,9 +13,11 @@
 #include "capture_hits.h"
 #include "html.h"
 #include "localzone.h"
+#include "outcome.h"
 #include "pdfdoc.h"
 #include "pngimage.h"
 #include "rfc3339.h"
+#include "store_cases.h"
 #include "store_moderation.h"
 
 #define MAX_EVENTS 200
@@ -42,6 +44,7 @@ struct caserecord {
 	char pupil[224], year[36], reg[36], flags[64];
 	bool on_roster, current, show_flags;
 	json_t *record;
+	struct store_case kase; /* who has it, its outcome and closing */
 	struct event events[MAX_EVENTS];
 	size_t nevents;
 	size_t nshots;                     /* the record's screenshots (caserecord_shots) */
@@ -121,6 +124,8 @@ static int load(struct store *s, struct blobs *b, const char *id, struct caserec
 
 	if (r == 0 && !c->found)
 		r = -ENOENT;
+	if (r == 0)
+		r = store_case_get(s, id, &c->kase);
 	if (r == 0)
 		r = store_capture_events(s, id, event_cb, c);
 	if (r < 0)
@@ -295,7 +300,7 @@ static void cut_utf8(char *s, size_t size, int n)
 }
 
 /* The labelled facts at the top, shared by both formats. */
-#define FACTS 16
+#define FACTS 20
 static size_t facts(const struct caserecord *c, const char *label[FACTS], char value[FACTS][320])
 {
 	size_t n = 0;
@@ -327,6 +332,19 @@ static size_t facts(const struct caserecord *c, const char *label[FACTS], char v
 		FACT("Status", "%s (%s, %s)", c->status, c->status_by, t);
 	else
 		FACT("Status", "%s", c->status);
+	if (c->kase.assignee[0])
+		FACT("Assigned to", "%s (by %s)", c->kase.assignee, c->kase.assigned_by);
+	else
+		FACT("Assigned to", "nobody");
+	if (c->kase.closed_ms) {
+		when(c->kase.closed_ms, t, sizeof(t));
+		FACT("Outcome", "%s%s%s", outcome_words(c->kase.outcome),
+		     c->kase.note[0] ? " — " : "", c->kase.note);
+		FACT("Closed", "%s, %s", c->kase.closed_by, t);
+	} else {
+		FACT("Outcome", "%s",
+		     c->kase.outcome[0] ? "reopened, not closed again yet" : "open");
+	}
 	FACT("Capture", "%s", c->id);
 #undef FACT
 	return n;
@@ -354,7 +372,7 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	html_init(&b);
 	html_raw(&b, "Vigil capture — record for the safeguarding case file\n\n");
 	for (size_t i = 0; i < n; i++)
-		html_fmt(&b, "%-12s %s\n", label[i], value[i]);
+		html_fmt(&b, "%-13s %s\n", label[i], value[i]);
 	html_raw(&b, "\nContext (what was typed or shown around the hit):\n");
 	html_raw(&b, rec_str(c->record, "context", NULL));
 	html_raw(&b, "\n\nHits:\n");
@@ -386,15 +404,20 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	return 0;
 }
 
-static void heading(struct pdfdoc *d, const char *text)
+/* A section's heading, kept on its page with the first keep points of what follows. */
+static void heading(struct pdfdoc *d, const char *text, double keep)
 {
-	PangoLayout *l = pdfdoc_layout(d, PDFDOC_H2, PDFDOC_WIDTH, text, false);
+	pdfdoc_heading(d, PDFDOC_H2, text, keep);
+}
 
-	pdfdoc_skip(d, 8);
-	pdfdoc_need(d, pdfdoc_height(l) + 30);
-	pdfdoc_flow(d, l, 0);
+/* The first line's height of text as pdfdoc_text() would set it. */
+static double first_line(struct pdfdoc *d, enum pdfdoc_style style, const char *text)
+{
+	PangoLayout *l = pdfdoc_layout(d, style, PDFDOC_WIDTH, text, false);
+	double h = pdfdoc_first_line(l);
+
 	g_object_unref(l);
-	pdfdoc_skip(d, 3);
+	return h;
 }
 
 /* The facts as a two-column list: label in bold, value wrapped beside it. */
@@ -428,10 +451,24 @@ static void pdf_indented(struct pdfdoc *d, const char *text)
 	g_object_unref(l);
 }
 
+/* The image of screenshot n, or NULL when there is none to draw. */
+static const struct pngimage *shot_image(const struct caserecord *c, size_t n)
+{
+	return n < MAX_SHOTS ? c->shots[n] : NULL;
+}
+
+/* The room screenshot n takes: its name and its image, or the line saying why none. */
+static double shot_height(struct pdfdoc *d, const struct caserecord *c, size_t n)
+{
+	const struct pngimage *im = shot_image(c, n);
+
+	return im ? im->height / (double)SHOT_PX + 16 : first_line(d, PDFDOC_BODY, "S") + 4;
+}
+
 /* Screenshot n: its name and time, then the image (or why there is none). */
 static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
 {
-	const struct pngimage *im = n < MAX_SHOTS ? c->shots[n] : NULL;
+	const struct pngimage *im = shot_image(c, n);
 	cairo_t *cr = pdfdoc_cairo(d);
 	cairo_surface_t *img;
 	char name[256];
@@ -452,7 +489,7 @@ static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
 		return;
 	}
 	h = im->height / (double)SHOT_PX;
-	pdfdoc_need(d, h + 16);
+	pdfdoc_need(d, shot_height(d, c, n));
 	pdfdoc_text(d, PDFDOC_SMALL, name, 2);
 	if (cr) {
 		/* The record outlives the PDF surface (pdfdoc_render() finishes it). */
@@ -470,9 +507,11 @@ static void pdf_shot(struct pdfdoc *d, const struct caserecord *c, size_t n)
 	pdfdoc_skip(d, h + 8);
 }
 
+/* Each heading is kept with the first line (or picture) of its section. */
 static void pdf_body(struct pdfdoc *d, void *ud)
 {
 	const struct caserecord *c = ud;
+	const char *context = rec_str(c->record, "context", NULL);
 	char line[8192], *title;
 	json_t *h[MAX_HITS];
 	size_t nh = capture_hits_of(c->record, h, MAX_HITS);
@@ -483,23 +522,27 @@ static void pdf_body(struct pdfdoc *d, void *ud)
 	pdfdoc_text(d, PDFDOC_SMALL,
 	            "Record for the school's safeguarding case file, made by Vigil.", 8);
 	pdf_facts(d, c);
-	heading(d, "Context");
-	pdfdoc_text(d, PDFDOC_BODY, rec_str(c->record, "context", NULL), 2);
-	heading(d, "Hits");
+	heading(d, "Context", first_line(d, PDFDOC_BODY, context));
+	pdfdoc_text(d, PDFDOC_BODY, context, 2);
+	if (nh)
+		hit_line(h[0], line, sizeof(line));
+	heading(d, "Hits", nh ? first_line(d, PDFDOC_BODY, line) : 0);
 	for (size_t i = 0; i < nh; i++) {
 		hit_line(h[i], line, sizeof(line));
 		pdfdoc_text(d, PDFDOC_BODY, line, 1);
 		hit_evidence_line(c, h[i], line, sizeof(line));
 		pdf_indented(d, line);
 	}
-	heading(d, "Decisions and notes");
+	if (c->nevents)
+		event_line(&c->events[0], line, sizeof(line));
+	heading(d, "Decisions and notes", first_line(d, PDFDOC_BODY, c->nevents ? line : "None."));
 	for (size_t i = 0; i < c->nevents; i++) {
 		event_line(&c->events[i], line, sizeof(line));
 		pdfdoc_text(d, PDFDOC_BODY, line, 2);
 	}
 	if (!c->nevents)
 		pdfdoc_text(d, PDFDOC_BODY, "None.", 2);
-	heading(d, c->nshots > 1 ? "Screenshots" : "Screenshot");
+	heading(d, c->nshots > 1 ? "Screenshots" : "Screenshot", shot_height(d, c, 0));
 	for (size_t i = 0; i < c->nshots; i++)
 		pdf_shot(d, c, i);
 }

@@ -155,6 +155,27 @@ void pdfdoc_flow(struct pdfdoc *d, PangoLayout *l, double x)
 	pango_layout_iter_free(it);
 }
 
+double pdfdoc_first_line(PangoLayout *l)
+{
+	PangoRectangle log;
+
+	pango_layout_line_get_extents(pango_layout_get_line_readonly(l, 0), NULL, &log);
+	return pango_units_to_double(log.height);
+}
+
+void pdfdoc_heading(struct pdfdoc *d, enum pdfdoc_style style, const char *text, double keep)
+{
+	PangoLayout *l = pdfdoc_layout(d, style, PDFDOC_WIDTH, text, false);
+	double size = styles[style].size;
+
+	if (d->y > PDFDOC_MARGIN + 0.01)
+		pdfdoc_skip(d, size * 6 / 7);
+	pdfdoc_need(d, pdfdoc_height(l) + size * 2 / 7 + keep);
+	pdfdoc_flow(d, l, 0);
+	g_object_unref(l);
+	pdfdoc_skip(d, size * 2 / 7);
+}
+
 void pdfdoc_text(struct pdfdoc *d, enum pdfdoc_style style, const char *text, double space_after)
 {
 	PangoLayout *l = pdfdoc_layout(d, style, PDFDOC_WIDTH, text, false);

@@ -69,6 +69,12 @@ void pdfdoc_draw(struct pdfdoc *d, PangoLayout *l, double x, double y);
 /* Draws l at x from the current position line by line, starting new pages between lines
  * as needed, and moves the position below it. */
 void pdfdoc_flow(struct pdfdoc *d, PangoLayout *l, double x);
+/* The height of l's first line in points (what must follow a heading on its page). */
+double pdfdoc_first_line(PangoLayout *l);
+/* A heading in style over the full width, with space above it (none at the top of a page)
+ * and below: never the last thing on a page. It starts a new page unless it fits here
+ * together with keep points of what follows it (its first line, a picture). */
+void pdfdoc_heading(struct pdfdoc *d, enum pdfdoc_style style, const char *text, double keep);
 /* A paragraph of plain text over the full width, then space_after points. */
 void pdfdoc_text(struct pdfdoc *d, enum pdfdoc_style style, const char *text, double space_after);
 

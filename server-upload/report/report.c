@@ -10,8 +10,10 @@
 
 #include "capture_hits.h"
 #include "localzone.h"
+#include "outcome.h"
 #include "parse.h"
 #include "store.h"
+#include "store_cases.h"
 #include "store_moderation.h"
 #include "store_report.h"
 
@@ -64,6 +66,11 @@ int64_t report_week_after(int64_t start_ms, int weeks)
 	if (sscanf(d, "%4d-%2d-%2d", &y, &m, &day) != 3)
 		return start_ms + (int64_t)weeks * WEEK_MS;
 	return localzone_midnight(y, m, day, weeks * 7);
+}
+
+const char *report_plural(long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 void report_duration(double m, char *buf, size_t size)
@@ -253,6 +260,40 @@ static int build_row(const struct store_report_capture *c, void *ud)
 	return 0;
 }
 
+/* Captures closed this week with one outcome (store_case_outcome_counts). */
+static int outcome_tally(const char *outcome, int64_t count, void *ud)
+{
+	struct report *r = ud;
+
+	if (r->noutcomes == REPORT_MAX_OUTCOMES)
+		return 0;
+	snprintf(r->outcomes[r->noutcomes].name, REPORT_NAME_BUF, "%s", outcome);
+	r->outcomes[r->noutcomes].captures = (long)count;
+	r->noutcomes++;
+	r->closed += (long)count;
+	return 0;
+}
+
+/* By outcome.h's order (unknown keys last), then their words instead of their keys. */
+static int cmp_outcome(const void *a, const void *b)
+{
+	const char *x = ((const struct report_count *)a)->name;
+	const char *y = ((const struct report_count *)b)->name;
+	unsigned int i = (unsigned int)outcome_index(x), k = (unsigned int)outcome_index(y);
+
+	return i != k ? (i < k ? -1 : 1) : strcmp(x, y);
+}
+
+static void outcomes_in_words(struct report *r)
+{
+	qsort(r->outcomes, (size_t)r->noutcomes, sizeof(r->outcomes[0]), cmp_outcome);
+	for (int i = 0; i < r->noutcomes; i++) {
+		char words[REPORT_NAME_BUF];
+		snprintf(words, sizeof(words), "%s", outcome_words(r->outcomes[i].name));
+		memcpy(r->outcomes[i].name, words, sizeof(words));
+	}
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -338,11 +379,15 @@ int report_build(struct store *s, const char *school, const char *week, struct r
 		                                   category_count, r);
 	if (ret == 0 && r->nconfirmed)
 		ret = store_concern_events(s, r->school_id, r->start, r->end, add_decision, r);
+	if (ret == 0)
+		ret =
+		    store_case_outcome_counts(s, r->school_id, r->start, r->end, outcome_tally, r);
 	if (ret < 0)
 		goto fail;
 	if (r->nyears == 1 && strcmp(r->years[0].name, REPORT_NO_YEAR) == 0)
 		r->nyears = 0; /* no pupil of the week is on a roster: no table */
 	qsort(r->years, (size_t)r->nyears, sizeof(r->years[0]), cmp_year);
+	outcomes_in_words(r);
 	r->nusers = top(b.users, b.nusers, r->users);
 	r->nmachines = top(b.machines, b.nmachines, r->machines);
 	r->decided = (long)b.nwaits;

@@ -15,6 +15,7 @@ struct blobs;
 #define REPORT_MAX_DECISIONS 20  /* of one confirmed concern, oldest first */
 #define REPORT_MAX_YEARS     24  /* year groups shown; more are counted under the last */
 #define REPORT_NO_YEAR       "not on the roster"
+#define REPORT_MAX_OUTCOMES  16 /* outcome.h's, and any a later version stored */
 
 struct report_count {
 	char name[REPORT_NAME_BUF];
@@ -57,6 +58,11 @@ struct report {
 	 * not on it. nyears 0: the school has no roster for these pupils. */
 	struct report_count years[REPORT_MAX_YEARS];
 	int nyears;
+	/* The captures closed this week (whenever they were taken) by outcome, in the order
+	 * outcome.h offers them; name holds the outcome's words, captures the count. */
+	struct report_count outcomes[REPORT_MAX_OUTCOMES];
+	int noutcomes;
+	long closed;
 	struct report_item *confirmed;
 	int nconfirmed;
 	long decided;
@@ -70,6 +76,9 @@ int report_week_parse(const char *week, int64_t *start_ms);
 int64_t report_week_after(int64_t start_ms, int weeks);
 /* The ISO week ("2026-W47") of a time. */
 void report_week_label(int64_t ms, char *buf, size_t size);
+
+/* one when n is 1, else many: "1 capture", "2 captures". */
+const char *report_plural(long n, const char *one, const char *many);
 
 /* A moderation time for people: "12 min", "3.5 h", "2.1 days". */
 void report_duration(double minutes, char *buf, size_t size);

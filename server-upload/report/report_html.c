@@ -143,6 +143,26 @@ static void top_table(struct html *h, const char *title, const char *id,
 	html_raw(h, "</table></div>");
 }
 
+/* The captures closed this week, by the outcome recorded when they were closed. */
+static void closed_table(const struct report *r, struct html *h)
+{
+	html_raw(h, "<h2>Closed this week</h2><p id=\"closed\">");
+	if (!r->closed) {
+		html_raw(h, "No capture was closed this week.</p>");
+		return;
+	}
+	html_fmt(h, "%ld %s closed this week (whenever %s taken), by outcome:</p>", r->closed,
+	         report_plural(r->closed, "capture", "captures"),
+	         report_plural(r->closed, "it was", "they were"));
+	html_raw(h, "<table id=\"outcomes\"><tr><th>Outcome</th><th>Captures</th></tr>");
+	for (int i = 0; i < r->noutcomes; i++) {
+		html_raw(h, "<tr><td>");
+		html_text(h, r->outcomes[i].name);
+		html_fmt(h, "</td><td>%ld</td></tr>", r->outcomes[i].captures);
+	}
+	html_raw(h, "</table>");
+}
+
 void report_html(const struct report *r, struct blobs *blobs, struct html *h, bool page)
 {
 	if (page) {
@@ -166,9 +186,11 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	html_text(h, localzone_name());
 	html_raw(h, ".</p>");
 	html_fmt(h,
-	         "<p id=\"summary\"><strong>%ld</strong> captures this week: <strong>%ld</strong> "
-	         "confirmed or escalated concerns, %ld false positives, %ld not yet moderated.</p>",
-	         r->total, r->concerns, r->false_positives, r->pending);
+	         "<p id=\"summary\"><strong>%ld</strong> %s this week: <strong>%ld</strong> "
+	         "confirmed or escalated %s, %ld false %s, %ld not yet moderated.</p>",
+	         r->total, report_plural(r->total, "capture", "captures"), r->concerns,
+	         report_plural(r->concerns, "concern", "concerns"), r->false_positives,
+	         report_plural(r->false_positives, "positive", "positives"), r->pending);
 	counts_table(r, h);
 	html_raw(h, "<h2>The last 12 weeks</h2>");
 	report_svg(r, h);
@@ -182,8 +204,8 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	}
 	html_raw(h, "<h2>Moderation times</h2><p id=\"moderation\">");
 	if (r->decided) {
-		html_fmt(h, "%ld captures decided; from capture to first decision: median ",
-		         r->decided);
+		html_fmt(h, "%ld %s decided; from capture to first decision: median ", r->decided,
+		         report_plural(r->decided, "capture", "captures"));
 		minutes(h, r->median_minutes);
 		html_raw(h, ", 90th percentile ");
 		minutes(h, r->p90_minutes);
@@ -191,7 +213,9 @@ void report_html(const struct report *r, struct blobs *blobs, struct html *h, bo
 	} else {
 		html_raw(h, "No capture of this week has been decided yet.");
 	}
-	html_raw(h, "</p><h2>Confirmed concerns</h2>");
+	html_raw(h, "</p>");
+	closed_table(r, h);
+	html_raw(h, "<h2>Confirmed concerns</h2>");
 	if (!r->nconfirmed)
 		html_raw(h, "<p>None this week.</p>");
 	html_raw(h, "<table id=\"confirmed\">");

@@ -47,14 +47,7 @@ static const char *const legend[] = {
 /* A section's heading, kept on one page with the first keep points of what follows. */
 static void heading_keep(struct pdfdoc *d, const char *text, double keep)
 {
-	PangoLayout *l = pdfdoc_layout(d, PDFDOC_H1, PDFDOC_WIDTH, text, false);
-
-	if (pdfdoc_y(d) > PDFDOC_MARGIN)
-		pdfdoc_skip(d, 12);
-	pdfdoc_need(d, pdfdoc_height(l) + keep);
-	pdfdoc_flow(d, l, 0);
-	g_object_unref(l);
-	pdfdoc_skip(d, 4);
+	pdfdoc_heading(d, PDFDOC_H1, text, keep);
 }
 
 static void heading(struct pdfdoc *d, const char *text)
@@ -131,9 +124,11 @@ static void title(struct pdfdoc *d, const struct report *r)
 	         localzone_name());
 	pdfdoc_text(d, PDFDOC_SMALL, buf, 8);
 	markup = g_markup_printf_escaped(
-	    "<b>%ld</b> captures this week: <b>%ld</b> confirmed or escalated concerns, %ld false "
-	    "positives, %ld not yet moderated.",
-	    r->total, r->concerns, r->false_positives, r->pending);
+	    "<b>%ld</b> %s this week: <b>%ld</b> confirmed or escalated %s, %ld false %s, %ld not "
+	    "yet moderated.",
+	    r->total, report_plural(r->total, "capture", "captures"), r->concerns,
+	    report_plural(r->concerns, "concern", "concerns"), r->false_positives,
+	    report_plural(r->false_positives, "positive", "positives"), r->pending);
 	{
 		PangoLayout *l = pdfdoc_layout(d, PDFDOC_BODY, PDFDOC_WIDTH, markup, true);
 		pdfdoc_flow(d, l, 0);
@@ -269,10 +264,36 @@ static void moderation(struct pdfdoc *d, const struct report *r)
 	report_duration(r->median_minutes, med, sizeof(med));
 	report_duration(r->p90_minutes, p90, sizeof(p90));
 	snprintf(buf, sizeof(buf),
-	         "%ld captures decided; from capture to first decision: median %s, 90th "
-	         "percentile %s.",
-	         r->decided, med, p90);
+	         "%ld %s decided; from capture to first decision: median %s, 90th percentile %s.",
+	         r->decided, report_plural(r->decided, "capture", "captures"), med, p90);
 	pdfdoc_text(d, PDFDOC_BODY, buf, 2);
+}
+
+/* The captures closed this week by outcome. */
+static void closed(struct pdfdoc *d, const struct report *r)
+{
+	static const double widths[2] = {0, 80};
+	const char *head[2] = {"Outcome", "Captures"}, *cells[2];
+	const struct table t = {.n = 2, .widths = widths, .head = head};
+	char n[24], buf[160];
+
+	heading(d, "Closed this week");
+	if (!r->closed) {
+		pdfdoc_text(d, PDFDOC_BODY, "None this week: no capture was closed.", 2);
+		return;
+	}
+	snprintf(buf, sizeof(buf),
+	         "%ld %s closed this week (whenever %s taken), by outcome:", r->closed,
+	         report_plural(r->closed, "capture", "captures"),
+	         report_plural(r->closed, "it was", "they were"));
+	pdfdoc_text(d, PDFDOC_BODY, buf, 4);
+	table_row(d, &t, head, true, false);
+	for (int i = 0; i < r->noutcomes; i++) {
+		snprintf(n, sizeof(n), "%ld", r->outcomes[i].captures);
+		cells[0] = r->outcomes[i].name;
+		cells[1] = n;
+		table_row(d, &t, cells, false, false);
+	}
 }
 
 /* A caption centred in the thumbnail box instead of the image. */
@@ -371,14 +392,18 @@ static void concern(struct pdfdoc *d, const struct report_item *it, struct blobs
 	const double x = THUMB_W + 12, w = PDFDOC_WIDTH - x;
 	PangoLayout *l[4 + REPORT_MAX_DECISIONS];
 	int n = concern_text(d, it, w, l, 4 + REPORT_MAX_DECISIONS), page;
-	double th = 0, y0;
+	double th = 0, start = 0, y0;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		th += pdfdoc_height(l[i]) + 3;
+		if (i == 2) /* what, when and who, and the context: never split */
+			start = th;
+	}
 	th = th > THUMB_H ? th : THUMB_H;
-	/* Kept on one page, unless it is long and its start fits here: then its text goes on
-	 * over the page break like a paragraph's. */
-	if (th <= THUMB_H + 48 || pdfdoc_bottom(d) - pdfdoc_y(d) < THUMB_H + 24)
+	start = start > THUMB_H + 24 ? start : THUMB_H + 24;
+	/* Kept on one page, unless it is long and its start fits here: then its decisions go
+	 * on over the page break like a paragraph's. */
+	if (th <= THUMB_H + 48 || pdfdoc_bottom(d) - pdfdoc_y(d) < start)
 		pdfdoc_need(d, th);
 	y0 = pdfdoc_y(d);
 	page = pdfdoc_page(d);
@@ -406,6 +431,7 @@ static void body(struct pdfdoc *d, void *ud)
 	if (r->nyears)
 		top_list(d, "By year group", "Year group", r->years, r->nyears);
 	moderation(d, r);
+	closed(d, r);
 	heading_keep(d, "Confirmed concerns", THUMB_H + 12);
 	if (!r->nconfirmed)
 		none(d);

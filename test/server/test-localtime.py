@@ -57,7 +57,7 @@ def pages_in_local_time(c):
 def weeks_from_local_midnight(c):
     w27 = expect(c.web.req('GET', '/reports/%s/2026-W27' % Q), 200, 'W27').text
     w26 = expect(c.web.req('GET', '/reports/%s/2026-W26' % Q), 200, 'W26').text
-    check('<strong>1</strong> captures this week' in w27, 'Monday 00:30 BST is week 27')
+    check('<strong>1</strong> capture this week' in w27, 'Monday 00:30 BST is week 27')
     check('<strong>0</strong> captures this week' in w26, 'not week 26 (as in UTC)')
     check('Times are Europe/London' in w27, 'the report names the zone')
     csv = c.web.req('GET', '/reports/%s/2026-W27?format=csv' % Q).text
