@@ -6,9 +6,9 @@
 # a ticked confirmation; on a 390-pixel phone nothing scrolls sideways. Starts vigil-server
 # with a school whose capture comes through the real API and runs capture.mjs.
 # usage: test-capture.py [--shots DIR]   (skips without /usr/bin/chromium or node)
-import importlib.util
 import json
 import os
+import runpy
 import subprocess
 import sys
 
@@ -20,20 +20,16 @@ from harness import Failure, Web, group, png, upload  # noqa: E402
 
 def browser_helpers():
     """test-browser.py's need_chromium and ensure_playwright (one installation of both)."""
-    spec = importlib.util.spec_from_file_location('test_browser',
-                                                  os.path.join(HERE, 'test-browser.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return runpy.run_path(os.path.join(HERE, 'test-browser.py'), run_name='test_browser')
 
 
 def need_chromium():
-    return browser_helpers().need_chromium()
+    return browser_helpers()['need_chromium']()
 
 
 @group
 def capture_page(c):
-    browser_helpers().ensure_playwright()
+    browser_helpers()['ensure_playwright']()
     key = c.srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
     tok = c.srv.enrol(key, 'LAB1-PC07')
     for login, role in (('head-a', 'headteacher'), ('mod', 'moderator')):
