@@ -579,6 +579,41 @@ static int check_screenshot(json_t *root, const struct span *raw, struct capture
 	return r;
 }
 
+/*
+ * The optional "window.rect": the focused window's rectangle in the screenshot's pixels
+ * (what the queue's thumbnail shows), integers x, y from 0 and width, height from 1, wholly
+ * within the screenshot. Sets c->has_rect and the rectangle, or fails naming the field.
+ */
+static int check_rect(json_t *root, struct capture *c, struct capture_error *err)
+{
+	json_t *o = json_object_get(json_object_get(root, "window"), "rect");
+	int r;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return fail(err, "window.rect", "window.rect must be an object");
+	if ((r = get_int(o, "x", "window.rect.x", 0, CAPTURE_MAX_DIMENSION - 1, &c->rect_x, err)) ||
+	    (r = get_int(o, "y", "window.rect.y", 0, CAPTURE_MAX_DIMENSION - 1, &c->rect_y, err)) ||
+	    (r = get_int(o, "width", "window.rect.width", 1, CAPTURE_MAX_DIMENSION, &c->rect_width,
+	                 err)) ||
+	    (r = get_int(o, "height", "window.rect.height", 1, CAPTURE_MAX_DIMENSION,
+	                 &c->rect_height, err)))
+		return r;
+	if (c->rect_x + c->rect_width > c->width)
+		return fail(err, "window.rect.width",
+		            "window.rect.x + window.rect.width (%d) is beyond the screenshot's "
+		            "width (%d)",
+		            c->rect_x + c->rect_width, c->width);
+	if (c->rect_y + c->rect_height > c->height)
+		return fail(err, "window.rect.height",
+		            "window.rect.y + window.rect.height (%d) is beyond the screenshot's "
+		            "height (%d)",
+		            c->rect_y + c->rect_height, c->height);
+	c->has_rect = true;
+	return 0;
+}
+
 /* The optional "frames": later screenshots, each with a time not before the capture's.
  * raw[i]: frames[i].data as it stands in the body (NULL: the JSON string). */
 static int check_frames(json_t *root, const struct span *const *raw, struct capture *c,
@@ -663,7 +698,7 @@ static int make_record(json_t *root, struct capture *c)
 	static const char *const reason[] = {"category", "severity",     "phrase",
 	                                     "matched",  "rule",         "base_severity",
 	                                     "why",      "context_rule", NULL};
-	static const char *const window[] = {"title", "app", NULL};
+	static const char *const window[] = {"title", "app", "rect", NULL};
 	static const char *const shot[] = {"type", "width", "height", "sha256", NULL};
 	static const char *const agent[] = {"version", "wordlists", NULL};
 	static const char *const hit[] = {
@@ -692,6 +727,54 @@ static int make_record(json_t *root, struct capture *c)
 out:
 	json_decref(rec);
 	return r;
+}
+
+/* Appends "\n" and s (when a string) to the words being built in *b. 0 or -ENOMEM. */
+static int words_add(char **b, size_t *len, size_t *cap, json_t *s, bool first)
+{
+	const char *v = json_is_string(s) ? json_string_value(s) : "";
+	size_t n = strlen(v), need = *len + n + 2;
+
+	if (need > *cap) {
+		size_t ncap = need * 2;
+		char *nb = realloc(*b, ncap);
+		if (!nb)
+			return -ENOMEM;
+		*b = nb;
+		*cap = ncap;
+	}
+	if (!first)
+		(*b)[(*len)++] = '\n';
+	memcpy(*b + *len, v, n);
+	*len += n;
+	(*b)[*len] = '\0';
+	return 0;
+}
+
+/* What the queue's search (q) looks in: the context and the reason's matched words, then
+ * each hit's matched words and its own context, one per line. */
+static int make_words(json_t *root, struct capture *c)
+{
+	size_t len = 0, cap = 0, i;
+	char *b = NULL;
+	json_t *h;
+	int r =
+	    words_add(&b, &len, &cap, json_object_get(root, "context"), true)
+	        ?: words_add(&b, &len, &cap,
+	                     json_object_get(json_object_get(root, "reason"), "matched"), false);
+
+	json_array_foreach(json_object_get(root, "hits"), i, h)
+	{
+		if (r == 0)
+			r = words_add(&b, &len, &cap, json_object_get(h, "matched"), false)
+			        ?: words_add(&b, &len, &cap, json_object_get(h, "context"), false);
+	}
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	c->words = b;
+	return 0;
 }
 
 int capture_set_machine(struct capture *c, const char *machine)
@@ -840,8 +923,9 @@ int capture_parse(const char *body, size_t len, struct capture **out, struct cap
 	c->json = root;
 	if ((r = check_top(root, c, err)) || (r = check_reason(root, c, err)) ||
 	    (r = check_hits(root, c, err)) || (r = check_window_agent(root, err)) ||
-	    (r = check_screenshot(root, raw.shot, c, err)) ||
-	    (r = check_frames(root, raw.frame, c, err)) || (r = make_record(root, c))) {
+	    (r = check_screenshot(root, raw.shot, c, err)) || (r = check_rect(root, c, err)) ||
+	    (r = check_frames(root, raw.frame, c, err)) || (r = make_record(root, c)) ||
+	    (r = make_words(root, c))) {
 		capture_free(c);
 		return r;
 	}
@@ -861,5 +945,6 @@ void capture_free(struct capture *c)
 	free(c->frame_rows);
 	free(c->png);
 	free(c->record);
+	free(c->words);
 	free(c);
 }

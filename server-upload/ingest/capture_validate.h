@@ -1,6 +1,7 @@
 /* capture_validate.h: the validator of an uploaded capture record (vigil.capture/1). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ struct capture {
 	unsigned char *png;   /* the decoded PNG */
 	size_t png_len;
 	char *record; /* compact JSON of the known fields, without screenshot.data */
+	char *words;  /* what the queue's search looks in (store_capture_row.words) */
+	/* "window.rect": the focused window in the screenshot's pixels, within it; has_rect
+	 * false when the record has none. */
+	bool has_rect;
+	int rect_x, rect_y, rect_width, rect_height;
 	struct store_capture_hit *hits; /* "hits" (none for a record without) */
 	size_t nhits;
 	struct capture_frame *frames;           /* "frames" (none for a record without) */
@@ -56,7 +62,9 @@ struct capture_error {
  * the hit's severity to 5, "why" and "context_rule" one-line strings), each hit's own
  * evidence, optional ("source", "context" that its offsets then point into, "frame"),
  * and the optional "frames" (at most CAPTURE_MAX_FRAMES screenshots checked like
- * "screenshot", each with a "time" not before the capture's). Unknown fields are
+ * "screenshot", each with a "time" not before the capture's), and the optional
+ * "window.rect" ({"x","y","width","height"}: integers, the focused window in the
+ * screenshot's pixels, wholly within the screenshot). Unknown fields are
  * ignored and not kept; the stored record keeps no image data. Returns 0 and a new capture in *out
  * (free with capture_free()), -EINVAL with *err filled, or -ENOMEM.
  */

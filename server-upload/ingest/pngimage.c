@@ -60,6 +60,7 @@ struct decode {
 	uint64_t *acc;
 	uint32_t *cnt;
 	struct pngimage *im;
+	uint32_t rx, ry, rw, rh; /* the region of the image decoded, within it */
 };
 
 static void decode_free(struct decode *d)
@@ -86,22 +87,40 @@ static void emit_row(struct decode *d, uint32_t oy)
 	memset(d->cnt, 0, (size_t)ow * sizeof(*d->cnt));
 }
 
-/* Adds one decoded RGB input row to the output columns' sums. */
-static void add_row(struct decode *d, uint32_t w)
+/* Adds the region's columns of one decoded RGB input row to the output columns' sums. */
+static void add_row(struct decode *d)
 {
-	uint32_t ow = d->im->width;
+	uint32_t ow = d->im->width, w = d->rw;
+	const unsigned char *row = d->row + (size_t)d->rx * 3;
 
 	for (uint32_t x = 0; x < w; x++) {
 		uint32_t ox = (uint32_t)((uint64_t)x * ow / w);
-		d->acc[3 * ox] += d->row[3 * x];
-		d->acc[3 * ox + 1] += d->row[3 * x + 1];
-		d->acc[3 * ox + 2] += d->row[3 * x + 2];
+		d->acc[3 * ox] += row[3 * x];
+		d->acc[3 * ox + 1] += row[3 * x + 1];
+		d->acc[3 * ox + 2] += row[3 * x + 2];
 		d->cnt[ox]++;
 	}
 }
 
+/* The part of want within a w x h image into d's region; the whole image when want is
+ * NULL or the part is empty. */
+static void clamp_region(struct decode *d, const struct pngimage_region *want, uint32_t w,
+                         uint32_t h)
+{
+	d->rx = d->ry = 0;
+	d->rw = w;
+	d->rh = h;
+	if (!want || want->x >= w || want->y >= h || want->width == 0 || want->height == 0)
+		return;
+	d->rx = want->x;
+	d->ry = want->y;
+	d->rw = want->width < w - want->x ? want->width : w - want->x;
+	d->rh = want->height < h - want->y ? want->height : h - want->y;
+}
+
 /* Reads the header, sets the transformations, allocates. Runs under the caller's setjmp. */
-static int decode_setup(struct decode *d, uint32_t max_w, uint32_t max_h, uint32_t *w, uint32_t *h)
+static int decode_setup(struct decode *d, const struct pngimage_region *want, uint32_t max_w,
+                        uint32_t max_h, uint32_t *w, uint32_t *h)
 {
 	uint32_t ow, oh;
 
@@ -121,7 +140,8 @@ static int decode_setup(struct decode *d, uint32_t max_w, uint32_t max_h, uint32
 	png_read_update_info(d->png, d->info);
 	if (png_get_rowbytes(d->png, d->info) != (size_t)*w * 3)
 		return -EINVAL;
-	fit(*w, *h, max_w, max_h, &ow, &oh);
+	clamp_region(d, want, *w, *h);
+	fit(d->rw, d->rh, max_w, max_h, &ow, &oh);
 	d->row = malloc((size_t)*w * 3);
 	d->acc = calloc((size_t)ow * 3, sizeof(*d->acc));
 	d->cnt = calloc(ow, sizeof(*d->cnt));
@@ -136,12 +156,30 @@ static int decode_setup(struct decode *d, uint32_t max_w, uint32_t max_h, uint32
 	return 0;
 }
 
-int pngimage_decode_fit(const void *data, size_t len, uint32_t max_w, uint32_t max_h,
-                        struct pngimage **out)
+/* Reads the rows down to the region's last into the output. Rows above the region are
+ * read and dropped; those below it are never read. Runs under the caller's setjmp. */
+static void decode_rows(struct decode *d)
+{
+	uint32_t oy = 0, ry;
+
+	for (uint32_t y = 0; y < d->ry + d->rh; y++) {
+		png_read_row(d->png, d->row, NULL);
+		if (y < d->ry)
+			continue;
+		ry = (uint32_t)((uint64_t)(y - d->ry) * d->im->height / d->rh);
+		if (ry != oy)
+			emit_row(d, oy++);
+		add_row(d);
+	}
+	emit_row(d, oy);
+}
+
+int pngimage_decode_region(const void *data, size_t len, const struct pngimage_region *region,
+                           uint32_t max_w, uint32_t max_h, struct pngimage **out)
 {
 	struct decode d = {0};
 	struct reader rd = {.p = data, .len = len};
-	uint32_t w = 0, h = 0, oy = 0;
+	uint32_t w = 0, h = 0;
 	volatile int r = -EINVAL;
 
 	if (len < 8 || png_sig_cmp(data, 0, 8) != 0 || max_w == 0 || max_h == 0)
@@ -162,23 +200,22 @@ int pngimage_decode_fit(const void *data, size_t len, uint32_t max_w, uint32_t m
 	png_set_chunk_malloc_max(d.png, PNGIMAGE_MAX_CHUNK);
 	png_set_chunk_cache_max(d.png, PNGIMAGE_MAX_CHUNKS);
 	png_set_read_fn(d.png, &rd, read_cb);
-	if ((r = decode_setup(&d, max_w, max_h, &w, &h)) < 0) {
+	if ((r = decode_setup(&d, region, max_w, max_h, &w, &h)) < 0) {
 		decode_free(&d);
 		return r;
 	}
 	r = -EINVAL;
-	for (uint32_t y = 0; y < h; y++) {
-		uint32_t ry = (uint32_t)((uint64_t)y * d.im->height / h);
-		if (ry != oy)
-			emit_row(&d, oy++);
-		png_read_row(d.png, d.row, NULL);
-		add_row(&d, w);
-	}
-	emit_row(&d, oy);
+	decode_rows(&d);
 	*out = d.im;
 	d.im = NULL;
 	decode_free(&d);
 	return 0;
+}
+
+int pngimage_decode_fit(const void *data, size_t len, uint32_t max_w, uint32_t max_h,
+                        struct pngimage **out)
+{
+	return pngimage_decode_region(data, len, NULL, max_w, max_h, out);
 }
 
 struct writer {

@@ -38,6 +38,19 @@ struct pngimage {
 int pngimage_decode_fit(const void *data, size_t len, uint32_t max_w, uint32_t max_h,
                         struct pngimage **out);
 
+/* A rectangle of an image, in its pixels. */
+struct pngimage_region {
+	uint32_t x, y, width, height;
+};
+
+/*
+ * As pngimage_decode_fit(), of the part of region (NULL: the whole image) that lies
+ * within the image; the whole image when none of it does. Rows below the region are not
+ * decoded.
+ */
+int pngimage_decode_region(const void *data, size_t len, const struct pngimage_region *region,
+                           uint32_t max_w, uint32_t max_h, struct pngimage **out);
+
 /* Encodes im as an 8-bit RGB PNG into a malloc'd buffer (caller frees). 0, -EINVAL,
  * -ENOMEM, -EFBIG (over PNGIMAGE_MAX_ENCODED). *out untouched on error. */
 int pngimage_encode(const struct pngimage *im, char **out, size_t *len);

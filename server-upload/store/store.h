@@ -53,7 +53,8 @@ struct store_capture_row {
 	const char *category;
 	int severity;
 	const char *source, *user, *image_sha256;
-	const char *record;                   /* JSON of the record without screenshot.data */
+	const char *record; /* JSON of the record without screenshot.data */
+	const char *words;  /* what the queue's search looks in (capture_validate.h); NULL: "" */
 	const struct store_capture_hit *hits; /* stored with the row, in order */
 	size_t nhits;
 	const struct store_capture_frame *frames; /* stored with the row, in order */

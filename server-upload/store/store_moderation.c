@@ -85,12 +85,15 @@ int store_school_lookup(struct store *s, const char *name, int64_t *id)
 	return 0;
 }
 
-/* A statement with parameters built clause by clause (the queue's filters). */
+/* A statement with parameters built clause by clause (the queue's filters). The LIKE
+ * patterns the parameters point at live in pat. */
 struct sql {
-	char text[2048];
+	char text[4096];
 	size_t len;
-	struct store_param p[16];
+	struct store_param p[24];
 	size_t np;
+	char pat[STORE_QUEUE_MAX_TERMS + 3][2 * STORE_QUEUE_MAX_TERM + 4];
+	size_t npat;
 	bool err;
 };
 
@@ -128,6 +131,33 @@ static size_t sql_param(struct sql *q, struct store_param p)
 	}
 	q->p[q->np++] = p;
 	return q->np;
+}
+
+/*
+ * Adds a LIKE pattern of the n bytes of s as a parameter: "%s%" when anywhere, "s%"
+ * otherwise, with %, _ and \ escaped (the statement says ESCAPE '\'). Its number ($k), 0
+ * when there is no room (q->err) or s is too long.
+ */
+static size_t sql_pattern(struct sql *q, const char *s, size_t n, bool anywhere)
+{
+	char *out;
+	size_t k = 0;
+
+	if (q->npat >= sizeof(q->pat) / sizeof(q->pat[0]) || n > STORE_QUEUE_MAX_TERM) {
+		q->err = true;
+		return 0;
+	}
+	out = q->pat[q->npat++];
+	if (anywhere)
+		out[k++] = '%';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
+			out[k++] = '\\';
+		out[k++] = s[i];
+	}
+	out[k++] = '%';
+	out[k] = '\0';
+	return sql_param(q, store_text(out));
 }
 
 /*
@@ -173,6 +203,102 @@ static void sql_where_pupil(struct sql *q, const char *year_group, const char *f
 	}
 }
 
+/*
+ * The pupil filter: the login contains user, or a name on the roster (given, preferred,
+ * family, or "given family" / "preferred family") starts with it; all case-insensitive.
+ */
+static void sql_where_user(struct sql *q, const char *user)
+{
+	char buf[640];
+	size_t any, start;
+
+	if (!user || !*user)
+		return;
+	if (!(any = sql_pattern(q, user, strlen(user), true)) ||
+	    !(start = sql_pattern(q, user, strlen(user), false)))
+		return;
+	snprintf(buf, sizeof(buf),
+	         " AND (LOWER(c.user_name) LIKE LOWER($%zu) ESCAPE '\\' OR "
+	         "LOWER(pu.given_name) LIKE LOWER($%zu) ESCAPE '\\' OR "
+	         "LOWER(pu.preferred_name) LIKE LOWER($%zu) ESCAPE '\\' OR "
+	         "LOWER(pu.family_name) LIKE LOWER($%zu) ESCAPE '\\' OR "
+	         "LOWER(pu.given_name || ' ' || pu.family_name) LIKE LOWER($%zu) ESCAPE '\\' OR "
+	         "LOWER(pu.preferred_name || ' ' || pu.family_name) LIKE LOWER($%zu) ESCAPE '\\')",
+	         any, start, start, start, start, start);
+	sql_add(q, buf);
+}
+
+/* A column that contains the n bytes of s (case-insensitive). */
+static void sql_where_contains(struct sql *q, const char *column, const char *s, size_t n)
+{
+	char buf[160];
+	size_t k;
+
+	if (n == 0 || !(k = sql_pattern(q, s, n, true)))
+		return;
+	snprintf(buf, sizeof(buf), " AND LOWER(%s) LIKE LOWER($%zu) ESCAPE '\\'", column, k);
+	sql_add(q, buf);
+}
+
+/*
+ * The search: every term of text (words split by spaces; "a phrase" in double quotes is
+ * one term) is in the capture's words (its context, every hit's matched words and own
+ * context), case-insensitive. More than STORE_QUEUE_MAX_TERMS terms: q->err.
+ */
+static void sql_where_words(struct sql *q, const char *text)
+{
+	const char *p = text, *t;
+	size_t nterms = 0, n;
+	bool quoted;
+
+	while (p && *p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		quoted = *p == '"';
+		p += quoted;
+		t = p;
+		while (*p && (quoted ? *p != '"' : (*p != ' ' && *p != '\t' && *p != '"')))
+			p++;
+		n = (size_t)(p - t);
+		p += quoted && *p == '"';
+		if (n == 0)
+			continue;
+		if (++nterms > STORE_QUEUE_MAX_TERMS) {
+			q->err = true;
+			return;
+		}
+		sql_where_contains(q, "c.words", t, n);
+	}
+}
+
+/* The WHERE clause of the queue's filters (after "WHERE 1 = 1"). */
+static void sql_queue_where(struct sql *q, const struct store_queue_filter *f)
+{
+	char buf[80];
+	size_t k;
+
+	if (f->school_id)
+		sql_where(q, "c.school_id", "=", store_int(f->school_id));
+	if (f->school && *f->school && (k = sql_param(q, store_text(f->school)))) {
+		snprintf(buf, sizeof(buf), " AND LOWER(sc.name) = LOWER($%zu)", k);
+		sql_add(q, buf);
+	}
+	sql_where_hit(q, f->category, f->severity);
+	if (f->status && *f->status)
+		sql_where(q, "c.status", "=", store_text(f->status));
+	sql_where_user(q, f->user);
+	if (f->machine)
+		sql_where_contains(q, "m.name", f->machine, strlen(f->machine));
+	sql_where_pupil(q, f->year_group, f->flag);
+	sql_where_words(q, f->q);
+	if (f->from_ms > 0)
+		sql_where(q, "c.time", ">=", store_int(f->from_ms));
+	if (f->to_ms > 0)
+		sql_where(q, "c.time", "<", store_int(f->to_ms));
+}
+
 int store_queue_list(struct store *s, const struct store_queue_filter *f, store_brief_fn fn,
                      void *ud)
 {
@@ -181,28 +307,32 @@ int store_queue_list(struct store *s, const struct store_queue_filter *f, store_
 	char tail[96];
 
 	sql_add(&q, "SELECT " BRIEF_COLUMNS BRIEF_FROM " WHERE 1 = 1");
-	if (f->school_id)
-		sql_where(&q, "c.school_id", "=", store_int(f->school_id));
-	if (f->school && *f->school)
-		sql_where(&q, "sc.name", "=", store_text(f->school));
-	sql_where_hit(&q, f->category, f->severity);
-	if (f->status && *f->status)
-		sql_where(&q, "c.status", "=", store_text(f->status));
-	if (f->user && *f->user)
-		sql_where(&q, "c.user_name", "=", store_text(f->user));
-	if (f->machine && *f->machine)
-		sql_where(&q, "m.name", "=", store_text(f->machine));
-	sql_where_pupil(&q, f->year_group, f->flag);
-	if (f->from_ms > 0)
-		sql_where(&q, "c.time", ">=", store_int(f->from_ms));
-	if (f->to_ms > 0)
-		sql_where(&q, "c.time", "<", store_int(f->to_ms));
+	sql_queue_where(&q, f);
 	snprintf(tail, sizeof(tail), " ORDER BY c.severity DESC, c.time ASC LIMIT %lld OFFSET %lld",
 	         (long long)f->limit, (long long)f->offset);
 	sql_add(&q, tail);
 	if (q.err)
 		return -E2BIG;
 	return s->ops->query(s, q.text, q.p, q.np, brief_row, &cb, NULL);
+}
+
+int store_queue_count(struct store *s, const struct store_queue_filter *f, int64_t *n)
+{
+	struct sql q = {.len = 0};
+	int64_t v = -1;
+	int r;
+
+	sql_add(&q, "SELECT COUNT(*)" BRIEF_FROM " WHERE 1 = 1");
+	sql_queue_where(&q, f);
+	if (q.err)
+		return -E2BIG;
+	r = s->ops->query(s, q.text, q.p, q.np, store_row_int64, &v, NULL);
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return -EIO;
+	*n = v;
+	return 0;
 }
 
 int store_capture_brief_get(struct store *s, const char *id, store_brief_fn fn, void *ud)
@@ -416,6 +546,20 @@ int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, voi
 	return s->ops->query(s,
 	                     "SELECT name FROM schools WHERE CAST($1 AS BIGINT) = 0 OR id = "
 	                     "CAST($1 AS BIGINT) ORDER BY name",
+	                     &p, 1, name_row, &cb, NULL);
+}
+
+int store_queue_categories(struct store *s, int64_t school_id, store_name_fn fn, void *ud)
+{
+	struct store_param p = store_int(school_id);
+	struct name_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT DISTINCT LOWER(x.category) FROM (SELECT c.category FROM "
+	                     "captures c WHERE CAST($1 AS BIGINT) = 0 OR c.school_id = CAST($1 AS "
+	                     "BIGINT) UNION SELECT h.category FROM capture_hits h JOIN captures c "
+	                     "ON c.id = h.capture_id WHERE CAST($1 AS BIGINT) = 0 OR c.school_id = "
+	                     "CAST($1 AS BIGINT)) x ORDER BY 1",
 	                     &p, 1, name_row, &cb, NULL);
 }
 

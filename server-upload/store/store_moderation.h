@@ -37,11 +37,18 @@ struct store_capture_event {
 };
 typedef int (*store_event_fn)(const struct store_capture_event *e, void *userdata);
 
-/* The queue's filters; NULL/0 fields do not filter. category (case-insensitive) and
- * severity (at least) match a capture whose reason or any one hit has both. */
+/* The queue's filters; NULL/0/"" fields do not filter. All text matches ignore case
+ * (SQLite folds ASCII letters only). category and severity (at least) match a capture
+ * whose reason or any one hit has both; school is the school's name; user is in the
+ * login, or starts a name the roster has for the pupil (given, preferred, family, or
+ * "given family"); machine is in the machine's name; q's terms (split at spaces, "a
+ * phrase" in quotes is one) are each in the capture's words: its context and every hit's
+ * matched words and own context. */
+#define STORE_QUEUE_MAX_TERMS 8   /* terms of q */
+#define STORE_QUEUE_MAX_TERM  200 /* bytes of a term, of user and of machine */
 struct store_queue_filter {
 	int64_t school_id; /* the user's scope */
-	const char *school, *category, *status, *user, *machine;
+	const char *school, *category, *status, *user, *machine, *q;
 	const char *year_group; /* the pupil's, as on the roster (case-insensitive) */
 	const char *flag;       /* a roster flag the pupil has ("CLA") */
 	int severity;           /* 1..5: at least */
@@ -55,6 +62,10 @@ int store_school_lookup(struct store *s, const char *name, int64_t *id);
 /* The queue: matching captures by severity (highest first), then oldest first. */
 int store_queue_list(struct store *s, const struct store_queue_filter *f, store_brief_fn fn,
                      void *ud);
+
+/* How many captures the queue's filters match (offset and limit aside): 0 and *n, -E2BIG
+ * (a filter too long, too many terms), -errno. *n untouched on error. */
+int store_queue_count(struct store *s, const struct store_queue_filter *f, int64_t *n);
 
 /* One capture by id (fn called once, or not at all when there is none). */
 int store_capture_brief_get(struct store *s, const char *id, store_brief_fn fn, void *ud);
@@ -101,6 +112,9 @@ int store_capture_decide(struct store *s, const char *id, const char *action, co
 /* The names of the schools in scope (school_id 0: every school), in name order. */
 typedef int (*store_name_fn)(const char *name, void *userdata);
 int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, void *ud);
+/* The categories (lower case) of the captures and hits of school_id (0: every school), in
+ * name order: the queue's choice of category. */
+int store_queue_categories(struct store *s, int64_t school_id, store_name_fn fn, void *ud);
 
 /* Every capture of school_id (0: every school) as its stored record and status: what the
  * phrase-list page counts per rule. */

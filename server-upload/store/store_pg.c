@@ -282,8 +282,9 @@ static int insert_frames(PGconn *conn, const struct store_capture_row *c)
 static int insert_row(PGconn *conn, const struct store_capture_row *c)
 {
 	char school[INT_BUF], machine[INT_BUF], tm[INT_BUF], rcv[INT_BUF], sev[INT_BUF];
-	const char *p[] = {c->id,     c->category, sev,     c->source, c->user, c->image_sha256,
-	                   c->record, school,      machine, tm,        rcv};
+	const char *p[] = {
+	    c->id,     c->category, sev,     c->source, c->user, c->image_sha256,
+	    c->record, school,      machine, tm,        rcv,     c->words ? c->words : ""};
 	int r;
 	PGresult *res;
 
@@ -293,15 +294,15 @@ static int insert_row(PGconn *conn, const struct store_capture_row *c)
 	fmt_i64(rcv, c->received_ms);
 	fmt_i64(sev, c->severity);
 	/* One statement: inserted, or the school that already holds the id. */
-	res =
-	    exec_on(conn,
-	            "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
-	            "image_sha256, record, school_id, machine_id, time, received) VALUES "
-	            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
-	            "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
-	            "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS "
-	            "(SELECT 1 FROM ins)",
-	            11, p, &r);
+	res = exec_on(
+	    conn,
+	    "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
+	    "image_sha256, record, school_id, machine_id, time, received, words) VALUES "
+	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING "
+	    "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
+	    "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS "
+	    "(SELECT 1 FROM ins)",
+	    12, p, &r);
 	if (r == 0) {
 		if (PQntuples(res) != 1)
 			r = -EIO; /* the other insert has not committed yet: let the agent retry */

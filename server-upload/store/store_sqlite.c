@@ -319,8 +319,8 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 
 	r = prepare(s,
 	            "INSERT INTO captures (id, school_id, machine_id, time, received, "
-	            "category, severity, source, user_name, image_sha256, record) "
-	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+	            "category, severity, source, user_name, image_sha256, record, words) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 	            "ON CONFLICT (id) DO NOTHING",
 	            &st);
 	if (r != 0)
@@ -336,6 +336,7 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 	bind_text(st, 9, c->user);
 	bind_text(st, 10, c->image_sha256);
 	bind_text(st, 11, c->record);
+	bind_text(st, 12, c->words ? c->words : "");
 	r = run(st);
 	if (r == 0 && sqlite3_changes(s->db) > 0) {
 		r = insert_hits(s, c);

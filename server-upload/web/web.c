@@ -23,7 +23,7 @@ size_t web_routes(const struct server *srv, struct http_route *routes)
 	    {"GET", "/static/web.js", SERVER_SMALL_BODY, web_script_get, NULL, false},
 	    {"GET", "/captures", SERVER_SMALL_BODY, web_captures_get, NULL, false},
 	    {"POST", "/captures", SERVER_SMALL_BODY, web_captures_post, web_session_early, false},
-	    {"GET", "/captures/", SERVER_SMALL_BODY, web_capture_get, NULL, false},
+	    {"GET", "/captures/", SERVER_SMALL_BODY, web_captures_item_get, NULL, false},
 	    {"POST", "/captures/", SERVER_SMALL_BODY, web_capture_post, web_session_early, false},
 	    {"GET", "/reports/", SERVER_SMALL_BODY, web_reports_get, NULL, false},
 	    {"GET", "/wordlists", SERVER_SMALL_BODY, web_wordlists_get, NULL, false},
@@ -67,7 +67,8 @@ static const char style[] =
     ".on-shot{font-size:.85em;color:#555}q{overflow-wrap:anywhere}"
     ".flag{font-size:.8em;background:#fde2c8;color:#7a2e00;border-radius:3px;padding:0 .3em;"
     "margin-right:.2em;white-space:nowrap}.year,.reg{font-size:.85em;white-space:nowrap}"
-    ".pupil .pname{font-weight:600}"
+    ".pupil .pname{font-weight:600}#queue .time{white-space:nowrap}"
+    "#queue td.thumb img{display:block;border:1px solid #ccc}"
     /* A capture: the screenshot beside its facts on a wide screen, stacked on a phone; a
      * confirmation after each action; hiding an image set apart in red. */
     "@media (min-width:60em){.capture-grid{display:grid;grid-template-columns:"
@@ -88,7 +89,10 @@ static const char style[] =
     "#queue tr,#timeline tr{border-bottom:1px solid #ccc;padding:.3em 0}"
     "#queue td,#timeline td{display:inline-block;border:0;padding:.1em .3em}"
     "#queue td.what{display:block}#queue td.thumb img{max-width:96px}"
+    "#queue td.time{white-space:normal}form.filters label{max-width:100%}"
     "#alerts{display:block;overflow-x:auto}}"
+    /* A touch screen has no keys to hint at. */
+    "@media (hover:none),(pointer:coarse){.keys{display:none}}"
     "</style>";
 
 void web_page_start(struct html *h, const struct web_ctx *w, const char *title)

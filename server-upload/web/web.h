@@ -202,6 +202,9 @@ void web_script_get(void *ctx, struct http_request *req, struct http_response *r
 void web_captures_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_captures_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_capture_get(void *ctx, struct http_request *req, struct http_response *resp);
+/* GET /captures/<id>/thumb (web_captures.c: the queue's thumbnail, of the focused window);
+ * every other /captures/<id>… to web_capture_get(). */
+void web_captures_item_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_capture_post(void *ctx, struct http_request *req, struct http_response *resp);
 void web_reports_get(void *ctx, struct http_request *req, struct http_response *resp);
 void web_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp);

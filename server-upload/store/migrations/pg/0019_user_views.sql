@@ -1,2 +1,18 @@
--- 0019_user_views.sql: reserved for each user's default queue view.
-SELECT 1;
+-- 0019_user_views.sql (PostgreSQL): the queue's search and each user's default view.
+-- captures.words: the words the queue's search (q) looks in: the capture's context, then
+-- each hit's matched words and its own context, one per line (ingest fills it; rows
+-- stored before this migration get theirs from the record and capture_hits here).
+ALTER TABLE captures ADD COLUMN words TEXT NOT NULL DEFAULT '';
+UPDATE captures c SET words =
+	COALESCE(CAST(c.record AS jsonb) ->> 'context', '') || chr(10) ||
+	COALESCE(CAST(c.record AS jsonb) -> 'reason' ->> 'matched', '') ||
+	COALESCE((SELECT string_agg(chr(10) || h.matched || chr(10) || COALESCE(h.context, ''), ''
+	                            ORDER BY h.seq)
+	          FROM capture_hits h WHERE h.capture_id = c.id), '');
+-- One saved view of the queue per user: its filters as a query string (school=…&category=…),
+-- which /captures opens with when it is given none.
+CREATE TABLE user_views (
+	user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	query TEXT NOT NULL,
+	updated BIGINT NOT NULL
+);

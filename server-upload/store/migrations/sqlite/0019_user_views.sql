@@ -1,2 +1,18 @@
--- 0019_user_views.sql: reserved for each user's default queue view.
-SELECT 1;
+-- 0019_user_views.sql (SQLite): the queue's search and each user's default view.
+-- captures.words: the words the queue's search (q) looks in: the capture's context, then
+-- each hit's matched words and its own context, one per line (ingest fills it; rows
+-- stored before this migration get theirs from the record and capture_hits here).
+ALTER TABLE captures ADD COLUMN words TEXT NOT NULL DEFAULT '';
+UPDATE captures SET words =
+	COALESCE(json_extract(record, '$.context'), '') || char(10) ||
+	COALESCE(json_extract(record, '$.reason.matched'), '') ||
+	COALESCE((SELECT group_concat(char(10) || h.matched || char(10) || COALESCE(h.context, ''), '')
+	          FROM capture_hits h WHERE h.capture_id = captures.id), '')
+	WHERE json_valid(record);
+-- One saved view of the queue per user: its filters as a query string (school=…&category=…),
+-- which /captures opens with when it is given none.
+CREATE TABLE user_views (
+	user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	query TEXT NOT NULL,
+	updated INTEGER NOT NULL
+);
