@@ -119,7 +119,7 @@ static void filter_input(struct html *h, const struct web_ctx *w, const char *na
 		html_raw(h, "\" placeholder=\"");
 		html_text(h, placeholder);
 	}
-	html_raw(h, "\" size=\"12\" value=\"");
+	html_fmt(h, "\" size=\"%d\" value=\"", strcmp(name, "q") == 0 ? 24 : 12);
 	html_text(h, web_arg(w, name));
 	html_raw(h, "\"></label>");
 }
@@ -195,7 +195,7 @@ static int filter_form(struct html *h, struct web_ctx *w, const char *status, bo
 	int r = 0;
 
 	html_raw(h, "<form class=\"filters\" method=\"get\" action=\"/captures\">");
-	filter_input(h, w, "q", "Words", "search", "in the context or hits");
+	filter_input(h, w, "q", "Words", "search", "in the context or the hits");
 	if (w->u.school_id == 0)
 		r = choice_select(h, w, "school", "School", store_schools_list);
 	if (r == 0)
@@ -330,27 +330,28 @@ static void view_form(struct html *h, const struct web_ctx *w, const char *now, 
 	html_raw(h, "</form>");
 }
 
-/* "1 capture matches", "2 captures match", and which of them this page shows, with a link to
- * the pages before and after it. */
-static void count_line(struct html *h, int64_t total, int64_t page, int rows, const char *view)
+/* "1 capture matches", "2 captures match", which of them this page shows, and links to the
+ * pages before and after it (view: the page's filters as a query string). */
+static void count_line(struct html *h, int64_t total, int64_t page, const char *view)
 {
-	int64_t first = page * QUEUE_PAGE + 1, shown = rows > QUEUE_PAGE ? QUEUE_PAGE : rows;
+	int64_t first = page * QUEUE_PAGE + 1, last = first + QUEUE_PAGE - 1;
 
-	html_raw(h, "<p id=\"count\">");
+	if (last > total)
+		last = total;
+	html_raw(h, "<p class=\"count\">");
 	if (total == 0)
 		html_raw(h, "No captures match.");
 	else
 		html_fmt(h, "%lld %s", (long long)total,
 		         total == 1 ? "capture matches." : "captures match.");
-	if (shown > 0 && (page > 0 || rows > QUEUE_PAGE))
-		html_fmt(h, " Showing %lld to %lld.", (long long)first,
-		         (long long)(first + shown - 1));
+	if (first <= last && (page > 0 || total > QUEUE_PAGE))
+		html_fmt(h, " Showing %lld to %lld.", (long long)first, (long long)last);
 	if (page > 0) {
 		html_raw(h, " <a rel=\"prev\" href=\"/captures?");
 		html_text(h, view);
 		html_fmt(h, "&amp;page=%lld\">Previous page</a>", (long long)page - 1);
 	}
-	if (rows > QUEUE_PAGE) {
+	if (total > last && first <= last) {
 		html_raw(h, " <a rel=\"next\" href=\"/captures?");
 		html_text(h, view);
 		html_fmt(h, "&amp;page=%lld\">Next page</a>", (long long)page + 1);
@@ -444,7 +445,9 @@ void web_captures_get(void *ctx, struct http_request *req, struct http_response 
 	view_form(&h, &w, now, saved);
 	bulk_form(&h, &w);
 	html_raw(&h, "<p class=\"muted keys\">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, "
-	             "<kbd>Enter</kbd> opens.</p>");
+	             "<kbd>Enter</kbd> opens.</p><div id=\"count\">");
+	count_line(&h, total, page, now);
+	html_raw(&h, "</div>");
 	if (r == 0)
 		r = queue_table(&h, &w, &f, &qu);
 	if (r < 0) {
@@ -452,7 +455,8 @@ void web_captures_get(void *ctx, struct http_request *req, struct http_response 
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	count_line(&h, total, page, qu.rows, now);
+	if (total > QUEUE_PAGE)
+		count_line(&h, total, page, now);
 	web_page_end(&h);
 	web_send(&w, &h, 200);
 out:
