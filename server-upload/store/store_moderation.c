@@ -14,13 +14,14 @@
 	"COALESCE(c.status_time, 0), c.severity, c.image_hidden, c.received, "                     \
 	"COALESCE(pu.given_name, ''), COALESCE(pu.family_name, ''), "                              \
 	"COALESCE(pu.preferred_name, ''), COALESCE(pu.year_group, ''), "                           \
-	"COALESCE(pu.reg_group, ''), COALESCE(pu.flags, ''), COALESCE(pu.current, -1)"
+	"COALESCE(pu.reg_group, ''), COALESCE(pu.flags, ''), COALESCE(pu.current, -1), "           \
+	"COALESCE(c.assignee, ''), CASE WHEN c.closed_time IS NULL THEN 0 ELSE 1 END"
 /* The pupil comes from the school's roster (logins kept in lower case). */
 #define BRIEF_FROM                                                                                 \
 	" FROM captures c JOIN schools sc ON sc.id = c.school_id JOIN machines m ON m.id = "       \
 	"c.machine_id LEFT JOIN pupils pu ON pu.school_id = c.school_id AND pu.login = "           \
 	"LOWER(c.user_name)"
-enum { BRIEF_NCOLS = 23 };
+enum { BRIEF_NCOLS = 25 };
 
 struct brief_cb {
 	store_brief_fn fn;
@@ -57,6 +58,8 @@ static int brief_row(const char *const *c, int n, void *ud)
 	    .year_group = store_row_text(&r, 19),
 	    .reg_group = store_row_text(&r, 20),
 	    .flags = store_row_text(&r, 21),
+	    .assignee = store_row_text(&r, 23),
+	    .closed = store_row_int(&r, 24) != 0,
 	};
 	{
 		int64_t current = store_row_int(&r, 22);

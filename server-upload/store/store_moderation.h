@@ -27,6 +27,9 @@ struct store_capture_brief {
 	 * the user; pupil_current false then, and for a leaver. */
 	const char *given_name, *family_name, *preferred_name, *year_group, *reg_group, *flags;
 	bool on_roster, pupil_current;
+	/* Who has it ("" nobody) and whether its case is closed (store_cases.h). */
+	const char *assignee;
+	bool closed;
 };
 typedef int (*store_brief_fn)(const struct store_capture_brief *c, void *userdata);
 

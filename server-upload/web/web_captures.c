@@ -101,6 +101,13 @@ static int queue_row(const struct store_capture_brief *c, void *ud)
 	web_pupil_cell(h, c->school, c->user, &pupil, q->flags);
 	html_raw(h, "</td><td class=\"status\">");
 	html_text(h, c->status);
+	if (c->closed)
+		html_raw(h, ", closed");
+	if (*c->assignee) { /* who has it */
+		html_raw(h, "<br><span class=\"assignee\">");
+		html_text(h, c->assignee);
+		html_raw(h, "</span>");
+	}
 	html_raw(h, "</td></tr>");
 	json_decref(rec);
 	return 0;

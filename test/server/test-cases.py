@@ -54,6 +54,13 @@ def followed(web, cid, action, **form):
     return expect(web.req('GET', loc), 200, 'after ' + action).text
 
 
+def queue_row(web, cid, status='new'):
+    text = expect(web.req('GET', '/captures?status=' + status), 200, 'queue').text
+    rows = [r for r in text.split('<tr') if '/captures/%s"' % cid in r]
+    check(len(rows) == 1, 'one row of %s in the queue' % cid)
+    return rows[0]
+
+
 def flash(text):
     m = re.search(r'<p class="flash" id="flash" role="status">(.*?)</p>', text)
     return m.group(1) if m else None
@@ -86,6 +93,8 @@ def assign(c):
         r = act(c.head, cid, 'assign', 400, assignee=who)
         check('may not see this school' in r.text, 'refused: ' + who)
     check('<strong>mod-a</strong>' in page(c.head, cid), 'a refusal changed nothing')
+    row = queue_row(c.head, cid)
+    check('<span class="assignee">mod-a</span>' in row, 'the queue says who has it: ' + row)
     text = followed(c.mod, cid, 'assign', assignee='')
     check(flash(text) == 'Nobody has this capture now.', 'unassigned')
     audit_has(c, cid, 'assign', 'to head-a')
@@ -143,6 +152,8 @@ def close_and_reopen(c):
     check('id="act-reopen"' in text and 'id="act-concern"' not in text
           and 'id="act-close"' not in text, 'closed: reopen, no decisions')
     check('id="act-note"' in text, 'notes still allowed')
+    check(re.search(r'class="status">concern, closed<', queue_row(c.mod, cid, 'concern')),
+          'the queue says it is closed')
     for action, extra in (('escalate', {}), ('false-positive', {'text': 'x'}),
                           ('assign', {'assignee': 'mod'}),
                           ('close', {'outcome': 'police'})):
