@@ -250,7 +250,30 @@ static const char script[] =
     " r.onload=function(){document.getElementById('roster-csv').value=r.result;\n"
     "  document.getElementById('roster-filename').value=f.name;};\n"
     " r.readAsText(f);\n"
-    "});\n";
+    "});\n"
+    /* The phrase-list editor: its line numbers follow the text as it is edited (the marks
+     * of a refused save go once the lines move); #L12 or the first marked line selects
+     * that line. */
+    "(function(){\n"
+    " var ta=document.getElementById('list-text'),g=document.getElementById('gutter');\n"
+    " if(!ta||!g)return;\n"
+    " var shown=ta.value.split('\\n').length;\n"
+    " ta.addEventListener('input',function(){\n"
+    "  var n=ta.value.split('\\n').length,i,s;if(n===shown)return;shown=n;\n"
+    "  [].forEach.call(document.querySelectorAll('.band,#gutter .bad'),function(e){\n"
+    "   if(e.classList.contains('band'))e.remove();else{e.className='';e.title='';}});\n"
+    "  for(i=g.children.length+1;i<=n;i++){s=document.createElement('span');s.id='L'+i;\n"
+    "   s.textContent=i;g.appendChild(s);}\n"
+    "  while(g.children.length>n&&g.children.length>1)g.removeChild(g.lastChild);\n"
+    "  ta.rows=n+1;});\n"
+    " function go(k){var l=ta.value.split('\\n'),p=0,i;if(!(k>0&&k<=l.length))return;\n"
+    "  for(i=0;i<k-1;i++)p+=l[i].length+1;\n"
+    "  ta.focus({preventScroll:true});ta.setSelectionRange(p,p+l[k-1].length);\n"
+    "  g.children[k-1].scrollIntoView({block:'center'});}\n"
+    " function hash(){var m=/^#L([0-9]+)$/.exec(location.hash);if(m)go(+m[1]);}\n"
+    " window.addEventListener('hashchange',hash);\n"
+    " if(location.hash)hash();else go(+(ta.getAttribute('data-bad')||'').split(' ')[0]);\n"
+    "})();\n";
 
 void web_script_get(void *ctx, struct http_request *req, struct http_response *resp)
 {

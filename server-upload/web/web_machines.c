@@ -1,7 +1,8 @@
-/* web_machines.c: the machines page (/machines): alarms, heartbeat, versions, spool, sessions. */
+/* web_machines.c: the machines page (/machines): alarms, machines enrolled again, every machine. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
@@ -9,6 +10,7 @@
 #include "store_machines.h"
 #include "localzone.h"
 #include "web.h"
+#include "web_machinelist.h"
 
 struct machines {
 	struct web_ctx *w;
@@ -16,75 +18,6 @@ struct machines {
 	int64_t offline_ms;
 	int alarms;
 };
-
-/* Each graphical session: display, user, type; an unmonitored one in red. */
-static void sessions_cell(struct html *h, const struct store_machine_info *m)
-{
-	json_t *a = m->sessions ? json_loads(m->sessions, 0, NULL) : NULL, *s;
-	size_t i;
-
-	json_array_foreach(a, i, s)
-	{
-		bool mon = json_is_true(json_object_get(s, "monitored"));
-		json_t *gap = json_object_get(s, "last_gap");
-
-		html_raw(h, mon ? "<div class=\"session\">"
-		                : "<div class=\"session unmonitored error\"><strong>");
-		html_text(h, json_string_value(json_object_get(s, "display")));
-		html_raw(h, " ");
-		html_text(h, json_string_value(json_object_get(s, "user")));
-		html_raw(h, " (");
-		html_text(h, json_string_value(json_object_get(s, "type")));
-		html_raw(h, mon ? ") monitored" : ") unmonitored</strong>");
-		html_fmt(h, ", %lld restarts in the last hour",
-		         (long long)json_integer_value(json_object_get(s, "restarts_1h")));
-		if (json_is_number(gap))
-			html_fmt(h, ", last gap %.1f s", json_number_value(gap));
-		html_raw(h, "</div>");
-	}
-	json_decref(a);
-	if (m->unmonitored_alarms)
-		html_fmt(h,
-		         "<div class=\"error\">unmonitored-session alarm%s raised: the "
-		         "technician was told</div>",
-		         m->unmonitored_alarms > 1 ? "s" : "");
-}
-
-static int machine_row(const struct store_machine_info *m, void *ud)
-{
-	struct machines *ms = ud;
-	struct html *h = ms->h;
-	char seen[32] = "never";
-	const char *status = m->revoked                                      ? "revoked"
-	                     : !m->last_seen_ms                              ? "never-seen"
-	                     : ms->w->now - m->last_seen_ms > ms->offline_ms ? "offline"
-	                                                                     : "online";
-
-	if (m->last_seen_ms)
-		web_time(m->last_seen_ms, seen, sizeof(seen));
-	html_raw(h, "<tr class=\"");
-	html_raw(h, status);
-	html_raw(h, "\"><td>");
-	html_text(h, m->school);
-	html_raw(h, "</td><td>");
-	html_text(h, m->name);
-	html_raw(h, "</td><td>");
-	if (strcmp(status, "offline") == 0)
-		html_raw(h, "<strong class=\"error\">offline</strong>");
-	else
-		html_raw(h, status);
-	html_raw(h, "</td><td>");
-	html_text(h, seen);
-	html_raw(h, "</td><td>");
-	html_text(h, m->version);
-	html_raw(h, "</td><td>");
-	html_text(h, m->wordlists);
-	html_fmt(h, "</td><td>%lld</td><td>%lld</td><td>", (long long)m->spooled,
-	         (long long)m->dropped);
-	sessions_cell(h, m);
-	html_raw(h, "</td></tr>");
-	return 0;
-}
 
 #define TAMPER_DAYS 7
 
@@ -175,37 +108,34 @@ static int replaced(struct web_ctx *w, struct machines *ms)
 void web_machines_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
-	struct html h;
+	struct html h, list;
 	struct machines ms;
-	int r;
+	char *body;
+	size_t len = 0;
 
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_TECHNICIAN, &w) < 0)
 		goto out;
 	html_init(&h);
+	html_init(&list);
 	ms = (struct machines){&w, &h, (int64_t)w.srv->cfg->offline_after * 1000, 0};
 	web_page_start(&h, &w, "Machines");
 	html_fmt(&h,
 	         "<h1>Machines</h1><p class=\"muted\">Offline: no heartbeat for %u s "
 	         "(unplugged, or the agent was stopped).</p>",
 	         w.srv->cfg->offline_after);
-	if (alarms(&w, &ms) < 0 || replaced(&w, &ms) < 0) {
+	/* the summary first, then what needs attention, then every machine */
+	if (web_machine_list(&w, &h, &list) < 0 || alarms(&w, &ms) < 0 || replaced(&w, &ms) < 0) {
 		html_free(&h);
+		html_free(&list);
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	html_raw(&h, "<h2>All machines</h2><table id=\"machines\"><thead><tr><th>School</th>"
-	             "<th>Machine</th><th>Status</th><th>");
-	web_time_heading(&h, "Last heartbeat");
-	html_raw(&h, "</th><th>Agent</th><th>Lists</th><th>Spooled</th><th>Dropped</th>"
-	             "<th>Sessions</th></tr></thead><tbody>");
-	r = w.srv->store->ops->machines_list(w.srv->store, w.u.school_id ? w.u.school : NULL,
-	                                     machine_row, &ms);
-	if (r < 0) {
-		html_free(&h);
-		web_error(&w, 503, "The database is not available; try again shortly.");
-		goto out;
-	}
-	html_raw(&h, "</tbody></table>");
+	body = html_take(&list, &len);
+	if (body)
+		html_rawn(&h, body, len);
+	else
+		h.err = true;
+	free(body);
 	web_page_end(&h);
 	web_send(&w, &h, 200);
 out:

@@ -1,5 +1,5 @@
-/* web_wordlists.c: the technicians' phrase-list page: view, edit, "would this be caught?", rule
- * counts. */
+/* web_wordlists.c: the technicians' phrase-list page: view, edit, history, rollback, "would this
+ * be caught?", rule counts, the lists served. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,75 +12,13 @@
 #include "log.h"
 #include "match.h"
 #include "server.h"
-#include "store_moderation.h"
+#include "parse.h"
+#include "rfc3339.h"
+#include "store_lists.h"
 #include "web.h"
-
-#define MAX_RULES 4096
-
-struct rule_count {
-	char rule[260];
-	long hits, fp, concern;
-};
-
-struct rule_stats {
-	struct rule_count *v;
-	size_t n;
-};
-
-/* Counts captures per reason.rule and how many were false positives or concerns. */
-static int rule_row(const char *record, const char *status, void *ud)
-{
-	struct rule_stats *st = ud;
-	json_t *rec;
-	const char *rule;
-	size_t i;
-
-	rec = json_loads(record, 0, NULL);
-	rule = json_string_value(json_object_get(json_object_get(rec, "reason"), "rule"));
-	for (i = 0; rule && i < st->n && strcmp(st->v[i].rule, rule) != 0; i++)
-		;
-	if (rule && i == st->n && st->n < MAX_RULES)
-		snprintf(st->v[st->n++].rule, sizeof(st->v[0].rule), "%s", rule);
-	if (rule && i < st->n) {
-		st->v[i].hits++;
-		st->v[i].fp += strcmp(status, "false-positive") == 0;
-		st->v[i].concern +=
-		    strcmp(status, "concern") == 0 || strcmp(status, "escalated") == 0;
-	}
-	json_decref(rec);
-	return 0;
-}
-
-static int by_fp(const void *a, const void *b)
-{
-	const struct rule_count *x = a, *y = b;
-
-	if (x->fp != y->fp)
-		return x->fp < y->fp ? 1 : -1;
-	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
-}
-
-static void rule_table(struct web_ctx *w, struct html *h)
-{
-	struct rule_stats st = {calloc(MAX_RULES, sizeof(struct rule_count)), 0};
-
-	if (!st.v)
-		return;
-	store_capture_records(w->srv->store, w->u.school_id, rule_row, &st);
-	qsort(st.v, st.n, sizeof(st.v[0]), by_fp);
-	html_raw(h, "<h2>Rules by false positives</h2><table id=\"rules\"><thead><tr><th>Rule</th>"
-	            "<th>Hits</th><th>False positives</th><th>Concerns</th><th>FP rate</th></tr>"
-	            "</thead><tbody>");
-	for (size_t i = 0; i < st.n; i++) {
-		html_raw(h, "<tr><td>");
-		html_text(h, st.v[i].rule);
-		html_fmt(h, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.0f%%</td></tr>",
-		         st.v[i].hits, st.v[i].fp, st.v[i].concern,
-		         100.0 * (double)st.v[i].fp / (double)st.v[i].hits);
-	}
-	html_raw(h, "</tbody></table>");
-	free(st.v);
-}
+#include "web_listedit.h"
+#include "web_rulestats.h"
+#include "web_served.h"
 
 static int read_lists(struct web_ctx *w, struct bundle_file **files, size_t *n,
                       struct bundle_msgs *msgs);
@@ -182,109 +120,134 @@ static int read_lists(struct web_ctx *w, struct bundle_file **files, size_t *n,
 	return read_lists_n(w, files, n, &nshared, msgs);
 }
 
-static void list_files(struct web_ctx *w, struct html *h, const char *show)
-{
-	struct bundle_msgs msgs = {0};
-	struct bundle_file *files = NULL;
-	size_t n = 0, nshared = 0;
+/* What a page shows besides the lists: the file opened, a scan, a refused save. */
+struct page_args {
+	const char *show;               /* the file opened (?file=) */
+	const char *scan;               /* text to scan */
+	const struct bundle_msgs *msgs; /* a save's or rollback's messages */
+	const char *outcome;
+	const char *edit_text; /* the text of a refused save, kept in the editor */
+	int64_t diff;          /* a version to compare with the file now (?diff=) */
+};
 
-	if (read_lists_n(w, &files, &n, &nshared, &msgs) < 0) {
-		html_raw(h, "<p class=\"error\">Cannot read the lists directory.</p>");
-		bundle_msgs_clear(&msgs);
-		return;
+static void file_links(struct html *h, const struct bundle_file *files, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		html_raw(h, "<li><a href=\"/wordlists?file=");
+		html_url(h, files[i].name);
+		html_raw(h, "\">");
+		html_text(h, files[i].name);
+		html_raw(h, "</a> (");
+		web_count(h, (int64_t)files[i].len, "byte", "bytes");
+		html_raw(h, ")</li>");
 	}
-	for (int part = 0; part < 2; part++) {
-		size_t from = part ? nshared : 0, to = part ? n : nshared;
-		if (part && !w->u.school_id)
-			break;
-		if (part) {
-			html_raw(h, "<h2>Lists of ");
-			html_text(h, w->u.school);
-			html_raw(h,
-			         "</h2><p>Your school's own lists: its machines get them on top of "
-			         "the shared ones.</p><ul id=\"school-files\">");
-		} else {
-			html_raw(h,
-			         w->u.school_id
-			             ? "<h2>Shared lists</h2><p>Every school's machines get these; "
-			               "they are edited by a technician without a school (the "
-			               "trust's or the local authority's).</p><ul id=\"files\">"
-			             : "<h2>Files</h2><ul id=\"files\">");
-		}
-		for (size_t i = from; i < to; i++) {
-			html_raw(h, "<li><a href=\"/wordlists?file=");
-			html_url(h, files[i].name);
-			html_raw(h, "\">");
-			html_text(h, files[i].name);
-			html_fmt(h, "</a> (%zu bytes)</li>", files[i].len);
-		}
-		html_raw(h, "</ul>");
-	}
-	for (size_t i = 0; show && i < n; i++) {
-		if (strcmp(files[i].name, show) != 0)
-			continue;
-		if (w->u.school_id && i < nshared) { /* a shared list, to read */
-			html_raw(h, "<h2>");
-			html_text(h, show);
-			html_raw(h, " (shared; read only)</h2><pre id=\"shared-text\">");
-			html_textn(h, files[i].text, files[i].len);
-			html_raw(h, "</pre>");
-			break;
-		}
-		html_raw(h, "<h2>Edit ");
-		html_text(h, show);
-		html_raw(h, "</h2><form method=\"post\" action=\"/wordlists\">");
-		web_csrf_field(h, w);
-		html_raw(h, "<input type=\"hidden\" name=\"action\" value=\"save\">"
-		            "<input type=\"hidden\" name=\"file\" value=\"");
-		html_text(h, show);
-		html_raw(h, "\"><textarea name=\"text\" rows=\"24\" cols=\"90\">");
-		html_textn(h, files[i].text, files[i].len);
-		html_raw(h,
-		         "</textarea><br><button type=\"submit\">Check and save</button></form>");
-	}
-	bundle_files_free(files, n);
-	bundle_msgs_clear(&msgs);
 }
 
-static void page(struct web_ctx *w, int status, const char *show, const char *scan,
-                 const struct bundle_msgs *msgs, const char *outcome)
+static void list_files(struct web_ctx *w, struct html *h, const struct page_args *a,
+                       const struct bundle_file *files, size_t n, size_t nshared)
 {
+	struct web_list_view v = {
+	    .file = a->show, .msgs = a->msgs, .school_id = w->u.school_id, .diff = a->diff};
+	size_t i;
+
+	if (w->u.school_id) {
+		html_raw(h, "<h2>Shared lists</h2><p>Every school's machines get these; they are "
+		            "edited by a technician without a school (the trust's or the local "
+		            "authority's).</p><ul id=\"files\">");
+		file_links(h, files, 0, nshared);
+		html_raw(h, "</ul><h2>Lists of ");
+		html_text(h, w->u.school);
+		html_raw(h, "</h2><p>Your school's own lists: its machines get them on top of the "
+		            "shared ones.</p><ul id=\"school-files\">");
+		file_links(h, files, nshared, n);
+	} else {
+		html_raw(h, "<h2>Files</h2><ul id=\"files\">");
+		file_links(h, files, 0, n);
+	}
+	html_raw(h, "</ul>");
+	if (!a->show)
+		return;
+	for (i = 0; i < n && strcmp(files[i].name, a->show) != 0; i++)
+		;
+	if (i < n) {
+		v.saved = files[i].text;
+		v.saved_len = files[i].len;
+		v.readonly = w->u.school_id && i < nshared;
+	} else if (!a->edit_text) {
+		return; /* no such file, and no refused text for it */
+	}
+	v.text = a->edit_text && !v.readonly ? a->edit_text : v.saved;
+	v.len = v.text == a->edit_text ? strlen(a->edit_text) : v.saved_len;
+	web_list_diff(h, w, &v);
+	web_list_editor(h, w, &v);
+	web_list_history(h, w, &v);
+}
+
+/* The lists served now and how many machines of each school run them. */
+static void served(struct web_ctx *w, struct html *h)
+{
+	struct web_bundle_names names = {0};
+	struct web_served *v = NULL;
+	size_t n = 0;
+
+	if (web_served_load(w, &v, &n, &names) < 0) {
+		html_raw(h, "<p class=\"error\">The database is not available; which lists the "
+		            "machines run is not shown.</p>");
+	} else {
+		web_served_headline(h, w, &names);
+		web_served_table(h, v, n, &names);
+	}
+	free(v);
+	web_bundle_names_free(&names);
+}
+
+static void page(struct web_ctx *w, int status, const struct page_args *a)
+{
+	struct bundle_msgs rmsgs = {0};
+	struct bundle_file *files = NULL;
+	size_t n = 0, nshared = 0;
 	struct html h;
 
 	html_init(&h);
 	web_page_start(&h, w, "Phrase lists");
 	html_raw(&h, "<h1>Phrase lists</h1>");
-	if (outcome) {
+	if (a->outcome) {
 		html_raw(&h, status == 200 ? "<p class=\"ok\" id=\"outcome\">"
 		                           : "<p class=\"error\" id=\"outcome\">");
-		html_text(&h, outcome);
+		html_text(&h, a->outcome);
 		html_raw(&h, "</p>");
 	}
-	if (msgs && msgs->n) {
+	if (a->msgs && a->msgs->n && !a->show) {
 		html_raw(&h, "<ul id=\"lint\">");
-		for (size_t i = 0; i < msgs->n; i++) {
+		for (size_t i = 0; i < a->msgs->n; i++) {
 			html_raw(&h, "<li>");
-			html_text(&h, msgs->v[i]);
+			html_text(&h, a->msgs->v[i]);
 			html_raw(&h, "</li>");
 		}
 		html_raw(&h, "</ul>");
 	}
+	served(w, &h);
 	html_raw(&h, "<form method=\"post\" action=\"/wordlists\"><label>Would this be caught? "
 	             "<input name=\"text\" size=\"60\" id=\"scan-text\"></label>"
 	             "<input type=\"hidden\" name=\"action\" value=\"scan\">");
 	web_csrf_field(&h, w);
 	html_raw(&h, "<button type=\"submit\">Scan</button></form>");
-	if (scan)
-		scan_box(w, &h, scan);
+	if (a->scan)
+		scan_box(w, &h, a->scan);
+	if (read_lists_n(w, &files, &n, &nshared, &rmsgs) < 0) {
+		html_raw(&h, "<p class=\"error\">Cannot read the lists directory.</p>");
+	} else {
+		list_files(w, &h, a, files, n, nshared);
+	}
 	html_raw(&h, "<h2>New or replaced file</h2><form method=\"post\" action=\"/wordlists\">");
 	web_csrf_field(&h, w);
 	html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"save\"><label>Name "
 	             "<input name=\"file\" placeholder=\"bullying.txt\" required></label>"
 	             "<textarea name=\"text\" rows=\"6\" cols=\"90\"></textarea><br>"
 	             "<button type=\"submit\">Check and save</button></form>");
-	list_files(w, &h, show);
-	rule_table(w, &h);
+	web_rule_table(w, &h, files, n);
+	bundle_files_free(files, n);
+	bundle_msgs_clear(&rmsgs);
 	web_page_end(&h);
 	web_send(w, &h, status);
 }
@@ -292,43 +255,102 @@ static void page(struct web_ctx *w, int status, const char *show, const char *sc
 void web_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct web_ctx w;
+	struct page_args a = {0};
+	int64_t diff = 0;
 
-	if (web_begin(ctx, req, resp, WEB_TECHNICIAN, &w) == 0)
-		page(&w, 200, *web_arg(&w, "file") ? web_arg(&w, "file") : NULL, NULL, NULL, NULL);
+	if (web_begin(ctx, req, resp, WEB_TECHNICIAN, &w) == 0) {
+		a.show = *web_arg(&w, "file") ? web_arg(&w, "file") : NULL;
+		if (*web_arg(&w, "diff") &&
+		    parse_int64(web_arg(&w, "diff"), 1, INT64_MAX, &diff) == 0)
+			a.diff = diff;
+		page(&w, 200, &a);
+	}
 	web_end(&w);
 }
 
-void web_wordlists_post(void *ctx, struct http_request *req, struct http_response *resp)
+/* The text of name in the user's own lists (the school's, or the shared ones for a user
+ * of every school) before a change, malloc'd; NULL when there is none. */
+static char *own_text(struct web_ctx *w, const char *name)
 {
 	struct bundle_msgs msgs = {0};
-	const char *action, *file, *text;
-	char outcome[300];
-	struct web_ctx w;
+	struct bundle_file *files = NULL;
+	size_t n = 0, nshared = 0;
+	char *t = NULL;
+
+	if (read_lists_n(w, &files, &n, &nshared, &msgs) == 0)
+		for (size_t i = w->u.school_id ? nshared : 0; i < n && !t; i++)
+			if (strcmp(files[i].name, name) == 0)
+				t = strndup(files[i].text, files[i].len);
+	bundle_files_free(files, n);
+	bundle_msgs_clear(&msgs);
+	return t;
+}
+
+static int any_version(const struct store_list_version *v, void *ud)
+{
+	(void)v;
+	*(int *)ud = 1;
+	return 0;
+}
+
+/* Keeps a saved version in the history; the first change of a file first keeps the text
+ * it replaced. A failure is logged (the list is saved; its history misses a version). */
+static void remember(struct web_ctx *w, const char *file, const char *before, const char *text,
+                     int64_t restored)
+{
+	struct store_list_version v = {.school_id = w->u.school_id,
+	                               .saved_ms = w->now,
+	                               .file = file,
+	                               .body = before,
+	                               .author = "(on disk)",
+	                               .action = "before"};
+	int any = 0, r;
+
+	r = store_list_versions(w->srv->store, w->u.school_id, file, 1, any_version, &any);
+	if (r == 0 && !any && before)
+		r = store_list_version_add(w->srv->store, &v, NULL);
+	v.body = text;
+	v.author = w->u.login;
+	v.action = restored ? "rollback" : "save";
+	v.restored = restored;
+	if (r == 0)
+		r = store_list_version_add(w->srv->store, &v, NULL);
+	if (r < 0)
+		log_warning("phrase list %s saved by %s, but its history could not keep this "
+		            "version: %s",
+		            file, w->u.login, strerror(-r));
+}
+
+/* Saves (or rolls back to) text: the same check and the same refusal either way. */
+static void save(struct web_ctx *w, const char *file, const char *text, int64_t restored)
+{
+	struct bundle_msgs msgs = {0};
+	struct page_args a = {.show = file, .msgs = &msgs};
+	char outcome[600], detail[300];
+	char *before = own_text(w, file);
 	int r;
 
-	if (web_begin(ctx, req, resp, WEB_TECHNICIAN, &w) < 0)
-		goto out;
-	action = web_field(&w, "action");
-	file = web_field(&w, "file");
-	text = web_field(&w, "text");
-	if (action && strcmp(action, "scan") == 0 && text) {
-		page(&w, 200, NULL, text, NULL, NULL);
-		goto out;
-	}
-	if (!action || strcmp(action, "save") != 0 || !file || !text || !bundle_name_ok(file)) {
-		page(&w, 400, NULL, NULL, NULL,
-		     "List names are letters, digits, '.', '_', '-' ending .txt or .inc.");
-		goto out;
-	}
 	/* A school's technician saves the school's own lists; the shared ones are saved by
 	 * a technician without a school (wordlists.h). */
-	r = w.u.school_id
-	        ? wordlists_put_school(w.srv->lists, w.u.school_id, file, text, strlen(text), &msgs)
-	        : wordlists_put(w.srv->lists, file, text, strlen(text), &msgs);
+	r = w->u.school_id ? wordlists_put_school(w->srv->lists, w->u.school_id, file, text,
+	                                          strlen(text), &msgs)
+	                   : wordlists_put(w->srv->lists, file, text, strlen(text), &msgs);
+	if (restored)
+		snprintf(detail, sizeof(detail), "%s to version %lld", file, (long long)restored);
+	else
+		snprintf(detail, sizeof(detail), "%s", file);
 	if (r == 0) {
-		snprintf(outcome, sizeof(outcome), "Saved %s; the new lists are served.", file);
-		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-save", NULL, file);
-		log_info("phrase list %s changed by %s on the web", file, w.u.login);
+		remember(w, file, before, text, restored);
+		if (restored)
+			snprintf(outcome, sizeof(outcome),
+			         "Rolled back %s to version %lld; the new lists are served.", file,
+			         (long long)restored);
+		else
+			snprintf(outcome, sizeof(outcome), "Saved %s; the new lists are served.",
+			         file);
+		audit_record(w->srv->store, w->u.login, w->u.school_id,
+		             restored ? "wordlist-rollback" : "wordlist-save", NULL, detail);
+		log_info("phrase list %s changed by %s on the web", detail, w->u.login);
 	} else {
 		snprintf(outcome, sizeof(outcome),
 		         r == -EINVAL ? "Refused %s: fix the errors below; the last good lists are "
@@ -337,17 +359,80 @@ void web_wordlists_post(void *ctx, struct http_request *req, struct http_respons
 		             ? "Refused %s: it is a shared list, edited by a technician without a "
 		               "school. Your school's own lists add files of other names."
 		             : "Could not save %s.",
-		         file);
-		audit_record(w.srv->store, w.u.login, w.u.school_id, "wordlist-refused", NULL,
-		             file);
+		         detail);
+		audit_record(w->srv->store, w->u.login, w->u.school_id,
+		             restored ? "wordlist-rollback-refused" : "wordlist-refused", NULL,
+		             detail);
+		a.edit_text = text; /* the technician's text stays in the editor */
 	}
-	page(&w,
-	     r == 0         ? 200
-	     : r == -EINVAL ? 400
-	     : r == -EEXIST ? 403
-	                    : 503,
-	     file, NULL, &msgs, outcome);
-out:
+	a.outcome = outcome;
+	page(w, r == 0 ? 200 : r == -EINVAL ? 400 : r == -EEXIST ? 403 : 503, &a);
+	free(before);
 	bundle_msgs_clear(&msgs);
+}
+
+struct version_text {
+	char *body;
+	int found;
+};
+
+static int version_text(const struct store_list_version *v, void *ud)
+{
+	struct version_text *t = ud;
+
+	t->found = 1;
+	t->body = v->body ? strdup(v->body) : NULL;
+	return 0;
+}
+
+/* Rolls file back to a saved version, through the same check as a save. */
+static void rollback(struct web_ctx *w, const char *file, const char *version)
+{
+	struct version_text t = {0};
+	struct page_args a = {.show = file};
+	int64_t id = 0;
+	int r = -ENOENT;
+
+	if (version && parse_int64(version, 1, INT64_MAX, &id) == 0)
+		r = store_list_version_get(w->srv->store, w->u.school_id, file, id, version_text,
+		                           &t);
+	if (r == 0 && t.body) {
+		save(w, file, t.body, id);
+	} else {
+		a.outcome = r == -ENOENT || r == 0
+		                ? "There is no such version of this list to roll "
+		                  "back to."
+		                : "The database is not available; try again "
+		                  "shortly.";
+		page(w, r == -ENOENT || r == 0 ? 404 : 503, &a);
+	}
+	free(t.body);
+}
+
+void web_wordlists_post(void *ctx, struct http_request *req, struct http_response *resp)
+{
+	const char *action, *file, *text;
+	struct page_args a = {0};
+	struct web_ctx w;
+
+	if (web_begin(ctx, req, resp, WEB_TECHNICIAN, &w) < 0)
+		goto out;
+	action = web_field(&w, "action");
+	file = web_field(&w, "file");
+	text = web_field(&w, "text");
+	if (action && strcmp(action, "scan") == 0 && text) {
+		a.scan = text;
+		page(&w, 200, &a);
+	} else if (!action || !file || !bundle_name_ok(file) ||
+	           (strcmp(action, "save") != 0 && strcmp(action, "rollback") != 0) ||
+	           (strcmp(action, "save") == 0 && !text)) {
+		a.outcome = "List names are letters, digits, '.', '_', '-' ending .txt or .inc.";
+		page(&w, 400, &a);
+	} else if (strcmp(action, "rollback") == 0) {
+		rollback(&w, file, web_field(&w, "version"));
+	} else {
+		save(&w, file, text, 0);
+	}
+out:
 	web_end(&w);
 }

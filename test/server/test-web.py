@@ -293,7 +293,10 @@ def technician_pages(c):
     check(r.status == 400 and 'bullying.txt:4' in r.text, 'lint error by line: %d' % r.status)
     check(not os.path.exists(os.path.join(c.srv.lists, 'bullying.txt')), 'refused file not written')
     r = expect(t.req('GET', '/wordlists'), 200, 'wordlists')
-    check('self-harm.txt:12' in r.text, 'per-rule counts list the rule')
+    # Captured by rule self-harm.txt:12 of the agent's lists: counted by its phrase and
+    # linked to where that phrase is in the lists now (line 3).
+    check('<a class="rule" href="/wordlists?file=self-harm.txt#L3">self-harm.txt:3</a> '
+          '\u201ckill myself\u201d' in r.text, 'per-rule counts name the phrase and link its line')
 
 
 @group

@@ -1,0 +1,159 @@
+/* web_rulestats.c: the phrase lists' rules by false positives, each linked to its line. */
+#include "web_rulestats.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "parse.h"
+#include "server.h"
+#include "store_moderation.h"
+#include "web.h"
+
+#define MAX_RULES 4096
+
+struct rule_count {
+	char file[128];   /* the list file of the rule that matched */
+	char phrase[256]; /* the rule as written; the rule "FILE:LINE" for a record without */
+	char rule[260];   /* its "FILE:LINE" in one of its captures: where to look first */
+	long hits, fp, concern;
+};
+
+struct rule_stats {
+	struct rule_count *v;
+	size_t n;
+};
+
+/* Counts captures per reason (file and phrase) and how many were false positives or
+ * concerns. */
+static int rule_row(const char *record, const char *status, void *ud)
+{
+	struct rule_stats *st = ud;
+	json_t *rec = json_loads(record, 0, NULL), *reason;
+	const char *rule, *phrase, *colon;
+	char file[128];
+	size_t i, flen;
+
+	reason = json_object_get(rec, "reason");
+	rule = json_string_value(json_object_get(reason, "rule"));
+	phrase = json_string_value(json_object_get(reason, "phrase"));
+	if (!rule || !(colon = strrchr(rule, ':')) ||
+	    (flen = (size_t)(colon - rule)) >= sizeof(file))
+		goto out;
+	memcpy(file, rule, flen);
+	file[flen] = '\0';
+	if (!phrase || !*phrase)
+		phrase = rule;
+	for (i = 0; i < st->n &&
+	            (strcmp(st->v[i].phrase, phrase) != 0 || strcmp(st->v[i].file, file) != 0);
+	     i++)
+		;
+	if (i == st->n) {
+		if (st->n == MAX_RULES)
+			goto out;
+		snprintf(st->v[i].file, sizeof(st->v[i].file), "%s", file);
+		snprintf(st->v[i].phrase, sizeof(st->v[i].phrase), "%s", phrase);
+		st->n++;
+	}
+	snprintf(st->v[i].rule, sizeof(st->v[i].rule), "%s", rule);
+	st->v[i].hits++;
+	st->v[i].fp += strcmp(status, "false-positive") == 0;
+	st->v[i].concern += strcmp(status, "concern") == 0 || strcmp(status, "escalated") == 0;
+out:
+	json_decref(rec);
+	return 0;
+}
+
+static int by_fp(const void *a, const void *b)
+{
+	const struct rule_count *x = a, *y = b;
+
+	if (x->fp != y->fp)
+		return x->fp < y->fp ? 1 : -1;
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
+}
+
+/* Whether line (len bytes) holds phrase as written: the phrase after any blanks, then
+ * blanks and the end, a severity ('='), a context clause (';') or a comment ('#'). */
+static int line_holds(const char *line, size_t len, const char *phrase, size_t plen)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i < plen || memcmp(line + i, phrase, plen) != 0)
+		return 0;
+	for (i += plen; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
+		;
+	return i == len || line[i] == '=' || line[i] == ';' || line[i] == '#';
+}
+
+size_t web_rule_line(const char *text, size_t len, const char *phrase, size_t hint)
+{
+	size_t plen = strlen(phrase), no = 1, first = 0;
+	const char *p = text, *end = text + len, *nl;
+
+	for (; p < end; no++, p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		if (!line_holds(p, (size_t)(nl - p), phrase, plen))
+			continue;
+		if (no == hint || (hint && no > hint && first))
+			return no == hint ? no : first;
+		if (!first)
+			first = no;
+	}
+	return first;
+}
+
+/* The line of the rule's phrase in its file now, or 0 (the file or the phrase is gone). */
+static size_t rule_now(const struct rule_count *c, const struct bundle_file *files, size_t n)
+{
+	const char *colon = strrchr(c->rule, ':');
+	int64_t hint = 0;
+
+	if (colon && parse_int64(colon + 1, 1, INT32_MAX, &hint) < 0)
+		hint = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(files[i].name, c->file) == 0)
+			return web_rule_line(files[i].text, files[i].len, c->phrase, (size_t)hint);
+	return 0;
+}
+
+void web_rule_table(struct web_ctx *w, struct html *h, const struct bundle_file *files, size_t n)
+{
+	struct rule_stats st = {calloc(MAX_RULES, sizeof(struct rule_count)), 0};
+
+	if (!st.v)
+		return;
+	store_capture_records(w->srv->store, w->u.school_id, rule_row, &st);
+	qsort(st.v, st.n, sizeof(st.v[0]), by_fp);
+	html_raw(h, "<h2>Rules by false positives</h2><table id=\"rules\"><thead><tr><th>Rule</th>"
+	            "<th>Hits</th><th>False positives</th><th>Concerns</th><th>FP rate</th></tr>"
+	            "</thead><tbody>");
+	for (size_t i = 0; i < st.n; i++) {
+		const struct rule_count *c = &st.v[i];
+		size_t line = rule_now(c, files, n);
+		html_raw(h, "<tr><td>");
+		if (line) {
+			html_raw(h, "<a class=\"rule\" href=\"/wordlists?file=");
+			html_url(h, c->file);
+			html_fmt(h, "#L%zu\">", line);
+			html_text(h, c->file);
+			html_fmt(h, ":%zu</a> “", line);
+		} else {
+			html_text(h, c->rule);
+			html_raw(h, " “");
+		}
+		html_text(h, c->phrase);
+		html_raw(h, line ? "”" : "” <span class=\"muted\">(no longer in the lists)</span>");
+		html_fmt(h, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.0f%%</td></tr>",
+		         c->hits, c->fp, c->concern, 100.0 * (double)c->fp / (double)c->hits);
+	}
+	html_raw(h, "</tbody></table>");
+	if (st.n == 0)
+		html_raw(h, "<p>No capture yet.</p>");
+	free(st.v);
+}
