@@ -257,9 +257,11 @@ static const char script[] =
     "(function(){\n"
     " var ta=document.getElementById('list-text'),g=document.getElementById('gutter');\n"
     " if(!ta||!g)return;\n"
-    " var shown=ta.value.split('\\n').length;\n"
+    " function count(){var v=ta.value,n=v.split('\\n').length;\n"
+    "  return Math.max(1,v.slice(-1)==='\\n'?n-1:n);}\n"
+    " var shown=count();\n"
     " ta.addEventListener('input',function(){\n"
-    "  var n=ta.value.split('\\n').length,i,s;if(n===shown)return;shown=n;\n"
+    "  var n=count(),i,s;if(n===shown)return;shown=n;\n"
     "  [].forEach.call(document.querySelectorAll('.band,#gutter .bad'),function(e){\n"
     "   if(e.classList.contains('band'))e.remove();else{e.className='';e.title='';}});\n"
     "  for(i=g.children.length+1;i<=n;i++){s=document.createElement('span');s.id='L'+i;\n"
@@ -272,7 +274,8 @@ static const char script[] =
     "  g.children[k-1].scrollIntoView({block:'center'});}\n"
     " function hash(){var m=/^#L([0-9]+)$/.exec(location.hash);if(m)go(+m[1]);}\n"
     " window.addEventListener('hashchange',hash);\n"
-    " if(location.hash)hash();else go(+(ta.getAttribute('data-bad')||'').split(' ')[0]);\n"
+    " window.addEventListener('load',function(){setTimeout(function(){\n"
+    "  if(location.hash)hash();else go(+(ta.getAttribute('data-bad')||'').split(' ')[0]);},0);});\n"
     "})();\n";
 
 void web_script_get(void *ctx, struct http_request *req, struct http_response *resp)

@@ -210,7 +210,9 @@ static void page(struct web_ctx *w, int status, const struct page_args *a)
 
 	html_init(&h);
 	web_page_start(&h, w, "Phrase lists");
-	html_raw(&h, "<h1>Phrase lists</h1>");
+	html_raw(&h, "<style>@media (max-width:40em){textarea,input{max-width:100%;"
+	             "box-sizing:border-box}#served,#rules,table.diff{display:block;"
+	             "overflow-x:auto}}</style><h1>Phrase lists</h1>");
 	if (a->outcome) {
 		html_raw(&h, status == 200 ? "<p class=\"ok\" id=\"outcome\">"
 		                           : "<p class=\"error\" id=\"outcome\">");
@@ -321,8 +323,8 @@ static void remember(struct web_ctx *w, const char *file, const char *before, co
 		            file, w->u.login, strerror(-r));
 }
 
-/* Saves (or rolls back to) text: the same check and the same refusal either way. */
-static void save(struct web_ctx *w, const char *file, const char *text, int64_t restored)
+/* Saves text (LF line ends), or rolls back to it: the same check either way. */
+static void save_lf(struct web_ctx *w, const char *file, const char *text, int64_t restored)
 {
 	struct bundle_msgs msgs = {0};
 	struct page_args a = {.show = file, .msgs = &msgs};
@@ -369,6 +371,33 @@ static void save(struct web_ctx *w, const char *file, const char *text, int64_t 
 	page(w, r == 0 ? 200 : r == -EINVAL ? 400 : r == -EEXIST ? 403 : 503, &a);
 	free(before);
 	bundle_msgs_clear(&msgs);
+}
+
+/* text with a browser's CR LF line ends (HTML forms send a textarea so) as LF: malloc'd,
+ * NULL when out of memory. */
+static char *lf_lines(const char *text)
+{
+	char *t = strdup(text), *o = t;
+
+	for (const char *p = text; t && *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			*o++ = *p;
+	if (t)
+		*o = '\0';
+	return t;
+}
+
+/* Saves (or rolls back to) text: the same check and the same refusal either way. */
+static void save(struct web_ctx *w, const char *file, const char *sent, int64_t restored)
+{
+	char *text = lf_lines(sent);
+
+	if (!text) {
+		web_error(w, 503, "Out of memory; try again shortly.");
+		return;
+	}
+	save_lf(w, file, text, restored);
+	free(text);
 }
 
 struct version_text {

@@ -89,9 +89,7 @@ def history_diff_rollback(c):
     first = rows[-1][0]
     # The diff of the original against the list now: one line changed, one added.
     r = expect(c.tech.req('GET', '/wordlists?file=self-harm.txt&diff=%d' % first), 200, 'diff')
-    check('1 line removed, 2 lines added.' in r.text, 'diff summary: ' +
-          (re.search(r'<p id="diff-summary">(.*?)</p>', r.text) or [None, r.text[-500:]])[1] if False
-          else 'diff summary')
+    check('<p id="diff-summary">1 line removed, 2 lines added.</p>' in r.text, 'diff summary')
     check(re.search(r'<tr class="del"><td class="ln">4</td><td class="ln"></td><td>- end my life</td>',
                     r.text), 'the removed line, with its old number')
     check(re.search(r'<tr class="add"><td class="ln"></td><td class="ln">4</td><td>\+ end it all</td>',
