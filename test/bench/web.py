@@ -4,7 +4,8 @@
 # as HTML, CSV and PDF (web), and `vigil-server report` (CLI); the queue with its 100
 # thumbnails fetched as a browser does (6 connections), first when they are made and then
 # from the cache; one thumbnail of a 1920x1080 screenshot; a pupil's timeline; a case
-# record. Prints milliseconds.
+# record; the technicians' phrase-list page and the machines page with 300 machines.
+# Prints milliseconds.
 # usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
 # With --pupils P [--baseline SERVER]: the queue page at N captures of P pupils, without
 # a roster and with one of P pupils (names, groups, flags; the queue shows them and a
@@ -104,6 +105,25 @@ def roster_bench(n, pupils, baseline):
             srv.cleanup()
 
 
+def tech_pages(srv, key, toks):
+    """The technicians' pages: the phrase lists (rule counts over every capture) and the
+    machines page with 300 machines in 10 rooms, each with a heartbeat."""
+    toks = toks + [srv.enrol(key, 'LAB%d-PC%02d' % (i // 28, i % 28)) for i in range(300 - len(toks))]
+    lists = srv.request('GET', '/api/v1/wordlists', token=toks[0]).headers['etag'].strip('"')
+    for i, tok in enumerate(toks):
+        srv.request('POST', '/api/v1/heartbeat', {'version': '0.1.0', 'spooled': 0, 'dropped': 0,
+                    'wordlists': lists if i % 4 else 'old'}, token=tok)
+    harness.add_user(srv, 'tech', 'technician', password='benchpassword')
+    tech = harness.Web(srv)
+    tech.login('tech', 'benchpassword')
+    for name, path in (('phrase lists page', '/wordlists'),
+                       ('a list in the editor', '/wordlists?file=self-harm.txt'),
+                       ('machines page (300)', '/machines'),
+                       ('machines by lists, flat', '/machines?sort=lists&group=none')):
+        med, mx = timed(lambda: tech.req('GET', path), 10)
+        print('%-32s median %7.1f ms  max %7.1f ms' % (name, med, mx))
+
+
 def main():
     args = sys.argv[1:]
     if '--pupils' in args:
@@ -185,6 +205,7 @@ def main():
         med, mx = timed(lambda: get(timeline), 10)
         print('%-32s median %7.1f ms  max %7.1f ms' % ('pupil timeline (%d captures)' % rows,
                                                       med, mx))
+        tech_pages(srv, key, toks)
         out = os.path.join(srv.root, 'r.pdf')
         med, mx = timed(lambda: srv.admin('report', '--school', 'Oakridge Primary', '--week',
                                           week, '--out', out), 3)
