@@ -149,3 +149,31 @@ int store_lists_counts(struct store *s, int64_t school_id, store_lists_count_fn 
 	                     "BIGINT)) GROUP BY sc.id, sc.name, m.wordlists ORDER BY sc.name",
 	                     p, 1, count_row, &cb, NULL);
 }
+
+static int stamp_row(const char *const *c, int n, void *ud)
+{
+	struct store_captures_stamp *st = ud;
+	struct store_row r;
+
+	store_row_init(&r, c, n, 3);
+	st->count = store_row_int(&r, 0);
+	st->received_ms = store_row_int(&r, 1);
+	st->status_ms = store_row_int(&r, 2);
+	return r.err;
+}
+
+int store_captures_stamp(struct store *s, int64_t school_id, struct store_captures_stamp *out)
+{
+	struct store_param p[1] = {store_int(school_id)};
+	struct store_captures_stamp st = {0};
+	int r;
+
+	r = s->ops->query(s,
+	                  "SELECT count(*), COALESCE(max(received), 0), COALESCE(max(status_time), "
+	                  "0) FROM captures WHERE CAST($1 AS BIGINT) = 0 OR school_id = CAST($1 AS "
+	                  "BIGINT)",
+	                  p, 1, stamp_row, &st, NULL);
+	if (r == 0)
+		*out = st;
+	return r;
+}

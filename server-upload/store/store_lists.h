@@ -55,3 +55,11 @@ struct store_lists_count {
 };
 typedef int (*store_lists_count_fn)(const struct store_lists_count *c, void *userdata);
 int store_lists_counts(struct store *s, int64_t school_id, store_lists_count_fn fn, void *ud);
+
+/* What the per-rule counts of school_id's captures (0: every school) depend on: how many
+ * captures there are, the newest received and the newest status change. Counts made
+ * from the records may be kept while these stay the same. */
+struct store_captures_stamp {
+	int64_t count, received_ms, status_ms;
+};
+int store_captures_stamp(struct store *s, int64_t school_id, struct store_captures_stamp *out);

@@ -1,7 +1,9 @@
 /* web_rulestats.c: the phrase lists' rules by false positives, each linked to its line. */
 #include "web_rulestats.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "bundle.h"
 #include "parse.h"
 #include "server.h"
+#include "store_lists.h"
 #include "store_moderation.h"
 #include "web.h"
 
@@ -122,14 +125,72 @@ static size_t rule_now(const struct rule_count *c, const struct bundle_file *fil
 	return 0;
 }
 
+/*
+ * The counts read every capture record of the scope, so they are kept per school while
+ * the captures' stamp (store_captures_stamp: how many, newest received, newest status
+ * change) stays the same; a few schools' counts at most.
+ */
+#define RULE_CACHE 8
+
+struct rule_cache {
+	int64_t school_id;
+	struct store_captures_stamp stamp;
+	struct rule_stats st; /* st.v NULL: empty slot */
+};
+
+static struct rule_cache cache[RULE_CACHE];
+static unsigned cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The counts of the user's scope into st (a copy: free st->v), from the cache when the
+ * stamp is the same. 0 or -errno. */
+static int rule_counts(struct web_ctx *w, struct rule_stats *st)
+{
+	struct store_captures_stamp stamp;
+	struct rule_cache *c = NULL;
+	int r = store_captures_stamp(w->srv->store, w->u.school_id, &stamp);
+
+	if (r < 0 || !(st->v = calloc(MAX_RULES, sizeof(struct rule_count))))
+		return r < 0 ? r : -ENOMEM;
+	pthread_mutex_lock(&cache_lock);
+	for (size_t i = 0; i < RULE_CACHE && !c; i++)
+		if (cache[i].st.v && cache[i].school_id == w->u.school_id &&
+		    memcmp(&cache[i].stamp, &stamp, sizeof(stamp)) == 0)
+			c = &cache[i];
+	if (c) {
+		memcpy(st->v, c->st.v, c->st.n * sizeof(*st->v));
+		st->n = c->st.n;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (c)
+		return 0;
+	r = store_capture_records(w->srv->store, w->u.school_id, rule_row, st);
+	if (r < 0)
+		return r;
+	qsort(st->v, st->n, sizeof(st->v[0]), by_fp);
+	pthread_mutex_lock(&cache_lock);
+	c = &cache[cache_next++ % RULE_CACHE];
+	free(c->st.v);
+	c->st.v = malloc((st->n ? st->n : 1) * sizeof(*st->v));
+	if (c->st.v)
+		memcpy(c->st.v, st->v, st->n * sizeof(*st->v));
+	c->st.n = st->n;
+	c->school_id = w->u.school_id;
+	c->stamp = stamp;
+	pthread_mutex_unlock(&cache_lock);
+	return 0;
+}
+
 void web_rule_table(struct web_ctx *w, struct html *h, const struct bundle_file *files, size_t n)
 {
-	struct rule_stats st = {calloc(MAX_RULES, sizeof(struct rule_count)), 0};
+	struct rule_stats st = {0};
 
-	if (!st.v)
+	if (rule_counts(w, &st) < 0) {
+		free(st.v);
+		html_raw(h, "<p class=\"error\">The counts per rule are not available; try again "
+		            "shortly.</p>");
 		return;
-	store_capture_records(w->srv->store, w->u.school_id, rule_row, &st);
-	qsort(st.v, st.n, sizeof(st.v[0]), by_fp);
+	}
 	html_raw(h, "<h2>Rules by false positives</h2><table id=\"rules\"><thead><tr><th>Rule</th>"
 	            "<th>Hits</th><th>False positives</th><th>Concerns</th><th>FP rate</th></tr>"
 	            "</thead><tbody>");

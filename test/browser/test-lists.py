@@ -3,7 +3,7 @@
 # starts vigil-server with a school, a technician, a moderator, machines in two rooms and
 # a false positive, then runs lists.mjs (see there for what it checks). Skips without
 # /usr/bin/chromium or node. usage: test-lists.py [--shots DIR]
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
@@ -11,26 +11,19 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'server'))
+sys.path.insert(0, HERE)
 import harness  # noqa: E402
 from harness import GOOD_LIST, BAD_LIST, Failure, Web, expect, group, upload  # noqa: E402
 
 
-def browser_helpers():
-    """test-browser.py's need_chromium and ensure_playwright (one installation of both)."""
-    spec = importlib.util.spec_from_file_location('test_browser',
-                                                  os.path.join(HERE, 'test-browser.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def need_chromium():
-    return browser_helpers().need_chromium()
+# test-browser.py's need_chromium and ensure_playwright (one installation of both).
+browser = importlib.import_module('test-browser')
+need_chromium = browser.need_chromium
 
 
 @group
 def list_editor(c):
-    browser_helpers().ensure_playwright()
+    browser.ensure_playwright()
     srv = c.srv
     key = srv.admin('school', 'add', 'Oakridge Primary').stdout.strip()
     harness.add_user(srv, 'tech', 'technician')

@@ -134,7 +134,8 @@ def history_diff_rollback(c):
 
 def rule_row(page, phrase):
     table = re.search(r'<table id="rules">.*?</table>', page, re.S).group(0)
-    for row in re.findall(r'<tr><td>((?:(?!</tr>).)*?)</td><td>(\d+)</td><td>(\d+)</td>', table):
+    for row in re.findall(r'<tr><td>((?:(?!</tr>).)*?)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
+                          table):
         if '\u201c%s\u201d' % phrase in row[0]:
             return row
     return None
@@ -151,15 +152,20 @@ def fp_counts_follow_the_phrase(c):
                      {'csrf': csrf, 'action': 'false-positive', 'text': 'a film plot'}), 303, 'fp')
     r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
     row = rule_row(r.text, 'kill myself')
-    check(row and 'href="/wordlists?file=self-harm.txt#L3"' in row[0] and row[1:] == ('2', '1'),
+    check(row and 'href="/wordlists?file=self-harm.txt#L3"' in row[0] and row[1:] == ('2', '1', '0'),
           'the rule by phrase, linked to line 3: %r' % (row,))
+    # A decision after the counts were shown counts at once.
+    expect(c.mod.req('POST', '/captures/%s/action' % ids[1], {'csrf': csrf, 'action': 'concern'}),
+           303, 'concern')
+    r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
+    check(rule_row(r.text, 'kill myself')[1:] == ('2', '1', '1'), 'the concern counted')
     # Two lines inserted above: the same counts, now at line 5; a capture matched with
     # the new lists (rule line 5) counts with them.
     save(c, 'self-harm.txt', INSERTED + GOOD_LIST)
     upload(c.srv, tok, time='2026-11-25T10:00:00Z', reason=dict(reason, rule='self-harm.txt:5'))
     r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
     row = rule_row(r.text, 'kill myself')
-    check(row and 'href="/wordlists?file=self-harm.txt#L5"' in row[0] and row[1:] == ('3', '1'),
+    check(row and 'href="/wordlists?file=self-harm.txt#L5"' in row[0] and row[1:] == ('3', '1', '1'),
           'the counts stay with the phrase, now at line 5: %r' % (row,))
     check(len(re.findall('\u201ckill myself\u201d', r.text)) == 1, 'one row for the phrase')
     r = expect(c.tech.req('GET', '/wordlists?file=self-harm.txt'), 200, 'editor')
