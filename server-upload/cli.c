@@ -420,6 +420,14 @@ static int print_capture(const struct store_export_row *row, void *ud)
 	json_object_set_new(o, "status", json_string(row->status));
 	if (row->image_hidden) /* its images are not to be fetched or copied: referred */
 		json_object_set_new(o, "image_hidden", json_true());
+	if (row->assignee) /* who has it, and how its case ended */
+		json_object_set_new(o, "assignee", json_string(row->assignee));
+	if (row->closed_ms && row->outcome) {
+		char closed[RFC3339_BUF];
+		rfc3339_format(row->closed_ms, closed, sizeof(closed));
+		json_object_set_new(o, "outcome", json_string(row->outcome));
+		json_object_set_new(o, "closed", json_string(closed));
+	}
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)

@@ -389,7 +389,7 @@ static int text_export(const struct caserecord *c, char **out, size_t *len)
 	}
 	if (!c->nevents)
 		html_raw(&b, "- none\n");
-	html_fmt(&b, "\nScreenshots (%zu): %s\n", c->nshots,
+	html_fmt(&b, "\n%s (%zu): %s\n", c->nshots == 1 ? "Screenshot" : "Screenshots", c->nshots,
 	         c->hidden ? "hidden (possible child abuse material; referred), not included"
 	                   : "in the PDF of this record");
 	for (size_t i = 0; i < c->nshots; i++) {

@@ -84,6 +84,10 @@ struct store_export_row {
 	int64_t received_ms;
 	const char *status;
 	bool image_hidden; /* its screenshot or a frame is hidden (referred) */
+	/* Its case (store_cases.h): who has it and, once closed, the outcome's key and when;
+	 * NULL and 0 when not. */
+	const char *assignee, *outcome;
+	int64_t closed_ms;
 };
 
 /*

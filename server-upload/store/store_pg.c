@@ -439,7 +439,8 @@ static int pg_export(struct store *base, int64_t since_ms, const char *school, s
 
 	fmt_i64(since, since_ms);
 	res = exec((struct store_pg *)base,
-	           "SELECT c.record, sc.name, c.received, c.status, c.image_hidden "
+	           "SELECT c.record, sc.name, c.received, c.status, c.image_hidden, c.assignee, "
+	           "c.outcome, COALESCE(c.closed_time, 0) "
 	           "FROM captures c JOIN schools sc ON sc.id = c.school_id "
 	           "WHERE c.received >= $1 AND ($2::text IS NULL OR sc.name = $2) "
 	           "ORDER BY c.received, c.id",
@@ -451,6 +452,9 @@ static int pg_export(struct store *base, int64_t since_ms, const char *school, s
 		    .received_ms = strtoll(PQgetvalue(res, i, 2), NULL, 10),
 		    .status = PQgetvalue(res, i, 3),
 		    .image_hidden = strcmp(PQgetvalue(res, i, 4), "0") != 0,
+		    .assignee = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+		    .outcome = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6),
+		    .closed_ms = strtoll(PQgetvalue(res, i, 7), NULL, 10),
 		};
 		r = fn(&row, ud);
 	}

@@ -499,7 +499,8 @@ static int sq_export(struct store *base, int64_t since_ms, const char *school, s
 	LOCKED(s)
 	{
 		r = prepare(s,
-		            "SELECT c.record, sc.name, c.received, c.status, c.image_hidden "
+		            "SELECT c.record, sc.name, c.received, c.status, c.image_hidden, "
+		            "c.assignee, c.outcome, c.closed_time "
 		            "FROM captures c JOIN schools sc ON sc.id = c.school_id "
 		            "WHERE c.received >= ?1 AND (?2 IS NULL OR sc.name = ?2) "
 		            "ORDER BY c.received, c.id",
@@ -515,6 +516,9 @@ static int sq_export(struct store *base, int64_t since_ms, const char *school, s
 			    .received_ms = sqlite3_column_int64(st, 2),
 			    .status = (const char *)sqlite3_column_text(st, 3),
 			    .image_hidden = sqlite3_column_int64(st, 4) != 0,
+			    .assignee = (const char *)sqlite3_column_text(st, 5),
+			    .outcome = (const char *)sqlite3_column_text(st, 6),
+			    .closed_ms = sqlite3_column_int64(st, 7),
 			};
 			r = fn(&row, ud);
 		}

@@ -194,6 +194,12 @@ def case_record_text(c):
     flat = ' '.join(pdftotext(c, pdf).split())
     check('Referred to children\'s social care — MASH referral 1234' in flat, 'outcome in the PDF')
     check('mod-a (by head-a)' in flat, 'assignee in the PDF')
+    rows = {r['id']: r for r in c.srv.export()}
+    check(rows[cid].get('assignee') == 'mod-a' and rows[cid].get('outcome') == 'social-care'
+          and re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z', rows[cid].get('closed', '')),
+          'export: assignee, outcome and when closed: %r' % rows[cid])
+    check(not {'assignee', 'outcome', 'closed'} & set(rows[c.reopened]) - {'assignee'},
+          'export: a reopened capture has no outcome')
 
 
 def pdftotext(c, pdf, page=None):

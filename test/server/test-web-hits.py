@@ -168,7 +168,7 @@ def old_record(c):
     expect(c.mod.req('POST', '/captures/%s/action' % c.old['id'],
                      {'action': 'escalate', 'csrf': csrf}), 303, 'escalate')
     r = expect(c.mod.req('GET', '/captures/%s/case' % c.old['id']), 200, 'its case record')
-    check('Source: typed\n' in r.text and 'Screenshots (1)' in r.text,
+    check('Source: typed\n' in r.text and 'Screenshot (1)' in r.text,
           'its case record: ' + r.text[r.text.find('Hits:'):][:600])
 
 
