@@ -528,6 +528,7 @@ static int build_finals(struct builder *b, struct automaton *am)
 		k += (size_t)__builtin_popcountll(am->fin_bits[w]);
 	}
 	am->nfnodes = k;
+	am->nfin = b->nfinals;
 	am->fin_off = malloc((k + 1) * sizeof(uint32_t));
 	at = malloc((k + 1) * sizeof(uint32_t));
 	if (!am->fin_off || !at) {
@@ -676,6 +677,109 @@ uint64_t automaton_key(const struct automaton *am)
 	return h;
 }
 
+/*
+ * Numbers the NFA states breadth first from the root (the two fixed states first): the
+ * states ordinary text visits, the first letters of words, are then together in a few
+ * pages rather than spread over the whole table, so a scanner touches (and a process that
+ * maps the image counts) few pages, and building a DFA state reads memory in cache.
+ * The states' edges, finals and exclusion bits follow them.
+ */
+static int renumber(struct automaton *am)
+{
+	size_t n = am->nnfa, ne = am->edge_off[n], words = am_words(n), head = 0, tail = 0, k = 0;
+	uint32_t *perm = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t));
+	uint32_t *edge_off = malloc((n + 1) * sizeof(uint32_t)), *fin_rank = NULL, *fin_off = NULL;
+	am_edge_t *edges = hugemem_alloc((ne ? ne : 1) * sizeof(am_edge_t));
+	uint64_t *fin_bits = calloc(words, sizeof(uint64_t)),
+	         *excl = calloc(words, sizeof(uint64_t));
+	int r = -ENOMEM;
+
+	fin_rank = malloc(words * sizeof(uint32_t));
+	fin_off = malloc((2 * am->nfnodes + 1) * sizeof(uint32_t));
+	if (!perm || !order || !edge_off || !edges || !fin_bits || !excl || !fin_rank || !fin_off)
+		goto out;
+	memset(perm, 0xff, n * sizeof(uint32_t));
+	for (uint32_t s = 0; s < n && s <= AM_INWORD; s++) {
+		perm[s] = (uint32_t)tail;
+		order[tail++] = s;
+	}
+	for (uint32_t old = 0;; old++) { /* each unreached state starts a new search */
+		while (head < tail) {
+			uint32_t o = order[head++];
+
+			for (uint32_t e = am->edge_off[o]; e < am->edge_off[o + 1]; e++) {
+				uint32_t t = AM_EDGE_TO(am->edges[e]);
+
+				if (perm[t] == UINT32_MAX) {
+					perm[t] = (uint32_t)tail;
+					order[tail++] = t;
+				}
+			}
+		}
+		while (old < n && perm[old] != UINT32_MAX)
+			old++;
+		if (old >= n)
+			break;
+		perm[old] = (uint32_t)tail;
+		order[tail++] = old;
+	}
+	edge_off[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t o = order[i], e0 = edge_off[i], lo = 0, hi = 0;
+		uint64_t w = am->fin_bits[o >> 6];
+
+		if (w >> (o & 63) & 1) { /* the tables as build_finals made them */
+			uint32_t ko =
+			    am->fin_rank[o >> 6] +
+			    (uint32_t)__builtin_popcountll(w & ((UINT64_C(1) << (o & 63)) - 1));
+
+			lo = am->fin_off[ko];
+			hi = am->fin_off[ko + 1];
+		}
+
+		for (uint32_t e = am->edge_off[o]; e < am->edge_off[o + 1]; e++)
+			edges[e0++] =
+			    (am->edges[e] & ~(AM_MAX_NODES - 1)) | perm[AM_EDGE_TO(am->edges[e])];
+		edge_off[i + 1] = e0;
+		if (am_excl(am, o))
+			excl[i >> 6] |= UINT64_C(1) << (i & 63);
+		if (hi > lo) {
+			fin_bits[i >> 6] |= UINT64_C(1) << (i & 63);
+			fin_off[2 * k] = lo;
+			fin_off[2 * k + 1] = hi;
+			k++;
+		}
+	}
+	for (size_t w = 0, c = 0; w < words; w++) {
+		fin_rank[w] = (uint32_t)c;
+		c += (size_t)__builtin_popcountll(fin_bits[w]);
+	}
+#define SWAP_IN(field, v)                                                                          \
+	do {                                                                                       \
+		free(am->field);                                                                   \
+		am->field = (v);                                                                   \
+		(v) = NULL;                                                                        \
+	} while (0)
+	SWAP_IN(edge_off, edge_off);
+	SWAP_IN(edges, edges);
+	SWAP_IN(fin_bits, fin_bits);
+	SWAP_IN(fin_rank, fin_rank);
+	SWAP_IN(fin_off, fin_off);
+	SWAP_IN(excl_bits, excl);
+#undef SWAP_IN
+	r = 0;
+out:
+	free(perm);
+	free(order);
+	free(edge_off);
+	free(edges);
+	free(fin_bits);
+	free(excl);
+	free(fin_rank);
+	free(fin_off);
+	return r;
+}
+
 /* Builds the tables in memory, from the builder's patterns. */
 static int build_tables(struct builder *b, const struct wl_set *set, struct automaton *am)
 {
@@ -696,6 +800,9 @@ static int build_tables(struct builder *b, const struct wl_set *set, struct auto
 	if (r < 0)
 		return r;
 	r = build_finals(b, am);
+	if (r < 0)
+		return r;
+	r = renumber(am);
 	if (r < 0)
 		return r;
 	return build_root_index(am);

@@ -58,12 +58,14 @@ struct automaton {
 	size_t ncls;
 	/* The patterns an NFA state completes, for the few states that complete any: bit s of
 	 * fin_bits is set for those, fin_rank counts them before each word of fin_bits, and
-	 * the k-th of them completes fin[fin_off[k] .. fin_off[k + 1]) (am_finals()). */
+	 * the k-th of them completes fin[fin_off[2k] .. fin_off[2k + 1]) (am_finals()). The
+	 * states are numbered breadth first but fin keeps the order of the patterns' states
+	 * as they were added, so that a DFA state lists its patterns in that order. */
 	uint64_t *fin_bits;
 	uint32_t *fin_rank;
 	uint32_t *fin_off;
 	uint32_t *fin;
-	size_t nfnodes;
+	size_t nfnodes, nfin;
 	uint64_t *excl_bits; /* bit s: NFA state s is part of an exclusion */
 	/* The root's edges taken on each symbol, in edge order: root_to[root_off[sym] ..
 	 * root_off[sym+1]). The root is in most sets and has an edge per first letter. */
@@ -102,8 +104,8 @@ static inline uint32_t am_finals(const struct automaton *am, uint32_t s, uint32_
 		return 0;
 	k = am->fin_rank[s >> 6] +
 	    (uint32_t)__builtin_popcountll(w & ((UINT64_C(1) << (s & 63)) - 1));
-	*lo = am->fin_off[k];
-	return am->fin_off[k + 1];
+	*lo = am->fin_off[2 * k];
+	return am->fin_off[2 * k + 1];
 }
 
 /* The words of pattern i. */

@@ -118,7 +118,7 @@ static void flush(struct dfa *d)
 static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 {
 	const struct automaton *am = d->am;
-	size_t j = set_hash(s, n) & (d->hcap - 1);
+	size_t j = set_hash(s, n) & (d->hcap - 1), nr;
 	uint32_t id;
 
 	for (; d->hash[j]; j = (j + 1) & (d->hcap - 1)) {
@@ -139,13 +139,25 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 	d->nsets += n;
 	d->set_off[id + 1] = (uint32_t)d->nsets;
 	d->excl_live[id] = 0;
+	nr = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t m = s[i];
+		uint32_t lo, hi = am_finals(am, s[i], &lo);
+		size_t q = nr++;
 
-		uint32_t lo, hi = am_finals(am, m, &lo);
-
-		d->excl_live[id] |= am_excl(am, m) ? DFA_EXCL_LIVE : 0;
-		for (uint32_t f = lo; f < hi; f++) {
+		d->excl_live[id] |= am_excl(am, s[i]) ? DFA_EXCL_LIVE : 0;
+		if (hi == lo) {
+			nr--;
+			continue;
+		}
+		for (; q && d->fin_lo[q - 1] > lo; q--) { /* in the order of fin */
+			d->fin_lo[q] = d->fin_lo[q - 1];
+			d->fin_hi[q] = d->fin_hi[q - 1];
+		}
+		d->fin_lo[q] = lo;
+		d->fin_hi[q] = hi;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		for (uint32_t f = d->fin_lo[i]; f < d->fin_hi[i]; f++) {
 			bool dup = false;
 
 			const struct am_pattern *p = &am->patterns[am->fin[f]];

@@ -60,6 +60,7 @@ struct dfa {
 	size_t hcap;
 	uint32_t start; /* the start state's id, UINT32_MAX until interned (again) */
 	uint32_t cur[AM_MAX_SET], next[AM_MAX_SET];
+	uint32_t fin_lo[AM_MAX_SET], fin_hi[AM_MAX_SET]; /* a new state's patterns, by range */
 	size_t flushes;
 };
 

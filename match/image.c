@@ -15,6 +15,8 @@
 
 /* The file: this header, then the tables in this order, each from an offset that is a
  * multiple of 8. Every field is little-endian as the machine is (the file never leaves it). */
+#define IMAGE_WRITE_CHUNK 4096
+
 struct image_header {
 	char magic[8];
 	uint32_t version, header_bytes;
@@ -66,7 +68,7 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 	l->edges = o, o += pad8(h->nedges * sizeof(am_edge_t));
 	l->fin_bits = o, o += am_words(h->nnfa) * sizeof(uint64_t);
 	l->fin_rank = o, o += pad8(am_words(h->nnfa) * sizeof(uint32_t));
-	l->fin_off = o, o += pad8((h->nfnodes + 1) * sizeof(uint32_t));
+	l->fin_off = o, o += pad8((2 * h->nfnodes + 1) * sizeof(uint32_t));
 	l->fin = o, o += pad8(h->nfin * sizeof(uint32_t));
 	l->excl_bits = o, o += am_words(h->nnfa) * sizeof(uint64_t);
 	l->root_off = o, o += pad8((SYM_COUNT + 1) * sizeof(uint32_t));
@@ -104,7 +106,6 @@ static bool structure_holds(const struct image_header *h, const struct automaton
 	    (am->excl_bits[words - 1] & tail))
 		return false;
 	if (!offsets_hold(am->edge_off, h->nnfa, h->nedges) ||
-	    !offsets_hold(am->fin_off, h->nfnodes, h->nfin) ||
 	    !offsets_hold(am->root_off, SYM_COUNT, h->nroot))
 		return false;
 	for (size_t e = 0; e < h->nedges; e++)
@@ -112,6 +113,9 @@ static bool structure_holds(const struct image_header *h, const struct automaton
 			return false;
 	for (size_t f = 0; f < h->nfin; f++)
 		if (am->fin[f] >= h->npatterns)
+			return false;
+	for (size_t f = 0; f < h->nfnodes; f++) /* a state's patterns: a range of fin */
+		if (am->fin_off[2 * f] > am->fin_off[2 * f + 1] || am->fin_off[2 * f + 1] > h->nfin)
 			return false;
 	for (size_t r = 0; r < h->nroot; r++)
 		if (am->root_to[r] >= h->nnfa)
@@ -146,6 +150,9 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 	close(fd);
 	if (base == MAP_FAILED)
 		return -errno;
+	/* Scanning touches few pages here and there: map only those (no read-ahead, no
+	 * mapping of the pages around a fault), so that each process counts what it uses. */
+	(void)madvise((void *)(uintptr_t)base, (size_t)st.st_size, MADV_RANDOM);
 	p = base + sizeof(h);
 	if (image_hash(0, p, h.payload) != h.checksum)
 		goto refuse;
@@ -157,6 +164,7 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 	am->fin = (uint32_t *)(uintptr_t)(p + l.fin);
 	am->excl_bits = (uint64_t *)(uintptr_t)(p + l.excl_bits);
 	am->nfnodes = h.nfnodes;
+	am->nfin = h.nfin;
 	/* compared with the lists' own by the caller (automaton.c: take_image) */
 	am->patterns = (struct am_pattern *)(uintptr_t)(p + l.patterns);
 	am->pats = (struct wl_pattern *)(uintptr_t)(p + l.pats);
@@ -184,12 +192,17 @@ void image_release_pages(const struct automaton *am)
 		(void)madvise(am->map, am->map_bytes, MADV_DONTNEED);
 }
 
+/*
+ * Writes a page at a time: the page cache then holds the file in small pages (one write
+ * of megabytes may put it in huge ones, and a process that touches one byte of a huge
+ * page maps all of it, which counts in its memory).
+ */
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
 	while (n) {
-		ssize_t w = write(fd, c, n);
+		ssize_t w = write(fd, c, n < IMAGE_WRITE_CHUNK ? n : IMAGE_WRITE_CHUNK);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -209,7 +222,7 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	                         .nnfa = am->nnfa,
 	                         .nedges = am->edge_off[am->nnfa],
 	                         .nfnodes = am->nfnodes,
-	                         .nfin = am->fin_off[am->nfnodes],
+	                         .nfin = am->nfin,
 	                         .nroot = am->root_off[SYM_COUNT],
 	                         .ncls = am->ncls,
 	                         .npatterns = am->npatterns,
@@ -229,7 +242,7 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	memcpy(buf + l.edges, am->edges, h.nedges * sizeof(am_edge_t));
 	memcpy(buf + l.fin_bits, am->fin_bits, am_words(h.nnfa) * sizeof(uint64_t));
 	memcpy(buf + l.fin_rank, am->fin_rank, am_words(h.nnfa) * sizeof(uint32_t));
-	memcpy(buf + l.fin_off, am->fin_off, (h.nfnodes + 1) * sizeof(uint32_t));
+	memcpy(buf + l.fin_off, am->fin_off, 2 * h.nfnodes * sizeof(uint32_t));
 	memcpy(buf + l.fin, am->fin, h.nfin * sizeof(uint32_t));
 	memcpy(buf + l.excl_bits, am->excl_bits, am_words(h.nnfa) * sizeof(uint64_t));
 	memcpy(buf + l.root_off, am->root_off, sizeof(am->root_off));
