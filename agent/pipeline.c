@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -576,6 +577,9 @@ static void *worker(void *arg)
 		if (j) {
 			process(pl, j);
 			job_free(j);
+			/* the screenshot's pixels are freed: give this thread's arena back to the
+			 * system rather than keep megabytes until the next capture */
+			malloc_trim(0);
 		}
 		pthread_mutex_lock(&pl->lock);
 	}

@@ -187,14 +187,25 @@ static int grab(struct capture *c)
 	return 0;
 }
 
+/*
+ * Captures are minutes apart and a screen's pixels are megabytes (twice: the segment
+ * the X server fills and our copy): they are given back after each one.
+ */
+static void drop_buffers(struct capture *c)
+{
+	shm_release(c);
+	free(c->rgb);
+	c->rgb = NULL;
+}
+
 int capture_png(struct capture *c, const struct shot_stamp *stamp, unsigned char **png, size_t *len,
                 unsigned *width, unsigned *height)
 {
 	int r = grab(c);
 
-	if (r < 0)
-		return r;
-	r = shotpng_encode(c->rgb, c->width, c->height, stamp, SHOTPNG_LEVEL, png, len);
+	if (r == 0)
+		r = shotpng_encode(c->rgb, c->width, c->height, stamp, SHOTPNG_LEVEL, png, len);
+	drop_buffers(c);
 	if (r < 0)
 		return r;
 	*width = c->width;
