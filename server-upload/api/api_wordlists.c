@@ -7,7 +7,9 @@
 #include "api.h"
 #include "audit.h"
 #include "log.h"
+#include "rfc3339.h"
 #include "server.h"
+#include "store_lists.h"
 
 #define LISTS_PREFIX "/api/v1/wordlists/"
 
@@ -96,6 +98,27 @@ static void reply_edit(struct server *srv, struct http_response *resp, const cha
 		http_reply_error(resp, 503, NULL, "cannot change the lists: %s", strerror(-r));
 }
 
+/* Keeps the change in the lists' history, as the web page's saves are (store_lists.h); a
+ * failure is logged (the list is changed, its history misses a version). */
+static void remember(struct server *srv, const char *who, int64_t school_id, const char *name,
+                     const char *before, const char *body, size_t len)
+{
+	char *text = body ? strndup(body, len) : NULL;
+	struct store_list_version v = {.school_id = school_id,
+	                               .saved_ms = rfc3339_now_ms(),
+	                               .file = name,
+	                               .body = text,
+	                               .author = who,
+	                               .action = body ? "save" : "delete"};
+	int r = body && !text ? -ENOMEM : store_list_version_save(srv->store, &v, before);
+
+	if (r < 0)
+		log_warning("phrase list %s changed by %s, but its history could not keep this "
+		            "version: %s",
+		            name, who, strerror(-r));
+	free(text);
+}
+
 static void edit(void *ctx, struct http_request *req, struct http_response *resp, int remove)
 {
 	struct server *srv = ctx;
@@ -104,6 +127,7 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 	char who[128], detail[160];
 	int64_t school_id = 0;
 	const char *body;
+	char *before;
 	size_t len;
 	int r;
 
@@ -116,11 +140,15 @@ static void edit(void *ctx, struct http_request *req, struct http_response *resp
 		return;
 	}
 	body = http_request_body(req, &len);
+	before = wordlists_text(srv->lists, school_id, name);
 	/* A technician of a school edits that school's own lists; the shared ones are a
 	 * technician's without a school (wordlists.h). */
 	r = school_id ? wordlists_put_school(srv->lists, school_id, name, remove ? NULL : body, len,
 	                                     &msgs)
 	              : wordlists_put(srv->lists, name, remove ? NULL : body, len, &msgs);
+	if (r == 0)
+		remember(srv, who, school_id, name, before, remove ? NULL : body, len);
+	free(before);
 	if (r == 0 || r == -EEXIST) {
 		/* Who changed (or tried to change) what the agents look for is part of the
 		 * record, under the school it affects (none: every school). */

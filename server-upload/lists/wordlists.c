@@ -450,3 +450,21 @@ int wordlists_put_school(struct wordlists *w, long long school, const char *name
 	pthread_mutex_unlock(&w->lock);
 	return r;
 }
+
+char *wordlists_text(struct wordlists *w, long long school, const char *name)
+{
+	struct bundle_msgs msgs = {0};
+	struct bundle_file *files = NULL;
+	size_t n = 0;
+	char sdir[4400], *t = NULL;
+
+	if (school > 0 && school_dir(w, school, sdir, sizeof(sdir)) < 0)
+		return NULL;
+	if (bundle_read_dir(school > 0 ? sdir : w->dir, &files, &n, &msgs) == 0)
+		for (size_t i = 0; i < n && !t; i++)
+			if (strcmp(files[i].name, name) == 0)
+				t = strndup(files[i].text, files[i].len);
+	bundle_files_free(files, n);
+	bundle_msgs_clear(&msgs);
+	return t;
+}

@@ -59,3 +59,8 @@ int wordlists_put_school(struct wordlists *w, long long school, const char *name
 
 /* The directory of school's own lists (it may not exist yet). 0 or -ENAMETOOLONG. */
 int wordlists_school_dir(struct wordlists *w, long long school, char *buf, size_t size);
+
+/* The text of name in school's own lists (school 0: the shared lists), as on disk now:
+ * malloc'd, NUL-terminated; NULL when there is no such file (or no memory). For the
+ * history of a change: the text it replaces. */
+char *wordlists_text(struct wordlists *w, long long school, const char *name);

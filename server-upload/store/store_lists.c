@@ -25,6 +25,34 @@ int store_list_version_add(struct store *s, const struct store_list_version *v, 
 	return r;
 }
 
+static int any_row(const char *const *c, int n, void *ud)
+{
+	(void)c;
+	(void)n;
+	*(int *)ud = 1;
+	return 0;
+}
+
+int store_list_version_save(struct store *s, const struct store_list_version *v, const char *before)
+{
+	struct store_param p[2] = {store_int(v->school_id), store_text(v->file)};
+	struct store_list_version b = *v;
+	int any = 0, r;
+
+	r = s->ops->query(s,
+	                  "SELECT 1 FROM list_versions WHERE school_id = CAST($1 AS BIGINT) AND "
+	                  "file = $2 LIMIT 1",
+	                  p, 2, any_row, &any, NULL);
+	if (r == 0 && !any && before) {
+		b.body = before;
+		b.author = "(on disk)";
+		b.action = "before";
+		b.restored = 0;
+		r = store_list_version_add(s, &b, NULL);
+	}
+	return r < 0 ? r : store_list_version_add(s, v, NULL);
+}
+
 struct version_cb {
 	store_list_version_fn fn;
 	void *ud;

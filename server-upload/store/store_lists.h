@@ -25,6 +25,12 @@ typedef int (*store_list_version_fn)(const struct store_list_version *v, void *u
 /* Records a version (body NULL: the file was deleted); *id (may be NULL) gets its id. */
 int store_list_version_add(struct store *s, const struct store_list_version *v, int64_t *id);
 
+/* Records v as the newest version of its file; when the file has no version yet and
+ * before is not NULL, first before, the text v replaced ("before", by "(on disk)"), so that
+ * a rollback can go back to it. */
+int store_list_version_save(struct store *s, const struct store_list_version *v,
+                            const char *before);
+
 /* The versions of file of school_id, newest first, at most limit, without their bodies. */
 int store_list_versions(struct store *s, int64_t school_id, const char *file, int64_t limit,
                         store_list_version_fn fn, void *ud);

@@ -270,53 +270,20 @@ void web_wordlists_get(void *ctx, struct http_request *req, struct http_response
 	web_end(&w);
 }
 
-/* The text of name in the user's own lists (the school's, or the shared ones for a user
- * of every school) before a change, malloc'd; NULL when there is none. */
-static char *own_text(struct web_ctx *w, const char *name)
-{
-	struct bundle_msgs msgs = {0};
-	struct bundle_file *files = NULL;
-	size_t n = 0, nshared = 0;
-	char *t = NULL;
-
-	if (read_lists_n(w, &files, &n, &nshared, &msgs) == 0)
-		for (size_t i = w->u.school_id ? nshared : 0; i < n && !t; i++)
-			if (strcmp(files[i].name, name) == 0)
-				t = strndup(files[i].text, files[i].len);
-	bundle_files_free(files, n);
-	bundle_msgs_clear(&msgs);
-	return t;
-}
-
-static int any_version(const struct store_list_version *v, void *ud)
-{
-	(void)v;
-	*(int *)ud = 1;
-	return 0;
-}
-
-/* Keeps a saved version in the history; the first change of a file first keeps the text
- * it replaced. A failure is logged (the list is saved; its history misses a version). */
+/* Keeps a saved version in the history (store_list_version_save). A failure is logged:
+ * the list is saved, its history misses a version. */
 static void remember(struct web_ctx *w, const char *file, const char *before, const char *text,
                      int64_t restored)
 {
 	struct store_list_version v = {.school_id = w->u.school_id,
 	                               .saved_ms = w->now,
 	                               .file = file,
-	                               .body = before,
-	                               .author = "(on disk)",
-	                               .action = "before"};
-	int any = 0, r;
+	                               .body = text,
+	                               .author = w->u.login,
+	                               .action = restored ? "rollback" : "save",
+	                               .restored = restored};
+	int r = store_list_version_save(w->srv->store, &v, before);
 
-	r = store_list_versions(w->srv->store, w->u.school_id, file, 1, any_version, &any);
-	if (r == 0 && !any && before)
-		r = store_list_version_add(w->srv->store, &v, NULL);
-	v.body = text;
-	v.author = w->u.login;
-	v.action = restored ? "rollback" : "save";
-	v.restored = restored;
-	if (r == 0)
-		r = store_list_version_add(w->srv->store, &v, NULL);
 	if (r < 0)
 		log_warning("phrase list %s saved by %s, but its history could not keep this "
 		            "version: %s",
@@ -329,7 +296,7 @@ static void save_lf(struct web_ctx *w, const char *file, const char *text, int64
 	struct bundle_msgs msgs = {0};
 	struct page_args a = {.show = file, .msgs = &msgs};
 	char outcome[600], detail[300];
-	char *before = own_text(w, file);
+	char *before = wordlists_text(w->srv->lists, w->u.school_id, file);
 	int r;
 
 	/* A school's technician saves the school's own lists; the shared ones are saved by
@@ -428,12 +395,12 @@ static void rollback(struct web_ctx *w, const char *file, const char *version)
 	if (r == 0 && t.body) {
 		save(w, file, t.body, id);
 	} else {
-		a.outcome = r == -ENOENT || r == 0
-		                ? "There is no such version of this list to roll "
-		                  "back to."
-		                : "The database is not available; try again "
-		                  "shortly.";
-		page(w, r == -ENOENT || r == 0 ? 404 : 503, &a);
+		a.outcome = r == 0 ? "That version is the deletion of the file: roll back to "
+		                     "a version before it."
+		            : r == -ENOENT
+		                ? "There is no such version of this list to roll back to."
+		                : "The database is not available; try again shortly.";
+		page(w, r == 0 ? 409 : r == -ENOENT ? 404 : 503, &a);
 	}
 	free(t.body);
 }

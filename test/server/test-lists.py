@@ -6,6 +6,7 @@
 # number and date and how many machines of each school run them, and the machines page
 # with 300 machines: summary, sorting, rooms and filters.
 # usage: test-lists.py --backend sqlite|pg   (pg needs VIGIL_TEST_PG, else exit 77)
+import base64
 import html
 import os
 import re
@@ -110,6 +111,28 @@ def history_diff_rollback(c):
     audit = c.srv.sql("SELECT login, action, detail FROM audit WHERE action LIKE 'wordlist%' ORDER BY id")
     check(['tech', 'wordlist-rollback', 'self-harm.txt to version %d' % first] in audit,
           'the rollback audited: %r' % audit)
+    # Changes through the API are in the history too, under the technician's name; a
+    # deletion is shown and is not rolled back to.
+    auth = {'Authorization': 'Basic ' + base64.b64encode(b'tech:' + harness.PASSWORD.encode()).decode()}
+    expect(c.srv.request('PUT', '/api/v1/wordlists/api.txt', '@category api\nfrom a script\n',
+                         headers=auth), 200, 'PUT')
+    expect(c.srv.request('DELETE', '/api/v1/wordlists/api.txt', headers=auth), 200, 'DELETE')
+    r = expect(c.tech.req('GET', '/wordlists?file=api.txt&diff=1'), 200, 'a deleted file')
+    r = expect(c.tech.req('GET', '/wordlists?file=self-harm.txt'), 200, 'editor')
+    rows = c.srv.sql("SELECT author, action, CASE WHEN body IS NULL THEN 'none' ELSE body END "
+                     "= '@category api' || char(10) || 'from a script' || char(10) "
+                     "FROM list_versions WHERE file = 'api.txt' ORDER BY id".replace(
+                         'char(10)', 'chr(10)' if c.backend == 'pg' else 'char(10)'))
+    check([r[:2] for r in rows] == [['tech', 'save'], ['tech', 'delete']] and
+          rows[0][2] in ('1', 't') and rows[1][2] in ('0', 'f'), 'API changes kept: %r' % rows)
+    deleted = c.srv.sql("SELECT id FROM list_versions WHERE file = 'api.txt' AND action = 'delete'")[0][0]
+    r = c.tech.req('POST', '/wordlists', {'csrf': csrf, 'action': 'rollback', 'file': 'api.txt',
+                                          'version': deleted})
+    check(r.status == 409 and 'the deletion of the file' in r.text, 'no rollback to a deletion')
+    saved = c.srv.sql("SELECT id FROM list_versions WHERE file = 'api.txt' AND action = 'save'")[0][0]
+    r = expect(c.tech.req('POST', '/wordlists', {'csrf': csrf, 'action': 'rollback', 'file': 'api.txt',
+                                                 'version': saved}), 200, 'rollback of a deleted file')
+    check(on_disk(c, 'api.txt') == '@category api\nfrom a script\n', 'a deleted file brought back')
     # A version of another file, or none, is not rolled back to.
     r = c.tech.req('POST', '/wordlists', {'csrf': csrf, 'action': 'rollback', 'file': 'other.txt',
                                           'version': str(first)})
