@@ -677,82 +677,83 @@ uint64_t automaton_key(const struct automaton *am)
 	return h;
 }
 
+#define DEPTHS 64 /* depths told apart when numbering; deeper states go last, together */
+
 /*
- * Numbers the NFA states breadth first from the root (the two fixed states first): the
- * states ordinary text visits, the first letters of words, are then together in a few
- * pages rather than spread over the whole table, so a scanner touches (and a process that
- * maps the image counts) few pages, and building a DFA state reads memory in cache.
- * The states' edges, finals and exclusion bits follow them.
+ * Numbers the NFA states by their depth from the root (the two fixed states first, the
+ * same depth in the order they were made): the states ordinary text visits, the first
+ * letters of words, are then together in a few pages rather than spread over the whole
+ * table, so a scanner touches (and a process that maps the image counts) few pages, and
+ * building a DFA state reads memory in cache. A state is made after the one that leads
+ * to it, so one pass in the order they were made finds the depths; every table is read
+ * in that order too. The states' edges, finals and exclusion bits follow them.
  */
 static int renumber(struct automaton *am)
 {
-	size_t n = am->nnfa, ne = am->edge_off[n], words = am_words(n), head = 0, tail = 0, k = 0;
-	uint32_t *perm = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t));
+	size_t n = am->nnfa, ne = am->edge_off[n], words = am_words(n), k = 0;
+	uint32_t *perm = malloc(n * sizeof(uint32_t)), *deg = calloc(n + 1, sizeof(uint32_t));
 	uint32_t *edge_off = malloc((n + 1) * sizeof(uint32_t)), *fin_rank = NULL, *fin_off = NULL;
+	uint8_t *depth = malloc(n);
 	am_edge_t *edges = hugemem_alloc((ne ? ne : 1) * sizeof(am_edge_t));
 	uint64_t *fin_bits = calloc(words, sizeof(uint64_t)),
 	         *excl = calloc(words, sizeof(uint64_t));
+	uint32_t at[DEPTHS + 1] = {0};
 	int r = -ENOMEM;
 
 	fin_rank = malloc(words * sizeof(uint32_t));
 	fin_off = malloc((2 * am->nfnodes + 1) * sizeof(uint32_t));
-	if (!perm || !order || !edge_off || !edges || !fin_bits || !excl || !fin_rank || !fin_off)
+	if (!perm || !deg || !edge_off || !depth || !edges || !fin_bits || !excl || !fin_rank ||
+	    !fin_off)
 		goto out;
-	memset(perm, 0xff, n * sizeof(uint32_t));
-	for (uint32_t s = 0; s < n && s <= AM_INWORD; s++) {
-		perm[s] = (uint32_t)tail;
-		order[tail++] = s;
-	}
-	for (uint32_t old = 0;; old++) { /* each unreached state starts a new search */
-		while (head < tail) {
-			uint32_t o = order[head++];
+	memset(depth, DEPTHS - 1, n);
+	for (size_t o = 0; o < n && o <= AM_INWORD; o++)
+		depth[o] = 0;
+	for (size_t o = 0; o < n; o++) {
+		uint8_t d = depth[o] + 1 < DEPTHS ? depth[o] + 1 : DEPTHS - 1;
 
-			for (uint32_t e = am->edge_off[o]; e < am->edge_off[o + 1]; e++) {
-				uint32_t t = AM_EDGE_TO(am->edges[e]);
+		for (uint32_t e = am->edge_off[o]; e < am->edge_off[o + 1]; e++) {
+			uint32_t t = AM_EDGE_TO(am->edges[e]);
 
-				if (perm[t] == UINT32_MAX) {
-					perm[t] = (uint32_t)tail;
-					order[tail++] = t;
-				}
-			}
+			if (depth[t] > d)
+				depth[t] = d;
 		}
-		while (old < n && perm[old] != UINT32_MAX)
-			old++;
-		if (old >= n)
-			break;
-		perm[old] = (uint32_t)tail;
-		order[tail++] = old;
+		at[depth[o] + 1]++;
+	}
+	for (size_t d = 0; d < DEPTHS; d++)
+		at[d + 1] += at[d];
+	for (size_t o = 0; o < n; o++) {
+		perm[o] = at[depth[o]]++;
+		deg[perm[o] + 1] = am->edge_off[o + 1] - am->edge_off[o];
 	}
 	edge_off[0] = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t o = order[i], e0 = edge_off[i], lo = 0, hi = 0;
-		uint64_t w = am->fin_bits[o >> 6];
-
-		if (w >> (o & 63) & 1) { /* the tables as build_finals made them */
-			uint32_t ko =
-			    am->fin_rank[o >> 6] +
-			    (uint32_t)__builtin_popcountll(w & ((UINT64_C(1) << (o & 63)) - 1));
-
-			lo = am->fin_off[ko];
-			hi = am->fin_off[ko + 1];
-		}
+	for (size_t i = 0; i < n; i++)
+		edge_off[i + 1] = edge_off[i] + deg[i + 1];
+	for (size_t o = 0; o < n; o++) {
+		uint32_t i = perm[o], e0 = edge_off[i];
 
 		for (uint32_t e = am->edge_off[o]; e < am->edge_off[o + 1]; e++)
 			edges[e0++] =
 			    (am->edges[e] & ~(AM_MAX_NODES - 1)) | perm[AM_EDGE_TO(am->edges[e])];
-		edge_off[i + 1] = e0;
 		if (am_excl(am, o))
 			excl[i >> 6] |= UINT64_C(1) << (i & 63);
-		if (hi > lo) {
+		if (am->fin_bits[o >> 6] >> (o & 63) & 1)
 			fin_bits[i >> 6] |= UINT64_C(1) << (i & 63);
-			fin_off[2 * k] = lo;
-			fin_off[2 * k + 1] = hi;
-			k++;
-		}
 	}
 	for (size_t w = 0, c = 0; w < words; w++) {
 		fin_rank[w] = (uint32_t)c;
 		c += (size_t)__builtin_popcountll(fin_bits[w]);
+	}
+	/* the k-th state with finals in the old numbering keeps its range of fin */
+	for (size_t o = 0; o < n; o++) {
+		uint32_t i = perm[o];
+
+		if (!(am->fin_bits[o >> 6] >> (o & 63) & 1))
+			continue;
+		i = fin_rank[i >> 6] + (uint32_t)__builtin_popcountll(
+		                           fin_bits[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+		fin_off[2 * i] = am->fin_off[k];
+		fin_off[2 * i + 1] = am->fin_off[k + 1];
+		k++;
 	}
 #define SWAP_IN(field, v)                                                                          \
 	do {                                                                                       \
@@ -770,7 +771,8 @@ static int renumber(struct automaton *am)
 	r = 0;
 out:
 	free(perm);
-	free(order);
+	free(deg);
+	free(depth);
 	free(edge_off);
 	free(edges);
 	free(fin_bits);
