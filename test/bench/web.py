@@ -4,8 +4,10 @@
 # as HTML, CSV and PDF (web), and `vigil-server report` (CLI); the queue with its 100
 # thumbnails fetched as a browser does (6 connections), first when they are made and then
 # from the cache; one thumbnail of a 1920x1080 screenshot; a pupil's timeline; a case
-# record; the technicians' phrase-list page and the machines page with 300 machines.
-# Prints milliseconds.
+# record; the technicians' phrase-list page and the machines page with 300 machines; the
+# queue filtered (category and school in another case, severity at least, part of a
+# pupil's login) and searched (q: a rare word, a common one, with the filters). Prints
+# milliseconds.
 # usage: VIGIL_SERVER=build/server-upload/vigil-server test/bench/web.py [N]
 # With --pupils P [--baseline SERVER]: the queue page at N captures of P pupils, without
 # a roster and with one of P pupils (names, groups, flags; the queue shows them and a
@@ -22,6 +24,10 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'server'))
 import harness  # noqa: E402
+
+
+VOCABULARY = ('maths homework lesson break lunch teacher friends game football music '
+              'science history minecraft video chat phone bus park weekend film').split()
 
 
 def timed(fn, reps):
@@ -151,9 +157,15 @@ def main():
         def upload(i):
             day = 1 + i % 84
             t = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(1756684800 + day * 86400 + i % 80000))
+            # Contexts of their own: a rare word in 1 capture of 97, a common one in 1 of 3.
+            words = ' '.join(random.Random(i).choice(VOCABULARY) for _ in range(12))
+            context = '%s %s %s' % (words, 'zebra' if i % 97 == 0 else '',
+                                    'tonight' if i % 3 == 0 else '')
             rec = harness.record(image=images[i % 200], time=t, user='pupil%03d' % (i % 300),
-                            reason={'category': cats[i % 5], 'severity': 1 + i % 5,
-                                    'phrase': 'p', 'matched': 'p', 'rule': '%s.txt:%d' % (cats[i % 5], i % 40)})
+                                 context=context,
+                                 reason={'category': cats[i % 5], 'severity': 1 + i % 5,
+                                         'phrase': 'p', 'matched': 'p',
+                                         'rule': '%s.txt:%d' % (cats[i % 5], i % 40)})
             r = srv.request('POST', '/api/v1/captures', rec, token=toks[i % 20])
             assert r.status == 201, r.body
 
@@ -174,6 +186,13 @@ def main():
         rep = '/reports/%s/%s' % (urllib.parse.quote('Oakridge Primary'), week)
         for name, path in (('queue page (100 of %d new)' % n, '/captures'),
                            ('queue filtered by user', '/captures?user=pupil007&status=all'),
+                           ('queue, part of a login', '/captures?user=UPIL00&status=all'),
+                           ('queue, category school sev>=', '/captures?category=Self-harm&'
+                            'school=oakridge%20primary&severity=3&status=all'),
+                           ('queue, q rare word', '/captures?q=Zebra&status=all'),
+                           ('queue, q common word', '/captures?q=tonight&status=all'),
+                           ('queue, q two words + filters', '/captures?q=tonight%20k1ll&'
+                            'category=self-harm&severity=2&user=pupil0&machine=pc0&status=all'),
                            ('capture page', '/captures/' + first),
                            ('weekly report HTML', rep), ('weekly report CSV', rep + '?format=csv'),
                            ('weekly report PDF', rep + '?format=pdf')):
@@ -192,7 +211,9 @@ def main():
             'queue + thumbnails, first load', (time.perf_counter() - t) * 1000, count, size // 1024))
         med, mx = timed(queue_with_thumbs, 10)
         print('%-32s median %7.1f ms  max %7.1f ms' % ('queue + thumbnails, cached', med, mx))
-        big = harness.record(image=harness.png(1920, 1080, noise=60), user='pupil007')
+        big = harness.record(image=harness.png(1920, 1080, noise=60), user='pupil007',
+                             window={'title': 'w', 'app': 'a',
+                                     'rect': {'x': 200, 'y': 100, 'width': 1200, 'height': 800}})
         assert srv.request('POST', '/api/v1/captures', big, token=toks[0]).status == 201
         t = time.perf_counter()
         size = len(get('/captures/%s/thumb' % big['id']).body)
