@@ -37,6 +37,7 @@
 #include "wlmon.h"
 #include "wlshot.h"
 #include "wlsock.h"
+#include "wlsway.h"
 #include "upload.h"
 
 #define DEFAULT_UPLOAD_USER "vigil" /* when started as root (upload-user) */
@@ -313,6 +314,26 @@ static struct wl_display *connect_wayland(struct child *c, char *path)
 }
 
 /*
+ * Sway's IPC, for the focused window's rectangle on each screenshot (wlsway.h), opened
+ * while the monitor may reach the user's runtime directory; -1 when the compositor is not
+ * sway (or has no IPC).
+ */
+static int sway_ipc(const struct child *c, struct wl_display *wl, const char *path)
+{
+	const char *session = strcmp(c->si.id, "wayland") == 0 ? NULL : c->si.id;
+	const char *slash = strrchr(path, '/');
+	char dir[256];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+	fd = wlsway_connect(wl_display_get_fd(wl), dir, c->si.uid, c->si.gid, session);
+	if (fd < 0)
+		log_debug("wayland %s: no sway IPC (%s): thumbnails show the screen's corner",
+		          c->si.display, strerror(-fd));
+	return fd < 0 ? -1 : fd;
+}
+
+/*
  * Starts vigil-session as the session's user (wlhelper.c), while the monitor may: the
  * socket's directory is the user's runtime directory, its peer the compositor. NULL
  * when it is not installed or cannot start (logged): the session is watched without.
@@ -423,7 +444,7 @@ static void run_monitor(struct child *c)
 		if (!wl)
 			_exit(MONITOR_EXIT_GONE);
 		in.helper = start_helper(c, wl, wl_path);
-		shots = (struct wlshots){wl, in.helper};
+		shots = (struct wlshots){wl, in.helper, sway_ipc(c, wl, wl_path)};
 		pp.shots = &wlshots_ops; /* screencopy, or the helper's (GNOME) */
 		pp.shot_arg = &shots;
 		in.n = keyboards_of(c, keyboards, EVKBD_MAX_DEVICES);

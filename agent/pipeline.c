@@ -358,6 +358,11 @@ static int take_shot(struct pipeline *pl, struct open_moment *om, const struct h
 	if (open_grabber(pl))
 		r = pl->shots->png(pl->grabber, &stamp, &om->png[om->nshots], &f->image.len,
 		                   &f->image.width, &f->image.height);
+	/* Where the focused window is on it: what the server's thumbnail shows. */
+	f->image.focus = (struct shot_rect){0};
+	if (r == 0 && pl->shots->focus &&
+	    pl->shots->focus(pl->grabber, f->image.width, f->image.height, &f->image.focus) < 0)
+		f->image.focus = (struct shot_rect){0};
 	if (r < 0) {
 		/* The hit is not lost for want of a screen: a plain image says why. */
 		log_error("capture %s: screenshot %zu of %s failed: %s; a placeholder stands in",

@@ -250,6 +250,20 @@ static json_t *frames_array(const struct record_frame *frames, size_t n)
 	return a;
 }
 
+/* The window's "rect" from image's focus when it is known and within the image. */
+static int focus_rect(json_t *record, const struct record_image *image)
+{
+	const struct shot_rect *f = &image->focus;
+	json_t *rect;
+
+	if (f->width == 0 || f->height == 0 || f->x >= image->width || f->y >= image->height ||
+	    f->width > image->width - f->x || f->height > image->height - f->y)
+		return 0;
+	rect = json_pack("{s:i, s:i, s:i, s:i}", "x", (int)f->x, "y", (int)f->y, "width",
+	                 (int)f->width, "height", (int)f->height);
+	return json_object_set_new(json_object_get(record, "window"), "rect", rect);
+}
+
 int record_build_hits(const struct hit *hit, const struct record_hit *hits, size_t nhits,
                       const struct record_frame *frames, size_t nframes,
                       const struct record_meta *meta, const struct record_image *image,
@@ -286,6 +300,10 @@ int record_build_hits(const struct hit *hit, const struct record_hit *hits, size
 	    "wordlists", clean_string(meta->wordlists, RECORD_LISTS_MAX_CHARS, true, NULL));
 	if (!o)
 		return -EINVAL; /* json_pack released every "o" argument */
+	if (focus_rect(o, image) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	if ((nhits > 0 && json_object_set_new(o, "hits", hits_array(hits, nhits)) < 0) ||
 	    (nframes > 0 && json_object_set_new(o, "frames", frames_array(frames, nframes)) < 0)) {
 		json_decref(o); /* json_object_set_new released a NULL or refused value */

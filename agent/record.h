@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "hit.h"
+#include "shot.h"
 #include "vigil-limits.h"
 
 /* Field ceilings of vigil.capture/1 (docs/api.md), in Unicode characters. */
@@ -29,11 +30,12 @@ struct record_meta {
 	const char *wordlists; /* version of the lists in use ("" when unknown) */
 };
 
-/* A PNG in memory. */
+/* A PNG in memory, and where the focused window was on it (focus.width 0: not known). */
 struct record_image {
 	const unsigned char *png;
 	size_t len;
 	unsigned width, height;
+	struct shot_rect focus;
 };
 
 /*
@@ -77,7 +79,8 @@ size_t record_clean_text(const char *s, size_t max_chars, bool no_controls, char
 
 /*
  * Builds the record of hit (its time, source, reason, context and window), meta and
- * image, with the given id. A hit whose severity context lowered carries, in reason and
+ * image, with the given id; the window's "rect" is image's focus when known (within the
+ * image). A hit whose severity context lowered carries, in reason and
  * in hits, "base_severity", "why" and "context_rule" (left out otherwise). Strings are
  * cleaned and cut to the schema's limits; an empty user becomes "unknown", an empty
  * machine "unknown". Returns 0 and a malloc'd, NUL-terminated JSON text in *json (caller

@@ -5,6 +5,11 @@
 
 #include "shotpng.h"
 
+/* A rectangle of a screenshot, in its pixels. width 0: none. */
+struct shot_rect {
+	unsigned x, y, width, height;
+};
+
 /*
  * What a display backend gives the capture worker (pipeline.c): a grabber opened on the
  * worker's own thread, a stamped PNG of the session's whole screen on demand, and the
@@ -19,4 +24,8 @@ struct shot_ops {
 	           unsigned *width, unsigned *height);
 	/* Closes what open made (NULL accepted). */
 	void (*close)(void *grabber);
+	/* The focused window's rectangle now, in the pixels of a screenshot of width x height
+	 * just taken (clamped to it): what the server's thumbnail shows. 0 and *out, -ENOENT
+	 * (no focused window on the screen), -errno. NULL: the backend cannot tell. */
+	int (*focus)(void *grabber, unsigned width, unsigned height, struct shot_rect *out);
 };

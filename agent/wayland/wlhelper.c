@@ -1,5 +1,6 @@
 /* wlhelper.c: vigil-session, the part of a Wayland monitor that runs as the pupil. */
 #include "wlhelper.h"
+#include "wlsway.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -337,6 +338,7 @@ int wlhelper_dispatch(struct wlhelper *h, const struct wlhelper_ops *ops, void *
 struct grabber {
 	void *screencopy; /* wlshot's grabber, or NULL: the helper's */
 	struct wlhelper *helper;
+	int sway_ipc; /* or -1 */
 };
 
 static int shots_open(void *arg, void **out)
@@ -347,6 +349,7 @@ static int shots_open(void *arg, void **out)
 
 	if (!g)
 		return -ENOMEM;
+	g->sway_ipc = s->sway_ipc;
 	r = s->dpy ? wlshot_ops.open(s->dpy, &g->screencopy) : -ENOTSUP;
 	if (r == -ENOTSUP && s->helper) {
 		log_info("wayland: screenshots through the session helper (the GNOME Shell "
@@ -510,4 +513,13 @@ static int shots_png(void *grabber, const struct shot_stamp *stamp, unsigned cha
 	return helper_png(g->helper, stamp, png, len, width, height);
 }
 
-const struct shot_ops wlshots_ops = {shots_open, shots_png, shots_close};
+static int shots_focus(void *grabber, unsigned width, unsigned height, struct shot_rect *out)
+{
+	struct grabber *g = grabber;
+
+	if (!g->screencopy || g->sway_ipc < 0)
+		return -ENOENT;
+	return wlsway_focus(g->sway_ipc, width, height, out);
+}
+
+const struct shot_ops wlshots_ops = {shots_open, shots_png, shots_close, shots_focus};

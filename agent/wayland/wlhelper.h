@@ -67,10 +67,13 @@ bool wlhelper_gnome(const struct wlhelper *h);
 /*
  * The capture worker's screenshots of a Wayland session: arg is a struct wlshots. The
  * compositor's screencopy when it offers it (wlshot.c), else the helper's (the GNOME
- * Shell extension's pixels, stamped and encoded here with shotpng_encode()).
+ * Shell extension's pixels, stamped and encoded here with shotpng_encode()). The focused
+ * window's rectangle comes from sway's IPC when the session is sway's; other compositors
+ * do not tell it.
  */
 struct wlshots {
 	struct wl_display *dpy;
 	struct wlhelper *helper; /* NULL: screencopy only */
+	int sway_ipc;            /* sway's IPC (wlsway.h) for the focused window, or -1 */
 };
 extern const struct shot_ops wlshots_ops;

@@ -378,4 +378,4 @@ static int wl_png(void *grabber, const struct shot_stamp *stamp, unsigned char *
 	return r;
 }
 
-const struct shot_ops wlshot_ops = {wl_open, wl_png, wl_close};
+const struct shot_ops wlshot_ops = {wl_open, wl_png, wl_close, NULL};

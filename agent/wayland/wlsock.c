@@ -81,6 +81,21 @@ static int try_path(const char *p, uid_t uid, gid_t gid, const char *session)
 	return fd;
 }
 
+int wlsock_connect_peer(const char *path, uid_t uid, gid_t gid, const char *session, pid_t pid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = try_path(path, uid, gid, session);
+
+	if (fd < 0)
+		return fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid != pid) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 int wlsock_connect(uid_t uid, gid_t gid, const char *session, const char *socket, char *path,
                    size_t pathlen)
 {

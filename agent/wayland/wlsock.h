@@ -18,3 +18,7 @@
  */
 int wlsock_connect(uid_t uid, gid_t gid, const char *session, const char *socket, char *path,
                    size_t pathlen);
+
+/* Connects to the socket at path as wlsock_connect() does, and only when the process
+ * answering is pid (a compositor's other socket: sway's IPC). fd or -errno (-EPERM). */
+int wlsock_connect_peer(const char *path, uid_t uid, gid_t gid, const char *session, pid_t pid);

@@ -244,6 +244,47 @@ static int x11_png(void *shooter, const struct shot_stamp *stamp, unsigned char 
 	return capture_png(s->capture, stamp, png, len, width, height);
 }
 
+/*
+ * The top-level window with the input focus (the child of the root it is in: with a window
+ * manager, the frame with its title bar), clamped to the screen of width x height.
+ */
+static int x11_focus(void *shooter, unsigned width, unsigned height, struct shot_rect *out)
+{
+	struct x11_shooter *s = shooter;
+	Window root = DefaultRootWindow(s->dpy), win, r, parent, *kids = NULL;
+	XWindowAttributes a = {0};
+	unsigned nkids;
+	long x0, y0, x1, y1;
+	int revert, ok = 1;
+
+	XGetInputFocus(s->dpy, &win, &revert);
+	if (win == None || win == PointerRoot || win == root)
+		return -ENOENT;
+	xerr_trap_begin(); /* the window may go while we look */
+	for (int depth = 0; ok && depth < 64; depth++) {
+		ok = XQueryTree(s->dpy, win, &r, &parent, &kids, &nkids);
+		if (kids)
+			XFree(kids);
+		if (!ok || parent == root || parent == None)
+			break;
+		win = parent;
+	}
+	ok = ok && parent == root && XGetWindowAttributes(s->dpy, win, &a);
+	if (xerr_trap_end(s->dpy) > 0 || !ok || a.map_state != IsViewable)
+		return -ENOENT;
+	x0 = a.x > 0 ? a.x : 0;
+	y0 = a.y > 0 ? a.y : 0;
+	x1 = (long)a.x + a.width + 2L * a.border_width;
+	y1 = (long)a.y + a.height + 2L * a.border_width;
+	x1 = x1 < (long)width ? x1 : (long)width;
+	y1 = y1 < (long)height ? y1 : (long)height;
+	if (x1 <= x0 || y1 <= y0)
+		return -ENOENT;
+	*out = (struct shot_rect){(unsigned)x0, (unsigned)y0, (unsigned)(x1 - x0),
+	                          (unsigned)(y1 - y0)};
+	return 0;
+}
+
 static void x11_close(void *shooter)
 {
 	struct x11_shooter *s = shooter;
@@ -255,4 +296,4 @@ static void x11_close(void *shooter)
 	free(s);
 }
 
-const struct shot_ops capture_x11_ops = {x11_open, x11_png, x11_close};
+const struct shot_ops capture_x11_ops = {x11_open, x11_png, x11_close, x11_focus};

@@ -30,7 +30,7 @@ static void broken_close(void *grabber)
 {
 }
 
-static const struct shot_ops broken = {broken_open, broken_png, broken_close};
+static const struct shot_ops broken = {broken_open, broken_png, broken_close, NULL};
 
 /* The one record in the spool dir, parsed; NULL when there is not exactly one. */
 static json_t *spooled(const char *dir)

@@ -35,7 +35,7 @@ static char *repeat(const char *unit, size_t times)
 
 static json_t *build(const struct hit *hit, const struct record_meta *meta)
 {
-	struct record_image img = {png, sizeof(png), 1920, 1080};
+	struct record_image img = {.png = png, .len = sizeof(png), .width = 1920, .height = 1080};
 	char id[RECORD_ID_LEN + 1], *text;
 	size_t len;
 	json_t *j;
@@ -210,7 +210,7 @@ static json_t *scan_record(struct match_lists *lists, const char *text)
 	struct detect *d = detect_new(0, keep_hit, &m);
 	struct record_hit rh[AGENT_MOMENT_MAX_HITS];
 	struct record_meta meta = {"LAB2-PC01", "pupil", "0.1.0", ""};
-	struct record_image img = {png, sizeof(png), 1920, 1080};
+	struct record_image img = {.png = png, .len = sizeof(png), .width = 1920, .height = 1080};
 	struct detect_window win = {7, "Chat", "chat"};
 	char id[RECORD_ID_LEN + 1], *json = NULL;
 	size_t n, len;
@@ -326,6 +326,60 @@ static void test_why_limits(void)
 	free(why);
 }
 
+/* The focused window's rectangle goes into "window" as "rect" when it lies on the image,
+ * and is left out when it is not known or does not. */
+static void test_focus(void)
+{
+	static const struct {
+		struct shot_rect focus;
+		bool kept;
+	} rows[] = {
+	    {{100, 50, 800, 600}, true},  {{0, 0, 1920, 1080}, true}, {{0, 0, 0, 0}, false},
+	    {{1900, 0, 100, 100}, false}, {{0, 1080, 10, 10}, false}, {{5, 5, 0, 10}, false},
+	};
+	struct hit hit = {.source = HIT_SOURCE_TYPED,
+	                  .category = "self-harm",
+	                  .severity = 5,
+	                  .phrase = "kill myself",
+	                  .rule = "self-harm.txt:12",
+	                  .matched = "kill myself",
+	                  .context = "kill myself",
+	                  .window_title = "Essay - Writer",
+	                  .window_app = "libreoffice"};
+	struct record_meta meta = {"LAB1-PC07", "jsmith", "0.1.0", "v1"};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct record_image img = {.png = png,
+		                           .len = sizeof(png),
+		                           .width = 1920,
+		                           .height = 1080,
+		                           .focus = rows[i].focus};
+		char id[RECORD_ID_LEN + 1], *text;
+		size_t len;
+		json_t *j, *rect;
+
+		CHECK(record_new_id(id) == 0 &&
+		          record_build(&hit, &meta, &img, id, &text, &len) == 0,
+		      "build %zu", i);
+		j = json_loads(text, 0, NULL);
+		rect = json_object_get(json_object_get(j, "window"), "rect");
+		if (rows[i].kept)
+			CHECK(
+			    rect &&
+			        json_integer_value(json_object_get(rect, "x")) == rows[i].focus.x &&
+			        json_integer_value(json_object_get(rect, "y")) == rows[i].focus.y &&
+			        json_integer_value(json_object_get(rect, "width")) ==
+			            rows[i].focus.width &&
+			        json_integer_value(json_object_get(rect, "height")) ==
+			            rows[i].focus.height,
+			    "row %zu: window.rect kept: %s", i, text);
+		else
+			CHECK(!rect, "row %zu: no window.rect: %s", i, text);
+		json_decref(j);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	test_schema();
@@ -333,5 +387,6 @@ int main(void)
 	test_clean();
 	test_why();
 	test_why_limits();
+	test_focus();
 	TAP_EXIT();
 }

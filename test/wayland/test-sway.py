@@ -5,6 +5,7 @@
 # focused window (through --inject), each a capture whose screenshot equals grim's of the
 # same screen; a socket that is not the session's compositor is refused; the heartbeat
 # reports the session monitored, and unmonitored once the compositor is gone. TAP output.
+import json
 import os
 import signal
 import sys
@@ -63,6 +64,23 @@ def run(root):
             r = recs[0]
             check("attributed to the focused window", r["source"] == "typed"
                   and r["window"]["title"] == "maths homework", r["window"])
+            # Its rectangle from sway's IPC, as swaymsg sees it: the thumbnail's crop.
+            tree = json.loads(sway.run(["sh", "-c", "SWAYSOCK=$(ls $XDG_RUNTIME_DIR/"
+                                        "sway-ipc.*.sock) swaymsg -r -t get_tree"]).stdout)
+
+            def focused(node):
+                if node.get("focused"):
+                    return node
+                for child in node.get("nodes", []) + node.get("floating_nodes", []):
+                    found = focused(child)
+                    if found:
+                        return found
+                return None
+            want = {k: (focused(tree) or {}).get("rect", {}).get(k) for k in
+                    ("x", "y", "width", "height")}
+            check("window.rect is the focused window's as sway has it",
+                  r["window"].get("rect") == want and want["width"] < sway.size[0],
+                  (r["window"].get("rect"), want))
             grim = os.path.join(root, "grim.png")
             check("grim can take the screen", sway.grim(grim))
             _, _, ours, _ = png_read(image(srv, r["screenshot"]["sha256"]))

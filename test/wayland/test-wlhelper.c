@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	struct passwd *pw = getpwnam("nobody");
 	struct wlhelper_params hp = {
 	    .runtime_dir = "/tmp", .wayland = "wayland-0", .clip_max = 65536};
-	struct wlshots shots = {NULL, NULL};
+	struct wlshots shots = {NULL, NULL, -1};
 	struct shot_stamp stamp = {.time = "2026-12-07T00:00:00Z",
 	                           .machine = "T",
 	                           .user = "nobody",

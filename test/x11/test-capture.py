@@ -80,8 +80,18 @@ def run(root):
                   == ("test-concern", 5, "kill myself", "kill myself", "concern.txt:5"), r)
             check("machine, user and source", (rec["machine"], rec["user"], rec["source"])
                   == ("TESTPC01", "testpupil", "typed"), rec)
-            check("window title and app", rec["window"] == {"title": "capture-e2e", "app": "xterm"},
-                  rec["window"])
+            check("window title and app", (rec["window"].get("title"), rec["window"].get("app"))
+                  == ("capture-e2e", "xterm"), rec["window"])
+            # The focused window's rectangle (openbox's frame: the xterm and its title bar),
+            # from which the server's thumbnail is cut.
+            box = window_box(x, wid)
+            rect = rec["window"].get("rect") or {}
+            r0 = (rect.get("x", -1), rect.get("y", -1), rect.get("x", 0) + rect.get("width", 0),
+                  rect.get("y", 0) + rect.get("height", 0))
+            check("window.rect holds the focused xterm and no more than its frame",
+                  r0[0] <= box[0] and r0[1] <= box[1] and r0[2] >= box[2] and r0[3] >= box[3]
+                  and box[0] - r0[0] <= 16 and box[1] - r0[1] <= 48 and r0[2] - box[2] <= 16
+                  and r0[3] - box[3] <= 16, (rect, box))
             check("context holds the typed sentence", "want to kill myself" in rec["context"])
             when = datetime.datetime.fromisoformat(rec["time"].replace("Z", "+00:00"))
             check("time is RFC 3339 UTC with ms and within the typing",

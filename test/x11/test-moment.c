@@ -165,7 +165,7 @@ static void test_bound(void)
 static void test_record(void)
 {
 	static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 1};
-	struct record_image img = {png, sizeof(png), 10, 10};
+	struct record_image img = {.png = png, .len = sizeof(png), .width = 10, .height = 10};
 	struct record_meta meta = {"PC1", "pupil", "0.1.0", "v1"};
 	struct moment m;
 	struct hit a = mk("sexual", 3, "nudes", 15, 20, 1);
