@@ -74,7 +74,7 @@ static const char style[] =
     "@media (min-width:60em){.capture-grid{display:grid;grid-template-columns:"
     "minmax(0,5fr) minmax(0,6fr);gap:1.5em;align-items:start}}"
     ".capture-shots>h2{margin-top:.3em}.capture-nav{margin:.2em 0}"
-    "#facts th{width:7.5em}td{overflow-wrap:anywhere}textarea{max-width:100%}"
+    "#facts th{width:7.5em}.meta td{overflow-wrap:anywhere}textarea{max-width:100%}"
     ".flash{background:#e5f3e5;border:1px solid #6a6;border-radius:4px;padding:.4em .8em}"
     ".closed{color:#070}.danger{border:2px solid #a00;background:#fff1f1;border-radius:4px;"
     "padding:.3em 1em 1em;margin:2.5em 0 1em}.danger h1,.danger h2{color:#a00}"
