@@ -22,7 +22,7 @@
 /* The editor's looks: numbers and text on the same 18-pixel lines; a marked line has a
  * band behind its text. */
 static const char editor_style[] =
-    "<style>.editor{display:flex;align-items:flex-start;max-width:100%}"
+    "<style>.editor{display:flex;align-items:stretch;max-width:100%}"
     ".gutter,.lines textarea,.lines pre{font:13px/18px monospace;margin:0;padding:4px 6px;"
     "border:1px solid #bbb;box-sizing:content-box}"
     ".gutter{text-align:right;color:#777;background:#eee;border-right:0;user-select:none;"
@@ -30,7 +30,8 @@ static const char editor_style[] =
     ".lines{position:relative;flex:1;min-width:0}.lines textarea,.lines pre{display:block;"
     "width:calc(100% - 14px);background:transparent;position:relative;white-space:pre;"
     "overflow-x:auto;resize:vertical}.band{position:absolute;left:0;right:0;height:18px;"
-    "background:#fdd}ul.msgs a{font-family:monospace}"
+    "background:#fdd}.band span{float:right;color:#a00;font:italic 12px/18px sans-serif;"
+    "padding:0 1.5em 0 .5em}ul.msgs a{font-family:monospace}"
     "table.diff td{font:13px/18px monospace;padding:0 .4em;border:0;white-space:pre-wrap}"
     "table.diff td.ln{color:#777;text-align:right;width:3em}tr.del{background:#fdd}"
     "tr.add{background:#dfd}tr.skip td{color:#777;font-style:italic}"
@@ -118,10 +119,15 @@ void web_list_editor(struct html *h, struct web_ctx *w, const struct web_list_vi
 		html_fmt(h, "%zu</span>", i);
 	}
 	html_raw(h, "</pre><div class=\"lines\">");
-	for (size_t i = 1; i <= n; i++)
-		if (msg_at(v, i))
-			html_fmt(h, "<div class=\"band\" style=\"top:%zupx\"></div>",
-			         5 + (i - 1) * LINE_PX);
+	for (size_t i = 1; i <= n; i++) { /* behind the line: a band, the message at its end */
+		const char *msg = msg_at(v, i), *text = msg ? strstr(msg, ": ") : NULL;
+		if (!msg)
+			continue;
+		html_fmt(h, "<div class=\"band\" style=\"top:%zupx\"><span>",
+		         5 + (i - 1) * LINE_PX);
+		html_text(h, text ? text + 2 : msg);
+		html_raw(h, "</span></div>");
+	}
 	if (v->readonly) {
 		html_raw(h, "<pre id=\"shared-text\">");
 		html_textn(h, v->text, v->len);
@@ -296,8 +302,12 @@ void web_list_diff(struct html *h, struct web_ctx *w, const struct web_list_view
 	web_time(c.saved_ms, when, sizeof(when));
 	html_fmt(h, "<h2>Changes from version %lld (", (long long)v->diff);
 	html_text(h, when);
-	html_raw(h, ", ");
-	html_text(h, c.author);
+	if (strcmp(c.author, "(on disk)") == 0) {
+		html_raw(h, ", the text on disk before the first save");
+	} else {
+		html_raw(h, ", by ");
+		html_text(h, c.author);
+	}
 	html_raw(h, ") to the list now</h2><p id=\"diff-summary\">");
 	if (dels + adds == 0) {
 		html_raw(h, "No change: the list now is that version.");

@@ -343,7 +343,9 @@ static void row(struct html *h, const struct fleet *f, const struct mach *m)
 	html_fmt(h, "</td><td class=\"lists %s\">", m->on_served ? "ok" : "error");
 	web_bundle_label(h, &f->names, m->wordlists);
 	html_raw(h, m->on_served ? " (served)" : m->wordlists ? " (not the served lists)" : "");
-	html_fmt(h, "</td><td class=\"spooled\">%lld</td><td class=\"dropped\">%lld</td><td>",
+	html_fmt(h,
+	         "</td><td class=\"spooled\" data-label=\"spooled\">%lld</td><td "
+	         "class=\"dropped\" data-label=\"dropped\">%lld</td><td>",
 	         (long long)m->spooled, (long long)m->dropped);
 	sessions_cell(h, m);
 	html_raw(h, "</td></tr>");
@@ -389,7 +391,8 @@ static const char fleet_style[] =
     "#machines tr,#alarms tr,#replaced tr,#served tr{border-bottom:1px solid #ccc;"
     "padding:.3em 0}#machines td,#alarms td,#replaced td,#served td{display:inline-block;"
     "border:0;padding:.1em .3em}#machines .room-head th{display:block}"
-    "#machine-filters select,#machine-filters input{max-width:100%}}</style>";
+    "#machine-filters select,#machine-filters input{max-width:100%}"
+    "#machines td[data-label]::before{content:attr(data-label) \" \";color:#666}}</style>";
 
 int web_machine_list(struct web_ctx *w, struct html *top, struct html *h)
 {

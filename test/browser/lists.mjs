@@ -76,6 +76,7 @@ try {
 	check(Math.abs(band.y - l4.y) < 1.5, 'the highlight on line 4');
 	check(await caretLine(page) === 4, 'the caret on the bad line');
 	check((await page.locator('#line-errors').innerText()).includes('self-harm.txt:4:'), 'the message listed');
+	if (cfg.shots) await page.screenshot({ path: cfg.shots + '/list-refused.png', fullPage: true });
 	console.log('ok refused save kept and marked');
 
 	// Two saves; the history lists them and the text before them.
@@ -95,6 +96,7 @@ try {
 	await Promise.all([page.waitForNavigation(), rows.nth(2).locator('a', { hasText: 'changes since' }).click()]);
 	check(await page.locator('#diff').isVisible(), 'the diff shown');
 	check((await page.locator('#diff-summary').innerText()) === '1 line removed, 2 lines added.', 'diff summary');
+	if (cfg.shots) await page.screenshot({ path: cfg.shots + '/list-diff.png', fullPage: true });
 	check((await page.locator('#diff tr.del').innerText()).includes('- end my life'), 'removed line');
 	check((await page.locator('#diff tr.add').allInnerTexts()).join('|').includes('+ end it all'), 'added line');
 	console.log('ok diff');

@@ -67,7 +67,8 @@ def line_numbers_and_refusal(c):
     check(textarea(r.text) == BAD_LIST, 'the refused text kept in the editor')
     m = re.search(r'<span id="L4" class="bad" title="([^"]+)">4</span>', r.text)
     check(m and m.group(1).startswith('self-harm.txt:4: '), 'line 4 marked with its message')
-    check('data-bad="4"' in r.text and 'class="band" style="top:59px"' in r.text,
+    check('data-bad="4"' in r.text and
+          'class="band" style="top:59px"><span>unknown severity' in r.text,
           'the line highlighted')
     check(re.search(r'<a href="#L4">self-harm.txt:4: [^<]+</a>', r.text), 'the message links line 4')
     check(on_disk(c, 'self-harm.txt') == GOOD_LIST, 'the file on disk unchanged')
