@@ -209,7 +209,7 @@ static int assign(struct web_ctx *w, const char *id, int64_t school_id)
 	}
 	if ((r = store_case_assign(w->srv->store, id, who, w->u.login, w->now)) < 0)
 		return r;
-	snprintf(text, sizeof(text), *who ? "to %s" : "to nobody", who);
+	snprintf(text, sizeof(text), "to %s", *who ? who : "nobody");
 	return web_decide(w, id, school_id, "assign", NULL, text);
 }
 
