@@ -9,6 +9,8 @@ UPDATE captures c SET words =
 	COALESCE((SELECT string_agg(chr(10) || h.matched || chr(10) || COALESCE(h.context, ''), ''
 	                            ORDER BY h.seq)
 	          FROM capture_hits h WHERE h.capture_id = c.id), '');
+-- The queue's choice of category: the categories of a school's captures, from an index.
+CREATE INDEX captures_category ON captures (school_id, category);
 -- One saved view of the queue per user: its filters as a query string (school=…&category=…),
 -- which /captures opens with when it is given none.
 CREATE TABLE user_views (
