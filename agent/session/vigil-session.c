@@ -156,6 +156,9 @@ static void shot_reply_error(const char *why)
 	send_json(VS_SHOT_FD, json_pack("{ss}", "error", why), -1);
 }
 
+/* The data of a screenshot through the GNOME Shell, which says where the focus is. */
+static int gnome_shot;
+
 static void shot_done(int err, const uint32_t *pixels, unsigned width, unsigned height,
                       unsigned shell_us, void *data)
 {
@@ -172,11 +175,16 @@ static void shot_done(int err, const uint32_t *pixels, unsigned width, unsigned 
 	    pwrite(fd, pixels, bytes, 0) != (ssize_t)bytes) {
 		shot_reply_error("cannot make the shared memory");
 	} else {
+		json_t *reply = json_pack("{sIsIsI}", "width", (json_int_t)width, "height",
+		                          (json_int_t)height, "shell_us", (json_int_t)shell_us);
+		int rect[4];
+
 		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-		send_json(VS_SHOT_FD,
-		          json_pack("{sIsIsI}", "width", (json_int_t)width, "height",
-		                    (json_int_t)height, "shell_us", (json_int_t)shell_us),
-		          fd);
+		if (reply && data == &gnome_shot && vsgnome_shot_focus(rect))
+			json_object_set_new(
+			    reply, "focus",
+			    json_pack("[iiii]", rect[0], rect[1], rect[2], rect[3]));
+		send_json(VS_SHOT_FD, reply, fd);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -202,7 +210,7 @@ static gboolean on_shot_request(gint fd, GIOCondition cond, gpointer data)
 		if (vskde_ready())
 			vskde_screenshot(shot_done, NULL);
 		else
-			vsgnome_screenshot(shot_done, NULL);
+			vsgnome_screenshot(shot_done, &gnome_shot);
 	}
 	return G_SOURCE_CONTINUE;
 }

@@ -240,6 +240,16 @@ struct shot {
 	void *data;
 };
 
+/* The focused window's frame as the Shell gave it with the last screenshot. */
+static gint32 last_focus[4];
+
+bool vsgnome_shot_focus(int rect[4])
+{
+	for (int i = 0; i < 4; i++)
+		rect[i] = last_focus[i];
+	return last_focus[2] > 0 && last_focus[3] > 0;
+}
+
 /* The Shell's PNG as 0x00RRGGBB words (the Shell is trusted; its size is still bounded). */
 static int decode(const void *png, size_t len, uint32_t **out, unsigned *w, unsigned *h)
 {
@@ -286,10 +296,13 @@ static void shot_done(GObject *src, GAsyncResult *res, gpointer data)
 	guint32 us = 0;
 	int e = -EIO;
 
+	memset(last_focus, 0, sizeof(last_focus));
 	if (r) {
 		GVariant *ay = g_variant_get_child_value(r, 0);
 
 		g_variant_get_child(r, 1, "u", &us);
+		g_variant_get_child(r, 2, "(iiii)", &last_focus[0], &last_focus[1], &last_focus[2],
+		                    &last_focus[3]);
 		gsize len;
 		const void *png = g_variant_get_fixed_array(ay, &len, 1);
 
@@ -317,6 +330,6 @@ void vsgnome_screenshot(vsgnome_shot_fn done, void *data)
 	s->done = done;
 	s->data = data;
 	g_dbus_connection_call(bus, shell, VS_GNOME_PATH, VS_GNOME_IFACE, "Screenshot", NULL,
-	                       G_VARIANT_TYPE("(ayu)"), G_DBUS_CALL_FLAGS_NONE, VS_SHOT_TIMEOUT_MS,
-	                       NULL, shot_done, s);
+	                       G_VARIANT_TYPE("(ayu(iiii))"), G_DBUS_CALL_FLAGS_NONE,
+	                       VS_SHOT_TIMEOUT_MS, NULL, shot_done, s);
 }

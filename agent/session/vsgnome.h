@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,3 +33,6 @@ int vsgnome_ready(void);
 typedef void (*vsgnome_shot_fn)(int err, const uint32_t *pixels, unsigned width, unsigned height,
                                 unsigned shell_us, void *data);
 void vsgnome_screenshot(vsgnome_shot_fn done, void *data);
+/* The focused window's frame (x, y, width, height in the screenshot's pixels) as the Shell
+ * gave it with the last screenshot; false when none was focused. */
+bool vsgnome_shot_focus(int rect[4]);

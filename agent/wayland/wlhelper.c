@@ -338,7 +338,8 @@ int wlhelper_dispatch(struct wlhelper *h, const struct wlhelper_ops *ops, void *
 struct grabber {
 	void *screencopy; /* wlshot's grabber, or NULL: the helper's */
 	struct wlhelper *helper;
-	int sway_ipc; /* or -1 */
+	int sway_ipc;           /* or -1 */
+	struct shot_rect focus; /* the helper's last screenshot's (GNOME), width 0: none */
 };
 
 static int shots_open(void *arg, void **out)
@@ -446,8 +447,34 @@ static int read_pixels(int fd, unsigned w, unsigned h, uint32_t **out)
 	return 0;
 }
 
+/* The reply's "focus" ([x, y, width, height], the pupil's helper's word: only a
+ * thumbnail's crop depends on it) clamped to a w x hh screenshot; width 0 when none. */
+static struct shot_rect reply_focus(json_t *reply, json_int_t w, json_int_t hh)
+{
+	json_t *f = json_object_get(reply, "focus");
+	json_int_t v[4];
+
+	if (json_array_size(f) != 4)
+		return (struct shot_rect){0};
+	for (int i = 0; i < 4; i++)
+		v[i] = json_integer_value(json_array_get(f, i));
+	if (v[0] < 0) {
+		v[2] += v[0];
+		v[0] = 0;
+	}
+	if (v[1] < 0) {
+		v[3] += v[1];
+		v[1] = 0;
+	}
+	v[2] = v[2] < w - v[0] ? v[2] : w - v[0];
+	v[3] = v[3] < hh - v[1] ? v[3] : hh - v[1];
+	if (v[0] >= w || v[1] >= hh || v[2] <= 0 || v[3] <= 0)
+		return (struct shot_rect){0};
+	return (struct shot_rect){(unsigned)v[0], (unsigned)v[1], (unsigned)v[2], (unsigned)v[3]};
+}
+
 static int helper_png(struct wlhelper *h, const struct shot_stamp *stamp, unsigned char **png,
-                      size_t *len, unsigned *width, unsigned *height)
+                      size_t *len, unsigned *width, unsigned *height, struct shot_rect *focus)
 {
 	static const char req[] = "{\"req\":\"shot\"}";
 	char buf[512];
@@ -458,6 +485,7 @@ static int helper_png(struct wlhelper *h, const struct shot_stamp *stamp, unsign
 	ssize_t n;
 	int fd, r;
 
+	*focus = (struct shot_rect){0};
 	/* a late answer to an earlier request that timed out is dropped first */
 	while ((n = recv_reply(h->shot, buf, sizeof(buf), &fd, -1)) > 0 || fd >= 0) {
 		if (fd >= 0)
@@ -485,6 +513,7 @@ static int helper_png(struct wlhelper *h, const struct shot_stamp *stamp, unsign
 			close(fd);
 		return -EIO;
 	}
+	*focus = reply_focus(reply, w, hh);
 	json_decref(reply);
 	r = read_pixels(fd, (unsigned)w, (unsigned)hh, &px);
 	close(fd);
@@ -510,14 +539,21 @@ static int shots_png(void *grabber, const struct shot_stamp *stamp, unsigned cha
 
 	if (g->screencopy)
 		return wlshot_ops.png(g->screencopy, stamp, png, len, width, height);
-	return helper_png(g->helper, stamp, png, len, width, height);
+	return helper_png(g->helper, stamp, png, len, width, height, &g->focus);
 }
 
 static int shots_focus(void *grabber, unsigned width, unsigned height, struct shot_rect *out)
 {
 	struct grabber *g = grabber;
 
-	if (!g->screencopy || g->sway_ipc < 0)
+	if (!g->screencopy) {
+		if (g->focus.width == 0 || g->focus.x + g->focus.width > width ||
+		    g->focus.y + g->focus.height > height)
+			return -ENOENT;
+		*out = g->focus;
+		return 0;
+	}
+	if (g->sway_ipc < 0)
 		return -ENOENT;
 	return wlsway_focus(g->sway_ipc, width, height, out);
 }

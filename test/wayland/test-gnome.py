@@ -77,6 +77,12 @@ def run(root):
             check("the screenshot is the Shell's whole screen (%dx%d)" % (w, h), (w, h) == SIZE)
             colours = {bytes(row[i:i + 3]) for row in rows[::4] for i in range(0, len(row), 12)}
             check("and not blank (%d colours)" % len(colours), len(colours) > 8)
+            # The Shell says where the focused window (zenity's dialog) is: the thumbnail's crop.
+            rect = r["window"].get("rect") or {}
+            check("window.rect is a window on the screen, not the whole of it",
+                  rect.get("width", 0) > 0 and rect.get("height", 0) > 0
+                  and rect["x"] + rect["width"] <= w and rect["y"] + rect["height"] <= h
+                  and rect["width"] * rect["height"] < w * h, rect)
         m = re.findall(r"screenshot through the session helper in (\d+) ms "
                        r"\(the Shell's own call (\d+) ms\)", agent.log())
         if m:

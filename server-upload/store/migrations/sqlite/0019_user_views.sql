@@ -9,8 +9,10 @@ UPDATE captures SET words =
 	COALESCE((SELECT group_concat(char(10) || h.matched || char(10) || COALESCE(h.context, ''), '')
 	          FROM capture_hits h WHERE h.capture_id = captures.id), '')
 	WHERE json_valid(record);
--- The queue's choice of category: the categories of a school's captures, from an index.
+-- The queue's choice of category, and a school's queue (its count and its order), from
+-- indexes.
 CREATE INDEX captures_category ON captures (school_id, category);
+CREATE INDEX captures_school_queue ON captures (school_id, status, severity, time);
 -- One saved view of the queue per user: its filters as a query string (school=…&category=…),
 -- which /captures opens with when it is given none.
 CREATE TABLE user_views (
