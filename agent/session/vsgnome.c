@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "vs.h"
+#include "vsbus.h"
 #include "vsproto.h"
 
-#define CALL_TIMEOUT_MS 3000
-#define RETRY_S         1  /* the extension not there yet: asked again after 1 s, 2, 4 ... */
-#define RETRY_MAX_S     60 /* ... at most this long apart */
+#define RETRY_S     1  /* the extension not there yet: asked again after 1 s, 2, 4 ... */
+#define RETRY_MAX_S 60 /* ... at most this long apart */
 
 static GDBusConnection *bus;
 static char *shell; /* the Shell's unique name on the bus, once trusted */
@@ -42,41 +42,15 @@ int vsgnome_ready(void)
 	return shell && extension_seen;
 }
 
-static GVariant *call_sync(const char *dest, const char *path, const char *iface,
-                           const char *method, GVariant *args, const char *type)
-{
-	GError *err = NULL;
-	GVariant *r =
-	    g_dbus_connection_call_sync(bus, dest, path, iface, method, args, G_VARIANT_TYPE(type),
-	                                G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &err);
-
-	if (!r) {
-		g_debug("%s.%s: %s", iface, method, err->message);
-		g_clear_error(&err);
-	}
-	return r;
-}
-
 /* The owner of org.gnome.Shell, when it is the session's compositor (see vsgnome.h). */
 static char *trusted_shell(pid_t compositor)
 {
-	GVariant *r =
-	    call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	              "GetNameOwner", g_variant_new("(s)", "org.gnome.Shell"), "(s)");
-	char *owner = NULL, path[64], exe[PATH_MAX];
-	guint32 pid = 0;
+	guint32 pid;
+	char *owner = vs_name_owner(bus, "org.gnome.Shell", &pid), path[64], exe[PATH_MAX];
 	ssize_t n;
 
-	if (!r)
+	if (!owner)
 		return NULL; /* not GNOME */
-	g_variant_get(r, "(s)", &owner);
-	g_variant_unref(r);
-	r = call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	              "GetConnectionUnixProcessID", g_variant_new("(s)", owner), "(u)");
-	if (r) {
-		g_variant_get(r, "(u)", &pid);
-		g_variant_unref(r);
-	}
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	n = pid ? readlink(path, exe, sizeof(exe) - 1) : -1;
 	if (n > 0)
@@ -156,14 +130,15 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 	           g_variant_is_of_type(args, G_VARIANT_TYPE("(u)"))) {
 		g_dbus_connection_call(bus, shell, VS_GNOME_PATH, VS_GNOME_IFACE, "Clipboard", args,
 		                       G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-		                       CALL_TIMEOUT_MS, NULL, clip_done, NULL);
+		                       VS_CALL_TIMEOUT_MS, NULL, clip_done, NULL);
 	}
 }
 
 /* The windows as they are now: each title, then the focused one. */
 static gboolean ask_windows(gpointer data)
 {
-	GVariant *r = call_sync(shell, VS_GNOME_PATH, VS_GNOME_IFACE, "Windows", NULL, "(a(tssb))");
+	GVariant *r = vs_call_sync(bus, shell, VS_GNOME_PATH, VS_GNOME_IFACE, "Windows", NULL,
+	                           "(a(tssb))", NULL);
 	GVariantIter *it;
 	guint64 id, focus = 0;
 	const char *title, *app;
@@ -221,8 +196,8 @@ int vsgnome_start(GDBusConnection *b, pid_t compositor, size_t max)
 	g_dbus_connection_signal_subscribe(bus, shell, "org.gnome.ScreenSaver", "ActiveChanged",
 	                                   "/org/gnome/ScreenSaver", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
 	                                   on_signal, NULL, NULL);
-	r = call_sync(shell, "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver", "GetActive", NULL,
-	              "(b)");
+	r = vs_call_sync(bus, shell, "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver", "GetActive",
+	                 NULL, "(b)", NULL);
 	if (r) {
 		gboolean active;
 

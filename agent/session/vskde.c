@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "vs.h"
+#include "vsbus.h"
 #include "vsproto.h"
 
-#define CALL_TIMEOUT_MS 3000
-#define SCRIPT_RES      "/org/vigil/session/vigil-session.js"
-#define REFUSED_LOGGED  8    /* refused callers logged, then quiet */
-#define WINDOWS_MAX     4096 /* windows known at once */
+#define SCRIPT_RES     "/org/vigil/session/vigil-session.js"
+#define REFUSED_LOGGED 8    /* refused callers logged, then quiet */
+#define WINDOWS_MAX    4096 /* windows known at once */
 /* the raw image KWin writes: a stride may pad each row */
 #define SHOT_MAX_BYTES ((size_t)VS_SHOT_MAX_PIXELS * 4 + (size_t)VS_SHOT_MAX_SIDE * 64)
 
@@ -60,24 +60,6 @@ static gboolean probe_now(gpointer data);
 int vskde_ready(void)
 {
 	return kwin != NULL;
-}
-
-static GVariant *call_sync(const char *dest, const char *obj, const char *iface, const char *method,
-                           GVariant *args, const char *type, GError **out)
-{
-	GError *err = NULL;
-	GVariant *r =
-	    g_dbus_connection_call_sync(bus, dest, obj, iface, method, args, G_VARIANT_TYPE(type),
-	                                G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &err);
-
-	if (!r) {
-		g_debug("%s.%s: %s", iface, method, err->message);
-		if (out)
-			*out = err;
-		else
-			g_clear_error(&err);
-	}
-	return r;
 }
 
 /* The file name of pid's executable in exe (empty when unknown). */
@@ -135,24 +117,14 @@ static const char *comm_of(pid_t pid, char *buf, size_t len)
  */
 static char *trusted_kwin(pid_t compositor)
 {
-	GVariant *r =
-	    call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	              "GetNameOwner", g_variant_new("(s)", "org.kde.KWin"), "(s)", NULL);
-	char *owner = NULL, exe[PATH_MAX], cexe[PATH_MAX], comm[32];
+	guint32 pid;
+	char *owner = vs_name_owner(bus, "org.kde.KWin", &pid), exe[PATH_MAX], cexe[PATH_MAX],
+	     comm[32];
 	const char *name;
-	guint32 pid = 0;
 	bool ours;
 
-	if (!r)
+	if (!owner)
 		return NULL; /* not KDE */
-	g_variant_get(r, "(s)", &owner);
-	g_variant_unref(r);
-	r = call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	              "GetConnectionUnixProcessID", g_variant_new("(s)", owner), "(u)", NULL);
-	if (r) {
-		g_variant_get(r, "(u)", &pid);
-		g_variant_unref(r);
-	}
 	name = exe_of((pid_t)pid, exe, sizeof(exe));
 	if (!exe[0]) /* undumpable (or gone): the command name, and the relation below */
 		name = comm_of((pid_t)pid, comm, sizeof(comm));
@@ -322,14 +294,14 @@ static int load_script(void)
 		g_message("KWin script: %s", strerror(-fd));
 		return fd;
 	}
-	r = call_sync(kwin, "/Scripting", "org.kde.kwin.Scripting", "unloadScript",
-	              g_variant_new("(s)", plugin), "(b)", NULL);
+	r = vs_call_sync(bus, kwin, "/Scripting", "org.kde.kwin.Scripting", "unloadScript",
+	                 g_variant_new("(s)", plugin), "(b)", NULL);
 	if (r)
 		g_variant_unref(r);
 	looks_begin();
 	snprintf(file, sizeof(file), "/proc/%d/fd/%d", (int)getpid(), fd);
-	r = call_sync(kwin, "/Scripting", "org.kde.kwin.Scripting", "loadScript",
-	              g_variant_new("(ss)", file, plugin), "(i)", NULL);
+	r = vs_call_sync(bus, kwin, "/Scripting", "org.kde.kwin.Scripting", "loadScript",
+	                 g_variant_new("(ss)", file, plugin), "(i)", NULL);
 	if (r) {
 		g_variant_get(r, "(i)", &id);
 		g_variant_unref(r);
@@ -342,11 +314,11 @@ static int load_script(void)
 	}
 	/* Plasma 5.27 serves a script at /<id>, Plasma 6 at /Scripting/Script<id> */
 	snprintf(obj, sizeof(obj), "/%d", id);
-	r = call_sync(kwin, obj, "org.kde.kwin.Script", "run", NULL, "()", &err);
+	r = vs_call_sync(bus, kwin, obj, "org.kde.kwin.Script", "run", NULL, "()", &err);
 	if (!r && g_error_matches(err, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT)) {
 		g_clear_error(&err);
 		snprintf(obj, sizeof(obj), "/Scripting/Script%d", id);
-		r = call_sync(kwin, obj, "org.kde.kwin.Script", "run", NULL, "()", &err);
+		r = vs_call_sync(bus, kwin, obj, "org.kde.kwin.Script", "run", NULL, "()", &err);
 	}
 	close(fd);
 	looks_end();
@@ -382,7 +354,8 @@ void vskde_tick(void)
 	loading = true;
 	g_dbus_connection_call(bus, kwin, "/Scripting", "org.kde.kwin.Scripting", "isScriptLoaded",
 	                       g_variant_new("(s)", plugin), G_VARIANT_TYPE("(b)"),
-	                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, loaded_checked, NULL);
+	                       G_DBUS_CALL_FLAGS_NONE, VS_CALL_TIMEOUT_MS, NULL, loaded_checked,
+	                       NULL);
 }
 
 void vskde_stop(void)
@@ -391,8 +364,8 @@ void vskde_stop(void)
 
 	if (!kwin)
 		return;
-	r = call_sync(kwin, "/Scripting", "org.kde.kwin.Scripting", "unloadScript",
-	              g_variant_new("(s)", plugin), "(b)", NULL);
+	r = vs_call_sync(bus, kwin, "/Scripting", "org.kde.kwin.Scripting", "unloadScript",
+	                 g_variant_new("(s)", plugin), "(b)", NULL);
 	if (r)
 		g_variant_unref(r);
 }
@@ -432,8 +405,8 @@ int vskde_start(GDBusConnection *b, pid_t compositor)
 	g_dbus_connection_signal_subscribe(bus, kwin, "org.freedesktop.ScreenSaver",
 	                                   "ActiveChanged", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
 	                                   on_screensaver, NULL, NULL);
-	r = call_sync(kwin, "/ScreenSaver", "org.freedesktop.ScreenSaver", "GetActive", NULL, "(b)",
-	              NULL);
+	r = vs_call_sync(bus, kwin, "/ScreenSaver", "org.freedesktop.ScreenSaver", "GetActive",
+	                 NULL, "(b)", NULL);
 	if (r) {
 		gboolean active;
 
