@@ -112,7 +112,8 @@ void web_shots(struct html *h, struct json_t *record, const char *id, bool hidde
  * Records a decision (status "concern", "escalated", "false-positive"; NULL for a note,
  * hide-image, or assign, close and reopen, whose changes web_triage.c stores first) with
  * text on capture id of school_id by the signed-in user: status, history and audit. The
- * caller has checked the user may see the capture. 0 or -errno.
+ * caller has checked the user may see the capture. 0 or -errno; -EBUSY for a status
+ * asked of a closed case (nothing changes until it is reopened).
  */
 int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
                const char *status, const char *text);

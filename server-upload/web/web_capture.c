@@ -467,7 +467,12 @@ out:
 int web_decide(struct web_ctx *w, const char *id, int64_t school_id, const char *action,
                const char *status, const char *text)
 {
-	int r = store_capture_decide(w->srv->store, id, action, status, w->u.login, w->now, text);
+	struct store_case cs;
+	int r;
+
+	if (status && store_case_get(w->srv->store, id, &cs) == 0 && cs.closed_ms)
+		return -EBUSY; /* a closed case keeps its status until it is reopened */
+	r = store_capture_decide(w->srv->store, id, action, status, w->u.login, w->now, text);
 
 	if (r == 0)
 		r = audit_record(w->srv->store, w->u.login, school_id, action, id, text);
@@ -496,7 +501,6 @@ static const char *status_of(const char *action)
 static void decide(struct web_ctx *w, struct capture *k, const char *action)
 {
 	const char *text = web_field(w, "text"), *status = status_of(action);
-	struct store_case cs;
 	int r;
 
 	text = text ? text : "";
@@ -514,11 +518,11 @@ static void decide(struct web_ctx *w, struct capture *k, const char *action)
 		          "to hide it; nothing was hidden.");
 		return;
 	}
-	if (status && store_case_get(w->srv->store, k->id, &cs) == 0 && cs.closed_ms) {
+	r = web_decide(w, k->id, k->school_id, action, status, text);
+	if (r == -EBUSY) {
 		web_error(w, 409, "This capture is closed: reopen it before changing its status.");
 		return;
 	}
-	r = web_decide(w, k->id, k->school_id, action, status, text);
 	if (r < 0) {
 		log_warning("web: %s of capture %s by %s failed: %s", action, k->id, w->u.login,
 		            strerror(-r));

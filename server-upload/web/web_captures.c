@@ -640,9 +640,11 @@ void web_captures_post(void *ctx, struct http_request *req, struct http_response
 		r = store_capture_brief_get(w.srv->store, w.values[i], bulk_capture, &t);
 		if (r < 0 || !t.found || !web_sees_school(&w, t.school_id))
 			continue; /* gone, or not the user's: nothing to do, nothing to tell */
-		if ((r = web_decide(&w, w.values[i], t.school_id, action, "false-positive",
-		                    text)) == 0)
+		r = web_decide(&w, w.values[i], t.school_id, action, "false-positive", text);
+		if (r == 0)
 			done++;
+		else if (r == -EBUSY)
+			r = 0; /* closed: its decision stands until it is reopened */
 	}
 	if (r < 0) {
 		log_warning("web: bulk false positive by %s stopped after %d: %s", w.u.login, done,

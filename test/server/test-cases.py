@@ -159,6 +159,14 @@ def close_and_reopen(c):
                           ('close', {'outcome': 'police'})):
         r = act(c.mod, cid, action, 409, **extra)
         check('closed' in r.text, 'closed refuses ' + action)
+    # the queue's bulk "false positive" leaves a closed capture as it is, and does the rest
+    other = upload(c.srv, c.tok_a, user='cal')['id']
+    form = [('action', 'false-positive'), ('text', 'a game'), ('id', cid), ('id', other),
+            ('csrf', c.mod.csrf('/captures'))]
+    expect(c.mod.req('POST', '/captures', form), 303, 'bulk false positive')
+    check(re.search(r'class="status">concern, closed<', queue_row(c.mod, cid, 'concern')),
+          'bulk false positive leaves a closed capture alone')
+    check(queue_row(c.mod, other, 'false-positive'), 'and marks the open one')
     r = act(c.mod, cid, 'reopen', 303)
     audit_has(c, cid, 'close', 'Parents/carers contacted — Mum called')
     text = expect(c.mod.req('GET', r.headers['location']), 200, 'reopened').text
