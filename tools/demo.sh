@@ -4,12 +4,14 @@
 # Builds Vigil, starts vigil-server on SQLite, a virtual X display (Xvfb) with a window
 # manager and a terminal window, and vigil-agent monitoring that display; types a few
 # flagged and innocent sentences with xdotool; waits until the captures have reached the
-# server and shows them, then prints the web address and a login.
+# server and shows them, then prints the web address and every role's login (the admin's
+# with its authenticator's TOTP secret).
 #
 #   tools/demo.sh                 run the demo; the server stays up until Ctrl-C
 #   tools/demo.sh --check         the same without waiting: exit 0 only when every
 #                                 flagged sentence, and no innocent one, reached the
-#                                 server as a capture (CI runs this)
+#                                 server as a capture, and every printed login signs
+#                                 in (CI runs this)
 #   tools/demo.sh --build DIR     use an existing meson build directory, build nothing
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,6 +86,13 @@ server_key=$("${server[@]}" key show)
 password=$(head -c 9 /dev/urandom | base64 | tr -d '/+=')
 printf '%s\n' "$password" | "${server[@]}" user add --role moderator moderator >/dev/null
 printf '%s\n' "$password" | "${server[@]}" user add --role headteacher --school "Oakridge Primary" head >/dev/null
+printf '%s\n' "$password" | "${server[@]}" user add --role technician technician >/dev/null
+# An admin signs in with a password and a code of an authenticator app (TOTP): user add
+# prints the app's otpauth:// URI and its secret.
+admin_totp=$(printf '%s\n' "$password" | "${server[@]}" user add --role admin admin)
+totp_uri=$(printf '%s\n' "$admin_totp" | sed -n 's/^\(otpauth:.*\)/\1/p')
+totp_secret=$(printf '%s\n' "$admin_totp" | sed -n 's/^secret: //p')
+[ -n "$totp_secret" ] || die "user add --role admin printed no TOTP secret"
 "${server[@]}" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pids+=($!)
 wait_for 30 curl -fsS -o /dev/null "$url/healthz" 2>/dev/null || die "the server did not start"
@@ -147,7 +156,18 @@ have_all() {
 }
 wait_for 90 have_all || die "not every flagged sentence reached the server: $(export_json | python3 tools/demo-captures.py)"
 sleep 2
+# signs_in LOGIN [CODE]: the web sign-in with the demo's password answers with a session.
+signs_in() {
+	curl -fsS -o /dev/null -D - --data-urlencode "login=$1" \
+		--data-urlencode "password=$password" --data-urlencode "code=${2:-}" \
+		"$url/login" 2>/dev/null | grep -qi '^set-cookie: vigil_session=[^;]'
+}
 if [ $check -eq 1 ]; then
+	for login in moderator head technician; do
+		signs_in "$login" || die "\"$login\" cannot sign in with the printed password"
+	done
+	signs_in admin "$(oathtool --totp -b "$totp_secret")" ||
+		die "\"admin\" cannot sign in with the password and the code oathtool prints"
 	export_json | python3 tools/demo-captures.py --check \
 		"$(IFS='|'; echo "${flagged[*]}")" "$(IFS='|'; echo "${innocent[*]}")"
 	exit 0
@@ -157,7 +177,13 @@ export_json | python3 tools/demo-captures.py
 say "The captures are waiting on the server"
 if curl -fsS -o /dev/null "$url/login" 2>/dev/null; then
 	echo "  web UI:   $url/captures"
-	echo "  log in as \"moderator\" (all schools) or \"head\" (Oakridge Primary), password $password"
+	echo "  password of every login: $password"
+	echo "    moderator    moderator, all schools: the queue and the capture pages"
+	echo "    head         headteacher of Oakridge Primary: its captures and weekly report"
+	echo "    technician   technician, all schools: phrase lists and machines"
+	echo "    admin        admin: users and schools; also needs the code of an authenticator"
+	echo "                 app (TOTP): add $totp_uri"
+	echo "                 to the app, or print the current code with: oathtool --totp -b $totp_secret"
 else
 	echo "  export:   ${server[*]} export"
 	echo "  (the moderation web UI is not built yet; the captures are listed above)"
