@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "aptcli.h"
 #include "audit.h"
 #include "bundle.h"
 #include "report/digest.h" /* not common/digest.h */
@@ -731,7 +732,7 @@ static const struct {
 
 int cli_is_command(const char *name)
 {
-	if (strcmp(name, "alerts") == 0)
+	if (strcmp(name, "alerts") == 0 || strcmp(name, "apt") == 0)
 		return 1;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(name, commands[i].name) == 0)
@@ -747,6 +748,8 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 
 	if (strcmp(argv[0], "alerts") == 0)
 		return alerts_cli(cfg, argc - 1, argv + 1);
+	if (strcmp(argv[0], "apt") == 0)
+		return apt_cli(cfg, argc - 1, argv + 1);
 	if (strcmp(argv[0], "school") == 0 && argc > 1 && strcmp(argv[1], "alerts") == 0)
 		return alerts_cli(cfg, argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -21,6 +21,7 @@ size_t api_routes(const struct server *srv, struct http_route *routes)
 	    {"PUT", "/api/v1/wordlists/", SERVER_MAX_LIST_UPLOAD, api_wordlists_put, NULL, false},
 	    {"DELETE", "/api/v1/wordlists/", SERVER_SMALL_BODY, api_wordlists_delete, NULL, false},
 	    {"GET", "/healthz", SERVER_SMALL_BODY, api_healthz_get, NULL, false},
+	    {"GET", "/apt/", SERVER_SMALL_BODY, api_apt_get, NULL, false},
 	};
 	size_t n = sizeof(table) / sizeof(table[0]);
 

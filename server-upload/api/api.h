@@ -20,6 +20,8 @@ void api_wordlists_get(void *ctx, struct http_request *req, struct http_response
 void api_wordlists_put(void *ctx, struct http_request *req, struct http_response *resp);
 void api_wordlists_delete(void *ctx, struct http_request *req, struct http_response *resp);
 void api_healthz_get(void *ctx, struct http_request *req, struct http_response *resp);
+/* GET /apt/FILE: the agents' apt repository (api_apt.c). */
+void api_apt_get(void *ctx, struct http_request *req, struct http_response *resp);
 /* The early check of the machine routes: answers 401/503 before the body is read. */
 void api_auth_early(void *ctx, struct http_request *req, struct http_response *resp);
 

@@ -184,6 +184,8 @@ static void request_free(struct http_request *r)
 		return;
 	dynbuf_free(&r->body);
 	free(r->resp.body); /* an answer never sent: the client went away */
+	if (r->resp.file)
+		close(r->resp.file_fd);
 	free(r);
 }
 
@@ -307,6 +309,18 @@ const char *http_bearer(struct http_request *req)
 	return http_parse_bearer(http_request_header(req, MHD_HTTP_HEADER_AUTHORIZATION));
 }
 
+void http_reply_file(struct http_response *resp, int status, const char *content_type, int fd,
+                     size_t size)
+{
+	free(resp->body);
+	resp->body = NULL;
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->file = true;
+	resp->file_fd = fd;
+	resp->len = size;
+}
+
 void http_reply_json(struct http_response *resp, int status, json_t *obj)
 {
 	resp->status = status;
@@ -363,12 +377,20 @@ static enum MHD_Result send_response(struct http_request *r, struct http_respons
 	struct MHD_Response *m;
 	enum MHD_Result ret;
 
-	m = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
-	if (!m) {
-		free(resp->body);
-		return MHD_NO;
+	if (resp->file) {
+		/* libmicrohttpd closes the file when the response is destroyed */
+		m = MHD_create_response_from_fd64(resp->len, resp->file_fd);
+		if (!m)
+			close(resp->file_fd);
+		resp->file = false;
+	} else {
+		m = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+		if (!m)
+			free(resp->body);
+		resp->body = NULL;
 	}
-	resp->body = NULL;
+	if (!m)
+		return MHD_NO;
 	if (resp->content_type)
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->etag[0])

@@ -16,6 +16,8 @@ struct http_response {
 	const char *www_auth; /* sent as WWW-Authenticate when set (static) */
 	char set_cookie[256]; /* sent as Set-Cookie when set (web sessions) */
 	char location[512];   /* sent as Location when set (redirects after a form) */
+	bool file;            /* http_reply_file: the body is file_fd's first len bytes */
+	int file_fd;          /* owned by the layer after the handler returns */
 };
 
 /* A handler fills resp; it runs on a worker thread, several at once. */
@@ -104,6 +106,11 @@ bool http_request_tls(struct http_request *req);
  */
 const char *http_bearer(struct http_request *req);
 const char *http_parse_bearer(const char *header_value);
+
+/* Reply with the open regular file fd (ownership passes: the layer closes it) of size
+ * bytes as the body, streamed from the file rather than copied into memory. */
+void http_reply_file(struct http_response *resp, int status, const char *content_type, int fd,
+                     size_t size);
 
 /* Reply helpers: body is JSON (jansson object, reference stolen). */
 struct json_t;
