@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # agent-memory.py: the proportional set size (PSS) of every vigil-agent process, the
 # supervisor, each session's monitor and the uploader, with the default phrase lists,
-# screen text off, on Xvfb: one session given with --display, then two X sessions found
-# through logind's state files (where no logind runs and we are root; else skipped).
+# on Xvfb: one session given with --display, with screen text off, atspi and all (OCR's
+# Tesseract and its English model loaded), then two X sessions found through logind's
+# state files with screen text off (where no logind runs and we are root; else skipped).
 # PSS splits a page between the processes that share it, so its sum over the processes is
 # what the agent costs the machine.
 # Usage: agent-memory.py BUILD_ROOT SOURCE_ROOT [LISTS]
@@ -42,23 +43,24 @@ def measure(x, label):
     return sum(each)
 
 
-def config(x):
+def config(x, screen_text="off"):
     os.chmod(x.dir, 0o755)  # the uploader's user reaches its spool and state in it
     # an uploader as in production: it runs as its own user (nobody here)
-    return ["debounce-seconds = 0", "screen-text = off", "upload-user = nobody"]
+    return ["debounce-seconds = 0", f"screen-text = {screen_text}", "upload-user = nobody"]
 
 
-def one_session(build_agent):
+def one_session(build_agent, screen_text="off"):
     with XEnv(BUILD) as x:
         x.start_x()
         x.xterm("bench")
         if build_agent:
             x.agent_bin = build_agent
-        x.start_agent(LISTS, config(x), extra=["--log-level", "info", "--server",
-                                                "http://127.0.0.1:9", "--enrol-key", "k"])
+        x.start_agent(LISTS, config(x, screen_text),
+                      extra=["--log-level", "info", "--server", "http://127.0.0.1:9",
+                             "--enrol-key", "k"])
         x.type("then i said i want to kill myself. we had tea ")
         x.new_hits(1, timeout=10)
-        total = measure(x, "one session, screen text off")
+        total = measure(x, f"one session, screen text {screen_text}")
         x.stop_agent()
         return total
 
@@ -110,7 +112,8 @@ def main():
         if binary is None and label != "this build":
             continue
         print(f"== {label}")
-        one_session(binary)
+        for screen_text in ("off", "atspi", "all"):
+            one_session(binary, screen_text)
         two_sessions(binary)
     print("targets: <= 24 MiB with one session, <= 32 MiB with two")
     return 0
