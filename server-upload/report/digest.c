@@ -98,6 +98,18 @@ static void table(struct html *h, const struct counts *c)
 	html_raw(h, "\r\n");
 }
 
+/* "This week: 1 capture, against 2 the week before." */
+static void summary(struct html *h, const struct counts *c)
+{
+	int64_t n[2] = {0, 0};
+
+	for (int w = 0; w < 2; w++)
+		for (int s = 1; s <= SEVERITIES; s++)
+			n[w] += c->all[w][s];
+	html_fmt(h, "This week: %lld %s, against %lld the week before.\r\n\r\n", (long long)n[0],
+	         report_plural((long)n[0], "capture", "captures"), (long long)n[1]);
+}
+
 int digest_compose(struct store *s, const char *public_url, int64_t school_id, const char *school,
                    const char *week, char **subject, char **body)
 {
@@ -131,10 +143,12 @@ int digest_compose(struct store *s, const char *public_url, int64_t school_id, c
 	html_raw(&h, ", week ");
 	html_raw(&h, week);
 	html_raw(&h, " (Monday to Sunday), with the week before for comparison.\r\n\r\n");
-	if (c->ncats == 0)
+	if (c->ncats == 0) {
 		html_raw(&h, "No captures this week or the week before.\r\n");
-	else
+	} else {
+		summary(&h, c);
 		table(&h, c);
+	}
 	html_raw(&h, "\r\nSeverity runs from 1 (mild language) to 5 (immediate risk). A capture "
 	             "counts under every category it has a hit in, at its highest severity "
 	             "there, so the categories can add up to more than All, which counts each "

@@ -73,6 +73,40 @@ const char *report_plural(long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+struct weeks {
+	char week[16]; /* the week being counted, "" before the first slot */
+	long captures;
+	report_week_fn fn;
+	void *ud;
+};
+
+static int week_slot(int64_t slot_ms, int64_t count, void *ud)
+{
+	struct weeks *w = ud;
+	char label[16];
+	int r;
+
+	report_week_label(slot_ms, label, sizeof(label));
+	if (strcmp(label, w->week) != 0) {
+		if (w->week[0] && (r = w->fn(w->week, w->captures, w->ud)) != 0)
+			return r;
+		snprintf(w->week, sizeof(w->week), "%s", label);
+		w->captures = 0;
+	}
+	w->captures += (long)count;
+	return 0;
+}
+
+int report_weeks(struct store *s, int64_t school_id, report_week_fn fn, void *ud)
+{
+	struct weeks w = {.fn = fn, .ud = ud};
+	int r = store_report_capture_slots(s, school_id, week_slot, &w);
+
+	if (r == 0 && w.week[0])
+		r = fn(w.week, w.captures, ud);
+	return r;
+}
+
 void report_duration(double m, char *buf, size_t size)
 {
 	if (m < 120)

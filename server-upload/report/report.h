@@ -80,6 +80,14 @@ void report_week_label(int64_t ms, char *buf, size_t size);
 /* one when n is 1, else many: "1 capture", "2 captures". */
 const char *report_plural(long n, const char *one, const char *many);
 
+/* One week (its ISO label, "2026-W47") in which a school has captures, and how many. */
+typedef int (*report_week_fn)(const char *week, long captures, void *ud);
+/*
+ * The weeks, Monday 00:00 to Monday 00:00 local time (time-zone) as the report counts
+ * them, in which school_id has captures, newest first. 0, what fn returned, or -errno.
+ */
+int report_weeks(struct store *s, int64_t school_id, report_week_fn fn, void *ud);
+
 /* A moderation time for people: "12 min", "3.5 h", "2.1 days". */
 void report_duration(double minutes, char *buf, size_t size);
 

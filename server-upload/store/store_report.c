@@ -105,3 +105,30 @@ int store_report_severity_counts(struct store *s, int64_t school_id, int64_t fro
 	                     " GROUP BY c.severity ORDER BY c.severity",
 	                     p, 3, count_row, &cb, NULL);
 }
+
+struct slot_cb {
+	store_slot_fn fn;
+	void *ud;
+};
+
+static int slot_row(const char *const *c, int n, void *ud)
+{
+	struct slot_cb *cb = ud;
+	int64_t slot, count;
+
+	if (n != 2 || parse_int64(c[0], 0, INT64_MAX / STORE_REPORT_SLOT_MS, &slot) < 0 ||
+	    parse_int64(c[1], 0, INT64_MAX, &count) < 0)
+		return -EIO;
+	return cb->fn(slot * STORE_REPORT_SLOT_MS, count, cb->ud);
+}
+
+int store_report_capture_slots(struct store *s, int64_t school_id, store_slot_fn fn, void *ud)
+{
+	struct store_param p[1] = {store_int(school_id)};
+	struct slot_cb cb = {fn, ud};
+
+	return s->ops->query(s,
+	                     "SELECT c.time / 900000, COUNT(*) FROM captures c WHERE c.school_id = "
+	                     "CAST($1 AS BIGINT) GROUP BY c.time / 900000 ORDER BY 1 DESC",
+	                     p, 1, slot_row, &cb, NULL);
+}

@@ -41,3 +41,14 @@ int store_report_category_counts(struct store *s, int64_t school_id, int64_t fro
 /* The same captures counted once each, by severity (their reason's); category NULL. */
 int store_report_severity_counts(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,
                                  store_category_count_fn fn, void *ud);
+
+/* Every time zone's midnight falls on the start of a slot of 15 minutes. */
+#define STORE_REPORT_SLOT_MS 900000
+typedef int (*store_slot_fn)(int64_t slot_ms, int64_t count, void *ud);
+
+/*
+ * The captures of school_id counted by the STORE_REPORT_SLOT_MS slot they were taken in,
+ * newest slot first: fn gets each slot's start (ms) and its count; slots without
+ * captures are left out. 0, what fn returned, or -errno.
+ */
+int store_report_capture_slots(struct store *s, int64_t school_id, store_slot_fn fn, void *ud);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "localzone.h"
 #include "log.h"
 #include "report.h"
 #include "server.h"
@@ -13,39 +14,95 @@
 
 #define PREFIX "/reports/"
 
-static int school_link(const char *name, void *ud)
-{
-	void **a = ud;
-	struct html *h = a[0];
-	const char *week = a[1];
+#define MAX_SCHOOLS 1000 /* listed on the index; one server rarely holds more than 50 */
 
-	html_raw(h, "<li><a href=\"/reports/");
-	html_url(h, name);
+struct school_names {
+	char *v[MAX_SCHOOLS];
+	int n;
+};
+
+static int add_school(const char *name, void *ud)
+{
+	struct school_names *s = ud;
+
+	if (s->n == MAX_SCHOOLS)
+		return 0;
+	s->v[s->n] = strdup(name);
+	return s->v[s->n] ? (s->n++, 0) : -ENOMEM;
+}
+
+struct week_links {
+	struct html *h;
+	const char *school, *this_week;
+};
+
+/* A link to one week's report of the school, in a format ("" for the page). */
+static void report_link(struct html *h, const char *school, const char *week, const char *arg,
+                        const char *text)
+{
+	html_raw(h, "<a href=\"" PREFIX);
+	html_url(h, school);
 	html_raw(h, "/");
 	html_raw(h, week);
+	html_raw(h, arg);
 	html_raw(h, "\">");
-	html_text(h, name);
-	html_raw(h, "</a></li>");
+	html_text(h, text);
+	html_raw(h, "</a>");
+}
+
+/* One week of the index: its report, how many captures, its PDF and CSV. */
+static int week_link(const char *week, long captures, void *ud)
+{
+	struct week_links *l = ud;
+
+	html_raw(l->h, "<li>");
+	report_link(l->h, l->school, week, "", week);
+	html_fmt(l->h, "%s: %ld %s · ", strcmp(week, l->this_week) == 0 ? " (this week)" : "",
+	         captures, report_plural(captures, "capture", "captures"));
+	report_link(l->h, l->school, week, "?format=pdf", "PDF");
+	html_raw(l->h, " · ");
+	report_link(l->h, l->school, week, "?format=csv", "CSV");
+	html_raw(l->h, "</li>");
 	return 0;
 }
 
+/* Every week with captures of each school the user sees, newest first, this week too. */
 static void index_page(struct web_ctx *w)
 {
-	char week[16];
-	void *a[2];
+	struct school_names names = {.n = 0};
+	struct week_links l;
+	char this_week[16];
+	int64_t id;
 	struct html h;
+	int r;
 
-	report_week_label(w->now - 7LL * 86400 * 1000, week, sizeof(week));
-	a[0] = &h;
-	a[1] = week;
+	report_week_label(w->now, this_week, sizeof(this_week));
+	r = store_schools_list(w->srv->store, w->u.school_id, add_school, &names);
 	html_init(&h);
 	web_page_start(&h, w, "Reports");
-	html_raw(&h, "<h1>Weekly reports</h1><p>Last week (");
-	html_text(&h, week);
-	html_raw(&h, "):</p><ul>");
-	store_schools_list(w->srv->store, w->u.school_id, school_link, a);
-	html_raw(&h, "</ul><p class=\"muted\">Another week: change the end of the address, e.g. "
-	             "<code>/reports/School/2026-W47</code>.</p>");
+	html_raw(&h, "<h1>Weekly reports</h1><p class=\"muted\">Every week with captures, newest "
+	             "first; a week runs from Monday 00:00 (");
+	html_text(&h, localzone_name());
+	html_raw(&h, ").</p>");
+	for (int i = 0; r == 0 && i < names.n; i++) {
+		html_raw(&h, "<h2>");
+		html_text(&h, names.v[i]);
+		html_raw(&h, "</h2><ul class=\"weeks\">");
+		l = (struct week_links){&h, names.v[i], this_week};
+		r = store_school_lookup(w->srv->store, names.v[i], &id);
+		if (r == 0)
+			r = report_weeks(w->srv->store, id, week_link, &l);
+		html_raw(&h, "</ul>");
+	}
+	for (int i = 0; i < names.n; i++)
+		free(names.v[i]);
+	if (r < 0) {
+		html_free(&h);
+		web_error(w, 503, "The database is not available; try again shortly.");
+		return;
+	}
+	html_raw(&h, "<p class=\"muted\">A week without captures has a report too: change the "
+	             "end of the address, e.g. <code>/reports/School/2026-W47</code>.</p>");
 	web_page_end(&h);
 	web_send(w, &h, 200);
 }
