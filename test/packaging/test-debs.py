@@ -13,8 +13,13 @@ TAP output. Steps:
      then the installed programs run there (vigil-wordlist scan with the default
      lists, vigil-server school add / lists check, the server as its own user
      answering /healthz, systemd-analyze verify of the installed units), a second
-     install as an upgrade, and remove/purge with what they keep.
-Step 5 needs root and a reachable Debian mirror; without them it is skipped, saying so.
+     install as an upgrade, and remove/purge with what they keep;
+  6. the fleet's apt repository, in that root: vigil-server publishes the agent package
+     (apt add), serves it, and the root adds the key and the source with the lines of
+     docs/install.md, installs vigil-agent with apt-get, upgrades it to a higher version
+     published later, and refuses the index once its signed Release is tampered with.
+Steps 5 and 6 need root and a reachable Debian mirror; without them they are skipped,
+saying so.
 
 Environment: VIGIL_SOURCE_ROOT (the tree), VIGIL_PKG_CACHE (where the debootstrap base
 is kept, default /var/cache/vigil-test), VIGIL_DEBIAN_MIRROR (default: from apt's
@@ -29,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
@@ -395,6 +401,142 @@ INSTALL = ("apt-get -qq -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--
            "install -y --no-install-recommends /debs/vigil-agent.deb /debs/vigil-server.deb")
 
 
+# --- 6. the fleet's apt repository ------------------------------------------------
+DOC_URL = "https://vigil.school.example:8443"
+
+
+def install_lines():
+    """The workstation's lines of docs/install.md: the fenced block that fetches the key."""
+    with open(os.path.join(SRC, "docs", "install.md")) as f:
+        blocks = re.findall(r"```sh\n(.*?)```", f.read(), re.S)
+    for b in blocks:
+        if "vigil-archive-keyring.gpg" in b and "sources.list.d" in b:
+            return [l for l in b.splitlines() if l.strip() and not l.startswith("#")]
+    return []
+
+
+def repack(deb, new_version, out):
+    """deb again with another Version: the next release as apt sees it."""
+    work = out + ".d"
+    run(["dpkg-deb", "--raw-extract", deb, work], check=True)
+    ctl = os.path.join(work, "DEBIAN", "control")
+    with open(ctl) as f:
+        text = re.sub(r"^Version: .*$", f"Version: {new_version}", f.read(), flags=re.M)
+    with open(ctl, "w") as f:
+        f.write(text)
+    run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", work, out], check=True)
+    shutil.rmtree(work)
+
+
+def apt_repository(tmp, ch, debs):
+    t_start = time.monotonic()
+    server_bin = os.path.join(tmp, "build-pkg", "server-upload", "vigil-server")
+    lines = install_lines()
+    if not tap(len(lines) >= 2 and any("apt-get install" in l for l in lines),
+               "docs/install.md gives the workstation's key, source and install lines",
+               "\n".join(lines)):
+        return
+    # The server's data directory, owned by the user it runs as (nobody here); the
+    # packages are handed to it as root gives them (apt add reads them before it drops).
+    os.chmod(tmp, 0o711)
+    data = os.path.join(tmp, "apt-data")
+    os.makedirs(data, mode=0o700)
+    shutil.chown(data, "nobody")
+    srv = [server_bin, "--data", data, "--user", "nobody"]
+    r = run(srv + ["apt", "add", debs["vigil-agent"]])
+    a_version = version()
+    key = os.path.join(data, "apt-signing.key")
+    st = os.stat(key) if os.path.exists(key) else None
+    nobody = int(run(["id", "-u", "nobody"]).stdout)
+    tap(r.returncode == 0 and f"vigil-agent {a_version}" in r.stdout and st is not None
+        and (st.st_mode & 0o777) == 0o600 and st.st_uid == nobody,
+        "vigil-server apt add publishes the agent; its signing key is made 0600, owned by "
+        "the server's user", r.stdout)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(srv + ["--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).close()
+                break
+            except OSError as e:
+                if getattr(e, "code", None):
+                    break
+                time.sleep(0.1)
+        apt_via_server(ch, url, lines, srv, data, debs, tmp, a_version)
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    note(f"apt repository steps: {time.monotonic() - t_start:.0f} s")
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.headers.get("Content-Type"), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), b""
+
+
+def apt_via_server(ch, url, lines, srv, data, debs, tmp, a_version):
+    got = {p: fetch(f"{url}/apt/{p}")[:2] for p in (
+        "dists/stable/InRelease", "vigil-archive-keyring.gpg",
+        f"pool/main/vigil-agent_{a_version}_{run(['dpkg', '--print-architecture']).stdout.strip()}.deb",
+        "../apt-signing.key", "%2e%2e/apt-signing.key", "pool/main/..%2f..%2fapt-signing.key",
+        "dists/stable/.hidden")}
+    ok = [s for s, _ in list(got.values())[:3]] == [200] * 3 and \
+        all(s == 404 for s, _ in list(got.values())[3:])
+    tap(ok and got["dists/stable/InRelease"][1].startswith("text/plain")
+        and got["vigil-archive-keyring.gpg"][1] == "application/pgp-keys",
+        "GET /apt/ serves the published files without sign-in, with their types, and "
+        "nothing else (the signing key, .., hidden names: 404)",
+        "\n".join(f"{p}: {v}" for p, v in got.items()))
+    script = "set -e\n" + "\n".join(l.replace(DOC_URL, url) for l in lines)
+    t0 = time.monotonic()
+    r = ch.sh(script)
+    inst = ch.sh("dpkg-query -W -f='${Version}' vigil-agent").stdout.strip()
+    tap(r.returncode == 0 and inst == a_version,
+        f"the documented lines add the key and the source and apt-get installs vigil-agent "
+        f"{a_version} from the server ({time.monotonic() - t0:.0f} s)",
+        f"installed {inst!r}\n{r.stdout[-3000:]}")
+    if r.returncode != 0:
+        return
+
+    b_version = a_version + "+1"
+    b_deb = os.path.join(tmp, "vigil-agent-b.deb")
+    repack(debs["vigil-agent"], b_version, b_deb)
+    r = run(srv + ["apt", "add", b_deb])
+    tap(r.returncode == 0 and f"added vigil-agent {b_version}" in r.stdout,
+        f"vigil-server apt add publishes version {b_version}", r.stdout)
+    t0 = time.monotonic()
+    r = ch.sh("apt-get -qq update && apt-get -qq -o Dpkg::Options::=--force-confold "
+              "upgrade -y")
+    inst = ch.sh("dpkg-query -W -f='${Version}' vigil-agent").stdout.strip()
+    tap(r.returncode == 0 and inst == b_version,
+        f"apt-get update && apt-get upgrade installs {b_version} "
+        f"({time.monotonic() - t0:.0f} s)", f"installed {inst!r}\n{r.stdout[-3000:]}")
+
+    # Someone changes the published index: apt must refuse it, not install from it.
+    dists = os.path.join(data, "apt", "dists", "stable")
+    for name in ("InRelease", "Release"):
+        path = os.path.join(dists, name)
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("Label: Vigil", "Label: Vigi1"))
+    # apt keeps the index it had and warns; --error-on=any makes that the exit status
+    r = ch.sh("apt-get --error-on=any update")
+    tap(r.returncode != 0 and "BADSIG" in r.stdout and "not updated" in r.stdout,
+        "a tampered Release and InRelease are refused by apt-get update (BADSIG; the index "
+        "apt had is kept)", r.stdout[-2000:])
+
+
 def throwaway_install(tmp, debs):
     if os.geteuid() != 0:
         skip("install into a throw-away Debian root", "needs root (chroot)")
@@ -531,6 +673,7 @@ def throwaway_install(tmp, debs):
         and "vigil" not in wants and gone("/etc/vigil/server.conf"),
         "purge of vigil-server keeps its data, forgets its statoverride and its unit",
         f"statoverrides: {so}\nwants: {wants}\n{purge_out}")
+    return ch
 
 
 def main():
@@ -544,7 +687,11 @@ def main():
             root = extracted_root(tmp, debs)
             verify_units(root, "extracted packages")
             security_figures(root)
-            throwaway_install(tmp, debs)
+            ch = throwaway_install(tmp, debs)
+            if ch:  # the purged root: the agent's libraries are there, nothing to download
+                apt_repository(tmp, ch, debs)
+            else:
+                skip("the fleet's apt repository", "no throw-away Debian root (step 5)")
     finally:
         if os.environ.get("VIGIL_PKG_KEEP"):
             note(f"kept {tmp}")
