@@ -4,28 +4,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "aptkey.h"
 #include "aptrun.h"
+#include "fileio.h"
 
-#define GPG_MAX_ARGS 24
+#define GPG_MAX_ARGS   24
+#define GPG_MAX_OUTPUT (256 * 1024) /* a key, a signature, a signed Release */
 
 struct aptkey {
 	char home[4096]; /* the temporary GnuPG home, "" when not made */
 	char fpr[41];
 };
 
-/* Runs gpg on k's home with args (NULL-terminated), stdout into out_fd. */
-static int gpg(struct aptkey *k, const char *const args[], int out_fd, char *err, size_t errsize)
+/* Fills argv with gpg on k's home and args (NULL-terminated). 0 or -E2BIG. */
+static int gpg_argv(struct aptkey *k, const char *const args[], const char *argv[GPG_MAX_ARGS],
+                    char *err, size_t errsize)
 {
-	const char *argv[GPG_MAX_ARGS] = {
-	    "gpg",     "--homedir",       k->home,    "--batch",      "--no-tty",
-	    "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""};
-	size_t n = 10;
+	const char *base[] = {"gpg",     "--homedir",       k->home,    "--batch",      "--no-tty",
+	                      "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""};
+	size_t n = sizeof(base) / sizeof(base[0]);
 
+	memcpy(argv, base, sizeof(base));
 	for (size_t i = 0; args[i]; i++) {
 		if (n + 2 > GPG_MAX_ARGS) {
 			snprintf(err, errsize, "gpg: too many arguments");
@@ -34,42 +36,46 @@ static int gpg(struct aptkey *k, const char *const args[], int out_fd, char *err
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
-	return aptrun(argv, NULL, out_fd, err, errsize);
+	return 0;
 }
 
-/*
- * gpg's output for args written as dir/name with mode: a temporary file beside it,
- * fsync, rename, so a reader sees the old file or the new one.
- */
+/* Runs gpg on k's home with args; its output is thrown away. */
+static int gpg(struct aptkey *k, const char *const args[], char *err, size_t errsize)
+{
+	const char *argv[GPG_MAX_ARGS];
+	int r = gpg_argv(k, args, argv, err, errsize);
+
+	return r < 0 ? r : aptrun(argv, NULL, -1, err, errsize);
+}
+
+/* Runs gpg on k's home with args; its output (at most size - 1 bytes) into out. */
+static int gpg_output(struct aptkey *k, const char *const args[], char *out, size_t size,
+                      size_t *len, char *err, size_t errsize)
+{
+	const char *argv[GPG_MAX_ARGS];
+	int r = gpg_argv(k, args, argv, err, errsize);
+
+	return r < 0 ? r : aptrun_output(argv, NULL, out, size, len, err, errsize);
+}
+
+/* gpg's output for args written durably as dir/name with mode (a reader sees the old
+ * file or the new one); the copy in memory is wiped, since it may be the secret key. */
 static int gpg_to_file(struct aptkey *k, const char *dir, const char *name, mode_t mode,
                        const char *const args[], char *err, size_t errsize)
 {
-	char tmp[4096], path[4096];
-	int fd, r;
+	char *buf = malloc(GPG_MAX_OUTPUT);
+	size_t len = 0;
+	int r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		snprintf(err, errsize, "%s/%s: path too long", dir, name);
-		return -ENAMETOOLONG;
+	if (!buf) {
+		snprintf(err, errsize, "out of memory");
+		return -ENOMEM;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errsize, "%s: %s", tmp, strerror(-r));
-		return r;
-	}
-	r = fchmod(fd, mode) < 0 ? -errno : gpg(k, args, fd, err, errsize);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		if (!err[0] || r != -EIO)
-			snprintf(err, errsize, "%s: %s", path, strerror(-r));
-		unlink(tmp);
-	}
+	r = gpg_output(k, args, buf, GPG_MAX_OUTPUT, &len, err, errsize);
+	if (r == 0 && (r = fileio_write_durably(dir, name, buf, len, mode)) < 0)
+		snprintf(err, errsize, "%s/%s: %s", dir, name, strerror(-r));
+	explicit_bzero(buf, GPG_MAX_OUTPUT);
+	free(buf);
 	return r;
 }
 
@@ -78,19 +84,11 @@ static int read_fingerprint(struct aptkey *k, char *err, size_t errsize)
 {
 	const char *args[] = {"--with-colons", "--list-secret-keys", NULL};
 	char buf[8192], *p;
-	ssize_t n;
-	int fd = memfd_create("gpg-list", MFD_CLOEXEC), r;
+	size_t len;
+	int r = gpg_output(k, args, buf, sizeof(buf), &len, err, errsize);
 
-	if (fd < 0) {
-		snprintf(err, errsize, "memfd_create: %s", strerror(errno));
-		return -errno;
-	}
-	r = gpg(k, args, fd, err, errsize);
-	n = r == 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : 0;
-	close(fd);
 	if (r < 0)
 		return r;
-	buf[n > 0 ? n : 0] = '\0';
 	/* "fpr:::::::::FINGERPRINT:" follows the "sec:" line of the primary key. */
 	p = strstr(buf, "\nfpr:");
 	if (!p || sscanf(p, "\nfpr:::::::::%40[0-9A-F]:", k->fpr) != 1 || strlen(k->fpr) != 40) {
@@ -112,7 +110,7 @@ static int generate(struct aptkey *k, const char *data, char *err, size_t errsiz
 		snprintf(host, sizeof(host), "vigil-server");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(uid, sizeof(uid), "Vigil apt repository on %s", host);
-	r = gpg(k, gen, -1, err, errsize);
+	r = gpg(k, gen, err, errsize);
 	if (r == 0)
 		r = gpg_to_file(k, data, APTKEY_FILE, 0600, exp, err, errsize);
 	return r;
@@ -154,7 +152,7 @@ int aptkey_open(const char *data, bool *created, struct aptkey **out, char *err,
 		snprintf(err, errsize, "%s: group or others may read it; chmod 600 it", path);
 	} else {
 		const char *imp[] = {"--import", path, NULL};
-		r = gpg(k, imp, -1, err, errsize);
+		r = gpg(k, imp, err, errsize);
 	}
 	if (r == 0)
 		r = read_fingerprint(k, err, errsize);

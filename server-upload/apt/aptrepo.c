@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,21 +215,14 @@ static int deb_read(const char *path, const char *name, struct deb_fields *f, ch
 	const char *argv[] = {"dpkg-deb", "--field",      path, "Package",
 	                      "Version",  "Architecture", NULL};
 	char text[1024];
-	int fd = memfd_create("dpkg-deb", MFD_CLOEXEC), r;
-	ssize_t n;
+	size_t len;
 
-	if (fd < 0) {
-		snprintf(err, errsize, "memfd_create: %s", strerror(errno));
-		return -errno;
-	}
-	r = aptrun(argv, NULL, fd, err, errsize);
-	n = r == 0 ? pread(fd, text, sizeof(text) - 1, 0) : 0;
-	close(fd);
-	if (r < 0) {
-		snprintf(err, errsize, "%s: not a Debian package (dpkg-deb cannot read it)", name);
+	if (aptrun_output(argv, NULL, text, sizeof(text), &len, err, errsize) < 0) {
+		if (!strstr(err, "is not installed")) /* else say that */
+			snprintf(err, errsize, "%s: not a Debian package (dpkg-deb cannot read it)",
+			         name);
 		return -EINVAL;
 	}
-	text[n > 0 ? n : 0] = '\0';
 	if (!field(text, "Package", f->package, sizeof(f->package)) ||
 	    !field(text, "Version", f->version, sizeof(f->version)) ||
 	    !field(text, "Architecture", f->arch, sizeof(f->arch))) {

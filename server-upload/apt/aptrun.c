@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +104,36 @@ int aptrun(const char *const argv[], const char *cwd, int out_fd, char *err, siz
 	else if (strlen(err) <= strlen(argv[0]) + 2)
 		snprintf(err, errsize, "%s: exit status %d", argv[0], WEXITSTATUS(status));
 	return -EIO;
+}
+
+int aptrun_output(const char *const argv[], const char *cwd, char *out, size_t size, size_t *len,
+                  char *err, size_t errsize)
+{
+	int fd = memfd_create(argv[0], MFD_CLOEXEC), r;
+	struct stat st;
+	ssize_t n = 0;
+
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errsize, "%s: memfd_create: %s", argv[0], strerror(-r));
+		return r;
+	}
+	r = aptrun(argv, cwd, fd, err, errsize);
+	if (r == 0 && (fstat(fd, &st) < 0 || (size_t)st.st_size >= size)) {
+		r = -EFBIG;
+		snprintf(err, errsize, "%s: more output than the %zu bytes expected", argv[0],
+		         size);
+	}
+	if (r == 0 && (n = pread(fd, out, (size_t)st.st_size, 0)) != st.st_size) {
+		r = -EIO;
+		snprintf(err, errsize, "%s: its output could not be read back", argv[0]);
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	out[n] = '\0';
+	*len = (size_t)n;
+	return 0;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -12,6 +12,13 @@
  */
 int aptrun(const char *const argv[], const char *cwd, int out_fd, char *err, size_t errsize);
 
+/*
+ * aptrun with stdout kept: up to size - 1 bytes of it into out, NUL-terminated, *len its
+ * length. -EFBIG (err says so) when the tool wrote more. The same returns as aptrun.
+ */
+int aptrun_output(const char *const argv[], const char *cwd, char *out, size_t size, size_t *len,
+                  char *err, size_t errsize);
+
 /* Removes the directory tree path (never following symlinks): a temporary GnuPG home,
  * the index a publication replaced. Returns 0 or -errno. */
 int aptrun_remove_tree(const char *path);
