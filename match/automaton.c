@@ -646,6 +646,56 @@ static int add_patterns(struct builder *b, const struct wl_set *set)
 	return 0;
 }
 
+/* The units of p's words (a mask takes a unit of its own). */
+static size_t pat_units(const struct wl_pattern *p)
+{
+	size_t n = 0;
+
+	for (uint8_t w = 0; w < p->nwords; w++)
+		n += p->wlen[w];
+	return n;
+}
+
+/* The builder's patterns' words, packed as automaton.h says (pats). 0 or -ENOMEM. */
+static int pack_pats(const struct wl_pattern *pats, size_t npats, struct automaton *am)
+{
+	size_t bytes = 0;
+
+	am->pats_off = malloc((npats + 1) * sizeof(uint32_t));
+	if (!am->pats_off)
+		return -ENOMEM;
+	for (size_t k = 0; k < npats; k++) {
+		am->pats_off[k] = (uint32_t)bytes;
+		bytes += 2u + pats[k].nwords + pat_units(&pats[k]);
+	}
+	am->pats_off[npats] = (uint32_t)bytes;
+	am->pats = malloc(bytes ? bytes : 1);
+	if (!am->pats)
+		return -ENOMEM;
+	for (size_t k = 0; k < npats; k++) {
+		uint8_t *o = am->pats + am->pats_off[k];
+		size_t n = pat_units(&pats[k]);
+
+		o[0] = pats[k].nwords;
+		o[1] = pats[k].prefix;
+		memcpy(o + 2, pats[k].wlen, pats[k].nwords);
+		memcpy(o + 2 + pats[k].nwords, pats[k].units, n);
+	}
+	am->npats = npats;
+	return 0;
+}
+
+void am_pat_get(const struct automaton *am, uint32_t i, struct wl_pattern *out)
+{
+	const uint8_t *b = am_pat_bytes(am, i);
+
+	memset(out, 0, sizeof(*out));
+	out->nwords = b[0];
+	out->prefix = b[1];
+	memcpy(out->wlen, b + 2, out->nwords);
+	memcpy(out->units, b + 2 + out->nwords, pat_units(out));
+}
+
 uint64_t automaton_key(const struct automaton *am)
 {
 	uint64_t h = image_hash(IMAGE_VERSION, &am->npatterns, sizeof(am->npatterns));
@@ -664,15 +714,16 @@ uint64_t automaton_key(const struct automaton *am)
 	masks[2 * SYM_COUNT + 2] = norm_boundary_mask;
 	h = image_hash(h, masks, sizeof(masks));
 	for (size_t i = 0; i < am->npatterns; i++) {
-		const struct wl_pattern *p = am_pat(am, (uint32_t)i);
-		size_t n = 0;
-		uint8_t head[3] = {am->patterns[i].exclusion, p->nwords, p->prefix};
+		struct wl_pattern p;
+		uint8_t head[3];
 
-		for (uint8_t w = 0; w < p->nwords; w++)
-			n += p->wlen[w];
+		am_pat_get(am, (uint32_t)i, &p);
+		head[0] = am->patterns[i].exclusion;
+		head[1] = p.nwords;
+		head[2] = p.prefix;
 		h = image_hash(h, head, sizeof(head));
-		h = image_hash(h, p->wlen, p->nwords);
-		h = image_hash(h, p->units, n);
+		h = image_hash(h, p.wlen, p.nwords);
+		h = image_hash(h, p.units, pat_units(&p));
 	}
 	return h;
 }
@@ -768,6 +819,7 @@ static int renumber(struct automaton *am)
 	SWAP_IN(fin_off, fin_off);
 	SWAP_IN(excl_bits, excl);
 #undef SWAP_IN
+	am->memory_bytes += am->nfnodes * sizeof(uint32_t); /* fin_off holds pairs now */
 	r = 0;
 out:
 	free(perm);
@@ -816,6 +868,7 @@ static void free_tables(struct automaton *am)
 		munmap(am->map, am->map_bytes);
 	} else {
 		free(am->patterns);
+		free(am->pats_off);
 		free(am->pats);
 		free(am->excl_bits);
 		free(am->edge_off);
@@ -828,6 +881,7 @@ static void free_tables(struct automaton *am)
 	}
 	am->map = NULL;
 	am->patterns = NULL;
+	am->pats_off = NULL;
 	am->pats = NULL;
 	am->excl_bits = am->fin_bits = NULL;
 	am->edges = NULL;
@@ -849,7 +903,9 @@ static int take_image(struct automaton *am, const char *path, uint64_t key)
 	if (r < 0)
 		return r;
 	if (memcmp(m.patterns, am->patterns, am->npatterns * sizeof(*am->patterns)) != 0 ||
-	    memcmp(m.pats, am->pats, am->npats * sizeof(*am->pats)) != 0) {
+	    m.npats != am->npats ||
+	    memcmp(m.pats_off, am->pats_off, (am->npats + 1) * sizeof(uint32_t)) != 0 ||
+	    memcmp(m.pats, am->pats, am->pats_off[am->npats]) != 0) {
 		munmap(m.map, m.map_bytes);
 		return -EINVAL;
 	}
@@ -873,10 +929,12 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 	if (r < 0)
 		goto fail;
 	am->patterns = b.patterns;
-	am->pats = b.pats;
 	am->npatterns = b.npatterns;
-	am->npats = b.npats;
 	b.patterns = NULL;
+	r = pack_pats(b.pats, b.npats, am);
+	if (r < 0)
+		goto fail;
+	free(b.pats);
 	b.pats = NULL;
 	free(b.phash);
 	b.phash = NULL;
@@ -892,8 +950,8 @@ int automaton_build(const struct wl_set *set, const uint32_t *combo_index, const
 	r = build_tables(&b, set, am);
 	if (r < 0)
 		goto fail;
-	am->memory_bytes +=
-	    am->npatterns * sizeof(struct am_pattern) + am->npats * sizeof(struct wl_pattern);
+	am->memory_bytes += am->npatterns * sizeof(struct am_pattern) +
+	                    (am->npats + 1) * sizeof(uint32_t) + am->pats_off[am->npats];
 	if (image && image_write(image, key, am) == 0)
 		(void)take_image(am, image, key); /* else the heap's tables stay */
 done_tables:

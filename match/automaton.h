@@ -73,7 +73,11 @@ struct automaton {
 	uint32_t *root_to;
 	size_t nnfa;
 	struct am_pattern *patterns;
-	struct wl_pattern *pats; /* the patterns' words, each once (am_pattern.pat) */
+	/* The patterns' words, each once (am_pattern.pat), packed: pat k is the bytes from
+	 * pats[pats_off[k]]: its number of words, its prefix bits, each word's length in
+	 * units, then the units (a struct wl_pattern is mostly room for the longest phrase). */
+	uint32_t *pats_off; /* npats + 1 */
+	uint8_t *pats;
 	size_t npatterns, npats;
 	symmask_t first_mask[SYM_COUNT]; /* what a word's first letter accepts, per letter */
 	size_t memory_bytes; /* held by this process alone (the tables, unless mapped) */
@@ -108,17 +112,31 @@ static inline uint32_t am_finals(const struct automaton *am, uint32_t s, uint32_
 	return am->fin_off[2 * k + 1];
 }
 
-/* The words of pattern i. */
-static inline const struct wl_pattern *am_pat(const struct automaton *am, uint32_t i)
+/* The packed words of pattern i (see pats). */
+static inline const uint8_t *am_pat_bytes(const struct automaton *am, uint32_t i)
 {
-	return &am->pats[am->patterns[i].pat];
+	return am->pats + am->pats_off[am->patterns[i].pat];
 }
 
-/* The symbols that may begin pattern i. */
+/* The number of words of pattern i. */
+static inline uint8_t am_pat_nwords(const struct automaton *am, uint32_t i)
+{
+	return am_pat_bytes(am, i)[0];
+}
+
+/* The words of pattern i, unpacked into *out. */
+void am_pat_get(const struct automaton *am, uint32_t i, struct wl_pattern *out);
+
+/* The symbols that may begin pattern i (a pattern without letters: those of unit 0). */
 static inline symmask_t am_entry(const struct automaton *am, uint32_t i)
 {
-	uint8_t u = am_pat(am, i)->units[0];
+	const uint8_t *b = am_pat_bytes(am, i);
+	size_t n = 0;
+	uint8_t u;
 
+	for (uint8_t w = 0; w < b[0] && !n; w++)
+		n += b[2 + w];
+	u = n ? b[2 + b[0]] : 0;
 	return u < SYM_COUNT ? am->first_mask[u] : 0;
 }
 

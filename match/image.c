@@ -23,7 +23,7 @@ struct image_header {
 	uint64_t key;      /* of the patterns (automaton_key()) */
 	uint64_t checksum; /* image_hash() of everything after the header */
 	uint64_t payload;  /* bytes after the header */
-	uint64_t nnfa, nedges, nfnodes, nfin, nroot, ncls, npatterns, npats;
+	uint64_t nnfa, nedges, nfnodes, nfin, nroot, ncls, npatterns, npats, pats_bytes;
 };
 
 uint64_t image_hash(uint64_t h, const void *p, size_t n)
@@ -53,7 +53,7 @@ static size_t pad8(size_t n)
 
 struct layout {
 	size_t edge_off, edges, fin_bits, fin_rank, fin_off, fin, excl_bits, root_off, root_to, cls,
-	    patterns, pats, end;
+	    patterns, pats_off, pats, end;
 };
 
 static bool layout_of(const struct image_header *h, struct layout *l)
@@ -62,7 +62,8 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 
 	if (h->nnfa < 2 || h->nnfa >= AM_MAX_NODES || h->nedges > UINT32_MAX ||
 	    h->nfin > UINT32_MAX || h->nfnodes > h->nnfa || h->nroot > UINT32_MAX ||
-	    h->ncls > AM_MAX_CLASSES || h->npatterns > UINT32_MAX || h->npats > h->npatterns)
+	    h->ncls > AM_MAX_CLASSES || h->npatterns > UINT32_MAX || h->npats > h->npatterns ||
+	    h->pats_bytes > UINT32_MAX)
 		return false;
 	l->edge_off = o, o += pad8((h->nnfa + 1) * sizeof(uint32_t));
 	l->edges = o, o += pad8(h->nedges * sizeof(am_edge_t));
@@ -75,7 +76,8 @@ static bool layout_of(const struct image_header *h, struct layout *l)
 	l->root_to = o, o += pad8(h->nroot * sizeof(uint32_t));
 	l->cls = o, o += h->ncls * sizeof(symmask_t);
 	l->patterns = o, o += h->npatterns * sizeof(struct am_pattern);
-	l->pats = o, o += pad8(h->npats * sizeof(struct wl_pattern));
+	l->pats_off = o, o += pad8((h->npats + 1) * sizeof(uint32_t));
+	l->pats = o, o += pad8(h->pats_bytes);
 	l->end = o;
 	return true;
 }
@@ -106,7 +108,8 @@ static bool structure_holds(const struct image_header *h, const struct automaton
 	    (am->excl_bits[words - 1] & tail))
 		return false;
 	if (!offsets_hold(am->edge_off, h->nnfa, h->nedges) ||
-	    !offsets_hold(am->root_off, SYM_COUNT, h->nroot))
+	    !offsets_hold(am->root_off, SYM_COUNT, h->nroot) ||
+	    !offsets_hold(am->pats_off, h->npats, h->pats_bytes))
 		return false;
 	for (size_t e = 0; e < h->nedges; e++)
 		if (AM_EDGE_TO(am->edges[e]) >= h->nnfa || AM_EDGE_CLS(am->edges[e]) >= h->ncls)
@@ -167,7 +170,9 @@ int image_map(const char *path, uint64_t key, struct automaton *am)
 	am->nfin = h.nfin;
 	/* compared with the lists' own by the caller (automaton.c: take_image) */
 	am->patterns = (struct am_pattern *)(uintptr_t)(p + l.patterns);
-	am->pats = (struct wl_pattern *)(uintptr_t)(p + l.pats);
+	am->pats_off = (uint32_t *)(uintptr_t)(p + l.pats_off);
+	am->pats = (uint8_t *)(uintptr_t)(p + l.pats);
+	am->npats = h.npats;
 	am->root_to = (uint32_t *)(uintptr_t)(p + l.root_to);
 	memcpy(am->root_off, p + l.root_off, sizeof(am->root_off));
 	memcpy(am->cls_mask, p + l.cls, h.ncls * sizeof(symmask_t));
@@ -226,7 +231,8 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	                         .nroot = am->root_off[SYM_COUNT],
 	                         .ncls = am->ncls,
 	                         .npatterns = am->npatterns,
-	                         .npats = am->npats};
+	                         .npats = am->npats,
+	                         .pats_bytes = am->pats_off[am->npats]};
 	struct layout l;
 	unsigned char *buf;
 	char *tmp = NULL;
@@ -249,7 +255,8 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 	memcpy(buf + l.root_to, am->root_to, h.nroot * sizeof(uint32_t));
 	memcpy(buf + l.cls, am->cls_mask, h.ncls * sizeof(symmask_t));
 	memcpy(buf + l.patterns, am->patterns, h.npatterns * sizeof(struct am_pattern));
-	memcpy(buf + l.pats, am->pats, h.npats * sizeof(struct wl_pattern));
+	memcpy(buf + l.pats_off, am->pats_off, (h.npats + 1) * sizeof(uint32_t));
+	memcpy(buf + l.pats, am->pats, h.pats_bytes);
 	h.payload = l.end;
 	h.checksum = image_hash(0, buf, l.end);
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {

@@ -20,7 +20,7 @@
 
 /* Raise it whenever automaton.c builds other tables from the same patterns (the key also
  * holds the release, VIGIL_VERSION). */
-#define IMAGE_VERSION 5u
+#define IMAGE_VERSION 6u
 
 /*
  * Maps the image at path into am's tables and patterns (am->npatterns must be set:

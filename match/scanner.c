@@ -774,6 +774,7 @@ static bool strict_ok(struct match_scanner *sc, const struct span *s, uint64_t h
 {
 	uint8_t syms[HIST + 8];
 	size_t n = hist_copy(sc, s->sstart, s->send, syms);
+	struct wl_pattern pat;
 	struct memo *slot;
 	bool yes;
 
@@ -783,7 +784,8 @@ static bool strict_ok(struct match_scanner *sc, const struct span *s, uint64_t h
 
 	if (memo_holds(slot, MEMO_STRICT, s->pattern, syms, n))
 		return slot->yes;
-	yes = strict_match(am_pat(sc->am, s->pattern), syms, n);
+	am_pat_get(sc->am, s->pattern, &pat);
+	yes = strict_match(&pat, syms, n);
 	memo_put(slot, MEMO_STRICT, s->pattern, syms, n, yes);
 	return yes;
 }
@@ -878,7 +880,7 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 		if (r->kind == MATCH_RULE_CONTEXT) {
 			const struct am_pattern *p = &am->patterns[r->pattern];
 
-			cue_seen(sc, p->rule, e, am_pat(am, r->pattern)->nwords);
+			cue_seen(sc, p->rule, e, am_pat_nwords(am, r->pattern));
 		} else if (r->kind == MATCH_RULE_COMBO && lazy) {
 			struct span sp = {r->pattern, 0, end, NO_START, e};
 
