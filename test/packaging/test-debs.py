@@ -415,13 +415,16 @@ def install_lines():
     return []
 
 
-def repack(deb, new_version, out):
-    """deb again with another Version: the next release as apt sees it."""
+def repack(deb, new_version, out, summary=None):
+    """deb again with another Version (and another summary): the next release as apt
+    sees it, or another build under a version published already."""
     work = out + ".d"
     run(["dpkg-deb", "--raw-extract", deb, work], check=True)
     ctl = os.path.join(work, "DEBIAN", "control")
     with open(ctl) as f:
         text = re.sub(r"^Version: .*$", f"Version: {new_version}", f.read(), flags=re.M)
+    if summary:
+        text = re.sub(r"^Description: .*$", f"Description: {summary}", text, flags=re.M)
     with open(ctl, "w") as f:
         f.write(text)
     run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", work, out], check=True)
@@ -521,6 +524,22 @@ def apt_via_server(ch, url, lines, srv, data, debs, tmp, a_version):
     tap(r.returncode == 0 and inst == b_version,
         f"apt-get update && apt-get upgrade installs {b_version} "
         f"({time.monotonic() - t0:.0f} s)", f"installed {inst!r}\n{r.stdout[-3000:]}")
+
+    # Bad input is refused, naming the file and what is wrong; nothing is left behind.
+    junk = os.path.join(tmp, "junk.deb")
+    with open(junk, "w") as f:
+        f.write("not a package\n")
+    other = os.path.join(tmp, "vigil-agent-other.deb")
+    repack(debs["vigil-agent"], b_version, other, summary="another build")
+    r1 = run(srv + ["apt", "add", junk])
+    r2 = run(srv + ["apt", "add", other])
+    left = [n for n in os.listdir(data) if n.startswith(".")] + \
+        [n for n in os.listdir(os.path.join(data, "apt", "pool", "main")) if n.startswith(".")]
+    tap(r1.returncode == 1 and "junk.deb: not a Debian package" in r1.stdout
+        and r2.returncode == 1 and "with other contents" in r2.stdout and not left,
+        "apt add refuses a file that is not a .deb and another build under a published "
+        "version, saying which; no temporary file or GnuPG home is left",
+        f"{r1.stdout}{r2.stdout}left: {left}")
 
     # Someone changes the published index: apt must refuse it, not install from it.
     dists = os.path.join(data, "apt", "dists", "stable")
