@@ -1,6 +1,9 @@
 /* api_wordlists.c: the signed phrase-list bundle for agents, list edits for technicians. */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,38 @@ static int not_modified(struct http_request *req, const char *etag)
 	return inm && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);
 }
 
+/* Gives b a number the first time this server serves it (store_lists.h), so that the pages
+ * name the lists a machine runs "version N"; the newest few numbered are remembered, so
+ * that a bundle is written once, not at every request. A failure is tried again at the
+ * next request. */
+#define NUMBERED_KEPT 16
+
+static void number_served(struct server *srv, const struct bundle *b)
+{
+	static char kept[NUMBERED_KEPT][33];
+	static unsigned next;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const char *v = bundle_version(b);
+	bool known = false;
+	int r;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < NUMBERED_KEPT && !known; i++)
+		known = strcmp(kept[i], v) == 0;
+	pthread_mutex_unlock(&lock);
+	if (known)
+		return;
+	r = store_list_bundle_seen(srv->store, v, bundle_issued(b), rfc3339_now_ms());
+	if (r < 0) {
+		log_debug("lists %s not numbered yet: %s; trying again at the next request", v,
+		          strerror(-r));
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	snprintf(kept[next++ % NUMBERED_KEPT], sizeof(kept[0]), "%s", v);
+	pthread_mutex_unlock(&lock);
+}
+
 void api_wordlists_get(void *ctx, struct http_request *req, struct http_response *resp)
 {
 	struct server *srv = ctx;
@@ -36,6 +71,7 @@ void api_wordlists_get(void *ctx, struct http_request *req, struct http_response
 		http_reply_error(resp, 503, NULL, "no valid phrase lists on the server yet");
 		return;
 	}
+	number_served(srv, b);
 	snprintf(resp->etag, sizeof(resp->etag), "%s", bundle_etag(b));
 	if (not_modified(req, bundle_etag(b))) {
 		resp->status = 304;

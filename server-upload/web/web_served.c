@@ -74,7 +74,7 @@ void web_bundle_label(struct html *h, const struct web_bundle_names *names, cons
 		html_text(h, version);
 		html_raw(h, "\">lists ");
 		html_textn(h, version, strnlen(version, 8));
-		html_raw(h, " (not made by this server)</span>");
+		html_raw(h, " (not served by this server)</span>");
 	}
 }
 

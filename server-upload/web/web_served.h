@@ -35,7 +35,7 @@ int web_served_load(struct web_ctx *w, struct web_served **out, size_t *n,
 void web_bundle_names_free(struct web_bundle_names *names);
 
 /* The bundle version as people read it: "version 12 of 2026-12-07 17:30", or "lists
- * 1a2b3c4d (not made by this server)", or "none reported" for NULL or "". */
+ * 1a2b3c4d (not served by this server)", or "none reported" for NULL or "". */
 void web_bundle_label(struct html *h, const struct web_bundle_names *names, const char *version);
 /* The served bundle (of the shared lists for a user of every school, else the school's). */
 void web_served_headline(struct html *h, struct web_ctx *w, const struct web_bundle_names *names);

@@ -251,7 +251,7 @@ def served_version_per_school(c):
     check(m and 'version %d of' % number in m.group(1) and '(served)' in m.group(1),
           'machines page: the served lists by number')
     m = re.search(r'<td class="name">SV-A2</td>.*?<td class="lists error">(.*?)</td>', r.text)
-    check(m and 'lists 01234567 (not made by this server)' in m.group(1), 'unknown lists: %r' % (m and m.group(1)))
+    check(m and 'lists 01234567 (not served by this server)' in m.group(1), 'unknown lists: %r' % (m and m.group(1)))
     # A save serves a new version, numbered after the last; the machines are now behind.
     save(c, 'self-harm.txt', GOOD_LIST + 'want to disappear\n')
     r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
@@ -262,7 +262,18 @@ def served_version_per_school(c):
     heartbeat(c, tc, etag_of(c, tc))
     r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
     check(served_row(r.text, 'Lakeside')[2] == '1 of 1', 'Lakeside caught up')
-    save(c, 'self-harm.txt', GOOD_LIST)
+    # Lists a machine fetched, changed again (by a script) before any page was seen,
+    # still read as a number.
+    auth = {'Authorization': 'Basic ' + base64.b64encode(b'tech:' + harness.PASSWORD.encode()).decode()}
+    expect(c.srv.request('PUT', '/api/v1/wordlists/self-harm.txt', GOOD_LIST + 'cannot go on\n',
+                         headers=auth), 200, 'PUT')
+    fetched = etag_of(c, tc)
+    expect(c.srv.request('PUT', '/api/v1/wordlists/self-harm.txt', GOOD_LIST, headers=auth), 200, 'PUT')
+    heartbeat(c, tc, fetched)
+    r = expect(c.tech.req('GET', '/machines'), 200, 'machines page')
+    m = re.search(r'<td class="name">SV-B1</td>.*?<td class="lists error"><span class="lists-version" '
+                  r'title="%s">version \d+ of ' % fetched, r.text)
+    check(m, 'the lists it fetched, by number')
 
 
 def names(page):
