@@ -127,6 +127,7 @@ struct page_args {
 	const struct bundle_msgs *msgs; /* a save's or rollback's messages */
 	const char *outcome;
 	const char *edit_text; /* the text of a refused save, kept in the editor */
+	const char *new_text;  /* a text refused under a shared list's name, kept for a new one */
 	int64_t diff;          /* a version to compare with the file now (?diff=) */
 };
 
@@ -245,8 +246,10 @@ static void page(struct web_ctx *w, int status, const struct page_args *a)
 	web_csrf_field(&h, w);
 	html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"save\"><label>Name "
 	             "<input name=\"file\" placeholder=\"bullying.txt\" required></label>"
-	             "<textarea name=\"text\" rows=\"6\" cols=\"90\"></textarea><br>"
-	             "<button type=\"submit\">Check and save</button></form>");
+	             "<textarea name=\"text\" rows=\"6\" cols=\"90\" id=\"new-text\">");
+	if (a->new_text) /* a text refused under a shared list's name: to save under another */
+		html_text(&h, a->new_text);
+	html_raw(&h, "</textarea><br><button type=\"submit\">Check and save</button></form>");
 	web_rule_table(w, &h, files, n);
 	bundle_files_free(files, n);
 	bundle_msgs_clear(&rmsgs);
@@ -332,7 +335,10 @@ static void save_lf(struct web_ctx *w, const char *file, const char *text, int64
 		audit_record(w->srv->store, w->u.login, w->u.school_id,
 		             restored ? "wordlist-rollback-refused" : "wordlist-refused", NULL,
 		             detail);
-		a.edit_text = text; /* the technician's text stays in the editor */
+		if (r == -EEXIST)
+			a.new_text = text; /* not the shared list's: under "New or replaced file" */
+		else
+			a.edit_text = text; /* the technician's text stays in the editor */
 	}
 	a.outcome = outcome;
 	page(w, r == 0 ? 200 : r == -EINVAL ? 400 : r == -EEXIST ? 403 : 503, &a);

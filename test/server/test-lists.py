@@ -72,6 +72,15 @@ def line_numbers_and_refusal(c):
           'the line highlighted')
     check(re.search(r'<a href="#L4">self-harm.txt:4: [^<]+</a>', r.text), 'the message links line 4')
     check(on_disk(c, 'self-harm.txt') == GOOD_LIST, 'the file on disk unchanged')
+    # A school's technician cannot save under a shared list's name: the text is kept, to
+    # be saved under another name.
+    harness.add_user(c.srv, 'tech-oak', 'technician', 'Oakridge Primary')
+    oak = Web(c.srv)
+    oak.login('tech-oak')
+    r = oak.req('POST', '/wordlists', {'csrf': oak.csrf('/wordlists'), 'action': 'save',
+                                       'file': 'self-harm.txt', 'text': 'my own <words>\n'})
+    check(r.status == 403 and '<textarea name="text" rows="6" cols="90" id="new-text">my own '
+          '&lt;words&gt;\n</textarea>' in r.text, 'the refused text kept: %d' % r.status)
     # A refused new file keeps its text too.
     r = save(c, 'new.txt', BAD_LIST.replace('bullying', 'newcat'), 400)
     check(textarea(r.text) == BAD_LIST.replace('bullying', 'newcat'), 'a refused new file kept')
