@@ -156,8 +156,9 @@ static void shot_reply_error(const char *why)
 	send_json(VS_SHOT_FD, json_pack("{ss}", "error", why), -1);
 }
 
-/* The data of a screenshot through the GNOME Shell, which says where the focus is. */
-static int gnome_shot;
+/* The data of a screenshot through the GNOME Shell or KWin: where the focus is comes from
+ * each. */
+static int gnome_shot, kde_shot;
 
 static void shot_done(int err, const uint32_t *pixels, unsigned width, unsigned height,
                       unsigned shell_us, void *data)
@@ -180,7 +181,8 @@ static void shot_done(int err, const uint32_t *pixels, unsigned width, unsigned 
 		int rect[4];
 
 		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-		if (reply && data == &gnome_shot && vsgnome_shot_focus(rect))
+		if (reply && ((data == &gnome_shot && vsgnome_shot_focus(rect)) ||
+		              (data == &kde_shot && vskde_focus(rect))))
 			json_object_set_new(
 			    reply, "focus",
 			    json_pack("[iiii]", rect[0], rect[1], rect[2], rect[3]));
@@ -208,7 +210,7 @@ static gboolean on_shot_request(gint fd, GIOCondition cond, gpointer data)
 	else {
 		shot_busy = true;
 		if (vskde_ready())
-			vskde_screenshot(shot_done, NULL);
+			vskde_screenshot(shot_done, &kde_shot);
 		else
 			vsgnome_screenshot(shot_done, &gnome_shot);
 	}

@@ -200,6 +200,35 @@ static struct win *window_named(const char *kid)
 	return w;
 }
 
+/* The active window (KWin's id) and its frame, as the script last told them. */
+static char focus_kid[65];
+static int focus_rect[4];
+
+/* "x y width height" of window kid, kept when kid is the active window. */
+static void set_focus_rect(const char *kid, const char *text)
+{
+	int64_t v[4];
+	char *end;
+
+	if (strcmp(kid, focus_kid) != 0 || !*kid)
+		return;
+	for (int i = 0; i < 4; i++) {
+		errno = 0;
+		v[i] = strtoll(text, &end, 10);
+		if (errno || end == text || v[i] < INT32_MIN || v[i] > INT32_MAX)
+			return;
+		text = end;
+	}
+	for (int i = 0; i < 4; i++)
+		focus_rect[i] = (int)v[i];
+}
+
+bool vskde_focus(int rect[4])
+{
+	memcpy(rect, focus_rect, sizeof(focus_rect));
+	return focus_rect[2] > 0 && focus_rect[3] > 0;
+}
+
 static void on_method(GDBusConnection *c, const char *sender, const char *obj, const char *iface,
                       const char *method, GVariant *args, GDBusMethodInvocation *inv, gpointer data)
 {
@@ -223,8 +252,12 @@ static void on_method(GDBusConnection *c, const char *sender, const char *obj, c
 	}
 	if (strcmp(method, "Closed") == 0) {
 		g_hash_table_remove(windows, kid);
+	} else if (strcmp(method, "Geometry") == 0) {
+		set_focus_rect(kid, title);
 	} else if (strcmp(method, "Focus") == 0) {
 		w = *kid ? window_named(kid) : NULL;
+		snprintf(focus_kid, sizeof(focus_kid), "%s", kid);
+		memset(focus_rect, 0, sizeof(focus_rect));
 		vs_set_focus_id(w ? w->id : 0);
 		send_window("focus", w ? w->id : 0, w ? title : "", w ? app : "");
 	} else if (*kid) {
@@ -249,6 +282,8 @@ static const char introspection[] =
     "<arg type='s' name='app'/></method>"
     "<method name='Closed'><arg type='s' name='id'/><arg type='s' name='title'/>"
     "<arg type='s' name='app'/></method>"
+    "<method name='Geometry'><arg type='s' name='id'/><arg type='s' name='rect'/>"
+    "<arg type='s' name='unused'/></method>"
     "</interface></node>";
 
 /* --- the script ---------------------------------------------------------------------- */

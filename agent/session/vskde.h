@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,3 +45,6 @@ void vskde_stop(void);
 typedef void (*vskde_shot_fn)(int err, const uint32_t *pixels, unsigned width, unsigned height,
                               unsigned kwin_us, void *data);
 void vskde_screenshot(vskde_shot_fn done, void *data);
+/* The active window's frame (x, y, width, height) as KWin's script last told it; false
+ * when it has not. */
+bool vskde_focus(int rect[4]);

@@ -16,8 +16,8 @@
  *   {"ev":"erase","id":N,"count":N}             characters it deleted before the caret
  *
  *   {"req":"shot"}  ->  {"width":W,"height":H} with a memfd (SCM_RIGHTS) holding W*H
- *                       0x00RRGGBB words, or {"error":S}; from GNOME's Shell also
- *                       "focus":[X,Y,W,H], the focused window's frame on it
+ *                       0x00RRGGBB words, or {"error":S}; from GNOME's Shell and
+ *                       KWin also "focus":[X,Y,W,H], the focused window's frame
  *
  * The helper runs as the pupil, who owns it: the monitor trusts nothing it says beyond
  * these bounds (a message over a bound is dropped whole).

@@ -68,8 +68,8 @@ bool wlhelper_gnome(const struct wlhelper *h);
  * The capture worker's screenshots of a Wayland session: arg is a struct wlshots. The
  * compositor's screencopy when it offers it (wlshot.c), else the helper's (the GNOME
  * Shell extension's pixels, stamped and encoded here with shotpng_encode()). The focused
- * window's rectangle comes from sway's IPC when the session is sway's, and from the Shell
- * with its screenshot on GNOME; KWin does not tell it.
+ * window's rectangle comes from sway's IPC when the session is sway's, else from the
+ * helper with its screenshot (the Shell's or KWin's script's word for the focused frame).
  */
 struct wlshots {
 	struct wl_display *dpy;

@@ -574,12 +574,12 @@ int store_queue_categories(struct store *s, int64_t school_id, store_name_fn fn,
 		    "SELECT DISTINCT LOWER(x.category) FROM (SELECT category FROM "
 		    "captures UNION SELECT category FROM capture_hits) x ORDER BY 1",
 		    NULL, 0, name_row, &cb, NULL);
+	/* One school: captures_category and capture_hits_school_category. */
 	return s->ops->query(
 	    s,
-	    "SELECT DISTINCT LOWER(x.category) FROM (SELECT c.category FROM "
-	    "captures c WHERE c.school_id = CAST($1 AS BIGINT) UNION SELECT "
-	    "h.category FROM capture_hits h JOIN captures c ON c.id = h.capture_id "
-	    "WHERE c.school_id = CAST($1 AS BIGINT)) x ORDER BY 1",
+	    "SELECT DISTINCT LOWER(x.category) FROM (SELECT category FROM captures "
+	    "WHERE school_id = CAST($1 AS BIGINT) UNION SELECT category FROM "
+	    "capture_hits WHERE school_id = CAST($1 AS BIGINT)) x ORDER BY 1",
 	    &p, 1, name_row, &cb, NULL);
 }
 

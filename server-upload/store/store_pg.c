@@ -222,7 +222,8 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
-		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF], base[INT_BUF], fr[INT_BUF];
+		char seq[INT_BUF], sev[INT_BUF], a[INT_BUF], b[INT_BUF], base[INT_BUF], fr[INT_BUF],
+		    school[INT_BUF];
 		const char *p[] = {c->id,
 		                   seq,
 		                   h->category,
@@ -237,7 +238,8 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 		                   h->context_rule,
 		                   h->source ? h->source : c->source,
 		                   h->context,
-		                   h->frame >= 0 ? fr : NULL};
+		                   h->frame >= 0 ? fr : NULL,
+		                   school};
 
 		fmt_i64(seq, (int64_t)i);
 		fmt_i64(sev, h->severity);
@@ -245,13 +247,14 @@ static int insert_hits(PGconn *conn, const struct store_capture_row *c)
 		fmt_i64(b, h->end);
 		fmt_i64(base, h->base_severity);
 		fmt_i64(fr, h->frame);
-		PQclear(
-		    exec_on(conn,
-		            "INSERT INTO capture_hits (capture_id, seq, category, severity, "
-		            "phrase, rule, matched, start_byte, end_byte, base_severity, why, "
-		            "context_rule, source, context, frame) VALUES "
-		            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-		            15, p, &r));
+		fmt_i64(school, c->school_id);
+		PQclear(exec_on(
+		    conn,
+		    "INSERT INTO capture_hits (capture_id, seq, category, severity, "
+		    "phrase, rule, matched, start_byte, end_byte, base_severity, why, "
+		    "context_rule, source, context, frame, school_id) VALUES "
+		    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+		    16, p, &r));
 	}
 	return r;
 }

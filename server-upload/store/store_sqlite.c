@@ -236,12 +236,13 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 
 	if (c->nhits == 0)
 		return 0;
-	r = prepare(s,
-	            "INSERT INTO capture_hits (capture_id, seq, category, severity, phrase, rule, "
-	            "matched, start_byte, end_byte, base_severity, why, context_rule, source, "
-	            "context, frame) "
-	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	            &st);
+	r = prepare(
+	    s,
+	    "INSERT INTO capture_hits (capture_id, seq, category, severity, phrase, rule, "
+	    "matched, start_byte, end_byte, base_severity, why, context_rule, source, "
+	    "context, frame, school_id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	    &st);
 	for (size_t i = 0; r == 0 && i < c->nhits; i++) {
 		const struct store_capture_hit *h = &c->hits[i];
 
@@ -272,6 +273,7 @@ static int insert_hits(struct store_sqlite *s, const struct store_capture_row *c
 			sqlite3_bind_int(st, 15, h->frame);
 		else
 			sqlite3_bind_null(st, 15);
+		sqlite3_bind_int64(st, 16, c->school_id);
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE)
 			r = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;

@@ -157,6 +157,13 @@ def run(root):
                  agent.log()[-2000:]):
             check("of the active window", recs[0]["window"]["title"] == "English essay",
                   recs[0]["window"])
+            # KWin's script says where the active window's frame is: the thumbnail's crop.
+            rect = recs[0]["window"].get("rect") or {}
+            check("window.rect is the active window's frame, on the screen and not all of it",
+                  rect.get("width", 0) > 0 and rect.get("height", 0) > 0
+                  and rect["x"] + rect["width"] <= SIZE[0]
+                  and rect["y"] + rect["height"] <= SIZE[1]
+                  and rect["width"] * rect["height"] < SIZE[0] * SIZE[1], rect)
         n = focus_count(agent)
         os.killpg(essay.pid, signal.SIGKILL)
         essay.wait()

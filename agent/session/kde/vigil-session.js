@@ -1,6 +1,6 @@
 /* vigil-session.js: the KWin script vigil-session loads into the pupil's KWin (Plasma 5.27;
  * Plasma 6 names kept beside). It tells vigil-session every window's title and each change
- * of it, and the active window, by calling back on the session bus: KWin is the caller,
+ * of it, and the active window and its frame, by calling back on the session bus: KWin is the caller,
  * which vigil-session checks. vigil-session writes its own unique bus name into the copy
  * it loads (@SERVICE@), so no well-known name that a pupil's program could take first
  * stands between the two. Windows are named by KWin's own id (internalId), which stays
@@ -46,10 +46,30 @@ function send(method, w) {
         callDBus(SERVICE, PATH, IFACE, method, "", "", "", answered);
 }
 
+/* The active window's frame (title bar included), "x y width height", when it is
+ * activated and as it moves: where the thumbnail of a capture is cut. */
+var active = null;
+function sendGeometry(w) {
+    var g = w ? w.frameGeometry : null;
+    if (!g || quiet)
+        return;
+    callDBus(SERVICE, PATH, IFACE, "Geometry", String(w.internalId),
+        [Math.round(g.x), Math.round(g.y), Math.round(g.width), Math.round(g.height)].join(" "),
+        "");
+}
+
+function activated(w) {
+    active = w || null;
+    send("Focus", active);
+    sendGeometry(active);
+}
+
 function watch(w) {
     if (!w)
         return;
     w.captionChanged.connect(function () { send("Title", w); });
+    if (w.frameGeometryChanged)
+        w.frameGeometryChanged.connect(function () { if (w === active) sendGeometry(w); });
     send("Title", w);
 }
 
@@ -59,5 +79,5 @@ for (var i = 0; i < list.length; i++)
     watch(list[i]);
 (ws.windowAdded || ws.clientAdded).connect(watch);
 (ws.windowRemoved || ws.clientRemoved).connect(function (w) { send("Closed", w); });
-(ws.windowActivated || ws.clientActivated).connect(function (w) { send("Focus", w); });
-send("Focus", ws.activeWindow !== undefined ? ws.activeWindow : ws.activeClient);
+(ws.windowActivated || ws.clientActivated).connect(activated);
+activated(ws.activeWindow !== undefined ? ws.activeWindow : ws.activeClient);

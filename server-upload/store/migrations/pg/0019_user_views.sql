@@ -10,8 +10,11 @@ UPDATE captures c SET words =
 	                            ORDER BY h.seq)
 	          FROM capture_hits h WHERE h.capture_id = c.id), '');
 -- The queue's choice of category, and a school's queue (its count and its order), from
--- indexes.
+-- indexes: a hit knows its capture's school (ingest fills it).
 CREATE INDEX captures_category ON captures (school_id, category);
+ALTER TABLE capture_hits ADD COLUMN school_id BIGINT;
+UPDATE capture_hits h SET school_id = c.school_id FROM captures c WHERE c.id = h.capture_id;
+CREATE INDEX capture_hits_school_category ON capture_hits (school_id, category);
 CREATE INDEX captures_school_queue ON captures (school_id, status, severity, time);
 -- One saved view of the queue per user: its filters as a query string (school=…&category=…),
 -- which /captures opens with when it is given none.
