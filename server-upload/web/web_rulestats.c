@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,17 +112,22 @@ size_t web_rule_line(const char *text, size_t len, const char *phrase, size_t hi
 	return first;
 }
 
-/* The line of the rule's phrase in its file now, or 0 (the file or the phrase is gone). */
-static size_t rule_now(const struct rule_count *c, const struct bundle_file *files, size_t n)
+/* The line of the rule's phrase in its file now, or 0 (the phrase is gone, or the file is
+ * not among the user's: *file_found says which). */
+static size_t rule_now(const struct rule_count *c, const struct bundle_file *files, size_t n,
+                       bool *file_found)
 {
 	const char *colon = strrchr(c->rule, ':');
 	int64_t hint = 0;
 
 	if (colon && parse_int64(colon + 1, 1, INT32_MAX, &hint) < 0)
 		hint = 0;
+	*file_found = false;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(files[i].name, c->file) == 0)
+		if (strcmp(files[i].name, c->file) == 0) {
+			*file_found = true;
 			return web_rule_line(files[i].text, files[i].len, c->phrase, (size_t)hint);
+		}
 	return 0;
 }
 
@@ -196,7 +202,8 @@ void web_rule_table(struct web_ctx *w, struct html *h, const struct bundle_file 
 	            "</thead><tbody>");
 	for (size_t i = 0; i < st.n; i++) {
 		const struct rule_count *c = &st.v[i];
-		size_t line = rule_now(c, files, n);
+		bool file_found;
+		size_t line = rule_now(c, files, n, &file_found);
 		html_raw(h, "<tr><td>");
 		if (line) {
 			html_raw(h, "<a class=\"rule\" href=\"/wordlists?file=");
@@ -209,7 +216,10 @@ void web_rule_table(struct web_ctx *w, struct html *h, const struct bundle_file 
 			html_raw(h, " “");
 		}
 		html_text(h, c->phrase);
-		html_raw(h, line ? "”" : "” <span class=\"muted\">(no longer in the lists)</span>");
+		html_raw(h, line         ? "”"
+		            : file_found ? "” <span class=\"muted\">(no longer in the lists)</span>"
+		                         : "” <span class=\"muted\">(its file is not among these "
+		                           "lists: a school's own, or removed)</span>");
 		html_fmt(h, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.0f%%</td></tr>",
 		         c->hits, c->fp, c->concern, 100.0 * (double)c->fp / (double)c->hits);
 	}

@@ -209,6 +209,13 @@ def fp_counts_follow_the_phrase(c):
     r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
     row = rule_row(r.text, 'kill myself')
     check(row and 'no longer in the lists' in row[0] and 'href' not in row[0], 'gone: %r' % (row,))
+    # A rule of a list the technician does not have (a school's own) is not called gone.
+    upload(c.srv, tok, time='2026-11-26T10:00:00Z',
+           reason=dict(reason, phrase='our own phrase', rule='oak-own.txt:2'))
+    r = expect(c.tech.req('GET', '/wordlists'), 200, 'lists page')
+    row = rule_row(r.text, 'our own phrase')
+    check(row and 'its file is not among these lists' in row[0] and row[0].startswith('oak-own.txt:2'),
+          'a school list\'s rule: %r' % (row,))
     save(c, 'self-harm.txt', GOOD_LIST)
 
 
