@@ -342,7 +342,9 @@ static void row(struct html *h, const struct fleet *f, const struct mach *m)
 	html_text(h, m->version);
 	html_fmt(h, "</td><td class=\"lists %s\">", m->on_served ? "ok" : "error");
 	web_bundle_label(h, &f->names, m->wordlists);
-	html_raw(h, m->on_served ? " (served)" : m->wordlists ? " (not the served lists)" : "");
+	html_raw(h, m->on_served                                   ? " (served)"
+	            : web_bundle_numbered(&f->names, m->wordlists) ? " (not the served lists)"
+	                                                           : "");
 	html_fmt(h,
 	         "</td><td class=\"spooled\" data-label=\"spooled\">%lld</td><td "
 	         "class=\"dropped\" data-label=\"dropped\">%lld</td><td>",

@@ -56,6 +56,11 @@ static const struct web_bundle_name *name_of(const struct web_bundle_names *name
 	return NULL;
 }
 
+bool web_bundle_numbered(const struct web_bundle_names *names, const char *version)
+{
+	return name_of(names, version) != NULL;
+}
+
 void web_bundle_label(struct html *h, const struct web_bundle_names *names, const char *version)
 {
 	const struct web_bundle_name *b = name_of(names, version);

@@ -1,6 +1,7 @@
 /* web_served.h: which phrase lists are served to each school and which its machines run. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "html.h"
@@ -37,6 +38,8 @@ void web_bundle_names_free(struct web_bundle_names *names);
 /* The bundle version as people read it: "version 12 of 2026-12-07 17:30", or "lists
  * 1a2b3c4d (not served by this server)", or "none reported" for NULL or "". */
 void web_bundle_label(struct html *h, const struct web_bundle_names *names, const char *version);
+/* Whether this server numbered version (served it to a machine). */
+bool web_bundle_numbered(const struct web_bundle_names *names, const char *version);
 /* The served bundle (of the shared lists for a user of every school, else the school's). */
 void web_served_headline(struct html *h, struct web_ctx *w, const struct web_bundle_names *names);
 /* The table of schools: served lists, machines on them, on others, not reported. */

@@ -76,7 +76,10 @@ try {
 	check(Math.abs(band.y - l4.y) < 1.5, 'the highlight on line 4');
 	check(await caretLine(page) === 4, 'the caret on the bad line');
 	check((await page.locator('#line-errors').innerText()).includes('self-harm.txt:4:'), 'the message listed');
-	if (cfg.shots) await page.screenshot({ path: cfg.shots + '/list-refused.png', fullPage: true });
+	if (cfg.shots) {
+		await page.locator('#editor-h').scrollIntoViewIfNeeded();
+		await page.screenshot({ path: cfg.shots + '/wordlists.png' });
+	}
 	console.log('ok refused save kept and marked');
 
 	// Two saves; the history lists them and the text before them.
@@ -121,6 +124,11 @@ try {
 	check(await caretLine(page) === 4, 'line 4 selected');
 	check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 	console.log('ok false positive links to its line');
+
+	if (cfg.shots) {
+		await page.goto(base + '/machines');
+		await page.screenshot({ path: cfg.shots + '/machines.png' });
+	}
 
 	// The served lists and the machines page on a phone: a summary, nothing sideways.
 	const phone = await context({ viewport: { width: 390, height: 844 }, isMobile: true });
