@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <tesseract/capi.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "monotime.h"
+#include "tessdl.h"
 
 #define OCR_MAX_RECTS 16 /* regions read per round; more are merged into one box */
 #define OCR_MERGE_GAP 24 /* pixels: changed areas closer than this are read together */
@@ -41,7 +41,8 @@ struct ocr_src {
 	/* thread state */
 	Display *dpy;
 	Damage damage;
-	XserverRegion acc; /* changed since the last round */
+	XserverRegion acc;    /* changed since the last round */
+	struct tess_api tess; /* libtesseract, loaded at start */
 	TessBaseAPI *api;
 };
 
@@ -269,16 +270,16 @@ static void read_box(struct ocr_src *s, const struct box *b)
 	grey = grab_grey(s, b);
 	if (!grey)
 		return;
-	TessBaseAPISetImage(s->api, grey, b->w, b->h, 1, b->w);
-	TessBaseAPISetSourceResolution(s->api, 96);
-	text = TessBaseAPIGetUTF8Text(s->api);
+	s->tess.set_image(s->api, grey, b->w, b->h, 1, b->w);
+	s->tess.set_source_resolution(s->api, 96);
+	text = s->tess.get_utf8_text(s->api);
 	if (text) {
 		where_at(s, b->x + b->w / 2, b->y + b->h / 2, &w);
 		offer(s, text, &w);
 		explicit_bzero(text, strlen(text));
-		TessDeleteText(text);
+		s->tess.delete_text(text);
 	}
-	TessBaseAPIClear(s->api);
+	s->tess.clear(s->api);
 	free(grey);
 }
 
@@ -418,12 +419,16 @@ static int setup_x(struct ocr_src *s)
 
 static int setup_tesseract(struct ocr_src *s)
 {
-	s->api = TessBaseAPICreate();
+	int r = tess_load(&s->tess);
+
+	if (r < 0)
+		return r;
+	s->api = s->tess.create();
 	if (!s->api)
 		return -ENOMEM;
-	if (TessBaseAPIInit3(s->api, NULL, "eng") != 0)
+	if (s->tess.init3(s->api, NULL, "eng") != 0)
 		return -ENOTSUP;
-	TessBaseAPISetPageSegMode(s->api, PSM_AUTO);
+	s->tess.set_page_seg_mode(s->api, PSM_AUTO);
 	return 0;
 }
 
@@ -480,8 +485,8 @@ void ocr_src_stop(struct ocr_src *s)
 	if (s->started)
 		pthread_join(s->thread, NULL);
 	if (s->api) {
-		TessBaseAPIEnd(s->api);
-		TessBaseAPIDelete(s->api);
+		s->tess.end(s->api);
+		s->tess.del(s->api);
 	}
 	if (s->dpy)
 		XCloseDisplay(s->dpy);
