@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -155,6 +154,14 @@ static void origin_of(json_t *root, double *x0, double *y0)
 	}
 }
 
+/* v rounded up to a whole pixel (v below the screenshot's size, so within a long). */
+static double up(double v)
+{
+	long n = (long)v;
+
+	return (double)(n < v ? n + 1 : n);
+}
+
 int wlsway_focus(int fd, unsigned width, unsigned height, struct shot_rect *out)
 {
 	json_t *root = NULL, *output = NULL, *node;
@@ -183,10 +190,10 @@ int wlsway_focus(int fd, unsigned width, unsigned height, struct shot_rect *out)
 	y0 = ov[1] - oy + (v[1] - ov[1]) * scale;
 	x1 = x0 + v[2] * scale;
 	y1 = y0 + v[3] * scale;
-	x0 = x0 > 0 ? floor(x0) : 0;
-	y0 = y0 > 0 ? floor(y0) : 0;
-	x1 = x1 < width ? ceil(x1) : width;
-	y1 = y1 < height ? ceil(y1) : height;
+	x0 = x0 > 0 ? (double)(long)x0 : 0; /* down to a pixel: they are not negative */
+	y0 = y0 > 0 ? (double)(long)y0 : 0;
+	x1 = x1 < width ? up(x1) : width;
+	y1 = y1 < height ? up(y1) : height;
 	if (x1 <= x0 || y1 <= y0)
 		return -ENOENT;
 	*out = (struct shot_rect){(unsigned)x0, (unsigned)y0, (unsigned)(x1 - x0),
