@@ -343,6 +343,8 @@ static int check_reason(json_t *root, struct capture *c, struct capture_error *e
 		return r;
 	c->category = reason.category;
 	c->severity = reason.severity;
+	c->rule = reason.rule;
+	c->phrase = reason.phrase;
 	return 0;
 }
 

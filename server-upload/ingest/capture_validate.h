@@ -27,6 +27,8 @@ struct capture {
 	const char *source;   /* typed | window-title | clipboard | screen-text */
 	const char *category; /* reason.category */
 	int severity;         /* reason.severity, 1..5 */
+	const char *rule;     /* reason.rule */
+	const char *phrase;   /* reason.phrase */
 	int width, height;    /* screenshot size, equal to the PNG's IHDR */
 	char sha256[65];      /* lower-case hex of the PNG bytes */
 	unsigned char *png;   /* the decoded PNG */

@@ -55,6 +55,7 @@ struct store_capture_row {
 	const char *source, *user, *image_sha256;
 	const char *record; /* JSON of the record without screenshot.data */
 	const char *words;  /* what the queue's search looks in (capture_validate.h); NULL: "" */
+	const char *rule, *phrase;            /* the reason's (the lists' false-positive rates) */
 	const struct store_capture_hit *hits; /* stored with the row, in order */
 	size_t nhits;
 	const struct store_capture_frame *frames; /* stored with the row, in order */

@@ -583,32 +583,40 @@ int store_queue_categories(struct store *s, int64_t school_id, store_name_fn fn,
 	    &p, 1, name_row, &cb, NULL);
 }
 
-struct record_cb {
-	store_record_fn fn;
+struct reason_cb {
+	store_reason_fn fn;
 	void *ud;
 };
 
-static int record_row(const char *const *c, int n, void *ud)
+static int reason_row(const char *const *c, int n, void *ud)
 {
-	struct record_cb *cb = ud;
+	struct reason_cb *cb = ud;
 	struct store_row r;
-	const char *record, *status;
+	struct store_reason_count rc;
 
-	store_row_init(&r, c, n, 2);
-	record = store_row_text(&r, 0);
-	status = store_row_text(&r, 1);
-	return r.err ? r.err : cb->fn(record, status, cb->ud);
+	store_row_init(&r, c, n, 5);
+	rc.rule = store_row_text(&r, 0);
+	rc.phrase = store_row_text(&r, 1);
+	rc.captures = store_row_int(&r, 2);
+	rc.false_positives = store_row_int(&r, 3);
+	rc.concerns = store_row_int(&r, 4);
+	return r.err ? r.err : cb->fn(&rc, cb->ud);
 }
 
-int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn, void *ud)
+int store_reason_counts(struct store *s, int64_t school_id, store_reason_fn fn, void *ud)
 {
 	struct store_param p = store_int(school_id);
-	struct record_cb cb = {fn, ud};
+	struct reason_cb cb = {fn, ud};
 
-	return s->ops->query(s,
-	                     "SELECT record, status FROM captures WHERE CAST($1 AS BIGINT) = 0 "
-	                     "OR school_id = CAST($1 AS BIGINT)",
-	                     &p, 1, record_row, &cb, NULL);
+	/* from the index captures_reason (migration 0020), without reading the records */
+	return s->ops->query(
+	    s,
+	    "SELECT reason_rule, reason_phrase, COUNT(*), "
+	    "SUM(CASE WHEN status = 'false-positive' THEN 1 ELSE 0 END), "
+	    "SUM(CASE WHEN status IN ('concern', 'escalated') THEN 1 ELSE 0 END) FROM captures "
+	    "WHERE CAST($1 AS BIGINT) = 0 OR school_id = CAST($1 AS BIGINT) "
+	    "GROUP BY reason_rule, reason_phrase",
+	    &p, 1, reason_row, &cb, NULL);
 }
 
 int store_concern_events(struct store *s, int64_t school_id, int64_t from_ms, int64_t to_ms,

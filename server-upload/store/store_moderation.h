@@ -119,10 +119,15 @@ int store_schools_list(struct store *s, int64_t school_id, store_name_fn fn, voi
  * name order: the queue's choice of category. */
 int store_queue_categories(struct store *s, int64_t school_id, store_name_fn fn, void *ud);
 
-/* Every capture of school_id (0: every school) as its stored record and status: what the
- * phrase-list page counts per rule. */
-typedef int (*store_record_fn)(const char *record, const char *status, void *userdata);
-int store_capture_records(struct store *s, int64_t school_id, store_record_fn fn, void *ud);
+/* The captures of school_id (0: every school) counted by their reason's rule ("FILE:LINE")
+ * and phrase: how many, how many false positives and how many concerns (escalated
+ * included). What the phrase-list page counts per rule. */
+struct store_reason_count {
+	const char *rule, *phrase; /* "" when the record had none */
+	int64_t captures, false_positives, concerns;
+};
+typedef int (*store_reason_fn)(const struct store_reason_count *c, void *userdata);
+int store_reason_counts(struct store *s, int64_t school_id, store_reason_fn fn, void *ud);
 
 /* The decisions and notes on the confirmed or escalated concerns of school_id captured in
  * [from_ms, to_ms) (the weekly report), by capture id, oldest first. */

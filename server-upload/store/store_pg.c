@@ -285,9 +285,20 @@ static int insert_frames(PGconn *conn, const struct store_capture_row *c)
 static int insert_row(PGconn *conn, const struct store_capture_row *c)
 {
 	char school[INT_BUF], machine[INT_BUF], tm[INT_BUF], rcv[INT_BUF], sev[INT_BUF];
-	const char *p[] = {
-	    c->id,     c->category, sev,     c->source, c->user, c->image_sha256,
-	    c->record, school,      machine, tm,        rcv,     c->words ? c->words : ""};
+	const char *p[] = {c->id,
+	                   c->category,
+	                   sev,
+	                   c->source,
+	                   c->user,
+	                   c->image_sha256,
+	                   c->record,
+	                   school,
+	                   machine,
+	                   tm,
+	                   rcv,
+	                   c->words ? c->words : "",
+	                   c->rule ? c->rule : "",
+	                   c->phrase ? c->phrase : ""};
 	int r;
 	PGresult *res;
 
@@ -300,12 +311,13 @@ static int insert_row(PGconn *conn, const struct store_capture_row *c)
 	res = exec_on(
 	    conn,
 	    "WITH ins AS (INSERT INTO captures (id, category, severity, source, user_name, "
-	    "image_sha256, record, school_id, machine_id, time, received, words) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING "
+	    "image_sha256, record, school_id, machine_id, time, received, words, reason_rule, "
+	    "reason_phrase) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+	    "ON CONFLICT (id) DO NOTHING "
 	    "RETURNING school_id) SELECT 1, school_id FROM ins UNION ALL "
 	    "SELECT 0, school_id FROM captures WHERE id = $1 AND NOT EXISTS "
 	    "(SELECT 1 FROM ins)",
-	    12, p, &r);
+	    14, p, &r);
 	if (r == 0) {
 		if (PQntuples(res) != 1)
 			r = -EIO; /* the other insert has not committed yet: let the agent retry */

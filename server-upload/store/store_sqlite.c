@@ -321,8 +321,9 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 
 	r = prepare(s,
 	            "INSERT INTO captures (id, school_id, machine_id, time, received, "
-	            "category, severity, source, user_name, image_sha256, record, words) "
-	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	            "category, severity, source, user_name, image_sha256, record, words, "
+	            "reason_rule, reason_phrase) "
+	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 	            "ON CONFLICT (id) DO NOTHING",
 	            &st);
 	if (r != 0)
@@ -339,6 +340,8 @@ static int insert_row(struct store_sqlite *s, const struct store_capture_row *c)
 	bind_text(st, 10, c->image_sha256);
 	bind_text(st, 11, c->record);
 	bind_text(st, 12, c->words ? c->words : "");
+	bind_text(st, 13, c->rule ? c->rule : "");
+	bind_text(st, 14, c->phrase ? c->phrase : "");
 	r = run(st);
 	if (r == 0 && sqlite3_changes(s->db) > 0) {
 		r = insert_hits(s, c);

@@ -2,7 +2,6 @@
 #include "web_rulestats.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,43 +29,33 @@ struct rule_stats {
 	size_t n;
 };
 
-/* Counts captures per reason (file and phrase) and how many were false positives or
- * concerns. */
-static int rule_row(const char *record, const char *status, void *ud)
+/* Adds the captures of one reason's rule and phrase to those of its file and phrase. */
+static int rule_row(const struct store_reason_count *rc, void *ud)
 {
 	struct rule_stats *st = ud;
-	json_t *rec = json_loads(record, 0, NULL), *reason;
-	const char *rule, *phrase, *colon;
+	const char *phrase = *rc->phrase ? rc->phrase : rc->rule, *colon = strrchr(rc->rule, ':');
 	char file[128];
 	size_t i, flen;
 
-	reason = json_object_get(rec, "reason");
-	rule = json_string_value(json_object_get(reason, "rule"));
-	phrase = json_string_value(json_object_get(reason, "phrase"));
-	if (!rule || !(colon = strrchr(rule, ':')) ||
-	    (flen = (size_t)(colon - rule)) >= sizeof(file))
-		goto out;
-	memcpy(file, rule, flen);
+	if (!colon || (flen = (size_t)(colon - rc->rule)) >= sizeof(file))
+		return 0;
+	memcpy(file, rc->rule, flen);
 	file[flen] = '\0';
-	if (!phrase || !*phrase)
-		phrase = rule;
 	for (i = 0; i < st->n &&
 	            (strcmp(st->v[i].phrase, phrase) != 0 || strcmp(st->v[i].file, file) != 0);
 	     i++)
 		;
 	if (i == st->n) {
 		if (st->n == MAX_RULES)
-			goto out;
+			return 0;
 		snprintf(st->v[i].file, sizeof(st->v[i].file), "%s", file);
 		snprintf(st->v[i].phrase, sizeof(st->v[i].phrase), "%s", phrase);
 		st->n++;
 	}
-	snprintf(st->v[i].rule, sizeof(st->v[i].rule), "%s", rule);
-	st->v[i].hits++;
-	st->v[i].fp += strcmp(status, "false-positive") == 0;
-	st->v[i].concern += strcmp(status, "concern") == 0 || strcmp(status, "escalated") == 0;
-out:
-	json_decref(rec);
+	snprintf(st->v[i].rule, sizeof(st->v[i].rule), "%s", rc->rule);
+	st->v[i].hits += rc->captures;
+	st->v[i].fp += rc->false_positives;
+	st->v[i].concern += rc->concerns;
 	return 0;
 }
 
@@ -132,9 +121,9 @@ static size_t rule_now(const struct rule_count *c, const struct bundle_file *fil
 }
 
 /*
- * The counts read every capture record of the scope, so they are kept per school while
- * the captures' stamp (store_captures_stamp: how many, newest received, newest status
- * change) stays the same; a few schools' counts at most.
+ * The counts (one grouped query over an index) are kept per school while the captures'
+ * stamp (store_captures_stamp: how many, newest received, newest status change) stays
+ * the same; a few schools' counts at most.
  */
 #define RULE_CACHE 8
 
@@ -170,7 +159,7 @@ static int rule_counts(struct web_ctx *w, struct rule_stats *st)
 	pthread_mutex_unlock(&cache_lock);
 	if (c)
 		return 0;
-	r = store_capture_records(w->srv->store, w->u.school_id, rule_row, st);
+	r = store_reason_counts(w->srv->store, w->u.school_id, rule_row, st);
 	if (r < 0)
 		return r;
 	qsort(st->v, st->n, sizeof(st->v[0]), by_fp);
