@@ -18,7 +18,8 @@
  * lists sprinkled in, then scans it with Vigil's engine (full normalisation), GNU grep
  * -F -i -f (C locale) and Vectorscan (caseless literals), both given the plain phrases
  * of `vigil-wordlist dump`. Prints MB/s of each, and compile time and memory of the lists.
- * With BENCH_VIGIL_ONLY set in the environment the peers are not run (for profiling).
+ * With BENCH_VIGIL_ONLY set in the environment the peers are not run (for profiling);
+ * with BENCH_CORPUS=FILE, that file's text (repeated to MEGABYTES) is scanned instead.
  */
 
 static const char *const words[] = {
@@ -89,6 +90,41 @@ static int read_dump(const char *tool, const char *dir, struct phrases *p, const
 }
 
 /* About one flagged phrase in every 4 KB; everything else ordinary school text. */
+/*
+ * The text of path, repeated to at least size bytes (BENCH_CORPUS: a real text instead of
+ * the generated one); NULL when it cannot be read or is empty.
+ */
+static char *read_corpus(const char *path, size_t size, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *one = NULL, *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n == cap) {
+			char *q = realloc(one, cap = cap ? cap * 2 : 1 << 20);
+
+			if (!q)
+				break;
+			one = q;
+		}
+		got = fread(one + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	if (n > 0 && (buf = malloc((size / n + 1) * n))) {
+		*len = 0;
+		while (*len < size) {
+			memcpy(buf + *len, one, n);
+			*len += n;
+		}
+	}
+	free(one);
+	return buf;
+}
+
 static char *make_corpus(size_t size, const struct phrases *p, size_t *len)
 {
 	char *buf = malloc(size + 256);
@@ -226,7 +262,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot dump the lists of %s\n", argv[1]);
 		return 1;
 	}
-	text = make_corpus(mb << 20, &p, &len);
+	text = getenv("BENCH_CORPUS") ? read_corpus(getenv("BENCH_CORPUS"), mb << 20, &len)
+	                              : make_corpus(mb << 20, &p, &len);
+	if (!text) {
+		fprintf(stderr, "cannot read the corpus %s\n", getenv("BENCH_CORPUS"));
+		return 1;
+	}
 	if ((fd = mkstemp(corpus)) < 0 || !(f = fdopen(fd, "w")) ||
 	    fwrite(text, 1, len, f) != len || fclose(f) != 0) {
 		fprintf(stderr, "cannot write the corpus: %s\n", strerror(errno));
@@ -265,8 +306,8 @@ int main(int argc, char **argv)
 	grep_mbs = getenv("BENCH_VIGIL_ONLY") ? 0 : bench_grep(dump, corpus, len);
 	hs_mbs = getenv("BENCH_VIGIL_ONLY") ? 0 : bench_vectorscan(&p, text, len, &hs_ms, &hs_hits);
 
-	printf("corpus: %.1f MB of generated school text, %zu phrases in the dump\n",
-	       (double)len / 1048576.0, p.n);
+	printf("corpus: %.1f MB of %s, %zu phrases in the dump\n", (double)len / 1048576.0,
+	       getenv("BENCH_CORPUS") ? getenv("BENCH_CORPUS") : "generated school text", p.n);
 	printf("lists: %zu phrases, %zu exclusions, %zu combinations; %zu NFA states\n", st.phrases,
 	       st.exclusions, st.combos, st.states);
 	printf("compile: vigil %.1f ms (%.1f ms of CPU; target <= 50 ms), vectorscan %.1f ms\n",
