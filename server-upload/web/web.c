@@ -90,6 +90,10 @@ static const char style[] =
     "#queue td,#timeline td{display:inline-block;border:0;padding:.1em .3em}"
     "#queue td.what{display:block}#queue td.thumb img{max-width:96px}"
     "#queue td.time{white-space:normal}form.filters label{max-width:100%}"
+    /* The queue's filters two to a line, each field under its name. */
+    "#queue-filters label{width:48%;margin-right:2%;box-sizing:border-box}"
+    "#queue-filters input,#queue-filters select{display:block;width:100%;"
+    "box-sizing:border-box}"
     "#alerts{display:block;overflow-x:auto}}"
     /* A touch screen has no keys to hint at. */
     "@media (hover:none),(pointer:coarse){.keys{display:none}}"

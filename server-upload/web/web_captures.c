@@ -201,7 +201,8 @@ static int filter_form(struct html *h, struct web_ctx *w, const char *status, bo
 	static const char *const sev[] = {"1", "2", "3", "4", "5"};
 	int r = 0;
 
-	html_raw(h, "<form class=\"filters\" method=\"get\" action=\"/captures\">");
+	html_raw(h, "<form id=\"queue-filters\" class=\"filters\" method=\"get\" "
+	            "action=\"/captures\">");
 	filter_input(h, w, "q", "Words", "search", "in the context or the hits");
 	if (w->u.school_id == 0)
 		r = choice_select(h, w, "school", "School", store_schools_list);
