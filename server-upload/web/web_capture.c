@@ -376,26 +376,6 @@ static void image(struct web_ctx *w, const struct capture *k, int64_t n)
 	web_send_raw(w->resp, 200, "image/png", data, len);
 }
 
-/* The thumbnail for the queue: never for a hidden image (404, as if there were none). */
-static void thumbnail(struct web_ctx *w, const struct capture *k)
-{
-	void *data;
-	size_t len;
-	int r;
-
-	if (k->hidden) {
-		web_not_found(w);
-		return;
-	}
-	r = thumb_get(w->srv->blobs, k->sha, &data, &len);
-	if (r < 0) {
-		web_error(w, r == -ENOENT || r == -EINVAL || r == -ENOTSUP ? 404 : 503,
-		          "The thumbnail is not available.");
-		return;
-	}
-	web_send_raw(w->resp, 200, "image/png", data, len);
-}
-
 /* Splits "/captures/<id>[/tail]" into id and tail ("" when none). */
 static int split_path(const char *path, char id[40], const char **tail)
 {
@@ -432,9 +412,9 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 	if (web_begin(ctx, req, resp, WEB_MODERATOR | WEB_HEADTEACHER, &w) < 0)
 		goto out;
 	if (split_path(http_request_path(req), id, &tail) < 0 ||
-	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/thumb") != 0 &&
-	     strcmp(tail, "/case") != 0 && strcmp(tail, "/case.pdf") != 0 &&
-	     strcmp(tail, "/hide") != 0 && frame_of(tail, &frame) < 0)) {
+	    (strcmp(tail, "") != 0 && strcmp(tail, "/image") != 0 && strcmp(tail, "/case") != 0 &&
+	     strcmp(tail, "/case.pdf") != 0 && strcmp(tail, "/hide") != 0 &&
+	     frame_of(tail, &frame) < 0)) {
 		web_not_found(&w);
 		goto out;
 	}
@@ -447,9 +427,7 @@ void web_capture_get(void *ctx, struct http_request *req, struct http_response *
 		web_error(&w, 503, "The database is not available; try again shortly.");
 		goto out;
 	}
-	if (strcmp(tail, "/thumb") == 0) {
-		thumbnail(&w, &k);
-	} else if (strcmp(tail, "/hide") == 0) {
+	if (strcmp(tail, "/hide") == 0) {
 		web_hide_page(&w, k.id, k.hidden);
 	} else if (strncmp(tail, "/case", 5) == 0) {
 		web_case_record(&w, k.id, k.school_id, k.status, strcmp(tail, "/case.pdf") == 0);
