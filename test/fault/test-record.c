@@ -354,13 +354,15 @@ static void test_focus(void)
 		                           .width = 1920,
 		                           .height = 1080,
 		                           .focus = rows[i].focus};
-		char id[RECORD_ID_LEN + 1], *text;
+		char id[RECORD_ID_LEN + 1], *text = NULL;
 		size_t len;
 		json_t *j, *rect;
 
 		CHECK(record_new_id(id) == 0 &&
 		          record_build(&hit, &meta, &img, id, &text, &len) == 0,
 		      "build %zu", i);
+		if (!text)
+			continue;
 		j = json_loads(text, 0, NULL);
 		rect = json_object_get(json_object_get(j, "window"), "rect");
 		if (rows[i].kept)
