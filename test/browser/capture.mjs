@@ -4,21 +4,12 @@
 // image is set apart and asks first, and a 390-pixel phone never scrolls sideways. Started
 // by test-capture.py with VIGIL_WEB (JSON: url, cookie, id, id2, me, other, shots). Prints
 // "ok NAME" per check; exit 1 on the first failure.
-import { chromium } from 'playwright-core';
+import { check, launch, run } from './common.mjs';
 
 const cfg = JSON.parse(process.env.VIGIL_WEB);
 const page_url = cfg.url + '/captures/' + cfg.id;
 
-function check(cond, msg) {
-	if (!cond) throw new Error(msg);
-}
-
-const browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-	       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function context(viewport) {
 	const ctx = await browser.newContext({ viewport, javaScriptEnabled: false });
@@ -43,8 +34,7 @@ async function act(page, button) {
 	return (await page.locator('#flash').innerText()).trim();
 }
 
-let failed = false;
-try {
+await run(browser, async () => {
 	const vp = { width: 1366, height: 768 };
 	const ctx = await context(vp);
 	const page = await ctx.newPage();
@@ -138,10 +128,4 @@ try {
 	if (cfg.shots) await p.screenshot({ path: cfg.shots + '/capture-phone.png', fullPage: true });
 	console.log('ok no horizontal scroll at 390 px');
 	await phone.close();
-} catch (e) {
-	console.log('FAIL ' + e.message);
-	failed = true;
-} finally {
-	await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

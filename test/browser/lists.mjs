@@ -5,22 +5,13 @@
 // saved versions, a diff and a rollback that restores the old text; a false positive's
 // link lands on its line; the machines page summarises and fits a 390-pixel phone.
 // Prints "ok NAME" per check; exit 1 on the first failure.
-import { chromium } from 'playwright-core';
+import { check, launch, run } from './common.mjs';
 
 const cfg = JSON.parse(process.env.VIGIL_WEB);
 const base = cfg.url;
 const editor = base + '/wordlists?file=self-harm.txt';
 
-function check(cond, msg) {
-	if (!cond) throw new Error(msg);
-}
-
-const browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function context(opts) {
 	const ctx = await browser.newContext(opts);
@@ -42,8 +33,7 @@ async function aligned(page, n) {
 	}, n);
 }
 
-let failed = false;
-try {
+await run(browser, async () => {
 	const ctx = await context({ viewport: { width: 1200, height: 900 } });
 	const page = await ctx.newPage();
 	const errors = [];
@@ -156,10 +146,4 @@ try {
 	      'numbers without JavaScript');
 	check(await aligned(np, 3), 'beside their lines');
 	console.log('ok line numbers without JavaScript');
-} catch (e) {
-	console.log('FAIL ' + e.message);
-	failed = true;
-} finally {
-	await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

@@ -2,24 +2,15 @@
 // playwright-core, at a desk (1366 x 768) and on a phone (390 x 844, touch). Started by
 // test-queue-browser.py, which runs the server and passes the setup in VIGIL_WEB (JSON).
 // Prints "ok NAME" per check; exit 1 on the first failure.
-import { chromium } from 'playwright-core';
+import { check, launch, run } from './common.mjs';
 import path from 'node:path';
 
 const cfg = JSON.parse(process.env.VIGIL_WEB);
 const base = cfg.url;
 
-function check(cond, msg) {
-	if (!cond) throw new Error(msg);
-}
-
 const same = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 
-const browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function signIn(options) {
 	const ctx = await browser.newContext(options);
@@ -51,8 +42,7 @@ async function shot(page, name, fullPage = true) {
 	if (cfg.shots) await page.screenshot({ path: path.join(cfg.shots, name), fullPage });
 }
 
-let failed = false;
-try {
+await run(browser, async () => {
 	// ---- at a desk -------------------------------------------------------------------
 	const desk = await signIn({ viewport: { width: 1366, height: 768 } });
 	let page = desk.page;
@@ -162,10 +152,4 @@ try {
 	console.log('ok phone: fits 390 px, no hints, filters, view cleared');
 	await desk.ctx.close();
 	await phone.ctx.close();
-} catch (e) {
-	failed = true;
-	console.log('FAIL ' + e.message);
-} finally {
-	await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

@@ -92,12 +92,7 @@ def web_ui(c):
            'pupil': 'amy', 'pupil_count': 2, 'school_b': 'Lakeside', 'b_user': harness.record()['user'], 'triage_id': triage, 'b_id': b,
            'school_a': 'Oakridge Primary', 'week': '2026-W48', 'week_total': 7,
            'pdf_out': pdf_out}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
-    p = subprocess.run(['node', os.path.join(HERE, 'web.mjs')], env=env, cwd=HERE,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('web.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'web.mjs'), cfg, HERE)
     if shutil.which('pdfinfo'):
         info = subprocess.run(['pdfinfo', pdf_out], capture_output=True, text=True)
         print(info.stdout)

@@ -6,16 +6,14 @@
 # a ticked confirmation; on a 390-pixel phone nothing scrolls sideways. Starts vigil-server
 # with a school whose capture comes through the real API and runs capture.mjs.
 # usage: test-capture.py [--shots DIR]   (skips without /usr/bin/chromium or node)
-import json
 import os
 import runpy
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'server'))
 import harness  # noqa: E402
-from harness import Failure, Web, group, png, upload  # noqa: E402
+from harness import Web, group, png, upload  # noqa: E402
 
 
 def browser_helpers():
@@ -44,12 +42,7 @@ def capture_page(c):
     web.login('head-a')
     cfg = {'url': c.srv.url(), 'cookie': web.cookie, 'id': rec['id'], 'id2': other['id'], 'me': 'head-a',
            'other': 'mod', 'shots': c.args.shots}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
-    p = subprocess.run(['node', os.path.join(HERE, 'capture.mjs')], env=env, cwd=HERE,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('capture.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'capture.mjs'), cfg, HERE)
 
 
 if __name__ == '__main__':

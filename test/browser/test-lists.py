@@ -4,9 +4,7 @@
 # a false positive, then runs lists.mjs (see there for what it checks). Skips without
 # /usr/bin/chromium or node. usage: test-lists.py [--shots DIR]
 import importlib
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,12 +44,7 @@ def list_editor(c):
     tech.login('tech')
     cfg = {'url': srv.url(), 'cookie': tech.cookie, 'shots': c.args.shots, 'good': GOOD_LIST,
            'bad': BAD_LIST.replace('bullying', 'self-harm')}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
-    p = subprocess.run(['node', os.path.join(HERE, 'lists.mjs')], env=env, cwd=HERE,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('lists.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'lists.mjs'), cfg, HERE)
     with open(os.path.join(srv.lists, 'self-harm.txt')) as f:
         if f.read() != GOOD_LIST:
             raise Failure('the rollback left the original list on disk')

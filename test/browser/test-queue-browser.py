@@ -6,15 +6,13 @@
 # the words, saves the filters as the default view, opens the queue with it and clears it,
 # and checks that nothing scrolls sideways on the phone and no keyboard hints show there.
 # Skips without /usr/bin/chromium or node. usage: test-queue-browser.py [--shots DIR]
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'server'))
 import harness  # noqa: E402
-from harness import PASSWORD, Failure, group  # noqa: E402
+from harness import PASSWORD, group  # noqa: E402
 
 sys.path.insert(0, HERE)
 browser = __import__('test-browser')  # ensure_playwright, need_chromium
@@ -77,12 +75,7 @@ def queue_in_chromium(c):
            'q_loser': expected(caps, lambda x: 'loser' in x['context'].lower()),
            'grooming_lake': expected(caps, lambda x: x['category'] == 'grooming'
                                      and x['school'] == LAKE)}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg))
-    p = subprocess.run(['node', os.path.join(HERE, 'queue.mjs')], env=env, cwd=HERE,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('queue.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'queue.mjs'), cfg, HERE)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,7 @@
 // a downloaded one) through playwright-core. Started by test-browser.py, which runs the
 // server and passes the setup in VIGIL_WEB (JSON). Prints "ok NAME" per check; exit 1 on
 // the first failure. Screenshots go to VIGIL_WEB_SHOTS when set.
-import { chromium } from 'playwright-core';
+import { check, launch, run } from './common.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -10,18 +10,7 @@ const cfg = JSON.parse(process.env.VIGIL_WEB);
 const base = cfg.url;
 const shots = process.env.VIGIL_WEB_SHOTS || '';
 
-function check(cond, msg) {
-	if (!cond) throw new Error(msg);
-}
-
-// playwright-core gives the browser a new empty --user-data-dir of its own (and refuses
-// one in args), removed when the browser closes.
-const browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function signIn(login) {
 	const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -42,8 +31,7 @@ async function status(page, url) {
 	return r.status();
 }
 
-let failed = false;
-try {
+await run(browser, async () => {
 	// Moderator: the queue, by severity; the XSS capture renders inert.
 	const mod = await signIn('mod');
 	check(mod.page.url().endsWith('/captures'), 'moderator lands on the queue: ' + mod.page.url());
@@ -204,10 +192,4 @@ try {
 	check((await tech.page.locator('#machines').innerText()).includes('0.1.0'), 'agent version shown');
 	if (shots) await tech.page.screenshot({ path: path.join(shots, 'machines.png'), fullPage: true });
 	console.log('ok technician');
-} catch (e) {
-	console.log('FAIL ' + e.message);
-	failed = true;
-} finally {
-	await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

@@ -413,6 +413,17 @@ class Web:
         return m.group(1)
 
 
+def run_node(script, cfg, cwd, env=None, timeout=240):
+    """Runs a browser test's script with node in cwd (where playwright-core is installed),
+    given cfg as VIGIL_WEB and env besides; prints what it said. Failure unless it exits 0."""
+    p = subprocess.run(['node', script], env=dict(os.environ, VIGIL_WEB=json.dumps(cfg),
+                                                  **(env or {})),
+                       cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    print(p.stdout + p.stderr[-3000:])
+    if p.returncode != 0:
+        raise Failure('%s: exit %d' % (os.path.basename(script), p.returncode))
+
+
 def add_user(srv, login, role='moderator', school=None, password=PASSWORD):
     srv.admin('user', 'add', '--role', role, *(['--school', school] if school else []), login,
               stdin=password + '\n')

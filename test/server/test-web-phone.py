@@ -4,15 +4,13 @@
 # sideways, and the queue still names every category and source of a capture's hits.
 # Skips without /usr/bin/chromium or node. usage: test-web-phone.py [--shots DIR]
 import importlib.util
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = os.path.join(HERE, '..', 'browser')
 import harness  # noqa: E402
-from harness import Failure, Web, group, upload  # noqa: E402
+from harness import Web, group, upload  # noqa: E402
 
 
 def browser_helpers():
@@ -45,13 +43,8 @@ def phone(c):
                      '/pupils/Oakridge%20Primary/jsmith'],
            'want': ['self-harm, grooming', 'clipboard', 'grooming 5: dont tell your parents',
                     'typed']}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg),
-               VIGIL_PLAYWRIGHT=os.path.join(BROWSER, 'package.json'))
-    p = subprocess.run(['node', os.path.join(HERE, 'web-phone.mjs')], env=env, cwd=BROWSER,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('web-phone.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'web-phone.mjs'), cfg, BROWSER,
+                    env={'VIGIL_PLAYWRIGHT': os.path.join(BROWSER, 'package.json')})
 
 
 if __name__ == '__main__':

@@ -4,15 +4,13 @@
 # year and registration groups in the queue, on the capture page and the timeline, flags
 # for a headteacher and not for a moderator without them, the queue's year filter.
 # Skips without /usr/bin/chromium or node. usage: test-web-roster.py [--shots DIR]
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = os.path.join(HERE, '..', 'browser')
 import harness  # noqa: E402
-from harness import Failure, Web, group, upload  # noqa: E402
+from harness import Web, group, upload  # noqa: E402
 from importlib import util as _util  # noqa: E402
 
 SCHOOL = 'Oakridge Primary'
@@ -56,13 +54,8 @@ def roster_in_chromium(c):
         f.write(CSV)
     cfg = {'url': srv.url(), 'cookies': cookies, 'csv': path, 'map': MAP, 'ids': ids,
            'shots': c.args.shots}
-    env = dict(os.environ, VIGIL_WEB=json.dumps(cfg),
-               VIGIL_PLAYWRIGHT=os.path.join(BROWSER, 'package.json'))
-    p = subprocess.run(['node', os.path.join(HERE, 'web-roster.mjs')], env=env, cwd=BROWSER,
-                       capture_output=True, text=True, timeout=240)
-    print(p.stdout + p.stderr[-3000:])
-    if p.returncode != 0:
-        raise Failure('web-roster.mjs: exit %d' % p.returncode)
+    harness.run_node(os.path.join(HERE, 'web-roster.mjs'), cfg, BROWSER,
+                    env={'VIGIL_PLAYWRIGHT': os.path.join(BROWSER, 'package.json')})
 
 
 if __name__ == '__main__':
