@@ -646,16 +646,6 @@ static int add_patterns(struct builder *b, const struct wl_set *set)
 	return 0;
 }
 
-/* The units of p's words (a mask takes a unit of its own). */
-static size_t pat_units(const struct wl_pattern *p)
-{
-	size_t n = 0;
-
-	for (uint8_t w = 0; w < p->nwords; w++)
-		n += p->wlen[w];
-	return n;
-}
-
 /* The builder's patterns' words, packed as automaton.h says (pats). 0 or -ENOMEM. */
 static int pack_pats(const struct wl_pattern *pats, size_t npats, struct automaton *am)
 {
@@ -666,7 +656,7 @@ static int pack_pats(const struct wl_pattern *pats, size_t npats, struct automat
 		return -ENOMEM;
 	for (size_t k = 0; k < npats; k++) {
 		am->pats_off[k] = (uint32_t)bytes;
-		bytes += 2u + pats[k].nwords + pat_units(&pats[k]);
+		bytes += 2u + pats[k].nwords + wl_pattern_units(&pats[k]);
 	}
 	am->pats_off[npats] = (uint32_t)bytes;
 	am->pats = malloc(bytes ? bytes : 1);
@@ -674,7 +664,7 @@ static int pack_pats(const struct wl_pattern *pats, size_t npats, struct automat
 		return -ENOMEM;
 	for (size_t k = 0; k < npats; k++) {
 		uint8_t *o = am->pats + am->pats_off[k];
-		size_t n = pat_units(&pats[k]);
+		size_t n = wl_pattern_units(&pats[k]);
 
 		o[0] = pats[k].nwords;
 		o[1] = pats[k].prefix;
@@ -693,7 +683,7 @@ void am_pat_get(const struct automaton *am, uint32_t i, struct wl_pattern *out)
 	out->nwords = b[0];
 	out->prefix = b[1];
 	memcpy(out->wlen, b + 2, out->nwords);
-	memcpy(out->units, b + 2 + out->nwords, pat_units(out));
+	memcpy(out->units, b + 2 + out->nwords, wl_pattern_units(out));
 }
 
 uint64_t automaton_key(const struct automaton *am)
@@ -723,7 +713,7 @@ uint64_t automaton_key(const struct automaton *am)
 		head[2] = p.prefix;
 		h = image_hash(h, head, sizeof(head));
 		h = image_hash(h, p.wlen, p.nwords);
-		h = image_hash(h, p.units, pat_units(&p));
+		h = image_hash(h, p.units, wl_pattern_units(&p));
 	}
 	return h;
 }
@@ -742,7 +732,7 @@ uint64_t automaton_key(const struct automaton *am)
 static int renumber(struct automaton *am)
 {
 	size_t n = am->nnfa, ne = am->edge_off[n], words = am_words(n), k = 0;
-	uint32_t *perm = malloc(n * sizeof(uint32_t)), *deg = calloc(n + 1, sizeof(uint32_t));
+	uint32_t *perm = malloc(n * sizeof(uint32_t));
 	uint32_t *edge_off = malloc((n + 1) * sizeof(uint32_t)), *fin_rank = NULL, *fin_off = NULL;
 	uint8_t *depth = malloc(n);
 	am_edge_t *edges = hugemem_alloc((ne ? ne : 1) * sizeof(am_edge_t));
@@ -753,8 +743,7 @@ static int renumber(struct automaton *am)
 
 	fin_rank = malloc(words * sizeof(uint32_t));
 	fin_off = malloc((2 * am->nfnodes + 1) * sizeof(uint32_t));
-	if (!perm || !deg || !edge_off || !depth || !edges || !fin_bits || !excl || !fin_rank ||
-	    !fin_off)
+	if (!perm || !edge_off || !depth || !edges || !fin_bits || !excl || !fin_rank || !fin_off)
 		goto out;
 	memset(depth, DEPTHS - 1, n);
 	for (size_t o = 0; o < n && o <= AM_INWORD; o++)
@@ -774,11 +763,11 @@ static int renumber(struct automaton *am)
 		at[d + 1] += at[d];
 	for (size_t o = 0; o < n; o++) {
 		perm[o] = at[depth[o]]++;
-		deg[perm[o] + 1] = am->edge_off[o + 1] - am->edge_off[o];
+		edge_off[perm[o] + 1] = am->edge_off[o + 1] - am->edge_off[o]; /* its edges, */
 	}
 	edge_off[0] = 0;
-	for (size_t i = 0; i < n; i++)
-		edge_off[i + 1] = edge_off[i] + deg[i + 1];
+	for (size_t i = 0; i < n; i++) /* then where they start */
+		edge_off[i + 1] += edge_off[i];
 	for (size_t o = 0; o < n; o++) {
 		uint32_t i = perm[o], e0 = edge_off[i];
 
@@ -823,7 +812,6 @@ static int renumber(struct automaton *am)
 	r = 0;
 out:
 	free(perm);
-	free(deg);
 	free(depth);
 	free(edge_off);
 	free(edges);

@@ -127,16 +127,13 @@ static inline uint8_t am_pat_nwords(const struct automaton *am, uint32_t i)
 /* The words of pattern i, unpacked into *out. */
 void am_pat_get(const struct automaton *am, uint32_t i, struct wl_pattern *out);
 
-/* The symbols that may begin pattern i (a pattern without letters: those of unit 0). */
+/* The symbols that may begin pattern i (a pattern without units: those of unit 0). */
 static inline symmask_t am_entry(const struct automaton *am, uint32_t i)
 {
-	const uint8_t *b = am_pat_bytes(am, i);
-	size_t n = 0;
-	uint8_t u;
+	uint32_t k = am->patterns[i].pat;
+	const uint8_t *b = am->pats + am->pats_off[k];
+	uint8_t u = am->pats_off[k + 1] > am->pats_off[k] + 2u + b[0] ? b[2 + b[0]] : 0;
 
-	for (uint8_t w = 0; w < b[0] && !n; w++)
-		n += b[2 + w];
-	u = n ? b[2 + b[0]] : 0;
 	return u < SYM_COUNT ? am->first_mask[u] : 0;
 }
 

@@ -43,12 +43,19 @@ static size_t parse_text(struct parse_ctx *pc, const char *text, size_t len);
 		errors_add((pc)->errs, true, __VA_ARGS__);                                         \
 	} while (0)
 
-size_t wl_pattern_letters(const struct wl_pattern *p)
+size_t wl_pattern_units(const struct wl_pattern *p)
 {
-	size_t n = 0, total = 0;
+	size_t total = 0;
 
 	for (uint8_t w = 0; w < p->nwords; w++)
 		total += p->wlen[w];
+	return total;
+}
+
+size_t wl_pattern_letters(const struct wl_pattern *p)
+{
+	size_t n = 0, total = wl_pattern_units(p);
+
 	for (size_t i = 0; i < total; i++)
 		n += p->units[i] != SYM_MASK;
 	return n;
