@@ -85,6 +85,15 @@ void html_fmt(struct html *h, const char *fmt, ...)
 	va_end(again);
 }
 
+void html_option(struct html *h, const char *value, const char *label, bool selected)
+{
+	html_raw(h, "<option value=\"");
+	html_text(h, value);
+	html_raw(h, selected ? "\" selected>" : "\">");
+	html_text(h, label);
+	html_raw(h, "</option>");
+}
+
 void html_url(struct html *h, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

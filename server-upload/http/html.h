@@ -28,6 +28,8 @@ void html_textn(struct html *h, const char *s, size_t n); /* escaped, n bytes */
 void html_fmt(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Escaped for a URL query value (percent-encoding), then safe in an attribute. */
 void html_url(struct html *h, const char *s);
+/* An <option> of a <select>: its value and label escaped, selected when it is the current. */
+void html_option(struct html *h, const char *value, const char *label, bool selected);
 /* Hands the buffer over (caller frees) with its length; NULL on error. Resets h. */
 char *html_take(struct html *h, size_t *len);
 void html_free(struct html *h);

@@ -134,11 +134,7 @@ static void filter_input(struct html *h, const struct web_ctx *w, const char *na
 /* An <option> of a select whose current value is cur (matched ignoring case). */
 static void option(struct html *h, const char *value, const char *label, const char *cur)
 {
-	html_raw(h, "<option value=\"");
-	html_text(h, value);
-	html_raw(h, strcasecmp(value, cur) == 0 ? "\" selected>" : "\">");
-	html_text(h, label);
-	html_raw(h, "</option>");
+	html_option(h, value, label, strcasecmp(value, cur) == 0);
 }
 
 /* A select being filled from the store: its current value, and whether an option was it. */

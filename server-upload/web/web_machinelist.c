@@ -228,13 +228,10 @@ static void summary(struct html *h, const struct fleet *f)
 	html_raw(h, "</a></p>");
 }
 
+/* An <option> of a select whose current value is cur. */
 static void option(struct html *h, const char *value, const char *label, const char *cur)
 {
-	html_raw(h, "<option value=\"");
-	html_text(h, value);
-	html_raw(h, strcmp(value, cur) == 0 ? "\" selected>" : "\">");
-	html_text(h, label);
-	html_raw(h, "</option>");
+	html_option(h, value, label, strcmp(value, cur) == 0);
 }
 
 static void filters(struct html *h, const struct fleet *f)

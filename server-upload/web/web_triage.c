@@ -107,11 +107,7 @@ static int assign_option(const char *login, void *ud)
 {
 	struct options *o = ud;
 
-	html_raw(o->h, "<option value=\"");
-	html_text(o->h, login);
-	html_raw(o->h, strcmp(login, o->current) == 0 ? "\" selected>" : "\">");
-	html_text(o->h, login);
-	html_raw(o->h, "</option>");
+	html_option(o->h, login, login, strcmp(login, o->current) == 0);
 	return 0;
 }
 
@@ -152,11 +148,7 @@ static void close_form(struct html *h, struct web_ctx *w, const char *id)
 	            "<select name=\"outcome\" id=\"outcome-choice\" required><option value=\"\">"
 	            "choose…</option>");
 	for (size_t i = 0; i < outcome_count(); i++) {
-		html_raw(h, "<option value=\"");
-		html_raw(h, outcome_at(i)->key);
-		html_raw(h, "\">");
-		html_text(h, outcome_at(i)->words);
-		html_raw(h, "</option>");
+		html_option(h, outcome_at(i)->key, outcome_at(i)->words, false);
 	}
 	html_fmt(h,
 	         "</select></label><label>Note (what was done; needed for Other) <textarea "
