@@ -142,14 +142,12 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 	nr = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t lo, hi = am_finals(am, s[i], &lo);
-		size_t q = nr++;
+		size_t q;
 
 		d->excl_live[id] |= am_excl(am, s[i]) ? DFA_EXCL_LIVE : 0;
-		if (hi == lo) {
-			nr--;
+		if (hi == lo)
 			continue;
-		}
-		for (; q && d->fin_lo[q - 1] > lo; q--) { /* in the order of fin */
+		for (q = nr++; q && d->fin_lo[q - 1] > lo; q--) { /* in the order of fin */
 			d->fin_lo[q] = d->fin_lo[q - 1];
 			d->fin_hi[q] = d->fin_hi[q - 1];
 		}

@@ -13,10 +13,10 @@
 
 #define MAGIC "VIGILAM\n"
 
+#define IMAGE_WRITE_CHUNK 4096 /* bytes per write(): see write_all() */
+
 /* The file: this header, then the tables in this order, each from an offset that is a
  * multiple of 8. Every field is little-endian as the machine is (the file never leaves it). */
-#define IMAGE_WRITE_CHUNK 4096
-
 struct image_header {
 	char magic[8];
 	uint32_t version, header_bytes;
