@@ -9,6 +9,7 @@
 
 _Static_assert(SYM_COUNT - SYM_DIGIT0 <= DFA_RARE_COLS, "every symbol has a column");
 _Static_assert(SYM_DIGIT0 < DFA_COL_NONE, "letters and separator in trans, apart from NONE");
+_Static_assert(DFA_ROW_BYTES == DFA_COLS * sizeof(uint16_t), "a row of trans, in bytes");
 
 static uint64_t set_hash(const uint32_t *s, size_t n)
 {

@@ -18,6 +18,7 @@
 #define DFA_MISSING    0xffffu /* a transition not computed yet (DFA_EMIT set: one test) */
 #define DFA_MAX_STATES 0x7ffeu /* a bound on memory; ids fit in 15 bits */
 #define DFA_COLS       32u     /* columns of a state's row in trans: one cache line */
+#define DFA_ROW_BYTES  64u     /* of a row of trans: DFA_COLS transitions of 16 bits */
 #define DFA_COL_NONE   31u     /* a column of trans no symbol has: always DFA_MISSING */
 #define DFA_RARE_COLS  24u     /* columns of a state's row in rare, for the symbols beyond */
 

@@ -137,7 +137,8 @@ struct match_scanner {
 	struct ememo ememo[EMEMO];
 	char why[256];        /* the context explanation of the hit being reported */
 	uint8_t fast[256];    /* per byte, for the hot loop: see FAST_SLOW */
-	uint8_t fastcol[256]; /* and its column in the DFA's trans (dfa_col), or DFA_COL_NONE */
+	uint8_t fastcol[256]; /* and the byte offset of its column in a row of the DFA's trans
+	                       * (dfa_col), or of DFA_COL_NONE's */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -155,7 +156,8 @@ static void fast_init(uint8_t fast[256], uint8_t fastcol[256])
 		if (fast[b] < SYM_COUNT && dfa_col(fast[b]) >= DFA_COLS)
 			fast[b] = FAST_SLOW; /* a digit or leetspeak punctuation */
 		/* the hot loop leaves at a missing transition: one test for both */
-		fastcol[b] = fast[b] < SYM_COUNT ? (uint8_t)dfa_col(fast[b]) : DFA_COL_NONE;
+		fastcol[b] = (uint8_t)((fast[b] < SYM_COUNT ? dfa_col(fast[b]) : DFA_COL_NONE) *
+		                       sizeof(uint16_t));
 	}
 }
 
@@ -442,11 +444,11 @@ static void cue_seen(struct match_scanner *sc, uint32_t rule, uint64_t send, uin
 		apply_cue(sc, &sc->wait[i], c);
 }
 
-/* A new word started: waiting hits come nearer to being certain. */
-static void word_started(struct match_scanner *sc)
+/* New words started (n of them): waiting hits come nearer to being certain. */
+static void word_started(struct match_scanner *sc, size_t n)
 {
 	for (size_t i = 0; i < sc->nwait; i++)
-		sc->wait[i].words_left--;
+		sc->wait[i].words_left -= (int)n;
 	flush_waiting(sc, false);
 }
 
@@ -933,7 +935,7 @@ static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, u
 
 	if (sc->nwait && !is_boundary(sym) && sc->nsym > 0 &&
 	    is_boundary(sc->hsym[(h - 1) & HMASK]))
-		word_started(sc);
+		word_started(sc, 1);
 
 	hist_put(sc, sym, start, end);
 	if (t & DFA_EMIT)
@@ -1011,55 +1013,71 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
  * scanner's state in registers. Returns how many bytes it consumed; the caller takes
  * the next byte the slow way. Each byte is one symbol here (an apostrophe, which is
  * none, leaves for the slow path), so the loop stores only the symbol, in a stretch of
- * the history that does not wrap, and the run's start once (struct run). waiting
- * (hits wait for further words) is a constant in each of the two copies the compiler
- * makes, so the common copy never tests for word starts.
+ * the history that does not wrap, and the run's start once (struct run).
  */
-static inline __attribute__((always_inline)) size_t
-ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, bool waiting)
+static size_t ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len)
 {
-	const uint16_t *trans = sc->dfa->trans;
+	const char *trans = (const char *)sc->dfa->trans;
 	const uint8_t *fast = sc->fast, *fastcol = sc->fastcol;
-	size_t row = (size_t)sc->state * DFA_COLS; /* of the state in trans */
+	size_t row = (size_t)sc->state * DFA_ROW_BYTES; /* of the state in trans, in bytes */
 	uint64_t nsym = sc->nsym;
 	size_t h = nsym & HMASK, i = 0;
 	uint8_t *hsym = sc->hsym + h;
-	uint8_t prev = nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP;
 
 	if (len > HIST - h)
 		len = HIST - h; /* the caller comes back for the rest */
 	for (; i < len; i++) {
-		uint32_t t = trans[row + fastcol[p[i]]];
-		uint8_t sym;
+		/* the column's address first: only the row waits for the previous byte */
+		const char *col = trans + fastcol[p[i]];
+		uint32_t t;
 
+		__asm__("" : "+r"(col)); /* or the compiler adds trans to the row, after the load */
+		t = *(const uint16_t *)(col + row);
 		/* or DFA_MISSING, also for a byte of the slow path (a line break is remembered
 		 * there) */
 		if (t & DFA_EMIT)
 			break;
-		sym = fast[p[i]];
-		if (waiting) {
-			if (is_boundary(prev) && !is_boundary(sym))
-				break;
-			prev = sym;
-		}
-		hsym[i] = sym;
-		row = (size_t)t * DFA_COLS;
+		hsym[i] = fast[p[i]];
+		row = (size_t)t * DFA_ROW_BYTES;
 	}
 	if (i) {
 		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset};
-		sc->state = (uint32_t)(row / DFA_COLS);
+		sc->state = (uint32_t)(row / DFA_ROW_BYTES);
 		sc->nsym = nsym + i;
 		sc->offset += i;
 	}
 	return i;
 }
 
+/* Words that start among the n symbols at syms, prev the symbol before them. */
+static size_t words_started(const uint8_t *syms, size_t n, uint8_t prev)
+{
+	size_t words = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		words += is_boundary(prev) && !is_boundary(syms[i]);
+		prev = syms[i];
+	}
+	return words;
+}
+
 static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 {
+	uint64_t nsym = sc->nsym;
+	size_t n, words;
+
 	if (sc->u8need || sc->npend)
 		return 0;
-	/* waiting: then word starts take the slow path, since they count */
-	return sc->nwait ? ascii_run(sc, p, len, true) : ascii_run(sc, p, len, false);
+	n = ascii_run(sc, p, len);
+	/* hits waiting for further words: the run's word starts count, all at once (the run
+	 * reported nothing, so none came between them) */
+	if (n && sc->nwait) {
+		words = words_started(sc->hsym + (nsym & HMASK), n,
+		                      nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP);
+		if (words)
+			word_started(sc, words);
+	}
+	return n;
 }
 
 void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
