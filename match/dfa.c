@@ -56,6 +56,18 @@ static int grow_ready(struct dfa *d)
 	return 0;
 }
 
+/* Fills the (empty) hash table with the states held. */
+static void rehash(struct dfa *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		size_t j = set_hash(d->sets + d->set_off[i], d->set_off[i + 1] - d->set_off[i]);
+
+		for (j &= d->hcap - 1; d->hash[j]; j = (j + 1) & (d->hcap - 1))
+			;
+		d->hash[j] = (uint32_t)i + 1;
+	}
+}
+
 /* Room for cap states: tables grow, ids stay valid. */
 static int resize(struct dfa *d, size_t cap)
 {
@@ -94,24 +106,41 @@ static int resize(struct dfa *d, size_t cap)
 	d->hash = calloc(d->hcap, sizeof(uint32_t));
 	if (!d->hash)
 		return -1;
-	for (size_t i = 0; i < d->n; i++) {
-		size_t j = set_hash(d->sets + d->set_off[i], d->set_off[i + 1] - d->set_off[i]);
-
-		for (j &= d->hcap - 1; d->hash[j]; j = (j + 1) & (d->hcap - 1))
-			;
-		d->hash[j] = (uint32_t)i + 1;
-	}
+	rehash(d);
 	d->cap = cap;
 	return 0;
 }
 
+/* Forgets the transitions of n entries at t into states from keep on. */
+static void forget_into(uint16_t *t, size_t n, size_t keep)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] != DFA_MISSING && dfa_target(t[i]) >= keep)
+			t[i] = DFA_MISSING;
+}
+
+/*
+ * Makes room: keeps the first half of the states, which are the ones made first and so
+ * mostly the ones ordinary text visits (the start, the first letters of words), with
+ * their transitions among themselves, and forgets the rest, which are made again when
+ * text comes back to them.
+ */
 static void flush(struct dfa *d)
 {
-	memset(d->trans, 0xff, d->n * DFA_COLS * sizeof(uint16_t)); /* DFA_MISSING */
-	memset(d->rare, 0xff, d->n * DFA_RARE_COLS * sizeof(uint16_t));
+	size_t keep = d->n < d->max / 2 ? d->n : d->max / 2;
+
+	forget_into(d->trans, keep * DFA_COLS, keep);
+	forget_into(d->rare, keep * DFA_RARE_COLS, keep);
+	memset(d->trans + keep * DFA_COLS, 0xff, (d->n - keep) * DFA_COLS * sizeof(uint16_t));
+	memset(d->rare + keep * DFA_RARE_COLS, 0xff,
+	       (d->n - keep) * DFA_RARE_COLS * sizeof(uint16_t));
+	d->nsets = keep ? d->set_off[keep] : 0;
+	d->nready = keep ? d->ready_off[keep] : 0;
+	d->n = keep;
 	memset(d->hash, 0, d->hcap * sizeof(uint32_t));
-	d->n = d->nsets = d->nready = 0;
-	d->start = UINT32_MAX;
+	rehash(d);
+	if (d->start != UINT32_MAX && d->start >= keep)
+		d->start = UINT32_MAX;
 	d->flushes++;
 }
 
@@ -165,8 +194,9 @@ static uint32_t intern(struct dfa *d, const uint32_t *s, size_t n)
 				dup = d->ready[q].pattern == am->fin[f];
 			if (dup || grow_ready(d) < 0)
 				continue;
-			d->ready[d->nready++] =
-			    (struct dfa_ready){am->fin[f], p->combo, p->kind, p->term, p->nterms};
+			d->ready[d->nready] = (struct dfa_ready){
+			    am->fin[f], p->combo, p->rule, p->kind, p->term, p->nterms, 0};
+			d->ready[d->nready++].words = am_pat_nwords(am, am->fin[f]);
 			if (p->exclusion)
 				d->excl_live[id] |= DFA_EXCL_READY;
 		}

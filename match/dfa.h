@@ -40,7 +40,9 @@ static inline unsigned dfa_col(uint8_t sym)
 struct dfa_ready {
 	uint32_t pattern; /* index into the automaton's patterns */
 	uint32_t combo;   /* struct am_pattern's */
+	uint32_t rule;    /* struct am_pattern's */
 	uint8_t kind, term, nterms;
+	uint8_t words; /* the pattern's */
 };
 
 struct dfa {

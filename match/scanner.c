@@ -35,11 +35,31 @@ struct span {
  * equals the scanner's gen: reset then forgets every term by bumping one counter instead
  * of clearing every combination's (that memset was most of a line-by-line scan's
  * instructions). One word to test rather than a load per term, since most words of
- * ordinary text that are terms never meet their partners.
+ * ordinary text that are terms never meet their partners; eight bytes, so that those of
+ * every combination stay in cache, since a common word ("school") is a term of dozens.
  */
 struct term_set {
-	uint64_t gen; /* 0: never valid */
+	uint32_t gen; /* 0: never valid */
 	uint32_t seen;
+};
+
+/*
+ * Where each term of a combination was seen last, written for every term seen and read
+ * only when all are: its pattern and the symbol it ended at, whose end is in the
+ * scanner's sights (one written per word, not per combination). Its whole span, with its
+ * start once looked for, is in the scanner's terms when at says SIGHT_SPAN.
+ */
+struct term_where {
+	uint32_t pattern[VIGIL_LIST_MAX_COMBO_TERMS];
+	uint64_t at[VIGIL_LIST_MAX_COMBO_TERMS]; /* a symbol index, or SIGHT_SPAN */
+};
+
+#define SIGHT_SPAN UINT64_MAX
+
+/* A word that is a term of combinations, seen at symbol send (sights[send & HMASK]): at
+ * most one a symbol, so the ring holds every one the history does. */
+struct sight {
+	uint64_t end, send;
 };
 
 #define MEMO      256 /* answers remembered per stream (a power of 2): see struct memo */
@@ -118,16 +138,18 @@ struct match_scanner {
 	uint8_t hlen[HIST];    /* and length in bytes */
 	/* and for a run of the hot loop, one byte per symbol: where it began */
 	struct run {
-		uint64_t sym, off;
+		uint64_t sym, off, end; /* its first symbol and byte, and the symbol after it */
 	} runs[HIST];
 	uint64_t nruns;
 	uint64_t hbase; /* from 1, above every hseq stored before the last reset */
 	struct span pend[VIGIL_SCAN_MAX_PENDING];
 	size_t npend;
-	struct span *terms;     /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS: where each was seen */
-	struct term_set *tsets; /* ncombos: which of them count */
-	uint64_t gen;           /* of the terms that count now; from 1 */
-	struct cue cues[CUES];  /* ring of the latest context cues */
+	struct span *terms;        /* ncombos * VIGIL_LIST_MAX_COMBO_TERMS: see struct term_where */
+	struct term_set *tsets;    /* ncombos: which of them count */
+	struct term_where *twhere; /* ncombos: where they were seen */
+	struct sight sights[HIST];
+	uint32_t gen;          /* of the terms that count now; from 1 */
+	struct cue cues[CUES]; /* ring of the latest context cues */
 	uint64_t ncues;
 	uint64_t breaks[BREAKS]; /* ring of the symbols of the latest line breaks */
 	uint64_t nbreaks;
@@ -173,8 +195,9 @@ struct match_scanner *match_scanner_new(struct match_lists *lists)
 	sc->lists = match_lists_ref(lists);
 	sc->terms = calloc(lists->ncombos * VIGIL_LIST_MAX_COMBO_TERMS + 1, sizeof(*sc->terms));
 	sc->tsets = calloc(lists->ncombos + 1, sizeof(*sc->tsets));
+	sc->twhere = malloc((lists->ncombos + 1) * sizeof(*sc->twhere)); /* read once written */
 	sc->dfa = dfa_new(lists->am, VIGIL_SCAN_CACHE_STATES);
-	if (!sc->terms || !sc->tsets || !sc->dfa) {
+	if (!sc->terms || !sc->tsets || !sc->twhere || !sc->dfa) {
 		match_scanner_free(sc); /* takes a half-built scanner */
 		return NULL;
 	}
@@ -194,6 +217,7 @@ void match_scanner_free(struct match_scanner *sc)
 	dfa_free(sc->dfa);
 	free(sc->terms);
 	free(sc->tsets);
+	free(sc->twhere);
 	free(sc);
 }
 
@@ -213,7 +237,10 @@ void match_scanner_reset(struct match_scanner *sc)
 	sc->ncues = 0;
 	sc->nbreaks = 0;
 	sc->nruns = 0;
-	sc->gen++; /* forgets every term seen (struct term_set) */
+	if (++sc->gen == 0) { /* forgets every term seen (struct term_set) */
+		memset(sc->tsets, 0, (sc->lists->ncombos + 1) * sizeof(*sc->tsets));
+		sc->gen = 1;
+	}
 }
 
 uint64_t match_scanner_offset(const struct match_scanner *sc)
@@ -236,15 +263,18 @@ static bool is_sep(uint8_t sym)
 /* The byte offset of the character of symbol i (in the history). */
 static uint64_t sym_start(const struct match_scanner *sc, uint64_t i)
 {
+	const struct run *last = &sc->runs[(sc->nruns - 1) & HMASK];
 	uint64_t lo, hi;
 
+	if (sc->nruns && last->sym <= i && i < last->end) /* the usual case */
+		return last->off + (i - last->sym);
 	if (sc->hseq[i & HMASK] == sc->hbase + i)
 		return sc->hstart[i & HMASK];
 	/* in a run of the hot loop: the latest run that began at or before it; the run
 	 * holding a symbol of the history is among the latest HIST, as each has a symbol */
 	lo = sc->nruns > HIST ? sc->nruns - HIST : 0;
 	hi = sc->nruns - 1;
-	if (sc->runs[hi & HMASK].sym <= i) /* the usual case: the latest run */
+	if (sc->runs[hi & HMASK].sym <= i) /* the latest run */
 		lo = hi;
 	while (lo < hi) {
 		uint64_t mid = hi - (hi - lo) / 2;
@@ -260,6 +290,10 @@ static uint64_t sym_start(const struct match_scanner *sc, uint64_t i)
 /* The byte offset just after the character of symbol i. */
 static uint64_t sym_end(const struct match_scanner *sc, uint64_t i)
 {
+	const struct run *last = &sc->runs[(sc->nruns - 1) & HMASK];
+
+	if (sc->nruns && last->sym <= i && i < last->end)
+		return last->off + (i - last->sym) + 1;
 	if (sc->hseq[i & HMASK] == sc->hbase + i)
 		return sc->hstart[i & HMASK] + sc->hlen[i & HMASK];
 	return sym_start(sc, i) + 1;
@@ -501,17 +535,32 @@ static bool resolve_start(struct match_scanner *sc, struct span *s)
 }
 
 /*
- * Every term of p's combination has been seen (t: where, ts: which count, p's the
- * latest): reports the combination when all are near. Kept out of line so that
+ * Every term of the combination of pattern, its latest term, has been seen (t: where,
+ * ts: which count): reports the combination when all are near. Kept out of line so that
  * combo_seen(), called for almost every word of ordinary text, stays small.
  */
-static __attribute__((noinline)) void combo_complete(struct match_scanner *sc,
-                                                     const struct am_pattern *p, struct span *t,
-                                                     struct term_set *ts)
+static __attribute__((noinline)) void combo_complete(struct match_scanner *sc, uint32_t pattern,
+                                                     struct span *t, struct term_set *ts,
+                                                     struct term_where *tw)
 {
+	const struct am_pattern *p = &sc->am->patterns[pattern];
 	const struct wl_rule *rule = &sc->lists->set.rules[p->rule];
-	uint64_t lo, hi = t[p->term].send, start, end = t[p->term].end;
+	uint64_t lo, hi, start, end;
 
+	for (uint8_t i = 0; i < rule->nterms; i++) {
+		uint64_t at = tw->at[i];
+
+		if (at != SIGHT_SPAN) { /* its span from its sight; one written over since is
+			                 * too old to resolve (the history has moved past it) */
+			const struct sight *g = &sc->sights[at & HMASK];
+
+			t[i] = (struct span){tw->pattern[i], 0, g->send == at ? g->end : 0,
+			                     NO_START, at};
+			tw->at[i] = SIGHT_SPAN;
+		}
+	}
+	hi = t[p->term].send;
+	end = t[p->term].end;
 	for (uint8_t i = 0; i < rule->nterms; i++) {
 		if (!resolve_start(sc, &t[i])) {
 			ts->seen &= ~(1u << i);
@@ -541,22 +590,28 @@ static __attribute__((noinline)) void combo_complete(struct match_scanner *sc,
 }
 
 /*
- * Term 'term' of combination 'combo' (of nterms terms) was seen at s: report the
- * combination when all terms are near.
+ * Term 'term' of combination 'combo' (of nterms terms) was seen: as pattern, ending at
+ * symbol send, with its end in sights[send & HMASK] (s NULL), or as the span s. Reports
+ * the combination when all terms are near.
  */
-static inline void combo_seen(struct match_scanner *sc, const struct span *s, uint32_t combo,
-                              uint8_t term, uint8_t nterms)
+static inline void combo_seen(struct match_scanner *sc, uint32_t combo, uint8_t term,
+                              uint8_t nterms, uint32_t pattern, uint64_t send, const struct span *s)
 {
-	struct span *t = sc->terms + combo * VIGIL_LIST_MAX_COMBO_TERMS;
 	struct term_set *ts = &sc->tsets[combo];
+	struct term_where *tw = &sc->twhere[combo];
 
-	t[term] = *s;
-	if (ts->gen != sc->gen)
-		*ts = (struct term_set){sc->gen, 0};
+	if (ts->gen != sc->gen) {
+		ts->gen = sc->gen;
+		ts->seen = 0;
+	}
 	ts->seen |= 1u << term;
+	tw->pattern[term] = pattern;
+	tw->at[term] = s ? SIGHT_SPAN : send;
+	if (s)
+		sc->terms[combo * VIGIL_LIST_MAX_COMBO_TERMS + term] = *s;
 	if (ts->seen != (1u << nterms) - 1)
 		return; /* the usual case: a term alone */
-	combo_complete(sc, &sc->am->patterns[s->pattern], t, ts);
+	combo_complete(sc, pattern, sc->terms + combo * VIGIL_LIST_MAX_COMBO_TERMS, ts, tw);
 }
 
 static void deliver(struct match_scanner *sc, const struct span *s)
@@ -564,7 +619,7 @@ static void deliver(struct match_scanner *sc, const struct span *s)
 	const struct am_pattern *p = &sc->am->patterns[s->pattern];
 
 	if (p->kind == MATCH_RULE_COMBO)
-		combo_seen(sc, s, p->combo, p->term, p->nterms);
+		combo_seen(sc, p->combo, p->term, p->nterms, s->pattern, 0, s);
 	else
 		report(sc, p->rule,
 		       p->xtext ? sc->lists->set.rules[p->rule].xtexts[p->xtext - 1] : NULL,
@@ -874,19 +929,18 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 
 	bool lazy = !sc->npend && !dfa_excl_near(sc->dfa, state);
 
+	if (lazy) /* for the terms of combinations among the patterns, whose starts can wait */
+		sc->sights[e & HMASK] = (struct sight){end, e};
+
 	/* context cues need no start (their words say where they began) nor re-check; nor,
 	 * for now, terms of combinations that no exclusion can cover */
 	for (size_t k = 0; k < n && m < 64; k++) {
 		const struct dfa_ready *r = &ready[k];
 
 		if (r->kind == MATCH_RULE_CONTEXT) {
-			const struct am_pattern *p = &am->patterns[r->pattern];
-
-			cue_seen(sc, p->rule, e, am_pat_nwords(am, r->pattern));
+			cue_seen(sc, r->rule, e, r->words);
 		} else if (r->kind == MATCH_RULE_COMBO && lazy) {
-			struct span sp = {r->pattern, 0, end, NO_START, e};
-
-			combo_seen(sc, &sp, r->combo, r->term, r->nterms);
+			combo_seen(sc, r->combo, r->term, r->nterms, r->pattern, e, NULL);
 		} else {
 			pats[m++] = r->pattern;
 		}
@@ -928,6 +982,17 @@ static void emit(struct match_scanner *sc, uint32_t state, uint64_t b)
 
 /* ---- feeding -------------------------------------------------------------- */
 
+/* The symbol at index nsym, in the history now, took the transition word t. */
+static inline void stepped(struct match_scanner *sc, uint32_t t)
+{
+	if (t & DFA_EMIT)
+		emit(sc, sc->state, sc->nsym);
+	sc->nsym++;
+	sc->state = dfa_target(t);
+	if (sc->npend && !dfa_excl_live(sc->dfa, sc->state))
+		release(sc);
+}
+
 static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, uint64_t end)
 {
 	size_t h = sc->nsym & HMASK;
@@ -938,12 +1003,7 @@ static inline void push(struct match_scanner *sc, uint8_t sym, uint64_t start, u
 		word_started(sc, 1);
 
 	hist_put(sc, sym, start, end);
-	if (t & DFA_EMIT)
-		emit(sc, sc->state, sc->nsym);
-	sc->nsym++;
-	sc->state = dfa_target(t);
-	if (sc->npend && !dfa_excl_live(sc->dfa, sc->state))
-		release(sc);
+	stepped(sc, t);
 }
 
 static void push_cp(struct match_scanner *sc, uint32_t cp, uint64_t start, uint64_t end)
@@ -1015,7 +1075,8 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
  * none, leaves for the slow path), so the loop stores only the symbol, in a stretch of
  * the history that does not wrap, and the run's start once (struct run).
  */
-static size_t ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len)
+static inline __attribute__((always_inline)) size_t
+ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, const uint8_t *live)
 {
 	const char *trans = (const char *)sc->dfa->trans;
 	const uint8_t *fast = sc->fast, *fastcol = sc->fastcol;
@@ -1034,14 +1095,14 @@ static size_t ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len)
 		__asm__("" : "+r"(col)); /* or the compiler adds trans to the row, after the load */
 		t = *(const uint16_t *)(col + row);
 		/* or DFA_MISSING, also for a byte of the slow path (a line break is remembered
-		 * there) */
-		if (t & DFA_EMIT)
+		 * there); live: hits are held, and let go where no exclusion is partly matched */
+		if (t & DFA_EMIT || (live && !(live[t] & DFA_EXCL_LIVE)))
 			break;
 		hsym[i] = fast[p[i]];
 		row = (size_t)t * DFA_ROW_BYTES;
 	}
 	if (i) {
-		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset};
+		sc->runs[sc->nruns++ & HMASK] = (struct run){nsym, sc->offset, nsym + i};
 		sc->state = (uint32_t)(row / DFA_ROW_BYTES);
 		sc->nsym = nsym + i;
 		sc->offset += i;
@@ -1061,23 +1122,59 @@ static size_t words_started(const uint8_t *syms, size_t n, uint8_t prev)
 	return words;
 }
 
+/*
+ * The byte b that ended a run when it is an ASCII separator whose transition is known,
+ * most often a space after a word that completes patterns (a phrase, a term or a cue:
+ * one word in a few): taken here, as the slow path would, but its character counted in
+ * the run before it (in_run) or a run of its own rather than stored apart. False, and
+ * nothing done, for any other byte.
+ */
+static bool take_separator(struct match_scanner *sc, uint8_t b, bool in_run)
+{
+	uint32_t t;
+
+	if (sc->fast[b] != SYM_SEP)
+		return false;
+	t = *dfa_slot(sc->dfa, sc->state, SYM_SEP);
+	if (t == DFA_MISSING)
+		return false;
+	if (in_run)
+		sc->runs[(sc->nruns - 1) & HMASK].end++;
+	else
+		sc->runs[sc->nruns++ & HMASK] = (struct run){sc->nsym, sc->offset, sc->nsym + 1};
+	sc->hsym[sc->nsym & HMASK] = SYM_SEP;
+	sc->offset++;
+	stepped(sc, t);
+	return true;
+}
+
+/* Runs of the hot loop and the separators between them; the bytes taken. */
 static size_t feed_ascii(struct match_scanner *sc, const uint8_t *p, size_t len)
 {
-	uint64_t nsym = sc->nsym;
-	size_t n, words;
+	size_t done = 0;
 
-	if (sc->u8need || sc->npend)
-		return 0;
-	n = ascii_run(sc, p, len);
-	/* hits waiting for further words: the run's word starts count, all at once (the run
-	 * reported nothing, so none came between them) */
-	if (n && sc->nwait) {
-		words = words_started(sc->hsym + (nsym & HMASK), n,
-		                      nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP);
-		if (words)
-			word_started(sc, words);
+	while (!sc->u8need) {
+		uint64_t nsym = sc->nsym;
+		/* while hits are held (an exclusion may still cover them), a run ends before
+		 * the first state where none is partly matched: the slow path lets them go */
+		size_t n = sc->npend ? ascii_run(sc, p + done, len - done, sc->dfa->excl_live)
+		                     : ascii_run(sc, p + done, len - done, NULL),
+		       words;
+
+		/* hits waiting for further words: the run's word starts count, all at once
+		 * (the run reported nothing, so none came between them) */
+		if (n && sc->nwait) {
+			words = words_started(sc->hsym + (nsym & HMASK), n,
+			                      nsym ? sc->hsym[(nsym - 1) & HMASK] : SYM_SEP);
+			if (words)
+				word_started(sc, words);
+		}
+		done += n;
+		if (done == len || !take_separator(sc, p[done], n > 0))
+			break;
+		done++;
 	}
-	return n;
+	return done;
 }
 
 void match_scanner_feed(struct match_scanner *sc, const char *text, size_t len, match_hit_fn fn,
