@@ -354,6 +354,50 @@ static int feed_cmp(const void *a, const void *b)
 	return x->gap < y->gap ? -1 : x->gap > y->gap;
 }
 
+/*
+ * Sorts the feeds by node, then gap, and drops repeats (the same feed is added by every
+ * phrase sharing it): by node with a counting sort, then each node's few by gap, where
+ * a qsort of them all was a tenth of compiling the lists.
+ */
+static int sort_feeds(struct builder *b)
+{
+	uint32_t *end = calloc(b->nnodes + 1, sizeof(uint32_t));
+	struct feed *by = malloc(b->nfeeds * sizeof(*by));
+	size_t k = 0;
+
+	if (!end || !by) {
+		free(end);
+		free(by);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->nfeeds; i++)
+		end[b->feeds[i].from + 1]++;
+	for (size_t i = 0; i < b->nnodes; i++)
+		end[i + 1] += end[i];
+	for (size_t i = 0; i < b->nfeeds; i++) /* end[n] moves from its start to its end */
+		by[end[b->feeds[i].from]++] = b->feeds[i];
+	for (size_t lo = 0, hi; lo < b->nfeeds; lo = hi) {
+		for (hi = lo + 1; hi < b->nfeeds && by[hi].from == by[lo].from;)
+			hi++;
+		if (hi - lo > 16)
+			qsort(by + lo, hi - lo, sizeof(*by), feed_cmp);
+		for (size_t i = lo + 1; i < hi && hi - lo <= 16; i++) /* insertion: a few */
+			for (size_t j = i; j > lo && by[j - 1].gap > by[j].gap; j--) {
+				struct feed t = by[j];
+
+				by[j] = by[j - 1];
+				by[j - 1] = t;
+			}
+		for (size_t i = lo; i < hi; i++)
+			if (i == lo || by[i].gap != by[i - 1].gap)
+				b->feeds[k++] = by[i];
+	}
+	b->nfeeds = k;
+	free(end);
+	free(by);
+	return 0;
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -424,15 +468,8 @@ static int build_edges(struct builder *b, struct automaton *am)
 
 	if (r < 0)
 		return r;
-	if (b->nfeeds) { /* the same feed is added by every phrase sharing it */
-		size_t k = 1;
-
-		qsort(b->feeds, b->nfeeds, sizeof(*b->feeds), feed_cmp);
-		for (size_t i = 1; i < b->nfeeds; i++)
-			if (feed_cmp(&b->feeds[i], &b->feeds[k - 1]) != 0)
-				b->feeds[k++] = b->feeds[i];
-		b->nfeeds = k;
-	}
+	if (b->nfeeds && (r = sort_feeds(b)) < 0)
+		return r;
 	am->edge_off = calloc(b->nnodes + 1, sizeof(uint32_t));
 	if (!am->edge_off)
 		return -ENOMEM;

@@ -167,12 +167,17 @@ static const char *expand_one(struct wl_set *set, char *text, struct expansion *
 	}
 	c->used = true;
 	for (size_t i = 0; i < c->nmembers && !err && !x->overflow && !x->oom; i++) {
-		char *t = NULL;
+		size_t pre = (size_t)(lt - text), mid = strlen(c->members[i]),
+		       post = strlen(gt + 1);
+		char *t = malloc(pre + mid + post + 1); /* the text with the member for <name> */
 
-		if (asprintf(&t, "%.*s%s%s", (int)(lt - text), text, c->members[i], gt + 1) < 0) {
+		if (!t) {
 			x->oom = true;
 			break;
 		}
+		memcpy(t, text, pre);
+		memcpy(t + pre, c->members[i], mid);
+		memcpy(t + pre + mid, gt + 1, post + 1);
 		err = expand_one(set, t, x, msg, msgsz);
 	}
 	free(text);
