@@ -120,14 +120,15 @@ static void forget_into(uint16_t *t, size_t n, size_t keep)
 }
 
 /*
- * Makes room: keeps the first half of the states, which are the ones made first and so
+ * Makes room: keeps the first three quarters of the states, the ones made first and so
  * mostly the ones ordinary text visits (the start, the first letters of words), with
  * their transitions among themselves, and forgets the rest, which are made again when
- * text comes back to them.
+ * text comes back to them. (On 64 MB of bench-match's text, keeping a half made 92,000
+ * states, three quarters 85,000, seven eighths 81,000, none 112,000.)
  */
 static void flush(struct dfa *d)
 {
-	size_t keep = d->n < d->max / 2 ? d->n : d->max / 2;
+	size_t keep = d->n < d->max / 4 * 3 ? d->n : d->max / 4 * 3;
 
 	forget_into(d->trans, keep * DFA_COLS, keep);
 	forget_into(d->rare, keep * DFA_RARE_COLS, keep);
