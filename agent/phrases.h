@@ -16,10 +16,13 @@
  * The compiled automaton of the lists in use, written once (by the supervisor, as root)
  * and mapped read-only by every process that loads the same lists, so that a machine
  * holds one copy however many sessions it watches. Rebuilt when it is missing, damaged
- * or of other lists (match_lists_load_shared()); a tmpfs, so a boot starts afresh.
+ * or of other lists (match_lists_load_shared()), and written afresh at every start. On
+ * disk (the unit's CacheDirectory), not a tmpfs: pages that no process maps can leave
+ * the page cache, so a fault maps only the pages that scanning has read, not the 64 KiB
+ * around it that a tmpfs always holds.
  */
 #ifndef PHRASES_IMAGE_DIR
-#define PHRASES_IMAGE_DIR "/run/vigil"
+#define PHRASES_IMAGE_DIR "/var/cache/vigil"
 #endif
 #define PHRASES_IMAGE_FILE "wordlists.image"
 

@@ -936,7 +936,7 @@ static int take_image(struct automaton *am, const char *path, uint64_t key)
 	}
 	free_tables(am); /* am->map is NULL: the heap's */
 	*am = m;
-	image_release_pages(am);
+	image_release_pages(am, path);
 	return 0;
 }
 

@@ -37,11 +37,14 @@ int image_map(const char *path, uint64_t key, struct automaton *am);
 int image_write(const char *path, uint64_t key, const struct automaton *am);
 
 /*
- * Lets the pages of am's image go from this process's page tables (they stay in the page
- * cache): checking the image touched every page, and a process should hold only those it
- * reads when it scans, one that never scans (the supervisor) none.
+ * Lets the pages of am's image (at path) go from this process's page tables, and from
+ * the page cache those no process maps, where the filesystem lets them go (not tmpfs):
+ * checking the image touched every page, and a process should hold only those it reads
+ * when it scans, one that never scans (the supervisor) none. A fault maps with its page
+ * the ones around it that are in the page cache (64 KiB of them), so pages the check
+ * left there would count in every process that scans.
  */
-void image_release_pages(const struct automaton *am);
+void image_release_pages(const struct automaton *am, const char *path);
 
 /* A 64-bit hash of n bytes (the checksum of images, and keys), continuing from h. */
 uint64_t image_hash(uint64_t h, const void *p, size_t n);
