@@ -370,23 +370,35 @@ static const char *terms_parse(enum match_rule_kind kind, const char *s, size_t 
 	return pattern_parse(s, len, &r->terms[0]);
 }
 
-/* Adds the terms of tmp to r as alternatives, unless r has them already. */
+/* The same pattern: its words' lengths first (a few bytes, inline), where most differ. */
+static bool same_pattern(const struct wl_pattern *a, const struct wl_pattern *b)
+{
+	return a->nwords == b->nwords && memcmp(a->wlen, b->wlen, sizeof(a->wlen)) == 0 &&
+	       memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/*
+ * Adds the terms of tmp to r as alternatives, unless r has them already. r's alternatives
+ * are held in room for a power of two of them (a word class may give hundreds).
+ */
 static int alts_merge(struct wl_rule *r, const struct wl_rule *tmp, const char *text,
                       uint32_t xtext)
 {
 	for (uint8_t t = 0; t < tmp->nterms; t++) {
-		bool dup = memcmp(&r->terms[t], &tmp->terms[t], sizeof(tmp->terms[t])) == 0;
+		bool dup = same_pattern(&r->terms[t], &tmp->terms[t]);
 		struct wl_alt *v;
 
 		for (size_t a = 0; a < r->nalts && !dup; a++)
-			dup = r->alts[a].term == t &&
-			      memcmp(&r->alts[a].pat, &tmp->terms[t], sizeof(tmp->terms[t])) == 0;
+			dup = r->alts[a].term == t && same_pattern(&r->alts[a].pat, &tmp->terms[t]);
 		if (dup)
 			continue;
-		v = realloc(r->alts, (r->nalts + 1) * sizeof(*v));
-		if (!v)
-			return -1;
-		r->alts = v;
+		if ((r->nalts & (r->nalts - 1)) == 0) { /* 0, 1, 2, 4, 8...: full */
+			v = realloc(r->alts, (r->nalts ? r->nalts * 2 : 1) * sizeof(*v));
+			if (!v)
+				return -1;
+			r->alts = v;
+		}
+		v = r->alts;
 		v[r->nalts++] = (struct wl_alt){t, tmp->terms[t], tmp->nterms == 1 ? text : NULL,
 		                                tmp->nterms == 1 ? xtext : 0};
 	}
