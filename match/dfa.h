@@ -4,8 +4,9 @@
 /*
  * Each state is a set of NFA states. A transition is computed the first time it is
  * taken and then costs one table read; ordinary text visits few states, so the cache
- * stays small. When it reaches its ceiling it is emptied and refilled, so memory is
- * bounded whatever the input. Not shared: one per scanner (one thread at a time).
+ * stays small. When it reaches its ceiling it keeps the states made first (three
+ * quarters of them, those text visits most) and forgets the rest, so memory is bounded
+ * whatever the input. Not shared: one per scanner (one thread at a time).
  */
 
 #include <stdbool.h>
@@ -78,7 +79,7 @@ void dfa_set_max(struct dfa *d, size_t max_states);
 /* The state at the start of a segment: only the start state of the NFA. */
 uint32_t dfa_start(struct dfa *d);
 
-/* Computes the transition of *s on sym. May empty the cache, in which case *s is
+/* Computes the transition of *s on sym. May make room in the cache, in which case *s is
  * replaced by the new id of the same state. Returns the transition word. */
 uint32_t dfa_miss(struct dfa *d, uint32_t *s, uint8_t sym);
 
