@@ -381,13 +381,14 @@ static int sort_feeds(struct builder *b)
 			hi++;
 		if (hi - lo > 16)
 			qsort(by + lo, hi - lo, sizeof(*by), feed_cmp);
-		for (size_t i = lo + 1; i < hi && hi - lo <= 16; i++) /* insertion: a few */
-			for (size_t j = i; j > lo && by[j - 1].gap > by[j].gap; j--) {
-				struct feed t = by[j];
+		else /* by insertion: a few */
+			for (size_t i = lo + 1; i < hi; i++)
+				for (size_t j = i; j > lo && by[j - 1].gap > by[j].gap; j--) {
+					struct feed t = by[j];
 
-				by[j] = by[j - 1];
-				by[j - 1] = t;
-			}
+					by[j] = by[j - 1];
+					by[j - 1] = t;
+				}
 		for (size_t i = lo; i < hi; i++)
 			if (i == lo || by[i].gap != by[i - 1].gap)
 				b->feeds[k++] = by[i];

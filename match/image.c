@@ -283,10 +283,10 @@ int image_write(const char *path, uint64_t key, const struct automaton *am)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-	/* Some filesystems keep a file in large folios however it is written (ext4 on Linux
-	 * 6.18 in 64 KiB ones), and a fault maps the whole folio: the written pages leave
-	 * the page cache, and processes that map the file read back only the pages they use,
-	 * one at a time (image_map()). A no-op where pages cannot leave it (tmpfs). */
+	/* A fault maps with its page the ones around it that are in the page cache (64 KiB
+	 * of them; ext4 on Linux 6.18 also keeps written files in 64 KiB folios): the written
+	 * pages leave it, and processes that map the file read back, one at a time, only the
+	 * pages they use (image_release_pages()). A no-op where pages cannot leave (tmpfs). */
 	if (r == 0)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (close(fd) < 0 && r == 0)
