@@ -290,7 +290,8 @@ static void test_threads(struct match_lists *lists)
 	}
 }
 
-/* A tiny cache is emptied and refilled many times; the hits must not change. */
+/* A tiny cache makes room many times (it keeps its first states, forgets the rest); the
+ * hits must not change. */
 static void test_small_cache(struct match_lists *lists)
 {
 	static const char *const words[] = {
