@@ -8,8 +8,7 @@
 #define FIRST_CAP 64
 
 _Static_assert(SYM_COUNT - SYM_DIGIT0 <= DFA_RARE_COLS, "every symbol has a column");
-_Static_assert(SYM_DIGIT0 < DFA_COL_NONE, "letters and separator in trans, apart from NONE");
-_Static_assert(DFA_ROW_BYTES == DFA_COLS * sizeof(uint16_t), "a row of trans, in bytes");
+_Static_assert(DFA_ROW_BYTES == DFA_HALF * sizeof(uint16_t), "a row of a half, in bytes");
 
 static uint64_t set_hash(const uint32_t *s, size_t n)
 {
@@ -71,17 +70,10 @@ static void rehash(struct dfa *d)
 /* Room for cap states: tables grow, ids stay valid. */
 static int resize(struct dfa *d, size_t cap)
 {
-	/* megabytes when the cache is large: on huge pages, fewer faults and TLB misses */
-	uint16_t *trans = hugemem_realloc(d->trans, d->cap * DFA_COLS * sizeof(uint16_t),
-	                                  cap * DFA_COLS * sizeof(uint16_t)),
-	         *rare;
+	uint16_t *trans, *rare;
 	uint32_t *so, *ro;
 	uint8_t *ex;
 
-	if (!trans)
-		return -1;
-	d->trans = trans;
-	memset(trans + d->cap * DFA_COLS, 0xff, (cap - d->cap) * DFA_COLS * sizeof(uint16_t));
 	rare = realloc(d->rare, cap * DFA_RARE_COLS * sizeof(uint16_t));
 	if (!rare)
 		return -1;
@@ -107,6 +99,19 @@ static int resize(struct dfa *d, size_t cap)
 	if (!d->hash)
 		return -1;
 	rehash(d);
+	/* megabytes when the cache is large: on huge pages, fewer faults and TLB misses; last,
+	 * since the second half begins after cap rows of the first */
+	trans = hugemem_alloc(cap * DFA_COLS * sizeof(uint16_t));
+	if (!trans)
+		return -1;
+	memset(trans, 0xff, cap * DFA_COLS * sizeof(uint16_t)); /* DFA_MISSING */
+	if (d->trans) {
+		memcpy(trans, d->trans, d->n * DFA_HALF * sizeof(uint16_t));
+		memcpy(trans + cap * DFA_HALF, d->trans + d->cap * DFA_HALF,
+		       d->n * DFA_HALF * sizeof(uint16_t));
+		free(d->trans);
+	}
+	d->trans = trans;
 	d->cap = cap;
 	return 0;
 }
@@ -130,9 +135,13 @@ static void flush(struct dfa *d)
 {
 	size_t keep = d->n < d->max / 4 * 3 ? d->n : d->max / 4 * 3;
 
-	forget_into(d->trans, keep * DFA_COLS, keep);
+	for (size_t h = 0; h < 2; h++) { /* each half of trans */
+		uint16_t *half = d->trans + h * d->cap * DFA_HALF;
+
+		forget_into(half, keep * DFA_HALF, keep);
+		memset(half + keep * DFA_HALF, 0xff, (d->n - keep) * DFA_HALF * sizeof(uint16_t));
+	}
 	forget_into(d->rare, keep * DFA_RARE_COLS, keep);
-	memset(d->trans + keep * DFA_COLS, 0xff, (d->n - keep) * DFA_COLS * sizeof(uint16_t));
 	memset(d->rare + keep * DFA_RARE_COLS, 0xff,
 	       (d->n - keep) * DFA_RARE_COLS * sizeof(uint16_t));
 	d->nsets = keep ? d->set_off[keep] : 0;

@@ -159,8 +159,9 @@ struct match_scanner {
 	struct ememo ememo[EMEMO];
 	char why[256];        /* the context explanation of the hit being reported */
 	uint8_t fast[256];    /* per byte, for the hot loop: see FAST_SLOW */
-	uint8_t fastcol[256]; /* and the byte offset of its column in a row of the DFA's trans
-	                       * (dfa_col), or of DFA_COL_NONE's */
+	uint8_t fastcol[256]; /* and its column in the DFA's trans (dfa_col), or DFA_COL_NONE */
+	uint32_t coloff[256]; /* and where that column begins in trans, in bytes, for colcap */
+	size_t colcap;        /* the DFA's cap when coloff was worked out */
 	match_hit_fn fn;
 	void *userdata;
 };
@@ -178,8 +179,7 @@ static void fast_init(uint8_t fast[256], uint8_t fastcol[256])
 		if (fast[b] < SYM_COUNT && dfa_col(fast[b]) >= DFA_COLS)
 			fast[b] = FAST_SLOW; /* a digit or leetspeak punctuation */
 		/* the hot loop leaves at a missing transition: one test for both */
-		fastcol[b] = (uint8_t)((fast[b] < SYM_COUNT ? dfa_col(fast[b]) : DFA_COL_NONE) *
-		                       sizeof(uint16_t));
+		fastcol[b] = fast[b] < SYM_COUNT ? (uint8_t)dfa_col(fast[b]) : DFA_COL_NONE;
 	}
 }
 
@@ -1068,6 +1068,19 @@ static void utf8_byte(struct match_scanner *sc, uint8_t b, uint64_t off)
 	}
 }
 
+/* Works out where each byte's column begins in the DFA's trans for its cap now. */
+static __attribute__((noinline)) void colcap_set(struct match_scanner *sc)
+{
+	sc->colcap = sc->dfa->cap;
+	for (int b = 0; b < 256; b++) {
+		unsigned c = sc->fastcol[b];
+
+		sc->coloff[b] =
+		    (uint32_t)(((c < DFA_HALF ? 0 : sc->colcap * DFA_HALF) + c % DFA_HALF) *
+		               sizeof(uint16_t));
+	}
+}
+
 /*
  * The hot loop: ASCII bytes whose transition is cached and reports nothing, with the
  * scanner's state in registers. Returns how many bytes it consumed; the caller takes
@@ -1079,17 +1092,20 @@ static inline __attribute__((always_inline)) size_t
 ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, const uint8_t *live)
 {
 	const char *trans = (const char *)sc->dfa->trans;
-	const uint8_t *fast = sc->fast, *fastcol = sc->fastcol;
-	size_t row = (size_t)sc->state * DFA_ROW_BYTES; /* of the state in trans, in bytes */
+	const uint8_t *fast = sc->fast;
+	const uint32_t *coloff = sc->coloff;
+	size_t row = (size_t)sc->state * DFA_ROW_BYTES; /* of the state in a half, in bytes */
 	uint64_t nsym = sc->nsym;
 	size_t h = nsym & HMASK, i = 0;
 	uint8_t *hsym = sc->hsym + h;
 
+	if (sc->colcap != sc->dfa->cap) /* the second half of trans begins after cap rows */
+		colcap_set(sc);
 	if (len > HIST - h)
 		len = HIST - h; /* the caller comes back for the rest */
 	for (; i < len; i++) {
 		/* the column's address first: only the row waits for the previous byte */
-		const char *col = trans + fastcol[p[i]];
+		const char *col = trans + coloff[p[i]];
 		uint32_t t;
 
 		__asm__("" : "+r"(col)); /* or the compiler adds trans to the row, after the load */
