@@ -8,7 +8,7 @@
 #define FIRST_CAP 64
 
 _Static_assert(SYM_COUNT - SYM_DIGIT0 <= DFA_RARE_COLS, "every symbol has a column");
-_Static_assert(DFA_ROW_BYTES == DFA_HALF * sizeof(uint16_t), "a row of a half, in bytes");
+_Static_assert(DFA_ROW_BYTES == DFA_PART_COLS * sizeof(uint16_t), "a row of a part, in bytes");
 
 static uint64_t set_hash(const uint32_t *s, size_t n)
 {
@@ -100,15 +100,16 @@ static int resize(struct dfa *d, size_t cap)
 		return -1;
 	rehash(d);
 	/* megabytes when the cache is large: on huge pages, fewer faults and TLB misses; last,
-	 * since the second half begins after cap rows of the first */
+	 * since each part begins after cap rows of the one before */
 	trans = hugemem_alloc(cap * DFA_COLS * sizeof(uint16_t));
 	if (!trans)
 		return -1;
 	memset(trans, 0xff, cap * DFA_COLS * sizeof(uint16_t)); /* DFA_MISSING */
 	if (d->trans) {
-		memcpy(trans, d->trans, d->n * DFA_HALF * sizeof(uint16_t));
-		memcpy(trans + cap * DFA_HALF, d->trans + d->cap * DFA_HALF,
-		       d->n * DFA_HALF * sizeof(uint16_t));
+		for (size_t k = 0; k < DFA_PARTS; k++)
+			memcpy(trans + k * cap * DFA_PART_COLS,
+			       d->trans + k * d->cap * DFA_PART_COLS,
+			       d->n * DFA_PART_COLS * sizeof(uint16_t));
 		free(d->trans);
 	}
 	d->trans = trans;
@@ -135,11 +136,12 @@ static void flush(struct dfa *d)
 {
 	size_t keep = d->n < d->max / 4 * 3 ? d->n : d->max / 4 * 3;
 
-	for (size_t h = 0; h < 2; h++) { /* each half of trans */
-		uint16_t *half = d->trans + h * d->cap * DFA_HALF;
+	for (size_t k = 0; k < DFA_PARTS; k++) {
+		uint16_t *part = d->trans + k * d->cap * DFA_PART_COLS;
 
-		forget_into(half, keep * DFA_HALF, keep);
-		memset(half + keep * DFA_HALF, 0xff, (d->n - keep) * DFA_HALF * sizeof(uint16_t));
+		forget_into(part, keep * DFA_PART_COLS, keep);
+		memset(part + keep * DFA_PART_COLS, 0xff,
+		       (d->n - keep) * DFA_PART_COLS * sizeof(uint16_t));
 	}
 	forget_into(d->rare, keep * DFA_RARE_COLS, keep);
 	memset(d->rare + keep * DFA_RARE_COLS, 0xff,

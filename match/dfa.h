@@ -18,18 +18,19 @@
 #define DFA_EMIT       0x8000u /* transition flag: the source state's ready patterns complete */
 #define DFA_MISSING    0xffffu /* a transition not computed yet (DFA_EMIT set: one test) */
 #define DFA_MAX_STATES 0x7ffeu /* a bound on memory; ids fit in 15 bits */
-#define DFA_COLS       32u     /* columns of trans: two halves of DFA_HALF */
-#define DFA_HALF       16u     /* columns of a half, a row of which is half a cache line */
-#define DFA_ROW_BYTES  32u     /* of a row of a half of trans: DFA_HALF transitions of 16 bits */
-#define DFA_COL_NONE   31u     /* a column of trans no symbol has: always DFA_MISSING */
-#define DFA_RARE_COLS  24u     /* columns of a state's row in rare, for the symbols beyond */
+#define DFA_COLS       32u     /* columns of trans, in DFA_PARTS parts of DFA_PART_COLS */
+#define DFA_PART_COLS  16u     /* columns of a part: a state's row there is half a cache line */
+#define DFA_PARTS      (DFA_COLS / DFA_PART_COLS)
+#define DFA_ROW_BYTES  (DFA_PART_COLS * 2u) /* of a state's row in a part of trans */
+#define DFA_COL_NONE   31u /* a column of trans no symbol has: always DFA_MISSING */
+#define DFA_RARE_COLS  24u /* columns of a state's row in rare, for the symbols beyond */
 
 /*
  * The column of a symbol: the transitions ordinary text takes are in trans, the
- * separator's and the 15 commonest letters' in its first half (columns 0 to 15), the
- * other letters' in its second (16 to 26); rare holds the others, from DFA_COLS on. A
- * state's row in the first half is half a cache line, so the rows of the states text
- * visits most take half the cache they would whole.
+ * separator first and then the letters from the commonest (e t a o i n s h r d l c u m
+ * w f g y p b v k j x q z), DFA_PART_COLS to a part; rare holds the others, from
+ * DFA_COLS on. A state's row in a part is a fraction of a cache line, so the rows of the
+ * states text visits most take a fraction of the cache they would whole.
  */
 static inline unsigned dfa_col(uint8_t sym)
 {
@@ -55,10 +56,10 @@ struct dfa_ready {
 };
 
 struct dfa {
-	/* cap * DFA_COLS: DFA_MISSING, else the next state's id | DFA_EMIT. 16 bits, in two
-	 * halves of cap rows of DFA_HALF (dfa_col(); the columns beyond are in rare): the
-	 * transitions text takes most from a state are half a cache line, and millions of
-	 * bytes of text visit thousands of states. */
+	/* cap * DFA_COLS: DFA_MISSING, else the next state's id | DFA_EMIT. 16 bits, in
+	 * DFA_PARTS parts of cap rows of DFA_PART_COLS (dfa_col(); the columns beyond are in
+	 * rare): the transitions text takes most from a state are a fraction of a cache
+	 * line, and millions of bytes of text visit thousands of states. */
 	uint16_t *trans;
 	uint16_t *rare; /* cap * DFA_RARE_COLS: columns DFA_COLS and beyond, the same way */
 	/* the rest is private to dfa.c */
@@ -97,10 +98,9 @@ static inline uint16_t *dfa_slot(const struct dfa *d, uint32_t s, uint8_t sym)
 {
 	unsigned c = dfa_col(sym);
 
-	if (c < DFA_HALF)
-		return &d->trans[(size_t)s * DFA_HALF + c];
 	if (c < DFA_COLS)
-		return &d->trans[(d->cap + (size_t)s) * DFA_HALF + c - DFA_HALF];
+		return &d->trans[(c / DFA_PART_COLS * d->cap + s) * DFA_PART_COLS +
+		                 c % DFA_PART_COLS];
 	return &d->rare[(size_t)s * DFA_RARE_COLS + c - DFA_COLS];
 }
 

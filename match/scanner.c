@@ -1075,9 +1075,9 @@ static __attribute__((noinline)) void colcap_set(struct match_scanner *sc)
 	for (int b = 0; b < 256; b++) {
 		unsigned c = sc->fastcol[b];
 
-		sc->coloff[b] =
-		    (uint32_t)(((c < DFA_HALF ? 0 : sc->colcap * DFA_HALF) + c % DFA_HALF) *
-		               sizeof(uint16_t));
+		sc->coloff[b] = (uint32_t)((c / DFA_PART_COLS * sc->colcap * DFA_PART_COLS +
+		                            c % DFA_PART_COLS) *
+		                           sizeof(uint16_t));
 	}
 }
 
@@ -1094,12 +1094,12 @@ ascii_run(struct match_scanner *sc, const uint8_t *p, size_t len, const uint8_t 
 	const char *trans = (const char *)sc->dfa->trans;
 	const uint8_t *fast = sc->fast;
 	const uint32_t *coloff = sc->coloff;
-	size_t row = (size_t)sc->state * DFA_ROW_BYTES; /* of the state in a half, in bytes */
+	size_t row = (size_t)sc->state * DFA_ROW_BYTES; /* of the state in a part, in bytes */
 	uint64_t nsym = sc->nsym;
 	size_t h = nsym & HMASK, i = 0;
 	uint8_t *hsym = sc->hsym + h;
 
-	if (sc->colcap != sc->dfa->cap) /* the second half of trans begins after cap rows */
+	if (sc->colcap != sc->dfa->cap) /* each part of trans begins after cap rows */
 		colcap_set(sc);
 	if (len > HIST - h)
 		len = HIST - h; /* the caller comes back for the rest */
