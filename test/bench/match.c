@@ -255,20 +255,22 @@ static char **stretched(const struct phrases *p, size_t *n)
 	*n = 0;
 	for (size_t i = 0; v && i < p->n; i++) {
 		const char *w = p->v[i];
-		char *r = malloc(strlen(w) * 12 + 16), *o = r;
+		size_t cap = strlen(w) * 12 + 16, at = 0; /* 10 for a space, the most */
+		char *r = malloc(cap);
 
 		if (!r)
 			break;
-		o += sprintf(o, "\\b");
+		at += (size_t)snprintf(r + at, cap - at, "\\b");
 		for (; *w; w++) {
 			if (*w == ' ')
-				o += sprintf(o, "[^a-z0-9]+");
+				at += (size_t)snprintf(r + at, cap - at, "[^a-z0-9]+");
 			else if ((*w >= 'a' && *w <= 'z') || (*w >= '0' && *w <= '9'))
-				o += sprintf(o, "%c+", *w);
+				at += (size_t)snprintf(r + at, cap - at, "%c+", *w);
 			else
-				o += sprintf(o, "\\x%02x", (unsigned char)*w);
+				at += (size_t)snprintf(r + at, cap - at, "\\x%02x",
+				                       (unsigned char)*w);
 		}
-		sprintf(o, "\\b");
+		snprintf(r + at, cap - at, "\\b");
 		v[(*n)++] = r;
 	}
 	return v;
