@@ -260,13 +260,21 @@ static bool is_sep(uint8_t sym)
 	return norm_sep_mask & SYMBIT(sym);
 }
 
+/* The latest run of the hot loop when it holds symbol i (the usual case), else NULL. */
+static const struct run *last_run_with(const struct match_scanner *sc, uint64_t i)
+{
+	const struct run *last = &sc->runs[(sc->nruns - 1) & HMASK];
+
+	return sc->nruns && last->sym <= i && i < last->end ? last : NULL;
+}
+
 /* The byte offset of the character of symbol i (in the history). */
 static uint64_t sym_start(const struct match_scanner *sc, uint64_t i)
 {
-	const struct run *last = &sc->runs[(sc->nruns - 1) & HMASK];
+	const struct run *last = last_run_with(sc, i);
 	uint64_t lo, hi;
 
-	if (sc->nruns && last->sym <= i && i < last->end) /* the usual case */
+	if (last)
 		return last->off + (i - last->sym);
 	if (sc->hseq[i & HMASK] == sc->hbase + i)
 		return sc->hstart[i & HMASK];
@@ -290,11 +298,7 @@ static uint64_t sym_start(const struct match_scanner *sc, uint64_t i)
 /* The byte offset just after the character of symbol i. */
 static uint64_t sym_end(const struct match_scanner *sc, uint64_t i)
 {
-	const struct run *last = &sc->runs[(sc->nruns - 1) & HMASK];
-
-	if (sc->nruns && last->sym <= i && i < last->end)
-		return last->off + (i - last->sym) + 1;
-	if (sc->hseq[i & HMASK] == sc->hbase + i)
+	if (!last_run_with(sc, i) && sc->hseq[i & HMASK] == sc->hbase + i)
 		return sc->hstart[i & HMASK] + sc->hlen[i & HMASK];
 	return sym_start(sc, i) + 1;
 }

@@ -115,7 +115,7 @@ void wl_set_drop_patterns(struct wl_set *set);
 /* Frees the rules and categories (not set itself). */
 void wl_set_clear(struct wl_set *set);
 
-/* Number of letters and digits in a pattern. */
 /* The units of p's words (a mask takes a unit of its own). */
 size_t wl_pattern_units(const struct wl_pattern *p);
+/* Number of letters and digits in a pattern. */
 size_t wl_pattern_letters(const struct wl_pattern *p);
